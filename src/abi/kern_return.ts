@@ -1,0 +1,71 @@
+/**
+ * kern_return_t values (osfmk/mach/kern_return.h) and MIG's negative codes
+ * (osfmk/mach/mig_errors.h), under XNU's names.
+ */
+export type KernReturn = number;
+
+export const KERN_SUCCESS = 0;
+export const KERN_INVALID_ADDRESS = 1;
+export const KERN_PROTECTION_FAILURE = 2;
+export const KERN_NO_SPACE = 3;
+export const KERN_INVALID_ARGUMENT = 4;
+export const KERN_FAILURE = 5;
+export const KERN_RESOURCE_SHORTAGE = 6;
+export const KERN_NOT_RECEIVER = 7;
+export const KERN_NO_ACCESS = 8;
+export const KERN_MEMORY_FAILURE = 9;
+export const KERN_MEMORY_ERROR = 10;
+export const KERN_ALREADY_IN_SET = 11;
+export const KERN_NOT_IN_SET = 12;
+export const KERN_NAME_EXISTS = 13;
+export const KERN_ABORTED = 14;
+export const KERN_INVALID_NAME = 15;
+export const KERN_INVALID_TASK = 16;
+export const KERN_INVALID_RIGHT = 17;
+export const KERN_INVALID_VALUE = 18;
+export const KERN_UREFS_OVERFLOW = 19;
+export const KERN_INVALID_CAPABILITY = 20;
+export const KERN_RIGHT_EXISTS = 21;
+export const KERN_INVALID_HOST = 22;
+export const KERN_MEMORY_PRESENT = 23;
+export const KERN_MEMORY_DATA_MOVED = 24;
+export const KERN_MEMORY_RESTART_COPY = 25;
+export const KERN_INVALID_PROCESSOR_SET = 26;
+export const KERN_POLICY_LIMIT = 27;
+export const KERN_INVALID_POLICY = 28;
+export const KERN_INVALID_OBJECT = 29;
+export const KERN_ALREADY_WAITING = 30;
+export const KERN_DEFAULT_SET = 31;
+export const KERN_EXCEPTION_PROTECTED = 32;
+export const KERN_INVALID_LEDGER = 33;
+export const KERN_INVALID_MEMORY_CONTROL = 34;
+export const KERN_INVALID_SECURITY = 35;
+export const KERN_NOT_DEPRESSED = 36;
+export const KERN_TERMINATED = 37;
+export const KERN_LOCK_SET_DESTROYED = 38;
+export const KERN_LOCK_UNSTABLE = 39;
+export const KERN_LOCK_OWNED = 40;
+export const KERN_LOCK_OWNED_SELF = 41;
+export const KERN_SEMAPHORE_DESTROYED = 42;
+export const KERN_RPC_SERVER_TERMINATED = 43;
+export const KERN_RPC_TERMINATE_ORPHAN = 44;
+export const KERN_RPC_CONTINUE_ORPHAN = 45;
+export const KERN_NOT_SUPPORTED = 46;
+export const KERN_NODE_DOWN = 47;
+export const KERN_NOT_WAITING = 48;
+export const KERN_OPERATION_TIMED_OUT = 49;
+export const KERN_CODESIGN_ERROR = 50;
+export const KERN_POLICY_STATIC = 51;
+export const KERN_INSUFFICIENT_BUFFER_SIZE = 52;
+export const KERN_RETURN_MAX = 0x100;
+
+export const MIG_TYPE_ERROR = -300;
+export const MIG_REPLY_MISMATCH = -301;
+export const MIG_REMOTE_ERROR = -302;
+export const MIG_BAD_ID = -303;
+export const MIG_BAD_ARGUMENTS = -304;
+export const MIG_NO_REPLY = -305;
+export const MIG_EXCEPTION = -306;
+export const MIG_ARRAY_TOO_LARGE = -307;
+export const MIG_SERVER_DIED = -308;
+export const MIG_TRAILER_ERROR = -309;

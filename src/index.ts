@@ -1,0 +1,28 @@
+/**
+ * machipc: XNU's Mach host IPC layer (xnu-3248.40.184) in TypeScript.
+ *
+ *     import { Kernel } from "machipc";
+ *     const kernel = Kernel.boot();
+ *     const task = kernel.createTask({ uid: 501 });
+ *     const thread = task.createThread();
+ *     const kr = await thread.machMsg(buf, option, sendSize, rcvSize, rcvName, timeout, notify);
+ */
+import { Kernel } from "./kern/kernel.js";
+import { installSubsystems } from "./subsystems/index.js";
+
+Kernel.installSubsystems(installSubsystems);
+
+export { Kernel };
+export type { BootOptions, BugFixes, KernelCall } from "./kern/kernel.js";
+export { Task, type TaskOptions } from "./kern/task.js";
+export { Thread } from "./kern/thread.js";
+export * from "./abi/kern_return.js";
+export * from "./abi/message.js";
+export * from "./abi/port.js";
+export * from "./abi/ikot.js";
+export * from "./abi/exception.js";
+export * from "./abi/host.js";
+export * from "./abi/msg_layout.js";
+export { defineLayout, viewOf, type Layout } from "./abi/layout.js";
+export { allowAllPolicy, rootOnlyHostPolicy, type MacPolicy, type Credential } from "./kern/mac.js";
+export { InvariantViolation } from "./ipc/invariant.js";

@@ -1,0 +1,83 @@
+/**
+ * Kernel messages (osfmk/ipc/ipc_kmsg.h): a message after copyin, holding
+ * port objects instead of names. Inline data stays in user form, so copyout
+ * is one copy plus patches of the header and descriptors.
+ */
+import type { PortRef } from "./port.js";
+
+export interface KPortDesc {
+  kind: 0;
+  /** Offset of the descriptor from the start of the message (user form). */
+  off: number;
+  port: PortRef;
+  /** The carried type (16, 17, 18), or 0 for a null/dead name. */
+  type: number;
+}
+
+export interface KOolDesc {
+  kind: 1 | 3;
+  off: number;
+  data: Uint8Array;
+  copy: number;
+  deallocate: boolean;
+}
+
+export interface KOolPortsDesc {
+  kind: 2;
+  off: number;
+  ports: PortRef[];
+  type: number;
+  copy: number;
+  deallocate: boolean;
+}
+
+export type KDesc = KPortDesc | KOolDesc | KOolPortsDesc;
+
+/** KERNEL_SECURITY_TOKEN and KERNEL_AUDIT_TOKEN. */
+export const KERNEL_SECURITY_TOKEN: readonly [number, number] = [0, 1];
+export const KERNEL_AUDIT_TOKEN: Readonly<Uint32Array> = new Uint32Array(8);
+
+export class IpcKmsg {
+  /** Header bits after copyin: remote and local hold carried types. */
+  bits = 0;
+  /** User-form size of the message, header included, trailer excluded. */
+  size = 0;
+  id = 0;
+  remote: PortRef = null;
+  local: PortRef = null;
+  voucher: PortRef = null;
+  /**
+   * The whole message in user form (header bytes included but stale: the
+   * fields above are authoritative). Descriptor names are patched at copyout.
+   */
+  data: Uint8Array;
+  descs: KDesc[] | null = null;
+  /** The sender's security token {uid, gid} and audit token. */
+  secToken: readonly [number, number] = KERNEL_SECURITY_TOKEN;
+  auditToken: Readonly<Uint32Array> = KERNEL_AUDIT_TOKEN;
+  /** Queue link. */
+  next: IpcKmsg | null = null;
+  /** Which task sent it (for traces); null for the kernel. */
+  senderTaskId = 0;
+
+  constructor(data: Uint8Array) {
+    this.data = data;
+    this.size = data.byteLength;
+  }
+
+  get complex(): boolean {
+    return (this.bits & 0x80000000) !== 0;
+  }
+
+  /** Number of port descriptors (a 64-bit task's kernel form grows each by 4 bytes). */
+  portDescriptorCount(): number {
+    let n = 0;
+    if (this.descs) for (const d of this.descs) if (d.kind === 0) n++;
+    return n;
+  }
+
+  /** The size this message has in the kernel's K64 form, which MIG server stubs check. */
+  kernelSize(): number {
+    return this.size + 8 + 4 * this.portDescriptorCount();
+  }
+}

@@ -1,0 +1,354 @@
+/**
+ * ipc_kmsg_get + ipc_kmsg_copyin: turn a user buffer into a kernel message,
+ * taking rights out of the sender's space in XNU's order of checks. On a
+ * failure, what XNU consumes is consumed and what it leaves is left.
+ */
+import { KERN_SUCCESS } from "../abi/kern_return.js";
+import {
+  IPC_KMSG_MAX_BODY_SPACE,
+  IPC_KMSG_MAX_VM_SPACE,
+  MACH_MSG_OOL_DESCRIPTOR,
+  MACH_MSG_OOL_PORTS_DESCRIPTOR,
+  MACH_MSG_OOL_VOLATILE_DESCRIPTOR,
+  MACH_MSG_PHYSICAL_COPY,
+  MACH_MSG_PORT_DESCRIPTOR,
+  MACH_MSG_SUCCESS,
+  MACH_MSG_TYPE_COPY_SEND,
+  MACH_MSG_TYPE_MOVE_SEND,
+  MACH_MSG_TYPE_PORT_RECEIVE,
+  MACH_MSG_VIRTUAL_COPY,
+  MACH_MSG_VM_KERNEL,
+  MACH_MSGH_BITS_CIRCULAR,
+  MACH_MSGH_BITS_COMPLEX,
+  MACH_MSGH_BITS_USER,
+  MACH_SEND_INVALID_DATA,
+  MACH_SEND_INVALID_DEST,
+  MACH_SEND_INVALID_HEADER,
+  MACH_SEND_INVALID_MEMORY,
+  MACH_SEND_INVALID_REPLY,
+  MACH_SEND_INVALID_RIGHT,
+  MACH_SEND_INVALID_TYPE,
+  MACH_SEND_INVALID_VOUCHER,
+  MACH_SEND_MSG_TOO_SMALL,
+  MACH_SEND_TOO_LARGE,
+  carriedType,
+  machMsgTypePortAnySend,
+  msghBitsLocal,
+  msghBitsRemote,
+  msghBitsSet,
+  msghBitsVoucher,
+} from "../abi/message.js";
+import { MACH_PORT_DEAD, MACH_PORT_NULL, machPortValid } from "../abi/port.js";
+import { HEADER_SIZE, MACH_MSG_HEADER, OOL_DESCRIPTOR, OOL_PORTS_DESCRIPTOR, PORT_DESCRIPTOR, DESCRIPTOR_TYPE_OFFSET } from "../abi/msg_layout.js";
+import { viewOf } from "../abi/layout.js";
+import { IpcKmsg, type KDesc } from "./kmsg.js";
+import { kmsgCleanBody } from "./kmsg_destroy.js";
+import { notifyPortDeleted } from "./notify.js";
+import { IP_DEAD, IpcPort, ipValid, type PortRef } from "./port.js";
+import { destroyCarriedRight, rightCopyin, rightCopyinCheck } from "./right.js";
+import type { IpcSpace } from "./space.js";
+import type { UserMemory } from "./user_memory.js";
+
+/** msg_ool_size_small: OOL regions below this are copied with the message and do not count against the VM limit. */
+const MSG_OOL_SIZE_SMALL = 2 * 4096 + 1;
+const PAGE = 4096;
+const INT_MAX = 0x7fffffff;
+
+export interface SenderIdentity {
+  space: IpcSpace;
+  secToken: readonly [number, number];
+  auditToken: Readonly<Uint32Array>;
+  memory: UserMemory | null;
+  taskId: number;
+}
+
+export type CopyinOutcome = { mr: typeof MACH_MSG_SUCCESS; kmsg: IpcKmsg } | { mr: number; kmsg: null };
+
+/** ipc_kmsg_get: size checks, then one copy of the user bytes. */
+export function kmsgGet(buf: Uint8Array, sendSize: number): { mr: number; data: Uint8Array | null } {
+  if (sendSize < HEADER_SIZE || sendSize % 4 !== 0) return { mr: MACH_SEND_MSG_TOO_SMALL, data: null };
+  if (sendSize > IPC_KMSG_MAX_BODY_SPACE) return { mr: MACH_SEND_TOO_LARGE, data: null };
+  if (sendSize > buf.byteLength) return { mr: MACH_SEND_INVALID_DATA, data: null };
+  return { mr: MACH_MSG_SUCCESS, data: buf.slice(0, sendSize) };
+}
+
+/** Copy a whole user message in: header first, then the body when complex. */
+export function kmsgCopyin(sender: SenderIdentity, buf: Uint8Array, sendSize: number): CopyinOutcome {
+  const got = kmsgGet(buf, sendSize);
+  if (!got.data) return { mr: got.mr, kmsg: null };
+  const kmsg = new IpcKmsg(got.data);
+  kmsg.secToken = sender.secToken;
+  kmsg.auditToken = sender.auditToken;
+  kmsg.senderTaskId = sender.taskId;
+  const mr = copyinHeader(sender.space, kmsg);
+  if (mr !== MACH_MSG_SUCCESS) return { mr, kmsg: null };
+  if (kmsg.bits & MACH_MSGH_BITS_COMPLEX) {
+    const bmr = copyinBody(sender, kmsg);
+    if (bmr !== MACH_MSG_SUCCESS) return { mr: bmr, kmsg: null };
+  }
+  return { mr: MACH_MSG_SUCCESS, kmsg };
+}
+
+/** ipc_kmsg_copyin_header (xnu-3248 order of checks). */
+export function copyinHeader(space: IpcSpace, kmsg: IpcKmsg): number {
+  const view = viewOf(kmsg.data);
+  const h = MACH_MSG_HEADER.read(view, 0);
+  // Stray bits are cleared, not refused.
+  const mbits = (h.bits & MACH_MSGH_BITS_USER) >>> 0;
+  const destType = msghBitsRemote(mbits);
+  const replyType = msghBitsLocal(mbits);
+  const voucherType = msghBitsVoucher(mbits);
+  const destName = h.remotePort;
+  const replyName = h.localPort;
+  const voucherName = voucherType === 0 ? MACH_PORT_NULL : h.voucherPort;
+  kmsg.id = h.id;
+
+  if (!machMsgTypePortAnySend(destType)) return MACH_SEND_INVALID_HEADER;
+  if (replyType === 0 ? replyName !== MACH_PORT_NULL : !machMsgTypePortAnySend(replyType)) return MACH_SEND_INVALID_HEADER;
+  if (!machPortValid(destName)) return MACH_SEND_INVALID_DEST;
+  if (!space.active) return MACH_SEND_INVALID_DEST;
+
+  if (voucherType !== 0) {
+    // machipc has no voucher objects: only a null voucher can pass.
+    if (voucherType !== MACH_MSG_TYPE_MOVE_SEND && voucherType !== MACH_MSG_TYPE_COPY_SEND) return MACH_SEND_INVALID_VOUCHER;
+    if (voucherName === MACH_PORT_DEAD) return MACH_SEND_INVALID_VOUCHER;
+    if (voucherName !== MACH_PORT_NULL) return MACH_SEND_INVALID_VOUCHER;
+  }
+
+  if (space.lookup(destName) < 0) return MACH_SEND_INVALID_DEST;
+
+  if (machPortValid(replyName) && replyName !== destName) {
+    if (space.lookup(replyName) < 0) return MACH_SEND_INVALID_REPLY;
+    if (replyName === voucherName) return MACH_SEND_INVALID_REPLY;
+    if (!rightCopyinCheck(space, replyName, replyType)) return MACH_SEND_INVALID_REPLY;
+  }
+
+  let dest: PortRef;
+  let reply: PortRef = replyName === MACH_PORT_DEAD ? IP_DEAD : null;
+  let destSo: IpcPort | null = null;
+  let replySo: IpcPort | null = null;
+  if (replyName === destName) {
+    const j = copyinTwo(space, destName, destType, replyType);
+    if (j.mr !== MACH_MSG_SUCCESS) return j.mr;
+    dest = j.dest;
+    reply = j.reply;
+    destSo = j.soright;
+  } else {
+    const d = rightCopyin(space, destName, destType, false);
+    if (d.kr !== KERN_SUCCESS) return MACH_SEND_INVALID_DEST;
+    dest = d.port;
+    destSo = d.soright;
+    if (machPortValid(replyName)) {
+      const r = rightCopyin(space, replyName, replyType, true);
+      // Checked above; a failure here would be an internal inconsistency.
+      if (r.kr !== KERN_SUCCESS) throw new Error("reply copyin failed after its check");
+      reply = r.port;
+      replySo = r.soright;
+    }
+  }
+  if (destSo) notifyPortDeleted(destSo, destName);
+  if (replySo) notifyPortDeleted(replySo, replyName);
+
+  kmsg.remote = dest;
+  kmsg.local = reply;
+  kmsg.voucher = null;
+  kmsg.bits = msghBitsSet(carriedType(destType), replyType === 0 ? 0 : carriedType(replyType), 0, mbits);
+  return MACH_MSG_SUCCESS;
+}
+
+/**
+ * ipc_right_copyin_two: destination and reply name the same entry. Both
+ * dispositions are checked against the entry before either is taken.
+ */
+function copyinTwo(space: IpcSpace, name: number, destType: number, replyType: number): { mr: number; dest: PortRef; reply: PortRef; soright: IpcPort | null } {
+  const fail = (mr: number) => ({ mr, dest: null, reply: null, soright: null });
+  const index = space.lookup(name);
+  const bits = space.bits[index]!;
+  const urefs = bits & 0xffff;
+  const moves = (t: number) => (t === 17 ? 1 : 0);
+  const sendOnceMoves = (t: number) => (t === 18 ? 1 : 0);
+  // Two moves of one send-once right, or more moved send references than the entry holds, cannot both happen.
+  if (sendOnceMoves(destType) + sendOnceMoves(replyType) > 1) return fail(MACH_SEND_INVALID_DEST);
+  if (sendOnceMoves(destType) + sendOnceMoves(replyType) === 1 && destType !== replyType && (destType === 18 || replyType === 18)) {
+    const other = destType === 18 ? replyType : destType;
+    if (other === 17 || other === 19) return fail(MACH_SEND_INVALID_DEST);
+  }
+  if (moves(destType) + moves(replyType) === 2 && urefs < 2 && !(bits & 0x00020000)) return fail(MACH_SEND_INVALID_DEST);
+  if (!rightCopyinCheck(space, name, replyType)) return fail(MACH_SEND_INVALID_REPLY);
+  const d = rightCopyin(space, name, destType, false);
+  if (d.kr !== KERN_SUCCESS) return fail(MACH_SEND_INVALID_DEST);
+  const dest = d.port;
+  const soright = d.soright;
+  const r = rightCopyin(space, name, replyType, true);
+  if (r.kr !== KERN_SUCCESS) {
+    // Put nothing back half-done: XNU checks both first; reaching here means the dest was the last reference.
+    destroyCarriedRight(dest, carriedType(destType));
+    return { mr: MACH_SEND_INVALID_REPLY, dest: null, reply: null, soright };
+  }
+  return { mr: MACH_MSG_SUCCESS, dest, reply: r.port, soright: soright ?? r.soright };
+}
+
+/** ipc_kmsg_clean_partial: a body failure destroys the header's rights and the descriptors already taken. */
+function cleanPartial(kmsg: IpcKmsg, count: number): void {
+  destroyCarriedRight(kmsg.remote, msghBitsRemote(kmsg.bits));
+  destroyCarriedRight(kmsg.local, msghBitsLocal(kmsg.bits));
+  kmsg.remote = kmsg.local = null;
+  kmsgCleanBody(kmsg, count);
+}
+
+/** ipc_kmsg_copyin_body for a 64-bit sender. */
+export function copyinBody(sender: SenderIdentity, kmsg: IpcKmsg): number {
+  const { space, memory } = sender;
+  const data = kmsg.data;
+  const view = viewOf(data);
+  const size = kmsg.size;
+  if (size < HEADER_SIZE + 4) {
+    cleanPartial(kmsg, 0);
+    return MACH_SEND_MSG_TOO_SMALL;
+  }
+  const count = view.getUint32(HEADER_SIZE, true);
+  if (count === 0) return MACH_MSG_SUCCESS;
+
+  // First pass: every descriptor lies inside the message, OOL copy options, kernel VM needed.
+  let off = HEADER_SIZE + 4;
+  let spaceNeeded = 0;
+  const offsets: number[] = [];
+  for (let i = 0; i < count; i++) {
+    if (off + 12 > size) {
+      cleanPartial(kmsg, 0);
+      return MACH_SEND_MSG_TOO_SMALL;
+    }
+    const t = data[off + DESCRIPTOR_TYPE_OFFSET]!;
+    const dsize = t === MACH_MSG_OOL_DESCRIPTOR || t === MACH_MSG_OOL_PORTS_DESCRIPTOR || t === MACH_MSG_OOL_VOLATILE_DESCRIPTOR ? 16 : 12;
+    if (off + dsize > size) {
+      cleanPartial(kmsg, 0);
+      return MACH_SEND_MSG_TOO_SMALL;
+    }
+    if (t === MACH_MSG_OOL_DESCRIPTOR || t === MACH_MSG_OOL_VOLATILE_DESCRIPTOR) {
+      const d = OOL_DESCRIPTOR.read(view, off);
+      if (d.copy !== MACH_MSG_PHYSICAL_COPY && d.copy !== MACH_MSG_VIRTUAL_COPY) {
+        cleanPartial(kmsg, 0);
+        return MACH_SEND_INVALID_TYPE;
+      }
+      if (d.size >= MSG_OOL_SIZE_SMALL && d.copy === MACH_MSG_PHYSICAL_COPY && !d.deallocate) {
+        spaceNeeded += Math.ceil(d.size / PAGE) * PAGE;
+        if (spaceNeeded > IPC_KMSG_MAX_VM_SPACE) {
+          cleanPartial(kmsg, 0);
+          return MACH_MSG_VM_KERNEL;
+        }
+      }
+    }
+    offsets.push(off);
+    off += dsize;
+  }
+
+  // Second pass: take the rights and the memory, descriptor by descriptor.
+  const dest = kmsg.remote instanceof IpcPort ? kmsg.remote : null;
+  const descs: KDesc[] = [];
+  kmsg.descs = descs;
+  for (let i = 0; i < count; i++) {
+    const at = offsets[i]!;
+    const t = data[at + DESCRIPTOR_TYPE_OFFSET]!;
+    let mr = MACH_MSG_SUCCESS;
+    switch (t) {
+      case MACH_MSG_PORT_DESCRIPTOR: {
+        const d = PORT_DESCRIPTOR.read(view, at);
+        const type = carriedType(d.disposition);
+        let port: PortRef = d.name === MACH_PORT_DEAD ? IP_DEAD : null;
+        if (machPortValid(d.name)) {
+          const r = rightCopyin(space, d.name, d.disposition, true);
+          if (r.kr !== KERN_SUCCESS) {
+            mr = MACH_SEND_INVALID_RIGHT;
+            break;
+          }
+          port = r.port;
+          if (r.soright) notifyPortDeleted(r.soright, d.name);
+          if (type === MACH_MSG_TYPE_PORT_RECEIVE && ipValid(port) && dest && checkCircularity(port, dest)) {
+            kmsg.bits = (kmsg.bits | MACH_MSGH_BITS_CIRCULAR) >>> 0;
+          }
+        }
+        descs.push({ kind: 0, off: at, port, type });
+        break;
+      }
+      case MACH_MSG_OOL_DESCRIPTOR:
+      case MACH_MSG_OOL_VOLATILE_DESCRIPTOR: {
+        const d = OOL_DESCRIPTOR.read(view, at);
+        let bytes = new Uint8Array(0);
+        if (d.size > 0) {
+          const got = memory ? memory.read(d.address, d.size) : null;
+          if (!got) {
+            mr = MACH_SEND_INVALID_MEMORY;
+            break;
+          }
+          bytes = got.slice();
+          if (d.deallocate) memory!.deallocate(d.address, d.size);
+        }
+        descs.push({ kind: t as 1 | 3, off: at, data: bytes, copy: MACH_MSG_VIRTUAL_COPY, deallocate: d.deallocate !== 0 });
+        break;
+      }
+      case MACH_MSG_OOL_PORTS_DESCRIPTOR: {
+        const d = OOL_PORTS_DESCRIPTOR.read(view, at);
+        if (d.count > INT_MAX / 8) {
+          mr = MACH_SEND_TOO_LARGE;
+          break;
+        }
+        const type = carriedType(d.disposition);
+        const ports: PortRef[] = [];
+        if (d.count > 0) {
+          const names = memory ? memory.read(d.address, d.count * 4) : null;
+          if (!names) {
+            mr = MACH_SEND_INVALID_MEMORY;
+            break;
+          }
+          const nv = viewOf(names);
+          for (let j = 0; j < d.count; j++) {
+            const name = nv.getUint32(j * 4, true);
+            if (!machPortValid(name)) {
+              ports.push(name === MACH_PORT_DEAD ? IP_DEAD : null);
+              continue;
+            }
+            const r = rightCopyin(space, name, d.disposition, true);
+            if (r.kr !== KERN_SUCCESS) {
+              for (const p of ports) destroyCarriedRight(p, type);
+              mr = MACH_SEND_INVALID_RIGHT;
+              break;
+            }
+            ports.push(r.port);
+            if (r.soright) notifyPortDeleted(r.soright, name);
+            if (type === MACH_MSG_TYPE_PORT_RECEIVE && ipValid(r.port) && dest && checkCircularity(r.port, dest)) {
+              kmsg.bits = (kmsg.bits | MACH_MSGH_BITS_CIRCULAR) >>> 0;
+            }
+          }
+          if (mr !== MACH_MSG_SUCCESS) break;
+          if (d.deallocate) memory!.deallocate(d.address, d.count * 4);
+        }
+        descs.push({ kind: 2, off: at, ports, type, copy: MACH_MSG_VIRTUAL_COPY, deallocate: d.deallocate !== 0 });
+        break;
+      }
+      default:
+        mr = MACH_SEND_INVALID_TYPE;
+    }
+    if (mr !== MACH_MSG_SUCCESS) {
+      cleanPartial(kmsg, descs.length);
+      kmsg.descs = null;
+      return mr;
+    }
+  }
+  return MACH_MSG_SUCCESS;
+}
+
+/**
+ * ipc_port_check_circularity: would queueing receive right `port` on `dest`
+ * make a loop of ports in transit? If not, record where `port` is going.
+ */
+export function checkCircularity(port: IpcPort, dest: IpcPort): boolean {
+  if (port === dest) return true;
+  let p: IpcPort | null = dest;
+  while (p && p.active && p.receiver === null) {
+    if (p === port) return true;
+    p = p.destination;
+  }
+  if (p === port) return true;
+  port.destination = dest;
+  return false;
+}

@@ -1,0 +1,202 @@
+/**
+ * ipc_kmsg_copyout + ipc_kmsg_put: turn a received kernel message into the
+ * receiver's user form, naming its rights in the receiver's space, and add
+ * the requested trailer after msgh_size.
+ */
+import {
+  MACH_MSG_IPC_SPACE,
+  MACH_MSG_SUCCESS,
+  MACH_MSG_TYPE_PORT_SEND_ONCE,
+  MACH_MSG_VIRTUAL_COPY,
+  MACH_RCV_BODY_ERROR,
+  MACH_RCV_HEADER_ERROR,
+  MACH_RCV_INVALID_DATA,
+  MACH_RCV_TRAILER_MASK,
+  msghBitsLocal,
+  msghBitsOther,
+  msghBitsRemote,
+  msghBitsSet,
+  requestedTrailerSize,
+} from "../abi/message.js";
+import { MACH_PORT_DEAD, MACH_PORT_NULL } from "../abi/port.js";
+import { HEADER_SIZE, MACH_MSG_HEADER, MAX_TRAILER, OOL_DESCRIPTOR, OOL_PORTS_DESCRIPTOR, PORT_DESCRIPTOR } from "../abi/msg_layout.js";
+import { viewOf } from "../abi/layout.js";
+import { KERNEL_AUDIT_TOKEN, KERNEL_SECURITY_TOKEN, type IpcKmsg } from "./kmsg.js";
+import { kmsgCleanBody, kmsgDestroy } from "./kmsg_destroy.js";
+import { IpcPort, ipValid, IP_DEAD, type PortRef } from "./port.js";
+import { copyoutObjectName, destroyCarriedRight, portReleaseSend, portReleaseSendOnce } from "./right.js";
+import type { IpcSpace } from "./space.js";
+import type { UserMemory } from "./user_memory.js";
+
+export interface Receiver {
+  space: IpcSpace;
+  memory: UserMemory | null;
+}
+
+/** The name the receiver knows the destination by; the destination right itself is used up. */
+function copyoutDest(space: IpcSpace, dest: PortRef, type: number): number {
+  if (dest === null) return MACH_PORT_NULL;
+  if (dest === IP_DEAD) return MACH_PORT_DEAD;
+  const name = dest.active ? (dest.receiver === space ? dest.receiverName : MACH_PORT_NULL) : MACH_PORT_DEAD;
+  if (type === MACH_MSG_TYPE_PORT_SEND_ONCE) portReleaseSendOnce(dest);
+  else portReleaseSend(dest);
+  return name;
+}
+
+/** Write the trailer the receive options ask for at `at`; returns its size. */
+export function writeTrailer(
+  view: DataView,
+  at: number,
+  option: number,
+  seqno: number,
+  secToken: readonly [number, number],
+  audit: Readonly<Uint32Array>,
+  context: bigint,
+): number {
+  const size = requestedTrailerSize(option);
+  const all = {
+    type: 0,
+    size,
+    seqno,
+    sender0: secToken[0],
+    sender1: secToken[1],
+    audit0: audit[0]!, audit1: audit[1]!, audit2: audit[2]!, audit3: audit[3]!,
+    audit4: audit[4]!, audit5: audit[5]!, audit6: audit[6]!, audit7: audit[7]!,
+    context,
+    ad: 0,
+    labelsSender: 0,
+  };
+  // Only the fields inside the requested size are written.
+  const f = MAX_TRAILER.fields;
+  if (size === 8) {
+    view.setUint32(at, 0, true);
+    view.setUint32(at + 4, 8, true);
+    return size;
+  }
+  const partial: Record<string, number | bigint> = {};
+  for (const [k, def] of Object.entries(f)) {
+    const width = def.type === "u64" ? 8 : 4;
+    if (def.at + width <= size) partial[k] = (all as Record<string, number | bigint>)[k]!;
+  }
+  MAX_TRAILER.write(view, at, partial);
+  return size;
+}
+
+/**
+ * Copy `kmsg` out into `buf` for `rcv`. Returns the mach_msg_return_t: success,
+ * or header/body errors with their special bits, as ipc_kmsg_copyout does.
+ */
+export function kmsgCopyout(rcv: Receiver, kmsg: IpcKmsg, buf: Uint8Array, option: number, seqno: number, from: IpcPort | null): number {
+  const trailerSize = requestedTrailerSize(option);
+  if (buf.byteLength < kmsg.size + trailerSize) {
+    kmsgDestroy(kmsg);
+    return MACH_RCV_INVALID_DATA;
+  }
+  const { space } = rcv;
+  const destType = msghBitsRemote(kmsg.bits);
+  const replyType = msghBitsLocal(kmsg.bits);
+  let mr = MACH_MSG_SUCCESS;
+
+  const destName = copyoutDest(space, kmsg.remote, destType);
+  kmsg.remote = null;
+  let replyName: number;
+  const reply = kmsg.local;
+  kmsg.local = null;
+  if (ipValid(reply)) {
+    const r = copyoutObjectName(space, reply, replyType);
+    replyName = r.name;
+    if (r.failed) mr = MACH_RCV_HEADER_ERROR | MACH_MSG_IPC_SPACE;
+  } else replyName = reply === IP_DEAD ? MACH_PORT_DEAD : MACH_PORT_NULL;
+
+  const view = viewOf(buf);
+  if (kmsg.size > HEADER_SIZE) buf.set(kmsg.data.subarray(HEADER_SIZE, kmsg.size), HEADER_SIZE);
+  if (kmsg.descs) {
+    const bmr = copyoutBody(rcv, kmsg, view);
+    if (bmr !== MACH_MSG_SUCCESS && mr === MACH_MSG_SUCCESS) mr = bmr;
+  }
+  MACH_MSG_HEADER.write(view, 0, {
+    bits: msghBitsSet(replyType, destType, 0, msghBitsOther(kmsg.bits)),
+    size: kmsg.size,
+    remotePort: replyName,
+    localPort: destName,
+    voucherPort: 0,
+    id: kmsg.id,
+  });
+  writeTrailer(view, kmsg.size, option, seqno, kmsg.secToken, kmsg.auditToken, from?.ext?.context ?? 0n);
+  return mr;
+}
+
+function copyoutBody(rcv: Receiver, kmsg: IpcKmsg, view: DataView): number {
+  let mr = MACH_MSG_SUCCESS;
+  for (const d of kmsg.descs!) {
+    if (d.kind === 0) {
+      const r = copyoutObjectName(rcv.space, d.port, d.type);
+      d.port = null;
+      if (r.failed) mr = MACH_RCV_BODY_ERROR | MACH_MSG_IPC_SPACE;
+      PORT_DESCRIPTOR.write(view, d.off, { name: r.name, pad1: 0, pad2: 0, disposition: d.type, type: 0 });
+    } else if (d.kind === 2) {
+      const names = new Uint8Array(d.ports.length * 4);
+      const nv = viewOf(names);
+      for (let i = 0; i < d.ports.length; i++) {
+        const r = copyoutObjectName(rcv.space, d.ports[i]!, d.type);
+        d.ports[i] = null;
+        if (r.failed) mr = MACH_RCV_BODY_ERROR | MACH_MSG_IPC_SPACE;
+        nv.setUint32(i * 4, r.name, true);
+      }
+      const address = names.byteLength > 0 && rcv.memory ? rcv.memory.allocate(names) : 0n;
+      OOL_PORTS_DESCRIPTOR.write(view, d.off, {
+        address,
+        deallocate: 1,
+        copy: MACH_MSG_VIRTUAL_COPY,
+        disposition: d.type,
+        type: 2,
+        count: d.ports.length,
+      });
+    } else {
+      const address = d.data.byteLength > 0 && rcv.memory ? rcv.memory.allocate(d.data) : 0n;
+      OOL_DESCRIPTOR.write(view, d.off, {
+        address,
+        deallocate: d.copy === MACH_MSG_VIRTUAL_COPY ? 1 : 0,
+        copy: d.copy,
+        pad1: 0,
+        type: d.kind,
+        size: d.data.byteLength,
+      });
+    }
+  }
+  return mr;
+}
+
+/**
+ * msg_receive_error: the message did not fit and MACH_RCV_LARGE was not given.
+ * The destination is named, every other right is destroyed, and a bare header
+ * goes out with a trailer built from the kernel's template.
+ */
+export function kmsgReceiveError(rcv: Receiver, kmsg: IpcKmsg, buf: Uint8Array, option: number, seqno: number, from: IpcPort | null): number {
+  const destType = msghBitsRemote(kmsg.bits);
+  const replyType = msghBitsLocal(kmsg.bits);
+  const destName = copyoutDest(rcv.space, kmsg.remote, destType);
+  kmsg.remote = null;
+  const reply = kmsg.local;
+  kmsg.local = null;
+  const replyName = ipValid(reply) ? (destroyCarriedRight(reply, replyType), MACH_PORT_NULL) : reply === IP_DEAD ? MACH_PORT_DEAD : MACH_PORT_NULL;
+  if (kmsg.descs) kmsgCleanBody(kmsg, kmsg.descs.length);
+  const trailerSize = option & MACH_RCV_TRAILER_MASK ? requestedTrailerSize(option) : 8;
+  if (buf.byteLength < HEADER_SIZE + trailerSize) return MACH_RCV_INVALID_DATA;
+  const view = viewOf(buf);
+  MACH_MSG_HEADER.write(view, 0, {
+    bits: msghBitsSet(replyType, destType, 0, msghBitsOther(kmsg.bits)),
+    size: HEADER_SIZE,
+    remotePort: replyName,
+    localPort: destName,
+    voucherPort: 0,
+    id: kmsg.id,
+  });
+  if (option & MACH_RCV_TRAILER_MASK) {
+    writeTrailer(view, HEADER_SIZE, option, seqno, KERNEL_SECURITY_TOKEN, KERNEL_AUDIT_TOKEN, from?.ext?.context ?? 0n);
+  } else {
+    view.setUint32(HEADER_SIZE, 0, true);
+    view.setUint32(HEADER_SIZE + 4, 8, true);
+  }
+  return MACH_MSG_SUCCESS;
+}

@@ -1,0 +1,140 @@
+/**
+ * mach_msg_overwrite_trap (osfmk/ipc/mach_msg.c): send, then receive, on one
+ * thread's behalf. Returns a number when nothing had to wait, else a Promise.
+ */
+import {
+  MACH_MSG_OPTION_USER,
+  MACH_MSG_SUCCESS,
+  MACH_RCV_INVALID_NAME,
+  MACH_RCV_LARGE,
+  MACH_RCV_LARGE_IDENTITY,
+  MACH_RCV_MSG,
+  MACH_RCV_TOO_LARGE,
+  MACH_SEND_INTERRUPTED,
+  MACH_SEND_MSG,
+  MACH_SEND_NO_BUFFER,
+  MACH_SEND_TIMED_OUT,
+  msghBitsLocal,
+  msghBitsOther,
+  msghBitsRemote,
+  msghBitsSet,
+} from "../abi/message.js";
+import { MACH_PORT_TYPE_PORT_SET, MACH_PORT_TYPE_RECEIVE } from "../abi/port.js";
+import { MACH_MSG_HEADER, HEADER_SIZE } from "../abi/msg_layout.js";
+import { viewOf } from "../abi/layout.js";
+import type { IpcKmsg } from "./kmsg.js";
+import { kmsgCopyin, type SenderIdentity } from "./kmsg_copyin.js";
+import { kmsgCopyout, kmsgReceiveError, type Receiver } from "./kmsg_copyout.js";
+import { mqueueReceive, type RcvResult } from "./mqueue.js";
+import { IpcPort, IpcPset } from "./port.js";
+import { copyoutObjectName } from "./right.js";
+import { ipcKmsgSend } from "./send.js";
+import { IE_BITS_TYPE_MASK } from "./space.js";
+
+export interface MsgContext extends SenderIdentity, Receiver {}
+
+export type MachMsgResult = number | Promise<number>;
+
+/**
+ * The trap. `rcvBuf` is where a received message goes (mach_msg_overwrite's
+ * rcv_msg); by default the same buffer. `notify` is accepted and ignored, as in XNU.
+ */
+export function machMsgTrap(
+  ctx: MsgContext,
+  buf: Uint8Array,
+  option: number,
+  sendSize: number,
+  rcvSize: number,
+  rcvName: number,
+  timeout: number,
+  rcvBuf: Uint8Array = buf,
+): MachMsgResult {
+  option = (option & MACH_MSG_OPTION_USER) >>> 0;
+  if (option & MACH_SEND_MSG) {
+    const c = kmsgCopyin(ctx, buf, sendSize);
+    if (c.mr !== MACH_MSG_SUCCESS) return c.mr;
+    const kmsg = c.kmsg!;
+    const sent = ipcKmsgSend(kmsg, option, timeout);
+    const after = (mr: number): MachMsgResult => {
+      if (mr !== MACH_MSG_SUCCESS) {
+        if (mr === MACH_SEND_TIMED_OUT || mr === MACH_SEND_INTERRUPTED || mr === MACH_SEND_NO_BUFFER) {
+          return mr | pseudoReceive(ctx, kmsg, buf);
+        }
+        return mr;
+      }
+      return option & MACH_RCV_MSG ? machMsgReceive(ctx, rcvBuf, option, rcvSize, rcvName, timeout) : MACH_MSG_SUCCESS;
+    };
+    return typeof sent === "number" ? after(sent) : sent.then(after);
+  }
+  if (option & MACH_RCV_MSG) return machMsgReceive(ctx, rcvBuf, option, rcvSize, rcvName, timeout);
+  return MACH_MSG_SUCCESS;
+}
+
+/**
+ * ipc_kmsg_copyout_pseudo: a send that failed after copyin gives the message
+ * back to the sender, rights and all, in its own buffer (header not swapped, no trailer).
+ */
+function pseudoReceive(ctx: MsgContext, kmsg: IpcKmsg, buf: Uint8Array): number {
+  const destType = msghBitsRemote(kmsg.bits);
+  const replyType = msghBitsLocal(kmsg.bits);
+  let special = 0;
+  const d = copyoutObjectName(ctx.space, kmsg.remote, destType);
+  const r = copyoutObjectName(ctx.space, kmsg.local, replyType);
+  kmsg.remote = kmsg.local = null;
+  if (d.failed || r.failed) special |= 0x2000;
+  const view = viewOf(buf);
+  // Reuse the receive-side body copyout with the sender as receiver; its header write is replaced below.
+  const tmp = new Uint8Array(kmsg.size + 68);
+  kmsg.bits = msghBitsSet(0, 0, 0, msghBitsOther(kmsg.bits));
+  const bmr = kmsgCopyout(ctx, kmsg, tmp, 0, 0, null);
+  if (bmr !== MACH_MSG_SUCCESS) special |= bmr & 0x3e00;
+  buf.set(tmp.subarray(0, kmsg.size), 0);
+  MACH_MSG_HEADER.write(view, 0, {
+    bits: msghBitsSet(destType, replyType, 0, msghBitsOther(kmsg.bits)),
+    size: kmsg.size,
+    remotePort: d.name,
+    localPort: r.name,
+    voucherPort: 0,
+    id: kmsg.id,
+  });
+  return special;
+}
+
+/** Look the receive name up: a receive right or a port set (ipc_mqueue_copyin). */
+export function lookupReceive(ctx: MsgContext, rcvName: number): IpcPort | IpcPset | null {
+  const index = ctx.space.lookup(rcvName);
+  if (index < 0) return null;
+  const type = ctx.space.bits[index]! & IE_BITS_TYPE_MASK;
+  const obj = ctx.space.objs[index];
+  if (type & MACH_PORT_TYPE_RECEIVE && obj instanceof IpcPort) return obj;
+  if (type & MACH_PORT_TYPE_PORT_SET && obj instanceof IpcPset) return obj;
+  return null;
+}
+
+export function machMsgReceive(ctx: MsgContext, buf: Uint8Array, option: number, rcvSize: number, rcvName: number, timeout: number): MachMsgResult {
+  const obj = lookupReceive(ctx, rcvName);
+  if (!obj) return MACH_RCV_INVALID_NAME;
+  const r = mqueueReceive(obj, option, rcvSize, timeout);
+  if (r instanceof Promise) return r.then((res) => receiveResults(ctx, buf, option, rcvSize, rcvName, timeout, res));
+  return receiveResults(ctx, buf, option, rcvSize, rcvName, timeout, r);
+}
+
+/** mach_msg_receive_results. */
+function receiveResults(ctx: MsgContext, buf: Uint8Array, option: number, rcvSize: number, rcvName: number, timeout: number, r: RcvResult): MachMsgResult {
+  if (r.changed) return machMsgReceive(ctx, buf, option, rcvSize, rcvName, timeout);
+  if (r.mr === MACH_RCV_TOO_LARGE && !r.kmsg) {
+    // MACH_RCV_LARGE: the message stays queued; say how big it is (and where, for sets).
+    if (option & MACH_RCV_LARGE && buf.byteLength >= HEADER_SIZE) {
+      const view = viewOf(buf);
+      view.setUint32(4, r.msize, true);
+      if (option & MACH_RCV_LARGE_IDENTITY && r.port) view.setUint32(12, r.port.receiverName, true);
+    }
+    return MACH_RCV_TOO_LARGE;
+  }
+  if (r.mr === MACH_RCV_TOO_LARGE && r.kmsg) {
+    const mr = kmsgReceiveError(ctx, r.kmsg, buf, option, r.seqno, r.port);
+    return mr === MACH_MSG_SUCCESS ? MACH_RCV_TOO_LARGE : mr;
+  }
+  if (r.mr !== MACH_MSG_SUCCESS || !r.kmsg) return r.mr;
+  return kmsgCopyout(ctx, r.kmsg, buf, option, r.seqno, r.port);
+}

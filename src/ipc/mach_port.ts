@@ -1,0 +1,852 @@
+/**
+ * osfmk/ipc/mach_port.c: the operations behind the mach_port MIG subsystem,
+ * on a space. Each validates in XNU's order before it changes anything and
+ * returns XNU's code.
+ */
+import {
+  KERN_ALREADY_IN_SET,
+  KERN_FAILURE,
+  KERN_INVALID_ARGUMENT,
+  KERN_INVALID_CAPABILITY,
+  KERN_INVALID_NAME,
+  KERN_INVALID_RIGHT,
+  KERN_INVALID_TASK,
+  KERN_INVALID_VALUE,
+  KERN_NAME_EXISTS,
+  KERN_NOT_IN_SET,
+  KERN_RIGHT_EXISTS,
+  KERN_SUCCESS,
+  KERN_UREFS_OVERFLOW,
+  type KernReturn,
+} from "../abi/kern_return.js";
+import { carriedType, machMsgTypePortAny, machMsgTypePortAnyRight, MACH_MSG_TYPE_PORT_SEND_ONCE, MACH_RCV_TRAILER_AUDIT, requestedTrailerSize } from "../abi/message.js";
+import {
+  MACH_NOTIFY_DEAD_NAME,
+  MACH_NOTIFY_NO_SENDERS,
+  MACH_NOTIFY_PORT_DESTROYED,
+  MACH_NOTIFY_SEND_POSSIBLE,
+  MACH_PORT_DEAD,
+  MACH_PORT_DNREQUESTS_SIZE,
+  MACH_PORT_DNREQUESTS_SIZE_COUNT,
+  MACH_PORT_INFO_EXT,
+  MACH_PORT_INFO_EXT_COUNT,
+  MACH_PORT_LIMITS_INFO,
+  MACH_PORT_LIMITS_INFO_COUNT,
+  MACH_PORT_NULL,
+  MACH_PORT_QLIMIT_MAX,
+  MACH_PORT_RECEIVE_STATUS,
+  MACH_PORT_RECEIVE_STATUS_COUNT,
+  MACH_PORT_RIGHT_DEAD_NAME,
+  MACH_PORT_RIGHT_NUMBER,
+  MACH_PORT_RIGHT_PORT_SET,
+  MACH_PORT_RIGHT_RECEIVE,
+  MACH_PORT_RIGHT_SEND,
+  MACH_PORT_RIGHT_SEND_ONCE,
+  MACH_PORT_STATUS_FLAG_GUARDED,
+  MACH_PORT_STATUS_FLAG_STRICT_GUARD,
+  MACH_PORT_STATUS_FLAG_TEMPOWNER,
+  MACH_PORT_TEMPOWNER,
+  MACH_PORT_IMPORTANCE_RECEIVER,
+  MACH_PORT_DENAP_RECEIVER,
+  MACH_PORT_TYPE_DEAD_NAME,
+  MACH_PORT_TYPE_DNREQUEST,
+  MACH_PORT_TYPE_PORT_OR_DEAD,
+  MACH_PORT_TYPE_PORT_RIGHTS,
+  MACH_PORT_TYPE_PORT_SET,
+  MACH_PORT_TYPE_RECEIVE,
+  MACH_PORT_TYPE_SEND,
+  MACH_PORT_TYPE_SEND_ONCE,
+  MACH_PORT_UREFS_MAX,
+  MPO_CONTEXT_AS_GUARD,
+  MPO_INSERT_SEND_RIGHT,
+  MPO_QLIMIT,
+  MPO_STRICT,
+  MPO_TEMPOWNER,
+  machPortTypeOf,
+  machPortValid,
+} from "../abi/port.js";
+import { mqueueOf, psetAddMember, psetRemoveMember, queuedMessages, wakeSenders } from "./mqueue.js";
+import { writeTrailer } from "./kmsg_copyout.js";
+import { viewOf } from "../abi/layout.js";
+import { notifyDeadName, notifyNameWithId, notifyNoSenders, notifyPortDeleted, notifySendOnce } from "./notify.js";
+import { IP_DEAD, IpcPort, IpcPset, ipValid, type PortRef } from "./port.js";
+import {
+  allocDeadName,
+  allocPortSet,
+  allocReceive,
+  portDestroy,
+  portMakeSend,
+  requestCancel,
+  rightCheck,
+  rightCopyin,
+  rightCopyout,
+  rightDealloc,
+  rightDestroy,
+  rightReverse,
+  setEntryBits,
+  psetDestroy,
+} from "./right.js";
+import { IE_BITS_REQUEST, IE_BITS_TYPE_MASK, IE_BITS_UREFS_MASK, type IpcSpace } from "./space.js";
+
+type R<T> = { kr: KernReturn } & Partial<T>;
+const ok = <T>(v: T): R<T> => ({ kr: KERN_SUCCESS, ...v });
+const fail = (kr: KernReturn) => ({ kr });
+
+const urefsUnderflow = (urefs: number, delta: number): boolean => delta < 0 && -delta > urefs;
+const urefsOverflow = (urefs: number, delta: number): boolean => delta > 0 && urefs + delta > MACH_PORT_UREFS_MAX;
+
+/** ipc_right_info: the type a name reports, after a dead-port check. */
+export function rightInfo(space: IpcSpace, index: number): { type: number; urefs: number } {
+  rightCheck(space, index);
+  const bits = space.bits[index]!;
+  let type = bits & IE_BITS_TYPE_MASK;
+  if (bits & IE_BITS_REQUEST) type |= MACH_PORT_TYPE_DNREQUEST;
+  return { type: type >>> 0, urefs: bits & IE_BITS_UREFS_MASK };
+}
+
+/** mach_port_names: every name and its type, in table order. */
+export function machPortNames(space: IpcSpace | null): R<{ names: number[]; types: number[] }> {
+  if (!space) return fail(KERN_INVALID_TASK);
+  const names: number[] = [];
+  const types: number[] = [];
+  for (const [name, index] of [...space.entries()]) {
+    if (space.lookup(name) !== index) continue;
+    names.push(name);
+    types.push(rightInfo(space, index).type);
+  }
+  return ok({ names, types });
+}
+
+/** mach_port_type. */
+export function machPortType(space: IpcSpace | null, name: number): R<{ ptype: number }> {
+  if (!space) return fail(KERN_INVALID_TASK);
+  if (name === MACH_PORT_NULL) return fail(KERN_INVALID_NAME);
+  if (name === MACH_PORT_DEAD) return ok({ ptype: MACH_PORT_TYPE_DEAD_NAME });
+  const index = space.lookup(name);
+  if (index < 0) return fail(KERN_INVALID_NAME);
+  return ok({ ptype: rightInfo(space, index).type });
+}
+
+/** mach_port_allocate. */
+export function machPortAllocate(space: IpcSpace | null, right: number): R<{ name: number }> {
+  if (!space) return fail(KERN_INVALID_TASK);
+  let r;
+  switch (right) {
+    case MACH_PORT_RIGHT_RECEIVE:
+      r = allocReceive(space);
+      break;
+    case MACH_PORT_RIGHT_PORT_SET:
+      r = allocPortSet(space);
+      break;
+    case MACH_PORT_RIGHT_DEAD_NAME:
+      r = allocDeadName(space);
+      break;
+    default:
+      return fail(KERN_INVALID_VALUE);
+  }
+  return r.kr === KERN_SUCCESS ? ok({ name: r.name }) : fail(r.kr);
+}
+
+/** mach_port_allocate_name. */
+export function machPortAllocateName(space: IpcSpace | null, right: number, name: number): KernReturn {
+  if (!space) return KERN_INVALID_TASK;
+  if (!machPortValid(name)) return KERN_INVALID_VALUE;
+  switch (right) {
+    case MACH_PORT_RIGHT_RECEIVE:
+      return allocReceive(space, name).kr;
+    case MACH_PORT_RIGHT_PORT_SET:
+      return allocPortSet(space, name).kr;
+    case MACH_PORT_RIGHT_DEAD_NAME:
+      return allocDeadName(space, name).kr;
+    default:
+      return KERN_INVALID_VALUE;
+  }
+}
+
+/** mach_port_deallocate: an invalid name is quietly accepted, as in XNU. */
+export function machPortDeallocate(space: IpcSpace | null, name: number): KernReturn {
+  if (!space) return KERN_INVALID_TASK;
+  if (!machPortValid(name)) return KERN_SUCCESS;
+  return rightDealloc(space, name);
+}
+
+/** mach_port_destroy. */
+export function machPortDestroy(space: IpcSpace | null, name: number): KernReturn {
+  if (!space) return KERN_INVALID_TASK;
+  if (!machPortValid(name)) return KERN_SUCCESS;
+  return rightDestroy(space, name);
+}
+
+/** mach_port_get_refs. */
+export function machPortGetRefs(space: IpcSpace | null, name: number, right: number): R<{ refs: number }> {
+  if (!space) return fail(KERN_INVALID_TASK);
+  if (right >>> 0 >= MACH_PORT_RIGHT_NUMBER) return fail(KERN_INVALID_VALUE);
+  if (!machPortValid(name)) {
+    if (right === MACH_PORT_RIGHT_SEND || right === MACH_PORT_RIGHT_SEND_ONCE) return ok({ refs: 1 });
+    return fail(KERN_INVALID_NAME);
+  }
+  const index = space.lookup(name);
+  if (index < 0) return fail(KERN_INVALID_NAME);
+  const { type, urefs } = rightInfo(space, index);
+  if (!(type & machPortTypeOf(right))) return ok({ refs: 0 });
+  switch (right) {
+    case MACH_PORT_RIGHT_SEND_ONCE:
+    case MACH_PORT_RIGHT_PORT_SET:
+    case MACH_PORT_RIGHT_RECEIVE:
+      return ok({ refs: 1 });
+    default:
+      return ok({ refs: urefs });
+  }
+}
+
+/** mach_port_mod_refs (ipc_right_delta). */
+export function machPortModRefs(space: IpcSpace | null, name: number, right: number, delta: number): KernReturn {
+  if (!space) return KERN_INVALID_TASK;
+  if (right >>> 0 >= MACH_PORT_RIGHT_NUMBER) return KERN_INVALID_VALUE;
+  if (!machPortValid(name)) {
+    if (right === MACH_PORT_RIGHT_SEND || right === MACH_PORT_RIGHT_SEND_ONCE) return KERN_SUCCESS;
+    return KERN_INVALID_NAME;
+  }
+  const index = space.lookup(name);
+  if (index < 0) return KERN_INVALID_NAME;
+  return rightDelta(space, index, name, right, delta);
+}
+
+function rightDelta(space: IpcSpace, index: number, name: number, right: number, delta: number): KernReturn {
+  let bits = space.bits[index]!;
+  const obj = space.objs[index];
+  switch (right) {
+    case MACH_PORT_RIGHT_PORT_SET: {
+      if (!(bits & MACH_PORT_TYPE_PORT_SET)) return KERN_INVALID_RIGHT;
+      if (delta === 0) return KERN_SUCCESS;
+      if (delta !== -1) return KERN_INVALID_VALUE;
+      space.free(index);
+      psetDestroy(obj as IpcPset);
+      return KERN_SUCCESS;
+    }
+    case MACH_PORT_RIGHT_RECEIVE: {
+      if (!(bits & MACH_PORT_TYPE_RECEIVE)) return KERN_INVALID_RIGHT;
+      if (delta === 0) return KERN_SUCCESS;
+      if (delta !== -1) return KERN_INVALID_VALUE;
+      const port = obj as IpcPort;
+      let so: IpcPort | null = null;
+      if (bits & MACH_PORT_TYPE_SEND) {
+        // The name lives on as a send right (to a port about to die).
+        setEntryBits(space, index, (bits & ~MACH_PORT_TYPE_RECEIVE) >>> 0);
+        space.sendHash.set(port, name);
+      } else {
+        so = requestCancel(space, index, port, name);
+        space.free(index);
+      }
+      port.receiver = null;
+      port.receiverName = 0;
+      portDestroy(port);
+      if (so) notifyPortDeleted(so, name);
+      return KERN_SUCCESS;
+    }
+    case MACH_PORT_RIGHT_SEND_ONCE: {
+      if (!(bits & MACH_PORT_TYPE_SEND_ONCE)) return KERN_INVALID_RIGHT;
+      if (rightCheck(space, index)) return KERN_INVALID_RIGHT;
+      if (delta > 0 || delta < -1) return KERN_INVALID_VALUE;
+      if (delta === 0) return KERN_SUCCESS;
+      const port = obj as IpcPort;
+      const so = requestCancel(space, index, port, name);
+      space.free(index);
+      notifySendOnce(port);
+      if (so) notifyPortDeleted(so, name);
+      return KERN_SUCCESS;
+    }
+    case MACH_PORT_RIGHT_DEAD_NAME: {
+      if (bits & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_SEND_ONCE)) {
+        if (!rightCheck(space, index)) return KERN_INVALID_RIGHT;
+        bits = space.bits[index]!;
+      } else if (!(bits & MACH_PORT_TYPE_DEAD_NAME)) return KERN_INVALID_RIGHT;
+      const urefs = bits & IE_BITS_UREFS_MASK;
+      if (urefsUnderflow(urefs, delta)) return KERN_INVALID_VALUE;
+      if (urefsOverflow(urefs, delta)) return KERN_UREFS_OVERFLOW;
+      if (urefs + delta === 0) space.free(index);
+      else space.bits[index] = bits + delta;
+      return KERN_SUCCESS;
+    }
+    case MACH_PORT_RIGHT_SEND: {
+      if (!(bits & MACH_PORT_TYPE_SEND)) return KERN_INVALID_RIGHT;
+      if (rightCheck(space, index)) return KERN_INVALID_RIGHT;
+      const urefs = bits & IE_BITS_UREFS_MASK;
+      if (urefsUnderflow(urefs, delta)) return KERN_INVALID_VALUE;
+      // A send right peaks at MACH_PORT_UREFS_MAX - 1.
+      if (urefsOverflow(urefs + 1, delta)) return KERN_UREFS_OVERFLOW;
+      if (urefs + delta === 0) {
+        const port = obj as IpcPort;
+        let so: IpcPort | null = null;
+        if (bits & MACH_PORT_TYPE_RECEIVE) setEntryBits(space, index, (bits & ~(IE_BITS_UREFS_MASK | MACH_PORT_TYPE_SEND)) >>> 0);
+        else {
+          so = requestCancel(space, index, port, name);
+          space.free(index);
+        }
+        releaseSendFromEntry(port);
+        if (so) notifyPortDeleted(so, name);
+      } else space.bits[index] = bits + delta;
+      return KERN_SUCCESS;
+    }
+    default:
+      return KERN_INVALID_RIGHT;
+  }
+}
+
+function releaseSendFromEntry(port: IpcPort): void {
+  port.srights--;
+  if (port.srights === 0 && port.active && port.ext?.nsrequest) {
+    const so = port.ext.nsrequest;
+    port.ext.nsrequest = null;
+    notifyNoSenders(so, port.mscount);
+  }
+}
+
+/** ipc_port_translate_receive: the port whose receive right `name` holds. */
+export function translateReceive(space: IpcSpace, name: number): { kr: KernReturn; port: IpcPort | null } {
+  const index = space.lookup(name);
+  if (index < 0) return { kr: KERN_INVALID_NAME, port: null };
+  if (!(space.bits[index]! & MACH_PORT_TYPE_RECEIVE)) return { kr: KERN_INVALID_RIGHT, port: null };
+  return { kr: KERN_SUCCESS, port: space.objs[index] as IpcPort };
+}
+
+/**
+ * mach_port_insert_right (ipc_object_copyout_name): give `space` the right
+ * `port` under exactly `name`. `type` is the carried type. Fails without consuming.
+ */
+export function machPortInsertRight(space: IpcSpace | null, name: number, port: PortRef, type: number): KernReturn {
+  if (!space) return KERN_INVALID_TASK;
+  if (!machPortValid(name) || !machMsgTypePortAnyRight(type)) return KERN_INVALID_VALUE;
+  if (!ipValid(port)) return KERN_INVALID_CAPABILITY;
+  return copyoutName(space, port, type, name);
+}
+
+function copyoutName(space: IpcSpace, port: IpcPort, type: number, name: number): KernReturn {
+  let index = space.lookup(name);
+  let created = false;
+  if (index < 0) {
+    const kr = space.allocName(name);
+    if (kr === KERN_NAME_EXISTS) return KERN_NAME_EXISTS;
+    if (kr !== KERN_SUCCESS) return kr;
+    index = name >>> 8;
+    created = true;
+  }
+  const undo = (): void => {
+    if (created) space.free(index);
+  };
+  if (type !== MACH_MSG_TYPE_PORT_SEND_ONCE) {
+    const oindex = port.active ? rightReverse(space, port) : -1;
+    if (oindex >= 0) {
+      if (oindex !== index) {
+        undo();
+        return KERN_RIGHT_EXISTS;
+      }
+    } else if (!created) return KERN_NAME_EXISTS;
+  } else if (!created) return KERN_NAME_EXISTS;
+  if (!port.active) {
+    undo();
+    return KERN_INVALID_CAPABILITY;
+  }
+  if (created) space.objs[index] = port;
+  // The name is ready; let the ordinary copyout do the accounting without overflow.
+  const r = rightCopyoutAt(space, index, port, type);
+  if (r !== KERN_SUCCESS) undo();
+  return r;
+}
+
+function rightCopyoutAt(space: IpcSpace, index: number, port: IpcPort, type: number): KernReturn {
+  // rightCopyout finds the entry through the reverse lookup or allocates; with the
+  // entry already holding `port` (or freshly claimed for it) it lands at `index`.
+  const bits = space.bits[index]!;
+  if ((bits & IE_BITS_TYPE_MASK) === 0) {
+    const r = rightCopyoutFresh(space, index, port, type);
+    return r;
+  }
+  return rightCopyout(space, port, type, false).kr;
+}
+
+function rightCopyoutFresh(space: IpcSpace, index: number, port: IpcPort, type: number): KernReturn {
+  const name = space.nameOf(index);
+  switch (type) {
+    case MACH_MSG_TYPE_PORT_SEND_ONCE:
+      setEntryBits(space, index, MACH_PORT_TYPE_SEND_ONCE | 1);
+      return KERN_SUCCESS;
+    case 17:
+      setEntryBits(space, index, MACH_PORT_TYPE_SEND | 1);
+      space.sendHash.set(port, name);
+      return KERN_SUCCESS;
+    case 16:
+      setEntryBits(space, index, MACH_PORT_TYPE_RECEIVE);
+      port.receiver = space;
+      port.receiverName = name;
+      port.destination = null;
+      return KERN_SUCCESS;
+    default:
+      return KERN_INVALID_VALUE;
+  }
+}
+
+/** mach_port_extract_right: take a right out of `space` as if into a message. */
+export function machPortExtractRight(space: IpcSpace | null, name: number, msgt: number): R<{ port: PortRef; type: number }> {
+  if (!space) return fail(KERN_INVALID_TASK);
+  if (!machMsgTypePortAny(msgt)) return fail(KERN_INVALID_VALUE);
+  if (!machPortValid(name)) return fail(KERN_INVALID_RIGHT);
+  const r = rightCopyin(space, name, msgt, true);
+  if (r.kr !== KERN_SUCCESS) return fail(r.kr);
+  const port = r.port;
+  if (r.soright) notifyPortDeleted(r.soright, name);
+  return ok({ port, type: carriedType(msgt) });
+}
+
+/** mach_port_request_notification. `notify` is a send-once right (or null to cancel). */
+export function machPortRequestNotification(
+  space: IpcSpace | null,
+  name: number,
+  id: number,
+  sync: number,
+  notify: PortRef,
+): R<{ previous: IpcPort | null }> {
+  if (!space) return fail(KERN_INVALID_TASK);
+  if (notify === IP_DEAD) return fail(KERN_INVALID_CAPABILITY);
+  const so = ipValid(notify) ? notify : null;
+  switch (id) {
+    case MACH_NOTIFY_PORT_DESTROYED: {
+      if (sync !== 0) return fail(KERN_INVALID_VALUE);
+      if (!machPortValid(name)) return fail(KERN_INVALID_RIGHT);
+      const t = translateReceive(space, name);
+      if (t.kr !== KERN_SUCCESS) return fail(t.kr);
+      const port = t.port!;
+      if (port.kotype !== 0) return fail(KERN_INVALID_RIGHT);
+      const x = port.x();
+      const previous = x.pdrequest;
+      x.pdrequest = so;
+      return ok({ previous });
+    }
+    case MACH_NOTIFY_NO_SENDERS: {
+      if (!machPortValid(name)) return fail(KERN_INVALID_RIGHT);
+      const t = translateReceive(space, name);
+      if (t.kr !== KERN_SUCCESS) return fail(t.kr);
+      const port = t.port!;
+      const x = port.x();
+      const previous = x.nsrequest;
+      if (port.srights === 0 && sync >>> 0 <= port.mscount && so) {
+        x.nsrequest = null;
+        notifyNoSenders(so, port.mscount);
+      } else x.nsrequest = so;
+      return ok({ previous });
+    }
+    case MACH_NOTIFY_SEND_POSSIBLE:
+      if (!machPortValid(name)) return fail(KERN_INVALID_ARGUMENT);
+      return requestAlloc(space, name, sync !== 0, true, so);
+    case MACH_NOTIFY_DEAD_NAME:
+      if (!machPortValid(name)) return fail(KERN_INVALID_ARGUMENT);
+      return requestAlloc(space, name, sync !== 0, false, so);
+    default:
+      return fail(KERN_INVALID_VALUE);
+  }
+}
+
+/** ipc_right_request_alloc: register (or cancel) a dead-name / send-possible request on a name. */
+function requestAlloc(space: IpcSpace, name: number, immediate: boolean, sendPossible: boolean, notify: IpcPort | null): R<{ previous: IpcPort | null }> {
+  const index = space.lookup(name);
+  if (index < 0) return fail(KERN_INVALID_NAME);
+  const bits = space.bits[index]!;
+  if (!notify && !(bits & IE_BITS_REQUEST)) return ok({ previous: null });
+  if (bits & MACH_PORT_TYPE_PORT_RIGHTS) {
+    const port = space.objs[index] as IpcPort;
+    if (!rightCheck(space, index)) {
+      const previous = requestCancel(space, index, port, name);
+      if (!notify) return ok({ previous });
+      if (sendPossible && immediate && (bits & MACH_PORT_TYPE_SEND_ONCE || port.receiver?.kind === "kernel" || mqueueOf(port).count < port.qlimit)) {
+        notifySendPossible(notify, name);
+        return ok({ previous });
+      }
+      const x = port.x();
+      (x.requests ??= []).push({ space, name, notify, sendPossible });
+      setEntryBits(space, index, (space.bits[index]! | IE_BITS_REQUEST) >>> 0);
+      return ok({ previous });
+    }
+  }
+  const now = space.bits[index]!;
+  if ((sendPossible || immediate) && notify && now & MACH_PORT_TYPE_DEAD_NAME) {
+    const urefs = now & IE_BITS_UREFS_MASK;
+    if (urefsOverflow(urefs, 1)) return fail(KERN_UREFS_OVERFLOW);
+    space.bits[index] = now + 1;
+    notifyDeadName(notify, name);
+    return ok({ previous: null });
+  }
+  return fail(now & MACH_PORT_TYPE_PORT_OR_DEAD ? KERN_INVALID_ARGUMENT : KERN_INVALID_RIGHT);
+}
+
+function notifySendPossible(so: IpcPort, name: number): void {
+  notifyNameWithId(so, MACH_NOTIFY_SEND_POSSIBLE, name);
+}
+
+/** mach_port_move_member. */
+export function machPortMoveMember(space: IpcSpace | null, member: number, after: number): KernReturn {
+  if (!space) return KERN_INVALID_TASK;
+  if (!machPortValid(member)) return KERN_INVALID_RIGHT;
+  if (after === MACH_PORT_DEAD) return KERN_INVALID_RIGHT;
+  const mi = space.lookup(member);
+  if (mi < 0) return KERN_INVALID_NAME;
+  if (!(space.bits[mi]! & MACH_PORT_TYPE_RECEIVE)) return KERN_INVALID_RIGHT;
+  const port = space.objs[mi] as IpcPort;
+  let nset: IpcPset | null = null;
+  if (after !== MACH_PORT_NULL) {
+    const ai = space.lookup(after);
+    if (ai < 0) return KERN_INVALID_NAME;
+    if (!(space.bits[ai]! & MACH_PORT_TYPE_PORT_SET)) return KERN_INVALID_RIGHT;
+    nset = space.objs[ai] as IpcPset;
+  }
+  const sets = port.ext?.psets;
+  if (sets) for (const ps of [...sets]) psetRemoveMember(ps, port);
+  if (nset) psetAddMember(nset, port);
+  return KERN_SUCCESS;
+}
+
+function lookupTwo(space: IpcSpace, name: number, psname: number): { kr: KernReturn; port?: IpcPort; pset?: IpcPset } {
+  const a = space.lookup(name);
+  const b = space.lookup(psname);
+  if (a < 0 || b < 0) return { kr: KERN_INVALID_NAME };
+  if (!(space.bits[a]! & MACH_PORT_TYPE_RECEIVE) || !(space.bits[b]! & MACH_PORT_TYPE_PORT_SET)) return { kr: KERN_INVALID_RIGHT };
+  return { kr: KERN_SUCCESS, port: space.objs[a] as IpcPort, pset: space.objs[b] as IpcPset };
+}
+
+/** mach_port_insert_member. */
+export function machPortInsertMember(space: IpcSpace | null, name: number, psname: number): KernReturn {
+  if (!space) return KERN_INVALID_TASK;
+  if (!machPortValid(name) || !machPortValid(psname)) return KERN_INVALID_RIGHT;
+  const r = lookupTwo(space, name, psname);
+  if (r.kr !== KERN_SUCCESS) return r.kr;
+  if (r.pset!.members.has(r.port!)) return KERN_ALREADY_IN_SET;
+  psetAddMember(r.pset!, r.port!);
+  return KERN_SUCCESS;
+}
+
+/** mach_port_extract_member. */
+export function machPortExtractMember(space: IpcSpace | null, name: number, psname: number): KernReturn {
+  if (!space) return KERN_INVALID_TASK;
+  if (!machPortValid(name) || !machPortValid(psname)) return KERN_INVALID_RIGHT;
+  const r = lookupTwo(space, name, psname);
+  if (r.kr !== KERN_SUCCESS) return r.kr;
+  if (!r.pset!.members.has(r.port!)) return KERN_NOT_IN_SET;
+  psetRemoveMember(r.pset!, r.port!);
+  return KERN_SUCCESS;
+}
+
+/** mach_port_get_set_status: the members of a port set, by name. */
+export function machPortGetSetStatus(space: IpcSpace | null, name: number): R<{ members: number[] }> {
+  if (!space) return fail(KERN_INVALID_TASK);
+  if (!machPortValid(name)) return fail(KERN_INVALID_RIGHT);
+  const index = space.lookup(name);
+  if (index < 0) return fail(KERN_INVALID_NAME);
+  if (!(space.bits[index]! & MACH_PORT_TYPE_PORT_SET)) return fail(KERN_INVALID_RIGHT);
+  const pset = space.objs[index] as IpcPset;
+  const members: number[] = [];
+  for (const p of pset.members) if (p.receiver === space) members.push(p.receiverName);
+  return ok({ members });
+}
+
+/** Look up a receive right for the attribute-style routines. */
+function receiveOf(space: IpcSpace, name: number): { kr: KernReturn; port: IpcPort | null } {
+  return translateReceive(space, name);
+}
+
+/** mach_port_get_attributes. `count` is the caller's capacity in integers. */
+export function machPortGetAttributes(space: IpcSpace | null, name: number, flavor: number, count: number): R<{ info: number[] }> {
+  if (!space) return fail(KERN_INVALID_TASK);
+  switch (flavor) {
+    case MACH_PORT_LIMITS_INFO: {
+      if (count < MACH_PORT_LIMITS_INFO_COUNT) return fail(KERN_FAILURE);
+      if (!machPortValid(name)) return ok({ info: [] });
+      const t = receiveOf(space, name);
+      if (t.kr !== KERN_SUCCESS) return fail(t.kr);
+      return ok({ info: [t.port!.qlimit] });
+    }
+    case MACH_PORT_RECEIVE_STATUS:
+    case MACH_PORT_INFO_EXT: {
+      const need = flavor === MACH_PORT_RECEIVE_STATUS ? MACH_PORT_RECEIVE_STATUS_COUNT : MACH_PORT_INFO_EXT_COUNT;
+      if (count < need) return fail(KERN_FAILURE);
+      if (!machPortValid(name)) return fail(KERN_INVALID_RIGHT);
+      const t = receiveOf(space, name);
+      if (t.kr !== KERN_SUCCESS) return fail(t.kr);
+      const status = portStatus(t.port!);
+      if (flavor === MACH_PORT_INFO_EXT) status.push(0, 0, 0, 0, 0, 0, 0);
+      return ok({ info: status });
+    }
+    case MACH_PORT_DNREQUESTS_SIZE: {
+      if (count < MACH_PORT_DNREQUESTS_SIZE_COUNT) return fail(KERN_FAILURE);
+      if (!machPortValid(name)) return ok({ info: [0] });
+      const t = receiveOf(space, name);
+      if (t.kr !== KERN_SUCCESS) return fail(t.kr);
+      return ok({ info: [t.port!.ext?.requests?.length ?? 0] });
+    }
+    default:
+      return fail(KERN_INVALID_ARGUMENT);
+  }
+}
+
+/** mach_port_status_t: pset count, seqno, mscount, qlimit, msgcount, sorights, srights?, pdrequest?, nsrequest?, flags. */
+export function portStatus(port: IpcPort): number[] {
+  const x = port.ext;
+  let flags = 0;
+  if (x?.tempOwner) flags |= MACH_PORT_STATUS_FLAG_TEMPOWNER;
+  if (x?.guarded) flags |= MACH_PORT_STATUS_FLAG_GUARDED;
+  if (x?.strictGuard) flags |= MACH_PORT_STATUS_FLAG_STRICT_GUARD;
+  return [
+    x?.psets?.length ?? 0,
+    port.seqno,
+    port.mscount,
+    port.qlimit,
+    port.msgcount,
+    port.sorights,
+    port.srights > 0 ? 1 : 0,
+    x?.pdrequest ? 1 : 0,
+    x?.nsrequest ? 1 : 0,
+    flags,
+  ];
+}
+
+/** mach_port_set_attributes. */
+export function machPortSetAttributes(space: IpcSpace | null, name: number, flavor: number, info: number[]): KernReturn {
+  if (!space) return KERN_INVALID_TASK;
+  switch (flavor) {
+    case MACH_PORT_LIMITS_INFO: {
+      if (info.length < MACH_PORT_LIMITS_INFO_COUNT) return KERN_FAILURE;
+      if (!machPortValid(name)) return KERN_INVALID_RIGHT;
+      const qlimit = info[0]! >>> 0;
+      if (qlimit > MACH_PORT_QLIMIT_MAX) return KERN_INVALID_VALUE;
+      const t = receiveOf(space, name);
+      if (t.kr !== KERN_SUCCESS) return t.kr;
+      t.port!.qlimit = qlimit;
+      wakeSenders(t.port!, mqueueOf(t.port!));
+      return KERN_SUCCESS;
+    }
+    case MACH_PORT_DNREQUESTS_SIZE: {
+      if (info.length < MACH_PORT_DNREQUESTS_SIZE_COUNT) return KERN_FAILURE;
+      if (!machPortValid(name)) return KERN_INVALID_RIGHT;
+      const t = receiveOf(space, name);
+      return t.kr;
+    }
+    case MACH_PORT_TEMPOWNER:
+    case MACH_PORT_IMPORTANCE_RECEIVER:
+    case MACH_PORT_DENAP_RECEIVER: {
+      if (!machPortValid(name)) return KERN_INVALID_RIGHT;
+      const t = receiveOf(space, name);
+      if (t.kr !== KERN_SUCCESS) return t.kr;
+      const x = t.port!.x();
+      if (flavor === MACH_PORT_TEMPOWNER) x.tempOwner = true;
+      else if (flavor === MACH_PORT_IMPORTANCE_RECEIVER) x.importanceReceiver = true;
+      else x.denapReceiver = true;
+      return KERN_SUCCESS;
+    }
+    default:
+      return KERN_INVALID_ARGUMENT;
+  }
+}
+
+/** The receive-right field setters (mscount, seqno, context). */
+export function machPortSetMscount(space: IpcSpace | null, name: number, mscount: number): KernReturn {
+  if (!space) return KERN_INVALID_TASK;
+  if (!machPortValid(name)) return KERN_INVALID_RIGHT;
+  const t = receiveOf(space, name);
+  if (t.kr === KERN_SUCCESS) t.port!.mscount = mscount >>> 0;
+  return t.kr;
+}
+
+export function machPortSetSeqno(space: IpcSpace | null, name: number, seqno: number): KernReturn {
+  if (!space) return KERN_INVALID_TASK;
+  if (!machPortValid(name)) return KERN_INVALID_RIGHT;
+  const t = receiveOf(space, name);
+  if (t.kr === KERN_SUCCESS) t.port!.seqno = seqno >>> 0;
+  return t.kr;
+}
+
+export function machPortGetContext(space: IpcSpace | null, name: number): R<{ context: bigint }> {
+  if (!space) return fail(KERN_INVALID_TASK);
+  if (!machPortValid(name)) return fail(KERN_INVALID_RIGHT);
+  const t = receiveOf(space, name);
+  if (t.kr !== KERN_SUCCESS) return fail(t.kr);
+  const x = t.port!.ext;
+  // A strictly guarded port hides its context (the guard).
+  return ok({ context: x && x.strictGuard ? 0n : (x?.context ?? 0n) });
+}
+
+export function machPortSetContext(space: IpcSpace | null, name: number, context: bigint): KernReturn {
+  if (!space) return KERN_INVALID_TASK;
+  if (!machPortValid(name)) return KERN_INVALID_RIGHT;
+  const t = receiveOf(space, name);
+  if (t.kr !== KERN_SUCCESS) return t.kr;
+  const x = t.port!.x();
+  if (x.strictGuard && x.context !== context) return KERN_INVALID_ARGUMENT;
+  x.context = context;
+  return KERN_SUCCESS;
+}
+
+/** mach_port_get_srights. */
+export function machPortGetSrights(space: IpcSpace | null, name: number): R<{ srights: number }> {
+  if (!space) return fail(KERN_INVALID_TASK);
+  if (!machPortValid(name)) return fail(KERN_INVALID_RIGHT);
+  const t = receiveOf(space, name);
+  if (t.kr !== KERN_SUCCESS) return fail(t.kr);
+  return ok({ srights: t.port!.srights });
+}
+
+/** mach_port_kobject: the kernel object type behind a send or receive right. */
+export function machPortKobject(space: IpcSpace | null, name: number): R<{ type: number; addr: bigint }> {
+  if (!space) return fail(KERN_INVALID_TASK);
+  const index = space.lookup(name);
+  if (index < 0) return fail(KERN_INVALID_NAME);
+  if (!(space.bits[index]! & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_RECEIVE))) return fail(KERN_INVALID_RIGHT);
+  const port = space.objs[index] as IpcPort;
+  if (!port.active) return fail(KERN_INVALID_RIGHT);
+  // Kernel addresses are never shown; a stable per-port token stands in, 0 when there is no object.
+  return ok({ type: port.kotype, addr: port.kobject ? 0xffffff8000000000n + BigInt(port.id) * 0x100n : 0n });
+}
+
+/** mach_port_guard. */
+export function machPortGuard(space: IpcSpace | null, name: number, guard: bigint, strict: boolean): KernReturn {
+  if (!space) return KERN_INVALID_TASK;
+  if (!machPortValid(name)) return KERN_INVALID_NAME;
+  const t = receiveOf(space, name);
+  if (t.kr !== KERN_SUCCESS) return t.kr;
+  const x = t.port!.x();
+  if (x.guarded) return KERN_INVALID_ARGUMENT;
+  x.guarded = true;
+  x.strictGuard = strict;
+  x.context = guard;
+  return KERN_SUCCESS;
+}
+
+/** mach_port_unguard. */
+export function machPortUnguard(space: IpcSpace | null, name: number, guard: bigint): KernReturn {
+  if (!space) return KERN_INVALID_TASK;
+  if (!machPortValid(name)) return KERN_INVALID_NAME;
+  const t = receiveOf(space, name);
+  if (t.kr !== KERN_SUCCESS) return t.kr;
+  const x = t.port!.x();
+  if (!x.guarded || x.context !== guard) return KERN_INVALID_ARGUMENT;
+  x.guarded = false;
+  x.strictGuard = false;
+  x.context = 0n;
+  return KERN_SUCCESS;
+}
+
+/** mach_port_construct: a receive right with options applied at birth. */
+export function machPortConstruct(space: IpcSpace | null, flags: number, qlimit: number, context: bigint): R<{ name: number }> {
+  if (!space) return fail(KERN_INVALID_TASK);
+  const r = allocReceive(space);
+  if (r.kr !== KERN_SUCCESS) return fail(r.kr);
+  const port = r.port!;
+  if (flags & MPO_QLIMIT) {
+    if (qlimit >>> 0 > MACH_PORT_QLIMIT_MAX) {
+      rightDestroy(space, r.name);
+      return fail(KERN_INVALID_VALUE);
+    }
+    port.qlimit = qlimit >>> 0;
+  }
+  if (flags & MPO_TEMPOWNER) port.x().tempOwner = true;
+  if (flags & MPO_INSERT_SEND_RIGHT) {
+    portMakeSend(port);
+    rightCopyout(space, port, 17, false);
+  }
+  if (flags & MPO_CONTEXT_AS_GUARD) {
+    machPortGuard(space, r.name, context, (flags & MPO_STRICT) !== 0);
+  } else if (context !== 0n) port.x().context = context;
+  return ok({ name: r.name });
+}
+
+/** mach_port_destruct: drop `srdelta` send references and the receive right, checking the guard. */
+export function machPortDestruct(space: IpcSpace | null, name: number, srdelta: number, guard: bigint): KernReturn {
+  if (!space) return KERN_INVALID_TASK;
+  if (!machPortValid(name)) return KERN_INVALID_NAME;
+  const t = receiveOf(space, name);
+  if (t.kr !== KERN_SUCCESS) return t.kr;
+  const x = t.port!.ext;
+  if (x?.guarded && x.context !== guard) return KERN_INVALID_ARGUMENT;
+  if (srdelta) {
+    const kr = machPortModRefs(space, name, MACH_PORT_RIGHT_SEND, srdelta);
+    if (kr !== KERN_SUCCESS) return kr;
+  }
+  return machPortModRefs(space, name, MACH_PORT_RIGHT_RECEIVE, -1);
+}
+
+/** mach_port_peek: size, id and trailer of a queued message without receiving it. */
+export function machPortPeek(
+  space: IpcSpace | null,
+  name: number,
+  trailerType: number,
+  seqno: number,
+  capacity: number,
+): R<{ request_seqnop: number; msg_sizep: number; msg_idp: number; trailer_infop: Uint8Array }> {
+  if (!space) return fail(KERN_INVALID_TASK);
+  if (!machPortValid(name)) return fail(KERN_INVALID_RIGHT);
+  const elements = (trailerType >>> 24) & 0xf;
+  const tsize = requestedTrailerSize(trailerType);
+  if (elements > MACH_RCV_TRAILER_AUDIT || tsize > Math.min(capacity, 68)) return fail(KERN_INVALID_VALUE);
+  const t = translateReceive(space, name);
+  if (t.kr !== KERN_SUCCESS) return fail(t.kr);
+  const port = t.port!;
+  // Queued messages carry consecutive sequence numbers from the port's next one.
+  let n = port.seqno;
+  for (const m of queuedMessages(port)) {
+    if (seqno === 0 || n === seqno >>> 0) {
+      const buf = new Uint8Array(68);
+      writeTrailer(viewOf(buf), 0, trailerType, n, m.secToken, m.auditToken, port.ext?.context ?? 0n);
+      return ok({ request_seqnop: n, msg_sizep: m.size, msg_idp: m.id, trailer_infop: buf.subarray(0, tsize) });
+    }
+    n = (n + 1) >>> 0;
+  }
+  return fail(KERN_FAILURE);
+}
+
+/** mach_port_dnrequest_info: the size and use of a port's request table. */
+export function machPortDnrequestInfo(space: IpcSpace | null, name: number): R<{ dnr_total: number; dnr_used: number }> {
+  if (!space) return fail(KERN_INVALID_TASK);
+  if (!machPortValid(name)) return fail(KERN_INVALID_RIGHT);
+  const t = translateReceive(space, name);
+  if (t.kr !== KERN_SUCCESS) return fail(t.kr);
+  const used = t.port!.ext?.requests?.length ?? 0;
+  return ok({ dnr_total: Math.max(used, 0), dnr_used: used });
+}
+
+const objectToken = (obj: unknown): number => (obj instanceof IpcPort ? 0x80000000 | (obj.id << 4) : obj instanceof IpcPset ? 0xc0000000 | (obj.id << 4) : 0) >>> 0;
+
+/** mach_port_space_info: ipc_info_space_t, the whole table as ipc_info_name_t, an empty tree. */
+export function machPortSpaceInfo(space: IpcSpace | null): R<{ space_info: Uint8Array; table_info: Uint8Array; tree_info: Uint8Array }> {
+  if (!space) return fail(KERN_INVALID_TASK);
+  const size = space.capacity;
+  const info = new Uint8Array(24);
+  const iv = viewOf(info);
+  iv.setUint32(0, 0xff, true); // iis_genno_mask
+  iv.setUint32(4, size, true); // iis_table_size
+  iv.setUint32(8, size, true); // iis_table_next
+  const table = new Uint8Array(size * 28);
+  const tv = viewOf(table);
+  for (let i = 0; i < size; i++) {
+    const bits = space.bits[i]!;
+    const type = bits & IE_BITS_TYPE_MASK;
+    const at = i * 28;
+    tv.setUint32(at, i === 0 ? 0 : space.nameOf(i), true);
+    tv.setUint32(at + 4, 0, true);
+    if (type !== 0) {
+      const { type: t, urefs } = rightInfo(space, i);
+      tv.setUint32(at + 8, t, true);
+      tv.setUint32(at + 12, urefs, true);
+      tv.setUint32(at + 16, objectToken(space.objs[i]), true);
+    }
+  }
+  return ok({ space_info: info, table_info: table, tree_info: new Uint8Array(0) });
+}
+
+/** mach_port_space_basic_info. */
+export function machPortSpaceBasicInfo(space: IpcSpace | null): R<{ basic_info: Uint8Array }> {
+  if (!space) return fail(KERN_INVALID_TASK);
+  const out = new Uint8Array(24);
+  const v = viewOf(out);
+  v.setUint32(0, 0xff, true);
+  v.setUint32(4, space.capacity, true);
+  v.setUint32(8, space.capacity, true);
+  v.setUint32(12, space.used, true);
+  return ok({ basic_info: out });
+}

@@ -1,0 +1,299 @@
+/**
+ * Message queues and the threads blocked on them (osfmk/ipc/ipc_mqueue.c).
+ *
+ * A receiver blocked on a port or a port set is a waiter record; a message
+ * posted to the port is handed to the first waiter whose buffer fits, exactly
+ * as ipc_mqueue_post does, else queued. A sender blocked on a full queue is
+ * a waiter too; a receive that frees a slot passes the slot to it.
+ */
+import {
+  MACH_MSG_SUCCESS,
+  MACH_RCV_LARGE,
+  MACH_RCV_PORT_DIED,
+  MACH_RCV_TIMED_OUT,
+  MACH_RCV_TIMEOUT,
+  MACH_RCV_TOO_LARGE,
+  MACH_SEND_ALWAYS,
+  MACH_SEND_TIMED_OUT,
+  MACH_SEND_TIMEOUT,
+  MACH_MSG_TYPE_PORT_SEND_ONCE,
+  requestedTrailerSize,
+  msghBitsRemote,
+  MACH_SEND_NO_BUFFER,
+} from "../abi/message.js";
+import { MACH_PORT_QLIMIT_KERNEL } from "../abi/port.js";
+import type { IpcKmsg } from "./kmsg.js";
+import { IpcPort, IpcPset } from "./port.js";
+import { kmsgDestroy } from "./kmsg_destroy.js";
+
+/** What a blocked or immediate receive produced. */
+export interface RcvResult {
+  mr: number;
+  kmsg: IpcKmsg | null;
+  /** The port the message came from (for sets and MACH_RCV_LARGE_IDENTITY). */
+  port: IpcPort | null;
+  /** The message's size, for MACH_RCV_TOO_LARGE. */
+  msize: number;
+  seqno: number;
+  /** The receive right moved away while waiting: look the name up again. */
+  changed: boolean;
+}
+
+export interface RcvWaiter {
+  option: number;
+  rcvSize: number;
+  done: boolean;
+  timer: ReturnType<typeof setTimeout> | null;
+  sources: IpcMqueue[];
+  resolve: (r: RcvResult) => void;
+}
+
+interface SendWaiter {
+  kmsg: IpcKmsg;
+  port: IpcPort;
+  done: boolean;
+  timer: ReturnType<typeof setTimeout> | null;
+  resolve: (mr: number) => void;
+}
+
+export class IpcMqueue {
+  head: IpcKmsg | null = null;
+  tail: IpcKmsg | null = null;
+  count = 0;
+  receivers: RcvWaiter[] = [];
+  senders: SendWaiter[] = [];
+}
+
+export function mqueueOf(obj: IpcPort | IpcPset): IpcMqueue {
+  return (obj.mqueue ??= new IpcMqueue());
+}
+
+function result(mr: number, kmsg: IpcKmsg | null, port: IpcPort | null, msize = 0, seqno = 0, changed = false): RcvResult {
+  return { mr, kmsg, port, msize, seqno, changed };
+}
+
+function enqueue(mq: IpcMqueue, kmsg: IpcKmsg): void {
+  kmsg.next = null;
+  if (mq.tail) mq.tail.next = kmsg;
+  else mq.head = kmsg;
+  mq.tail = kmsg;
+  mq.count++;
+}
+
+/** Remove and return the first message, advancing the port's sequence number; wakes one blocked sender. */
+function dequeue(port: IpcPort, mq: IpcMqueue): { kmsg: IpcKmsg; seqno: number } {
+  const kmsg = mq.head!;
+  mq.head = kmsg.next;
+  if (!mq.head) mq.tail = null;
+  kmsg.next = null;
+  mq.count--;
+  const seqno = port.seqno;
+  port.seqno = (port.seqno + 1) >>> 0;
+  wakeSenders(port, mq);
+  return { kmsg, seqno };
+}
+
+/** Let blocked senders in while there is room (ipc_mqueue_release_msgcount). */
+export function wakeSenders(port: IpcPort, mq: IpcMqueue): void {
+  while (mq.senders.length > 0 && mq.count < port.qlimit) {
+    const w = mq.senders.shift()!;
+    if (w.done) continue;
+    w.done = true;
+    if (w.timer) clearTimeout(w.timer);
+    mqueuePost(port, w.kmsg);
+    w.resolve(MACH_MSG_SUCCESS);
+  }
+}
+
+function detachWaiter(w: RcvWaiter): void {
+  w.done = true;
+  if (w.timer) clearTimeout(w.timer);
+  for (const mq of w.sources) {
+    const i = mq.receivers.indexOf(w);
+    if (i >= 0) mq.receivers.splice(i, 1);
+  }
+  w.sources = [];
+}
+
+/** Offer `kmsg` to the receivers blocked on `mq`; true when one took it. */
+function offer(port: IpcPort, mq: IpcMqueue, kmsg: IpcKmsg): boolean {
+  let i = 0;
+  while (i < mq.receivers.length) {
+    const w = mq.receivers[i]!;
+    if (w.done) {
+      mq.receivers.splice(i, 1);
+      continue;
+    }
+    const fits = w.rcvSize >= kmsg.size + requestedTrailerSize(w.option);
+    if (!fits && w.option & MACH_RCV_LARGE) {
+      // Tell it the size and keep looking: the message stays for a bigger buffer.
+      detachWaiter(w);
+      w.resolve(result(MACH_RCV_TOO_LARGE, null, port, kmsg.size));
+      continue;
+    }
+    detachWaiter(w);
+    const seqno = port.seqno;
+    port.seqno = (port.seqno + 1) >>> 0;
+    w.resolve(result(fits ? MACH_MSG_SUCCESS : MACH_RCV_TOO_LARGE, kmsg, port, kmsg.size, seqno));
+    return true;
+  }
+  return false;
+}
+
+/** ipc_mqueue_post: deliver to a waiting receiver (of the port, then of its sets) or queue it. Ignores the limit. */
+export function mqueuePost(port: IpcPort, kmsg: IpcKmsg): void {
+  const mq = mqueueOf(port);
+  if (mq.count === 0) {
+    if (mq.receivers.length > 0 && offer(port, mq, kmsg)) return;
+    const psets = port.ext?.psets;
+    if (psets) for (const ps of psets) if (ps.mqueue && ps.mqueue.receivers.length > 0 && offer(port, ps.mqueue, kmsg)) return;
+  }
+  enqueue(mq, kmsg);
+}
+
+/**
+ * ipc_mqueue_send: respect the queue limit unless the destination is a
+ * send-once right or MACH_SEND_ALWAYS is given. Returns a Promise when the sender must wait.
+ */
+export function mqueueSend(port: IpcPort, kmsg: IpcKmsg, option: number, timeoutMs: number): number | Promise<number> {
+  const mq = mqueueOf(port);
+  const full = mq.count >= port.qlimit;
+  if (!full || option & MACH_SEND_ALWAYS || msghBitsRemote(kmsg.bits) === MACH_MSG_TYPE_PORT_SEND_ONCE) {
+    if (mq.count >= MACH_PORT_QLIMIT_KERNEL) return MACH_SEND_NO_BUFFER;
+    mqueuePost(port, kmsg);
+    return MACH_MSG_SUCCESS;
+  }
+  if (option & MACH_SEND_TIMEOUT && timeoutMs === 0) return MACH_SEND_TIMED_OUT;
+  return new Promise<number>((resolve) => {
+    const w: SendWaiter = { kmsg, port, done: false, timer: null, resolve };
+    if (option & MACH_SEND_TIMEOUT) {
+      w.timer = setTimeout(() => {
+        if (w.done) return;
+        w.done = true;
+        const i = mq.senders.indexOf(w);
+        if (i >= 0) mq.senders.splice(i, 1);
+        resolve(MACH_SEND_TIMED_OUT);
+      }, timeoutMs);
+    }
+    mq.senders.push(w);
+  });
+}
+
+/** Take the first message of `port` for a receiver with this buffer, if any (ipc_mqueue_select_on_thread). */
+function selectFrom(port: IpcPort, option: number, rcvSize: number): RcvResult | null {
+  const mq = port.mqueue;
+  if (!mq || mq.count === 0) return null;
+  const kmsg = mq.head!;
+  const fits = rcvSize >= kmsg.size + requestedTrailerSize(option);
+  if (!fits && option & MACH_RCV_LARGE) return result(MACH_RCV_TOO_LARGE, null, port, kmsg.size);
+  const d = dequeue(port, mq);
+  return result(fits ? MACH_MSG_SUCCESS : MACH_RCV_TOO_LARGE, d.kmsg, port, d.kmsg.size, d.seqno);
+}
+
+/**
+ * ipc_mqueue_receive on a port or a set. Immediate when a message is there
+ * (or the receive polls); otherwise a Promise that settles on delivery,
+ * timeout, or the death of what it waits on.
+ */
+export function mqueueReceive(obj: IpcPort | IpcPset, option: number, rcvSize: number, timeoutMs: number): RcvResult | Promise<RcvResult> {
+  if (obj instanceof IpcPort) {
+    const r = selectFrom(obj, option, rcvSize);
+    if (r) return r;
+  } else {
+    for (const p of obj.members) {
+      const r = selectFrom(p, option, rcvSize);
+      if (r) return r;
+    }
+  }
+  if (option & MACH_RCV_TIMEOUT && timeoutMs === 0) return result(MACH_RCV_TIMED_OUT, null, null);
+  return new Promise<RcvResult>((resolve) => {
+    const mq = mqueueOf(obj);
+    const w: RcvWaiter = { option, rcvSize, done: false, timer: null, sources: [mq], resolve };
+    if (option & MACH_RCV_TIMEOUT) {
+      w.timer = setTimeout(() => {
+        if (w.done) return;
+        detachWaiter(w);
+        resolve(result(MACH_RCV_TIMED_OUT, null, null));
+      }, timeoutMs);
+    }
+    mq.receivers.push(w);
+  });
+}
+
+/** Wake every receiver blocked on `obj` with a result. */
+function wakeAll(mq: IpcMqueue | null, r: () => RcvResult): void {
+  if (!mq) return;
+  const ws = mq.receivers.splice(0);
+  for (const w of ws) {
+    if (w.done) continue;
+    detachWaiter(w);
+    w.resolve(r());
+  }
+}
+
+/** ipc_mqueue_changed: the receive right left the space; blocked receivers look their name up again. */
+export function mqueueChanged(port: IpcPort): void {
+  wakeAll(port.mqueue, () => result(MACH_RCV_PORT_DIED, null, null, 0, 0, true));
+}
+
+/** The port died: queued messages are destroyed, receivers see MACH_RCV_PORT_DIED, senders "succeed". */
+export function mqueueDestroy(port: IpcPort): void {
+  const mq = port.mqueue;
+  if (!mq) return;
+  wakeAll(mq, () => result(MACH_RCV_PORT_DIED, null, null));
+  const senders = mq.senders.splice(0);
+  let k = mq.head;
+  mq.head = mq.tail = null;
+  mq.count = 0;
+  while (k) {
+    const next = k.next;
+    k.next = null;
+    kmsgDestroy(k);
+    k = next;
+  }
+  for (const w of senders) {
+    if (w.done) continue;
+    w.done = true;
+    if (w.timer) clearTimeout(w.timer);
+    kmsgDestroy(w.kmsg);
+    w.resolve(MACH_MSG_SUCCESS);
+  }
+}
+
+/** Remove a port from a set (ipc_pset_remove). */
+export function psetRemoveMember(pset: IpcPset, port: IpcPort): void {
+  pset.members.delete(port);
+  const list = port.ext?.psets;
+  if (list) {
+    const i = list.indexOf(pset);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) port.ext!.psets = null;
+  }
+}
+
+/** Add a port to a set (ipc_pset_add); a receiver blocked on the set may take a queued message at once. */
+export function psetAddMember(pset: IpcPset, port: IpcPort): void {
+  pset.members.add(port);
+  const x = port.x();
+  (x.psets ??= []).push(pset);
+  const mq = port.mqueue;
+  const smq = pset.mqueue;
+  while (mq && mq.count > 0 && smq && smq.receivers.length > 0) {
+    const w = smq.receivers[0]!;
+    const r = selectFrom(port, w.option, w.rcvSize);
+    if (!r) break;
+    detachWaiter(w);
+    w.resolve(r);
+  }
+}
+
+/** The set died: receivers blocked on it see MACH_RCV_PORT_DIED. */
+export function psetDestroyQueue(pset: IpcPset): void {
+  wakeAll(pset.mqueue, () => result(MACH_RCV_PORT_DIED, null, null));
+}
+
+/** Every message queued on a port, in order (for the invariant checker and listings). */
+export function* queuedMessages(port: IpcPort): IterableIterator<IpcKmsg> {
+  for (let k = port.mqueue?.head ?? null; k; k = k.next) yield k;
+  if (port.mqueue) for (const w of port.mqueue.senders) if (!w.done) yield w.kmsg;
+}

@@ -1,0 +1,71 @@
+/**
+ * ipc_kmsg_send: deliver a copied-in message. Kernel-object destinations are
+ * served synchronously and their reply is sent with the caller's options, as
+ * XNU does; a dead destination swallows the message and reports success.
+ */
+import { MACH_MSG_SUCCESS, MACH_MSGH_BITS_CIRCULAR, MACH_SEND_KERNEL_DEFAULT, MACH_SEND_INVALID_DEST } from "../abi/message.js";
+import type { IpcKmsg } from "./kmsg.js";
+import { kmsgDestroy } from "./kmsg_destroy.js";
+import { mqueueSend } from "./mqueue.js";
+import { IpcPort, ipValid } from "./port.js";
+
+/** A hook the tracer uses to see every message that enters a queue or a kernel object. */
+export type SendObserver = (kmsg: IpcKmsg, dest: IpcPort) => void;
+let observer: SendObserver | null = null;
+export function setSendObserver(fn: SendObserver | null): void {
+  observer = fn;
+}
+
+export function ipcKmsgSend(kmsg: IpcKmsg, option: number, timeoutMs: number): number | Promise<number> {
+  let port = kmsg.remote;
+  if (!ipValid(port)) {
+    kmsgDestroy(kmsg);
+    return MACH_MSG_SUCCESS;
+  }
+  let kernelReply = false;
+  if (port.active && port.receiver !== null && port.receiver.kind === "kernel") {
+    observer?.(kmsg, port);
+    port.seqno = (port.seqno + 1) >>> 0;
+    const server = port.receiver.kobjectServer;
+    const reply = server ? serve(server, kmsg) : (kmsgDestroy(kmsg), null);
+    if (!reply) return MACH_MSG_SUCCESS;
+    kmsg = reply;
+    port = kmsg.remote;
+    kernelReply = true;
+    if (!ipValid(port)) {
+      kmsgDestroy(kmsg);
+      return MACH_MSG_SUCCESS;
+    }
+  }
+  if (kmsg.bits & MACH_MSGH_BITS_CIRCULAR) {
+    // A receive right sent (eventually) to itself: XNU destroys the message rather than build a loop.
+    kmsgDestroy(kmsg);
+    return MACH_MSG_SUCCESS;
+  }
+  if (!port.active || (port.receiver !== null && port.receiver.kind === "kernel")) {
+    kmsgDestroy(kmsg);
+    return MACH_MSG_SUCCESS;
+  }
+  observer?.(kmsg, port);
+  const r = mqueueSend(port, kmsg, option, timeoutMs);
+  const finish = (mr: number): number => {
+    if (mr === MACH_SEND_INVALID_DEST || (mr !== MACH_MSG_SUCCESS && kernelReply)) {
+      kmsgDestroy(kmsg);
+      return MACH_MSG_SUCCESS;
+    }
+    return mr;
+  };
+  return typeof r === "number" ? finish(r) : r.then(finish);
+}
+
+function serve(server: (k: IpcKmsg) => IpcKmsg | null, kmsg: IpcKmsg): IpcKmsg | null {
+  return server(kmsg);
+}
+
+/** Send a kernel-built message (a notification, a kernel RPC): the queue limit does not apply. */
+export function kernelSend(kmsg: IpcKmsg): void {
+  const r = ipcKmsgSend(kmsg, MACH_SEND_KERNEL_DEFAULT, 0);
+  if (typeof r !== "number") void r;
+}
+
+export { IpcPort };

@@ -1,0 +1,9 @@
+/** What message copyin/copyout need of a task's address space (OOL memory and OOL port arrays). */
+export interface UserMemory {
+  /** Bytes at [address, address+size), or null when that range is not mapped. */
+  read(address: bigint, size: number): Uint8Array | null;
+  /** Unmap a range (the sender asked for deallocate). */
+  deallocate(address: bigint, size: number): void;
+  /** Map a copy of `data` at a fresh address and return it. */
+  allocate(data: Uint8Array): bigint;
+}

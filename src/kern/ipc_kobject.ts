@@ -1,0 +1,165 @@
+/**
+ * Kernel objects bound to ports, and ipc_kobject_server: the synchronous MIG
+ * dispatch of a message sent to a kernel port. As in XNU the routine is found
+ * by msgh_id alone; the destination's kind only matters to the routine's own
+ * conversion, which turns a port of the wrong kind into a null object.
+ */
+import { KERN_SUCCESS, MIG_BAD_ID, MIG_NO_REPLY } from "../abi/kern_return.js";
+import { MACH_MSGH_BITS_COMPLEX, msghBitsLocal, msghBitsRemote, msghBitsSet } from "../abi/message.js";
+import { MACH_NOTIFY_FIRST, MACH_NOTIFY_LAST } from "../abi/port.js";
+import { HEADER_SIZE, MACH_MSG_HEADER, NDR_RECORD } from "../abi/msg_layout.js";
+import { viewOf } from "../abi/layout.js";
+import { IpcKmsg, KERNEL_SECURITY_TOKEN } from "../ipc/kmsg.js";
+import { kmsgDestroy } from "../ipc/kmsg_destroy.js";
+import { IpcPort, ipValid } from "../ipc/port.js";
+import { destroyCarriedRight, portReleaseSend } from "../ipc/right.js";
+import type { IpcSpace } from "../ipc/space.js";
+import type { Routine } from "../mig/routine.js";
+import type { PortArg } from "../mig/types.js";
+
+/** Allocate a kernel port (ipc_port_alloc_kernel) and bind an object to it (ipc_kobject_set). */
+export function kobjectAlloc(kernelSpace: IpcSpace, kotype: number, kobject: unknown): IpcPort {
+  const port = new IpcPort(kernelSpace);
+  port.kotype = kotype;
+  port.kobject = kobject;
+  return port;
+}
+
+/** ipc_kobject_set on an existing kernel port. */
+export function kobjectSet(port: IpcPort, kotype: number, kobject: unknown): void {
+  port.kotype = kotype;
+  port.kobject = kobject;
+}
+
+/** What a routine handler is given besides its arguments. */
+export interface KobjectCall<K = unknown, T = unknown> {
+  kernel: K;
+  /** The request's destination: the kernel port the routine was sent to. */
+  port: IpcPort;
+  /** The task that sent the request, or null for the kernel itself. */
+  caller: T | null;
+  kmsg: IpcKmsg;
+}
+
+/** A reply of the mig_reply_error_t shape (36 bytes) carrying `kr`. */
+export function errorReplyData(id: number, kr: number): Uint8Array {
+  const data = new Uint8Array(36);
+  const view = viewOf(data);
+  MACH_MSG_HEADER.write(view, 0, { size: 36, id });
+  data.set(NDR_RECORD, 24);
+  view.setInt32(32, kr, true);
+  return data;
+}
+
+export class MigRegistry<C> {
+  readonly routines = new Map<number, Routine<C>>();
+  /** Subsystem ranges, for names in traces: [base, end, name]. */
+  readonly subsystems: [number, number, string][] = [];
+
+  add(subsystem: string, base: number, end: number, routines: Routine<C>[]): void {
+    this.subsystems.push([base, end, subsystem]);
+    for (const r of routines) {
+      if (r.id < base || r.id >= end) throw new Error(`${r.name}: id ${r.id} outside ${subsystem} [${base}, ${end})`);
+      if (this.routines.has(r.id)) throw new Error(`MIG id ${r.id} registered twice`);
+      this.routines.set(r.id, r);
+    }
+  }
+
+  /** "host_get_special_port" for 412, "reply to ..." for 512, else the number. */
+  nameOf(id: number): string {
+    const r = this.routines.get(id);
+    if (r) return r.name;
+    const q = this.routines.get(id - 100);
+    if (q) return `${q.name} reply`;
+    return `msgh_id ${id}`;
+  }
+}
+
+export interface ServerHooks<C> {
+  registry: MigRegistry<C>;
+  /** Build the context for a call (the kernel resolves the caller from the message). */
+  context(port: IpcPort, kmsg: IpcKmsg): C;
+  /** ipc_kobject_notify: a notification from the kernel to a kernel port. */
+  notify?(port: IpcPort, kmsg: IpcKmsg): void;
+}
+
+/**
+ * ipc_kobject_server. Consumes the request; returns the reply to send, or null.
+ * Ownership follows the kernel's MIG rules: on success the routine keeps what
+ * it was given (and conversion-typed ports are released by the stub); on
+ * failure the request is destroyed except for its reply port.
+ */
+export function kobjectServe<C>(hooks: ServerHooks<C>, kmsg: IpcKmsg): IpcKmsg | null {
+  const dest = kmsg.remote as IpcPort;
+  const destType = msghBitsRemote(kmsg.bits);
+  const replyType = msghBitsLocal(kmsg.bits);
+  const replyId = kmsg.id + 100;
+  const routine = hooks.registry.routines.get(kmsg.id);
+
+  let kr: number = KERN_SUCCESS;
+  let body: { data: Uint8Array; descs: IpcKmsg["descs"]; complex: boolean } | null = null;
+  let args: Record<string, unknown> | null = null;
+
+  if (!routine) {
+    const isKernelSender = kmsg.secToken[0] === KERNEL_SECURITY_TOKEN[0] && kmsg.secToken[1] === KERNEL_SECURITY_TOKEN[1];
+    if (isKernelSender && kmsg.id >= MACH_NOTIFY_FIRST && kmsg.id <= MACH_NOTIFY_LAST) {
+      destroyCarriedRight(dest, destType);
+      kmsg.remote = null;
+      hooks.notify?.(dest, kmsg);
+      kmsgDestroy(kmsg);
+      return null;
+    }
+    kr = MIG_BAD_ID;
+  } else {
+    const decoded = routine.decode(kmsg);
+    if (typeof decoded === "number") kr = decoded;
+    else {
+      args = decoded;
+      const res = routine.handler(hooks.context(dest, kmsg), decoded);
+      if (typeof res === "number") kr = res;
+      else {
+        kr = res.kr ?? KERN_SUCCESS;
+        if (kr === KERN_SUCCESS) body = routine.encodeReply(decoded, res);
+      }
+      if (kr === KERN_SUCCESS && !body) body = routine.encodeReply(decoded, {});
+    }
+  }
+
+  // The destination right has done its job.
+  destroyCarriedRight(dest, destType);
+  kmsg.remote = null;
+  const replyPort = kmsg.local;
+  kmsg.local = null;
+
+  if (kr === MIG_NO_REPLY) {
+    destroyCarriedRight(replyPort, replyType);
+    return null;
+  }
+  if (kr !== KERN_SUCCESS) {
+    // Simple reply with a non-zero RetCode: everything the request carried is released.
+    kmsgDestroy(kmsg);
+  } else if (routine && args) {
+    // Conversion-typed in-ports are released by the stub once the routine has succeeded.
+    for (const p of routine.params) {
+      if (p.intran && p.dir === "in") {
+        const a = args[p.name] as PortArg | undefined;
+        if (a && ipValid(a.port)) portReleaseSend(a.port);
+      }
+    }
+  }
+
+  const data = body ? new Uint8Array(HEADER_SIZE + body.data.byteLength - HEADER_SIZE) : errorReplyData(replyId, kr);
+  if (body) data.set(body.data);
+  const reply = new IpcKmsg(data);
+  reply.id = replyId;
+  reply.bits = msghBitsSet(replyType, 0, 0, body?.complex ? MACH_MSGH_BITS_COMPLEX : 0);
+  reply.remote = replyPort;
+  reply.local = null;
+  reply.descs = body?.descs ?? null;
+  MACH_MSG_HEADER.write(viewOf(data), 0, { bits: reply.bits, size: data.byteLength, id: replyId });
+  if (!ipValid(replyPort)) {
+    kmsgDestroy(reply);
+    return null;
+  }
+  return reply;
+}

@@ -1,0 +1,191 @@
+/**
+ * The kernel: boot (ipc_host_init and friends), tasks, kernel ports, the MIG
+ * dispatcher, and the right-accounting check over everything it holds.
+ */
+import { IpcSpace, DEFAULT_MAX_NAMES } from "../ipc/space.js";
+import type { IpcKmsg } from "../ipc/kmsg.js";
+import type { IpcPort, PortRef } from "../ipc/port.js";
+import { setPortDestroyHook } from "../ipc/right.js";
+import { assertInvariants, findViolations, type KernelRights } from "../ipc/invariant.js";
+import { MigRegistry, kobjectServe, type KobjectCall } from "./ipc_kobject.js";
+import { Host, Processor, ProcessorSet } from "./host.js";
+import { ipcHostInit, ipcProcessorInit, ipcPsetInit } from "./ipc_host.js";
+import { allowAllPolicy, type MacPolicy } from "./mac.js";
+import { realMachine, type Arch, type MachineInfo } from "./machine.js";
+import { Task, type TaskOptions } from "./task.js";
+import { hostSecuritySetTaskToken } from "./host_security.js";
+
+/** Which xnu-3248 bugs to replace with the later, fixed behaviour. */
+export interface BugFixes {
+  /** host/task_get_exception_ports check the count before appending (fixed in xnu-7195.101.1). */
+  getExceptionPortsCount?: boolean;
+  /** host_swap_exception_ports masks MACH_EXCEPTION_CODES before checking the behavior (fixed in xnu-8019.41.5). */
+  swapExceptionBehavior?: boolean;
+}
+
+export interface BootOptions {
+  /** Number of processors; default: the machine's CPUs. */
+  cpus?: number;
+  /** The kernel's architecture, for thread state flavors; default: the machine's. */
+  arch?: Arch;
+  /** Limit on names per space; default 2^24 - 1. */
+  maxNames?: number;
+  /** The MAC policy; default: none loaded (everything allowed). */
+  macPolicy?: MacPolicy;
+  /** Later XNU behaviour instead of xnu-3248's bugs: `true` for all, or one by one. */
+  fixes?: boolean | BugFixes;
+  /** Override parts of the machine report (tests use this for fixed numbers). */
+  machine?: Partial<MachineInfo>;
+  /** The string host_kernel_version answers. */
+  kernelVersion?: string;
+}
+
+export interface ResolvedOptions {
+  cpus: number;
+  arch: Arch;
+  maxNames: number;
+  fixes: Required<BugFixes>;
+  kernelVersion: string;
+}
+
+export type KernelCall = KobjectCall<Kernel, Task>;
+/** Adds the MIG subsystems to a registry; set once by the package entry point. */
+export type SubsystemInstaller = (registry: MigRegistry<KernelCall>) => void;
+let installer: SubsystemInstaller | null = null;
+
+const DEFAULT_VERSION =
+  "Darwin Kernel Version 15.4.0: machipc; root:xnu-3248.40.184~1/RELEASE_X86_64";
+
+export class Kernel {
+  readonly options: ResolvedOptions;
+  /** ipc_space_kernel: receiver of every kernel-object port. */
+  readonly kernelSpace: IpcSpace;
+  /** ipc_space_reply: receiver of the kernel's own reply ports. */
+  readonly replySpace: IpcSpace;
+  readonly host = new Host();
+  readonly pset0 = new ProcessorSet("pset0");
+  readonly processors: Processor[] = [];
+  readonly machine: MachineInfo;
+  mac: MacPolicy;
+  readonly registry = new MigRegistry<KernelCall>();
+  readonly tasks = new Map<number, Task>();
+  /** Kernel ports whose receive right the kernel holds. */
+  private readonly kports = new Set<IpcPort>();
+  /** Messages the kernel holds while it waits on a kernel RPC (exception delivery). */
+  readonly heldMessages = new Set<IpcKmsg>();
+  /** Send-once rights the kernel holds while waiting (reply rights of kernel RPCs). */
+  readonly heldSendOnce = new Set<IpcPort>();
+  readonly kernelTask: Task;
+  private nextPid = 100;
+
+  /** Install the MIG subsystems every booted kernel serves (done by the package entry point). */
+  static installSubsystems(fn: SubsystemInstaller): void {
+    installer = fn;
+  }
+
+  /** Boot a kernel: the host ports, pset0, one processor per CPU, the kernel task. */
+  static boot(opts: BootOptions = {}): Kernel {
+    return new Kernel(opts);
+  }
+
+  private constructor(opts: BootOptions) {
+    const real = realMachine(opts.cpus);
+    this.machine = { ...real, ...opts.machine };
+    const fixes = opts.fixes === true ? { getExceptionPortsCount: true, swapExceptionBehavior: true } : opts.fixes || {};
+    this.options = {
+      cpus: opts.cpus ?? this.machine.cpuCount,
+      arch: opts.arch ?? this.machine.arch,
+      maxNames: opts.maxNames ?? DEFAULT_MAX_NAMES,
+      fixes: { getExceptionPortsCount: !!fixes.getExceptionPortsCount, swapExceptionBehavior: !!fixes.swapExceptionBehavior },
+      kernelVersion: opts.kernelVersion ?? DEFAULT_VERSION,
+    };
+    this.mac = opts.macPolicy ?? allowAllPolicy;
+    this.kernelSpace = new IpcSpace("kernel", this);
+    this.replySpace = new IpcSpace("reply", this);
+    this.kernelSpace.kobjectServer = (kmsg) => this.serve(kmsg);
+    installer?.(this.registry);
+
+    // ipc_host_init: host ports, then pset0, then the master processor; the others in processor_start.
+    ipcHostInit(this.kernelSpace, this.host);
+    ipcPsetInit(this.kernelSpace, this.pset0);
+    for (let i = 0; i < this.options.cpus; i++) {
+      const p = new Processor(i, i === 0, this.pset0);
+      ipcProcessorInit(this.kernelSpace, p);
+      this.processors.push(p);
+      this.pset0.processors.push(p);
+    }
+    setPortDestroyHook(null);
+    this.kernelTask = new Task(this, { uid: 0, gid: 0, name: "kernel_task" }, 0);
+    this.tasks.set(0, this.kernelTask);
+  }
+
+  private serve(kmsg: IpcKmsg): IpcKmsg | null {
+    return kobjectServe(
+      {
+        registry: this.registry,
+        context: (port, m) => ({ kernel: this, port, caller: this.tasks.get(m.senderTaskId) ?? null, kmsg: m }),
+      },
+      kmsg,
+    );
+  }
+
+  /**
+   * A new task with its own IPC space and credential. As BSD's set_security_token
+   * does, a uid 0 task gets the host priv port as its host port (unless the MAC
+   * policy's system_check_host_priv refuses), any other the plain host port.
+   */
+  createTask(opts: TaskOptions = {}): Task {
+    let pid = opts.pid;
+    if (pid === undefined) {
+      while (this.tasks.has(this.nextPid)) this.nextPid++;
+      pid = this.nextPid++;
+    } else if (this.tasks.has(pid)) throw new Error(`pid ${pid} is in use`);
+    const task = new Task(this, opts, pid);
+    this.tasks.set(pid, task);
+    hostSecuritySetTaskToken(this, task, task.secToken, task.auditToken);
+    return task;
+  }
+
+  /** Called by Task.terminate. */
+  forgetTask(task: Task): void {
+    if (this.tasks.get(task.pid) === task) this.tasks.delete(task.pid);
+  }
+
+  /** Every kernel-held right, for the invariant checker. */
+  rights(): KernelRights {
+    const send: PortRef[] = [...this.host.special];
+    for (const a of this.host.excActions) send.push(a.port);
+    const kernelPorts: IpcPort[] = [this.host.hostPort, this.host.hostPrivPort, this.host.hostSecurityPort, this.pset0.selfPort, this.pset0.namePort];
+    for (const p of this.processors) if (p.port) kernelPorts.push(p.port);
+    const spaces: IpcSpace[] = [];
+    for (const task of this.tasks.values()) {
+      if (task.space.kind === "user") spaces.push(task.space);
+      send.push(...task.heldRights());
+      kernelPorts.push(task.ports.itkSelf, task.ports.itkNself);
+      for (const th of task.threads) {
+        send.push(...th.heldRights());
+        kernelPorts.push(th.ports.ithSelf, ...th.kernelPorts());
+      }
+    }
+    for (const p of this.kports) kernelPorts.push(p);
+    return { spaces, sendRights: send, sendOnceRights: this.heldSendOnce, kernelPorts, heldMessages: this.heldMessages };
+  }
+
+  /** Register an extra kernel-owned port (kernel reply ports and the like). */
+  addKernelPort(port: IpcPort): void {
+    this.kports.add(port);
+  }
+  removeKernelPort(port: IpcPort): void {
+    this.kports.delete(port);
+  }
+
+  /** The problems with right accounting right now (empty when all is well). */
+  findViolations(): string[] {
+    return findViolations(this.rights());
+  }
+
+  /** Throw an InvariantViolation if right accounting is broken anywhere. */
+  checkInvariants(): void {
+    assertInvariants(this.rights());
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Mandatory access control hooks for the host layer (security/mac_mach.c and
+ * the MAC policy ops XNU consults here). A policy returns 0 to allow or an
+ * errno to refuse; with no policy loaded everything is allowed.
+ */
+import type { PortRef } from "../ipc/port.js";
+
+/** The credential a hook sees: the calling task's identity. */
+export interface Credential {
+  uid: number;
+  gid: number;
+  pid: number;
+}
+
+export interface MacPolicy {
+  /** A name for listings and errors. */
+  readonly name: string;
+  /** mpo_proc_check_set_host_special_port: host_set_special_port, once per call. */
+  procCheckSetHostSpecialPort?(cred: Credential, id: number, port: PortRef): number;
+  /** mpo_proc_check_set_host_exception_port: host_set/swap_exception_ports, once per exception in the mask, in order. */
+  procCheckSetHostExceptionPort?(cred: Credential, exception: number): number;
+  /** mpo_system_check_host_priv: whether a uid 0 task is handed the host priv port. */
+  systemCheckHostPriv?(cred: Credential): number;
+}
+
+export const EPERM = 1;
+export const ESRCH = 3;
+
+/** The default: no policy loaded. */
+export const allowAllPolicy: MacPolicy = { name: "none" };
+
+/** The example policy: only uid 0 may set host exception ports or host special ports. */
+export const rootOnlyHostPolicy: MacPolicy = {
+  name: "root-only-host",
+  procCheckSetHostSpecialPort: (cred) => (cred.uid === 0 ? 0 : EPERM),
+  procCheckSetHostExceptionPort: (cred) => (cred.uid === 0 ? 0 : EPERM),
+};

@@ -1,0 +1,106 @@
+/** A task: an IPC space, an address space, an identity, ports, threads. */
+import { IpcSpace } from "../ipc/space.js";
+import { destroyEntry } from "../ipc/right.js";
+import type { PortRef } from "../ipc/port.js";
+import { VmMap } from "./vm_map.js";
+import { emptyExceptionActions, type ExceptionAction } from "./exc_action.js";
+import { ipcTaskInit, ipcTaskTerminate, releaseExceptionActions, taskHeldRights, type TaskPorts } from "./ipc_tt.js";
+import { portCopySend } from "../ipc/right.js";
+import { Thread } from "./thread.js";
+import type { Kernel } from "./kernel.js";
+
+export interface TaskOptions {
+  /** Effective uid and gid of the task's credential (security token). Default 501/20, an ordinary user. */
+  uid?: number;
+  gid?: number;
+  /** The process id; the kernel picks one when absent. */
+  pid?: number;
+  /** A label for listings. */
+  name?: string;
+  /** The parent task: exception ports, bootstrap and host ports are inherited from it. */
+  parent?: Task;
+  /** Limit on names in this task's space (KERN_NO_SPACE past it). */
+  maxNames?: number;
+}
+
+export class Task {
+  readonly kernel: Kernel;
+  readonly pid: number;
+  readonly name: string;
+  readonly space: IpcSpace;
+  readonly vm = new VmMap();
+  /** security_token_t {uid, gid}. */
+  secToken: [number, number];
+  /** audit_token_t {auid, euid, egid, ruid, rgid, pid, asid, pidversion}. */
+  auditToken: Uint32Array;
+  readonly ports: TaskPorts;
+  /** task->exc_actions. */
+  readonly excActions: ExceptionAction[];
+  readonly threads: Thread[] = [];
+  active = true;
+  private nextThreadId = 1;
+
+  /** Use kernel.createTask(). */
+  constructor(kernel: Kernel, opts: TaskOptions, pid: number, space: IpcSpace | null = null) {
+    this.kernel = kernel;
+    this.pid = pid;
+    this.name = opts.name ?? `task${pid}`;
+    this.space = space ?? new IpcSpace("user", this, opts.maxNames ?? kernel.options.maxNames);
+    const uid = opts.uid ?? 501;
+    const gid = opts.gid ?? 20;
+    this.secToken = [uid, gid];
+    this.auditToken = Uint32Array.of(uid, uid, gid, uid, gid, pid, 100000 + pid, 1);
+    const parent = opts.parent ?? null;
+    this.ports = ipcTaskInit(kernel.kernelSpace, this, parent ? parent.ports : null, kernel.host.special[1] ?? null);
+    this.excActions = emptyExceptionActions();
+    if (parent) {
+      // A new task inherits its parent's exception actions: a copy of each send right.
+      parent.excActions.forEach((a, i) => {
+        const mine = this.excActions[i]!;
+        mine.port = portCopySend(a.port);
+        mine.behavior = a.behavior;
+        mine.flavor = a.flavor;
+        mine.privileged = a.privileged;
+      });
+    }
+  }
+
+  get uid(): number {
+    return this.secToken[0];
+  }
+
+  /** A new thread of this task, with its own thread port. */
+  createThread(): Thread {
+    if (!this.active) throw new Error(`task ${this.pid} is terminated`);
+    const t = new Thread(this, this.nextThreadId++);
+    this.threads.push(t);
+    return t;
+  }
+
+  /** Every send right the kernel holds for this task (task ports, special ports, exception ports). */
+  *heldRights(): IterableIterator<PortRef> {
+    yield* taskHeldRights(this.ports);
+    for (const a of this.excActions) yield a.port;
+  }
+
+  /**
+   * task_terminate: threads end, every right in the space is destroyed (receive
+   * rights die, so their senders see dead names and no-senders fire), and the
+   * task's own ports die.
+   */
+  terminate(): void {
+    if (!this.active) return;
+    this.active = false;
+    for (const t of this.threads) t.terminate();
+    releaseExceptionActions(this.excActions);
+    // ipc_space_terminate
+    const space = this.space;
+    space.active = false;
+    for (const [name, index] of [...space.entries()]) {
+      if (space.lookup(name) === index) destroyEntry(space, index, name);
+    }
+    ipcTaskTerminate(this.ports);
+    this.vm.clear();
+    this.kernel.forgetTask(this);
+  }
+}

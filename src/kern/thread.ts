@@ -1,0 +1,100 @@
+/** A thread: the traps a user thread makes, and its own port and exception actions. */
+import { MACH_PORT_NULL } from "../abi/port.js";
+import { KERN_SUCCESS } from "../abi/kern_return.js";
+import { machMsgTrap, type MachMsgResult, type MsgContext } from "../ipc/mach_msg.js";
+import type { IpcPort, PortRef } from "../ipc/port.js";
+import { allocReceive, portCopySend } from "../ipc/right.js";
+import { emptyExceptionActions, type ExceptionAction } from "./exc_action.js";
+import { copyoutSendRight, hostSelfTrap } from "./ipc_host.js";
+import { ipcThreadInit, ipcThreadTerminate, releaseExceptionActions, type ThreadPorts } from "./ipc_tt.js";
+import type { Task } from "./task.js";
+
+export class Thread {
+  readonly task: Task;
+  readonly id: number;
+  readonly ports: ThreadPorts;
+  /** thread->exc_actions: null until first set, as XNU allocates them lazily. */
+  excActions: ExceptionAction[] | null = null;
+  active = true;
+  private readonly ctx: MsgContext;
+
+  constructor(task: Task, id: number) {
+    this.task = task;
+    this.id = id;
+    this.ports = ipcThreadInit(task.kernel.kernelSpace, this);
+    const t = task;
+    this.ctx = {
+      space: t.space,
+      memory: t.vm,
+      get secToken() {
+        return t.secToken;
+      },
+      get auditToken() {
+        return t.auditToken;
+      },
+      taskId: t.pid,
+    };
+  }
+
+  /**
+   * mach_msg_overwrite_trap with the user's arguments: `buf` holds the message
+   * exactly as a 64-bit process passes it. Returns the mach_msg_return_t, or a
+   * Promise of it when the call has to wait.
+   */
+  machMsg(buf: Uint8Array, option: number, sendSize: number, rcvSize: number, rcvName: number, timeout = 0, notify = 0): MachMsgResult {
+    void notify;
+    return machMsgTrap(this.ctx, buf, option, sendSize, rcvSize, rcvName, timeout);
+  }
+
+  /** mach_msg_overwrite: receive into `rcvBuf` instead of `buf`. */
+  machMsgOverwrite(buf: Uint8Array, option: number, sendSize: number, rcvSize: number, rcvName: number, timeout: number, notify: number, rcvBuf: Uint8Array): MachMsgResult {
+    void notify;
+    return machMsgTrap(this.ctx, buf, option, sendSize, rcvSize, rcvName, timeout, rcvBuf);
+  }
+
+  /** task_self_trap: a send right to the task's own port (one more user reference each call). */
+  taskSelfTrap(): number {
+    return copyoutSendRight(this.task.space, portCopySend(this.task.ports.itkSself));
+  }
+
+  /** thread_self_trap. */
+  threadSelfTrap(): number {
+    return copyoutSendRight(this.task.space, portCopySend(this.ports.ithSself));
+  }
+
+  /** host_self_trap: the host port, or the host priv port for a privileged task. */
+  hostSelfTrap(): number {
+    return hostSelfTrap(this.task.space, this.task.ports.itkHost);
+  }
+
+  /** mach_reply_port: a new receive right in the task's space. */
+  machReplyPort(): number {
+    const r = allocReceive(this.task.space);
+    return r.kr === KERN_SUCCESS ? r.name : MACH_PORT_NULL;
+  }
+
+  /** The thread's exception actions, allocated on first use. */
+  actions(): ExceptionAction[] {
+    return (this.excActions ??= emptyExceptionActions());
+  }
+
+  /** Kernel-owned ports of this thread besides its own (the exception RPC reply port). */
+  *kernelPorts(): IterableIterator<IpcPort> {
+    if (this.rpcReply) yield this.rpcReply;
+  }
+
+  /** ith_rpc_reply: the kernel's reply port for RPCs made on this thread's behalf. */
+  rpcReply: IpcPort | null = null;
+
+  *heldRights(): IterableIterator<PortRef> {
+    yield this.ports.ithSself;
+    if (this.excActions) for (const a of this.excActions) yield a.port;
+  }
+
+  terminate(): void {
+    if (!this.active) return;
+    this.active = false;
+    releaseExceptionActions(this.excActions);
+    ipcThreadTerminate(this.ports);
+  }
+}

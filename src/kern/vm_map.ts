@@ -1,0 +1,70 @@
+/**
+ * A task's address space, reduced to what Mach messages touch: regions of
+ * bytes at addresses, for out-of-line memory and out-of-line port arrays.
+ */
+import type { UserMemory } from "../ipc/user_memory.js";
+
+const PAGE = 4096n;
+/** Where simulated allocations start (above a typical 64-bit text segment). */
+const BASE = 0x0000000100000000n;
+
+export class VmMap implements UserMemory {
+  private readonly regions = new Map<bigint, Uint8Array>();
+  private nextAddress = BASE;
+
+  /** vm_allocate: a zero-filled region of `size` bytes. */
+  vmAllocate(size: number): bigint {
+    return this.allocate(new Uint8Array(size));
+  }
+
+  allocate(data: Uint8Array): bigint {
+    const address = this.nextAddress;
+    const pages = (BigInt(Math.max(data.byteLength, 1)) + PAGE - 1n) / PAGE;
+    this.nextAddress += pages * PAGE;
+    this.regions.set(address, data.slice());
+    return address;
+  }
+
+  /** Map bytes at a chosen address (used by the server to mirror a client's buffer). */
+  mapAt(address: bigint, data: Uint8Array): void {
+    this.regions.set(address, data);
+  }
+
+  private find(address: bigint, size: number): { base: bigint; region: Uint8Array } | null {
+    for (const [base, region] of this.regions) {
+      if (address >= base && address + BigInt(size) <= base + BigInt(region.byteLength)) return { base, region };
+    }
+    return null;
+  }
+
+  read(address: bigint, size: number): Uint8Array | null {
+    const direct = this.regions.get(address);
+    if (direct && direct.byteLength >= size) return direct.subarray(0, size);
+    const f = this.find(address, size);
+    if (!f) return null;
+    const start = Number(address - f.base);
+    return f.region.subarray(start, start + size);
+  }
+
+  /** vm_write: copy bytes into an existing region. */
+  write(address: bigint, data: Uint8Array): boolean {
+    const f = this.find(address, data.byteLength);
+    if (!f) return false;
+    f.region.set(data, Number(address - f.base));
+    return true;
+  }
+
+  deallocate(address: bigint, size: number): void {
+    const r = this.regions.get(address);
+    if (r && r.byteLength <= Math.max(size, 1) + Number(PAGE)) this.regions.delete(address);
+  }
+
+  /** Number of mapped regions (tests use it to see that OOL memory is not leaked). */
+  get regionCount(): number {
+    return this.regions.size;
+  }
+
+  clear(): void {
+    this.regions.clear();
+  }
+}

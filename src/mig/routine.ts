@@ -1,0 +1,423 @@
+/**
+ * A MIG routine described once: its id, parameters and handler. Request
+ * decoding (with the kernel server stub's checks) and reply encoding are both
+ * derived from the parameter list.
+ */
+import { MIG_BAD_ARGUMENTS, MIG_TYPE_ERROR, KERN_SUCCESS } from "../abi/kern_return.js";
+import {
+  MACH_MSG_OOL_DESCRIPTOR,
+  MACH_MSG_OOL_PORTS_DESCRIPTOR,
+  MACH_MSG_PORT_DESCRIPTOR,
+  MACH_MSG_TYPE_PORT_NONE,
+  MACH_MSG_VIRTUAL_COPY,
+  MACH_MSGH_BITS_COMPLEX,
+} from "../abi/message.js";
+import { HEADER_SIZE, NDR_RECORD, NDR_SIZE, OOL_DESCRIPTOR, OOL_PORTS_DESCRIPTOR, PORT_DESCRIPTOR } from "../abi/msg_layout.js";
+import { viewOf } from "../abi/layout.js";
+import type { IpcKmsg, KDesc } from "../ipc/kmsg.js";
+import { IP_DEAD, ipValid, type PortRef } from "../ipc/port.js";
+import type { Param, PortArg } from "./types.js";
+
+export type Args = Record<string, unknown>;
+/** What a handler returns: a bare return code, or the code with out-parameters by name. */
+export type RoutineResult = number | ({ kr?: number } & Record<string, unknown>);
+
+export interface RoutineSpec<C> {
+  id: number;
+  name: string;
+  /** The in/out parameters after the target port, in .defs order. */
+  params: Param[];
+  /** Serve the call. `ctx` is whatever the kernel's dispatcher passes (target, caller, kernel). */
+  handler: (ctx: C, args: Args) => RoutineResult;
+}
+
+const isDescriptor = (p: Param): boolean =>
+  p.type.kind === "port" || p.type.kind === "ool" || p.type.kind === "oolports" || p.type.kind === "portarray";
+const sendsIn = (p: Param): boolean => p.dir === "in" || p.dir === "inout";
+const sendsOut = (p: Param): boolean => p.dir === "out" || p.dir === "inout";
+
+/** Byte size of an inline fixed parameter. */
+function fixedInline(p: Param): number {
+  const t = p.type;
+  switch (t.kind) {
+    case "scalar":
+      return t.size;
+    case "bytes":
+      return (t.size + 3) & ~3;
+    default:
+      return 0;
+  }
+}
+
+function descCount(p: Param): number {
+  return p.type.kind === "portarray" ? p.type.max : 1;
+}
+
+function descSize(p: Param): number {
+  return p.type.kind === "port" || p.type.kind === "portarray" ? 12 : 16;
+}
+
+interface Shape {
+  /** Descriptor-bearing params, in order. */
+  descs: Param[];
+  descriptorCount: number;
+  portDescriptors: number;
+  descBytes: number;
+  /** Size with every variable array empty, and with every one full. */
+  min: number;
+  max: number;
+  variable: boolean;
+}
+
+function requestShape(params: Param[]): Shape {
+  const descs = params.filter((p) => sendsIn(p) && isDescriptor(p));
+  const descriptorCount = descs.reduce((n, p) => n + descCount(p), 0);
+  const portDescriptors = descs.reduce((n, p) => n + (p.type.kind === "port" ? 1 : p.type.kind === "portarray" ? p.type.max : 0), 0);
+  const descBytes = descs.reduce((n, p) => n + descSize(p) * descCount(p), 0);
+  let min = HEADER_SIZE + (descriptorCount > 0 ? 4 + descBytes : 0) + NDR_SIZE;
+  let max = min;
+  let variable = false;
+  for (const p of params) {
+    if (sendsIn(p)) {
+      const t = p.type;
+      if (t.kind === "scalar" || t.kind === "bytes") {
+        min += fixedInline(p);
+        max += fixedInline(p);
+      } else if (t.kind === "array") {
+        min += 4;
+        max += 4 + ((t.elem * t.max + 3) & ~3);
+        variable = true;
+      } else if (t.kind === "ool" || t.kind === "oolports") {
+        min += 4;
+        max += 4;
+      }
+    } else if (p.countInOut) {
+      min += 4;
+      max += 4;
+    }
+  }
+  return { descs, descriptorCount, portDescriptors, descBytes, min, max, variable };
+}
+
+export class Routine<C> {
+  readonly id: number;
+  readonly name: string;
+  readonly params: Param[];
+  readonly handler: (ctx: C, args: Args) => RoutineResult;
+  private readonly req: Shape;
+  private readonly replyDescs: Param[];
+  readonly replyComplex: boolean;
+
+  constructor(spec: RoutineSpec<C>) {
+    this.id = spec.id;
+    this.name = spec.name;
+    this.params = spec.params;
+    this.handler = spec.handler;
+    this.req = requestShape(spec.params);
+    this.replyDescs = spec.params.filter((p) => sendsOut(p) && isDescriptor(p));
+    this.replyComplex = this.replyDescs.length > 0;
+  }
+
+  /** The user-form request size when every variable array is empty (the fixed size, for fixed routines). */
+  get requestMinSize(): number {
+    return this.req.min;
+  }
+  get requestMaxSize(): number {
+    return this.req.max;
+  }
+
+  /**
+   * __MIG_check__Request + the stub's unpacking. Returns the arguments, or a
+   * MIG error code (MIG_BAD_ARGUMENTS for size/complex/count, MIG_TYPE_ERROR for descriptors).
+   */
+  decode(kmsg: IpcKmsg): Args | number {
+    const shape = this.req;
+    const complex = (kmsg.bits & MACH_MSGH_BITS_COMPLEX) !== 0;
+    const kdescs = kmsg.descs ?? [];
+    // Kernel stubs compare sizes in the K64 form: header +8, each port descriptor +4.
+    const ksize = kmsg.kernelSize();
+    const kmin = shape.min + 8 + 4 * shape.portDescriptors;
+    const kmax = shape.max + 8 + 4 * shape.portDescriptors;
+    if (shape.descriptorCount > 0) {
+      if (!complex || kdescs.length !== shape.descriptorCount) return MIG_BAD_ARGUMENTS;
+    } else if (complex) return MIG_BAD_ARGUMENTS;
+    if (shape.variable ? ksize < kmin || ksize > kmax : ksize !== kmin) return MIG_BAD_ARGUMENTS;
+
+    const args: Args = {};
+    // Descriptors, in parameter order.
+    let di = 0;
+    for (const p of shape.descs) {
+      const t = p.type;
+      if (t.kind === "port") {
+        const d = kdescs[di++]!;
+        if (d.kind !== MACH_MSG_PORT_DESCRIPTOR) return MIG_TYPE_ERROR;
+        if (t.carried >= 0 && d.type !== t.carried) return MIG_TYPE_ERROR;
+        args[p.name] = { port: d.port, type: d.type } satisfies PortArg;
+      } else if (t.kind === "portarray") {
+        const list: PortArg[] = [];
+        for (let i = 0; i < t.max; i++) {
+          const d = kdescs[di++]!;
+          if (d.kind !== MACH_MSG_PORT_DESCRIPTOR || d.type !== t.carried) return MIG_TYPE_ERROR;
+          list.push({ port: d.port, type: d.type });
+        }
+        args[p.name] = list;
+      } else if (t.kind === "ool") {
+        const d = kdescs[di++]!;
+        if (d.kind !== MACH_MSG_OOL_DESCRIPTOR && d.kind !== 3) return MIG_TYPE_ERROR;
+        args[p.name] = d.data;
+      } else if (t.kind === "oolports") {
+        const d = kdescs[di++]!;
+        if (d.kind !== MACH_MSG_OOL_PORTS_DESCRIPTOR || (t.carried >= 0 && d.type !== t.carried && d.ports.length > 0)) return MIG_TYPE_ERROR;
+        args[p.name] = d.ports.map((port) => ({ port, type: ipValid(port) ? d.type : MACH_MSG_TYPE_PORT_NONE }));
+      }
+    }
+    // Inline data after the NDR record (which kernel stubs do not check).
+    const view = viewOf(kmsg.data);
+    let off = HEADER_SIZE + (shape.descriptorCount > 0 ? 4 + shape.descBytes : 0) + NDR_SIZE;
+    di = 0;
+    for (const p of this.params) {
+      const t = p.type;
+      if (!sendsIn(p)) {
+        if (p.countInOut) {
+          args[`${p.name}Cnt`] = view.getUint32(off, true);
+          off += 4;
+        }
+        continue;
+      }
+      switch (t.kind) {
+        case "scalar":
+          args[p.name] =
+            t.size === 4
+              ? t.signed
+                ? view.getInt32(off, true)
+                : view.getUint32(off, true)
+              : t.signed
+                ? view.getBigInt64(off, true)
+                : view.getBigUint64(off, true);
+          off += t.size;
+          break;
+        case "bytes":
+          args[p.name] = kmsg.data.slice(off, off + t.size);
+          off += (t.size + 3) & ~3;
+          break;
+        case "array": {
+          const cnt = view.getUint32(off, true);
+          off += 4;
+          if (cnt > t.max) return MIG_BAD_ARGUMENTS;
+          const nbytes = (cnt * t.elem + 3) & ~3;
+          // The exact size follows from this count (msgh_size_delta).
+          const expectK = kmin + ((t.elem * cnt + 3) & ~3);
+          if (this.onlyVariable() && ksize !== expectK) return MIG_BAD_ARGUMENTS;
+          if (off + nbytes > kmsg.size) return MIG_BAD_ARGUMENTS;
+          if (t.elem === 1) args[p.name] = kmsg.data.slice(off, off + cnt);
+          else if (t.elem === 4) {
+            const a: number[] = new Array(cnt);
+            for (let i = 0; i < cnt; i++) a[i] = view.getInt32(off + 4 * i, true);
+            args[p.name] = a;
+          } else {
+            const a: bigint[] = new Array(cnt);
+            for (let i = 0; i < cnt; i++) a[i] = view.getBigInt64(off + 8 * i, true);
+            args[p.name] = a;
+          }
+          args[`${p.name}Cnt`] = cnt;
+          off += nbytes;
+          break;
+        }
+        case "ool":
+        case "oolports": {
+          const cnt = view.getUint32(off, true);
+          off += 4;
+          args[`${p.name}Cnt`] = cnt;
+          // The descriptor's own size/count must agree with the inline count.
+          const d = this.descFor(kdescs, p);
+          if (d && d.kind === 2 && d.ports.length !== cnt) return MIG_TYPE_ERROR;
+          if (d && (d.kind === 1 || d.kind === 3) && d.data.byteLength !== cnt * (t.kind === "ool" ? t.elem : 4)) return MIG_TYPE_ERROR;
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    return args;
+  }
+
+  private onlyVariable(): boolean {
+    return this.params.filter((p) => sendsIn(p) && p.type.kind === "array").length === 1;
+  }
+
+  private descFor(kdescs: KDesc[], target: Param): KDesc | undefined {
+    let di = 0;
+    for (const p of this.req.descs) {
+      if (p === target) return kdescs[di];
+      di += descCount(p);
+    }
+    return undefined;
+  }
+
+  /** Encode a successful reply's body (everything after the 24-byte header) and its descriptors. */
+  encodeReply(args: Args, out: Record<string, unknown>): { data: Uint8Array; descs: KDesc[] | null; complex: boolean } {
+    const params = this.params;
+    // Resolve array counts (SameCount siblings share the first one's).
+    const counts = new Map<string, number>();
+    let lastCount = 0;
+    for (const p of params) {
+      if (!sendsOut(p)) continue;
+      const t = p.type;
+      if (t.kind === "array" || t.kind === "ool" || t.kind === "oolports" || t.kind === "portarray" || t.kind === "cstring") {
+        const v = out[p.name] as ArrayLike<unknown> | string | undefined;
+        const n = v === undefined ? 0 : typeof v === "string" ? v.length : v.length;
+        if (p.sameCount) counts.set(p.name, lastCount);
+        else {
+          counts.set(p.name, n);
+          lastCount = n;
+        }
+      }
+    }
+    // Size.
+    let size = HEADER_SIZE;
+    if (this.replyComplex) size += 4 + this.replyDescs.reduce((n, p) => n + descSize(p) * descCount(p), 0);
+    size += NDR_SIZE;
+    if (!this.replyComplex) size += 4; // RetCode
+    const strings = new Map<string, Uint8Array>();
+    for (const p of params) {
+      if (!sendsOut(p)) continue;
+      const t = p.type;
+      switch (t.kind) {
+        case "scalar":
+        case "bytes":
+          size += fixedInline(p);
+          break;
+        case "array": {
+          const n = counts.get(p.name)!;
+          if (!p.sameCount) size += 4;
+          size += (t.elem * n + 3) & ~3;
+          break;
+        }
+        case "cstring": {
+          const s = String(out[p.name] ?? "");
+          const enc = new TextEncoder().encode(s).subarray(0, t.max - 1);
+          const withNul = new Uint8Array(enc.length + 1);
+          withNul.set(enc);
+          strings.set(p.name, withNul);
+          size += 8 + ((withNul.length + 3) & ~3);
+          break;
+        }
+        case "ool":
+        case "oolports":
+          size += 4;
+          break;
+        default:
+          break;
+      }
+    }
+    const data = new Uint8Array(size);
+    const view = viewOf(data);
+    let off = HEADER_SIZE;
+    let descs: KDesc[] | null = null;
+    if (this.replyComplex) {
+      descs = [];
+      const ndesc = this.replyDescs.reduce((n, p) => n + descCount(p), 0);
+      view.setUint32(off, ndesc, true);
+      off += 4;
+      for (const p of this.replyDescs) {
+        const t = p.type;
+        const v = out[p.name];
+        if (t.kind === "port") {
+          const a = toPortArg(v, t.outName);
+          descs.push({ kind: 0, off, port: a.port, type: a.type });
+          PORT_DESCRIPTOR.write(view, off, { disposition: a.type, type: MACH_MSG_PORT_DESCRIPTOR });
+          off += 12;
+        } else if (t.kind === "portarray") {
+          const list = (v as PortRef[] | undefined) ?? [];
+          for (let i = 0; i < t.max; i++) {
+            const port = i < list.length ? list[i]! : null;
+            descs.push({ kind: 0, off, port, type: t.carried });
+            PORT_DESCRIPTOR.write(view, off, { disposition: t.carried, type: MACH_MSG_PORT_DESCRIPTOR });
+            off += 12;
+          }
+        } else if (t.kind === "ool") {
+          const bytesOut = (v as Uint8Array | undefined) ?? new Uint8Array(0);
+          descs.push({ kind: 1, off, data: bytesOut, copy: MACH_MSG_VIRTUAL_COPY, deallocate: true });
+          OOL_DESCRIPTOR.write(view, off, { copy: MACH_MSG_VIRTUAL_COPY, type: MACH_MSG_OOL_DESCRIPTOR, size: bytesOut.byteLength });
+          off += 16;
+        } else if (t.kind === "oolports") {
+          const list = (v as PortRef[] | undefined) ?? [];
+          descs.push({ kind: 2, off, ports: list.slice(), type: t.carried, copy: MACH_MSG_VIRTUAL_COPY, deallocate: true });
+          OOL_PORTS_DESCRIPTOR.write(view, off, {
+            copy: MACH_MSG_VIRTUAL_COPY,
+            disposition: t.carried,
+            type: MACH_MSG_OOL_PORTS_DESCRIPTOR,
+            count: list.length,
+          });
+          off += 16;
+        }
+      }
+    }
+    data.set(NDR_RECORD, off);
+    off += NDR_SIZE;
+    if (!this.replyComplex) {
+      view.setInt32(off, KERN_SUCCESS, true);
+      off += 4;
+    }
+    for (const p of params) {
+      if (!sendsOut(p)) continue;
+      const t = p.type;
+      const v = out[p.name];
+      switch (t.kind) {
+        case "scalar":
+          if (t.size === 4) view.setUint32(off, Number(v ?? 0) >>> 0, true);
+          else view.setBigUint64(off, BigInt.asUintN(64, BigInt((v as bigint | number | undefined) ?? 0)), true);
+          off += t.size;
+          break;
+        case "bytes": {
+          const b = (v as Uint8Array | undefined) ?? new Uint8Array(t.size);
+          data.set(b.subarray(0, t.size), off);
+          off += (t.size + 3) & ~3;
+          break;
+        }
+        case "array": {
+          const n = counts.get(p.name)!;
+          if (!p.sameCount) {
+            view.setUint32(off, n, true);
+            off += 4;
+          }
+          const list = v as ArrayLike<number | bigint> | undefined;
+          if (t.elem === 1) {
+            if (list) data.set(list as Uint8Array, off);
+          } else
+            for (let i = 0; i < n; i++) {
+              const x = list ? list[i] : 0;
+              if (t.elem === 4) view.setUint32(off + 4 * i, Number(x ?? 0) >>> 0, true);
+              else view.setBigUint64(off + 8 * i, BigInt.asUintN(64, BigInt(x ?? 0)), true);
+            }
+          off += (t.elem * n + 3) & ~3;
+          break;
+        }
+        case "cstring": {
+          const s = strings.get(p.name)!;
+          view.setUint32(off, 0, true);
+          view.setUint32(off + 4, s.length, true);
+          data.set(s, off + 8);
+          off += 8 + ((s.length + 3) & ~3);
+          break;
+        }
+        case "ool":
+        case "oolports":
+          view.setUint32(off, counts.get(p.name)!, true);
+          off += 4;
+          break;
+        default:
+          break;
+      }
+    }
+    return { data, descs, complex: this.replyComplex };
+  }
+}
+
+function toPortArg(v: unknown, outName: number): PortArg {
+  if (v && typeof v === "object" && "port" in (v as object)) return v as PortArg;
+  const port = (v ?? null) as PortRef;
+  return { port, type: outName };
+}
+
+export { IP_DEAD };

@@ -1,0 +1,101 @@
+/**
+ * MIG type descriptions: just enough of MIG's type system to lay out every
+ * request and reply of the subsystems machipc serves, as migcom lays them out
+ * for a 64-bit client and the kernel server stubs check them.
+ */
+import type { PortRef } from "../ipc/port.js";
+
+/** A 32- or 64-bit integer inline; 64-bit values are only 4-byte aligned on the wire. */
+export interface ScalarType {
+  kind: "scalar";
+  size: 4 | 8;
+  signed: boolean;
+}
+/** A fixed-size opaque inline structure (security_token_t, audit_token_t, fixed int arrays). */
+export interface BytesType {
+  kind: "bytes";
+  size: number;
+}
+/**
+ * A port argument: one 12-byte port descriptor. `carried` is the disposition the
+ * kernel stub requires in a request (17 send, 18 send-once, 16 receive) or -1
+ * for a polymorphic port; `outName` is what a reply carries.
+ */
+export interface PortType {
+  kind: "port";
+  carried: number;
+  outName: number;
+}
+/** `array[*:max] of T` inline: a u32 count before the data (padded to 4). */
+export interface ArrayType {
+  kind: "array";
+  elem: 1 | 4 | 8;
+  max: number;
+}
+/** `c_string[*:max]` out: offset word, count word, then the bytes with their NUL. */
+export interface CStringType {
+  kind: "cstring";
+  max: number;
+}
+/** `^array[] of T`: an OOL descriptor plus an inline count. */
+export interface OolType {
+  kind: "ool";
+  elem: number;
+}
+/** `^array[] of port`: an OOL-ports descriptor plus an inline count. */
+export interface OolPortsType {
+  kind: "oolports";
+  carried: number;
+}
+/** `array[*:max] of port` inline: always `max` port descriptors; the count travels with a SameCount sibling. */
+export interface PortArrayType {
+  kind: "portarray";
+  max: number;
+  carried: number;
+}
+
+export type MigType = ScalarType | BytesType | PortType | ArrayType | CStringType | OolType | OolPortsType | PortArrayType;
+
+export type Direction = "in" | "out" | "inout";
+
+export interface Param {
+  name: string;
+  dir: Direction;
+  type: MigType;
+  /** Out arrays whose capacity the caller sends in the request (CountInOut). */
+  countInOut?: boolean;
+  /** Shares the count of the previous array (SameCount): no count of its own on the wire. */
+  sameCount?: boolean;
+  /**
+   * A port type with an intran conversion (host_t, task_t, processor_set_name_t...):
+   * the stub releases the send right after a successful call.
+   */
+  intran?: boolean;
+}
+
+// Common types, named as in std_types.defs / mach_types.defs.
+export const int32: ScalarType = { kind: "scalar", size: 4, signed: true };
+export const uint32: ScalarType = { kind: "scalar", size: 4, signed: false };
+export const int64: ScalarType = { kind: "scalar", size: 8, signed: true };
+export const uint64: ScalarType = { kind: "scalar", size: 8, signed: false };
+export const sendPort: PortType = { kind: "port", carried: 17, outName: 17 };
+export const sendOncePort: PortType = { kind: "port", carried: 18, outName: 18 };
+export const receivePort: PortType = { kind: "port", carried: 16, outName: 16 };
+export const polyPort: PortType = { kind: "port", carried: -1, outName: -1 };
+export const bytes = (size: number): BytesType => ({ kind: "bytes", size });
+export const array = (elem: 1 | 4 | 8, max: number): ArrayType => ({ kind: "array", elem, max });
+export const cstring = (max: number): CStringType => ({ kind: "cstring", max });
+export const ool = (elem: number): OolType => ({ kind: "ool", elem });
+export const oolPorts = (carried = 17): OolPortsType => ({ kind: "oolports", carried });
+export const portArray = (max: number, carried = 17): PortArrayType => ({ kind: "portarray", max, carried });
+
+export const inP = (name: string, type: MigType, opts: Partial<Param> = {}): Param => ({ name, dir: "in", type, ...opts });
+export const outP = (name: string, type: MigType, opts: Partial<Param> = {}): Param => ({ name, dir: "out", type, ...opts });
+export const inoutP = (name: string, type: MigType): Param => ({ name, dir: "inout", type });
+
+/** A port value in a decoded request or a routine's result, with the right it carries. */
+export interface PortArg {
+  port: PortRef;
+  /** The carried type (16, 17, 18), or 0 for a null or dead name. */
+  type: number;
+}

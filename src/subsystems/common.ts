@@ -1,0 +1,34 @@
+/** Helpers the subsystem files share: routine construction and target conversions. */
+import { Routine, type Args, type RoutineResult } from "../mig/routine.js";
+import type { Param, PortArg } from "../mig/types.js";
+import type { KernelCall } from "../kern/kernel.js";
+import type { PortRef } from "../ipc/port.js";
+import { convertPortToTask } from "../kern/ipc_tt.js";
+import type { Task } from "../kern/task.js";
+import type { IpcSpace } from "../ipc/space.js";
+
+export type Handler = (call: KernelCall, a: Args) => RoutineResult;
+
+export const routine = (id: number, name: string, params: Param[], handler: Handler): Routine<KernelCall> =>
+  new Routine<KernelCall>({ id, name, params, handler });
+
+/** A port argument as decoded. */
+export const portArg = (a: Args, name: string): PortArg => a[name] as PortArg;
+export const num = (a: Args, name: string): number => a[name] as number;
+export const big = (a: Args, name: string): bigint => a[name] as bigint;
+
+/** convert_port_to_task: an active task behind an IKOT_TASK port. */
+export function taskOf(port: PortRef): Task | null {
+  const t = convertPortToTask<Task>(port);
+  return t && t.active ? t : null;
+}
+
+/** convert_port_to_space: the space of an active task. */
+export function spaceOf(port: PortRef): IpcSpace | null {
+  return taskOf(port)?.space ?? null;
+}
+
+/** A result object from an operation's { kr, ...outs }. */
+export function result<T extends object>(r: { kr: number } & T): RoutineResult {
+  return r as RoutineResult;
+}
