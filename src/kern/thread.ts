@@ -8,6 +8,10 @@ import { emptyExceptionActions, type ExceptionAction } from "./exc_action.js";
 import { copyoutSendRight, hostSelfTrap } from "./ipc_host.js";
 import { ipcThreadInit, ipcThreadTerminate, releaseExceptionActions, type ThreadPorts } from "./ipc_tt.js";
 import type { Task } from "./task.js";
+import type { VmMap } from "./vm_map.js";
+import { machPortDestroy } from "../ipc/mach_port.js";
+import { migCall, type UserArgs, type UserResult } from "../mig/call.js";
+import type { Routine } from "../mig/routine.js";
 
 export class Thread {
   readonly task: Task;
@@ -65,6 +69,35 @@ export class Thread {
   /** host_self_trap: the host port, or the host priv port for a privileged task. */
   hostSelfTrap(): number {
     return hostSelfTrap(this.task.space, this.task.ports.itkHost);
+  }
+
+  /** The address space of the thread's task (OOL memory). */
+  get memory(): VmMap {
+    return this.task.vm;
+  }
+
+  private migReply = 0;
+  /** mig_get_reply_port: a per-thread reply port for MIG calls, made on first use. */
+  migReplyPort(): number {
+    if (this.migReply === 0) this.migReply = this.machReplyPort();
+    return this.migReply;
+  }
+  /** mig_dealloc_reply_port: destroy the reply port (a late reply dies with it). */
+  migDeallocReplyPort(name: number): void {
+    if (name === this.migReply) {
+      this.migReply = 0;
+      machPortDestroy(this.task.space, name);
+    }
+  }
+
+  /**
+   * Call a kernel routine by MIG id on `target` (a send right name), going
+   * through mach_msg exactly as a MIG-generated client does.
+   */
+  async call(id: number, target: number, args: UserArgs = {}): Promise<UserResult> {
+    const routine = this.task.kernel.registry.routines.get(id);
+    if (!routine) throw new Error(`no MIG routine ${id}`);
+    return migCall(this, routine as Routine<unknown>, target, args);
   }
 
   /** mach_reply_port: a new receive right in the task's space. */
