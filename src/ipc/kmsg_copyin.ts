@@ -40,7 +40,8 @@ import {
 } from "../abi/message.js";
 import { MACH_PORT_DEAD, MACH_PORT_NULL, machPortValid } from "../abi/port.js";
 import { HEADER_SIZE, MACH_MSG_HEADER, OOL_DESCRIPTOR, OOL_PORTS_DESCRIPTOR, PORT_DESCRIPTOR, DESCRIPTOR_TYPE_OFFSET } from "../abi/msg_layout.js";
-import { viewOf } from "../abi/layout.js";
+import { newBytes, viewOf } from "../abi/layout.js";
+import { copyBytes, rdI32, rdU32 } from "../abi/bytes.js";
 import { IpcKmsg, type KDesc } from "./kmsg.js";
 import { kmsgCleanBody } from "./kmsg_destroy.js";
 import { notifyPortDeleted } from "./notify.js";
@@ -69,7 +70,9 @@ export function kmsgGet(buf: Uint8Array, sendSize: number): { mr: number; data: 
   if (sendSize < HEADER_SIZE || sendSize % 4 !== 0) return { mr: MACH_SEND_MSG_TOO_SMALL, data: null };
   if (sendSize > IPC_KMSG_MAX_BODY_SPACE) return { mr: MACH_SEND_TOO_LARGE, data: null };
   if (sendSize > buf.byteLength) return { mr: MACH_SEND_INVALID_DATA, data: null };
-  return { mr: MACH_MSG_SUCCESS, data: buf.slice(0, sendSize) };
+  const data = newBytes(sendSize);
+  copyBytes(data, 0, buf, 0, sendSize);
+  return { mr: MACH_MSG_SUCCESS, data };
 }
 
 /** Copy a whole user message in: header first, then the body when complex. */
@@ -91,17 +94,17 @@ export function kmsgCopyin(sender: SenderIdentity, buf: Uint8Array, sendSize: nu
 
 /** ipc_kmsg_copyin_header (xnu-3248 order of checks). */
 export function copyinHeader(space: IpcSpace, kmsg: IpcKmsg): number {
-  const view = viewOf(kmsg.data);
-  const h = MACH_MSG_HEADER.read(view, 0);
+  const d = kmsg.data;
+  const at = MACH_MSG_HEADER.at;
   // Stray bits are cleared, not refused.
-  const mbits = (h.bits & MACH_MSGH_BITS_USER) >>> 0;
+  const mbits = (rdU32(d, at.bits) & MACH_MSGH_BITS_USER) >>> 0;
   const destType = msghBitsRemote(mbits);
   const replyType = msghBitsLocal(mbits);
   const voucherType = msghBitsVoucher(mbits);
-  const destName = h.remotePort;
-  const replyName = h.localPort;
-  const voucherName = voucherType === 0 ? MACH_PORT_NULL : h.voucherPort;
-  kmsg.id = h.id;
+  const destName = rdU32(d, at.remotePort);
+  const replyName = rdU32(d, at.localPort);
+  const voucherName = voucherType === 0 ? MACH_PORT_NULL : rdU32(d, at.voucherPort);
+  kmsg.id = rdI32(d, at.id);
 
   if (!machMsgTypePortAnySend(destType)) return MACH_SEND_INVALID_HEADER;
   if (replyType === 0 ? replyName !== MACH_PORT_NULL : !machMsgTypePortAnySend(replyType)) return MACH_SEND_INVALID_HEADER;

@@ -20,7 +20,8 @@ import {
 } from "../abi/message.js";
 import { MACH_PORT_DEAD, MACH_PORT_NULL } from "../abi/port.js";
 import { HEADER_SIZE, MACH_MSG_HEADER, MAX_TRAILER, OOL_DESCRIPTOR, OOL_PORTS_DESCRIPTOR, PORT_DESCRIPTOR } from "../abi/msg_layout.js";
-import { viewOf } from "../abi/layout.js";
+import { viewOf, type ByteView } from "../abi/layout.js";
+import { copyBytes, wrU32 } from "../abi/bytes.js";
 import { KERNEL_AUDIT_TOKEN, KERNEL_SECURITY_TOKEN, type IpcKmsg } from "./kmsg.js";
 import { kmsgCleanBody, kmsgDestroy } from "./kmsg_destroy.js";
 import { IpcPort, ipValid, IP_DEAD, type PortRef } from "./port.js";
@@ -45,7 +46,7 @@ function copyoutDest(space: IpcSpace, dest: PortRef, type: number): number {
 
 /** Write the trailer the receive options ask for at `at`; returns its size. */
 export function writeTrailer(
-  view: DataView,
+  view: ByteView,
   at: number,
   option: number,
   seqno: number,
@@ -108,25 +109,27 @@ export function kmsgCopyout(rcv: Receiver, kmsg: IpcKmsg, buf: Uint8Array, optio
     if (r.failed) mr = MACH_RCV_HEADER_ERROR | MACH_MSG_IPC_SPACE;
   } else replyName = reply === IP_DEAD ? MACH_PORT_DEAD : MACH_PORT_NULL;
 
-  const view = viewOf(buf);
-  if (kmsg.size > HEADER_SIZE) buf.set(kmsg.data.subarray(HEADER_SIZE, kmsg.size), HEADER_SIZE);
+  if (kmsg.size > HEADER_SIZE) copyBytes(buf, HEADER_SIZE, kmsg.data, HEADER_SIZE, kmsg.size);
   if (kmsg.descs) {
-    const bmr = copyoutBody(rcv, kmsg, view);
+    const bmr = copyoutBody(rcv, kmsg, viewOf(buf));
     if (bmr !== MACH_MSG_SUCCESS && mr === MACH_MSG_SUCCESS) mr = bmr;
   }
-  MACH_MSG_HEADER.write(view, 0, {
-    bits: msghBitsSet(replyType, destType, 0, msghBitsOther(kmsg.bits)),
-    size: kmsg.size,
-    remotePort: replyName,
-    localPort: destName,
-    voucherPort: 0,
-    id: kmsg.id,
-  });
-  writeTrailer(view, kmsg.size, option, seqno, kmsg.secToken, kmsg.auditToken, from?.ext?.context ?? 0n);
+  const at = MACH_MSG_HEADER.at;
+  wrU32(buf, at.bits, msghBitsSet(replyType, destType, 0, msghBitsOther(kmsg.bits)));
+  wrU32(buf, at.size, kmsg.size);
+  wrU32(buf, at.remotePort, replyName);
+  wrU32(buf, at.localPort, destName);
+  wrU32(buf, at.voucherPort, 0);
+  wrU32(buf, at.id, kmsg.id);
+  if ((option & MACH_RCV_TRAILER_MASK) === 0) {
+    // The common case, the 8-byte minimum trailer: type 0, size 8.
+    wrU32(buf, kmsg.size + MAX_TRAILER.at.type, 0);
+    wrU32(buf, kmsg.size + MAX_TRAILER.at.size, 8);
+  } else writeTrailer(viewOf(buf), kmsg.size, option, seqno, kmsg.secToken, kmsg.auditToken, from?.ext?.context ?? 0n);
   return mr;
 }
 
-function copyoutBody(rcv: Receiver, kmsg: IpcKmsg, view: DataView): number {
+function copyoutBody(rcv: Receiver, kmsg: IpcKmsg, view: ByteView): number {
   let mr = MACH_MSG_SUCCESS;
   for (const d of kmsg.descs!) {
     if (d.kind === 0) {

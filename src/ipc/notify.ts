@@ -17,13 +17,13 @@ import {
   MACH_NOTIFY_SEND_ONCE,
 } from "../abi/port.js";
 import { MACH_MSG_BODY, MACH_MSG_HEADER, NDR_RECORD, PORT_DESCRIPTOR } from "../abi/msg_layout.js";
-import { viewOf } from "../abi/layout.js";
+import { newBytes, viewOf, type ByteView } from "../abi/layout.js";
 import { IpcKmsg } from "./kmsg.js";
 import type { IpcPort } from "./port.js";
 import { kernelSend } from "./send.js";
 
-function notification(so: IpcPort, id: number, size: number, complex = false): { kmsg: IpcKmsg; view: DataView } {
-  const data = new Uint8Array(size);
+function notification(so: IpcPort, id: number, size: number, complex = false): { kmsg: IpcKmsg; view: ByteView } {
+  const data = newBytes(size);
   const view = viewOf(data);
   const kmsg = new IpcKmsg(data);
   kmsg.bits = (msghBits(MACH_MSG_TYPE_PORT_SEND_ONCE, 0) | (complex ? MACH_MSGH_BITS_COMPLEX : 0)) >>> 0;

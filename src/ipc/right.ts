@@ -197,6 +197,9 @@ function setEntry(space: IpcSpace, index: number, type: number, urefs: number, k
 
 /** ipc_right_check: if the entry's port died, turn the entry into a dead name. Returns true when it did. */
 export function rightCheck(space: IpcSpace, index: number): boolean {
+  // Only send and send-once entries can outlive their port: a receive right dies with it.
+  const t = space.bits[index]! & IE_BITS_TYPE_MASK;
+  if (!(t & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_SEND_ONCE)) || t & MACH_PORT_TYPE_RECEIVE) return false;
   const obj = space.objs[index];
   if (!(obj instanceof IpcPort) || obj.active) return false;
   const bits = space.bits[index]!;

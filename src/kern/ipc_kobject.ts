@@ -8,7 +8,7 @@ import { KERN_SUCCESS, MIG_BAD_ID, MIG_NO_REPLY } from "../abi/kern_return.js";
 import { MACH_MSGH_BITS_COMPLEX, msghBitsLocal, msghBitsRemote, msghBitsSet } from "../abi/message.js";
 import { MACH_NOTIFY_FIRST, MACH_NOTIFY_LAST } from "../abi/port.js";
 import { HEADER_SIZE, MACH_MSG_HEADER, NDR_RECORD } from "../abi/msg_layout.js";
-import { viewOf } from "../abi/layout.js";
+import { newBytes, viewOf } from "../abi/layout.js";
 import { IpcKmsg, KERNEL_SECURITY_TOKEN } from "../ipc/kmsg.js";
 import { kmsgDestroy } from "../ipc/kmsg_destroy.js";
 import { IpcPort, ipValid } from "../ipc/port.js";
@@ -43,7 +43,7 @@ export interface KobjectCall<K = unknown, T = unknown> {
 
 /** A reply of the mig_reply_error_t shape (36 bytes) carrying `kr`. */
 export function errorReplyData(id: number, kr: number): Uint8Array {
-  const data = new Uint8Array(36);
+  const data = newBytes(36);
   const view = viewOf(data);
   MACH_MSG_HEADER.write(view, 0, { size: 36, id });
   data.set(NDR_RECORD, 24);
@@ -148,8 +148,7 @@ export function kobjectServe<C>(hooks: ServerHooks<C>, kmsg: IpcKmsg): IpcKmsg |
     }
   }
 
-  const data = body ? new Uint8Array(HEADER_SIZE + body.data.byteLength - HEADER_SIZE) : errorReplyData(replyId, kr);
-  if (body) data.set(body.data);
+  const data = body ? body.data : errorReplyData(replyId, kr);
   const reply = new IpcKmsg(data);
   reply.id = replyId;
   reply.bits = msghBitsSet(replyType, 0, 0, body?.complex ? MACH_MSGH_BITS_COMPLEX : 0);

@@ -7,7 +7,7 @@ import type { IpcKmsg } from "../ipc/kmsg.js";
 import type { IpcPort, PortRef } from "../ipc/port.js";
 import { setPortDestroyHook } from "../ipc/right.js";
 import { assertInvariants, findViolations, type KernelRights } from "../ipc/invariant.js";
-import { MigRegistry, kobjectServe, type KobjectCall } from "./ipc_kobject.js";
+import { MigRegistry, kobjectServe, type KobjectCall, type ServerHooks } from "./ipc_kobject.js";
 import { Host, Processor, ProcessorSet } from "./host.js";
 import { ipcHostInit, ipcProcessorInit, ipcPsetInit } from "./ipc_host.js";
 import { allowAllPolicy, type MacPolicy } from "./mac.js";
@@ -119,14 +119,13 @@ export class Kernel {
     this.tasks.set(0, this.kernelTask);
   }
 
+  private readonly serverHooks: ServerHooks<KernelCall> = {
+    registry: this.registry,
+    context: (port, m) => ({ kernel: this, port, caller: this.tasks.get(m.senderTaskId) ?? null, kmsg: m }),
+  };
+
   private serve(kmsg: IpcKmsg): IpcKmsg | null {
-    return kobjectServe(
-      {
-        registry: this.registry,
-        context: (port, m) => ({ kernel: this, port, caller: this.tasks.get(m.senderTaskId) ?? null, kmsg: m }),
-      },
-      kmsg,
-    );
+    return kobjectServe(this.serverHooks, kmsg);
   }
 
   /**

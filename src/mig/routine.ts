@@ -13,7 +13,7 @@ import {
   MACH_MSGH_BITS_COMPLEX,
 } from "../abi/message.js";
 import { HEADER_SIZE, NDR_RECORD, NDR_SIZE, OOL_DESCRIPTOR, OOL_PORTS_DESCRIPTOR, PORT_DESCRIPTOR } from "../abi/msg_layout.js";
-import { viewOf } from "../abi/layout.js";
+import { newBytes, viewOf } from "../abi/layout.js";
 import type { IpcKmsg, KDesc } from "../ipc/kmsg.js";
 import { IP_DEAD, ipValid, type PortRef } from "../ipc/port.js";
 import type { Param, PortArg } from "./types.js";
@@ -116,7 +116,13 @@ export class Routine<C> {
     this.req = requestShape(spec.params);
     this.replyDescs = spec.params.filter((p) => sendsOut(p) && isDescriptor(p));
     this.replyComplex = this.replyDescs.length > 0;
+    this.variableOuts = spec.params.filter(
+      (p) => sendsOut(p) && ["array", "ool", "oolports", "portarray", "cstring"].includes(p.type.kind),
+    );
   }
+
+  /** Out-parameters whose size depends on the call (arrays, strings, OOL). */
+  private readonly variableOuts: Param[];
 
   /** The user-form request size when every variable array is empty (the fixed size, for fixed routines). */
   get requestMinSize(): number {
@@ -260,8 +266,7 @@ export class Routine<C> {
     // Resolve array counts (SameCount siblings share the first one's).
     const counts = new Map<string, number>();
     let lastCount = 0;
-    for (const p of params) {
-      if (!sendsOut(p)) continue;
+    for (const p of this.variableOuts) {
       const t = p.type;
       if (t.kind === "array" || t.kind === "ool" || t.kind === "oolports" || t.kind === "portarray" || t.kind === "cstring") {
         const v = out[p.name] as ArrayLike<unknown> | string | undefined;
@@ -310,7 +315,7 @@ export class Routine<C> {
           break;
       }
     }
-    const data = new Uint8Array(size);
+    const data = newBytes(size);
     const view = viewOf(data);
     let off = HEADER_SIZE;
     let descs: KDesc[] | null = null;

@@ -1,0 +1,46 @@
+/**
+ * A small benchmark harness: run an operation for a while, report operations
+ * per second, and compare against a baseline measured in the same run.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+export interface Measurement {
+  name: string;
+  opsPerSec: number;
+  nsPerOp: number;
+  iterations: number;
+}
+
+/** Time `fn` over batches until `minMs` has passed; returns the best batch rate (least disturbed). */
+export function measure(name: string, fn: () => void, minMs = 400, batch = 1000): Measurement {
+  for (let i = 0; i < batch; i++) fn(); // warm up
+  let best = Infinity;
+  let total = 0;
+  const start = process.hrtime.bigint();
+  while (Number(process.hrtime.bigint() - start) / 1e6 < minMs) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < batch; i++) fn();
+    const ns = Number(process.hrtime.bigint() - t0) / batch;
+    if (ns < best) best = ns;
+    total += batch;
+  }
+  return { name, nsPerOp: best, opsPerSec: 1e9 / best, iterations: total };
+}
+
+export function ratio(a: Measurement, floor: Measurement): number {
+  return a.nsPerOp / floor.nsPerOp;
+}
+
+export function fmt(m: Measurement): string {
+  return `${m.name.padEnd(44)} ${Math.round(m.opsPerSec).toLocaleString("en-US").padStart(14)} ops/s  ${m.nsPerOp.toFixed(1).padStart(9)} ns/op`;
+}
+
+/** Write results as JSON under bench/results/. */
+export function writeResults(file: string, data: unknown): string {
+  const dir = join(process.cwd(), "bench", "results");
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, file);
+  writeFileSync(path, JSON.stringify(data, null, 2) + "\n");
+  return path;
+}
