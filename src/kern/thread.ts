@@ -3,11 +3,13 @@ import { MACH_PORT_NULL } from "../abi/port.js";
 import { KERN_SUCCESS } from "../abi/kern_return.js";
 import { machMsgTrap, type MachMsgResult, type MsgContext } from "../ipc/mach_msg.js";
 import type { IpcPort, PortRef } from "../ipc/port.js";
-import { allocReceive, portCopySend } from "../ipc/right.js";
+import { allocReceive, portCopySend, portDestroy } from "../ipc/right.js";
 import { emptyExceptionActions, type ExceptionAction } from "./exc_action.js";
 import { copyoutSendRight, hostSelfTrap } from "./ipc_host.js";
 import { ipcThreadInit, ipcThreadTerminate, releaseExceptionActions, type ThreadPorts } from "./ipc_tt.js";
 import type { Task } from "./task.js";
+import { MachineState } from "./thread_state.js";
+import { exceptionTriage, type ExceptionOutcome, type RaiseOptions } from "./exception.js";
 import type { VmMap } from "./vm_map.js";
 import { machPortDestroy } from "../ipc/mach_port.js";
 import { migCall, type UserArgs, type UserResult } from "../mig/call.js";
@@ -20,12 +22,15 @@ export class Thread {
   /** thread->exc_actions: null until first set, as XNU allocates them lazily. */
   excActions: ExceptionAction[] | null = null;
   active = true;
+  /** Register state for the kernel's architecture. */
+  readonly state: MachineState;
   private readonly ctx: MsgContext;
 
   constructor(task: Task, id: number) {
     this.task = task;
     this.id = id;
     this.ports = ipcThreadInit(task.kernel.kernelSpace, this);
+    this.state = new MachineState(task.kernel.options.arch);
     const t = task;
     this.ctx = {
       space: t.space,
@@ -106,6 +111,16 @@ export class Thread {
     return r.kr === KERN_SUCCESS ? r.name : MACH_PORT_NULL;
   }
 
+  /**
+   * Raise an exception on this thread, as a trap would: the thread's, then the
+   * task's, then the host's handler is offered it (exception_triage). Resolves
+   * to which level handled it and what each level answered; a STATE reply's new
+   * state is then in `thread.state`.
+   */
+  raiseException(exception: number, codes: (number | bigint)[] = [], opts: RaiseOptions = {}): Promise<ExceptionOutcome> {
+    return exceptionTriage(this, exception, codes.map((c) => BigInt(c)), opts);
+  }
+
   /** The thread's exception actions, allocated on first use. */
   actions(): ExceptionAction[] {
     return (this.excActions ??= emptyExceptionActions());
@@ -127,6 +142,11 @@ export class Thread {
   terminate(): void {
     if (!this.active) return;
     this.active = false;
+    if (this.rpcReply) {
+      const p = this.rpcReply;
+      this.rpcReply = null;
+      portDestroy(p);
+    }
     releaseExceptionActions(this.excActions);
     ipcThreadTerminate(this.ports);
   }

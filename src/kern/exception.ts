@@ -1,0 +1,234 @@
+/**
+ * osfmk/kern/exception.c (xnu-3248): exception delivery, thread level then
+ * task then host, in the exc or mach_exc format, as a kernel RPC that waits
+ * for the handler's reply on the thread's kernel reply port.
+ */
+import {
+  EXC_CORPSE_NOTIFY,
+  EXC_CRASH,
+  EXC_TYPES_COUNT,
+  EXCEPTION_DEFAULT,
+  EXCEPTION_STATE,
+  EXCEPTION_STATE_IDENTITY,
+  MACH_EXCEPTION_CODES,
+} from "../abi/exception.js";
+import { IKOT_NONE } from "../abi/ikot.js";
+import { KERN_FAILURE, KERN_SUCCESS, MIG_REPLY_MISMATCH, MIG_SERVER_DIED, MIG_TYPE_ERROR } from "../abi/kern_return.js";
+import {
+  MACH_MSG_SUCCESS,
+  MACH_MSG_TYPE_PORT_SEND,
+  MACH_MSG_TYPE_PORT_SEND_ONCE,
+  MACH_MSGH_BITS_COMPLEX,
+  MACH_RCV_INTERRUPTED,
+  MACH_RCV_MSG,
+  MACH_RCV_PORT_DIED,
+  MACH_RCV_TIMEOUT,
+  MACH_RCV_TOO_LARGE,
+  MACH_SEND_KERNEL_DEFAULT,
+  msghBits,
+} from "../abi/message.js";
+import { MACH_NOTIFY_SEND_ONCE } from "../abi/port.js";
+import { MACH_MSG_HEADER } from "../abi/msg_layout.js";
+import { viewOf } from "../abi/layout.js";
+import { IpcKmsg } from "../ipc/kmsg.js";
+import { kmsgDestroy } from "../ipc/kmsg_destroy.js";
+import { mqueueReceive, type RcvResult } from "../ipc/mqueue.js";
+import { ipValid, type IpcPort } from "../ipc/port.js";
+import { portDestroy, portMakeSend, portMakeSendOnce, portReleaseSend, portReleaseSendOnce } from "../ipc/right.js";
+import { ipcKmsgSend } from "../ipc/send.js";
+import { encodeRequest } from "../mig/user.js";
+import { EXC_STATE_MAX, exceptionRoutine } from "../subsystems/exc.js";
+import type { ExceptionAction } from "./exc_action.js";
+import { kobjectAlloc } from "./ipc_kobject.js";
+import type { Thread } from "./thread.js";
+
+export type ExceptionLevel = "thread" | "task" | "host";
+
+export interface LevelAttempt {
+  level: ExceptionLevel;
+  /** What delivery at this level returned (KERN_FAILURE when no handler was set). */
+  kr: number;
+}
+
+export interface ExceptionOutcome {
+  /** The level whose handler answered KERN_SUCCESS, or null. */
+  handledBy: ExceptionLevel | null;
+  /** The last level's result, as exception_triage returns it. */
+  kr: number;
+  attempts: LevelAttempt[];
+}
+
+export interface RaiseOptions {
+  /**
+   * Give up waiting for a handler after this many milliseconds, as if the
+   * thread were interrupted (MACH_RCV_INTERRUPTED). XNU itself waits forever.
+   */
+  timeoutMs?: number;
+}
+
+/**
+ * exception_triage: offer the exception to the thread's, the task's and the
+ * host's handler in turn; stop at KERN_SUCCESS or MACH_RCV_PORT_DIED.
+ */
+export async function exceptionTriage(thread: Thread, exception: number, codes: bigint[], opts: RaiseOptions = {}): Promise<ExceptionOutcome> {
+  const levels: [ExceptionLevel, ExceptionAction[] | null][] = [
+    ["thread", thread.excActions],
+    ["task", thread.task.excActions],
+    ["host", thread.task.kernel.host.excActions],
+  ];
+  const attempts: LevelAttempt[] = [];
+  let kr: number = KERN_FAILURE;
+  for (const [level, actions] of levels) {
+    if (exception === EXC_CRASH && crashSkips(thread, actions, exception)) continue;
+    kr = await exceptionDeliver(thread, exception, codes, actions, opts);
+    attempts.push({ level, kr });
+    if (kr === KERN_SUCCESS || kr === MACH_RCV_PORT_DIED) {
+      return { handledBy: kr === KERN_SUCCESS ? level : null, kr, attempts };
+    }
+  }
+  return { handledBy: null, kr, attempts };
+}
+
+/** EXC_CRASH is not sent to a handler living in the crashing task itself (it could never answer). */
+function crashSkips(thread: Thread, actions: ExceptionAction[] | null, exception: number): boolean {
+  const port = actions?.[exception]?.port ?? null;
+  return ipValid(port) && port.active && port.receiver === thread.task.space;
+}
+
+/** exception_deliver: one level. */
+async function exceptionDeliver(thread: Thread, exception: number, codes: bigint[], actions: ExceptionAction[] | null, opts: RaiseOptions): Promise<number> {
+  if (!thread.active) return KERN_SUCCESS;
+  if (!actions) return KERN_FAILURE;
+  if (exception >= EXC_TYPES_COUNT) return KERN_FAILURE;
+  const action = actions[exception]!;
+  const excPort = action.port;
+  if (!ipValid(excPort) || !excPort.active) return KERN_FAILURE;
+  // A new send right for the message to consume.
+  excPort.srights++;
+  const flavor0 = action.flavor;
+  const code64 = (action.behavior & MACH_EXCEPTION_CODES) !== 0;
+  const behavior = (action.behavior & ~MACH_EXCEPTION_CODES) >>> 0;
+  // Without MACH_EXCEPTION_CODES each code is truncated to its low 32 bits.
+  const code = [codes[0] ?? 0n, codes[1] ?? 0n].map((c) => (code64 ? BigInt.asIntN(64, c) : BigInt.asIntN(32, c)));
+
+  if (behavior === EXCEPTION_DEFAULT) {
+    return exceptionRpc(thread, excPort, behavior, code64, { exception, code, flavor: 0, state: null }, opts).then((r) => r.kr);
+  }
+  if (behavior === EXCEPTION_STATE || behavior === EXCEPTION_STATE_IDENTITY) {
+    const count = thread.state.countFor(flavor0);
+    const got = thread.state.get(flavor0, count);
+    if (got.kr !== KERN_SUCCESS) {
+      // xnu-3248 leaves the send right it took here unreleased; machipc gives it back.
+      portReleaseSend(excPort);
+      return got.kr;
+    }
+    const r = await exceptionRpc(thread, excPort, behavior, code64, { exception, code, flavor: flavor0, state: got.state }, opts);
+    if (r.kr === MACH_MSG_SUCCESS && exception !== EXC_CORPSE_NOTIFY) {
+      // The handler may change the flavor: the state is set with the flavor it returned.
+      return thread.state.set(r.flavor, r.state);
+    }
+    return r.kr;
+  }
+  portReleaseSend(excPort);
+  return KERN_FAILURE;
+}
+
+interface RpcArgs {
+  exception: number;
+  code: bigint[];
+  flavor: number;
+  state: Uint32Array | null;
+}
+
+interface RpcResult {
+  kr: number;
+  flavor: number;
+  state: Uint32Array;
+}
+
+/** The thread's kernel reply port (ith_rpc_reply), made on first use in the reply space. */
+function rpcReplyPort(thread: Thread): IpcPort {
+  if (!thread.rpcReply || !thread.rpcReply.active) thread.rpcReply = kobjectAlloc(thread.task.kernel.replySpace, IKOT_NONE, null);
+  return thread.rpcReply;
+}
+
+/** Drop the reply port after a failed RPC, so a late reply cannot be taken for the next one. */
+function dropReplyPort(thread: Thread): void {
+  const p = thread.rpcReply;
+  thread.rpcReply = null;
+  if (p) portDestroy(p);
+}
+
+/** mach_msg_rpc_from_kernel with a KernelUser stub's request layout and reply checks. */
+async function exceptionRpc(thread: Thread, excPort: IpcPort, behavior: number, code64: boolean, a: RpcArgs, opts: RaiseOptions): Promise<RpcResult> {
+  const routine = exceptionRoutine(behavior, code64);
+  const identity = behavior !== EXCEPTION_STATE;
+  const bytes = encodeRequest(routine, 0, 0, {
+    thread: 0,
+    task: 0,
+    exception: a.exception,
+    code: a.code,
+    flavor: a.flavor,
+    old_state: a.state ? Array.from(a.state) : [],
+  }, null);
+  const kmsg = new IpcKmsg(bytes);
+  kmsg.id = routine.id;
+  kmsg.remote = excPort;
+  const reply = rpcReplyPort(thread);
+  kmsg.local = portMakeSendOnce(reply);
+  kmsg.bits = (msghBits(MACH_MSG_TYPE_PORT_SEND, MACH_MSG_TYPE_PORT_SEND_ONCE) | (identity ? MACH_MSGH_BITS_COMPLEX : 0)) >>> 0;
+  if (identity) {
+    // The thread's and task's own ports, as made send rights (retrieve_*_self_fast).
+    kmsg.descs = [
+      { kind: 0, off: 28, port: portMakeSend(thread.ports.ithSelf), type: MACH_MSG_TYPE_PORT_SEND },
+      { kind: 0, off: 40, port: portMakeSend(thread.task.ports.itkSelf), type: MACH_MSG_TYPE_PORT_SEND },
+    ];
+  }
+  MACH_MSG_HEADER.write(viewOf(bytes), 0, { bits: kmsg.bits });
+  const sent = await ipcKmsgSend(kmsg, MACH_SEND_KERNEL_DEFAULT, 0);
+  if (sent !== MACH_MSG_SUCCESS) return { kr: sent, flavor: a.flavor, state: new Uint32Array(0) };
+
+  const timeout = opts.timeoutMs;
+  const option = MACH_RCV_MSG | (timeout !== undefined ? MACH_RCV_TIMEOUT : 0);
+  const got: RcvResult = await mqueueReceive(reply, option, 0xffffffff, timeout ?? 0);
+  if (got.mr !== MACH_MSG_SUCCESS || !got.kmsg) {
+    dropReplyPort(thread);
+    // A wait that was given up on is an interrupted receive.
+    return { kr: got.mr === MACH_RCV_PORT_DIED ? MACH_RCV_PORT_DIED : MACH_RCV_INTERRUPTED, flavor: a.flavor, state: new Uint32Array(0) };
+  }
+  return checkReply(routine.id, behavior, got.kmsg, a.flavor);
+}
+
+/** The KernelUser stub's checks on the handler's reply; the reply is consumed. */
+function checkReply(requestId: number, behavior: number, r: IpcKmsg, flavor: number): RpcResult {
+  const fail = (kr: number): RpcResult => ({ kr, flavor, state: new Uint32Array(0) });
+  // The reply came on our send-once right: that right is used up.
+  if (ipValid(r.remote)) portReleaseSendOnce(r.remote);
+  r.remote = null;
+  const data = r.data;
+  const v = viewOf(data);
+  const size = r.size;
+  const retCode = size >= 36 ? v.getInt32(32, true) : 0;
+  const complex = (r.bits & MACH_MSGH_BITS_COMPLEX) !== 0;
+  const done = (res: RpcResult): RpcResult => {
+    kmsgDestroy(r);
+    return res;
+  };
+  if (r.id === MACH_NOTIFY_SEND_ONCE) return done(fail(MIG_SERVER_DIED));
+  if (r.id !== requestId + 100) return done(fail(MIG_REPLY_MISMATCH));
+  if (behavior === EXCEPTION_DEFAULT) {
+    if (size > 36) return done(fail(MACH_RCV_TOO_LARGE));
+    if (complex || size !== 36) return done(fail(MIG_TYPE_ERROR));
+    return done(fail(retCode));
+  }
+  const max = 44 + 4 * EXC_STATE_MAX;
+  if (size > max) return done(fail(MACH_RCV_TOO_LARGE));
+  if (complex || !((size >= 44 && size <= max) || (size === 36 && retCode !== 0))) return done(fail(MIG_TYPE_ERROR));
+  if (retCode !== 0) return done(fail(retCode));
+  const newFlavor = v.getInt32(36, true);
+  const cnt = v.getUint32(40, true);
+  if (cnt > EXC_STATE_MAX || size !== 44 + 4 * cnt) return done(fail(MIG_TYPE_ERROR));
+  const state = new Uint32Array(cnt);
+  for (let i = 0; i < cnt; i++) state[i] = v.getUint32(44 + 4 * i, true);
+  return done({ kr: KERN_SUCCESS, flavor: newFlavor, state });
+}
