@@ -193,8 +193,10 @@ async function exceptionRpc(thread: Thread, excPort: IpcPort, behavior: number, 
   const got: RcvResult = await mqueueReceive(reply, option, 0xffffffff, timeout ?? 0);
   if (got.mr !== MACH_MSG_SUCCESS || !got.kmsg) {
     dropReplyPort(thread);
-    // A wait that was given up on is an interrupted receive.
-    return { kr: got.mr === MACH_RCV_PORT_DIED ? MACH_RCV_PORT_DIED : MACH_RCV_INTERRUPTED, flavor: a.flavor, state: new Uint32Array(0) };
+    // A wait given up on (timeout, thread_abort) is an interrupted receive; the
+    // reply port dying with the thread itself ends the search.
+    const kr = got.mr === MACH_RCV_PORT_DIED && !thread.active ? MACH_RCV_PORT_DIED : MACH_RCV_INTERRUPTED;
+    return { kr, flavor: a.flavor, state: new Uint32Array(0) };
   }
   return checkReply(routine.id, behavior, got.kmsg, a.flavor);
 }

@@ -38,6 +38,8 @@ export class Task {
   readonly excActions: ExceptionAction[];
   readonly threads: Thread[] = [];
   active = true;
+  /** task_suspend / task_resume count (scheduling is outside machipc; the count is kept). */
+  suspendCount = 0;
   private nextThreadId = 1;
 
   /** Use kernel.createTask(). */

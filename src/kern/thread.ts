@@ -22,6 +22,8 @@ export class Thread {
   /** thread->exc_actions: null until first set, as XNU allocates them lazily. */
   excActions: ExceptionAction[] | null = null;
   active = true;
+  /** thread_suspend / thread_resume count. */
+  suspendCount = 0;
   /** Register state for the kernel's architecture. */
   readonly state: MachineState;
   private readonly ctx: MsgContext;
@@ -119,6 +121,18 @@ export class Thread {
    */
   raiseException(exception: number, codes: (number | bigint)[] = [], opts: RaiseOptions = {}): Promise<ExceptionOutcome> {
     return exceptionTriage(this, exception, codes.map((c) => BigInt(c)), opts);
+  }
+
+  /**
+   * thread_abort: a kernel RPC this thread is waiting in (exception delivery)
+   * ends with MACH_RCV_INTERRUPTED.
+   */
+  abort(): void {
+    const p = this.rpcReply;
+    if (p) {
+      this.rpcReply = null;
+      portDestroy(p);
+    }
   }
 
   /** The thread's exception actions, allocated on first use. */
