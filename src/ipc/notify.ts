@@ -55,6 +55,11 @@ export function notifyNoSenders(so: IpcPort, mscount: number): void {
 
 /** MACH_NOTIFY_SEND_ONCE: a bare 24-byte header, sent with the unused right itself. */
 export function notifySendOnce(so: IpcPort): void {
+  if (!so.active) {
+    // Nobody to tell: the right is just released.
+    so.sorights--;
+    return;
+  }
   const { kmsg } = notification(so, MACH_NOTIFY_SEND_ONCE, 24);
   kernelSend(kmsg);
 }

@@ -90,9 +90,16 @@ export function portReleaseSendOnce(port: PortRef): void {
   port.sorights--;
 }
 
-/** Destroy an unused send-once right: the port's receiver gets MACH_NOTIFY_SEND_ONCE. */
+/**
+ * Destroy an unused send-once right: the port's receiver gets MACH_NOTIFY_SEND_ONCE
+ * (ipc_object_destroy_dest). A dead port's right is simply released.
+ */
 export function portDestroySendOnce(port: PortRef): void {
   if (!ipValid(port)) return;
+  if (!port.active) {
+    port.sorights--;
+    return;
+  }
   notifySendOnce(port);
 }
 

@@ -9,7 +9,11 @@ import { setPortDestroyHook } from "../ipc/right.js";
 import { assertInvariants, findViolations, type KernelRights } from "../ipc/invariant.js";
 import { MigRegistry, kobjectServe, type KobjectCall, type ServerHooks } from "./ipc_kobject.js";
 import { Host, Processor, ProcessorSet } from "./host.js";
-import { ipcHostInit, ipcProcessorInit, ipcPsetInit } from "./ipc_host.js";
+import { ipcHostInit, ipcProcessorInit, ipcPsetInit, kernelSetSpecialPort } from "./ipc_host.js";
+import { kobjectAlloc } from "./ipc_kobject.js";
+import { IKOT_CLOCK, IKOT_CLOCK_CTRL, IKOT_MASTER_DEVICE } from "../abi/ikot.js";
+import { HOST_IO_MASTER_PORT } from "../abi/host.js";
+import { portMakeSend } from "../ipc/right.js";
 import { allowAllPolicy, type MacPolicy } from "./mac.js";
 import { realMachine, type Arch, type MachineInfo } from "./machine.js";
 import { Task, type TaskOptions } from "./task.js";
@@ -76,6 +80,16 @@ export class Kernel {
   /** Send-once rights the kernel holds while waiting (reply rights of kernel RPCs). */
   readonly heldSendOnce = new Set<IpcPort>();
   readonly kernelTask: Task;
+  /** The system and calendar clocks (clock_service_create): service and control ports. */
+  readonly clocks: { servPort: IpcPort; ctrlPort: IpcPort }[] = [];
+  /** host_set_atm_diagnostic_flag's value. */
+  atmDiagnosticFlag = 0;
+  /** What host_get_boot_info answers (the boot arguments). */
+  bootInfo = "";
+  /** host_reboot calls received (machipc never halts its host; an embedder may act on these). */
+  readonly rebootRequests: number[] = [];
+  /** host_request_notification's send-once rights, for HOST_NOTIFY_CALENDAR_CHANGE. */
+  readonly calendarNotify: IpcPort[] = [];
   private nextPid = 100;
 
   /** Install the MIG subsystems every booted kernel serves (done by the package entry point). */
@@ -108,6 +122,17 @@ export class Kernel {
     // ipc_host_init: host ports, then pset0, then the master processor; the others in processor_start.
     ipcHostInit(this.kernelSpace, this.host);
     ipcPsetInit(this.kernelSpace, this.pset0);
+    // device_service_create: the I/O master port, held as HOST_IO_MASTER_PORT.
+    const master = kobjectAlloc(this.kernelSpace, IKOT_MASTER_DEVICE, this.host);
+    kernelSetSpecialPort(this.host, HOST_IO_MASTER_PORT, portMakeSend(master));
+    this.kports.add(master);
+    // clock_service_create: SYSTEM_CLOCK and CALENDAR_CLOCK.
+    for (let i = 0; i < 2; i++) {
+      const clock = { servPort: kobjectAlloc(this.kernelSpace, IKOT_CLOCK, i), ctrlPort: kobjectAlloc(this.kernelSpace, IKOT_CLOCK_CTRL, i) };
+      this.clocks.push(clock);
+      this.kports.add(clock.servPort);
+      this.kports.add(clock.ctrlPort);
+    }
     for (let i = 0; i < this.options.cpus; i++) {
       const p = new Processor(i, i === 0, this.pset0);
       ipcProcessorInit(this.kernelSpace, p);
@@ -167,7 +192,7 @@ export class Kernel {
       }
     }
     for (const p of this.kports) kernelPorts.push(p);
-    return { spaces, sendRights: send, sendOnceRights: this.heldSendOnce, kernelPorts, heldMessages: this.heldMessages };
+    return { spaces, sendRights: send, sendOnceRights: [...this.heldSendOnce, ...this.calendarNotify], kernelPorts, heldMessages: this.heldMessages };
   }
 
   /** Register an extra kernel-owned port (kernel reply ports and the like). */

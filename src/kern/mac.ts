@@ -35,3 +35,26 @@ export const rootOnlyHostPolicy: MacPolicy = {
   procCheckSetHostSpecialPort: (cred) => (cred.uid === 0 ? 0 : EPERM),
   procCheckSetHostExceptionPort: (cred) => (cred.uid === 0 ? 0 : EPERM),
 };
+
+/** The credential of a calling task, or null when the caller has no process (the check then answers ESRCH). */
+export interface CallerIdentity {
+  secToken: [number, number];
+  pid: number;
+}
+
+export function credentialOf(task: CallerIdentity | null): Credential | null {
+  return task ? { uid: task.secToken[0], gid: task.secToken[1], pid: task.pid } : null;
+}
+
+/** mac_task_check_set_host_special_port. */
+export function macCheckSetHostSpecialPort(policy: MacPolicy, caller: CallerIdentity | null, id: number, port: PortRef): number {
+  const cred = credentialOf(caller);
+  if (!cred) return ESRCH;
+  return policy.procCheckSetHostSpecialPort?.(cred, id, port) ?? 0;
+}
+
+/** mac_task_check_set_host_exception_ports: a per-exception check (the loop is the caller's). */
+export function macCheckSetHostExceptionPort(policy: MacPolicy, caller: CallerIdentity | null): (exception: number) => number {
+  const cred = credentialOf(caller);
+  return (exception) => (cred ? (policy.procCheckSetHostExceptionPort?.(cred, exception) ?? 0) : ESRCH);
+}

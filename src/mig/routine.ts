@@ -31,6 +31,13 @@ export interface RoutineSpec<C> {
   handler: (ctx: C, args: Args) => RoutineResult;
 }
 
+/** A parameter carried inline (after the NDR record) in a request, or in a reply. */
+export const inlineIn = (p: Param): boolean =>
+  ((p.dir === "in" || p.dir === "inout") && ["scalar", "bytes", "array", "ool", "oolports"].includes(p.type.kind)) ||
+  (p.dir === "out" && !!p.countInOut);
+export const inlineOut = (p: Param): boolean =>
+  (p.dir === "out" || p.dir === "inout") && ["scalar", "bytes", "array", "cstring", "ool", "oolports"].includes(p.type.kind);
+
 const isDescriptor = (p: Param): boolean =>
   p.type.kind === "port" || p.type.kind === "ool" || p.type.kind === "oolports" || p.type.kind === "portarray";
 const sendsIn = (p: Param): boolean => p.dir === "in" || p.dir === "inout";
@@ -67,6 +74,8 @@ interface Shape {
   min: number;
   max: number;
   variable: boolean;
+  /** MIG writes the NDR record only when inline data follows it. */
+  ndr: number;
 }
 
 function requestShape(params: Param[]): Shape {
@@ -74,7 +83,8 @@ function requestShape(params: Param[]): Shape {
   const descriptorCount = descs.reduce((n, p) => n + descCount(p), 0);
   const portDescriptors = descs.reduce((n, p) => n + (p.type.kind === "port" ? 1 : p.type.kind === "portarray" ? p.type.max : 0), 0);
   const descBytes = descs.reduce((n, p) => n + descSize(p) * descCount(p), 0);
-  let min = HEADER_SIZE + (descriptorCount > 0 ? 4 + descBytes : 0) + NDR_SIZE;
+  const ndr = params.some(inlineIn) ? NDR_SIZE : 0;
+  let min = HEADER_SIZE + (descriptorCount > 0 ? 4 + descBytes : 0) + ndr;
   let max = min;
   let variable = false;
   for (const p of params) {
@@ -96,7 +106,7 @@ function requestShape(params: Param[]): Shape {
       max += 4;
     }
   }
-  return { descs, descriptorCount, portDescriptors, descBytes, min, max, variable };
+  return { descs, descriptorCount, portDescriptors, descBytes, min, max, variable, ndr };
 }
 
 export class Routine<C> {
@@ -179,7 +189,7 @@ export class Routine<C> {
     }
     // Inline data after the NDR record (which kernel stubs do not check).
     const view = viewOf(kmsg.data);
-    let off = HEADER_SIZE + (shape.descriptorCount > 0 ? 4 + shape.descBytes : 0) + NDR_SIZE;
+    let off = HEADER_SIZE + (shape.descriptorCount > 0 ? 4 + shape.descBytes : 0) + shape.ndr;
     di = 0;
     for (const p of this.params) {
       const t = p.type;
@@ -281,7 +291,9 @@ export class Routine<C> {
     // Size.
     let size = HEADER_SIZE;
     if (this.replyComplex) size += 4 + this.replyDescs.reduce((n, p) => n + descSize(p) * descCount(p), 0);
-    size += NDR_SIZE;
+    // A simple reply always has NDR and RetCode; a complex one has NDR only before inline data.
+    const ndr = !this.replyComplex || params.some(inlineOut);
+    if (ndr) size += NDR_SIZE;
     if (!this.replyComplex) size += 4; // RetCode
     const strings = new Map<string, Uint8Array>();
     for (const p of params) {
@@ -358,8 +370,10 @@ export class Routine<C> {
         }
       }
     }
-    data.set(NDR_RECORD, off);
-    off += NDR_SIZE;
+    if (ndr) {
+      data.set(NDR_RECORD, off);
+      off += NDR_SIZE;
+    }
     if (!this.replyComplex) {
       view.setInt32(off, KERN_SUCCESS, true);
       off += 4;

@@ -19,7 +19,7 @@ import { MACH_NOTIFY_SEND_ONCE } from "../abi/port.js";
 import { HEADER_SIZE, MACH_MSG_HEADER, NDR_RECORD, NDR_SIZE, OOL_DESCRIPTOR, OOL_PORTS_DESCRIPTOR, PORT_DESCRIPTOR } from "../abi/msg_layout.js";
 import { viewOf } from "../abi/layout.js";
 import type { UserMemory } from "../ipc/user_memory.js";
-import type { Routine } from "./routine.js";
+import { inlineIn, inlineOut, type Routine } from "./routine.js";
 import type { Param } from "./types.js";
 
 /** A port argument from the caller's side: a name, with the disposition to send it with. */
@@ -61,7 +61,8 @@ export function encodeRequest(routine: Routine<unknown>, target: number, reply: 
     size += (p.type.kind === "port" || p.type.kind === "portarray" ? 12 : 16) * n;
   }
   if (ndesc > 0) size += 4;
-  size += NDR_SIZE;
+  const ndr = params.some(inlineIn);
+  if (ndr) size += NDR_SIZE;
   for (const p of params) {
     const t = p.type;
     if (!sendsIn(p)) {
@@ -125,8 +126,10 @@ export function encodeRequest(routine: Routine<unknown>, target: number, reply: 
       }
     }
   }
-  buf.set(NDR_RECORD, off);
-  off += NDR_SIZE;
+  if (ndr) {
+    buf.set(NDR_RECORD, off);
+    off += NDR_SIZE;
+  }
   for (const p of params) {
     const t = p.type;
     const v = args[p.name];
@@ -221,7 +224,7 @@ export function decodeReply(routine: Routine<unknown>, buf: Uint8Array, memory: 
       }
     }
   }
-  off += NDR_SIZE;
+  if (!complex || params.some(inlineOut)) off += NDR_SIZE;
   if (!complex) off += 4;
   let lastCount = 0;
   for (const p of params) {

@@ -82,3 +82,22 @@ export function rpc(thread: Thread, msg: Msg, sendSize: number, reply: number): 
   assert.equal(typeof r, "number", "a kernel RPC should complete without waiting");
   return r as number;
 }
+
+import { carriedType } from "../../src/abi/message.js";
+import { rightCopyin, rightCopyout } from "../../src/ipc/right.js";
+import { IpcPort } from "../../src/ipc/port.js";
+
+/**
+ * Test setup: move a right from one task's space to another's exactly as a
+ * message carrying it would (copyin with `disposition`, copyout on the other
+ * side). Returns the name in `to`'s space.
+ */
+export function transfer(from: Actor, name: number, disposition: number, to: Actor): number {
+  const c = rightCopyin(from.task.space, name, disposition, false);
+  assert.equal(c.kr, 0, "copyin for transfer");
+  const port = c.port;
+  assert.ok(port instanceof IpcPort);
+  const o = rightCopyout(to.task.space, port, carriedType(disposition), true);
+  assert.equal(o.kr, 0, "copyout for transfer");
+  return o.name;
+}

@@ -1,0 +1,144 @@
+/**
+ * The set / get / swap exception ports logic shared by the host (ipc_host.c),
+ * task and thread (ipc_tt.c) routines of xnu-3248, with their differences as
+ * options: whether the behavior is checked with MACH_EXCEPTION_CODES masked,
+ * the MAC hook (host only), the `privileged` bit (task and thread), and the
+ * get loop's count check.
+ */
+import { EXC_MASK_VALID, EXC_TYPES_COUNT, EXCEPTION_DEFAULT, EXCEPTION_STATE_IDENTITY, FIRST_EXCEPTION, MACH_EXCEPTION_CODES } from "../abi/exception.js";
+import { KERN_INVALID_ARGUMENT, KERN_NO_ACCESS, KERN_SUCCESS, type KernReturn } from "../abi/kern_return.js";
+import { validThreadStateFlavor, type Arch } from "../abi/thread_status.js";
+import { ipValid, type PortRef } from "../ipc/port.js";
+import { portCopySend, portReleaseSend } from "../ipc/right.js";
+import type { ExceptionAction } from "./exc_action.js";
+
+/** The result arrays of get and swap: one entry per distinct (port, behavior, flavor). */
+export interface ExceptionPortsInfo {
+  masks: number[];
+  /** Send rights (naked, for the reply to carry). */
+  ports: PortRef[];
+  behaviors: number[];
+  flavors: number[];
+}
+
+export interface SetOptions {
+  arch: Arch;
+  /** Check `behavior & ~MACH_EXCEPTION_CODES` (true everywhere but xnu-3248's host swap). */
+  maskBehavior: boolean;
+  /** The MAC check, called once per exception in the mask in ascending order; non-zero refuses. */
+  macCheck?: (exception: number) => number;
+  /** Value for each slot's `privileged` bit (task and thread: the caller is uid 0). */
+  privileged?: boolean;
+}
+
+/** Steps 2-5 of set and swap: mask, behavior (when the port is valid), flavor, MAC. */
+export function validateSet(mask: number, newPort: PortRef, behavior: number, flavor: number, opts: SetOptions): KernReturn {
+  if ((mask & ~EXC_MASK_VALID) !== 0) return KERN_INVALID_ARGUMENT;
+  if (ipValid(newPort)) {
+    const b = opts.maskBehavior ? (behavior & ~MACH_EXCEPTION_CODES) >>> 0 : behavior >>> 0;
+    if (b < EXCEPTION_DEFAULT || b > EXCEPTION_STATE_IDENTITY) return KERN_INVALID_ARGUMENT;
+  }
+  if (flavor !== 0 && !validThreadStateFlavor(opts.arch, flavor)) return KERN_INVALID_ARGUMENT;
+  if (opts.macCheck) {
+    for (let i = FIRST_EXCEPTION; i < EXC_TYPES_COUNT; i++) {
+      if (mask & (1 << i) && opts.macCheck(i) !== 0) return KERN_NO_ACCESS;
+    }
+  }
+  return KERN_SUCCESS;
+}
+
+/**
+ * Install `newPort` in every slot of `mask`: one copied send right per slot,
+ * then release the replaced rights and the supplied one (which is consumed).
+ * Call after validateSet.
+ */
+export function installExceptionPorts(actions: ExceptionAction[], mask: number, newPort: PortRef, behavior: number, flavor: number, privileged: boolean): void {
+  const old: PortRef[] = [];
+  for (let i = FIRST_EXCEPTION; i < EXC_TYPES_COUNT; i++) {
+    if (!(mask & (1 << i))) continue;
+    const a = actions[i]!;
+    old.push(a.port);
+    a.port = portCopySend(newPort);
+    // The behavior is stored as given, MACH_EXCEPTION_CODES included.
+    a.behavior = behavior | 0;
+    a.flavor = flavor;
+    a.privileged = privileged;
+  }
+  for (const p of old) if (ipValid(p)) portReleaseSend(p);
+  if (ipValid(newPort)) portReleaseSend(newPort);
+}
+
+/** Add slot `i` to the grouped result (the same grouping get and swap use). */
+function group(info: ExceptionPortsInfo, a: ExceptionAction, i: number): boolean {
+  for (let j = 0; j < info.masks.length; j++) {
+    // Compared with the right already copied for entry j: a dead port copies as
+    // IP_DEAD and so never matches its own slot again, as in XNU.
+    if (a.port === info.ports[j] && a.behavior === info.behaviors[j] && a.flavor === info.flavors[j]) {
+      info.masks[j] = (info.masks[j]! | (1 << i)) >>> 0;
+      return false;
+    }
+  }
+  info.masks.push((1 << i) >>> 0);
+  info.ports.push(portCopySend(a.port));
+  info.behaviors.push(a.behavior);
+  info.flavors.push(a.flavor);
+  return true;
+}
+
+const emptyInfo = (): ExceptionPortsInfo => ({ masks: [], ports: [], behaviors: [], flavors: [] });
+
+/**
+ * get_exception_ports: the slots of `mask`, grouped. `capacity` is what the
+ * caller's arrays hold (32 through MIG). xnu-3248's host and task versions stop
+ * only once count exceeds capacity, writing one entry past the caller's arrays;
+ * machipc runs that loop but never returns (or keeps the right of) an entry beyond capacity.
+ */
+export function getExceptionPorts(actions: ExceptionAction[] | null, mask: number, capacity: number, fixedCountCheck: boolean): { kr: KernReturn; info: ExceptionPortsInfo } {
+  if ((mask & ~EXC_MASK_VALID) !== 0) return { kr: KERN_INVALID_ARGUMENT, info: emptyInfo() };
+  const info = emptyInfo();
+  if (!actions) return { kr: KERN_SUCCESS, info };
+  for (let i = FIRST_EXCEPTION; i < EXC_TYPES_COUNT; i++) {
+    if (!(mask & (1 << i))) continue;
+    if (fixedCountCheck && info.masks.length >= capacity) break;
+    if (group(info, actions[i]!, i) && !fixedCountCheck && info.masks.length > capacity) break;
+  }
+  while (info.masks.length > capacity) {
+    info.masks.pop();
+    info.behaviors.pop();
+    info.flavors.pop();
+    const p = info.ports.pop() ?? null;
+    if (ipValid(p)) portReleaseSend(p);
+  }
+  return { kr: KERN_SUCCESS, info };
+}
+
+/**
+ * swap_exception_ports after validateSet: collect the old slots (grouped, as
+ * get does) and install the new port, for exceptions of the mask while the
+ * result has room (later ones are silently left alone, as in XNU).
+ */
+export function swapExceptionPorts(
+  actions: ExceptionAction[],
+  mask: number,
+  newPort: PortRef,
+  behavior: number,
+  flavor: number,
+  privileged: boolean,
+  capacity: number,
+): ExceptionPortsInfo {
+  const info = emptyInfo();
+  const old: PortRef[] = [];
+  for (let i = FIRST_EXCEPTION; i < EXC_TYPES_COUNT && info.masks.length < capacity; i++) {
+    if (!(mask & (1 << i))) continue;
+    const a = actions[i]!;
+    group(info, a, i);
+    old.push(a.port);
+    a.port = portCopySend(newPort);
+    a.behavior = behavior | 0;
+    a.flavor = flavor;
+    a.privileged = privileged;
+  }
+  for (const p of old) if (ipValid(p)) portReleaseSend(p);
+  if (ipValid(newPort)) portReleaseSend(newPort);
+  return info;
+}

@@ -1,0 +1,194 @@
+/**
+ * The host_priv subsystem (400), served on the host priv port: the special
+ * ports and exception ports of ipc_host.c / host.c, the processor lists, and
+ * what xnu-3248 answers for the routines of features machipc does not have
+ * (see docs/host_priv.md).
+ */
+import { HOST_USER_NOTIFICATION_PORT, HOST_DYNAMIC_PAGER_PORT } from "../abi/host.js";
+import {
+  KERN_FAILURE,
+  KERN_INVALID_ADDRESS,
+  KERN_INVALID_ARGUMENT,
+  KERN_INVALID_HOST,
+  KERN_INVALID_TASK,
+  KERN_NO_ACCESS,
+  KERN_NOT_SUPPORTED,
+  KERN_SUCCESS,
+} from "../abi/kern_return.js";
+import { ipValid } from "../ipc/port.js";
+import { portCopySend } from "../ipc/right.js";
+import type { Routine } from "../mig/routine.js";
+import { array, cstring, inoutP, inP, int32, ool, oolPorts, outP, sendPort, uint32, uint64 } from "../mig/types.js";
+import { getExceptionPorts, installExceptionPorts, swapExceptionPorts, validateSet } from "../kern/exc_ports.js";
+import { hostGetSpecialPort, hostSetSpecialPort } from "../kern/host_special.js";
+import { hostStatistics } from "../kern/host_info.js";
+import {
+  convertPortToHostPriv,
+  convertPortToPsetName,
+  convertProcessorToPort,
+  convertPsetNameToPort,
+  convertPsetToPort,
+  kernelSetSpecialPort,
+  makeSendOrDead,
+} from "../kern/ipc_host.js";
+import { convertPortToThread } from "../kern/ipc_tt.js";
+import type { KernelCall } from "../kern/kernel.js";
+import { macCheckSetHostExceptionPort, macCheckSetHostSpecialPort } from "../kern/mac.js";
+import type { Thread } from "../kern/thread.js";
+import { EXC_ARRAY_MAX, exceptionOuts, getExceptionParams, setExceptionParams, swapExceptionParams } from "./exc_args.js";
+import { big, num, portArg, routine, taskOf } from "./common.js";
+
+export const HOST_PRIV_BASE = 400;
+export const HOST_PRIV_END = 426;
+
+const hostPriv = (call: KernelCall) => convertPortToHostPriv(call.port);
+const infoOut = (name: string, max: number) => outP(name, array(4, max), { countInOut: true });
+
+export const hostPrivRoutines: Routine<KernelCall>[] = [
+  routine(400, "host_get_boot_info", [outP("boot_info", cstring(4096))], (call) =>
+    hostPriv(call) ? { boot_info: call.kernel.bootInfo } : KERN_INVALID_HOST,
+  ),
+  routine(401, "host_reboot", [inP("options", int32)], (call, a) => {
+    if (!hostPriv(call)) return KERN_INVALID_HOST;
+    // machipc does not halt the machine it runs on; it records the request for its embedder.
+    call.kernel.rebootRequests.push(num(a, "options"));
+    return KERN_SUCCESS;
+  }),
+  routine(402, "host_priv_statistics", [inP("flavor", int32), infoOut("host_info_out", 68)], (call, a) => {
+    if (!hostPriv(call)) return KERN_INVALID_HOST;
+    const r = hostStatistics(call.kernel, num(a, "flavor"), Math.min(num(a, "host_info_outCnt"), 68));
+    return r.kr !== KERN_SUCCESS ? r.kr : { host_info_out: r.info };
+  }),
+  routine(403, "host_default_memory_manager", [inoutP("default_manager", sendPort), inP("cluster_size", uint32)], (call, a) => {
+    if (!hostPriv(call)) return KERN_INVALID_HOST;
+    // Only the kernel task may install a default pager; asking (a null manager) reads the current one: none.
+    if (ipValid(portArg(a, "default_manager").port)) return KERN_NO_ACCESS;
+    return { default_manager: null };
+  }),
+  routine(404, "vm_wire", [inP("task", sendPort, { intran: true }), inP("address", uint64), inP("size", uint64), inP("desired_access", int32)], (call, a) =>
+    vmWire(call, a),
+  ),
+  routine(405, "thread_wire", [inP("thread", sendPort, { intran: true }), inP("wired", uint32)], (call, a) => {
+    if (!hostPriv(call)) return KERN_INVALID_ARGUMENT;
+    if (!convertPortToThread<Thread>(portArg(a, "thread").port)) return KERN_INVALID_ARGUMENT;
+    return KERN_SUCCESS;
+  }),
+  routine(406, "vm_allocate_cpm", [inP("task", sendPort, { intran: true }), inoutP("address", uint64), inP("size", uint64), inP("flags", int32)], (call) =>
+    // Contiguous physical memory allocation is compiled out of release kernels.
+    hostPriv(call) ? KERN_FAILURE : KERN_INVALID_HOST,
+  ),
+  routine(407, "host_processors", [outP("out_processor_list", oolPorts())], (call) => {
+    if (!hostPriv(call)) return KERN_INVALID_ARGUMENT;
+    return { out_processor_list: call.kernel.processors.map((p) => convertProcessorToPort(p)) };
+  }),
+  routine(408, "host_get_clock_control", [inP("clock_id", int32), outP("clock_ctrl", sendPort)], (call, a) => {
+    if (!hostPriv(call)) return KERN_INVALID_ARGUMENT;
+    const clock = call.kernel.clocks[num(a, "clock_id")];
+    return clock ? { clock_ctrl: makeSendOrDead(clock.ctrlPort) } : KERN_INVALID_ARGUMENT;
+  }),
+  routine(409, "kmod_create", [inP("info", uint64), outP("module", int32)], () => KERN_NOT_SUPPORTED),
+  routine(410, "kmod_destroy", [inP("module", int32)], () => KERN_NOT_SUPPORTED),
+  routine(411, "kmod_control", [inP("module", int32), inP("flavor", int32), inoutP("data", ool(1))], () => KERN_NOT_SUPPORTED),
+  routine(412, "host_get_special_port", [inP("node", int32), inP("which", int32), outP("port", sendPort)], (call, a) => {
+    const r = hostGetSpecialPort(hostPriv(call), num(a, "node"), num(a, "which"));
+    return r.kr !== KERN_SUCCESS ? r.kr : { port: r.port };
+  }),
+  routine(413, "host_set_special_port", [inP("which", int32), inP("port", sendPort)], (call, a) => {
+    const which = num(a, "which");
+    const port = portArg(a, "port").port;
+    return hostSetSpecialPort(hostPriv(call), which, port, () => macCheckSetHostSpecialPort(call.kernel.mac, call.caller, which, port));
+  }),
+  routine(414, "host_set_exception_ports", setExceptionParams, (call, a) => {
+    const host = hostPriv(call);
+    if (!host) return KERN_INVALID_ARGUMENT;
+    const mask = num(a, "exception_mask");
+    const port = portArg(a, "new_port").port;
+    const behavior = num(a, "behavior");
+    const flavor = num(a, "new_flavor");
+    const kr = validateSet(mask, port, behavior, flavor, {
+      arch: call.kernel.options.arch,
+      maskBehavior: true,
+      macCheck: macCheckSetHostExceptionPort(call.kernel.mac, call.caller),
+    });
+    if (kr !== KERN_SUCCESS) return kr;
+    installExceptionPorts(host.excActions, mask, port, behavior, flavor, false);
+    return KERN_SUCCESS;
+  }),
+  routine(415, "host_get_exception_ports", getExceptionParams, (call, a) => {
+    const host = hostPriv(call);
+    if (!host) return KERN_INVALID_ARGUMENT;
+    const r = getExceptionPorts(host.excActions, num(a, "exception_mask"), EXC_ARRAY_MAX, call.kernel.options.fixes.getExceptionPortsCount);
+    return r.kr !== KERN_SUCCESS ? r.kr : exceptionOuts(r.info);
+  }),
+  routine(416, "host_swap_exception_ports", swapExceptionParams("old_handlerss"), (call, a) => {
+    const host = hostPriv(call);
+    if (!host) return KERN_INVALID_ARGUMENT;
+    const mask = num(a, "exception_mask");
+    const port = portArg(a, "new_port").port;
+    const behavior = num(a, "behavior");
+    const flavor = num(a, "new_flavor");
+    // xnu-3248 checks the behavior here without masking MACH_EXCEPTION_CODES (docs/xnu-bugs.md).
+    const kr = validateSet(mask, port, behavior, flavor, {
+      arch: call.kernel.options.arch,
+      maskBehavior: call.kernel.options.fixes.swapExceptionBehavior,
+      macCheck: macCheckSetHostExceptionPort(call.kernel.mac, call.caller),
+    });
+    if (kr !== KERN_SUCCESS) return kr;
+    return exceptionOuts(swapExceptionPorts(host.excActions, mask, port, behavior, flavor, false, EXC_ARRAY_MAX), "old_handlerss");
+  }),
+  routine(
+    418,
+    "mach_vm_wire",
+    [inP("task", sendPort, { intran: true }), inP("address", uint64), inP("size", uint64), inP("desired_access", int32)],
+    (call, a) => vmWire(call, a),
+  ),
+  routine(419, "host_processor_sets", [outP("processor_sets", oolPorts())], (call) => {
+    if (!hostPriv(call)) return KERN_INVALID_ARGUMENT;
+    return { processor_sets: [convertPsetNameToPort(call.kernel.pset0)] };
+  }),
+  routine(420, "host_processor_set_priv", [inP("set_name", sendPort, { intran: true }), outP("set", sendPort)], (call, a) => {
+    const host = hostPriv(call);
+    const pset = convertPortToPsetName(portArg(a, "set_name").port);
+    if (!host || !pset) return KERN_INVALID_ARGUMENT;
+    return { set: convertPsetToPort(pset) };
+  }),
+  routine(421, "set_dp_control_port", [inP("control_port", sendPort)], (call, a) => {
+    const host = hostPriv(call);
+    if (!host) return KERN_INVALID_HOST;
+    kernelSetSpecialPort(host, HOST_DYNAMIC_PAGER_PORT, portArg(a, "control_port").port);
+    return KERN_SUCCESS;
+  }),
+  routine(422, "get_dp_control_port", [outP("contorl_port", sendPort)], (call) => {
+    const host = hostPriv(call);
+    if (!host) return KERN_INVALID_HOST;
+    return { contorl_port: portCopySend(host.special[HOST_DYNAMIC_PAGER_PORT] ?? null) };
+  }),
+  routine(423, "host_set_UNDServer", [inP("server", sendPort)], (call, a) => {
+    const host = hostPriv(call);
+    if (!host) return KERN_INVALID_HOST;
+    kernelSetSpecialPort(host, HOST_USER_NOTIFICATION_PORT, portArg(a, "server").port);
+    return KERN_SUCCESS;
+  }),
+  routine(424, "host_get_UNDServer", [outP("server", sendPort)], (call) => {
+    const host = hostPriv(call);
+    if (!host) return KERN_INVALID_HOST;
+    return { server: portCopySend(host.special[HOST_USER_NOTIFICATION_PORT] ?? null) };
+  }),
+  routine(
+    425,
+    "kext_request",
+    [inP("user_log_flags", uint32), inP("request_data", ool(1)), outP("response_data", ool(1)), outP("log_data", ool(1)), outP("op_result", int32)],
+    (call) => (hostPriv(call) ? KERN_NOT_SUPPORTED : KERN_INVALID_HOST),
+  ),
+];
+
+function vmWire(call: KernelCall, a: Record<string, unknown>) {
+  if (!hostPriv(call)) return KERN_INVALID_HOST;
+  const task = taskOf(portArg(a, "task").port);
+  if (!task) return KERN_INVALID_TASK;
+  const access = num(a, "desired_access");
+  if (access & ~7) return KERN_INVALID_ARGUMENT;
+  // Wiring is a no-op here, but only for memory the task has.
+  const size = Number(big(a, "size"));
+  return size === 0 || task.vm.read(big(a, "address"), size) ? KERN_SUCCESS : KERN_INVALID_ADDRESS;
+}

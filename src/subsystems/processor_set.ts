@@ -1,0 +1,62 @@
+/** The processor_set subsystem (4000), served on pset0's control and name ports. */
+import { PROCESSOR_SET_INFO_MAX } from "../abi/host.js";
+import { KERN_FAILURE, KERN_INVALID_ARGUMENT, KERN_INVALID_PROCESSOR_SET, KERN_NOT_SUPPORTED, KERN_SUCCESS } from "../abi/kern_return.js";
+import { IP_DEAD, type PortRef } from "../ipc/port.js";
+import { portMakeSend } from "../ipc/right.js";
+import type { Routine } from "../mig/routine.js";
+import { array, inP, int32, oolPorts, outP, sendPort, uint32, uint64 } from "../mig/types.js";
+import { processorSetInfo, processorSetStatistics } from "../kern/host_info.js";
+import { convertHostToPort, convertPortToPset, convertPortToPsetName } from "../kern/ipc_host.js";
+import type { KernelCall } from "../kern/kernel.js";
+import { num, routine } from "./common.js";
+
+export const PROCESSOR_SET_BASE = 4000;
+export const PROCESSOR_SET_END = 4010;
+
+const infoOut = outP("info_out", array(4, PROCESSOR_SET_INFO_MAX), { countInOut: true });
+const madeSend = (port: import("../ipc/port.js").IpcPort): PortRef => (port.active ? portMakeSend(port) : IP_DEAD);
+
+export const processorSetRoutines: Routine<KernelCall>[] = [
+  routine(4000, "processor_set_statistics", [inP("flavor", int32), infoOut], (call, a) => {
+    const pset = convertPortToPsetName(call.port);
+    if (!pset || pset !== call.kernel.pset0) return KERN_INVALID_PROCESSOR_SET;
+    const r = processorSetStatistics(call.kernel, num(a, "flavor"), Math.min(num(a, "info_outCnt"), PROCESSOR_SET_INFO_MAX));
+    return r.kr !== KERN_SUCCESS ? r.kr : { info_out: r.info };
+  }),
+  routine(4001, "processor_set_destroy", [], () => KERN_FAILURE),
+  routine(4002, "processor_set_max_priority", [inP("max_priority", int32), inP("change_threads", uint32)], () => KERN_INVALID_ARGUMENT),
+  routine(4003, "processor_set_policy_enable", [inP("policy", int32)], () => KERN_INVALID_ARGUMENT),
+  routine(4004, "processor_set_policy_disable", [inP("policy", int32), inP("change_threads", uint32)], () => KERN_INVALID_ARGUMENT),
+  routine(4005, "processor_set_tasks", [outP("task_list", oolPorts())], (call) => {
+    const pset = convertPortToPset(call.port);
+    if (!pset || pset !== call.kernel.pset0) return KERN_INVALID_ARGUMENT;
+    // convert_task_to_port: a made send right to each task's own port.
+    return { task_list: [...call.kernel.tasks.values()].filter((t) => t.active).map((t) => madeSend(t.ports.itkSelf)) };
+  }),
+  routine(4006, "processor_set_threads", [outP("thread_list", oolPorts())], (call) => {
+    const pset = convertPortToPset(call.port);
+    if (!pset || pset !== call.kernel.pset0) return KERN_INVALID_ARGUMENT;
+    const list: PortRef[] = [];
+    for (const t of call.kernel.tasks.values()) for (const th of t.threads) if (th.active) list.push(madeSend(th.ports.ithSelf));
+    return { thread_list: list };
+  }),
+  routine(
+    4007,
+    "processor_set_policy_control",
+    [inP("flavor", int32), inP("policy_info", array(4, PROCESSOR_SET_INFO_MAX)), inP("change", uint32)],
+    () => KERN_INVALID_ARGUMENT,
+  ),
+  routine(
+    4008,
+    "processor_set_stack_usage",
+    [outP("ltotal", uint32), outP("space", uint64), outP("resident", uint64), outP("maxusage", uint64), outP("maxstack", uint64)],
+    () => KERN_NOT_SUPPORTED,
+  ),
+  routine(4009, "processor_set_info", [inP("flavor", int32), outP("host", sendPort), infoOut], (call, a) => {
+    const pset = convertPortToPsetName(call.port);
+    if (!pset) return KERN_INVALID_ARGUMENT;
+    const r = processorSetInfo(call.kernel, num(a, "flavor"), Math.min(num(a, "info_outCnt"), PROCESSOR_SET_INFO_MAX));
+    if (r.kr !== KERN_SUCCESS) return r.kr;
+    return { host: convertHostToPort(call.kernel.host), info_out: r.info };
+  }),
+];
