@@ -9,6 +9,7 @@ import { portMakeSend } from "../ipc/right.js";
 import type { KernelCall } from "../kern/kernel.js";
 import { taskGetSpecialPort, taskSetSpecialPort } from "../kern/task_special.js";
 import { num, portArg, routine, taskOf } from "./common.js";
+import { taskExceptionRoutines } from "./exc_ports_tt.js";
 
 export const TASK_BASE = 3400;
 export const TASK_END = 3442;
@@ -48,4 +49,5 @@ export const taskRoutines: Routine<KernelCall>[] = [
   routine(3410, "task_set_special_port", [inP("which_port", int32), inP("special_port", sendPort)], (call, a) =>
     taskSetSpecialPort(target(call), num(a, "which_port"), portArg(a, "special_port").port),
   ),
+  ...taskExceptionRoutines,
 ];

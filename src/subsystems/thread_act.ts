@@ -10,6 +10,7 @@ import type { KernelCall } from "../kern/kernel.js";
 import type { Thread } from "../kern/thread.js";
 import { threadGetSpecialPort, threadSetSpecialPort } from "../kern/task_special.js";
 import { num, portArg, routine } from "./common.js";
+import { threadExceptionRoutines } from "./exc_ports_tt.js";
 
 export const THREAD_ACT_BASE = 3600;
 export const THREAD_ACT_END = 3628;
@@ -77,4 +78,5 @@ export const threadActRoutines: Routine<KernelCall>[] = [
   routine(3611, "thread_set_special_port", [inP("which_port", int32), inP("special_port", sendPort)], (call, a) =>
     threadSetSpecialPort(target(call), num(a, "which_port"), portArg(a, "special_port").port),
   ),
+  ...threadExceptionRoutines,
 ];

@@ -1,0 +1,86 @@
+/** A scripted exception handler for tests: receive one exception message, answer it. */
+import assert from "node:assert/strict";
+import { MACH_RCV_MSG, MACH_SEND_MSG } from "../../src/abi/message.js";
+import type { Actor } from "../helpers/kernel.js";
+
+export interface Received {
+  id: number;
+  size: number;
+  bits: number;
+  replyName: number;
+  localName: number;
+  buf: Uint8Array;
+  view: DataView;
+}
+
+/** Wait for one message on `port` in `h`'s space. */
+export async function receiveOne(h: Actor, port: number): Promise<Received> {
+  const buf = new Uint8Array(4096);
+  const view = new DataView(buf.buffer);
+  const mr = await h.thread.machMsg(buf, MACH_RCV_MSG, 0, buf.length, port, 0, 0);
+  assert.equal(mr, 0, "handler receive");
+  return {
+    id: view.getInt32(20, true),
+    size: view.getUint32(4, true),
+    bits: view.getUint32(0, true),
+    replyName: view.getUint32(8, true),
+    localName: view.getUint32(12, true),
+    buf,
+    view,
+  };
+}
+
+/** The codes of an exception request (exc: 32-bit, mach_exc: 64-bit). */
+export function codesOf(r: Received): bigint[] {
+  const identityOrDefault = r.id % 10 !== 2 && r.id % 10 !== 6;
+  const at = identityOrDefault ? 64 : 36; // codeCnt offset
+  const cnt = r.view.getUint32(at, true);
+  const wide = r.id >= 2405;
+  const out: bigint[] = [];
+  for (let i = 0; i < cnt; i++) out.push(wide ? r.view.getBigInt64(at + 4 + 8 * i, true) : BigInt(r.view.getInt32(at + 4 + 4 * i, true)));
+  return out;
+}
+
+/** Send a reply built by the test on the request's send-once reply right. */
+export async function reply(h: Actor, r: Received, body: Uint8Array): Promise<void> {
+  const v = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  v.setUint32(0, 18, true); // MOVE_SEND_ONCE
+  v.setUint32(4, body.length, true);
+  v.setUint32(8, r.replyName, true);
+  v.setUint32(12, 0, true);
+  v.setUint32(16, 0, true);
+  if (v.getInt32(20, true) === 0) v.setInt32(20, r.id + 100, true);
+  body.set([0, 0, 0, 0, 1, 0, 0, 0], 24);
+  const mr = await h.thread.machMsg(body, MACH_SEND_MSG, body.length, 0, 0, 0, 0);
+  assert.equal(mr, 0, "handler reply send");
+}
+
+/** A 36-byte reply with a RetCode. */
+export function retCodeReply(kr: number): Uint8Array {
+  const b = new Uint8Array(36);
+  new DataView(b.buffer).setInt32(32, kr, true);
+  return b;
+}
+
+/** A state reply: RetCode 0, flavor, count, state words. */
+export function stateReply(flavor: number, state: Uint32Array): Uint8Array {
+  const b = new Uint8Array(44 + 4 * state.length);
+  const v = new DataView(b.buffer);
+  v.setInt32(32, 0, true);
+  v.setInt32(36, flavor, true);
+  v.setUint32(40, state.length, true);
+  state.forEach((w, i) => v.setUint32(44 + 4 * i, w, true));
+  return b;
+}
+
+/** The old state carried by a state request, as words. */
+export function oldStateOf(r: Received): { flavor: number; state: Uint32Array } {
+  const codeCntAt = r.id % 10 === 3 || r.id % 10 === 7 ? 64 : 36;
+  const cnt = r.view.getUint32(codeCntAt, true);
+  const flavorAt = codeCntAt + 4 + cnt * (r.id >= 2405 ? 8 : 4);
+  const flavor = r.view.getInt32(flavorAt, true);
+  const n = r.view.getUint32(flavorAt + 4, true);
+  const state = new Uint32Array(n);
+  for (let i = 0; i < n; i++) state[i] = r.view.getUint32(flavorAt + 8 + 4 * i, true);
+  return { flavor, state };
+}
