@@ -1,9 +1,15 @@
 /** `npm run bench`: every benchmark, printed as rates and ratios, and written as JSON. */
 import { ipcBenchmarks } from "./ipc.js";
+import { hostBenchmarks } from "./host.js";
 import { writeResults } from "./harness.js";
 
 const started = new Date().toISOString();
+console.log("# IPC core");
 const ipc = ipcBenchmarks();
 for (const l of ipc.lines) console.log(l);
-const path = writeResults("ipc.json", { started, node: process.version, ...ipc.results });
-console.log(`results: ${path}`);
+console.log("# host interface and exceptions");
+const host = await hostBenchmarks();
+for (const l of host.lines) console.log(l);
+const a = writeResults("ipc.json", { started, node: process.version, ...ipc.results });
+const b = writeResults("host.json", { started, node: process.version, ...host.results });
+console.log(`results: ${a}, ${b}`);

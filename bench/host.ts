@@ -1,0 +1,135 @@
+/**
+ * Host interface benchmarks (issue 5) and the exception round trip (issue 3),
+ * each as a ratio to a baseline measured in the same run.
+ */
+import { Kernel } from "../src/index.js";
+import { MACH_RCV_MSG, MACH_SEND_MSG } from "../src/abi/message.js";
+import { EXC_BAD_ACCESS, EXC_MASK_BAD_ACCESS, EXCEPTION_DEFAULT } from "../src/abi/exception.js";
+import { allocReceive, portMakeSend } from "../src/ipc/right.js";
+import type { IpcPort } from "../src/ipc/port.js";
+import { fmt, measure, ratio, type Measurement } from "./harness.js";
+
+function mustSync(r: number | Promise<number>): void {
+  if (typeof r !== "number" || r !== 0) throw new Error(`unexpected mach_msg result ${String(r)}`);
+}
+
+function request(words: [number, number][], size: number): Uint8Array {
+  const b = new Uint8Array(size);
+  const v = new DataView(b.buffer);
+  for (const [at, x] of words) v.setUint32(at, x >>> 0, true);
+  b.set([0, 0, 0, 0, 1, 0, 0, 0], 24);
+  return b;
+}
+
+export async function hostBenchmarks(): Promise<{ results: Record<string, unknown>; lines: string[] }> {
+  const kernel = Kernel.boot({ cpus: 2 });
+  const task = kernel.createTask({ uid: 0, gid: 0 });
+  const th = task.createThread();
+  const priv = th.hostSelfTrap();
+  const self = th.taskSelfTrap();
+  const reply = th.machReplyPort();
+  const buf = new Uint8Array(1024);
+  const copy = new Uint8Array(1024);
+
+  // host_get_special_port(host_priv, HOST_LOCAL_NODE, HOST_PORT): each call adds a reference; drop it again.
+  const gsp = request([[0, 0x1513], [4, 40], [8, priv], [12, reply], [20, 412], [32, 0xffffffff], [36, 1]], 40);
+  const dealloc = request([[0, 0x1513], [4, 36], [8, self], [12, reply], [20, 3206]], 36);
+  const special = measure("host_get_special_port round trip", () => {
+    buf.set(gsp);
+    mustSync(th.machMsg(buf, MACH_SEND_MSG | MACH_RCV_MSG, 40, 1024, reply, 0, 0));
+    const name = new DataView(buf.buffer).getUint32(28, true);
+    dealloc.set([name & 0xff, (name >> 8) & 0xff, (name >> 16) & 0xff, name >>> 24], 32);
+    buf.set(dealloc);
+    mustSync(th.machMsg(buf, MACH_SEND_MSG | MACH_RCV_MSG, 36, 1024, reply, 0, 0));
+  });
+  const specialFloor = measure("copy floor (40 + 48 + 36 + 44 bytes)", () => {
+    copy.set(gsp);
+    buf.set(copy.subarray(0, 48));
+    copy.set(dealloc);
+    buf.set(copy.subarray(0, 44));
+  });
+
+  // host_get_exception_ports(host_priv, EXC_MASK_ALL) with a handler installed: reply 436 bytes.
+  const port = allocReceive(task.space);
+  kernel.host.excActions[1]!.port = portMakeSend(port.port as IpcPort);
+  kernel.host.excActions[1]!.behavior = 1;
+  const gep = request([[0, 0x1513], [4, 36], [8, priv], [12, reply], [20, 415], [32, 0x2]], 36);
+  const getExc = measure("host_get_exception_ports round trip", () => {
+    buf.set(gep);
+    mustSync(th.machMsg(buf, MACH_SEND_MSG | MACH_RCV_MSG, 36, 1024, reply, 0, 0));
+    const name = new DataView(buf.buffer).getUint32(28, true);
+    dealloc.set([name & 0xff, (name >> 8) & 0xff, (name >> 16) & 0xff, name >>> 24], 32);
+    buf.set(dealloc);
+    mustSync(th.machMsg(buf, MACH_SEND_MSG | MACH_RCV_MSG, 36, 1024, reply, 0, 0));
+  });
+  const getExcFloor = measure("copy floor (36 + 444 + 36 + 44 bytes)", () => {
+    copy.set(gep);
+    buf.set(copy.subarray(0, 444));
+    copy.set(dealloc);
+    buf.set(copy.subarray(0, 44));
+  });
+
+  // The null RPC of the same run, as the baseline for exceptions.
+  const nullReq = request([[0, 0x1513], [4, 36], [8, self], [12, reply], [20, 3201], [32, self]], 36);
+  const nullRpc = measure("null RPC (mach_port_type)", () => {
+    buf.set(nullReq);
+    mustSync(th.machMsg(buf, MACH_SEND_MSG | MACH_RCV_MSG, 36, 1024, reply, 0, 0));
+  });
+
+  // Exception: raise EXC_BAD_ACCESS on a victim, a handler receives exception_raise and answers KERN_SUCCESS.
+  const victim = kernel.createTask({ uid: 501 }).createThread();
+  const handler = kernel.createTask({ uid: 501 }).createThread();
+  const hp = allocReceive(handler.task.space);
+  victim.task.excActions[1]!.port = portMakeSend(hp.port as IpcPort);
+  victim.task.excActions[1]!.behavior = EXCEPTION_DEFAULT;
+  void EXC_MASK_BAD_ACCESS;
+  const hbuf = new Uint8Array(512);
+  const rep = new Uint8Array(36);
+  const rv = new DataView(rep.buffer);
+  rep.set([0, 0, 0, 0, 1, 0, 0, 0], 24);
+  const hview = new DataView(hbuf.buffer);
+  const roundTrip = async (): Promise<void> => {
+    const outcome = victim.raiseException(EXC_BAD_ACCESS, [1, 0]);
+    const mr = await handler.machMsg(hbuf, MACH_RCV_MSG, 0, 512, hp.name, 0, 0);
+    if (mr !== 0) throw new Error("handler receive failed");
+    rv.setUint32(0, 18, true);
+    rv.setUint32(4, 36, true);
+    rv.setUint32(8, hview.getUint32(8, true), true);
+    rv.setInt32(20, 2501, true);
+    rv.setInt32(32, 0, true);
+    await handler.machMsg(rep, MACH_SEND_MSG, 36, 0, 0, 0, 0);
+    const o = await outcome;
+    if (o.handledBy !== "task") throw new Error("exception not handled");
+  };
+  for (let i = 0; i < 2000; i++) await roundTrip();
+  let best = Infinity;
+  let n = 0;
+  const t0 = process.hrtime.bigint();
+  while (Number(process.hrtime.bigint() - t0) / 1e6 < 500) {
+    const s = process.hrtime.bigint();
+    for (let i = 0; i < 500; i++) await roundTrip();
+    best = Math.min(best, Number(process.hrtime.bigint() - s) / 500);
+    n += 500;
+  }
+  const exc: Measurement = { name: "exception raise + handle + reply", nsPerOp: best, opsPerSec: 1e9 / best, iterations: n };
+
+  const lines = [special, specialFloor, getExc, getExcFloor, nullRpc, exc].map(fmt);
+  lines.push(`host_get_special_port / copy floor:    ${ratio(special, specialFloor).toFixed(1)}x`);
+  lines.push(`host_get_exception_ports / copy floor: ${ratio(getExc, getExcFloor).toFixed(1)}x`);
+  lines.push(`exception round trip / null RPC:       ${ratio(exc, nullRpc).toFixed(1)}x`);
+  if (kernel.findViolations().length > 0) throw new Error("benchmark broke right accounting");
+  return {
+    lines,
+    results: {
+      hostGetSpecialPort: special,
+      hostGetSpecialPortFloor: specialFloor,
+      hostGetSpecialPortRatio: ratio(special, specialFloor),
+      hostGetExceptionPorts: getExc,
+      hostGetExceptionPortsFloor: getExcFloor,
+      hostGetExceptionPortsRatio: ratio(getExc, getExcFloor),
+      nullRpc,
+      exceptionRoundTrip: exc,
+      exceptionToNullRpcRatio: ratio(exc, nullRpc),
+    },
+  };
+}
