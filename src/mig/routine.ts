@@ -280,7 +280,8 @@ export class Routine<C> {
       const t = p.type;
       if (t.kind === "array" || t.kind === "ool" || t.kind === "oolports" || t.kind === "portarray" || t.kind === "cstring") {
         const v = out[p.name] as ArrayLike<unknown> | string | undefined;
-        const n = v === undefined ? 0 : typeof v === "string" ? v.length : v.length;
+        // An OOL array's count is in elements; its data is given as bytes.
+        const n = v === undefined ? 0 : t.kind === "ool" ? (v as Uint8Array).byteLength / t.elem : v.length;
         if (p.sameCount) counts.set(p.name, lastCount);
         else {
           counts.set(p.name, n);
