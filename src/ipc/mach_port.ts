@@ -463,7 +463,7 @@ function requestAlloc(space: IpcSpace, name: number, immediate: boolean, sendPos
       }
       const x = port.x();
       (x.requests ??= []).push({ space, name, notify, sendPossible });
-      setEntryBits(space, index, (space.bits[index]! | IE_BITS_REQUEST) >>> 0);
+      space.bits[index] = (space.bits[index]! | IE_BITS_REQUEST) >>> 0;
       return ok({ previous });
     }
   }
