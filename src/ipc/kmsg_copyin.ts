@@ -347,8 +347,12 @@ export function copyinBody(sender: SenderIdentity, kmsg: IpcKmsg): number {
 export function checkCircularity(port: IpcPort, dest: IpcPort): boolean {
   if (port === dest) return true;
   let p: IpcPort | null = dest;
-  while (p && p.active && p.receiver === null) {
+  // Follow where each port in transit is headed; a chain that loops without
+  // reaching `port` (which a queued notification can build) ends the walk too.
+  const seen = new Set<IpcPort>();
+  while (p && p.active && p.receiver === null && !seen.has(p)) {
     if (p === port) return true;
+    seen.add(p);
     p = p.destination;
   }
   if (p === port) return true;

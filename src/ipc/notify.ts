@@ -6,6 +6,7 @@ import {
   MACH_MSG_PORT_DESCRIPTOR,
   MACH_MSG_TYPE_PORT_RECEIVE,
   MACH_MSG_TYPE_PORT_SEND_ONCE,
+  MACH_MSGH_BITS_CIRCULAR,
   MACH_MSGH_BITS_COMPLEX,
   msghBits,
 } from "../abi/message.js";
@@ -21,6 +22,7 @@ import { newBytes, viewOf, type ByteView } from "../abi/layout.js";
 import { IpcKmsg } from "./kmsg.js";
 import type { IpcPort } from "./port.js";
 import { kernelSend } from "./send.js";
+import { checkCircularity } from "./kmsg_copyin.js";
 
 function notification(so: IpcPort, id: number, size: number, complex = false): { kmsg: IpcKmsg; view: ByteView } {
   const data = newBytes(size);
@@ -71,7 +73,9 @@ export function notifyPortDestroyed(so: IpcPort, port: IpcPort): void {
   PORT_DESCRIPTOR.write(view, 28, { disposition: MACH_MSG_TYPE_PORT_RECEIVE, type: MACH_MSG_PORT_DESCRIPTOR });
   kmsg.data.set(NDR_RECORD, 40);
   kmsg.descs = [{ kind: 0, off: 28, port, type: MACH_MSG_TYPE_PORT_RECEIVE }];
-  port.destination = so;
+  // The receive right is now in transit to `so`'s port; if that port is itself
+  // (eventually) inside `port`'s queue, the notification would make a loop and is destroyed.
+  if (checkCircularity(port, so)) kmsg.bits = (kmsg.bits | MACH_MSGH_BITS_CIRCULAR) >>> 0;
   kernelSend(kmsg);
 }
 
