@@ -16,7 +16,7 @@ import { HEADER_SIZE, NDR_RECORD, NDR_SIZE, OOL_DESCRIPTOR, OOL_PORTS_DESCRIPTOR
 import { newBytes, viewOf } from "../abi/layout.js";
 import type { IpcKmsg, KDesc } from "../ipc/kmsg.js";
 import { IP_DEAD, ipValid, type PortRef } from "../ipc/port.js";
-import type { Param, PortArg } from "./types.js";
+import { hasOolCount, type Param, type PortArg } from "./types.js";
 
 export type Args = Record<string, unknown>;
 /** What a handler returns: a bare return code, or the code with out-parameters by name. */
@@ -33,10 +33,10 @@ export interface RoutineSpec<C> {
 
 /** A parameter carried inline (after the NDR record) in a request, or in a reply. */
 export const inlineIn = (p: Param): boolean =>
-  ((p.dir === "in" || p.dir === "inout") && ["scalar", "bytes", "array", "ool", "oolports"].includes(p.type.kind)) ||
+  ((p.dir === "in" || p.dir === "inout") && (["scalar", "bytes", "array"].includes(p.type.kind) || hasOolCount(p))) ||
   (p.dir === "out" && !!p.countInOut);
 export const inlineOut = (p: Param): boolean =>
-  (p.dir === "out" || p.dir === "inout") && ["scalar", "bytes", "array", "cstring", "ool", "oolports"].includes(p.type.kind);
+  (p.dir === "out" || p.dir === "inout") && (["scalar", "bytes", "array", "cstring"].includes(p.type.kind) || hasOolCount(p));
 
 const isDescriptor = (p: Param): boolean =>
   p.type.kind === "port" || p.type.kind === "ool" || p.type.kind === "oolports" || p.type.kind === "portarray";
@@ -97,7 +97,7 @@ function requestShape(params: Param[]): Shape {
         min += 4;
         max += 4 + ((t.elem * t.max + 3) & ~3);
         variable = true;
-      } else if (t.kind === "ool" || t.kind === "oolports") {
+      } else if (hasOolCount(p)) {
         min += 4;
         max += 4;
       }
@@ -241,6 +241,11 @@ export class Routine<C> {
         }
         case "ool":
         case "oolports": {
+          if (t.kind === "ool" && t.fixed !== undefined) {
+            const d = this.descFor(kdescs, p);
+            if (d && (d.kind === 1 || d.kind === 3) && d.data.byteLength !== t.fixed) return MIG_TYPE_ERROR;
+            break;
+          }
           const cnt = view.getUint32(off, true);
           off += 4;
           args[`${p.name}Cnt`] = cnt;
@@ -322,7 +327,7 @@ export class Routine<C> {
         }
         case "ool":
         case "oolports":
-          size += 4;
+          if (hasOolCount(p)) size += 4;
           break;
         default:
           break;
@@ -423,8 +428,10 @@ export class Routine<C> {
         }
         case "ool":
         case "oolports":
-          view.setUint32(off, counts.get(p.name)!, true);
-          off += 4;
+          if (hasOolCount(p)) {
+            view.setUint32(off, counts.get(p.name)!, true);
+            off += 4;
+          }
           break;
         default:
           break;

@@ -41,6 +41,8 @@ export interface CStringType {
 export interface OolType {
   kind: "ool";
   elem: number;
+  /** `^struct` of a fixed size: the descriptor alone, no count on the wire. */
+  fixed?: number;
 }
 /** `^array[] of port`: an OOL-ports descriptor plus an inline count. */
 export interface OolPortsType {
@@ -86,6 +88,9 @@ export const bytes = (size: number): BytesType => ({ kind: "bytes", size });
 export const array = (elem: 1 | 4 | 8, max: number): ArrayType => ({ kind: "array", elem, max });
 export const cstring = (max: number): CStringType => ({ kind: "cstring", max });
 export const ool = (elem: number): OolType => ({ kind: "ool", elem });
+export const oolFixed = (size: number): OolType => ({ kind: "ool", elem: 1, fixed: size });
+/** Whether an OOL or OOL-ports parameter carries an inline count. */
+export const hasOolCount = (p: Param): boolean => (p.type.kind === "ool" && p.type.fixed === undefined) || p.type.kind === "oolports";
 export const oolPorts = (carried = 17): OolPortsType => ({ kind: "oolports", carried });
 export const portArray = (max: number, carried = 17): PortArrayType => ({ kind: "portarray", max, carried });
 

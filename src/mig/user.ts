@@ -20,7 +20,7 @@ import { HEADER_SIZE, MACH_MSG_HEADER, NDR_RECORD, NDR_SIZE, OOL_DESCRIPTOR, OOL
 import { viewOf } from "../abi/layout.js";
 import type { UserMemory } from "../ipc/user_memory.js";
 import { inlineIn, inlineOut, type Routine } from "./routine.js";
-import type { Param } from "./types.js";
+import { hasOolCount, type Param } from "./types.js";
 
 /** A port argument from the caller's side: a name, with the disposition to send it with. */
 export interface UserPort {
@@ -74,7 +74,7 @@ export function encodeRequest(routine: Routine<unknown>, target: number, reply: 
     else if (t.kind === "array") {
       const v = args[p.name] as ArrayLike<unknown> | undefined;
       size += 4 + ((t.elem * (v?.length ?? 0) + 3) & ~3);
-    } else if (t.kind === "ool" || t.kind === "oolports") size += 4;
+    } else if (hasOolCount(p)) size += 4;
   }
   const buf = new Uint8Array(size);
   const view = viewOf(buf);
@@ -160,6 +160,7 @@ export function encodeRequest(routine: Routine<unknown>, target: number, reply: 
         }
       off += (t.elem * list.length + 3) & ~3;
     } else if (t.kind === "ool") {
+      if (t.fixed !== undefined) continue;
       view.setUint32(off, ((v as Uint8Array | undefined)?.byteLength ?? 0) / t.elem, true);
       off += 4;
     } else if (t.kind === "oolports") {
@@ -267,6 +268,7 @@ export function decodeReply(routine: Routine<unknown>, buf: Uint8Array, memory: 
       }
       case "ool":
       case "oolports":
+        if (!hasOolCount(p)) break;
         out[`${p.name}Cnt`] = view.getUint32(off, true);
         off += 4;
         break;

@@ -7,7 +7,7 @@ import { viewOf } from "../abi/layout.js";
 import * as mp from "../ipc/mach_port.js";
 import { ipValid } from "../ipc/port.js";
 import type { Routine } from "../mig/routine.js";
-import { array, bytes, inoutP, inP, int32, ool, outP, polyPort, sendOncePort, sendPort, uint32, uint64 } from "../mig/types.js";
+import { array, bytes, inoutP, inP, int32, ool, oolFixed, outP, polyPort, sendOncePort, sendPort, uint32, uint64 } from "../mig/types.js";
 import type { KernelCall } from "../kern/kernel.js";
 import { big, num, portArg, routine, spaceOf } from "./common.js";
 
@@ -157,7 +157,7 @@ export const machPortRoutines: Routine<KernelCall>[] = [
     const r = mp.machPortKobject(sp(call), num(a, "name"));
     return r.kr !== KERN_SUCCESS ? r.kr : { object_type: r.type, object_addr: r.addr };
   }),
-  routine(3231, "mach_port_construct", [inP("options", ool(1)), inP("context", uint64), outP("name", uint32)], (call, a) => {
+  routine(3231, "mach_port_construct", [inP("options", oolFixed(24)), inP("context", uint64), outP("name", uint32)], (call, a) => {
     const opts = a["options"] as Uint8Array;
     if (opts.byteLength < 8) return KERN_INVALID_VALUE;
     const v = viewOf(opts);
