@@ -1,14 +1,46 @@
 #!/usr/bin/env node
-/** The `machipc` command. */
+/** The `machipc` command: serve, demo, and the listings that talk to a running server. */
 import { runDemo } from "./demo.js";
+import { MachipcServer, defaultSocketPath } from "../server/server.js";
+import { ClientError, MachClient } from "../client/index.js";
+import { formatHost, formatLsmp, formatTasks } from "./format.js";
 
 const HELP = `usage: machipc <command> [options]
 
 commands:
-  demo        the narrated demo: the host story of ipc_host.c on the embedded kernel
-  help        this text
+  serve [--socket PATH] [--max-names N] [--demo]
+              boot a kernel and serve it on a Unix domain socket (default ${defaultSocketPath()})
+  demo        the narrated demo: the host story of ipc_host.c on an embedded kernel
+  tasks       the tasks of a running server
+  lsmp PID    a task's name space, in the columns of macOS lsmp
+  host        host and processor information
+  trace       messages as they pass, by routine name (until interrupted)
 
+common options: --socket PATH   the server's socket
 Run \`machipc <command> --help\` for a command's options.`;
+
+const COMMAND_HELP: Record<string, string> = {
+  serve: "usage: machipc serve [--socket PATH] [--max-names N] [--demo]\n\nBoots a kernel and listens on a Unix domain socket (mode 0600). Each connecting\nprocess is a task; --max-names limits each task's name space; --demo narrates\nthe demo first.",
+  demo: "usage: machipc demo\n\nBoots an in-process kernel and narrates host ports, processors, a right passed\nbetween two tasks, and host exception ports, through real MIG messages.",
+  tasks: "usage: machipc tasks [--socket PATH]\n\nLists the tasks of a running server: pid, uid, threads, names in use.",
+  lsmp: "usage: machipc lsmp PID [--socket PATH]\n\nLists a task's names as lsmp does: name, object, rights, flags, refs, queue.",
+  host: "usage: machipc host [--socket PATH]\n\nShows host_info and the processors of a running server.",
+  trace: "usage: machipc trace [--socket PATH]\n\nPrints each message as it enters a queue or a kernel object, by routine name.",
+};
+
+function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+async function withClient<T>(args: string[], fn: (c: MachClient) => Promise<T>): Promise<T> {
+  const client = await MachClient.connect({ socketPath: option(args, "--socket"), name: "machipc-cli" });
+  try {
+    return await fn(client);
+  } finally {
+    client.close();
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -16,13 +48,65 @@ async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return cmd ? 0 : 1;
   }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    const h = COMMAND_HELP[cmd];
+    if (!h) {
+      console.error(`machipc: unknown command '${cmd}'\n\n${HELP}`);
+      return 2;
+    }
+    console.log(h);
+    return 0;
+  }
   switch (cmd) {
-    case "demo":
-      if (rest.includes("--help")) {
-        console.log("usage: machipc demo\n\nBoots an in-process kernel and narrates host ports, processors, a right passed\nbetween two tasks, and host exception ports, through real MIG messages.");
-        return 0;
+    case "serve": {
+      if (rest.includes("--demo")) {
+        await runDemo();
+        console.log();
       }
+      const maxNames = option(rest, "--max-names");
+      const server = new MachipcServer({
+        socketPath: option(rest, "--socket"),
+        maxNames: maxNames ? Number(maxNames) : undefined,
+        log: (l) => console.log(`machipc: ${l}`),
+      });
+      await server.listen();
+      console.log(`machipc: serving xnu-3248.40.184 host IPC on ${server.socketPath} (${server.kernel.processors.length} processors). Ctrl-C to stop.`);
+      await new Promise<void>((resolve) => {
+        const stop = () => void server.close().then(resolve);
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+      });
+      return 0;
+    }
+    case "demo":
       return runDemo();
+    case "tasks":
+      console.log(formatTasks(await withClient(rest, (c) => c.tasks())));
+      return 0;
+    case "lsmp": {
+      const pid = Number(rest.find((a) => /^\d+$/.test(a)));
+      if (!Number.isInteger(pid)) {
+        console.error("machipc lsmp: a task's PID is required (see `machipc tasks`)");
+        return 2;
+      }
+      const out = await withClient(rest, (c) => c.lsmp(pid));
+      if (out && typeof out === "object" && "error" in out) {
+        console.error(`machipc lsmp: ${(out as { error: string }).error}`);
+        return 1;
+      }
+      console.log(formatLsmp(out));
+      return 0;
+    }
+    case "host":
+      console.log(formatHost(await withClient(rest, (c) => c.host())));
+      return 0;
+    case "trace": {
+      const client = await MachClient.connect({ socketPath: option(rest, "--socket"), name: "machipc-trace" });
+      client.trace((line) => console.log(line));
+      await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
+      client.close();
+      return 0;
+    }
     default:
       console.error(`machipc: unknown command '${cmd}'\n\n${HELP}`);
       return 2;
@@ -32,7 +116,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error(`machipc: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`machipc: ${err instanceof ClientError || err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   },
 );

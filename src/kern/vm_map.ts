@@ -5,8 +5,8 @@
 import type { UserMemory } from "../ipc/user_memory.js";
 
 const PAGE = 4096n;
-/** Where simulated allocations start (above a typical 64-bit text segment). */
-const BASE = 0x0000000100000000n;
+/** Where simulated allocations start: far above where Linux puts heaps and below its mmap area, so a client process's own addresses (mirrored for OOL data) do not collide. */
+const BASE = 0x0000100000000000n;
 
 export class VmMap implements UserMemory {
   private readonly regions = new Map<bigint, Uint8Array>();

@@ -1,0 +1,267 @@
+/**
+ * `machipc/client`: a process's connection to a machipc server, offering the
+ * same trap interface as the in-process kernel (machMsg, taskSelfTrap, ...),
+ * with OOL memory mirrored through the client's own address-space map.
+ */
+import { connect as netConnect, type Socket } from "node:net";
+import { MACH_MSGH_BITS_COMPLEX, MACH_SEND_MSG } from "../abi/message.js";
+import { VmMap } from "../kern/vm_map.js";
+import type { MachMsgCaller } from "../mig/call.js";
+import { migCall, type UserArgs, type UserResult } from "../mig/call.js";
+import type { Routine } from "../mig/routine.js";
+import { MigRegistry } from "../kern/ipc_kobject.js";
+import { installSubsystems } from "../subsystems/index.js";
+import { defaultSocketPath } from "../server/server.js";
+import {
+  ADMIN,
+  ADMIN_HOST,
+  ADMIN_LSMP,
+  ADMIN_TASKS,
+  ADMIN_TRACE,
+  FRAME_HEADER,
+  FrameReader,
+  HELLO,
+  MSG_ARGS,
+  OP_ADMIN,
+  OP_HELLO,
+  OP_MACH_MSG,
+  OP_THREAD,
+  OP_TRAP,
+  RESULT,
+  TRAP,
+  TRAP_HOST_SELF,
+  TRAP_MACH_REPLY_PORT,
+  TRAP_TASK_SELF,
+  TRAP_THREAD_SELF,
+  decodeRegions,
+  encodeRegions,
+  frame,
+  pad4,
+  struct,
+  type OolRegion,
+} from "../server/protocol.js";
+
+export interface ConnectOptions {
+  socketPath?: string;
+  /** The identity to claim; the server checks it against this process. Default: this process's. */
+  uid?: number;
+  gid?: number;
+  name?: string;
+}
+
+interface Result {
+  value: number;
+  msg: Uint8Array;
+  regions: OolRegion[];
+  extra: Uint8Array;
+}
+
+/** The routines a client can call by id (the same descriptions the kernel serves). */
+const routines = new MigRegistry<unknown>();
+installSubsystems(routines as never);
+
+export class ClientError extends Error {}
+
+/** A task in a machipc server. */
+export class MachClient {
+  readonly pid: number;
+  /** Where OOL memory of this client lives (addresses as the server's messages name them). */
+  readonly memory = new VmMap();
+  private readonly pending = new Map<number, { resolve: (r: Result) => void; reject: (e: Error) => void }>();
+  private readonly streams = new Map<number, (text: string) => void>();
+  private seq = 1;
+  private closedError: Error | null = null;
+  readonly mainThread: ClientThread;
+
+  private constructor(private readonly socket: Socket, pid: number) {
+    this.pid = pid;
+    this.mainThread = new ClientThread(this, 0);
+  }
+
+  /** Connect and say who we are. Rejects with a clear error if the server is not running or refuses. */
+  static async connect(opts: ConnectOptions = {}): Promise<MachClient> {
+    const path = opts.socketPath ?? defaultSocketPath();
+    const socket = await new Promise<Socket>((resolve, reject) => {
+      const s = netConnect(path);
+      s.once("connect", () => resolve(s));
+      s.once("error", (e: NodeJS.ErrnoException) =>
+        reject(new ClientError(e.code === "ENOENT" || e.code === "ECONNREFUSED" ? `no machipc server at ${path} (start one with \`machipc serve\`)` : `cannot connect to ${path}: ${e.message}`)),
+      );
+    });
+    const reader = new FrameReader();
+    let client: MachClient | null = null;
+    const early: ((r: Result) => void)[] = [];
+    socket.on("data", (chunk: Buffer) => {
+      reader.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      for (;;) {
+        const f = reader.next();
+        if (f === null || f instanceof Error) return;
+        const r = parseResult(f);
+        if (client) client.deliver(r.seq, r.result);
+        else early.shift()?.(r.result);
+      }
+    });
+    const name = new TextEncoder().encode(opts.name ?? `node:${process.pid}`);
+    const hello = struct(HELLO, { uid: opts.uid ?? process.getuid?.() ?? 0, gid: opts.gid ?? process.getgid?.() ?? 0, pid: process.pid, nameLength: name.byteLength });
+    socket.write(frame(OP_HELLO, 0, 0, [hello, name]));
+    const res = await new Promise<Result>((resolve, reject) => {
+      early.push(resolve);
+      socket.once("close", () => reject(new ClientError("the server closed the connection during the handshake")));
+    });
+    if (res.value === 8) throw new ClientError("the server refused this identity (KERN_NO_ACCESS)");
+    client = new MachClient(socket, res.value);
+    socket.on("close", () => client!.fail(new ClientError("connection to the machipc server closed")));
+    return client;
+  }
+
+  private deliver(seq: number, r: Result): void {
+    const stream = this.streams.get(seq);
+    if (stream) return stream(new TextDecoder().decode(r.extra));
+    const done = this.pending.get(seq);
+    this.pending.delete(seq);
+    done?.resolve(r);
+  }
+
+  private fail(e: Error): void {
+    this.closedError = e;
+    for (const [, done] of this.pending) done.reject(e);
+    this.pending.clear();
+  }
+
+  /** Send one op and wait for its RESULT. */
+  request(op: number, thread: number, parts: Uint8Array[]): Promise<Result> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    const seq = this.seq++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(seq, { resolve, reject });
+      this.socket.write(frame(op, seq, thread, parts));
+    });
+  }
+
+  async trap(thread: number, trap: number): Promise<number> {
+    return (await this.request(OP_TRAP, thread, [struct(TRAP, { trap })])).value;
+  }
+
+  /** A new thread of this task. */
+  async createThread(): Promise<ClientThread> {
+    const r = await this.request(OP_THREAD, 0, []);
+    return new ClientThread(this, r.value);
+  }
+
+  /** Admin listings (JSON). */
+  async admin(command: number, argument = 0): Promise<unknown> {
+    const r = await this.request(OP_ADMIN, 0, [struct(ADMIN, { command, argument })]);
+    return JSON.parse(new TextDecoder().decode(r.extra));
+  }
+  tasks(): Promise<unknown> {
+    return this.admin(ADMIN_TASKS);
+  }
+  lsmp(pid: number): Promise<unknown> {
+    return this.admin(ADMIN_LSMP, pid);
+  }
+  host(): Promise<unknown> {
+    return this.admin(ADMIN_HOST);
+  }
+  /** Receive trace lines as messages pass through the server, until close(). */
+  trace(onLine: (line: string) => void): void {
+    const seq = this.seq++;
+    this.streams.set(seq, onLine);
+    this.socket.write(frame(OP_ADMIN, seq, 0, [struct(ADMIN, { command: ADMIN_TRACE, argument: 0 })]));
+  }
+
+  close(): void {
+    this.socket.end();
+    this.socket.destroy();
+  }
+}
+
+function parseResult(f: Uint8Array): { seq: number; result: Result } {
+  const dv = new DataView(f.buffer, f.byteOffset, f.byteLength);
+  const h = FRAME_HEADER.read(dv, 0);
+  const r = RESULT.read(dv, FRAME_HEADER.size);
+  let off = FRAME_HEADER.size + RESULT.size;
+  const msg = f.slice(off, off + r.msgLength);
+  off += pad4(r.msgLength);
+  const regs = decodeRegions(f, off, f.byteLength, r.oolCount) ?? { regions: [], off };
+  const extra = f.slice(regs.off, regs.off + r.extraLength);
+  return { seq: h.seq, result: { value: r.value, msg, regions: regs.regions, extra } };
+}
+
+/** A thread of a client task: the traps, as the in-process Thread offers them. */
+export class ClientThread implements MachMsgCaller {
+  private migReply = 0;
+  constructor(
+    readonly client: MachClient,
+    readonly id: number,
+  ) {}
+
+  get memory(): VmMap {
+    return this.client.memory;
+  }
+
+  taskSelfTrap(): Promise<number> {
+    return this.client.trap(this.id, TRAP_TASK_SELF);
+  }
+  hostSelfTrap(): Promise<number> {
+    return this.client.trap(this.id, TRAP_HOST_SELF);
+  }
+  threadSelfTrap(): Promise<number> {
+    return this.client.trap(this.id, TRAP_THREAD_SELF);
+  }
+  machReplyPort(): Promise<number> {
+    return this.client.trap(this.id, TRAP_MACH_REPLY_PORT);
+  }
+
+  /** mach_msg: the same arguments as in process; the received message lands in `buf`. */
+  async machMsg(buf: Uint8Array, option: number, sendSize: number, rcvSize: number, rcvName: number, timeout = 0, notify = 0): Promise<number> {
+    void notify;
+    const regions = option & MACH_SEND_MSG ? outgoingRegions(buf, sendSize, this.client.memory) : [];
+    const args = struct(MSG_ARGS, { option, sendSize, rcvSize, rcvName, timeout, oolCount: regions.length });
+    const msg = option & MACH_SEND_MSG ? buf.subarray(0, Math.min(sendSize, buf.byteLength)) : new Uint8Array(0);
+    const r = await this.client.request(OP_MACH_MSG, this.id, [args, ...encodeRegions(regions), msg]);
+    if (r.msg.byteLength > 0) buf.set(r.msg.subarray(0, Math.min(r.msg.byteLength, buf.byteLength)));
+    for (const reg of r.regions) this.client.memory.mapAt(reg.address, reg.data);
+    return r.value;
+  }
+
+  async migReplyPort(): Promise<number> {
+    if (this.migReply === 0) this.migReply = await this.machReplyPort();
+    return this.migReply;
+  }
+
+  async migDeallocReplyPort(name: number): Promise<void> {
+    if (name === this.migReply) this.migReply = 0;
+  }
+
+  /** Call a kernel routine by MIG id, as a generated stub would, over the socket. */
+  call(id: number, target: number, args: UserArgs = {}): Promise<UserResult> {
+    const routine = routines.routines.get(id);
+    if (!routine) throw new ClientError(`no MIG routine ${id}`);
+    return migCall(this, routine as Routine<unknown>, target, args);
+  }
+}
+
+/** The OOL regions an outgoing message points at, read from the client's memory. */
+function outgoingRegions(buf: Uint8Array, size: number, memory: VmMap): OolRegion[] {
+  if (size < 28) return [];
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (!(dv.getUint32(0, true) & MACH_MSGH_BITS_COMPLEX)) return [];
+  const out: OolRegion[] = [];
+  const count = dv.getUint32(24, true);
+  let off = 28;
+  for (let i = 0; i < count && off + 12 <= size; i++) {
+    const type = buf[off + 11]!;
+    if (type === 1 || type === 2 || type === 3) {
+      if (off + 16 > size) break;
+      const address = dv.getBigUint64(off, true);
+      const n = type === 2 ? dv.getUint32(off + 12, true) * 4 : dv.getUint32(off + 12, true);
+      const data = n > 0 ? memory.read(address, n) : null;
+      if (data) out.push({ address, data: data.slice() });
+      off += 16;
+    } else off += 12;
+  }
+  return out;
+}
+
+export { MachClient as Client };
+export const connect = MachClient.connect;

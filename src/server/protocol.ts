@@ -1,0 +1,186 @@
+/**
+ * The wire between machipc clients and the server: length-prefixed frames.
+ * Every layout is declared once here; server, Node client and the C library
+ * (native/src/machipc.c mirrors these numbers) read and write them.
+ *
+ * A frame is FRAME_HEADER then an op-specific payload:
+ *   HELLO      uid, gid, pid, name        -> RESULT value = pid, extra = task token (u64)
+ *   JOIN       task token (u64)           -> RESULT value = pid (a new thread of that task)
+ *   TRAP       trap number                -> RESULT value = port name
+ *   MACH_MSG   MSG_ARGS, OOL regions, the message bytes
+ *                                         -> RESULT value = mach_msg_return_t, received bytes, OOL regions
+ *   THREAD     (nothing)                  -> RESULT value = new thread id (for `thread` in later frames)
+ *   ADMIN      command, argument          -> RESULT value = 0, extra = JSON text
+ */
+import { defineLayout } from "../abi/layout.js";
+
+export const OP_HELLO = 1;
+export const OP_JOIN = 2;
+export const OP_TRAP = 3;
+export const OP_MACH_MSG = 4;
+export const OP_THREAD = 5;
+export const OP_ADMIN = 6;
+export const OP_RESULT = 0x80;
+
+export const TRAP_MACH_REPLY_PORT = 26;
+export const TRAP_THREAD_SELF = 27;
+export const TRAP_TASK_SELF = 28;
+export const TRAP_HOST_SELF = 29;
+
+export const ADMIN_TASKS = 1;
+export const ADMIN_LSMP = 2;
+export const ADMIN_HOST = 3;
+export const ADMIN_TRACE = 4;
+
+/** Largest frame accepted: a maximal Mach message plus its OOL data (bounded). */
+export const MAX_FRAME = 64 * 1024 * 1024;
+/** Unread output beyond this marks a stuck client, which is disconnected. */
+export const MAX_PENDING_OUTPUT = 64 * 1024 * 1024;
+
+export const FRAME_HEADER = defineLayout("frame_header", 16, {
+  length: { at: 0, type: "u32" },
+  op: { at: 4, type: "u32" },
+  seq: { at: 8, type: "u32" },
+  thread: { at: 12, type: "u32" },
+});
+
+export const HELLO = defineLayout("hello", 16, {
+  uid: { at: 0, type: "u32" },
+  gid: { at: 4, type: "u32" },
+  pid: { at: 8, type: "u32" },
+  nameLength: { at: 12, type: "u32" },
+});
+
+export const JOIN = defineLayout("join", 8, { token: { at: 0, type: "u64" } });
+export const TRAP = defineLayout("trap", 4, { trap: { at: 0, type: "u32" } });
+
+export const MSG_ARGS = defineLayout("mach_msg_args", 24, {
+  option: { at: 0, type: "u32" },
+  sendSize: { at: 4, type: "u32" },
+  rcvSize: { at: 8, type: "u32" },
+  rcvName: { at: 12, type: "u32" },
+  timeout: { at: 16, type: "u32" },
+  oolCount: { at: 20, type: "u32" },
+});
+
+/** An OOL region travelling with a message: its address in the sender, then `size` bytes padded to 4. */
+export const OOL_REGION = defineLayout("ool_region", 12, {
+  address: { at: 0, type: "u64" },
+  size: { at: 8, type: "u32" },
+});
+
+export const ADMIN = defineLayout("admin", 8, {
+  command: { at: 0, type: "u32" },
+  argument: { at: 4, type: "u32" },
+});
+
+/** RESULT: value, then the received message (msgLength bytes), OOL regions, and extra bytes. */
+export const RESULT = defineLayout("result", 16, {
+  value: { at: 0, type: "u32" },
+  msgLength: { at: 4, type: "u32" },
+  oolCount: { at: 8, type: "u32" },
+  extraLength: { at: 12, type: "u32" },
+});
+
+export const pad4 = (n: number): number => (n + 3) & ~3;
+
+export interface OolRegion {
+  address: bigint;
+  data: Uint8Array;
+}
+
+/** Encode a frame with a payload built from parts. */
+export function frame(op: number, seq: number, thread: number, parts: Uint8Array[]): Uint8Array {
+  let len = FRAME_HEADER.size;
+  for (const p of parts) len += p.byteLength;
+  const out = new Uint8Array(len);
+  const dv = new DataView(out.buffer);
+  FRAME_HEADER.write(dv, 0, { length: len, op, seq, thread });
+  let off = FRAME_HEADER.size;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.byteLength;
+  }
+  return out;
+}
+
+/** A fixed structure's bytes. */
+export function struct<F extends Parameters<typeof defineLayout>[2]>(layout: ReturnType<typeof defineLayout<F>>, values: Parameters<ReturnType<typeof defineLayout<F>>["write"]>[2]): Uint8Array {
+  const b = new Uint8Array(layout.size);
+  layout.write(new DataView(b.buffer), 0, values);
+  return b;
+}
+
+/** OOL regions as bytes: OOL_REGION then the data padded to 4. */
+export function encodeRegions(regions: OolRegion[]): Uint8Array[] {
+  const parts: Uint8Array[] = [];
+  for (const r of regions) {
+    parts.push(struct(OOL_REGION, { address: r.address, size: r.data.byteLength }));
+    const padded = new Uint8Array(pad4(r.data.byteLength));
+    padded.set(r.data);
+    parts.push(padded);
+  }
+  return parts;
+}
+
+/** Read `count` regions at `off`; null when they do not fit in `end`. */
+export function decodeRegions(buf: Uint8Array, off: number, end: number, count: number): { regions: OolRegion[]; off: number } | null {
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const regions: OolRegion[] = [];
+  for (let i = 0; i < count; i++) {
+    if (off + OOL_REGION.size > end) return null;
+    const h = OOL_REGION.read(dv, off);
+    off += OOL_REGION.size;
+    if (off + pad4(h.size) > end) return null;
+    regions.push({ address: h.address, data: buf.slice(off, off + h.size) });
+    off += pad4(h.size);
+  }
+  return { regions, off };
+}
+
+/** Reassemble frames from a byte stream. */
+export class FrameReader {
+  private chunks: Uint8Array[] = [];
+  private buffered = 0;
+
+  push(chunk: Uint8Array): void {
+    this.chunks.push(chunk);
+    this.buffered += chunk.byteLength;
+  }
+
+  /** The next whole frame, null if incomplete, or an Error for a frame that cannot be valid. */
+  next(): Uint8Array | null | Error {
+    if (this.buffered < 4) return null;
+    const head = this.peek(4);
+    const length = new DataView(head.buffer, head.byteOffset, 4).getUint32(0, true);
+    if (length < FRAME_HEADER.size || length > MAX_FRAME) return new Error(`bad frame length ${length}`);
+    if (this.buffered < length) return null;
+    return this.take(length);
+  }
+
+  private peek(n: number): Uint8Array {
+    if (this.chunks[0]!.byteLength >= n) return this.chunks[0]!.subarray(0, n);
+    return this.flatten().subarray(0, n);
+  }
+
+  private flatten(): Uint8Array {
+    if (this.chunks.length === 1) return this.chunks[0]!;
+    const all = new Uint8Array(this.buffered);
+    let off = 0;
+    for (const c of this.chunks) {
+      all.set(c, off);
+      off += c.byteLength;
+    }
+    this.chunks = [all];
+    return all;
+  }
+
+  private take(n: number): Uint8Array {
+    const all = this.flatten();
+    const out = all.slice(0, n);
+    const rest = all.subarray(n);
+    this.chunks = rest.byteLength > 0 ? [rest] : [];
+    this.buffered -= n;
+    return out;
+  }
+}

@@ -1,0 +1,281 @@
+/**
+ * One client connection: its task (made by HELLO, or joined with JOIN), its
+ * threads, and the ops it sends. A MACH_MSG that has to wait never holds up
+ * the connection: its result goes back when it completes, tagged by seq.
+ */
+import type { Socket } from "node:net";
+import { randomBytes } from "node:crypto";
+import { statSync } from "node:fs";
+import { KERN_INVALID_ARGUMENT, KERN_NO_ACCESS, KERN_SUCCESS } from "../abi/kern_return.js";
+import {
+  MACH_MSGH_BITS_COMPLEX,
+  MACH_RCV_LARGE,
+  MACH_RCV_MSG,
+  MACH_RCV_TOO_LARGE,
+  MACH_MSG_SUCCESS,
+  MACH_RCV_BODY_ERROR,
+  MACH_RCV_HEADER_ERROR,
+  MACH_SEND_TIMED_OUT,
+  MACH_SEND_NO_BUFFER,
+  MACH_SEND_INTERRUPTED,
+  MACH_SEND_INVALID_DATA,
+  MACH_SEND_MSG,
+} from "../abi/message.js";
+import type { Kernel } from "../kern/kernel.js";
+import type { Task } from "../kern/task.js";
+import type { Thread } from "../kern/thread.js";
+import {
+  ADMIN,
+  FRAME_HEADER,
+  HELLO,
+  JOIN,
+  MAX_FRAME,
+  MAX_PENDING_OUTPUT,
+  MSG_ARGS,
+  OP_ADMIN,
+  OP_HELLO,
+  OP_JOIN,
+  OP_MACH_MSG,
+  OP_RESULT,
+  OP_THREAD,
+  OP_TRAP,
+  RESULT,
+  TRAP,
+  TRAP_HOST_SELF,
+  TRAP_MACH_REPLY_PORT,
+  TRAP_TASK_SELF,
+  TRAP_THREAD_SELF,
+  decodeRegions,
+  encodeRegions,
+  frame,
+  struct,
+  type OolRegion,
+} from "./protocol.js";
+
+/** Tasks shared by connections (JOIN), with how many connections keep each alive. */
+export interface TaskRegistry {
+  byToken: Map<bigint, { task: Task; connections: number }>;
+}
+
+export interface SessionHooks {
+  kernel: Kernel;
+  registry: TaskRegistry;
+  maxNames?: number;
+  /** ADMIN commands (listings, trace); returns JSON text, or streams through `push`. */
+  admin(session: Session, command: number, argument: number, push: (text: string) => void): string | null;
+  log?(line: string): void;
+}
+
+export class ProtocolError extends Error {}
+
+/** Whether the claimed identity can be believed (see docs/server.md for the trust model). */
+export function verifyPeer(uid: number, pid: number): boolean {
+  const me = process.getuid?.() ?? 0;
+  // A process may claim its own uid; root may claim any (it could setuid anyway).
+  if (process.platform !== "linux") return me === 0 || uid === me;
+  try {
+    const owner = statSync(`/proc/${pid}`).uid;
+    return owner === uid || owner === 0;
+  } catch {
+    return false;
+  }
+}
+
+export class Session {
+  task: Task | null = null;
+  private token = 0n;
+  private readonly threads = new Map<number, Thread>();
+  private nextThread = 1;
+  closed = false;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly hooks: SessionHooks,
+  ) {}
+
+  /** Handle one complete frame; throws ProtocolError for a malformed one. */
+  handle(f: Uint8Array): void {
+    const dv = new DataView(f.buffer, f.byteOffset, f.byteLength);
+    const h = FRAME_HEADER.read(dv, 0);
+    const payload = f.subarray(FRAME_HEADER.size);
+    const pv = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+    const need = (n: number): void => {
+      if (payload.byteLength < n) throw new ProtocolError(`op ${h.op}: payload of ${payload.byteLength} bytes, need ${n}`);
+    };
+    if (h.op !== OP_HELLO && h.op !== OP_JOIN && !this.task) throw new ProtocolError("first frame must be HELLO or JOIN");
+    switch (h.op) {
+      case OP_HELLO: {
+        if (this.task) throw new ProtocolError("HELLO twice");
+        need(HELLO.size);
+        const hello = HELLO.read(pv, 0);
+        need(HELLO.size + hello.nameLength);
+        const name = new TextDecoder().decode(payload.subarray(HELLO.size, HELLO.size + hello.nameLength));
+        if (!verifyPeer(hello.uid, hello.pid)) {
+          this.result(h.seq, KERN_NO_ACCESS);
+          this.close();
+          return;
+        }
+        const kernel = this.hooks.kernel;
+        const pid = kernel.tasks.has(hello.pid) ? undefined : hello.pid;
+        this.task = kernel.createTask({ uid: hello.uid, gid: hello.gid, pid, name: name || `pid${hello.pid}`, maxNames: this.hooks.maxNames });
+        this.token = BigInt(`0x${randomBytes(8).toString("hex")}`);
+        this.hooks.registry.byToken.set(this.token, { task: this.task, connections: 1 });
+        this.threads.set(0, this.task.createThread());
+        const tok = new Uint8Array(8);
+        new DataView(tok.buffer).setBigUint64(0, this.token, true);
+        this.result(h.seq, this.task.pid, new Uint8Array(0), [], tok);
+        return;
+      }
+      case OP_JOIN: {
+        if (this.task) throw new ProtocolError("JOIN after HELLO");
+        need(JOIN.size);
+        const token = JOIN.read(pv, 0).token;
+        const entry = this.hooks.registry.byToken.get(token);
+        if (!entry || !entry.task.active) {
+          this.result(h.seq, KERN_INVALID_ARGUMENT);
+          this.close();
+          return;
+        }
+        entry.connections++;
+        this.task = entry.task;
+        this.token = token;
+        this.threads.set(0, this.task.createThread());
+        this.result(h.seq, this.task.pid);
+        return;
+      }
+      case OP_THREAD: {
+        const id = this.nextThread++;
+        this.threads.set(id, this.task!.createThread());
+        this.result(h.seq, id);
+        return;
+      }
+      case OP_TRAP: {
+        need(TRAP.size);
+        const t = this.thread(h.thread);
+        const trap = TRAP.read(pv, 0).trap;
+        const value =
+          trap === TRAP_TASK_SELF ? t.taskSelfTrap() : trap === TRAP_HOST_SELF ? t.hostSelfTrap() : trap === TRAP_THREAD_SELF ? t.threadSelfTrap() : trap === TRAP_MACH_REPLY_PORT ? t.machReplyPort() : -1;
+        if (value < 0) throw new ProtocolError(`unknown trap ${trap}`);
+        this.result(h.seq, value);
+        return;
+      }
+      case OP_MACH_MSG:
+        this.machMsg(h.seq, this.thread(h.thread), payload);
+        return;
+      case OP_ADMIN: {
+        need(ADMIN.size);
+        const a = ADMIN.read(pv, 0);
+        const text = this.hooks.admin(this, a.command, a.argument, (line) => this.result(h.seq, KERN_SUCCESS, new Uint8Array(0), [], new TextEncoder().encode(line)));
+        if (text !== null) this.result(h.seq, KERN_SUCCESS, new Uint8Array(0), [], new TextEncoder().encode(text));
+        return;
+      }
+      default:
+        throw new ProtocolError(`unknown op ${h.op}`);
+    }
+  }
+
+  private thread(id: number): Thread {
+    const t = this.threads.get(id);
+    if (!t || !t.active) throw new ProtocolError(`no thread ${id}`);
+    return t;
+  }
+
+  /** MACH_MSG: mirror the sender's OOL regions into the task, run the trap, send back what was received. */
+  private machMsg(seq: number, thread: Thread, payload: Uint8Array): void {
+    const pv = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+    if (payload.byteLength < MSG_ARGS.size) throw new ProtocolError("short MACH_MSG");
+    const a = MSG_ARGS.read(pv, 0);
+    const regions = decodeRegions(payload, MSG_ARGS.size, payload.byteLength, a.oolCount);
+    if (!regions) throw new ProtocolError("MACH_MSG regions overrun the frame");
+    const msg = payload.subarray(regions.off);
+    const vm = this.task!.vm;
+    const mapped: bigint[] = [];
+    for (const r of regions.regions) {
+      vm.mapAt(r.address, r.data);
+      mapped.push(r.address);
+    }
+    // The receive buffer is bounded by what a frame can carry back.
+    const bufSize = Math.max(msg.byteLength, Math.min(a.rcvSize, MAX_FRAME - 4096));
+    const buf = new Uint8Array(bufSize);
+    buf.set(msg);
+    const done = (mr: number): void => {
+      for (const addr of mapped) vm.deallocate(addr, 0);
+      if (this.closed) return;
+      const out = this.outgoing(buf, a.option, a.sendSize, mr);
+      this.result(seq, mr, out.bytes, out.regions);
+    };
+    if (a.option & MACH_SEND_MSG && a.sendSize > msg.byteLength) {
+      // The client said more than it sent: as a bad user address would.
+      done(MACH_SEND_INVALID_DATA);
+      return;
+    }
+    const r = thread.machMsg(buf, a.option, a.sendSize, a.rcvSize, a.rcvName, a.timeout, 0);
+    if (typeof r === "number") done(r);
+    else r.then(done, (e: unknown) => this.hooks.log?.(`mach_msg failed: ${String(e)}`));
+  }
+
+  /** What goes back after a mach_msg: the received message (or the pseudo-received one) and its OOL data. */
+  private outgoing(buf: Uint8Array, option: number, sendSize: number, mr: number): { bytes: Uint8Array; regions: OolRegion[] } {
+    const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    const base = (mr & ~0x3e00) >>> 0;
+    let n = 0;
+    if (option & MACH_RCV_MSG && (mr === MACH_MSG_SUCCESS || base === MACH_RCV_BODY_ERROR || base === MACH_RCV_HEADER_ERROR || mr === MACH_RCV_TOO_LARGE)) {
+      if (mr === MACH_RCV_TOO_LARGE && option & MACH_RCV_LARGE) n = 24;
+      else {
+        const size = dv.getUint32(4, true);
+        const tsize = size + 8 <= buf.byteLength ? dv.getUint32(size + 4, true) : 0;
+        n = Math.min(buf.byteLength, size + tsize);
+      }
+    } else if (base === MACH_SEND_TIMED_OUT || base === MACH_SEND_NO_BUFFER || base === MACH_SEND_INTERRUPTED) n = sendSize;
+    const bytes = buf.slice(0, n);
+    const regions: OolRegion[] = [];
+    if (n >= 28 && dv.getUint32(0, true) & MACH_MSGH_BITS_COMPLEX) {
+      // Received OOL data leaves the task's simulated memory for the client's real memory.
+      const vm = this.task!.vm;
+      const count = dv.getUint32(24, true);
+      let off = 28;
+      for (let i = 0; i < count && off + 12 <= n; i++) {
+        const type = buf[off + 11]!;
+        if (type === 1 || type === 2 || type === 3) {
+          if (off + 16 > n) break;
+          const address = dv.getBigUint64(off, true);
+          const size = type === 2 ? dv.getUint32(off + 12, true) * 4 : dv.getUint32(off + 12, true);
+          const data = size > 0 ? vm.read(address, size) : null;
+          if (data) {
+            regions.push({ address, data: data.slice() });
+            vm.deallocate(address, size);
+          }
+          off += 16;
+        } else off += 12;
+      }
+    }
+    return { bytes, regions };
+  }
+
+  result(seq: number, value: number, msg: Uint8Array = new Uint8Array(0), regions: OolRegion[] = [], extra: Uint8Array = new Uint8Array(0)): void {
+    if (this.closed) return;
+    const head = struct(RESULT, { value: value >>> 0, msgLength: msg.byteLength, oolCount: regions.length, extraLength: extra.byteLength });
+    const padded = new Uint8Array((msg.byteLength + 3) & ~3);
+    padded.set(msg);
+    const f = frame(OP_RESULT, seq, 0, [head, padded, ...encodeRegions(regions), extra]);
+    this.socket.write(f);
+    // A client that does not read its results is cut off rather than let the server's memory grow.
+    if (this.socket.writableLength > MAX_PENDING_OUTPUT) {
+      this.hooks.log?.(`${this.task?.name ?? "client"}: output backlog, disconnecting`);
+      this.close();
+    }
+  }
+
+  /** The connection is gone: its threads end, and the task dies with its last connection. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.destroy();
+    for (const t of this.threads.values()) t.terminate();
+    const entry = this.hooks.registry.byToken.get(this.token);
+    if (entry && --entry.connections === 0) {
+      this.hooks.registry.byToken.delete(this.token);
+      entry.task.terminate();
+    }
+  }
+}

@@ -1,0 +1,21 @@
+/** A server on a fresh temp socket for each test. */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MachipcServer } from "../../src/server/server.js";
+
+export async function startServer(opts: { maxNames?: number } = {}): Promise<MachipcServer> {
+  const dir = mkdtempSync(join(tmpdir(), "machipc-test-"));
+  const server = new MachipcServer({ socketPath: join(dir, "s.sock"), boot: { cpus: 2 }, maxNames: opts.maxNames });
+  await server.listen();
+  return server;
+}
+
+/** Wait until `cond` holds (the server reacts to disconnects asynchronously). */
+export async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
