@@ -14,7 +14,10 @@ import {
   MACH_MSG_PORT_DESCRIPTOR,
   MACH_MSG_SUCCESS,
   MACH_MSG_TYPE_COPY_SEND,
+  MACH_MSG_TYPE_MAKE_SEND,
+  MACH_MSG_TYPE_MAKE_SEND_ONCE,
   MACH_MSG_TYPE_MOVE_SEND,
+  MACH_MSG_TYPE_MOVE_SEND_ONCE,
   MACH_MSG_TYPE_PORT_RECEIVE,
   MACH_MSG_VIRTUAL_COPY,
   MACH_MSG_VM_KERNEL,
@@ -38,7 +41,7 @@ import {
   msghBitsSet,
   msghBitsVoucher,
 } from "../abi/message.js";
-import { MACH_PORT_DEAD, MACH_PORT_NULL, machPortValid } from "../abi/port.js";
+import { MACH_PORT_DEAD, MACH_PORT_NULL, MACH_PORT_TYPE_SEND, machPortValid } from "../abi/port.js";
 import { HEADER_SIZE, MACH_MSG_HEADER, OOL_DESCRIPTOR, OOL_PORTS_DESCRIPTOR, PORT_DESCRIPTOR, DESCRIPTOR_TYPE_OFFSET } from "../abi/msg_layout.js";
 import { newBytes, viewOf } from "../abi/layout.js";
 import { copyBytes, rdI32, rdU32 } from "../abi/bytes.js";
@@ -46,7 +49,7 @@ import { IpcKmsg, type KDesc } from "./kmsg.js";
 import { kmsgCleanBody } from "./kmsg_destroy.js";
 import { notifyPortDeleted } from "./notify.js";
 import { IP_DEAD, IpcPort, ipValid, type PortRef } from "./port.js";
-import { destroyCarriedRight, rightCopyin, rightCopyinCheck } from "./right.js";
+import { destroyCarriedRight, portCopySend, rightCheck, rightCopyin, rightCopyinCheck } from "./right.js";
 import type { IpcSpace } from "./space.js";
 import type { UserMemory } from "./user_memory.js";
 
@@ -160,35 +163,43 @@ export function copyinHeader(space: IpcSpace, kmsg: IpcKmsg): number {
 }
 
 /**
- * ipc_right_copyin_two: destination and reply name the same entry. Both
- * dispositions are checked against the entry before either is taken.
+ * ipc_right_copyin_two: destination and reply name the same entry. As in
+ * xnu-3248, the reply disposition is checked on its own first (INVALID_REPLY),
+ * then a send-once move in either is refused, and otherwise the pair is taken
+ * as one copyin, so a refusal consumes nothing (INVALID_DEST).
  */
 function copyinTwo(space: IpcSpace, name: number, destType: number, replyType: number): { mr: number; dest: PortRef; reply: PortRef; soright: IpcPort | null } {
   const fail = (mr: number) => ({ mr, dest: null, reply: null, soright: null });
-  const index = space.lookup(name);
-  const bits = space.bits[index]!;
-  const urefs = bits & 0xffff;
-  const moves = (t: number) => (t === 17 ? 1 : 0);
-  const sendOnceMoves = (t: number) => (t === 18 ? 1 : 0);
-  // Two moves of one send-once right, or more moved send references than the entry holds, cannot both happen.
-  if (sendOnceMoves(destType) + sendOnceMoves(replyType) > 1) return fail(MACH_SEND_INVALID_DEST);
-  if (sendOnceMoves(destType) + sendOnceMoves(replyType) === 1 && destType !== replyType && (destType === 18 || replyType === 18)) {
-    const other = destType === 18 ? replyType : destType;
-    if (other === 17 || other === 19) return fail(MACH_SEND_INVALID_DEST);
-  }
-  if (moves(destType) + moves(replyType) === 2 && urefs < 2 && !(bits & 0x00020000)) return fail(MACH_SEND_INVALID_DEST);
   if (!rightCopyinCheck(space, name, replyType)) return fail(MACH_SEND_INVALID_REPLY);
-  const d = rightCopyin(space, name, destType, false);
-  if (d.kr !== KERN_SUCCESS) return fail(MACH_SEND_INVALID_DEST);
-  const dest = d.port;
-  const soright = d.soright;
-  const r = rightCopyin(space, name, replyType, true);
-  if (r.kr !== KERN_SUCCESS) {
-    // Put nothing back half-done: XNU checks both first; reaching here means the dest was the last reference.
-    destroyCarriedRight(dest, carriedType(destType));
-    return { mr: MACH_SEND_INVALID_REPLY, dest: null, reply: null, soright };
+  if (destType === MACH_MSG_TYPE_MOVE_SEND_ONCE || replyType === MACH_MSG_TYPE_MOVE_SEND_ONCE) return fail(MACH_SEND_INVALID_DEST);
+  const makes = (t: number) => t === MACH_MSG_TYPE_MAKE_SEND || t === MACH_MSG_TYPE_MAKE_SEND_ONCE;
+  if (makes(destType) || makes(replyType)) {
+    // One of them needs the receive right, so the port cannot die between the two copyins.
+    const d = rightCopyin(space, name, destType, false);
+    if (d.kr !== KERN_SUCCESS) return fail(MACH_SEND_INVALID_DEST);
+    const dest = d.port;
+    const r = rightCopyin(space, name, replyType, false);
+    if (r.kr !== KERN_SUCCESS) throw new Error("second copyin of a pre-checked disposition failed");
+    return { mr: MACH_MSG_SUCCESS, dest, reply: r.port, soright: null };
   }
-  return { mr: MACH_MSG_SUCCESS, dest, reply: r.port, soright: soright ?? r.soright };
+  if (destType === MACH_MSG_TYPE_MOVE_SEND && replyType === MACH_MSG_TYPE_MOVE_SEND) {
+    // ipc_right_copyin_two_move_sends: the entry must hold two references to a live port.
+    const index = space.lookup(name);
+    const bits = space.bits[index]!;
+    if (!(bits & MACH_PORT_TYPE_SEND) || (bits & 0xffff) < 2) return fail(MACH_SEND_INVALID_DEST);
+    if (rightCheck(space, index)) return fail(MACH_SEND_INVALID_DEST);
+    const d = rightCopyin(space, name, MACH_MSG_TYPE_MOVE_SEND, false);
+    const dest = d.port;
+    const r = rightCopyin(space, name, MACH_MSG_TYPE_MOVE_SEND, false);
+    if (d.kr !== KERN_SUCCESS || r.kr !== KERN_SUCCESS) throw new Error("two move-sends failed after their check");
+    return { mr: MACH_MSG_SUCCESS, dest, reply: r.port, soright: r.soright };
+  }
+  // A move and a copy, or two copies: take the right once (the move if there is one) and copy it.
+  const once = destType === MACH_MSG_TYPE_MOVE_SEND || replyType === MACH_MSG_TYPE_MOVE_SEND ? MACH_MSG_TYPE_MOVE_SEND : MACH_MSG_TYPE_COPY_SEND;
+  const c = rightCopyin(space, name, once, false);
+  if (c.kr !== KERN_SUCCESS) return fail(MACH_SEND_INVALID_DEST);
+  const port = c.port;
+  return { mr: MACH_MSG_SUCCESS, dest: port, reply: portCopySend(port), soright: c.soright };
 }
 
 /** ipc_kmsg_clean_partial: a body failure destroys the header's rights and the descriptors already taken. */

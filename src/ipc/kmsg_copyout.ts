@@ -26,6 +26,7 @@ import { KERNEL_AUDIT_TOKEN, KERNEL_SECURITY_TOKEN, type IpcKmsg } from "./kmsg.
 import { kmsgCleanBody, kmsgDestroy } from "./kmsg_destroy.js";
 import { IpcPort, ipValid, IP_DEAD, type PortRef } from "./port.js";
 import { copyoutObjectName, destroyCarriedRight, portReleaseSend, portReleaseSendOnce } from "./right.js";
+import { notifySendOnce } from "./notify.js";
 import type { IpcSpace } from "./space.js";
 import type { UserMemory } from "./user_memory.js";
 
@@ -39,7 +40,10 @@ function copyoutDest(space: IpcSpace, dest: PortRef, type: number): number {
   if (dest === null) return MACH_PORT_NULL;
   if (dest === IP_DEAD) return MACH_PORT_DEAD;
   const name = dest.active ? (dest.receiver === space ? dest.receiverName : MACH_PORT_NULL) : MACH_PORT_DEAD;
-  if (type === MACH_MSG_TYPE_PORT_SEND_ONCE) portReleaseSendOnce(dest);
+  // ipc_object_copyout_dest: a send-once right is quietly used up only by its receiver; if the
+  // receive right moved on between dequeue and copyout, its new holder is told (send-once notification).
+  if (type === MACH_MSG_TYPE_PORT_SEND_ONCE && dest.active && dest.receiver !== space) notifySendOnce(dest);
+  else if (type === MACH_MSG_TYPE_PORT_SEND_ONCE) portReleaseSendOnce(dest);
   else portReleaseSend(dest);
   return name;
 }
@@ -94,6 +98,13 @@ export function kmsgCopyout(rcv: Receiver, kmsg: IpcKmsg, buf: Uint8Array, optio
     return MACH_RCV_INVALID_DATA;
   }
   const { space } = rcv;
+  if (ipValid(kmsg.local) && (!space.active || space.used >= space.maxNames)) {
+    // ipc_kmsg_copyout_header reserves an entry for any valid reply right before it
+    // copies anything out (even one that would join an existing name); with none to be
+    // had the receive fails at the header and msg_receive_error destroys the message.
+    const e = kmsgReceiveError(rcv, kmsg, buf, option, seqno, from);
+    return e === MACH_MSG_SUCCESS ? (MACH_RCV_HEADER_ERROR | MACH_MSG_IPC_SPACE) >>> 0 : e;
+  }
   const destType = msghBitsRemote(kmsg.bits);
   const replyType = msghBitsLocal(kmsg.bits);
   let mr = MACH_MSG_SUCCESS;

@@ -9,6 +9,8 @@ import {
   MACH_RCV_LARGE,
   MACH_RCV_LARGE_IDENTITY,
   MACH_RCV_MSG,
+  MACH_RCV_PORT_CHANGED,
+  MACH_RCV_PORT_DIED,
   MACH_RCV_TOO_LARGE,
   MACH_SEND_INTERRUPTED,
   MACH_SEND_MSG,
@@ -121,7 +123,10 @@ export function machMsgReceive(ctx: MsgContext, buf: Uint8Array, option: number,
 
 /** mach_msg_receive_results. */
 function receiveResults(ctx: MsgContext, buf: Uint8Array, option: number, rcvSize: number, rcvName: number, timeout: number, r: RcvResult): MachMsgResult {
-  if (r.changed) return machMsgReceive(ctx, buf, option, rcvSize, rcvName, timeout);
+  // xnu-3248 wakes a receiver whose port or set is destroyed, or whose receive right
+  // leaves the space, with THREAD_RESTART (ipc_mqueue_changed), which the trap reports as
+  // MACH_RCV_PORT_CHANGED; no 3248 path returns MACH_RCV_PORT_DIED to user space.
+  if (r.changed || r.mr === MACH_RCV_PORT_DIED) return MACH_RCV_PORT_CHANGED;
   if (r.mr === MACH_RCV_TOO_LARGE && !r.kmsg) {
     // MACH_RCV_LARGE: the message stays queued; say how big it is (and where, for sets).
     if (option & MACH_RCV_LARGE && buf.byteLength >= HEADER_SIZE) {

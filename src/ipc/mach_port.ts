@@ -322,6 +322,8 @@ export function machPortInsertRight(space: IpcSpace | null, name: number, port: 
 }
 
 function copyoutName(space: IpcSpace, port: IpcPort, type: number, name: number): KernReturn {
+  // ipc_entry_alloc_name refuses a space that is being torn down.
+  if (!space.active) return KERN_INVALID_TASK;
   let index = space.lookup(name);
   let created = false;
   if (index < 0) {

@@ -161,3 +161,17 @@ test("task termination: its receive rights die, senders see dead names, its thre
   assert.equal(kernel.tasks.has(b.task.pid), false);
   assertInvariant(kernel);
 });
+
+test("dead names count user references up to MACH_PORT_UREFS_MAX itself; one more is KERN_UREFS_OVERFLOW", async () => {
+  const kernel = boot();
+  const a = actor(kernel);
+  const dn = (await a.thread.call(3204, a.self, { right: 4 }))["name"] as number;
+  assert.equal((await a.thread.call(3208, a.self, { name: dn, right: MACH_PORT_RIGHT_DEAD_NAME, delta: MACH_PORT_UREFS_MAX - 1 })).kr, KERN_SUCCESS);
+  assert.equal(await getRefs(a, dn, MACH_PORT_RIGHT_DEAD_NAME), MACH_PORT_UREFS_MAX);
+  assert.equal((await a.thread.call(3208, a.self, { name: dn, right: MACH_PORT_RIGHT_DEAD_NAME, delta: 1 })).kr, KERN_UREFS_OVERFLOW);
+  assert.equal((await a.thread.call(3208, a.self, { name: dn, right: MACH_PORT_RIGHT_SEND, delta: 1 })).kr, KERN_INVALID_RIGHT);
+  assert.equal((await a.thread.call(3208, a.self, { name: dn, right: MACH_PORT_RIGHT_DEAD_NAME, delta: -MACH_PORT_UREFS_MAX })).kr, KERN_SUCCESS);
+  assert.equal((await portType(a, dn)).kr, KERN_INVALID_NAME);
+  void MACH_PORT_TYPE_DEAD_NAME;
+  assertInvariant(kernel);
+});

@@ -24,6 +24,7 @@ import {
 } from "../../src/index.js";
 import * as mp from "../../src/ipc/mach_port.js";
 import { encodeRequest } from "../../src/mig/user.js";
+import { destroyCarriedRight } from "../../src/ipc/right.js";
 
 const DISPOSITIONS = [
   MACH_MSG_TYPE_MOVE_RECEIVE,
@@ -42,7 +43,12 @@ type Op =
   | { k: "modrefs"; t: number; pick: number; right: number; delta: number }
   | { k: "member"; t: number; pick: number; pick2: number }
   | { k: "notify"; t: number; pick: number; id: number; sync: number }
-  | { k: "kill"; t: number };
+  | { k: "kill"; t: number }
+  | { k: "hdr"; t: number; pick: number; disp: number; rpick: number; rdisp: number; block: boolean }
+  | { k: "recvName"; t: number; pick: number; large: boolean }
+  | { k: "pset"; t: number; pick: number; pick2: number; insert: boolean }
+  | { k: "extract"; from: number; to: number; pick: number; disp: number; name: number }
+  | { k: "qlimit"; t: number; pick: number; limit: number };
 
 const T = 4;
 const op: fc.Arbitrary<Op> = fc.oneof(
@@ -62,6 +68,26 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ k: fc.constant("member" as const), t: fc.nat(T - 1), pick: fc.nat(40), pick2: fc.nat(40) }),
   fc.record({ k: fc.constant("notify" as const), t: fc.nat(T - 1), pick: fc.nat(40), id: fc.constantFrom(69, 70, 72), sync: fc.nat(1) }),
   fc.record({ k: fc.constant("kill" as const), t: fc.nat(T - 1) }),
+  fc.record({
+    k: fc.constant("hdr" as const),
+    t: fc.nat(T - 1),
+    pick: fc.nat(40),
+    disp: fc.constantFrom(...DISPOSITIONS.slice(1)),
+    rpick: fc.nat(40),
+    rdisp: fc.constantFrom(0, ...DISPOSITIONS.slice(1)),
+    block: fc.boolean(),
+  }),
+  fc.record({ k: fc.constant("recvName" as const), t: fc.nat(T - 1), pick: fc.nat(40), large: fc.boolean() }),
+  fc.record({ k: fc.constant("pset" as const), t: fc.nat(T - 1), pick: fc.nat(40), pick2: fc.nat(40), insert: fc.boolean() }),
+  fc.record({
+    k: fc.constant("extract" as const),
+    from: fc.nat(T - 1),
+    to: fc.nat(T - 1),
+    pick: fc.nat(40),
+    disp: fc.constantFrom(...DISPOSITIONS),
+    name: fc.constantFrom(0, 0x10003, 0x10103),
+  }),
+  fc.record({ k: fc.constant("qlimit" as const), t: fc.nat(T - 1), pick: fc.nat(40), limit: fc.nat(2) }),
 );
 
 interface World {
@@ -172,28 +198,78 @@ function step(w: World, o: Op): void {
       // Task 0 stays, so there is always someone left to receive.
       if (o.t !== 0) w.actors[o.t]!.task.terminate();
       return;
+    case "hdr": {
+      // A simple message to any name with any header dispositions (destination and reply may be one name).
+      const a = w.actors[o.t]!;
+      const dest = pickName(a, o.pick);
+      const reply = o.rdisp === 0 ? 0 : o.rpick === 40 ? dest : pickName(a, o.rpick);
+      const m = new Msg(64);
+      m.header({ bits: msghBits(o.disp, o.rdisp), size: 24, remote: dest, local: reply, id: 600 });
+      // Without MACH_SEND_TIMEOUT a full queue makes the sender wait; the waiting message stays counted.
+      const r = a.thread.machMsg(m.buf, MACH_SEND_MSG | (o.block ? 0 : MACH_SEND_TIMEOUT), 24, 0, 0, 0, 0);
+      tally(typeof r === "number" ? `hdr ${r.toString(16)}` : "hdr blocked");
+      return;
+    }
+    case "recvName": {
+      const a = w.actors[o.t]!;
+      const m = new Msg(512);
+      const r = a.thread.machMsg(m.buf, MACH_RCV_MSG | MACH_RCV_TIMEOUT | (o.large ? MACH_RCV_LARGE : 0), 0, o.large ? 40 : 512, pickName(a, o.pick), 0, 0);
+      assert.equal(typeof r, "number");
+      tally(`recvName ${(r as number).toString(16)}`);
+      return;
+    }
+    case "pset": {
+      const a = w.actors[o.t]!;
+      const f = o.insert ? mp.machPortInsertMember : mp.machPortExtractMember;
+      f(a.task.space, pickName(a, o.pick), pickName(a, o.pick2));
+      return;
+    }
+    case "extract": {
+      // mach_port_extract_right in one task, mach_port_insert_right of the result into another.
+      const from = w.actors[o.from]!;
+      const to = w.actors[o.to]!;
+      const n = pickName(from, o.pick);
+      if (n === w.mailbox[o.from] && o.disp === MACH_MSG_TYPE_MOVE_RECEIVE) return;
+      const r = mp.machPortExtractRight(from.task.space, n, o.disp);
+      if (r.kr !== 0) return;
+      const target = o.name === 0 ? pickName(to, o.pick) : o.name;
+      const kr = mp.machPortInsertRight(to.task.space, target, r.port!, r.type!);
+      tally(`insert ${kr}`);
+      if (kr !== 0) destroyCarriedRight(r.port!, r.type!);
+      return;
+    }
+    case "qlimit": {
+      const a = w.actors[o.t]!;
+      mp.machPortSetAttributes(a.task.space, pickName(a, o.pick), 1, [o.limit]);
+      return;
+    }
   }
 }
 
 test("right accounting holds after every step of random multi-task IPC (fast-check)", () => {
   let steps = 0;
   fc.assert(
-    fc.property(fc.array(op, { minLength: 40, maxLength: 160 }), (ops) => {
+    fc.property(fc.array(op, { minLength: 40, maxLength: 200 }), (ops) => {
       const w = world();
       for (const o of ops) {
         if (process.env.PROP_TRACE) process.stderr.write(JSON.stringify(o) + "\n");
         step(w, o);
         steps++;
         const problems = w.kernel.findViolations();
-        if (problems.length > 0) throw new Error(`after ${JSON.stringify(o)}: ${problems.join("; ")}`);
+        if (problems.length > 0) {
+          const msg = `after ${JSON.stringify(o)}: ${problems.join("; ")}`;
+          // fast-check reports the shrunk counterexample, not this message: PROP_DEBUG=1 prints it.
+          if (process.env.PROP_DEBUG) console.error(msg);
+          throw new Error(msg);
+        }
       }
       for (const a of w.actors) a.task.terminate();
       assert.deepEqual(w.kernel.findViolations(), []);
     }),
-    { seed: 20261124, numRuns: 600 },
+    { seed: 20261124, numRuns: 2500 },
   );
-  assert.ok(steps > 5000, `ran ${steps} steps`);
+  assert.ok(steps > 100000, `ran ${steps} steps`);
   // Both successful and refused sends and receives happened.
   for (const k of ["send 0", "send 1000000a", "recv 0", "recv 10004003"]) assert.ok((outcomes.get(k) ?? 0) > 50, `${k}: ${outcomes.get(k) ?? 0}`);
-  if (process.env.PROP_TRACE) console.log(steps, Object.fromEntries(outcomes));
+  if (process.env.PROP_TRACE || process.env.PROP_DEBUG) console.log(steps, Object.fromEntries(outcomes));
 });
