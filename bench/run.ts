@@ -1,6 +1,7 @@
 /** `npm run bench`: every benchmark, printed as rates and ratios, and written as JSON. */
 import { ipcBenchmarks } from "./ipc.js";
 import { hostBenchmarks } from "./host.js";
+import { socketBenchmarks } from "./socket.js";
 import { writeResults } from "./harness.js";
 
 const started = new Date().toISOString();
@@ -10,6 +11,10 @@ for (const l of ipc.lines) console.log(l);
 console.log("# host interface and exceptions");
 const host = await hostBenchmarks();
 for (const l of host.lines) console.log(l);
+console.log("# out of process (server, Node client, libmachipc)");
+const sock = await socketBenchmarks();
+for (const l of sock.lines) console.log(l);
 const a = writeResults("ipc.json", { started, node: process.version, ...ipc.results });
 const b = writeResults("host.json", { started, node: process.version, ...host.results });
-console.log(`results: ${a}, ${b}`);
+const c = writeResults("socket.json", { started, node: process.version, ...sock.results });
+console.log(`results: ${a}, ${b}, ${c}`);

@@ -31,4 +31,6 @@ for (const f of readdirSync("examples").filter((n) => n.endsWith(".c"))) {
     stdio: "inherit",
   });
 }
-console.log(`build-native: ${join(out, "libmachipc.so")} and examples built`);
+mkdirSync(join(out, "bench"), { recursive: true });
+execFileSync(cc, [...flags, "-o", join(out, "bench", "pingpong"), "native/bench/pingpong.c", `-L${out}`, "-lmachipc", "-Wl,-rpath,$ORIGIN/.."], { stdio: "inherit" });
+console.log(`build-native: ${join(out, "libmachipc.so")}, examples and benchmarks built`);
