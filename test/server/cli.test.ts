@@ -1,0 +1,44 @@
+/** The machipc command against a server the test starts (dist/ is built by `npm test` first). */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { startServer } from "./helpers.js";
+import { MachClient } from "../../src/client/index.js";
+
+const run = promisify(execFile);
+const cli = (args: string[]) => run(process.execPath, ["dist/cli/main.js", ...args]).catch((e: { stdout: string; stderr: string; code: number }) => e);
+
+test("machipc tasks / lsmp / host against a running server, and --help", async () => {
+  const server = await startServer();
+  try {
+    const c = await MachClient.connect({ socketPath: server.socketPath, name: "lister" });
+    const self = await c.mainThread.taskSelfTrap();
+    await c.mainThread.call(3204, self, { right: 1 });
+    const tasks = await cli(["tasks", "--socket", server.socketPath]);
+    assert.match(tasks.stdout, /^PID\s+NAME\s+UID\s+GID\s+THREADS\s+NAMES/);
+    assert.match(tasks.stdout, /lister/);
+    const lsmp = await cli(["lsmp", String(c.pid), "--socket", server.socketPath]);
+    assert.match(lsmp.stdout, new RegExp(`Process \\(${c.pid}\\) : lister`));
+    assert.match(lsmp.stdout, /name\s+ipc-object\s+rights\s+flags\s+boost\s+reqs\s+recv\s+send\s+sonce\s+oref\s+qlimit\s+msgcount\s+context\s+identifier\s+type/);
+    assert.match(lsmp.stdout, /0x00000103\s+\S+\s+send\s.*TASK/);
+    assert.match(lsmp.stdout, /recv\s+\S*\s+0\s+\s*1\s+0\s+0/);
+    const host = await cli(["host", "--socket", server.socketPath]);
+    assert.match(host.stdout, /Kernel version: Darwin Kernel Version 15\.4\.0/);
+    assert.match(host.stdout, /processor 0 \(master\)/);
+    const help = await cli(["lsmp", "--help"]);
+    assert.match(help.stdout, /usage: machipc lsmp PID/);
+    c.close();
+  } finally {
+    await server.close();
+  }
+});
+
+test("machipc with no server running says so clearly", async () => {
+  const r = (await cli(["tasks", "--socket", "/nonexistent/m.sock"])) as { stderr: string; code: number };
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /no machipc server at \/nonexistent\/m\.sock \(start one with `machipc serve`\)/);
+  const u = (await cli(["frobnicate"])) as { stderr: string; code: number };
+  assert.equal(u.code, 2);
+  assert.match(u.stderr, /unknown command 'frobnicate'/);
+});
