@@ -5,6 +5,10 @@
  */
 import { connect as netConnect, type Socket } from "node:net";
 import { MACH_MSGH_BITS_COMPLEX, MACH_SEND_MSG } from "../abi/message.js";
+import { wrU32 } from "../abi/bytes.js";
+
+const EMPTY = new Uint8Array(0);
+const NO_PARTS: Uint8Array[] = [];
 import { VmMap } from "../kern/vm_map.js";
 import type { MachMsgCaller } from "../mig/call.js";
 import { migCall, type UserArgs, type UserResult } from "../mig/call.js";
@@ -213,15 +217,25 @@ export class ClientThread implements MachMsgCaller {
   }
 
   /** mach_msg: the same arguments as in process; the received message lands in `buf`. */
-  async machMsg(buf: Uint8Array, option: number, sendSize: number, rcvSize: number, rcvName: number, timeout = 0, notify = 0): Promise<number> {
+  machMsg(buf: Uint8Array, option: number, sendSize: number, rcvSize: number, rcvName: number, timeout = 0, notify = 0): Promise<number> {
     void notify;
     const regions = option & MACH_SEND_MSG ? outgoingRegions(buf, sendSize, this.client.memory) : [];
-    const args = struct(MSG_ARGS, { option, sendSize, rcvSize, rcvName, timeout, oolCount: regions.length });
-    const msg = option & MACH_SEND_MSG ? buf.subarray(0, Math.min(sendSize, buf.byteLength)) : new Uint8Array(0);
-    const r = await this.client.request(OP_MACH_MSG, this.id, [args, ...encodeRegions(regions), msg]);
-    if (r.msg.byteLength > 0) buf.set(r.msg.subarray(0, Math.min(r.msg.byteLength, buf.byteLength)));
-    for (const reg of r.regions) this.client.memory.mapAt(reg.address, reg.data);
-    return r.value;
+    const msg = option & MACH_SEND_MSG ? buf.subarray(0, Math.min(sendSize, buf.byteLength)) : EMPTY;
+    const parts = regions.length > 0 ? encodeRegions(regions) : NO_PARTS;
+    // The arguments are written straight into the frame (no intermediate structure).
+    const args = new Uint8Array(MSG_ARGS.size);
+    const at = MSG_ARGS.at;
+    wrU32(args, at.option, option);
+    wrU32(args, at.sendSize, sendSize);
+    wrU32(args, at.rcvSize, rcvSize);
+    wrU32(args, at.rcvName, rcvName);
+    wrU32(args, at.timeout, timeout);
+    wrU32(args, at.oolCount, regions.length);
+    return this.client.request(OP_MACH_MSG, this.id, parts === NO_PARTS ? [args, msg] : [args, ...parts, msg]).then((r) => {
+      if (r.msg.byteLength > 0) buf.set(r.msg.byteLength <= buf.byteLength ? r.msg : r.msg.subarray(0, buf.byteLength));
+      for (const reg of r.regions) this.client.memory.mapAt(reg.address, reg.data);
+      return r.value;
+    });
   }
 
   async migReplyPort(): Promise<number> {

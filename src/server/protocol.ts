@@ -13,6 +13,7 @@
  *   ADMIN      command, argument          -> RESULT value = 0, extra = JSON text
  */
 import { defineLayout } from "../abi/layout.js";
+import { wrU32 } from "../abi/bytes.js";
 
 export const OP_HELLO = 1;
 export const OP_JOIN = 2;
@@ -94,8 +95,11 @@ export function frame(op: number, seq: number, thread: number, parts: Uint8Array
   let len = FRAME_HEADER.size;
   for (const p of parts) len += p.byteLength;
   const out = new Uint8Array(len);
-  const dv = new DataView(out.buffer);
-  FRAME_HEADER.write(dv, 0, { length: len, op, seq, thread });
+  const at = FRAME_HEADER.at;
+  wrU32(out, at.length, len);
+  wrU32(out, at.op, op);
+  wrU32(out, at.seq, seq);
+  wrU32(out, at.thread, thread);
   let off = FRAME_HEADER.size;
   for (const p of parts) {
     out.set(p, off);
