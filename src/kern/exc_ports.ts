@@ -55,15 +55,23 @@ export function validateSet(mask: number, newPort: PortRef, behavior: number, fl
 export function installExceptionPorts(actions: ExceptionAction[], mask: number, newPort: PortRef, behavior: number, flavor: number, privileged: boolean): void {
   const old: PortRef[] = [];
   for (let i = FIRST_EXCEPTION; i < EXC_TYPES_COUNT; i++) {
-    if (!(mask & (1 << i))) continue;
-    const a = actions[i]!;
-    old.push(a.port);
-    a.port = portCopySend(newPort);
-    // The behavior is stored as given, MACH_EXCEPTION_CODES included.
-    a.behavior = behavior | 0;
-    a.flavor = flavor;
-    a.privileged = privileged;
+    if (mask & (1 << i)) old.push(setSlot(actions[i]!, newPort, behavior, flavor, privileged));
   }
+  releaseAfterInstall(old, newPort);
+}
+
+/** Put a copy of `newPort` in one slot; returns the right it held. The behavior keeps MACH_EXCEPTION_CODES. */
+function setSlot(a: ExceptionAction, newPort: PortRef, behavior: number, flavor: number, privileged: boolean): PortRef {
+  const old = a.port;
+  a.port = portCopySend(newPort);
+  a.behavior = behavior | 0;
+  a.flavor = flavor;
+  a.privileged = privileged;
+  return old;
+}
+
+/** After the slots are set: the replaced rights go, and the supplied right is consumed. */
+function releaseAfterInstall(old: PortRef[], newPort: PortRef): void {
   for (const p of old) if (ipValid(p)) portReleaseSend(p);
   if (ipValid(newPort)) portReleaseSend(newPort);
 }
@@ -130,15 +138,9 @@ export function swapExceptionPorts(
   const old: PortRef[] = [];
   for (let i = FIRST_EXCEPTION; i < EXC_TYPES_COUNT && info.masks.length < capacity; i++) {
     if (!(mask & (1 << i))) continue;
-    const a = actions[i]!;
-    group(info, a, i);
-    old.push(a.port);
-    a.port = portCopySend(newPort);
-    a.behavior = behavior | 0;
-    a.flavor = flavor;
-    a.privileged = privileged;
+    group(info, actions[i]!, i);
+    old.push(setSlot(actions[i]!, newPort, behavior, flavor, privileged));
   }
-  for (const p of old) if (ipValid(p)) portReleaseSend(p);
-  if (ipValid(newPort)) portReleaseSend(newPort);
+  releaseAfterInstall(old, newPort);
   return info;
 }

@@ -152,28 +152,8 @@ export const hostPrivRoutines: Routine<KernelCall>[] = [
     if (!host || !pset) return KERN_INVALID_ARGUMENT;
     return { set: convertPsetToPort(pset) };
   }),
-  routine(421, "set_dp_control_port", [inP("control_port", sendPort)], (call, a) => {
-    const host = hostPriv(call);
-    if (!host) return KERN_INVALID_HOST;
-    kernelSetSpecialPort(host, HOST_DYNAMIC_PAGER_PORT, portArg(a, "control_port").port);
-    return KERN_SUCCESS;
-  }),
-  routine(422, "get_dp_control_port", [outP("contorl_port", sendPort)], (call) => {
-    const host = hostPriv(call);
-    if (!host) return KERN_INVALID_HOST;
-    return { contorl_port: portCopySend(host.special[HOST_DYNAMIC_PAGER_PORT] ?? null) };
-  }),
-  routine(423, "host_set_UNDServer", [inP("server", sendPort)], (call, a) => {
-    const host = hostPriv(call);
-    if (!host) return KERN_INVALID_HOST;
-    kernelSetSpecialPort(host, HOST_USER_NOTIFICATION_PORT, portArg(a, "server").port);
-    return KERN_SUCCESS;
-  }),
-  routine(424, "host_get_UNDServer", [outP("server", sendPort)], (call) => {
-    const host = hostPriv(call);
-    if (!host) return KERN_INVALID_HOST;
-    return { server: portCopySend(host.special[HOST_USER_NOTIFICATION_PORT] ?? null) };
-  }),
+  ...slotRoutines(421, "set_dp_control_port", "get_dp_control_port", "control_port", "contorl_port", HOST_DYNAMIC_PAGER_PORT),
+  ...slotRoutines(423, "host_set_UNDServer", "host_get_UNDServer", "server", "server", HOST_USER_NOTIFICATION_PORT),
   routine(
     425,
     "kext_request",
@@ -181,6 +161,23 @@ export const hostPrivRoutines: Routine<KernelCall>[] = [
     (call) => (hostPriv(call) ? KERN_NOT_SUPPORTED : KERN_INVALID_HOST),
   ),
 ];
+
+/** A set/get pair over one host special port slot, refused without host priv. */
+function slotRoutines(id: number, setName: string, getName: string, inName: string, outName: string, slot: number): Routine<KernelCall>[] {
+  return [
+    routine(id, setName, [inP(inName, sendPort)], (call, a) => {
+      const host = hostPriv(call);
+      if (!host) return KERN_INVALID_HOST;
+      kernelSetSpecialPort(host, slot, portArg(a, inName).port);
+      return KERN_SUCCESS;
+    }),
+    routine(id + 1, getName, [outP(outName, sendPort)], (call) => {
+      const host = hostPriv(call);
+      if (!host) return KERN_INVALID_HOST;
+      return { [outName]: portCopySend(host.special[slot] ?? null) };
+    }),
+  ];
+}
 
 function vmWire(call: KernelCall, a: Record<string, unknown>) {
   if (!hostPriv(call)) return KERN_INVALID_HOST;
