@@ -288,3 +288,19 @@ test("EXC_BAD_ACCESS caught in another task on arm64: the handler rewrites pc wi
   assert.equal(victim.thread.state.reg("pc"), 0x100008000n);
   assertInvariant(kernel);
 });
+
+test("a dead handler port: that level answers KERN_FAILURE and the search goes on", async () => {
+  const kernel = boot();
+  const victim = actor(kernel);
+  const h = actor(kernel);
+  const dying = await allocate(h);
+  const backup = await allocate(h);
+  await install(kernel, "thread", victim, h, dying, EXC_MASK_BAD_ACCESS, EXCEPTION_DEFAULT, 0);
+  await install(kernel, "task", victim, h, backup, EXC_MASK_BAD_ACCESS, EXCEPTION_DEFAULT, 0);
+  assert.equal((await h.thread.call(3205, h.self, { name: dying })).kr, KERN_SUCCESS);
+  const o = victim.thread.raiseException(EXC_BAD_ACCESS, [1, 0]);
+  await reply(h, await receiveOne(h, backup), retCodeReply(KERN_SUCCESS));
+  const out = await o;
+  assert.deepEqual(out.attempts.map((a) => [a.level, a.kr]), [["thread", KERN_FAILURE], ["task", KERN_SUCCESS]]);
+  assertInvariant(kernel);
+});

@@ -42,3 +42,26 @@ test("machipc with no server running says so clearly", async () => {
   assert.equal(u.code, 2);
   assert.match(u.stderr, /unknown command 'frobnicate'/);
 });
+
+test("machipc trace prints messages as they pass, by routine name", async () => {
+  const { spawn } = await import("node:child_process");
+  const server = await startServer();
+  try {
+    const tracer = spawn(process.execPath, ["dist/cli/main.js", "trace", "--socket", server.socketPath]);
+    let out = "";
+    tracer.stdout.on("data", (d) => (out += d));
+    const { until } = await import("./helpers.js");
+    await until(() => server.kernel.tasks.size >= 2, "the tracer to connect");
+    await new Promise((r) => setTimeout(r, 100));
+    const c = await MachClient.connect({ socketPath: server.socketPath, name: "traced" });
+    const self = await c.mainThread.taskSelfTrap();
+    await c.mainThread.call(3204, self, { right: 1 });
+    await until(() => out.includes("mach_port_allocate"), "the trace line");
+    assert.match(out, /traced -> IKOT_TASK: mach_port_allocate \(id 3204, 36 bytes\)/);
+    assert.match(out, /kernel_task -> traced's port 0x[0-9a-f]+: mach_port_allocate reply \(id 3304, 40 bytes\)/);
+    tracer.kill("SIGINT");
+    c.close();
+  } finally {
+    await server.close();
+  }
+});
