@@ -562,11 +562,6 @@ export function psetDestroy(pset: IpcPset): void {
   psetDestroyQueue(pset);
 }
 
-/** Used by the invariant checker and by mach_port_type: the entry's type after a right check. */
-export function entryTypeChecked(space: IpcSpace, index: number): number {
-  rightCheck(space, index);
-  return space.bits[index]! & (IE_BITS_TYPE_MASK);
-}
 
 // ---------------------------------------------------------------------------
 // New names (ipc_port_alloc, ipc_pset_alloc, ipc_right for dead names).

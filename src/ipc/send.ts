@@ -7,7 +7,7 @@ import { MACH_MSG_SUCCESS, MACH_MSGH_BITS_CIRCULAR, MACH_SEND_KERNEL_DEFAULT, MA
 import type { IpcKmsg } from "./kmsg.js";
 import { kmsgDestroy } from "./kmsg_destroy.js";
 import { mqueueSend } from "./mqueue.js";
-import { IpcPort, ipValid } from "./port.js";
+import { ipValid, type IpcPort } from "./port.js";
 
 /** A hook the tracer uses to see every message that enters a queue or a kernel object. */
 export type SendObserver = (kmsg: IpcKmsg, dest: IpcPort) => void;
@@ -27,7 +27,11 @@ export function ipcKmsgSend(kmsg: IpcKmsg, option: number, timeoutMs: number): n
     observer?.(kmsg, port);
     port.seqno = (port.seqno + 1) >>> 0;
     const server = port.receiver.kobjectServer;
-    const reply = server ? serve(server, kmsg) : (kmsgDestroy(kmsg), null);
+    if (!server) {
+      kmsgDestroy(kmsg);
+      return MACH_MSG_SUCCESS;
+    }
+    const reply = server(kmsg);
     if (!reply) return MACH_MSG_SUCCESS;
     kmsg = reply;
     port = kmsg.remote;
@@ -58,14 +62,9 @@ export function ipcKmsgSend(kmsg: IpcKmsg, option: number, timeoutMs: number): n
   return typeof r === "number" ? finish(r) : r.then(finish);
 }
 
-function serve(server: (k: IpcKmsg) => IpcKmsg | null, kmsg: IpcKmsg): IpcKmsg | null {
-  return server(kmsg);
-}
-
 /** Send a kernel-built message (a notification, a kernel RPC): the queue limit does not apply. */
 export function kernelSend(kmsg: IpcKmsg): void {
   const r = ipcKmsgSend(kmsg, MACH_SEND_KERNEL_DEFAULT, 0);
   if (typeof r !== "number") void r;
 }
 
-export { IpcPort };
