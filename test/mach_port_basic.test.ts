@@ -29,3 +29,13 @@ test("the typed call path goes through the same messages", async () => {
   assert.equal(t["ptype"], MACH_PORT_TYPE_RECEIVE);
   assertInvariant(kernel);
 });
+
+test("thread.call takes a routine name as well as an id", async () => {
+  const kernel = boot();
+  const a = actor(kernel);
+  const r = await a.thread.call("mach_port_allocate", a.self, { right: MACH_PORT_RIGHT_RECEIVE });
+  assert.equal(r.kr, KERN_SUCCESS);
+  assert.equal((await a.thread.call("mach_port_type", a.self, { name: r["name"] as number }))["ptype"], MACH_PORT_TYPE_RECEIVE);
+  await assert.rejects(a.thread.call("no_such_routine", a.self), /no MIG routine no_such_routine/);
+  assertInvariant(kernel);
+});

@@ -247,11 +247,11 @@ export class ClientThread implements MachMsgCaller {
     if (name === this.migReply) this.migReply = 0;
   }
 
-  /** Call a kernel routine by MIG id, as a generated stub would, over the socket. */
-  call(id: number, target: number, args: UserArgs = {}): Promise<UserResult> {
-    const routine = routines.routines.get(id);
-    if (!routine) throw new ClientError(`no MIG routine ${id}`);
-    return migCall(this, routine as Routine<unknown>, target, args);
+  /** Call a kernel routine by MIG id or name, as a generated stub would, over the socket. */
+  call(routine: number | string, target: number, args: UserArgs = {}): Promise<UserResult> {
+    const r = routines.find(routine);
+    if (!r) throw new ClientError(`no MIG routine ${String(routine)}`);
+    return migCall(this, r as Routine<unknown>, target, args);
   }
 }
 

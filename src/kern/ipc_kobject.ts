@@ -56,13 +56,22 @@ export class MigRegistry<C> {
   /** Subsystem ranges, for names in traces: [base, end, name]. */
   readonly subsystems: [number, number, string][] = [];
 
+  /** Routines by name ("mach_port_allocate"). */
+  readonly byName = new Map<string, Routine<C>>();
+
   add(subsystem: string, base: number, end: number, routines: Routine<C>[]): void {
     this.subsystems.push([base, end, subsystem]);
     for (const r of routines) {
       if (r.id < base || r.id >= end) throw new Error(`${r.name}: id ${r.id} outside ${subsystem} [${base}, ${end})`);
       if (this.routines.has(r.id)) throw new Error(`MIG id ${r.id} registered twice`);
       this.routines.set(r.id, r);
+      this.byName.set(r.name, r);
     }
+  }
+
+  /** A routine by MIG id or by name. */
+  find(routine: number | string): Routine<C> | undefined {
+    return typeof routine === "number" ? this.routines.get(routine) : this.byName.get(routine);
   }
 
   /** "host_get_special_port" for 412, "reply to ..." for 512, else the number. */

@@ -98,13 +98,15 @@ export class Thread {
   }
 
   /**
-   * Call a kernel routine by MIG id on `target` (a send right name), going
-   * through mach_msg exactly as a MIG-generated client does.
+   * Call a kernel routine, by MIG id or name, on `target` (a send right name),
+   * going through mach_msg exactly as a MIG-generated client does:
+   *
+   *     const { kr, name } = await thread.call("mach_port_allocate", self, { right: MACH_PORT_RIGHT_RECEIVE });
    */
-  async call(id: number, target: number, args: UserArgs = {}): Promise<UserResult> {
-    const routine = this.task.kernel.registry.routines.get(id);
-    if (!routine) throw new Error(`no MIG routine ${id}`);
-    return migCall(this, routine as Routine<unknown>, target, args);
+  async call(routine: number | string, target: number, args: UserArgs = {}): Promise<UserResult> {
+    const r = this.task.kernel.registry.find(routine);
+    if (!r) throw new Error(`no MIG routine ${String(routine)}`);
+    return migCall(this, r as Routine<unknown>, target, args);
   }
 
   /** mach_reply_port: a new receive right in the task's space. */
