@@ -27,7 +27,7 @@ import { viewOf } from "../abi/layout.js";
 import type { IpcKmsg } from "./kmsg.js";
 import { kmsgCopyin, type SenderIdentity } from "./kmsg_copyin.js";
 import { kmsgCopyout, kmsgReceiveError, type Receiver } from "./kmsg_copyout.js";
-import { mqueueReceive, type RcvResult } from "./mqueue.js";
+import { mqueueReceive, takeHandedOff, type RcvResult } from "./mqueue.js";
 import { IpcPort, IpcPset } from "./port.js";
 import { copyoutObjectName } from "./right.js";
 import { ipcKmsgSend } from "./send.js";
@@ -137,9 +137,9 @@ function receiveResults(ctx: MsgContext, buf: Uint8Array, option: number, rcvSiz
     return MACH_RCV_TOO_LARGE;
   }
   if (r.mr === MACH_RCV_TOO_LARGE && r.kmsg) {
-    const mr = kmsgReceiveError(ctx, r.kmsg, buf, option, r.seqno, r.port);
+    const mr = kmsgReceiveError(ctx, takeHandedOff(r.port, r.kmsg), buf, option, r.seqno, r.port);
     return mr === MACH_MSG_SUCCESS ? MACH_RCV_TOO_LARGE : mr;
   }
   if (r.mr !== MACH_MSG_SUCCESS || !r.kmsg) return r.mr;
-  return kmsgCopyout(ctx, r.kmsg, buf, option, r.seqno, r.port);
+  return kmsgCopyout(ctx, takeHandedOff(r.port, r.kmsg), buf, option, r.seqno, r.port);
 }

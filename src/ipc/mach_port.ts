@@ -65,7 +65,7 @@ import {
   machPortTypeOf,
   machPortValid,
 } from "../abi/port.js";
-import { mqueueOf, psetAddMember, psetRemoveMember, queuedMessages, wakeSenders } from "./mqueue.js";
+import { mqueueOf, psetAddMember, psetRemoveMember, wakeSenders } from "./mqueue.js";
 import { writeTrailer } from "./kmsg_copyout.js";
 import { viewOf } from "../abi/layout.js";
 import { notifyDeadName, notifyNameWithId, notifyNoSenders, notifyPortDeleted, notifySendOnce } from "./notify.js";
@@ -791,7 +791,8 @@ export function machPortPeek(
   const port = t.port!;
   // Queued messages carry consecutive sequence numbers from the port's next one.
   let n = port.seqno;
-  for (const m of queuedMessages(port)) {
+  // Only messages in the queue itself (not blocked senders' or ones being handed over) have sequence numbers.
+  for (let m = port.mqueue?.head ?? null; m; m = m.next) {
     if (seqno === 0 || n === seqno >>> 0) {
       const buf = new Uint8Array(68);
       writeTrailer(viewOf(buf), 0, trailerType, n, m.secToken, m.auditToken, port.ext?.context ?? 0n);

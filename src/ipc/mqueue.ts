@@ -56,7 +56,18 @@ interface SendWaiter {
   resolve: (mr: number) => void;
 }
 
+/** The receiver took `kmsg` (from `port`) out of the hand-off, to copy it out or consume it. */
+export function takeHandedOff(port: IpcPort | null, kmsg: IpcKmsg): IpcKmsg {
+  port?.mqueue?.handed?.delete(kmsg);
+  return kmsg;
+}
+
 export class IpcMqueue {
+  /**
+   * Messages handed to a blocked receiver that has not yet copied them out (its
+   * continuation runs a moment later). They hold rights like the queue does.
+   */
+  handed: Set<IpcKmsg> | null = null;
   head: IpcKmsg | null = null;
   tail: IpcKmsg | null = null;
   count = 0;
@@ -134,6 +145,7 @@ function offer(port: IpcPort, mq: IpcMqueue, kmsg: IpcKmsg): boolean {
     detachWaiter(w);
     const seqno = port.seqno;
     port.seqno = (port.seqno + 1) >>> 0;
+    (mqueueOf(port).handed ??= new Set()).add(kmsg);
     w.resolve(result(fits ? MACH_MSG_SUCCESS : MACH_RCV_TOO_LARGE, kmsg, port, kmsg.size, seqno));
     return true;
   }
@@ -283,6 +295,7 @@ export function psetAddMember(pset: IpcPset, port: IpcPort): void {
     const r = selectFrom(port, w.option, w.rcvSize);
     if (!r) break;
     detachWaiter(w);
+    if (r.kmsg) (mqueueOf(port).handed ??= new Set()).add(r.kmsg);
     w.resolve(r);
   }
 }
@@ -295,5 +308,6 @@ export function psetDestroyQueue(pset: IpcPset): void {
 /** Every message queued on a port, in order (for the invariant checker and listings). */
 export function* queuedMessages(port: IpcPort): IterableIterator<IpcKmsg> {
   for (let k = port.mqueue?.head ?? null; k; k = k.next) yield k;
+  if (port.mqueue?.handed) yield* port.mqueue.handed;
   if (port.mqueue) for (const w of port.mqueue.senders) if (!w.done) yield w.kmsg;
 }

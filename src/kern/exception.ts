@@ -32,7 +32,7 @@ import { MACH_MSG_HEADER } from "../abi/msg_layout.js";
 import { viewOf } from "../abi/layout.js";
 import { IpcKmsg } from "../ipc/kmsg.js";
 import { kmsgDestroy } from "../ipc/kmsg_destroy.js";
-import { mqueueReceive, type RcvResult } from "../ipc/mqueue.js";
+import { mqueueReceive, takeHandedOff, type RcvResult } from "../ipc/mqueue.js";
 import { ipValid, type IpcPort } from "../ipc/port.js";
 import { portDestroy, portMakeSend, portMakeSendOnce, portReleaseSend, portReleaseSendOnce } from "../ipc/right.js";
 import { ipcKmsgSend } from "../ipc/send.js";
@@ -198,7 +198,7 @@ async function exceptionRpc(thread: Thread, excPort: IpcPort, behavior: number, 
     const kr = got.mr === MACH_RCV_PORT_DIED && !thread.active ? MACH_RCV_PORT_DIED : MACH_RCV_INTERRUPTED;
     return { kr, flavor: a.flavor, state: new Uint32Array(0) };
   }
-  return checkReply(routine.id, behavior, got.kmsg, a.flavor);
+  return checkReply(routine.id, behavior, takeHandedOff(got.port, got.kmsg), a.flavor);
 }
 
 /** The KernelUser stub's checks on the handler's reply; the reply is consumed. */

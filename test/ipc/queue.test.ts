@@ -191,3 +191,20 @@ test("port sets: receive from any member; MACH_RCV_LARGE_IDENTITY names the memb
   assert.equal((await portType(a, p1)).kr, KERN_SUCCESS);
   assertInvariant(kernel);
 });
+
+test("a message handed to a blocked receiver still counts before the receiver copies it out", async () => {
+  const kernel = boot();
+  const a = actor(kernel);
+  const port = await allocate(a);
+  const s = transfer(a, port, MACH_MSG_TYPE_MAKE_SEND, a);
+  const carried = await allocate(a);
+  const buf = new Msg(256);
+  const waiting = a.thread.machMsg(buf.buf, MACH_RCV_MSG, 0, 256, port, 0, 0);
+  const m = simpleMsg(s, (msghBits(MACH_MSG_TYPE_COPY_SEND, 0) | 0x80000000) >>> 0, 40);
+  m.u32(24, 1).portDesc(28, carried, MACH_MSG_TYPE_MAKE_SEND);
+  assert.equal(send(a, m, 40), 0);
+  // The message is in the receiver's hands but not yet in its space: its rights are still accounted for.
+  assertInvariant(kernel);
+  assert.equal(await waiting, 0);
+  assertInvariant(kernel);
+});
