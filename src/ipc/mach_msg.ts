@@ -16,6 +16,9 @@ import {
   MACH_SEND_MSG,
   MACH_SEND_NO_BUFFER,
   MACH_SEND_TIMED_OUT,
+  MACH_SEND_NOTIFY,
+  MACH_SEND_ALWAYS,
+  MACH_MSG_TYPE_PORT_SEND_ONCE,
   msghBitsLocal,
   msghBitsOther,
   msghBitsRemote,
@@ -29,6 +32,8 @@ import { kmsgCopyin, type SenderIdentity } from "./kmsg_copyin.js";
 import { kmsgCopyout, kmsgReceiveError, type Receiver } from "./kmsg_copyout.js";
 import { mqueueReceive, takeHandedOff, type RcvResult } from "./mqueue.js";
 import { IpcPort, IpcPset } from "./port.js";
+import { notifyNameWithId } from "./notify.js";
+import { MACH_NOTIFY_SEND_POSSIBLE } from "../abi/port.js";
 import { copyoutObjectName } from "./right.js";
 import { ipcKmsgSend } from "./send.js";
 import { IE_BITS_TYPE_MASK } from "./space.js";
@@ -56,6 +61,7 @@ export function machMsgTrap(
     const c = kmsgCopyin(ctx, buf, sendSize);
     if (c.mr !== MACH_MSG_SUCCESS) return c.mr;
     const kmsg = c.kmsg!;
+    if (option & MACH_SEND_NOTIFY) option = armSendPossible(ctx, buf, kmsg, option);
     const sent = ipcKmsgSend(kmsg, option, timeout);
     const after = (mr: number): MachMsgResult => {
       if (mr !== MACH_MSG_SUCCESS) {
@@ -70,6 +76,46 @@ export function machMsgTrap(
   }
   if (option & MACH_RCV_MSG) return machMsgReceive(ctx, rcvBuf, option, rcvSize, rcvName, timeout);
   return MACH_MSG_SUCCESS;
+}
+
+/**
+ * MACH_SEND_NOTIFY (end of ipc_kmsg_copyin_header): a sender holding a
+ * send-possible request on the destination name arms it when the queue is
+ * full, and otherwise sends as if with MACH_SEND_ALWAYS so the request cannot be missed.
+ */
+function armSendPossible(ctx: MsgContext, buf: Uint8Array, kmsg: IpcKmsg, option: number): number {
+  const port = kmsg.remote;
+  if (!(port instanceof IpcPort) || msghBitsRemote(kmsg.bits) === MACH_MSG_TYPE_PORT_SEND_ONCE) return option;
+  if (!port.active || port.receiver?.kind === "kernel") return option;
+  const destName = viewOf(buf).getUint32(MACH_MSG_HEADER.at.remotePort, true);
+  const req = port.ext?.requests?.find((r) => r.space === ctx.space && r.name === destName);
+  if (!req) return option;
+  if ((port.mqueue?.count ?? 0) >= port.qlimit) {
+    if (req.sendPossible && req.notify) {
+      req.armed = true;
+      port.x().sprequests = true;
+    }
+    return option;
+  }
+  return (option | MACH_SEND_ALWAYS) >>> 0;
+}
+
+/**
+ * ipc_port_spnotify, at the copyout of a message received from `port`: every
+ * armed send-possible request fires (its slot stays in use, without a right).
+ */
+export function sendPossibleNotify(port: IpcPort): void {
+  const x = port.ext;
+  if (!x || !x.sprequests) return;
+  x.sprequests = false;
+  for (const r of x.requests ?? []) {
+    if (r.armed && r.notify && port.active) {
+      const so = r.notify;
+      r.notify = null;
+      r.armed = false;
+      notifyNameWithId(so, MACH_NOTIFY_SEND_POSSIBLE, r.name);
+    }
+  }
 }
 
 /**
@@ -141,5 +187,6 @@ function receiveResults(ctx: MsgContext, buf: Uint8Array, option: number, rcvSiz
     return mr === MACH_MSG_SUCCESS ? MACH_RCV_TOO_LARGE : mr;
   }
   if (r.mr !== MACH_MSG_SUCCESS || !r.kmsg) return r.mr;
+  if (r.port) sendPossibleNotify(r.port);
   return kmsgCopyout(ctx, takeHandedOff(r.port, r.kmsg), buf, option, r.seqno, r.port);
 }

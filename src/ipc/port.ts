@@ -22,6 +22,8 @@ export interface NameRequest {
   notify: IpcPort | null;
   /** A send-possible request rather than a dead-name one. */
   sendPossible: boolean;
+  /** Armed by a send with MACH_SEND_NOTIFY that found the queue full: fires when a message is next received. */
+  armed?: boolean;
 }
 
 /** Rarely used port state, kept out of IpcPort so a million idle ports stay small. */
@@ -38,6 +40,8 @@ export class PortExt {
   guard = 0n;
   strictGuard = false;
   tempOwner = false;
+  /** Some send-possible request on this port is armed (ip_sprequests). */
+  sprequests = false;
   importanceReceiver = false;
   denapReceiver = false;
 }

@@ -1,7 +1,7 @@
 /** Notifications in notify.defs' formats, with the rights they carry and consume. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { actor, assertInvariant, boot, transfer } from "../helpers/kernel.js";
+import { actor, assertInvariant, boot, Msg, transfer } from "../helpers/kernel.js";
 import { allocate, getRefs, portType, recv, status } from "./lib.js";
 import {
   KERN_INVALID_ARGUMENT,
@@ -166,5 +166,46 @@ test("a previous request's send-once right comes back in the reply", async () =>
   const prev = r["previous"] as number;
   assert.notEqual(prev, 0);
   assert.equal(r["previousDisposition"], 18);
+  assertInvariant(kernel);
+});
+
+test("send-possible (66): armed by a MACH_SEND_NOTIFY send that finds the queue full, fired when the receiver takes a message", async () => {
+  const kernel = boot();
+  const a = actor(kernel);
+  const b = actor(kernel);
+  const port = await allocate(b);
+  assert.equal((await b.thread.call(3218, b.self, { name: port, flavor: 1, port_info: [1] })).kr, KERN_SUCCESS);
+  const s = transfer(b, port, MACH_MSG_TYPE_MAKE_SEND, a);
+  const notify = await allocate(a);
+  assert.equal((await request(a, s, 66, notify)).kr, KERN_SUCCESS);
+  const msg = (id: number) => {
+    const m = new Msg(64);
+    m.header({ bits: 19, size: 24, remote: s, id });
+    return m;
+  };
+  // Room in the queue: MACH_SEND_NOTIFY sends anyway and arms nothing.
+  assert.equal(a.thread.machMsg(msg(1).buf, 0x81, 24, 0, 0, 0, 0), 0);
+  // Full: the timed-out send arms the request.
+  assert.equal(a.thread.machMsg(msg(2).buf, 0x91, 24, 0, 0, 0, 0), 0x10000004);
+  assert.equal(recv(a, notify).mr, 0x10004003, "not yet");
+  assert.equal(recv(b, port).mr, 0);
+  const { mr, m } = recv(a, notify);
+  assert.equal(mr, 0);
+  assert.equal(m.geti(20), 66);
+  assert.equal(m.get(32), s);
+  assertInvariant(kernel);
+});
+
+test("send-possible with sync != 0 and room in the queue fires at once", async () => {
+  const kernel = boot();
+  const a = actor(kernel);
+  const b = actor(kernel);
+  const port = await allocate(b);
+  const s = transfer(b, port, MACH_MSG_TYPE_MAKE_SEND, a);
+  const notify = await allocate(a);
+  assert.equal((await request(a, s, 66, notify, 1)).kr, KERN_SUCCESS);
+  const { m } = recv(a, notify);
+  assert.equal(m.geti(20), 66);
+  assert.equal(m.get(32), s);
   assertInvariant(kernel);
 });
