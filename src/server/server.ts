@@ -68,6 +68,11 @@ export class MachipcServer {
     return this.sessions.size;
   }
 
+  /** How many `machipc trace` clients are listening. */
+  get tracerCount(): number {
+    return this.tracers.size;
+  }
+
   private accept(sock: Socket): void {
     const session = new Session(sock, {
       kernel: this.kernel,

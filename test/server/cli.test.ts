@@ -51,8 +51,7 @@ test("machipc trace prints messages as they pass, by routine name", async () => 
     let out = "";
     tracer.stdout.on("data", (d) => (out += d));
     const { until } = await import("./helpers.js");
-    await until(() => server.kernel.tasks.size >= 2, "the tracer to connect");
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => server.tracerCount > 0, "the tracer to subscribe", 20000);
     const c = await MachClient.connect({ socketPath: server.socketPath, name: "traced" });
     const self = await c.mainThread.taskSelfTrap();
     await c.mainThread.call(3204, self, { right: 1 });
