@@ -39,6 +39,7 @@ import { ipcKmsgSend } from "../ipc/send.js";
 import { encodeRequest } from "../mig/user.js";
 import { EXC_STATE_MAX, exceptionRoutine } from "../subsystems/exc.js";
 import type { ExceptionAction } from "./exc_action.js";
+import { ARM_THREAD_STATE64, x86_THREAD_STATE64 } from "../abi/thread_status.js";
 import { kobjectAlloc } from "./ipc_kobject.js";
 import type { Thread } from "./thread.js";
 
@@ -51,8 +52,10 @@ export interface LevelAttempt {
 }
 
 export interface ExceptionOutcome {
-  /** The level whose handler answered KERN_SUCCESS, or null. */
+  /** The level whose handler answered KERN_SUCCESS, or null when nobody handled it. */
   handledBy: ExceptionLevel | null;
+  /** The thread's general registers after delivery (x86_THREAD_STATE64 or ARM_THREAD_STATE64 words). */
+  state: Uint32Array;
   /** The last level's result, as exception_triage returns it. */
   kr: number;
   attempts: LevelAttempt[];
@@ -83,10 +86,15 @@ export async function exceptionTriage(thread: Thread, exception: number, codes: 
     kr = await exceptionDeliver(thread, exception, codes, actions, opts);
     attempts.push({ level, kr });
     if (kr === KERN_SUCCESS || kr === MACH_RCV_PORT_DIED) {
-      return { handledBy: kr === KERN_SUCCESS ? level : null, kr, attempts };
+      return { handledBy: kr === KERN_SUCCESS ? level : null, state: generalState(thread), kr, attempts };
     }
   }
-  return { handledBy: null, kr, attempts };
+  return { handledBy: null, state: generalState(thread), kr, attempts };
+}
+
+function generalState(thread: Thread): Uint32Array {
+  const flavor = thread.state.arch === "x86_64" ? x86_THREAD_STATE64 : ARM_THREAD_STATE64;
+  return thread.state.get(flavor, thread.state.countFor(flavor)).state;
 }
 
 /** EXC_CRASH is not sent to a handler living in the crashing task itself (it could never answer). */

@@ -286,6 +286,9 @@ test("EXC_BAD_ACCESS caught in another task on arm64: the handler rewrites pc wi
   const out = await o;
   assert.equal(out.handledBy, "task");
   assert.equal(victim.thread.state.reg("pc"), 0x100008000n);
+  // The outcome carries the registers as they are now.
+  assert.equal(out.state[64], 0x00008000);
+  assert.equal(out.state[65], 0x1);
   assertInvariant(kernel);
 });
 
