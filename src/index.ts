@@ -26,3 +26,19 @@ export * from "./abi/msg_layout.js";
 export { defineLayout, viewOf, type Layout } from "./abi/layout.js";
 export { allowAllPolicy, rootOnlyHostPolicy, type MacPolicy, type Credential } from "./kern/mac.js";
 export { InvariantViolation } from "./ipc/invariant.js";
+export * from "./abi/thread_status.js";
+export { kernReturnName } from "./abi/names.js";
+export {
+  TASK_KERNEL_PORT,
+  TASK_HOST_PORT,
+  TASK_NAME_PORT,
+  TASK_BOOTSTRAP_PORT,
+  TASK_SEATBELT_PORT,
+  TASK_ACCESS_PORT,
+  TASK_DEBUG_CONTROL_PORT,
+  THREAD_KERNEL_PORT,
+} from "./kern/ipc_tt.js";
+export { MachineState } from "./kern/thread_state.js";
+export type { ExceptionOutcome, ExceptionLevel, RaiseOptions, LevelAttempt } from "./kern/exception.js";
+export type { UserArgs, UserResult } from "./mig/call.js";
+export { MachipcServer, defaultSocketPath, type ServeOptions } from "./server/server.js";

@@ -26,7 +26,7 @@ test("the C examples build and run end to end: hostinfo, processors, excport, re
   const registrar = spawn(bin("rendezvous"), ["registrar"], { env });
   let regOut = "";
   registrar.stdout.on("data", (d) => (regOut += d));
-  const registrarExit = new Promise((r) => registrar.once("exit", r));
+  const registrarExit = new Promise((r) => registrar.once("close", r));
   await until(() => regOut.includes("registrar ready"), "the registrar");
   const served = run(bin("rendezvous"), ["serve", "echo"], { env });
   await until(() => regOut.includes("registered echo"), "registration");

@@ -73,7 +73,8 @@ function runClient(script: string, socket: string, n: number, mode = ""): { done
   let err = "";
   child.stdout.on("data", (d) => (out += d));
   child.stderr.on("data", (d) => (err += d));
-  const done = new Promise<string>((resolve, reject) => child.once("exit", (code, sig) => (code === 0 || sig ? resolve(out) : reject(new Error(`client exited ${code}: ${err}`)))));
+  // "close", not "exit": the output is complete only once the pipes are drained.
+  const done = new Promise<string>((resolve, reject) => child.once("close", (code, sig) => (code === 0 || sig ? resolve(out) : reject(new Error(`client exited ${code}: ${err}`)))));
   return { done, kill: () => child.kill("SIGKILL") };
 }
 
@@ -109,9 +110,13 @@ test("32 concurrent client processes do RPCs and pass rights among themselves; n
     buf[38] = 19;
     assert.equal(await ct.machMsg(buf, 1, 40, 0, 0), 0);
   }
-  const outs = await Promise.all(clients.map((c) => c.done));
-  for (const o of outs) assert.match(o, /ok 10\npassed/);
-  coord.close();
+  try {
+    const outs = await Promise.all(clients.map((c) => c.done));
+    for (const o of outs) assert.match(o, /ok 10\npassed/);
+  } finally {
+    coord.close();
+    for (const c of clients) c.kill();
+  }
   await until(() => server.kernel.tasks.size === 1, "all client tasks to die", 20000);
   assert.deepEqual(server.kernel.findViolations(), []);
   await server.close();
