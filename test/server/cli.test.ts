@@ -55,7 +55,7 @@ test("machipc trace prints messages as they pass, by routine name", async () => 
     const c = await MachClient.connect({ socketPath: server.socketPath, name: "traced" });
     const self = await c.mainThread.taskSelfTrap();
     await c.mainThread.call(3204, self, { right: 1 });
-    await until(() => out.includes("mach_port_allocate"), "the trace line");
+    await until(() => out.includes("mach_port_allocate reply"), "both trace lines", 20000);
     assert.match(out, /traced -> IKOT_TASK: mach_port_allocate \(id 3204, 36 bytes\)/);
     assert.match(out, /kernel_task -> traced's port 0x[0-9a-f]+: mach_port_allocate reply \(id 3304, 40 bytes\)/);
     tracer.kill("SIGINT");
