@@ -231,3 +231,27 @@ test("skipped mach_host slots answer MIG_BAD_ID", () => {
   for (const id of [210, 211, 212, 226, 229, 230]) assert.equal(simple(a, a.thread.hostSelfTrap(), id).geti(32), MIG_BAD_ID);
   assertInvariant(kernel);
 });
+
+test("host_get_clock_service then clock_get_time and clock_get_attributes (1000, 1001) on the system and calendar clocks", async () => {
+  const kernel = boot();
+  const a = actor(kernel);
+  const host = a.thread.hostSelfTrap();
+  const m = new Msg(256);
+  m.header({ bits: 0x1513, size: 36, remote: host, local: a.reply, id: 206 }).ndr(24).i32(32, 1);
+  assert.equal(rpc(a.thread, m, 36, a.reply), 0);
+  assert.equal(m.get(0), 0x80001200);
+  const calendar = m.get(28);
+  assert.equal(await kotype(a, calendar), 25, "IKOT_CLOCK");
+  const t = simple(a, calendar, 1000);
+  assert.equal(t.get(4), 44);
+  assert.equal(t.geti(32), KERN_SUCCESS);
+  const secs = t.get(36);
+  assert.ok(Math.abs(secs - Date.now() / 1000) < 5, "calendar time is wall time");
+  const res = hostInfoReq(a, calendar, 1001, 1, 1);
+  assert.equal(res.get(36), 1);
+  assert.equal(res.get(40), 1000, "1 µs resolution");
+  assert.equal(hostInfoReq(a, calendar, 1001, 99, 1).geti(32), 18, "KERN_INVALID_VALUE");
+  // A non-clock target: KERN_INVALID_ARGUMENT.
+  assert.equal(simple(a, host, 1000).geti(32), KERN_INVALID_ARGUMENT);
+  assertInvariant(kernel);
+});

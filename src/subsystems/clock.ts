@@ -1,0 +1,66 @@
+/**
+ * The clock subsystem (1000) on the clock service ports that
+ * host_get_clock_service hands out: SYSTEM_CLOCK (uptime) and CALENDAR_CLOCK
+ * (wall time), as osfmk/kern/clock_oldops.c serves them.
+ */
+import { IKOT_CLOCK } from "../abi/ikot.js";
+import { KERN_FAILURE, KERN_INVALID_ARGUMENT, KERN_INVALID_VALUE } from "../abi/kern_return.js";
+import type { Routine } from "../mig/routine.js";
+import { array, bytes, inP, int32, outP } from "../mig/types.js";
+import type { KernelCall } from "../kern/kernel.js";
+import { ipValid } from "../ipc/port.js";
+import { num, routine } from "./common.js";
+
+export const CLOCK_BASE = 1000;
+export const CLOCK_END = 1003;
+
+export const SYSTEM_CLOCK = 0;
+export const CALENDAR_CLOCK = 1;
+export const CLOCK_GET_TIME_RES = 1;
+export const CLOCK_ALARM_CURRES = 3;
+export const CLOCK_ALARM_MINRES = 4;
+export const CLOCK_ALARM_MAXRES = 5;
+const NSEC_PER_USEC = 1000;
+
+/** convert_port_to_clock: the clock id behind an IKOT_CLOCK port, or null. */
+function clockOf(call: KernelCall): number | null {
+  const p = call.port;
+  return ipValid(p) && p.active && p.kotype === IKOT_CLOCK ? (p.kobject as number) : null;
+}
+
+/** mach_timespec_t: {unsigned int tv_sec; clock_res_t tv_nsec}. */
+function timespec(ns: bigint): Uint8Array {
+  const out = new Uint8Array(8);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, Number(ns / 1_000_000_000n) >>> 0, true);
+  v.setInt32(4, Number(ns % 1_000_000_000n), true);
+  return out;
+}
+
+const started = process.hrtime.bigint();
+
+export const clockRoutines: Routine<KernelCall>[] = [
+  routine(1000, "clock_get_time", [outP("cur_time", bytes(8))], (call) => {
+    const id = clockOf(call);
+    if (id === null) return KERN_INVALID_ARGUMENT;
+    // The system clock counts from boot; the calendar clock is the wall clock.
+    const ns = id === SYSTEM_CLOCK ? process.hrtime.bigint() - started : BigInt(Date.now()) * 1_000_000n;
+    return { cur_time: timespec(ns) };
+  }),
+  routine(1001, "clock_get_attributes", [inP("flavor", int32), outP("clock_attr", array(4, 1), { countInOut: true })], (call, a) => {
+    const id = clockOf(call);
+    if (id === null) return KERN_INVALID_ARGUMENT;
+    if (num(a, "clock_attrCnt") !== 1) return KERN_FAILURE;
+    switch (num(a, "flavor")) {
+      case CLOCK_GET_TIME_RES:
+        return { clock_attr: [NSEC_PER_USEC] };
+      case CLOCK_ALARM_CURRES:
+      case CLOCK_ALARM_MINRES:
+      case CLOCK_ALARM_MAXRES:
+        // The calendar clock has no alarms.
+        return { clock_attr: [id === SYSTEM_CLOCK ? NSEC_PER_USEC : 0] };
+      default:
+        return KERN_INVALID_VALUE;
+    }
+  }),
+];
