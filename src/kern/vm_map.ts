@@ -59,6 +59,13 @@ export class VmMap implements UserMemory {
     if (r && r.byteLength <= Math.max(size, 1) + Number(PAGE)) this.regions.delete(address);
   }
 
+  /** Bytes mapped in all regions (task_info's virtual and resident sizes). */
+  mappedBytes(): number {
+    let n = 0;
+    for (const r of this.regions.values()) n += r.byteLength;
+    return n;
+  }
+
   /** Number of mapped regions (tests use it to see that OOL memory is not leaked). */
   get regionCount(): number {
     return this.regions.size;

@@ -4,7 +4,10 @@
  */
 import { KERN_FAILURE, KERN_INVALID_ARGUMENT, KERN_SUCCESS } from "../abi/kern_return.js";
 import type { Routine } from "../mig/routine.js";
-import { inP, int32, oolPorts, outP, sendPort } from "../mig/types.js";
+import { array, inP, int32, oolPorts, outP, sendPort } from "../mig/types.js";
+import { convertPortToTaskName } from "../kern/ipc_tt.js";
+import { TASK_INFO_MAX, taskInfo } from "../kern/task_info.js";
+import type { Task } from "../kern/task.js";
 import { portMakeSend } from "../ipc/right.js";
 import type { KernelCall } from "../kern/kernel.js";
 import { taskGetSpecialPort, taskSetSpecialPort } from "../kern/task_special.js";
@@ -28,6 +31,13 @@ export const taskRoutines: Routine<KernelCall>[] = [
     if (!task) return KERN_INVALID_ARGUMENT;
     // convert_thread_to_port: a made send right to each thread's own port.
     return { act_list: task.threads.filter((t) => t.active).map((t) => portMakeSend(t.ports.ithSelf)) };
+  }),
+  routine(3405, "task_info", [inP("flavor", int32), outP("task_info_out", array(4, TASK_INFO_MAX), { countInOut: true })], (call, a) => {
+    // task_name_t: a task or task-name port.
+    const task = convertPortToTaskName<Task>(call.port);
+    if (!task || !task.active) return KERN_INVALID_ARGUMENT;
+    const r = taskInfo(task, num(a, "flavor"), Math.min(num(a, "task_info_outCnt"), TASK_INFO_MAX));
+    return r.kr !== KERN_SUCCESS ? r.kr : { task_info_out: r.info };
   }),
   routine(3407, "task_suspend", [], (call) => {
     const task = target(call);

@@ -9,6 +9,7 @@ import { convertPortToThread } from "../kern/ipc_tt.js";
 import type { KernelCall } from "../kern/kernel.js";
 import type { Thread } from "../kern/thread.js";
 import { threadGetSpecialPort, threadSetSpecialPort } from "../kern/task_special.js";
+import { THREAD_INFO_MAX, threadInfo } from "../kern/task_info.js";
 import { num, portArg, routine } from "./common.js";
 import { threadExceptionRoutines } from "./exc_ports_tt.js";
 
@@ -70,6 +71,13 @@ export const threadActRoutines: Routine<KernelCall>[] = [
     if (!thread.active) return KERN_TERMINATED;
     thread.abort();
     return KERN_SUCCESS;
+  }),
+  routine(3612, "thread_info", [inP("flavor", int32), outP("thread_info_out", array(4, THREAD_INFO_MAX), { countInOut: true })], (call, a) => {
+    const thread = target(call);
+    if (!thread) return KERN_INVALID_ARGUMENT;
+    if (!thread.active) return KERN_TERMINATED;
+    const r = threadInfo(thread, num(a, "flavor"), Math.min(num(a, "thread_info_outCnt"), THREAD_INFO_MAX));
+    return r.kr !== KERN_SUCCESS ? r.kr : { thread_info_out: r.info };
   }),
   routine(3610, "thread_get_special_port", [inP("which_port", int32), outP("special_port", sendPort)], (call, a) => {
     const r = threadGetSpecialPort(target(call), num(a, "which_port"));

@@ -141,3 +141,22 @@ test("thread_get_state / thread_set_state (3603/3604): counts, the unified flavo
   assert.equal((await a.thread.call(3604, th, { flavor: x86_THREAD_STATE64, new_state: words.slice(0, 40) })).kr, KERN_INVALID_ARGUMENT);
   assertInvariant(kernel);
 });
+
+test("task_info (3405) and thread_info (3612): basic info, tokens, identifiers; refused counts and flavors", async () => {
+  const kernel = boot();
+  const a = actor(kernel, { uid: 501, gid: 20 });
+  const sec = await a.thread.call("task_info", a.self, { flavor: 13 });
+  assert.deepEqual(sec["task_info_out"], [501, 20]);
+  const audit = await a.thread.call("task_info", a.self, { flavor: 15 });
+  assert.equal((audit["task_info_out"] as number[])[5], a.task.pid);
+  const basic = await a.thread.call("task_info", a.self, { flavor: 20 });
+  assert.equal(basic["task_info_outCnt"], 12);
+  assert.equal((await a.thread.call("task_info", a.self, { flavor: 20, task_info_outCnt: 11 })).kr, KERN_INVALID_ARGUMENT);
+  assert.equal((await a.thread.call("task_info", a.self, { flavor: 999 })).kr, KERN_INVALID_ARGUMENT);
+  const th = a.thread.threadSelfTrap();
+  const tb = await a.thread.call("thread_info", th, { flavor: 3 });
+  assert.equal(tb["thread_info_outCnt"], 10);
+  const ti = await a.thread.call("thread_info", th, { flavor: 4 });
+  assert.equal(ti["thread_info_outCnt"], 6);
+  assertInvariant(kernel);
+});
