@@ -99,7 +99,8 @@ export class MachipcServer {
           session.handle(f);
         } catch (e) {
           if (e instanceof ProtocolError) return drop(`protocol error: ${e.message}`);
-          throw e;
+          // An internal fault on one client's request must not take the server down with it.
+          return drop(`internal error: ${e instanceof Error ? e.message : String(e)}`);
         }
         if (session.closed) return drop("refused");
       }
