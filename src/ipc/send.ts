@@ -62,9 +62,12 @@ export function ipcKmsgSend(kmsg: IpcKmsg, option: number, timeoutMs: number): n
   return typeof r === "number" ? finish(r) : r.then(finish);
 }
 
-/** Send a kernel-built message (a notification, a kernel RPC): the queue limit does not apply. */
+/**
+ * Send a kernel-built message (a notification, a kernel RPC). MACH_SEND_ALWAYS
+ * is in the kernel's options, so the queue limit does not apply and the send
+ * never waits; a result other than success has already destroyed the message.
+ */
 export function kernelSend(kmsg: IpcKmsg): void {
-  const r = ipcKmsgSend(kmsg, MACH_SEND_KERNEL_DEFAULT, 0);
-  if (typeof r !== "number") void r;
+  ipcKmsgSend(kmsg, MACH_SEND_KERNEL_DEFAULT, 0);
 }
 
