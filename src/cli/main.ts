@@ -12,7 +12,7 @@ commands:
               boot a kernel and serve it on a Unix domain socket (default ${defaultSocketPath()})
   demo        the narrated demo: the host story of ipc_host.c on an embedded kernel
   tasks       the tasks of a running server
-  lsmp PID    a task's name space, in the columns of macOS lsmp
+  lsmp TASK   a task's name space (by pid or name), in the columns of macOS lsmp
   host        host and processor information
   trace       messages as they pass, by routine name (until interrupted)
 
@@ -23,7 +23,7 @@ const COMMAND_HELP: Record<string, string> = {
   serve: "usage: machipc serve [--socket PATH] [--max-names N] [--demo]\n\nBoots a kernel and listens on a Unix domain socket (mode 0600). Each connecting\nprocess is a task; --max-names limits each task's name space; --demo narrates\nthe demo first.",
   demo: "usage: machipc demo\n\nBoots an in-process kernel and narrates host ports, processors, a right passed\nbetween two tasks, and host exception ports, through real MIG messages.",
   tasks: "usage: machipc tasks [--socket PATH]\n\nLists the tasks of a running server: pid, uid, threads, names in use.",
-  lsmp: "usage: machipc lsmp PID [--socket PATH]\n\nLists a task's names as lsmp does: name, object, rights, flags, refs, queue.",
+  lsmp: "usage: machipc lsmp PID|NAME [--socket PATH]\n\nLists a task's names as lsmp does: name, object, rights, flags, refs, queue.",
   host: "usage: machipc host [--socket PATH]\n\nShows host_info and the processors of a running server.",
   trace: "usage: machipc trace [--socket PATH]\n\nPrints each message as it enters a queue or a kernel object, by routine name.",
 };
@@ -84,12 +84,18 @@ async function main(argv: string[]): Promise<number> {
       console.log(formatTasks(await withClient(rest, (c) => c.tasks())));
       return 0;
     case "lsmp": {
-      const pid = Number(rest.find((a) => /^\d+$/.test(a)));
-      if (!Number.isInteger(pid)) {
-        console.error("machipc lsmp: a task's PID is required (see `machipc tasks`)");
+      // A task by pid, or by name as `machipc tasks` lists it.
+      const which = rest.find((a, i) => !a.startsWith("--") && rest[i - 1] !== "--socket");
+      if (!which) {
+        console.error("machipc lsmp: a task's PID or name is required (see `machipc tasks`)");
         return 2;
       }
-      const out = await withClient(rest, (c) => c.lsmp(pid));
+      const out = await withClient(rest, async (c) => {
+        if (/^\d+$/.test(which)) return c.lsmp(Number(which));
+        const tasks = (await c.tasks()) as { pid: number; name: string }[];
+        const t = tasks.find((x) => x.name === which);
+        return t ? c.lsmp(t.pid) : { error: `no task named ${which}` };
+      });
       if (out && typeof out === "object" && "error" in out) {
         console.error(`machipc lsmp: ${(out as { error: string }).error}`);
         return 1;

@@ -23,11 +23,13 @@ test("machipc tasks / lsmp / host against a running server, and --help", async (
     assert.match(lsmp.stdout, /name\s+ipc-object\s+rights\s+flags\s+boost\s+reqs\s+recv\s+send\s+sonce\s+oref\s+qlimit\s+msgcount\s+context\s+identifier\s+type/);
     assert.match(lsmp.stdout, /0x00000103\s+\S+\s+send\s.*TASK/);
     assert.match(lsmp.stdout, /recv\s+\S*\s+0\s+\s*1\s+0\s+0/);
+    const byName = await cli(["lsmp", "--socket", server.socketPath, "lister"]);
+    assert.match(byName.stdout, new RegExp(`Process \\(${c.pid}\\) : lister`));
     const host = await cli(["host", "--socket", server.socketPath]);
     assert.match(host.stdout, /Kernel version: Darwin Kernel Version 15\.4\.0/);
     assert.match(host.stdout, /processor 0 \(master\)/);
     const help = await cli(["lsmp", "--help"]);
-    assert.match(help.stdout, /usage: machipc lsmp PID/);
+    assert.match(help.stdout, /usage: machipc lsmp PID\|NAME/);
     c.close();
   } finally {
     await server.close();
