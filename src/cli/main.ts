@@ -4,6 +4,7 @@ import { runDemo } from "./demo.js";
 import { MachipcServer, defaultSocketPath } from "../server/server.js";
 import { ClientError, MachClient } from "../client/index.js";
 import { formatHost, formatLsmp, formatTasks } from "./format.js";
+import { startInspector } from "./inspect.js";
 
 const HELP = `usage: machipc <command> [options]
 
@@ -15,6 +16,8 @@ commands:
   lsmp TASK   a task's name space (by pid or name), in the columns of macOS lsmp
   host        host and processor information
   trace       messages as they pass, by routine name (until interrupted)
+  inspect [--port N]
+              a web page drawing the tasks, names, rights and ports of a running server
 
 common options: --socket PATH   the server's socket
 Run \`machipc <command> --help\` for a command's options.`;
@@ -26,6 +29,7 @@ const COMMAND_HELP: Record<string, string> = {
   lsmp: "usage: machipc lsmp PID|NAME [--socket PATH]\n\nLists a task's names as lsmp does: name, object, rights, flags, refs, queue.",
   host: "usage: machipc host [--socket PATH]\n\nShows host_info and the processors of a running server.",
   trace: "usage: machipc trace [--socket PATH]\n\nPrints each message as it enters a queue or a kernel object, by routine name.",
+  inspect: "usage: machipc inspect [--port N] [--socket PATH]\n\nServes a page on 127.0.0.1 (default port 7780) that draws the server's tasks,\ntheir names and rights, and lines from each send right to the receive right it reaches.",
 };
 
 function option(args: string[], name: string): string | undefined {
@@ -109,6 +113,14 @@ async function main(argv: string[]): Promise<number> {
     case "trace": {
       const client = await MachClient.connect({ socketPath: option(rest, "--socket"), name: "machipc-trace" });
       client.trace((line) => console.log(line));
+      await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
+      client.close();
+      return 0;
+    }
+    case "inspect": {
+      const client = await MachClient.connect({ socketPath: option(rest, "--socket"), name: "machipc-inspect" });
+      const { url } = await startInspector(client, Number(option(rest, "--port") ?? 7780));
+      console.log(`machipc inspect: open ${url} (Ctrl-C to stop)`);
       await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
       client.close();
       return 0;

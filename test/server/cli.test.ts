@@ -66,3 +66,27 @@ test("machipc trace prints messages as they pass, by routine name", async () => 
     await server.close();
   }
 });
+
+test("machipc inspect: the page and the state it draws (tasks, names, rights, the port each right reaches)", async () => {
+  const { startInspector } = await import("../../src/cli/inspect.js");
+  const server = await startServer();
+  try {
+    const viewer = await MachClient.connect({ socketPath: server.socketPath, name: "viewer" });
+    const c = await MachClient.connect({ socketPath: server.socketPath, name: "drawn" });
+    const self = await c.mainThread.taskSelfTrap();
+    await c.mainThread.call("mach_port_allocate", self, { right: 1 });
+    const { server: http, url } = await startInspector(viewer, 0);
+    const page = await (await fetch(url)).text();
+    assert.match(page, /<title>machipc inspector<\/title>/);
+    const state = (await (await fetch(url + "state.json")).json()) as { tasks: { name: string; rows: { rights: string; type: string }[] }[] };
+    const drawn = state.tasks.find((t) => t.name === "drawn")!;
+    assert.ok(drawn.rows.some((r) => r.rights === "recv"));
+    assert.ok(drawn.rows.some((r) => r.rights === "send" && r.type === "TASK"));
+    assert.equal((await fetch(url + "nope")).status, 404);
+    await new Promise((r) => http.close(r));
+    viewer.close();
+    c.close();
+  } finally {
+    await server.close();
+  }
+});
