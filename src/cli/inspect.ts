@@ -60,16 +60,21 @@ async function draw() {
   const svg = document.getElementById("lines");
   svg.setAttribute("width", document.body.scrollWidth);
   svg.setAttribute("height", document.body.scrollHeight);
-  svg.innerHTML = "";
+  svg.innerHTML = '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#5b8bd0"/></marker></defs>';
   for (const row of document.querySelectorAll(".row.send, .row.send-once")) {
     const target = byObject.get(row.dataset.object);
     if (!target) continue;
     const a = row.getBoundingClientRect(), b = target.getBoundingClientRect();
-    const line = document.createElementNS("http://www.w3.org/2000/svg", "line");
-    line.setAttribute("x1", a.right + scrollX); line.setAttribute("y1", a.top + a.height / 2 + scrollY);
-    line.setAttribute("x2", b.left + scrollX); line.setAttribute("y2", b.top + b.height / 2 + scrollY);
-    line.setAttribute("stroke", "#5b8bd0"); line.setAttribute("stroke-width", "1.2");
-    svg.appendChild(line);
+    // Leave the send row on the side facing its receive row, and curve between the boxes.
+    const leftward = b.left < a.left;
+    const x1 = (leftward ? a.left : a.right) + scrollX, y1 = a.top + a.height / 2 + scrollY;
+    const x2 = (leftward ? b.right : b.left) + scrollX, y2 = b.top + b.height / 2 + scrollY;
+    const bend = Math.max(30, Math.abs(x2 - x1) / 3) * (leftward ? -1 : 1);
+    const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+    path.setAttribute("d", "M" + x1 + "," + y1 + " C" + (x1 + bend) + "," + y1 + " " + (x2 - bend) + "," + y2 + " " + x2 + "," + y2);
+    path.setAttribute("fill", "none"); path.setAttribute("stroke", "#5b8bd0"); path.setAttribute("stroke-width", "1.5");
+    path.setAttribute("marker-end", "url(#arrow)");
+    svg.appendChild(path);
   }
 }
 draw(); setInterval(draw, 1500);
