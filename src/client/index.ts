@@ -4,7 +4,7 @@
  * with OOL memory mirrored through the client's own address-space map.
  */
 import { connect as netConnect, type Socket } from "node:net";
-import { MACH_MSGH_BITS_COMPLEX, MACH_SEND_MSG } from "../abi/message.js";
+import { MACH_SEND_MSG } from "../abi/message.js";
 import { wrU32 } from "../abi/bytes.js";
 
 const EMPTY = new Uint8Array(0);
@@ -38,6 +38,7 @@ import {
   TRAP_TASK_SELF,
   TRAP_THREAD_SELF,
   decodeRegions,
+  descriptorRegions,
   encodeRegions,
   frame,
   pad4,
@@ -219,7 +220,8 @@ export class ClientThread implements MachMsgCaller {
   /** mach_msg: the same arguments as in process; the received message lands in `buf`. */
   machMsg(buf: Uint8Array, option: number, sendSize: number, rcvSize: number, rcvName: number, timeout = 0, notify = 0): Promise<number> {
     void notify;
-    const regions = option & MACH_SEND_MSG ? outgoingRegions(buf, sendSize, this.client.memory) : [];
+    const memory = this.client.memory;
+    const regions = option & MACH_SEND_MSG ? descriptorRegions(buf, sendSize, (a, n) => memory.read(a, n)) : [];
     const msg = option & MACH_SEND_MSG ? buf.subarray(0, Math.min(sendSize, buf.byteLength)) : EMPTY;
     const parts = regions.length > 0 ? encodeRegions(regions) : NO_PARTS;
     // The arguments are written straight into the frame (no intermediate structure).
@@ -253,28 +255,6 @@ export class ClientThread implements MachMsgCaller {
     if (!r) throw new ClientError(`no MIG routine ${String(routine)}`);
     return migCall(this, r as Routine<unknown>, target, args);
   }
-}
-
-/** The OOL regions an outgoing message points at, read from the client's memory. */
-function outgoingRegions(buf: Uint8Array, size: number, memory: VmMap): OolRegion[] {
-  if (size < 28) return [];
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  if (!(dv.getUint32(0, true) & MACH_MSGH_BITS_COMPLEX)) return [];
-  const out: OolRegion[] = [];
-  const count = dv.getUint32(24, true);
-  let off = 28;
-  for (let i = 0; i < count && off + 12 <= size; i++) {
-    const type = buf[off + 11]!;
-    if (type === 1 || type === 2 || type === 3) {
-      if (off + 16 > size) break;
-      const address = dv.getBigUint64(off, true);
-      const n = type === 2 ? dv.getUint32(off + 12, true) * 4 : dv.getUint32(off + 12, true);
-      const data = n > 0 ? memory.read(address, n) : null;
-      if (data) out.push({ address, data: data.slice() });
-      off += 16;
-    } else off += 12;
-  }
-  return out;
 }
 
 export { MachClient as Client };

@@ -240,10 +240,6 @@ export function requestCancel(space: IpcSpace, index: number, port: IpcPort, nam
   return r.notify;
 }
 
-/** Free an entry whose type became NONE. */
-function freeIfEmpty(space: IpcSpace, index: number): void {
-  if ((space.bits[index]! & IE_BITS_TYPE_MASK) === 0) space.free(index);
-}
 
 export interface CopyinResult {
   kr: KernReturn;

@@ -7,7 +7,7 @@
 import { KERN_SUCCESS, MIG_BAD_ID, MIG_NO_REPLY } from "../abi/kern_return.js";
 import { MACH_MSGH_BITS_COMPLEX, msghBitsLocal, msghBitsRemote, msghBitsSet } from "../abi/message.js";
 import { MACH_NOTIFY_FIRST, MACH_NOTIFY_LAST } from "../abi/port.js";
-import { HEADER_SIZE, MACH_MSG_HEADER, NDR_RECORD } from "../abi/msg_layout.js";
+import { MACH_MSG_HEADER, NDR_RECORD } from "../abi/msg_layout.js";
 import { newBytes, viewOf } from "../abi/layout.js";
 import { IpcKmsg, KERNEL_SECURITY_TOKEN } from "../ipc/kmsg.js";
 import { kmsgDestroy } from "../ipc/kmsg_destroy.js";

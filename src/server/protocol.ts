@@ -14,6 +14,7 @@
  */
 import { defineLayout } from "../abi/layout.js";
 import { wrU32 } from "../abi/bytes.js";
+import { MACH_MSGH_BITS_COMPLEX } from "../abi/message.js";
 
 export const OP_HELLO = 1;
 export const OP_JOIN = 2;
@@ -140,6 +141,31 @@ export function decodeRegions(buf: Uint8Array, off: number, end: number, count: 
     off += pad4(h.size);
   }
   return { regions, off };
+}
+
+/**
+ * The out-of-line regions a message's descriptors point at (OOL memory and
+ * OOL port arrays), read through `read`; both ends of the wire need them.
+ */
+export function descriptorRegions(msg: Uint8Array, size: number, read: (address: bigint, size: number) => Uint8Array | null): OolRegion[] {
+  if (size < 28) return [];
+  const dv = new DataView(msg.buffer, msg.byteOffset, msg.byteLength);
+  if (!(dv.getUint32(0, true) & MACH_MSGH_BITS_COMPLEX)) return [];
+  const out: OolRegion[] = [];
+  const count = dv.getUint32(24, true);
+  let off = 28;
+  for (let i = 0; i < count && off + 12 <= size; i++) {
+    const type = msg[off + 11]!;
+    if (type === 1 || type === 2 || type === 3) {
+      if (off + 16 > size) break;
+      const address = dv.getBigUint64(off, true);
+      const n = type === 2 ? dv.getUint32(off + 12, true) * 4 : dv.getUint32(off + 12, true);
+      const data = n > 0 ? read(address, n) : null;
+      if (data) out.push({ address, data: data.slice() });
+      off += 16;
+    } else off += 12;
+  }
+  return out;
 }
 
 /** Reassemble frames from a byte stream. */

@@ -8,7 +8,6 @@ import { randomBytes } from "node:crypto";
 import { statSync } from "node:fs";
 import { KERN_INVALID_ARGUMENT, KERN_NO_ACCESS, KERN_SUCCESS } from "../abi/kern_return.js";
 import {
-  MACH_MSGH_BITS_COMPLEX,
   MACH_RCV_LARGE,
   MACH_RCV_MSG,
   MACH_RCV_TOO_LARGE,
@@ -46,6 +45,7 @@ import {
   TRAP_TASK_SELF,
   TRAP_THREAD_SELF,
   decodeRegions,
+  descriptorRegions,
   encodeRegions,
   frame,
   struct,
@@ -228,27 +228,10 @@ export class Session {
       }
     } else if (base === MACH_SEND_TIMED_OUT || base === MACH_SEND_NO_BUFFER || base === MACH_SEND_INTERRUPTED) n = sendSize;
     const bytes = buf.slice(0, n);
-    const regions: OolRegion[] = [];
-    if (n >= 28 && dv.getUint32(0, true) & MACH_MSGH_BITS_COMPLEX) {
-      // Received OOL data leaves the task's simulated memory for the client's real memory.
-      const vm = this.task!.vm;
-      const count = dv.getUint32(24, true);
-      let off = 28;
-      for (let i = 0; i < count && off + 12 <= n; i++) {
-        const type = buf[off + 11]!;
-        if (type === 1 || type === 2 || type === 3) {
-          if (off + 16 > n) break;
-          const address = dv.getBigUint64(off, true);
-          const size = type === 2 ? dv.getUint32(off + 12, true) * 4 : dv.getUint32(off + 12, true);
-          const data = size > 0 ? vm.read(address, size) : null;
-          if (data) {
-            regions.push({ address, data: data.slice() });
-            vm.deallocate(address, size);
-          }
-          off += 16;
-        } else off += 12;
-      }
-    }
+    // Received OOL data leaves the task's simulated memory for the client's real memory.
+    const vm = this.task!.vm;
+    const regions = descriptorRegions(bytes, n, (address, size) => vm.read(address, size));
+    for (const r of regions) vm.deallocate(r.address, r.data.byteLength);
     return { bytes, regions };
   }
 
