@@ -3,6 +3,7 @@
  * same trap interface as the in-process kernel (machMsg, taskSelfTrap, ...),
  * with OOL memory mirrored through the client's own address-space map.
  */
+import { viewOf } from "../abi/layout.js";
 import { connect as netConnect, type Socket } from "node:net";
 import { MACH_SEND_MSG } from "../abi/message.js";
 import { wrU32 } from "../abi/bytes.js";
@@ -181,7 +182,7 @@ export class MachClient {
 }
 
 function parseResult(f: Uint8Array): { seq: number; result: Result } {
-  const dv = new DataView(f.buffer, f.byteOffset, f.byteLength);
+  const dv = viewOf(f);
   const h = FRAME_HEADER.read(dv, 0);
   const r = RESULT.read(dv, FRAME_HEADER.size);
   let off = FRAME_HEADER.size + RESULT.size;

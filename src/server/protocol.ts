@@ -12,8 +12,8 @@
  *   THREAD     (nothing)                  -> RESULT value = new thread id (for `thread` in later frames)
  *   ADMIN      command, argument          -> RESULT value = 0, extra = JSON text
  */
-import { defineLayout } from "../abi/layout.js";
-import { wrU32 } from "../abi/bytes.js";
+import { defineLayout, viewOf } from "../abi/layout.js";
+import { rdU32, wrU32 } from "../abi/bytes.js";
 import { MACH_MSGH_BITS_COMPLEX } from "../abi/message.js";
 
 export const OP_HELLO = 1;
@@ -112,7 +112,7 @@ export function frame(op: number, seq: number, thread: number, parts: Uint8Array
 /** A fixed structure's bytes. */
 export function struct<F extends Parameters<typeof defineLayout>[2]>(layout: ReturnType<typeof defineLayout<F>>, values: Parameters<ReturnType<typeof defineLayout<F>>["write"]>[2]): Uint8Array {
   const b = new Uint8Array(layout.size);
-  layout.write(new DataView(b.buffer), 0, values);
+  layout.write(viewOf(b), 0, values);
   return b;
 }
 
@@ -130,7 +130,7 @@ export function encodeRegions(regions: OolRegion[]): Uint8Array[] {
 
 /** Read `count` regions at `off`; null when they do not fit in `end`. */
 export function decodeRegions(buf: Uint8Array, off: number, end: number, count: number): { regions: OolRegion[]; off: number } | null {
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const dv = viewOf(buf);
   const regions: OolRegion[] = [];
   for (let i = 0; i < count; i++) {
     if (off + OOL_REGION.size > end) return null;
@@ -149,7 +149,7 @@ export function decodeRegions(buf: Uint8Array, off: number, end: number, count: 
  */
 export function descriptorRegions(msg: Uint8Array, size: number, read: (address: bigint, size: number) => Uint8Array | null): OolRegion[] {
   if (size < 28) return [];
-  const dv = new DataView(msg.buffer, msg.byteOffset, msg.byteLength);
+  const dv = viewOf(msg);
   if (!(dv.getUint32(0, true) & MACH_MSGH_BITS_COMPLEX)) return [];
   const out: OolRegion[] = [];
   const count = dv.getUint32(24, true);
@@ -182,7 +182,7 @@ export class FrameReader {
   next(): Uint8Array | null | Error {
     if (this.buffered < 4) return null;
     const head = this.peek(4);
-    const length = new DataView(head.buffer, head.byteOffset, 4).getUint32(0, true);
+    const length = rdU32(head, 0);
     if (length < FRAME_HEADER.size || length > MAX_FRAME) return new Error(`bad frame length ${length}`);
     if (this.buffered < length) return null;
     return this.take(length);

@@ -3,6 +3,7 @@
  * threads, and the ops it sends. A MACH_MSG that has to wait never holds up
  * the connection: its result goes back when it completes, tagged by seq.
  */
+import { viewOf } from "../abi/layout.js";
 import type { Socket } from "node:net";
 import { randomBytes } from "node:crypto";
 import { statSync } from "node:fs";
@@ -95,10 +96,10 @@ export class Session {
 
   /** Handle one complete frame; throws ProtocolError for a malformed one. */
   handle(f: Uint8Array): void {
-    const dv = new DataView(f.buffer, f.byteOffset, f.byteLength);
+    const dv = viewOf(f);
     const h = FRAME_HEADER.read(dv, 0);
     const payload = f.subarray(FRAME_HEADER.size);
-    const pv = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+    const pv = viewOf(payload);
     const need = (n: number): void => {
       if (payload.byteLength < n) throw new ProtocolError(`op ${h.op}: payload of ${payload.byteLength} bytes, need ${n}`);
     };
@@ -122,7 +123,7 @@ export class Session {
         this.hooks.registry.byToken.set(this.token, { task: this.task, connections: 1 });
         this.threads.set(0, this.task.createThread());
         const tok = new Uint8Array(8);
-        new DataView(tok.buffer).setBigUint64(0, this.token, true);
+        viewOf(tok).setBigUint64(0, this.token, true);
         this.result(h.seq, this.task.pid, new Uint8Array(0), [], tok);
         return;
       }
@@ -182,7 +183,7 @@ export class Session {
 
   /** MACH_MSG: mirror the sender's OOL regions into the task, run the trap, send back what was received. */
   private machMsg(seq: number, thread: Thread, payload: Uint8Array): void {
-    const pv = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+    const pv = viewOf(payload);
     if (payload.byteLength < MSG_ARGS.size) throw new ProtocolError("short MACH_MSG");
     const a = MSG_ARGS.read(pv, 0);
     const regions = decodeRegions(payload, MSG_ARGS.size, payload.byteLength, a.oolCount);
@@ -216,7 +217,7 @@ export class Session {
 
   /** What goes back after a mach_msg: the received message (or the pseudo-received one) and its OOL data. */
   private outgoing(buf: Uint8Array, option: number, sendSize: number, mr: number): { bytes: Uint8Array; regions: OolRegion[] } {
-    const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    const dv = viewOf(buf);
     const base = (mr & ~0x3e00) >>> 0;
     let n = 0;
     if (option & MACH_RCV_MSG && (mr === MACH_MSG_SUCCESS || base === MACH_RCV_BODY_ERROR || base === MACH_RCV_HEADER_ERROR || mr === MACH_RCV_TOO_LARGE)) {
