@@ -1,5 +1,6 @@
 /** The parameter lists shared by the host, task and thread set/get/swap exception port routines. */
-import { array, inP, int32, outP, portArray, sendPort, uint32, type Param } from "../mig/types.js";
+import { array, inP, int32, outP, portArray, sendPort, uint32, type Param, type PortArg } from "../mig/types.js";
+import type { PortRef } from "../ipc/port.js";
 
 /** EXC_TYPES_COUNT-sized arrays in the .defs are declared [*:32]. */
 export const EXC_ARRAY_MAX = 32;
@@ -24,4 +25,14 @@ export const swapExceptionParams = (handlers = "old_handlers"): Param[] => [...s
 /** A get/swap result as the reply's out-parameters. */
 export function exceptionOuts(info: { masks: number[]; ports: unknown[]; behaviors: number[]; flavors: number[] }, handlers = "old_handlers") {
   return { masks: info.masks, [handlers]: info.ports, old_behaviors: info.behaviors, old_flavors: info.flavors };
+}
+
+/** The four set/swap arguments, decoded. */
+export function setArgs(a: Record<string, unknown>): { mask: number; port: PortRef; behavior: number; flavor: number } {
+  return {
+    mask: a["exception_mask"] as number,
+    port: (a["new_port"] as PortArg).port,
+    behavior: a["behavior"] as number,
+    flavor: a["new_flavor"] as number,
+  };
 }

@@ -15,8 +15,8 @@ import { getExceptionPorts, installExceptionPorts, swapExceptionPorts, validateS
 import { convertPortToTask } from "../kern/ipc_tt.js";
 import type { Task } from "../kern/task.js";
 import type { Thread } from "../kern/thread.js";
-import { EXC_ARRAY_MAX, exceptionOuts, getExceptionParams, setExceptionParams, swapExceptionParams } from "./exc_args.js";
-import { num, portArg, routine } from "./common.js";
+import { EXC_ARRAY_MAX, exceptionOuts, setArgs, getExceptionParams, setExceptionParams, swapExceptionParams } from "./exc_args.js";
+import { num, routine } from "./common.js";
 
 /** What the routines need of a task or a thread. */
 interface Target {
@@ -36,12 +36,11 @@ function family(base: number, resolve: (call: KernelCall) => Target | null, fixe
     routine(base, `${prefix}_set_exception_ports`, setExceptionParams, (call, a) => {
       const t = resolve(call);
       if (!t) return KERN_INVALID_ARGUMENT;
-      const mask = num(a, "exception_mask");
-      const port = portArg(a, "new_port").port;
-      const kr = validateSet(mask, port, num(a, "behavior"), num(a, "new_flavor"), { arch: call.kernel.options.arch, maskBehavior: true });
+      const { mask, port, behavior, flavor } = setArgs(a);
+      const kr = validateSet(mask, port, behavior, flavor, { arch: call.kernel.options.arch, maskBehavior: true });
       if (kr !== KERN_SUCCESS) return kr;
       if (!t.active) return KERN_FAILURE;
-      installExceptionPorts(t.actions(true)!, mask, port, num(a, "behavior"), num(a, "new_flavor"), privileged(call));
+      installExceptionPorts(t.actions(true)!, mask, port, behavior, flavor, privileged(call));
       return KERN_SUCCESS;
     }),
     routine(base + 1, `${prefix}_get_exception_ports`, getExceptionParams, (call, a) => {
@@ -56,12 +55,11 @@ function family(base: number, resolve: (call: KernelCall) => Target | null, fixe
     routine(base + 2, `${prefix}_swap_exception_ports`, swapExceptionParams(), (call, a) => {
       const t = resolve(call);
       if (!t) return KERN_INVALID_ARGUMENT;
-      const mask = num(a, "exception_mask");
-      const port = portArg(a, "new_port").port;
-      const kr = validateSet(mask, port, num(a, "behavior"), num(a, "new_flavor"), { arch: call.kernel.options.arch, maskBehavior: true });
+      const { mask, port, behavior, flavor } = setArgs(a);
+      const kr = validateSet(mask, port, behavior, flavor, { arch: call.kernel.options.arch, maskBehavior: true });
       if (kr !== KERN_SUCCESS) return kr;
       if (!t.active) return KERN_FAILURE;
-      const info = swapExceptionPorts(t.actions(true)!, mask, port, num(a, "behavior"), num(a, "new_flavor"), privileged(call), EXC_ARRAY_MAX);
+      const info = swapExceptionPorts(t.actions(true)!, mask, port, behavior, flavor, privileged(call), EXC_ARRAY_MAX);
       return exceptionOuts(info);
     }),
   ];

@@ -35,7 +35,7 @@ import { convertPortToThread } from "../kern/ipc_tt.js";
 import type { KernelCall } from "../kern/kernel.js";
 import { macCheckSetHostExceptionPort, macCheckSetHostSpecialPort } from "../kern/mac.js";
 import type { Thread } from "../kern/thread.js";
-import { EXC_ARRAY_MAX, exceptionOuts, getExceptionParams, setExceptionParams, swapExceptionParams } from "./exc_args.js";
+import { EXC_ARRAY_MAX, exceptionOuts, setArgs, getExceptionParams, setExceptionParams, swapExceptionParams } from "./exc_args.js";
 import { big, num, portArg, routine, taskOf } from "./common.js";
 
 export const HOST_PRIV_BASE = 400;
@@ -101,10 +101,7 @@ export const hostPrivRoutines: Routine<KernelCall>[] = [
   routine(414, "host_set_exception_ports", setExceptionParams, (call, a) => {
     const host = hostPriv(call);
     if (!host) return KERN_INVALID_ARGUMENT;
-    const mask = num(a, "exception_mask");
-    const port = portArg(a, "new_port").port;
-    const behavior = num(a, "behavior");
-    const flavor = num(a, "new_flavor");
+    const { mask, port, behavior, flavor } = setArgs(a);
     const kr = validateSet(mask, port, behavior, flavor, {
       arch: call.kernel.options.arch,
       maskBehavior: true,
@@ -123,10 +120,7 @@ export const hostPrivRoutines: Routine<KernelCall>[] = [
   routine(416, "host_swap_exception_ports", swapExceptionParams("old_handlerss"), (call, a) => {
     const host = hostPriv(call);
     if (!host) return KERN_INVALID_ARGUMENT;
-    const mask = num(a, "exception_mask");
-    const port = portArg(a, "new_port").port;
-    const behavior = num(a, "behavior");
-    const flavor = num(a, "new_flavor");
+    const { mask, port, behavior, flavor } = setArgs(a);
     // xnu-3248 checks the behavior here without masking MACH_EXCEPTION_CODES (docs/xnu-bugs.md).
     const kr = validateSet(mask, port, behavior, flavor, {
       arch: call.kernel.options.arch,
