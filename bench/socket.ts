@@ -6,11 +6,10 @@
  */
 import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { MachClient } from "../src/client/index.js";
+import { fileURLToPath } from "node:url";
 
 const run = promisify(execFile);
 const PINGPONG = "native/build/bench/pingpong";
@@ -47,32 +46,11 @@ async function cNs(args: string[], env: NodeJS.ProcessEnv = process.env): Promis
   return Number(r.stdout.trim());
 }
 
-/** Node client: ns per round trip of REQ bytes out, REP back, over a raw socket. */
-async function nodeEchoNs(path: string, n: number): Promise<number> {
-  const sock = connect(path);
-  await new Promise((r) => sock.once("connect", r));
-  const req = Buffer.alloc(REQ);
-  let got = 0;
-  let resolveOne: (() => void) | null = null;
-  sock.on("data", (d) => {
-    got += d.length;
-    while (got >= REP && resolveOne) {
-      got -= REP;
-      const f = resolveOne;
-      resolveOne = null;
-      f();
-    }
-  });
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) {
-    await new Promise<void>((r) => {
-      resolveOne = r;
-      sock.write(req);
-    });
-  }
-  const ns = Number(process.hrtime.bigint() - t0) / n;
-  sock.destroy();
-  return ns;
+/** The Node client runs as its own process, like the C one (bench/node-client.ts). */
+const NODE_CLIENT = fileURLToPath(new URL("./node-client.js", import.meta.url));
+async function nodeNs(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const r = await run(process.execPath, [NODE_CLIENT, ...args], { env });
+  return Number(r.stdout.trim());
 }
 
 export async function socketBenchmarks(): Promise<{ results: Record<string, unknown>; lines: string[] }> {
@@ -93,59 +71,50 @@ export async function socketBenchmarks(): Promise<{ results: Record<string, unkn
     await start(process.execPath, [echoScript, nodeEchoPath, String(REQ), String(REP)]);
     await start(PINGPONG, ["server", cEchoPath, String(REQ), String(REP)]);
     const env = { ...process.env, MACHIPC_SOCKET: machipcPath };
-    const N = 20000;
+    const N = 10000;
+    const ROUNDS = 5;
+
     // Warm everything up once.
     await cNs(["rpc", "2000"], env);
     await cNs(["client", nodeEchoPath, "2000", String(REQ), String(REP)]);
+    await nodeNs(["rpc", "2000"], env);
+    await nodeNs(["echo", nodeEchoPath, "2000", String(REQ), String(REP)]);
 
-    const cRpc = await cNs(["rpc", String(N)], env);
-    const cSpecial = await cNs(["special", String(N / 2)], env);
-    const cNodeEcho = await cNs(["client", nodeEchoPath, String(N), String(REQ), String(REP)]);
-    const cFloor = await cNs(["client", cEchoPath, String(N), String(REQ), String(REP)]);
-
-    const client = await MachClient.connect({ socketPath: machipcPath, name: "bench" });
-    const th = client.mainThread;
-    const self = await th.taskSelfTrap();
-    const host = await th.hostSelfTrap();
-    const reply = await th.machReplyPort();
-    const req = new Uint8Array(128);
-    const v = new DataView(req.buffer);
-    const setReq = (id: number, size: number, remote: number, a: number, b = 0) => {
-      v.setUint32(0, 0x1513, true);
-      v.setUint32(4, size, true);
-      v.setUint32(8, remote, true);
-      v.setUint32(12, reply, true);
-      v.setInt32(20, id, true);
-      req.set([0, 0, 0, 0, 1, 0, 0, 0], 24);
-      v.setUint32(32, a, true);
-      v.setUint32(36, b, true);
+    // Rounds interleave each measurement with its baseline, so that drift in
+    // the machine's speed (a VM, a neighbour) hits both sides of a ratio alike;
+    // the reported figure is the median round.
+    const rounds: Record<string, number>[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const cNodeEcho = await cNs(["client", nodeEchoPath, String(N), String(REQ), String(REP)]);
+      const cRpc = await cNs(["rpc", String(N)], env);
+      const cSpecial = (await cNs(["special", String(N / 2)], env)) / 2;
+      const cFloor = await cNs(["client", cEchoPath, String(N), String(REQ), String(REP)]);
+      const nNodeEcho = await nodeNs(["echo", nodeEchoPath, String(N), String(REQ), String(REP)]);
+      const nRpc = await nodeNs(["rpc", String(N)], env);
+      const nSpecial = await nodeNs(["special", String(N / 2)], env);
+      rounds.push({ cNodeEcho, cRpc, cSpecial, cFloor, nNodeEcho, nRpc, nSpecial });
+    }
+    const median = (f: (x: Record<string, number>) => number): number => {
+      const xs = rounds.map(f).sort((a, b) => a - b);
+      return xs[Math.floor(xs.length / 2)]!;
     };
-    const nodeRpc = async (n: number): Promise<number> => {
-      const t0 = process.hrtime.bigint();
-      for (let i = 0; i < n; i++) {
-        setReq(3201, 36, self, self);
-        const mr = await th.machMsg(req, 3, 36, 128, reply);
-        if (mr !== 0) throw new Error(`null RPC ${mr}`);
-      }
-      return Number(process.hrtime.bigint() - t0) / n;
+    const span = (f: (x: Record<string, number>) => number): string => {
+      const xs = rounds.map(f);
+      return `${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}`;
     };
-    const nodeSpecial = async (n: number): Promise<number> => {
-      const t0 = process.hrtime.bigint();
-      for (let i = 0; i < n; i++) {
-        setReq(412, 40, host, 0xffffffff, 1);
-        if ((await th.machMsg(req, 3, 40, 128, reply)) !== 0) throw new Error("host_get_special_port");
-        const name = v.getUint32(28, true);
-        setReq(3206, 36, self, name);
-        if ((await th.machMsg(req, 3, 36, 128, reply)) !== 0) throw new Error("deallocate");
-      }
-      return Number(process.hrtime.bigint() - t0) / n;
+    const cNodeEcho = median((x) => x["cNodeEcho"]!);
+    const cRpc = median((x) => x["cRpc"]!);
+    const cSpecial = median((x) => x["cSpecial"]!);
+    const cFloor = median((x) => x["cFloor"]!);
+    const nNodeEcho = median((x) => x["nNodeEcho"]!);
+    const nRpc = median((x) => x["nRpc"]!);
+    const nSpecial = median((x) => x["nSpecial"]!);
+    const ratios = {
+      cNullRpc: median((x) => x["cRpc"]! / x["cNodeEcho"]!),
+      cSpecial: median((x) => x["cSpecial"]! / x["cNodeEcho"]!),
+      nodeNullRpc: median((x) => x["nRpc"]! / x["nNodeEcho"]!),
+      nodeSpecial: median((x) => x["nSpecial"]! / x["nNodeEcho"]!),
     };
-    await nodeRpc(2000);
-    const nRpc = await nodeRpc(N);
-    const nSpecial = await nodeSpecial(N / 2);
-    client.close();
-    await nodeEchoNs(nodeEchoPath, 2000);
-    const nNodeEcho = await nodeEchoNs(nodeEchoPath, N);
 
     // Throughput by client count (C clients in parallel, null RPCs).
     const scaling: { clients: number; opsPerSec: number }[] = [];
@@ -156,13 +125,15 @@ export async function socketBenchmarks(): Promise<{ results: Record<string, unkn
     }
 
     const fmtNs = (x: number) => `${x.toFixed(0).padStart(7)} ns`;
+    const vs = (ratio: number, spread: string) => `${ratio.toFixed(2)}x the bare Node echo (rounds ${spread})`;
     const lines = [
-      `C client, null RPC through machipc          ${fmtNs(cRpc)}   ${(cRpc / cNodeEcho).toFixed(2)}x the bare Node echo, ${(cRpc / cFloor).toFixed(1)}x the C floor`,
-      `C client, host_get_special_port + dealloc   ${fmtNs(cSpecial)}   (two RPCs)`,
+      `median of ${ROUNDS} interleaved rounds of ${N} round trips; target: at most 1.3x the bare Node echo`,
+      `C client, null RPC through machipc          ${fmtNs(cRpc)}   ${vs(ratios.cNullRpc, span((x) => x["cRpc"]! / x["cNodeEcho"]!))}, ${(cRpc / cFloor).toFixed(2)}x the C floor`,
+      `C client, host_get_special_port (per RPC)   ${fmtNs(cSpecial)}   ${vs(ratios.cSpecial, span((x) => x["cSpecial"]! / x["cNodeEcho"]!))}, ${(cSpecial / cFloor).toFixed(2)}x the C floor`,
       `C client, bare Node echo (same bytes)       ${fmtNs(cNodeEcho)}`,
       `C client, C echo (physical floor)           ${fmtNs(cFloor)}`,
-      `Node client, null RPC through machipc       ${fmtNs(nRpc)}   ${(nRpc / nNodeEcho).toFixed(2)}x the bare Node echo`,
-      `Node client, host_get_special_port + dealloc${fmtNs(nSpecial)}   (two RPCs)`,
+      `Node client, null RPC through machipc       ${fmtNs(nRpc)}   ${vs(ratios.nodeNullRpc, span((x) => x["nRpc"]! / x["nNodeEcho"]!))}, ${(nRpc / cFloor).toFixed(2)}x the C floor`,
+      `Node client, host_get_special_port (per RPC)${fmtNs(nSpecial)}   ${vs(ratios.nodeSpecial, span((x) => x["nSpecial"]! / x["nNodeEcho"]!))}`,
       `Node client, bare Node echo (same bytes)    ${fmtNs(nNodeEcho)}`,
       `throughput by C clients: ${scaling.map((s) => `${s.clients} -> ${s.opsPerSec.toLocaleString("en-US")}/s`).join(", ")}`,
     ];
@@ -170,15 +141,19 @@ export async function socketBenchmarks(): Promise<{ results: Record<string, unkn
       lines,
       results: {
         cNullRpcNs: cRpc,
-        cHostGetSpecialPortNs: cSpecial,
+        cHostGetSpecialPortPerRpcNs: cSpecial,
         cBareNodeEchoNs: cNodeEcho,
         cFloorNs: cFloor,
-        cRatioToNodeEcho: cRpc / cNodeEcho,
+        cRatioToNodeEcho: ratios.cNullRpc,
+        cSpecialRatioToNodeEcho: ratios.cSpecial,
         cRatioToCFloor: cRpc / cFloor,
         nodeNullRpcNs: nRpc,
-        nodeHostGetSpecialPortNs: nSpecial,
+        nodeHostGetSpecialPortPerRpcNs: nSpecial,
         nodeBareEchoNs: nNodeEcho,
-        nodeRatioToNodeEcho: nRpc / nNodeEcho,
+        nodeRatioToNodeEcho: ratios.nodeNullRpc,
+        nodeSpecialRatioToNodeEcho: ratios.nodeSpecial,
+        nodeRatioToCFloor: nRpc / cFloor,
+        rounds,
         scaling,
       },
     };

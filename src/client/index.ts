@@ -3,13 +3,9 @@
  * same trap interface as the in-process kernel (machMsg, taskSelfTrap, ...),
  * with OOL memory mirrored through the client's own address-space map.
  */
-import { viewOf } from "../abi/layout.js";
 import { connect as netConnect, type Socket } from "node:net";
 import { MACH_SEND_MSG } from "../abi/message.js";
-import { wrU32 } from "../abi/bytes.js";
-
-const EMPTY = new Uint8Array(0);
-const NO_PARTS: Uint8Array[] = [];
+import { copyBytes, rdU32, wrU32 } from "../abi/bytes.js";
 import { VmMap } from "../kern/vm_map.js";
 import type { MachMsgCaller } from "../mig/call.js";
 import { migCall, type UserArgs, type UserResult } from "../mig/call.js";
@@ -40,12 +36,17 @@ import {
   TRAP_THREAD_SELF,
   decodeRegions,
   descriptorRegions,
-  encodeRegions,
   frame,
+  frameBuffer,
   pad4,
+  regionsLength,
   struct,
+  writeRegions,
   type OolRegion,
 } from "../server/protocol.js";
+
+const EMPTY = new Uint8Array(0);
+const NO_REGIONS: OolRegion[] = [];
 
 export interface ConnectOptions {
   socketPath?: string;
@@ -136,11 +137,16 @@ export class MachClient {
 
   /** Send one op and wait for its RESULT. */
   request(op: number, thread: number, parts: Uint8Array[]): Promise<Result> {
+    return this.send((seq) => frame(op, seq, thread, parts));
+  }
+
+  /** Send the frame `build` makes for a fresh sequence number, and wait for its RESULT. */
+  send(build: (seq: number) => Uint8Array): Promise<Result> {
     if (this.closedError) return Promise.reject(this.closedError);
     const seq = this.seq++;
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
-      this.socket.write(frame(op, seq, thread, parts));
+      this.socket.write(build(seq));
     });
   }
 
@@ -182,15 +188,25 @@ export class MachClient {
 }
 
 function parseResult(f: Uint8Array): { seq: number; result: Result } {
-  const dv = viewOf(f);
-  const h = FRAME_HEADER.read(dv, 0);
-  const r = RESULT.read(dv, FRAME_HEADER.size);
-  let off = FRAME_HEADER.size + RESULT.size;
-  const msg = f.slice(off, off + r.msgLength);
-  off += pad4(r.msgLength);
-  const regs = decodeRegions(f, off, f.byteLength, r.oolCount) ?? { regions: [], off };
-  const extra = f.slice(regs.off, regs.off + r.extraLength);
-  return { seq: h.seq, result: { value: r.value, msg, regions: regs.regions, extra } };
+  const body = FRAME_HEADER.size;
+  const at = RESULT.at;
+  const msgLength = rdU32(f, body + at.msgLength);
+  const oolCount = rdU32(f, body + at.oolCount);
+  const extraLength = rdU32(f, body + at.extraLength);
+  let off = body + RESULT.size;
+  // Frames are the client's own (the reader hands each over once): views, not copies.
+  const msg = msgLength > 0 ? f.subarray(off, off + msgLength) : EMPTY;
+  off += pad4(msgLength);
+  let regions = NO_REGIONS;
+  if (oolCount > 0) {
+    const regs = decodeRegions(f, off, f.byteLength, oolCount);
+    if (regs) {
+      regions = regs.regions;
+      off = regs.off;
+    }
+  }
+  const extra = extraLength > 0 ? f.subarray(off, off + extraLength) : EMPTY;
+  return { seq: rdU32(f, FRAME_HEADER.at.seq), result: { value: rdU32(f, body + at.value), msg, regions, extra } };
 }
 
 /** A thread of a client task: the traps, as the in-process Thread offers them. */
@@ -224,21 +240,30 @@ export class ClientThread implements MachMsgCaller {
     const memory = this.client.memory;
     const regions = option & MACH_SEND_MSG ? descriptorRegions(buf, sendSize, (a, n) => memory.read(a, n)) : [];
     const msg = option & MACH_SEND_MSG ? buf.subarray(0, Math.min(sendSize, buf.byteLength)) : EMPTY;
-    const parts = regions.length > 0 ? encodeRegions(regions) : NO_PARTS;
-    // The arguments are written straight into the frame (no intermediate structure).
-    const args = new Uint8Array(MSG_ARGS.size);
-    const at = MSG_ARGS.at;
-    wrU32(args, at.option, option);
-    wrU32(args, at.sendSize, sendSize);
-    wrU32(args, at.rcvSize, rcvSize);
-    wrU32(args, at.rcvName, rcvName);
-    wrU32(args, at.timeout, timeout);
-    wrU32(args, at.oolCount, regions.length);
-    return this.client.request(OP_MACH_MSG, this.id, parts === NO_PARTS ? [args, msg] : [args, ...parts, msg]).then((r) => {
-      if (r.msg.byteLength > 0) buf.set(r.msg.byteLength <= buf.byteLength ? r.msg : r.msg.subarray(0, buf.byteLength));
-      for (const reg of r.regions) this.client.memory.mapAt(reg.address, reg.data);
-      return r.value;
-    });
+    const regionBytes = regions.length > 0 ? regionsLength(regions) : 0;
+    const id = this.id;
+    return this.client
+      .send((seq) => {
+        // One buffer: frame header, arguments, OOL regions, the message.
+        const argsAt = FRAME_HEADER.size;
+        const msgAt = argsAt + MSG_ARGS.size + regionBytes;
+        const f = frameBuffer(msgAt + msg.byteLength, OP_MACH_MSG, seq, id);
+        const at = MSG_ARGS.at;
+        wrU32(f, argsAt + at.option, option);
+        wrU32(f, argsAt + at.sendSize, sendSize);
+        wrU32(f, argsAt + at.rcvSize, rcvSize);
+        wrU32(f, argsAt + at.rcvName, rcvName);
+        wrU32(f, argsAt + at.timeout, timeout);
+        wrU32(f, argsAt + at.oolCount, regions.length);
+        if (regionBytes > 0) writeRegions(f, argsAt + MSG_ARGS.size, regions);
+        copyBytes(f, msgAt, msg, 0, msg.byteLength);
+        return f;
+      })
+      .then((r) => {
+        if (r.msg.byteLength > 0) copyBytes(buf, 0, r.msg, 0, Math.min(r.msg.byteLength, buf.byteLength));
+        for (const reg of r.regions) memory.mapAt(reg.address, reg.data);
+        return r.value;
+      });
   }
 
   async migReplyPort(): Promise<number> {

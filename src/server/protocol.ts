@@ -95,18 +95,45 @@ export interface OolRegion {
 export function frame(op: number, seq: number, thread: number, parts: Uint8Array[]): Uint8Array {
   let len = FRAME_HEADER.size;
   for (const p of parts) len += p.byteLength;
-  const out = new Uint8Array(len);
-  const at = FRAME_HEADER.at;
-  wrU32(out, at.length, len);
-  wrU32(out, at.op, op);
-  wrU32(out, at.seq, seq);
-  wrU32(out, at.thread, thread);
+  const out = frameBuffer(len, op, seq, thread);
   let off = FRAME_HEADER.size;
   for (const p of parts) {
     out.set(p, off);
     off += p.byteLength;
   }
   return out;
+}
+
+/** A frame of `length` bytes with its header written; the caller fills the payload from FRAME_HEADER.size on. */
+export function frameBuffer(length: number, op: number, seq: number, thread: number): Uint8Array {
+  // Node's pooled allocation: a small typed array of its own would get an
+  // off-heap store each time, which costs more than the frame's whole handling.
+  const out = Buffer.allocUnsafe(length).fill(0);
+  const at = FRAME_HEADER.at;
+  wrU32(out, at.length, length);
+  wrU32(out, at.op, op);
+  wrU32(out, at.seq, seq);
+  wrU32(out, at.thread, thread);
+  return out;
+}
+
+/** Write OOL regions (OOL_REGION then the data padded to 4) at `off`; returns the end. */
+export function writeRegions(out: Uint8Array, off: number, regions: OolRegion[]): number {
+  for (const r of regions) {
+    wrU32(out, off + OOL_REGION.at.address, Number(r.address & 0xffffffffn));
+    wrU32(out, off + OOL_REGION.at.address + 4, Number(r.address >> 32n));
+    wrU32(out, off + OOL_REGION.at.size, r.data.byteLength);
+    out.set(r.data, off + OOL_REGION.size);
+    off += OOL_REGION.size + pad4(r.data.byteLength);
+  }
+  return off;
+}
+
+/** Bytes OOL regions take on the wire. */
+export function regionsLength(regions: OolRegion[]): number {
+  let n = 0;
+  for (const r of regions) n += OOL_REGION.size + pad4(r.data.byteLength);
+  return n;
 }
 
 /** A fixed structure's bytes. */
@@ -206,6 +233,16 @@ export class FrameReader {
   }
 
   private take(n: number): Uint8Array {
+    const first = this.chunks[0]!;
+    // The common case, one whole frame at the head of a chunk, costs no copy:
+    // the socket hands each chunk over and never writes to it again.
+    if (first.byteLength >= n) {
+      const out = first.subarray(0, n);
+      if (first.byteLength === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+      this.buffered -= n;
+      return out;
+    }
     const all = this.flatten();
     const out = all.slice(0, n);
     const rest = all.subarray(n);

@@ -5,6 +5,7 @@
  */
 import { viewOf } from "../abi/layout.js";
 import type { Socket } from "node:net";
+import { copyBytes, rdU32, wrU32 } from "../abi/bytes.js";
 import { randomBytes } from "node:crypto";
 import { statSync } from "node:fs";
 import { KERN_INVALID_ARGUMENT, KERN_NO_ACCESS, KERN_SUCCESS } from "../abi/kern_return.js";
@@ -47,9 +48,10 @@ import {
   TRAP_THREAD_SELF,
   decodeRegions,
   descriptorRegions,
-  encodeRegions,
-  frame,
-  struct,
+  frameBuffer,
+  pad4,
+  regionsLength,
+  writeRegions,
   type OolRegion,
 } from "./protocol.js";
 
@@ -68,6 +70,9 @@ export interface SessionHooks {
 }
 
 export class ProtocolError extends Error {}
+
+const EMPTY = new Uint8Array(0);
+const NO_REGIONS: OolRegion[] = [];
 
 /** Whether the claimed identity can be believed (see docs/server.md for the trust model). */
 export function verifyPeer(uid: number, pid: number): boolean {
@@ -88,6 +93,9 @@ export class Session {
   private readonly threads = new Map<number, Thread>();
   private nextThread = 1;
   closed = false;
+  /** The receive buffer most mach_msg calls use (see machMsg). */
+  private readonly scratch = new Uint8Array(16384);
+  private scratchBusy = false;
 
   constructor(
     readonly socket: Socket,
@@ -96,9 +104,13 @@ export class Session {
 
   /** Handle one complete frame; throws ProtocolError for a malformed one. */
   handle(f: Uint8Array): void {
-    const dv = viewOf(f);
-    const h = FRAME_HEADER.read(dv, 0);
     const payload = f.subarray(FRAME_HEADER.size);
+    // mach_msg is nearly every frame: it skips the general decoding below.
+    if (rdU32(f, FRAME_HEADER.at.op) === OP_MACH_MSG && this.task) {
+      this.machMsg(rdU32(f, FRAME_HEADER.at.seq), this.thread(rdU32(f, FRAME_HEADER.at.thread)), payload);
+      return;
+    }
+    const h = FRAME_HEADER.read(viewOf(f), 0);
     const pv = viewOf(payload);
     const need = (n: number): void => {
       if (payload.byteLength < n) throw new ProtocolError(`op ${h.op}: payload of ${payload.byteLength} bytes, need ${n}`);
@@ -183,65 +195,89 @@ export class Session {
 
   /** MACH_MSG: mirror the sender's OOL regions into the task, run the trap, send back what was received. */
   private machMsg(seq: number, thread: Thread, payload: Uint8Array): void {
-    const pv = viewOf(payload);
     if (payload.byteLength < MSG_ARGS.size) throw new ProtocolError("short MACH_MSG");
-    const a = MSG_ARGS.read(pv, 0);
-    const regions = decodeRegions(payload, MSG_ARGS.size, payload.byteLength, a.oolCount);
-    if (!regions) throw new ProtocolError("MACH_MSG regions overrun the frame");
-    const msg = payload.subarray(regions.off);
+    const at = MSG_ARGS.at;
+    const option = rdU32(payload, at.option);
+    const sendSize = rdU32(payload, at.sendSize);
+    const rcvSize = rdU32(payload, at.rcvSize);
+    const oolCount = rdU32(payload, at.oolCount);
+    let msg: Uint8Array;
+    let mapped: bigint[] | null = null;
     const vm = this.task!.vm;
-    const mapped: bigint[] = [];
-    for (const r of regions.regions) {
-      vm.mapAt(r.address, r.data);
-      mapped.push(r.address);
+    if (oolCount === 0) msg = payload.subarray(MSG_ARGS.size);
+    else {
+      const regions = decodeRegions(payload, MSG_ARGS.size, payload.byteLength, oolCount);
+      if (!regions) throw new ProtocolError("MACH_MSG regions overrun the frame");
+      msg = payload.subarray(regions.off);
+      mapped = [];
+      for (const r of regions.regions) {
+        vm.mapAt(r.address, r.data);
+        mapped.push(r.address);
+      }
     }
-    // The receive buffer is bounded by what a frame can carry back.
-    const bufSize = Math.max(msg.byteLength, Math.min(a.rcvSize, MAX_FRAME - 4096));
-    const buf = new Uint8Array(bufSize);
+    // The receive buffer is bounded by what a frame can carry back. Most
+    // messages fit the session's scratch buffer, which is lent to one
+    // mach_msg at a time (a blocked receive keeps it until it completes).
+    const bufSize = Math.max(msg.byteLength, Math.min(rcvSize, MAX_FRAME - 4096));
+    const lend = !this.scratchBusy && bufSize <= this.scratch.byteLength;
+    const buf = lend ? this.scratch.subarray(0, bufSize) : new Uint8Array(bufSize);
+    if (lend) this.scratchBusy = true;
     buf.set(msg);
     const done = (mr: number): void => {
-      for (const addr of mapped) vm.deallocate(addr, 0);
-      if (this.closed) return;
-      const out = this.outgoing(buf, a.option, a.sendSize, mr);
-      this.result(seq, mr, out.bytes, out.regions);
+      if (mapped) for (const addr of mapped) vm.deallocate(addr, 0);
+      if (!this.closed) this.reply(seq, buf, option, sendSize, mr);
+      if (lend) this.scratchBusy = false;
     };
-    if (a.option & MACH_SEND_MSG && a.sendSize > msg.byteLength) {
+    if (option & MACH_SEND_MSG && sendSize > msg.byteLength) {
       // The client said more than it sent: as a bad user address would.
       done(MACH_SEND_INVALID_DATA);
       return;
     }
-    const r = thread.machMsg(buf, a.option, a.sendSize, a.rcvSize, a.rcvName, a.timeout, 0);
+    const r = thread.machMsg(buf, option, sendSize, rcvSize, rdU32(payload, at.rcvName), rdU32(payload, at.timeout), 0);
     if (typeof r === "number") done(r);
-    else r.then(done, (e: unknown) => this.hooks.log?.(`mach_msg failed: ${String(e)}`));
+    else
+      r.then(done, (e: unknown) => {
+        if (lend) this.scratchBusy = false;
+        this.hooks.log?.(`mach_msg failed: ${String(e)}`);
+      });
   }
 
-  /** What goes back after a mach_msg: the received message (or the pseudo-received one) and its OOL data. */
-  private outgoing(buf: Uint8Array, option: number, sendSize: number, mr: number): { bytes: Uint8Array; regions: OolRegion[] } {
-    const dv = viewOf(buf);
+  /** How many bytes of `buf` go back after a mach_msg: the received message (or the pseudo-received one). */
+  private outgoingLength(buf: Uint8Array, option: number, sendSize: number, mr: number): number {
     const base = (mr & ~0x3e00) >>> 0;
-    let n = 0;
     if (option & MACH_RCV_MSG && (mr === MACH_MSG_SUCCESS || base === MACH_RCV_BODY_ERROR || base === MACH_RCV_HEADER_ERROR || mr === MACH_RCV_TOO_LARGE)) {
-      if (mr === MACH_RCV_TOO_LARGE && option & MACH_RCV_LARGE) n = 24;
-      else {
-        const size = dv.getUint32(4, true);
-        const tsize = size + 8 <= buf.byteLength ? dv.getUint32(size + 4, true) : 0;
-        n = Math.min(buf.byteLength, size + tsize);
-      }
-    } else if (base === MACH_SEND_TIMED_OUT || base === MACH_SEND_NO_BUFFER || base === MACH_SEND_INTERRUPTED) n = sendSize;
-    const bytes = buf.slice(0, n);
-    // Received OOL data leaves the task's simulated memory for the client's real memory.
-    const vm = this.task!.vm;
-    const regions = descriptorRegions(bytes, n, (address, size) => vm.read(address, size));
-    for (const r of regions) vm.deallocate(r.address, r.data.byteLength);
-    return { bytes, regions };
+      if (mr === MACH_RCV_TOO_LARGE && option & MACH_RCV_LARGE) return 24;
+      const size = rdU32(buf, 4);
+      const tsize = size + 8 <= buf.byteLength ? rdU32(buf, size + 4) : 0;
+      return Math.min(buf.byteLength, size + tsize);
+    }
+    if (base === MACH_SEND_TIMED_OUT || base === MACH_SEND_NO_BUFFER || base === MACH_SEND_INTERRUPTED) return sendSize;
+    return 0;
   }
 
-  result(seq: number, value: number, msg: Uint8Array = new Uint8Array(0), regions: OolRegion[] = [], extra: Uint8Array = new Uint8Array(0)): void {
+  /** The RESULT of a mach_msg; received OOL data leaves the task's simulated memory for the client's real memory. */
+  private reply(seq: number, buf: Uint8Array, option: number, sendSize: number, mr: number): void {
+    const n = this.outgoingLength(buf, option, sendSize, mr);
+    const vm = this.task!.vm;
+    const regions = n >= 28 ? descriptorRegions(buf, n, (address, size) => vm.read(address, size)) : NO_REGIONS;
+    for (const r of regions) vm.deallocate(r.address, r.data.byteLength);
+    this.result(seq, mr, buf.subarray(0, n), regions);
+  }
+
+  result(seq: number, value: number, msg: Uint8Array = EMPTY, regions: OolRegion[] = NO_REGIONS, extra: Uint8Array = EMPTY): void {
     if (this.closed) return;
-    const head = struct(RESULT, { value: value >>> 0, msgLength: msg.byteLength, oolCount: regions.length, extraLength: extra.byteLength });
-    const padded = new Uint8Array((msg.byteLength + 3) & ~3);
-    padded.set(msg);
-    const f = frame(OP_RESULT, seq, 0, [head, padded, ...encodeRegions(regions), extra]);
+    const body = FRAME_HEADER.size + RESULT.size;
+    const regionsAt = body + pad4(msg.byteLength);
+    const extraAt = regionsAt + (regions.length > 0 ? regionsLength(regions) : 0);
+    const f = frameBuffer(extraAt + extra.byteLength, OP_RESULT, seq, 0);
+    const at = RESULT.at;
+    wrU32(f, FRAME_HEADER.size + at.value, value >>> 0);
+    wrU32(f, FRAME_HEADER.size + at.msgLength, msg.byteLength);
+    wrU32(f, FRAME_HEADER.size + at.oolCount, regions.length);
+    wrU32(f, FRAME_HEADER.size + at.extraLength, extra.byteLength);
+    copyBytes(f, body, msg, 0, msg.byteLength);
+    if (regions.length > 0) writeRegions(f, regionsAt, regions);
+    if (extra.byteLength > 0) f.set(extra, extraAt);
     this.socket.write(f);
     // A client that does not read its results is cut off rather than let the server's memory grow.
     if (this.socket.writableLength > MAX_PENDING_OUTPUT) {
