@@ -143,18 +143,6 @@ export function struct<F extends Parameters<typeof defineLayout>[2]>(layout: Ret
   return b;
 }
 
-/** OOL regions as bytes: OOL_REGION then the data padded to 4. */
-export function encodeRegions(regions: OolRegion[]): Uint8Array[] {
-  const parts: Uint8Array[] = [];
-  for (const r of regions) {
-    parts.push(struct(OOL_REGION, { address: r.address, size: r.data.byteLength }));
-    const padded = new Uint8Array(pad4(r.data.byteLength));
-    padded.set(r.data);
-    parts.push(padded);
-  }
-  return parts;
-}
-
 /** Read `count` regions at `off`; null when they do not fit in `end`. */
 export function decodeRegions(buf: Uint8Array, off: number, end: number, count: number): { regions: OolRegion[]; off: number } | null {
   const dv = viewOf(buf);
