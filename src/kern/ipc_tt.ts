@@ -19,6 +19,8 @@ export const TASK_ACCESS_PORT = 9;
 export const TASK_DEBUG_CONTROL_PORT = 10;
 export const TASK_RESOURCE_NOTIFY_PORT = 11;
 export const THREAD_KERNEL_PORT = 1;
+/** How many send rights mach_ports_register stashes (osfmk/mach/mach_param.h). */
+export const TASK_PORT_REGISTER_MAX = 3;
 
 /** The IPC half of a task, as struct task's itk_* fields. */
 export interface TaskPorts {
@@ -32,6 +34,8 @@ export interface TaskPorts {
   itkTaskAccess: PortRef;
   itkDebugControl: PortRef;
   itkResourceNotify: PortRef;
+  /** mach_ports_register's stash, inherited by child tasks. */
+  itkRegistered: PortRef[];
 }
 
 export function ipcTaskInit(kernelSpace: IpcSpace, task: unknown, parent: TaskPorts | null, hostPort: PortRef): TaskPorts {
@@ -48,6 +52,7 @@ export function ipcTaskInit(kernelSpace: IpcSpace, task: unknown, parent: TaskPo
     itkTaskAccess: parent ? portCopySend(parent.itkTaskAccess) : null,
     itkDebugControl: null,
     itkResourceNotify: null,
+    itkRegistered: Array.from({ length: TASK_PORT_REGISTER_MAX }, (_, i) => (parent ? portCopySend(parent.itkRegistered[i] ?? null) : null)),
   };
   // ipc_task_enable
   kobjectSet(itkSelf, IKOT_TASK, task);
@@ -65,6 +70,7 @@ export function* taskHeldRights(p: TaskPorts): IterableIterator<PortRef> {
   yield p.itkTaskAccess;
   yield p.itkDebugControl;
   yield p.itkResourceNotify;
+  yield* p.itkRegistered;
 }
 
 /** ipc_task_terminate: release the held rights and destroy the kernel ports. */
@@ -72,6 +78,7 @@ export function ipcTaskTerminate(p: TaskPorts): void {
   for (const r of taskHeldRights(p)) if (ipValid(r)) portReleaseSend(r);
   p.itkSself = p.itkHost = p.itkBootstrap = p.itkSeatbelt = p.itkGssd = p.itkTaskAccess = null;
   p.itkDebugControl = p.itkResourceNotify = null;
+  p.itkRegistered.fill(null);
   kobjectSet(p.itkSelf, IKOT_NONE, null);
   kobjectSet(p.itkNself, IKOT_NONE, null);
   portDestroy(p.itkSelf);
@@ -117,3 +124,15 @@ export const convertPortToTaskName = <T>(port: PortRef): T | null =>
   kobjectOf<T>(port, IKOT_TASK) ?? kobjectOf<T>(port, IKOT_TASK_NAME);
 /** convert_port_to_thread. */
 export const convertPortToThread = <T>(port: PortRef): T | null => kobjectOf<T>(port, IKOT_THREAD);
+
+/** mach_ports_register: stash up to TASK_PORT_REGISTER_MAX send rights (consumed), releasing the old ones. */
+export function machPortsRegister(p: TaskPorts, ports: PortRef[]): void {
+  const old = p.itkRegistered;
+  p.itkRegistered = Array.from({ length: TASK_PORT_REGISTER_MAX }, (_, i) => ports[i] ?? null);
+  for (const r of old) if (ipValid(r)) portReleaseSend(r);
+}
+
+/** mach_ports_lookup: a copy of each stashed send right (null where none). */
+export function machPortsLookup(p: TaskPorts): PortRef[] {
+  return p.itkRegistered.map((r) => portCopySend(r));
+}
