@@ -1,5 +1,6 @@
 /* excport: install a host exception port for EXC_BAD_ACCESS and read the host's exception ports back. */
-#include <machipc/mach.h>
+#include <mach/mach.h>
+#include <mach/mach_error.h>
 #include <stdio.h>
 
 int main(void) {

@@ -1,5 +1,6 @@
 /* hostinfo: the host as Mach reports it (like macOS's hostinfo). */
-#include <machipc/mach.h>
+#include <mach/mach.h>
+#include <mach/mach_error.h>
 #include <stdio.h>
 
 int main(void) {

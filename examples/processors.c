@@ -1,5 +1,6 @@
 /* processors: every processor of the host, via host_processors and processor_info (needs host priv). */
-#include <machipc/mach.h>
+#include <mach/mach.h>
+#include <mach/mach_error.h>
 #include <stdio.h>
 
 int main(void) {

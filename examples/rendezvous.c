@@ -4,7 +4,8 @@
  *   rendezvous serve NAME     registers a port under NAME, then waits for one message on it
  *   rendezvous call NAME TEXT looks NAME up, gets a send right, and sends TEXT to it
  */
-#include <machipc/mach.h>
+#include <mach/mach.h>
+#include <mach/mach_error.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -37,18 +39,6 @@ static void put32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); }
 static void put64(unsigned char *p, uint64_t v) { memcpy(p, &v, 8); }
 static uint32_t get32(const unsigned char *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 static uint64_t get64(const unsigned char *p) { uint64_t v; memcpy(&v, p, 8); return v; }
-
-static int write_all(int fd, const void *buf, size_t n) {
-  const unsigned char *p = buf;
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return -1;
-    p += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
 
 static int read_all(int fd, void *buf, size_t n) {
   unsigned char *p = buf;
@@ -84,10 +74,35 @@ static int send_frame(int fd, uint32_t op, uint32_t seq, const struct part *part
   put32(head + 4, op);
   put32(head + 8, seq);
   put32(head + 12, 0);
-  if (write_all(fd, head, 16) < 0) return -1;
+  /* One writev for the whole frame: a write per part would cost a system call each. */
+  struct iovec small[20];
+  struct iovec *iov = nparts + 1 <= 20 ? small : malloc(sizeof *iov * (size_t)(nparts + 1));
+  if (!iov) return -1;
+  int n = 0;
+  iov[n++] = (struct iovec){head, 16};
   for (int i = 0; i < nparts; i++)
-    if (parts[i].n && write_all(fd, parts[i].p, parts[i].n) < 0) return -1;
-  return 0;
+    if (parts[i].n) iov[n++] = (struct iovec){(void *)parts[i].p, parts[i].n};
+  int rc = 0;
+  struct iovec *at = iov;
+  while (n > 0) {
+    ssize_t k = writev(fd, at, n > IOV_MAX ? IOV_MAX : n);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) {
+      rc = -1;
+      break;
+    }
+    while (n > 0 && (size_t)k >= at->iov_len) {
+      k -= (ssize_t)at->iov_len;
+      at++;
+      n--;
+    }
+    if (n > 0) {
+      at->iov_base = (char *)at->iov_base + k;
+      at->iov_len -= (size_t)k;
+    }
+  }
+  if (iov != small) free(iov);
+  return rc;
 }
 
 /* Read one RESULT frame: returns the payload (after the 16-byte frame header), malloc'd. */
@@ -258,15 +273,18 @@ static void walk_ool(unsigned char *msg, size_t size, void (*fn)(unsigned char *
   }
 }
 
+/* The OOL regions a message sends along: a header and the data for each (sized by the caller). */
 struct collect {
-  struct part parts[64];
-  unsigned char heads[32][12];
+  struct part *parts;
+  unsigned char (*heads)[12];
+  unsigned char **padded;
   int n;
+  int cap;
 };
 
 static void collect_region(unsigned char *d, void *ctx) {
   struct collect *c = ctx;
-  if (c->n >= 32) return;
+  if (c->n >= c->cap) return;
   uint64_t addr = get64(d);
   uint32_t n = d[11] == 2 ? get32(d + 12) * 4 : get32(d + 12);
   if (!addr || !n) return;
@@ -305,18 +323,42 @@ mach_msg_return_t mach_msg_overwrite(mach_msg_header_t *msg, mach_msg_option_t o
   (void)notify;
   (void)rcv_limit;
   if (connect_thread() < 0) return MACH_SEND_INVALID_DEST;
-  struct collect c;
-  c.n = 0;
-  /* OOL regions whose last bytes run past a 4-byte boundary are padded by reading a little further:
-     copy them instead so nothing outside the caller's memory is read. */
-  unsigned char *padded[32] = {0};
-  if (option & MACH_SEND_MSG) walk_ool((unsigned char *)msg, send_size, collect_region, &c);
+  struct collect c = {0};
+  struct part small_parts[2 + 2 * 8];
+  unsigned char small_heads[8][12];
+  unsigned char *small_padded[8] = {0};
+  struct part *parts = small_parts;
+  int complex = (option & MACH_SEND_MSG) && send_size >= 28 && (get32((unsigned char *)msg) & MACH_MSGH_BITS_COMPLEX);
+  if (complex) {
+    /* Every descriptor is at least 12 bytes, which bounds how many regions there can be. */
+    uint32_t count = get32((unsigned char *)msg + 24);
+    uint32_t bound = (send_size - 28) / 12;
+    c.cap = (int)(count < bound ? count : bound);
+    if (c.cap <= 8) {
+      c.heads = small_heads;
+      c.padded = small_padded;
+    } else {
+      c.heads = malloc((size_t)c.cap * 12);
+      c.padded = calloc((size_t)c.cap, sizeof *c.padded);
+      parts = malloc(sizeof *parts * (2 + 2 * (size_t)c.cap));
+      if (!c.heads || !c.padded || !parts) {
+        free(c.heads);
+        free(c.padded);
+        free(parts);
+        return MACH_SEND_NO_BUFFER;
+      }
+    }
+    c.parts = parts + 1;
+    walk_ool((unsigned char *)msg, send_size, collect_region, &c);
+  }
+  /* OOL regions whose last bytes run past a 4-byte boundary would be padded by reading a little
+     further: copy them instead so nothing outside the caller's memory is read. */
   for (int i = 0; i < c.n; i++) {
     size_t n = get32(c.heads[i] + 8);
     if (n & 3) {
-      padded[i] = calloc(1, (n + 3) & ~3u);
-      if (padded[i]) memcpy(padded[i], c.parts[2 * i + 1].p, n);
-      c.parts[2 * i + 1].p = padded[i];
+      c.padded[i] = calloc(1, (n + 3) & ~3u);
+      if (c.padded[i]) memcpy(c.padded[i], c.parts[2 * i + 1].p, n);
+      c.parts[2 * i + 1].p = c.padded[i];
     }
   }
   unsigned char args[24];
@@ -326,13 +368,17 @@ mach_msg_return_t mach_msg_overwrite(mach_msg_header_t *msg, mach_msg_option_t o
   put32(args + 12, rcv_name);
   put32(args + 16, timeout);
   put32(args + 20, (uint32_t)c.n);
-  struct part parts[2 + 64];
   int np = 0;
   parts[np++] = (struct part){args, 24};
-  for (int i = 0; i < 2 * c.n; i++) parts[np++] = c.parts[i];
+  np += 2 * c.n; /* the regions were collected in place, right after the arguments */
   if (option & MACH_SEND_MSG) parts[np++] = (struct part){msg, send_size};
   int rc = send_frame(t_fd, OP_MACH_MSG, ++t_seq, parts, np);
-  for (int i = 0; i < c.n; i++) free(padded[i]);
+  for (int i = 0; i < c.n; i++) free(c.padded[i]);
+  if (c.heads && c.heads != small_heads) {
+    free(c.heads);
+    free(c.padded);
+    free(parts);
+  }
   if (rc < 0) return MACH_SEND_INVALID_DEST;
   uint32_t len;
   unsigned char *r = recv_result(t_fd, &len);

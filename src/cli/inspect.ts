@@ -45,7 +45,10 @@ async function draw() {
   for (const t of state.tasks) {
     const box = document.createElement("div");
     box.className = "task";
-    box.innerHTML = "<h2>" + t.name + " (pid " + t.pid + ", uid " + t.uid + ")</h2>";
+    // Task names come from clients' handshakes: text, never markup.
+    const title = document.createElement("h2");
+    title.textContent = t.name + " (pid " + t.pid + ", uid " + t.uid + ")";
+    box.appendChild(title);
     for (const r of t.rows) {
       const row = document.createElement("div");
       const kind = r.rights.includes("recv") ? "recv" : r.rights.split(",")[0];

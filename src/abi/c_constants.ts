@@ -1,0 +1,55 @@
+/**
+ * The constants of src/abi rendered as a C header, so that libmachipc's C
+ * programs and the TypeScript core share one declaration of every number.
+ * native/include/machipc/constants.h is this text (`npm run gen:constants`;
+ * a test keeps the committed file in step).
+ */
+import * as exception from "./exception.js";
+import * as host from "./host.js";
+import * as ikot from "./ikot.js";
+import * as kernReturn from "./kern_return.js";
+import * as message from "./message.js";
+import * as port from "./port.js";
+import * as threadStatus from "./thread_status.js";
+
+const MODULES: [string, Record<string, unknown>][] = [
+  ["kern_return_t codes (mach/kern_return.h, mach/mig_errors.h)", kernReturn],
+  ["messages: bits, dispositions, descriptors, options, return codes (mach/message.h)", message],
+  ["ports, rights, notifications, attributes (mach/port.h, mach/notify.h)", port],
+  ["kernel object types (kern/ipc_kobject.h)", ikot],
+  ["exceptions (mach/exception_types.h)", exception],
+  ["host, processor and scheduler constants (mach/host_info.h, mach/processor_info.h, mach/host_special_ports.h)", host],
+  ["thread state flavors and counts (mach/i386/thread_status.h, mach/arm/thread_status.h)", threadStatus],
+];
+
+/** Written by hand in mach.h, as casts. */
+const HAND_WRITTEN = new Set(["MACH_PORT_NULL", "MACH_PORT_DEAD"]);
+/** Kernel-internal sizes with no meaning to a client. */
+const INTERNAL = /^(IPC_|LEGACY_)/;
+
+function literal(v: number): string {
+  if (v < 0) return `(${v})`;
+  if (v > 0x7fffffff) return `0x${v.toString(16)}U`;
+  return v >= 0x100 ? `0x${v.toString(16)}` : String(v);
+}
+
+export function renderConstantsHeader(): string {
+  const out = [
+    "/* Generated from machipc's src/abi by `npm run gen:constants`; do not edit. */",
+    "#ifndef MACHIPC_CONSTANTS_H",
+    "#define MACHIPC_CONSTANTS_H",
+  ];
+  const seen = new Set<string>();
+  for (const [title, mod] of MODULES) {
+    out.push("", `/* ${title} */`);
+    for (const name of Object.keys(mod).sort()) {
+      const v = mod[name];
+      if (typeof v !== "number" || !/^(x86_|[A-Z])[A-Za-z0-9_]*$/.test(name)) continue;
+      if (HAND_WRITTEN.has(name) || INTERNAL.test(name) || seen.has(name)) continue;
+      seen.add(name);
+      out.push(`#define ${name} ${literal(v)}`);
+    }
+  }
+  out.push("", "#endif", "");
+  return out.join("\n");
+}
