@@ -11,6 +11,7 @@ import { MigRegistry, kobjectServe, type KobjectCall, type ServerHooks } from ".
 import { Host, Processor, ProcessorSet } from "./host.js";
 import { ipcHostInit, ipcProcessorInit, ipcPsetInit, kernelSetSpecialPort } from "./ipc_host.js";
 import { kobjectAlloc } from "./ipc_kobject.js";
+import { startUxHandler, type UxHandler } from "./ux_handler.js";
 import { IKOT_CLOCK, IKOT_CLOCK_CTRL, IKOT_MASTER_DEVICE } from "../abi/ikot.js";
 import { HOST_IO_MASTER_PORT } from "../abi/host.js";
 import { portMakeSend } from "../ipc/right.js";
@@ -42,6 +43,12 @@ export interface BootOptions {
   machine?: Partial<MachineInfo>;
   /** The string host_kernel_version answers. */
   kernelVersion?: string;
+  /**
+   * Start BSD's ux exception handler and install it as the host's handler for
+   * every exception but RPC_ALERT, as bsdinit does (default true). Without it
+   * the host's exception ports start empty.
+   */
+  uxHandler?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -142,6 +149,7 @@ export class Kernel {
     setPortDestroyHook(null);
     this.kernelTask = new Task(this, { uid: 0, gid: 0, name: "kernel_task" }, 0);
     this.tasks.set(0, this.kernelTask);
+    if (opts.uxHandler !== false) this.ux = startUxHandler(this.kernelTask, this.host, this.options.arch);
   }
 
   private readonly serverHooks: ServerHooks<KernelCall> = {
@@ -175,9 +183,13 @@ export class Kernel {
     if (this.tasks.get(task.pid) === task) this.tasks.delete(task.pid);
   }
 
+  /** BSD's exception handler (null when booted without it). */
+  ux: UxHandler | null = null;
+
   /** Every kernel-held right, for the invariant checker. */
   rights(): KernelRights {
     const send: PortRef[] = [...this.host.special];
+    if (this.ux) send.push(this.ux.port);
     for (const a of this.host.excActions) send.push(a.port);
     const kernelPorts: IpcPort[] = [this.host.hostPort, this.host.hostPrivPort, this.host.hostSecurityPort, this.pset0.selfPort, this.pset0.namePort];
     for (const p of this.processors) if (p.port) kernelPorts.push(p.port);

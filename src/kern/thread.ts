@@ -9,6 +9,7 @@ import { copyoutSendRight, hostSelfTrap } from "./ipc_host.js";
 import { ipcThreadInit, ipcThreadTerminate, releaseExceptionActions, type ThreadPorts } from "./ipc_tt.js";
 import type { Task } from "./task.js";
 import { MachineState } from "./thread_state.js";
+import type { UxSignal } from "./ux_handler.js";
 import { exceptionTriage, type ExceptionOutcome, type RaiseOptions } from "./exception.js";
 import type { VmMap } from "./vm_map.js";
 import { machPortDestroy } from "../ipc/mach_port.js";
@@ -146,6 +147,9 @@ export class Thread {
   *kernelPorts(): IterableIterator<IpcPort> {
     if (this.rpcReply) yield this.rpcReply;
   }
+
+  /** Signals posted on this thread by the kernel's ux exception handler (threadsignal). */
+  readonly signals: UxSignal[] = [];
 
   /** ith_rpc_reply: the kernel's reply port for RPCs made on this thread's behalf. */
   rpcReply: IpcPort | null = null;

@@ -147,8 +147,21 @@ test("search order: a thread handler's error reply passes the exception to the t
   assertInvariant(kernel);
 });
 
-test("unhandled: with no handler anywhere every level answers KERN_FAILURE", async () => {
+test("unhandled by the task: bsdinit's ux handler at the host level turns it into a signal", async () => {
   const kernel = boot();
+  const victim = actor(kernel);
+  const o = await victim.thread.raiseException(EXC_BAD_ACCESS, [1, 0x1000]);
+  assert.equal(o.handledBy, "host");
+  assert.deepEqual(o.attempts.map((a) => a.kr), [KERN_FAILURE, KERN_FAILURE, KERN_SUCCESS]);
+  // KERN_INVALID_ADDRESS is SIGSEGV; any other bad access SIGBUS.
+  assert.deepEqual(victim.thread.signals, [{ signal: 11, exception: EXC_BAD_ACCESS, code: 1n, subcode: 0x1000n }]);
+  await victim.thread.raiseException(EXC_BAD_ACCESS, [2, 0]);
+  assert.equal(victim.thread.signals[1]!.signal, 10);
+  assertInvariant(kernel);
+});
+
+test("unhandled with no ux handler (Kernel.boot({ uxHandler: false })): every level answers KERN_FAILURE", async () => {
+  const kernel = boot({ uxHandler: false });
   const victim = actor(kernel);
   const o = await victim.thread.raiseException(EXC_BAD_ACCESS, [1, 0]);
   assert.equal(o.handledBy, null);
@@ -223,7 +236,8 @@ test("a STATE reply whose state the thread refuses (a short count) fails that le
   await reply(h, r, stateReply(x86_THREAD_STATE64, new Uint32Array(10)));
   const out = await o;
   assert.equal(out.attempts[0]!.kr, KERN_INVALID_ARGUMENT);
-  assert.equal(out.handledBy, null);
+  // The search went on, past the task, to the ux handler.
+  assert.equal(out.handledBy, "host");
   assertInvariant(kernel);
 });
 

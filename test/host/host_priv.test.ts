@@ -296,7 +296,8 @@ test("host_set_exception_ports: checks in xnu-3248's order", async () => {
 
 test("host_swap_exception_ports: xnu-3248 refuses MACH_EXCEPTION_CODES behaviors; the fixed kernel accepts them", async () => {
   for (const fixed of [false, true]) {
-    const kernel = boot({ fixes: { swapExceptionBehavior: fixed } });
+    // Without bsdinit's ux handler, so that the old handler is null.
+    const kernel = boot({ fixes: { swapExceptionBehavior: fixed }, uxHandler: false });
     const { root, priv } = rootAndUser(kernel);
     const port = await allocate(root);
     const m = setExc(root, priv, EXC_MASK_BREAKPOINT, port, EXCEPTION_DEFAULT | MACH_EXCEPTION_CODES, 0, MACH_MSG_TYPE_MAKE_SEND, 416);
