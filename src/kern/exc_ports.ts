@@ -26,7 +26,8 @@ export interface SetOptions {
   /** Check `behavior & ~MACH_EXCEPTION_CODES` (true everywhere but xnu-3248's host swap). */
   maskBehavior: boolean;
   /** The MAC check, called once per exception in the mask in ascending order; non-zero refuses. */
-  macCheck?: (exception: number) => number;
+  /** The MAC check over the whole mask (host ports only); non-zero refuses. */
+  macCheck?: (mask: number) => number;
   /** Value for each slot's `privileged` bit (task and thread: the caller is uid 0). */
   privileged?: boolean;
 }
@@ -39,11 +40,7 @@ export function validateSet(mask: number, newPort: PortRef, behavior: number, fl
     if (b < EXCEPTION_DEFAULT || b > EXCEPTION_STATE_IDENTITY) return KERN_INVALID_ARGUMENT;
   }
   if (flavor !== 0 && !validThreadStateFlavor(opts.arch, flavor)) return KERN_INVALID_ARGUMENT;
-  if (opts.macCheck) {
-    for (let i = FIRST_EXCEPTION; i < EXC_TYPES_COUNT; i++) {
-      if (mask & (1 << i) && opts.macCheck(i) !== 0) return KERN_NO_ACCESS;
-    }
-  }
+  if (opts.macCheck && opts.macCheck(mask) !== 0) return KERN_NO_ACCESS;
   return KERN_SUCCESS;
 }
 

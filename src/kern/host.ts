@@ -11,6 +11,8 @@ export class Host {
   readonly special: PortRef[] = new Array<PortRef>(HOST_MAX_SPECIAL_PORT + 1).fill(null);
   /** realhost.exc_actions[EXC_TYPES_COUNT]. */
   readonly excActions: ExceptionAction[] = emptyExceptionActions();
+  /** dynamic_pager_control_port (set_dp_control_port / get_dp_control_port). */
+  dpControlPort: PortRef = null;
   /** The kernel ports bound to this host (their receive rights are the kernel's). */
   hostPort!: IpcPort;
   hostPrivPort!: IpcPort;

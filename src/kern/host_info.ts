@@ -66,7 +66,8 @@ export function hostInfo(k: Kernel, flavor: number, capacity: number): InfoResul
 
 function cpuLoad(k: Kernel): number[] {
   const sum = [0, 0, 0, 0];
-  for (const t of k.machine.cpuTicks()) for (let i = 0; i < 4; i++) sum[i] = (sum[i]! + (t[i] ?? 0)) >>> 0;
+  // XNU never counts nice time (CPU_STATE_NICE stays 0), as processor_info's per-CPU figures do.
+  for (const t of k.machine.cpuTicks()) for (const i of [0, 1, 2]) sum[i] = (sum[i]! + (t[i] ?? 0)) >>> 0;
   return sum;
 }
 

@@ -9,7 +9,7 @@ import { MACH_MSGH_BITS_COMPLEX, msghBitsLocal, msghBitsRemote, msghBitsSet } fr
 import { MACH_NOTIFY_FIRST, MACH_NOTIFY_LAST } from "../abi/port.js";
 import { MACH_MSG_HEADER, NDR_RECORD } from "../abi/msg_layout.js";
 import { newBytes, viewOf } from "../abi/layout.js";
-import { IpcKmsg, KERNEL_SECURITY_TOKEN } from "../ipc/kmsg.js";
+import { IpcKmsg, KERNEL_AUDIT_TOKEN, KERNEL_SECURITY_TOKEN } from "../ipc/kmsg.js";
 import { kmsgDestroy } from "../ipc/kmsg_destroy.js";
 import { IpcPort, ipValid } from "../ipc/port.js";
 import { destroyCarriedRight, portReleaseSend } from "../ipc/right.js";
@@ -110,7 +110,9 @@ export function kobjectServe<C>(hooks: ServerHooks<C>, kmsg: IpcKmsg): IpcKmsg |
   let args: Record<string, unknown> | null = null;
 
   if (!routine) {
-    const isKernelSender = kmsg.secToken[0] === KERNEL_SECURITY_TOKEN[0] && kmsg.secToken[1] === KERNEL_SECURITY_TOKEN[1];
+    // Only the kernel's own security and audit tokens make a notification (a uid 0, gid 1 task is not the kernel).
+    const isKernelSender =
+      kmsg.secToken[0] === KERNEL_SECURITY_TOKEN[0] && kmsg.secToken[1] === KERNEL_SECURITY_TOKEN[1] && kmsg.auditToken.every((w, i) => w === KERNEL_AUDIT_TOKEN[i]);
     if (isKernelSender && kmsg.id >= MACH_NOTIFY_FIRST && kmsg.id <= MACH_NOTIFY_LAST) {
       destroyCarriedRight(dest, destType);
       kmsg.remote = null;

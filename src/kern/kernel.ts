@@ -190,6 +190,7 @@ export class Kernel {
   rights(): KernelRights {
     const send: PortRef[] = [...this.host.special];
     if (this.ux) send.push(this.ux.port);
+    send.push(this.host.dpControlPort);
     for (const a of this.host.excActions) send.push(a.port);
     const kernelPorts: IpcPort[] = [this.host.hostPort, this.host.hostPrivPort, this.host.hostSecurityPort, this.pset0.selfPort, this.pset0.namePort];
     for (const p of this.processors) if (p.port) kernelPorts.push(p.port);

@@ -3,6 +3,7 @@
  * the MAC policy ops XNU consults here). A policy returns 0 to allow or an
  * errno to refuse; with no policy loaded everything is allowed.
  */
+import { EXC_TYPES_COUNT, FIRST_EXCEPTION } from "../abi/exception.js";
 import type { PortRef } from "../ipc/port.js";
 
 /** The credential a hook sees: the calling task's identity. */
@@ -53,8 +54,21 @@ export function macCheckSetHostSpecialPort(policy: MacPolicy, caller: CallerIden
   return policy.procCheckSetHostSpecialPort?.(cred, id, port) ?? 0;
 }
 
-/** mac_task_check_set_host_exception_ports: a per-exception check (the loop is the caller's). */
-export function macCheckSetHostExceptionPort(policy: MacPolicy, caller: CallerIdentity | null): (exception: number) => number {
+/**
+ * mac_task_check_set_host_exception_ports: a caller with no process is refused
+ * first (whatever the mask), then the policy is asked per exception in the
+ * mask, in ascending order, stopping at the first refusal.
+ */
+export function macCheckSetHostExceptionPort(policy: MacPolicy, caller: CallerIdentity | null): (mask: number) => number {
   const cred = credentialOf(caller);
-  return (exception) => (cred ? (policy.procCheckSetHostExceptionPort?.(cred, exception) ?? 0) : ESRCH);
+  return (mask) => {
+    if (!cred) return ESRCH;
+    for (let i = FIRST_EXCEPTION; i < EXC_TYPES_COUNT; i++) {
+      if (mask & (1 << i)) {
+        const e = policy.procCheckSetHostExceptionPort?.(cred, i) ?? 0;
+        if (e !== 0) return e;
+      }
+    }
+    return 0;
+  };
 }

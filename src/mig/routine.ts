@@ -183,7 +183,7 @@ export class Routine<C> {
         args[p.name] = d.data;
       } else if (t.kind === "oolports") {
         const d = kdescs[di++]!;
-        if (d.kind !== MACH_MSG_OOL_PORTS_DESCRIPTOR || (t.carried >= 0 && d.type !== t.carried && d.ports.length > 0)) return MIG_TYPE_ERROR;
+        if (d.kind !== MACH_MSG_OOL_PORTS_DESCRIPTOR || (t.carried >= 0 && d.type !== t.carried)) return MIG_TYPE_ERROR;
         args[p.name] = d.ports.map((port) => ({ port, type: ipValid(port) ? d.type : MACH_MSG_TYPE_PORT_NONE }));
       }
     }

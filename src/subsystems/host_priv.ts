@@ -4,7 +4,7 @@
  * what xnu-3248 answers for the routines of features machipc does not have
  * (see docs/host_priv.md).
  */
-import { HOST_USER_NOTIFICATION_PORT, HOST_DYNAMIC_PAGER_PORT } from "../abi/host.js";
+import { HOST_LOCAL_NODE, HOST_USER_NOTIFICATION_PORT } from "../abi/host.js";
 import {
   KERN_FAILURE,
   KERN_INVALID_ADDRESS,
@@ -16,7 +16,7 @@ import {
   KERN_SUCCESS,
 } from "../abi/kern_return.js";
 import { ipValid } from "../ipc/port.js";
-import { portCopySend } from "../ipc/right.js";
+import { portCopySend, portReleaseSend } from "../ipc/right.js";
 import type { Routine } from "../mig/routine.js";
 import { array, cstring, inoutP, inP, int32, ool, oolPorts, outP, sendPort, uint32, uint64 } from "../mig/types.js";
 import { getExceptionPorts, installExceptionPorts, swapExceptionPorts, validateSet } from "../kern/exc_ports.js";
@@ -28,7 +28,6 @@ import {
   convertProcessorToPort,
   convertPsetNameToPort,
   convertPsetToPort,
-  kernelSetSpecialPort,
   makeSendOrDead,
 } from "../kern/ipc_host.js";
 import { convertPortToThread } from "../kern/ipc_tt.js";
@@ -146,8 +145,31 @@ export const hostPrivRoutines: Routine<KernelCall>[] = [
     if (!host || !pset) return KERN_INVALID_ARGUMENT;
     return { set: convertPsetToPort(pset) };
   }),
-  ...slotRoutines(421, "set_dp_control_port", "get_dp_control_port", "control_port", "contorl_port", HOST_DYNAMIC_PAGER_PORT),
-  ...slotRoutines(423, "host_set_UNDServer", "host_get_UNDServer", "server", "server", HOST_USER_NOTIFICATION_PORT),
+  // vm/memory_object.c keeps the dynamic pager's control port in a variable of its own, not a special port slot.
+  routine(421, "set_dp_control_port", [inP("control_port", sendPort)], (call, a) => {
+    const host = hostPriv(call);
+    if (!host) return KERN_INVALID_HOST;
+    const old = host.dpControlPort;
+    host.dpControlPort = portArg(a, "control_port").port;
+    if (ipValid(old)) portReleaseSend(old);
+    return KERN_SUCCESS;
+  }),
+  routine(422, "get_dp_control_port", [outP("contorl_port", sendPort)], (call) => {
+    const host = hostPriv(call);
+    if (!host) return KERN_INVALID_HOST;
+    return { contorl_port: portCopySend(host.dpControlPort) };
+  }),
+  // host_set/get_user_notification_port: host_set/get_special_port on HOST_USER_NOTIFICATION_PORT, MAC check included.
+  routine(423, "host_set_UNDServer", [inP("server", sendPort)], (call, a) => {
+    const port = portArg(a, "server").port;
+    return hostSetSpecialPort(hostPriv(call), HOST_USER_NOTIFICATION_PORT, port, () =>
+      macCheckSetHostSpecialPort(call.kernel.mac, call.caller, HOST_USER_NOTIFICATION_PORT, port),
+    );
+  }),
+  routine(424, "host_get_UNDServer", [outP("server", sendPort)], (call) => {
+    const r = hostGetSpecialPort(hostPriv(call), HOST_LOCAL_NODE, HOST_USER_NOTIFICATION_PORT);
+    return r.kr !== KERN_SUCCESS ? r.kr : { server: r.port };
+  }),
   routine(
     425,
     "kext_request",
@@ -155,23 +177,6 @@ export const hostPrivRoutines: Routine<KernelCall>[] = [
     (call) => (hostPriv(call) ? KERN_NOT_SUPPORTED : KERN_INVALID_HOST),
   ),
 ];
-
-/** A set/get pair over one host special port slot, refused without host priv. */
-function slotRoutines(id: number, setName: string, getName: string, inName: string, outName: string, slot: number): Routine<KernelCall>[] {
-  return [
-    routine(id, setName, [inP(inName, sendPort)], (call, a) => {
-      const host = hostPriv(call);
-      if (!host) return KERN_INVALID_HOST;
-      kernelSetSpecialPort(host, slot, portArg(a, inName).port);
-      return KERN_SUCCESS;
-    }),
-    routine(id + 1, getName, [outP(outName, sendPort)], (call) => {
-      const host = hostPriv(call);
-      if (!host) return KERN_INVALID_HOST;
-      return { [outName]: portCopySend(host.special[slot] ?? null) };
-    }),
-  ];
-}
 
 function vmWire(call: KernelCall, a: Record<string, unknown>) {
   if (!hostPriv(call)) return KERN_INVALID_HOST;

@@ -16,6 +16,7 @@ import { viewOf } from "../abi/layout.js";
 import { ipValid } from "../ipc/port.js";
 import { portCopySend } from "../ipc/right.js";
 import type { Routine } from "../mig/routine.js";
+import { IKOT_NONE } from "../abi/ikot.js";
 import { array, cstring, inP, int32, ool, outP, sendOncePort, sendPort, uint32, uint64 } from "../mig/types.js";
 import { hostInfo, hostStatistics, hostStatistics64, processorInfo, processorInfoCount } from "../kern/host_info.js";
 import { convertPortToHost, convertPortToHostPriv, convertPsetNameToPort, makeSendOrDead } from "../kern/ipc_host.js";
@@ -105,10 +106,12 @@ export const machHostRoutines: Routine<KernelCall>[] = [
     return r.kr !== KERN_SUCCESS ? r.kr : { host_info_out: r.info };
   }),
   routine(217, "host_request_notification", [inP("notify_type", int32), inP("notify_port", sendOncePort)], (call, a) => {
-    if (!host(call)) return KERN_INVALID_HOST;
+    // host_notify.c's order: the host, the port, the type, then the port's state.
+    if (!host(call)) return KERN_INVALID_ARGUMENT;
     const so = portArg(a, "notify_port").port;
-    if (num(a, "notify_type") !== HOST_NOTIFY_CALENDAR_CHANGE) return KERN_INVALID_ARGUMENT;
     if (!ipValid(so)) return KERN_INVALID_CAPABILITY;
+    if (num(a, "notify_type") !== HOST_NOTIFY_CALENDAR_CHANGE) return KERN_INVALID_ARGUMENT;
+    if (!so.active || so.ext?.tempOwner || so.kotype !== IKOT_NONE) return KERN_FAILURE;
     // Kept until the calendar changes (which machipc never does).
     call.kernel.calendarNotify.push(so);
     return KERN_SUCCESS;

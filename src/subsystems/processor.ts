@@ -22,8 +22,10 @@ export const processorRoutines: Routine<KernelCall>[] = [
   routine(3000, "processor_start", [], (call) => {
     const p = processor(call);
     if (!p) return KERN_INVALID_ARGUMENT;
-    // Starting a running processor succeeds without change; an off-line one comes back.
-    if (p.state === PROCESSOR_OFF_LINE) p.state = PROCESSOR_RUNNING;
+    // The master is (re)started by cpu_start, which succeeds; any other must be off line.
+    if (p.isMaster) return KERN_SUCCESS;
+    if (p.state !== PROCESSOR_OFF_LINE) return KERN_FAILURE;
+    p.state = PROCESSOR_RUNNING;
     return KERN_SUCCESS;
   }),
   routine(3001, "processor_exit", [], (call) => {
