@@ -229,6 +229,8 @@ function rightDelta(space: IpcSpace, index: number, name: number, right: number,
       if (delta === 0) return KERN_SUCCESS;
       if (delta !== -1) return KERN_INVALID_VALUE;
       const port = obj as IpcPort;
+      // A guarded receive right cannot be dropped this way (EXC_GUARD kGUARD_EXC_MOD_REFS in XNU, not delivered here).
+      if (port.ext?.guarded) return KERN_INVALID_RIGHT;
       let so: IpcPort | null = null;
       if (bits & MACH_PORT_TYPE_SEND) {
         // The name lives on as a send right (to a port about to die).
@@ -680,7 +682,8 @@ export function machPortSetContext(space: IpcSpace | null, name: number, context
   const t = receiveOf(space, name);
   if (t.kr !== KERN_SUCCESS) return t.kr;
   const x = t.port!.x();
-  if (x.strictGuard && x.context !== context) return KERN_INVALID_ARGUMENT;
+  // A strictly guarded port's context is its guard: never settable (EXC_GUARD kGUARD_EXC_SET_CONTEXT, not delivered here).
+  if (x.strictGuard) return KERN_INVALID_ARGUMENT;
   x.context = context;
   return KERN_SUCCESS;
 }
@@ -702,8 +705,8 @@ export function machPortKobject(space: IpcSpace | null, name: number): R<{ type:
   if (!(space.bits[index]! & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_RECEIVE))) return fail(KERN_INVALID_RIGHT);
   const port = space.objs[index] as IpcPort;
   if (!port.active) return fail(KERN_INVALID_RIGHT);
-  // Kernel addresses are never shown; a stable per-port token stands in, 0 when there is no object.
-  return ok({ type: port.kotype, addr: port.kobject ? 0xffffff8000000000n + BigInt(port.id) * 0x100n : 0n });
+  // A release kernel fills the address only on DEVELOPMENT or DEBUG builds: 0.
+  return ok({ type: port.kotype, addr: 0n });
 }
 
 /** mach_port_guard. */
@@ -713,7 +716,8 @@ export function machPortGuard(space: IpcSpace | null, name: number, guard: bigin
   const t = receiveOf(space, name);
   if (t.kr !== KERN_SUCCESS) return t.kr;
   const x = t.port!.x();
-  if (x.guarded) return KERN_INVALID_ARGUMENT;
+  // Any context at all (a guard is one) refuses a new guard.
+  if (x.context !== 0n) return KERN_INVALID_ARGUMENT;
   x.guarded = true;
   x.strictGuard = strict;
   x.context = guard;
@@ -758,17 +762,32 @@ export function machPortConstruct(space: IpcSpace | null, flags: number, qlimit:
   return ok({ name: r.name });
 }
 
-/** mach_port_destruct: drop `srdelta` send references and the receive right, checking the guard. */
+/**
+ * mach_port_destruct (ipc_right_destruct's order): the rights, a positive
+ * srdelta, the guard, an underflow; then `srdelta` send references and the
+ * receive right go, the guard having been proven.
+ */
 export function machPortDestruct(space: IpcSpace | null, name: number, srdelta: number, guard: bigint): KernReturn {
   if (!space) return KERN_INVALID_TASK;
   if (!machPortValid(name)) return KERN_INVALID_NAME;
-  const t = receiveOf(space, name);
-  if (t.kr !== KERN_SUCCESS) return t.kr;
-  const x = t.port!.ext;
+  const type = machPortType(space, name);
+  if (type.kr !== KERN_SUCCESS) return type.kr;
+  const bits = type.ptype!;
+  if (!(bits & MACH_PORT_TYPE_RECEIVE) || (srdelta !== 0 && !(bits & MACH_PORT_TYPE_SEND))) return KERN_INVALID_RIGHT;
+  if (srdelta > 0) return KERN_INVALID_VALUE;
+  const port = translateReceive(space, name).port!;
+  const x = port.ext;
+  // A wrong guard would also raise EXC_GUARD (kGUARD_EXC_DESTROY), which machipc does not deliver.
   if (x?.guarded && x.context !== guard) return KERN_INVALID_ARGUMENT;
-  if (srdelta) {
+  if (srdelta !== 0) {
+    const refs = machPortGetRefs(space, name, MACH_PORT_RIGHT_SEND).refs ?? 0;
+    if (refs + srdelta < 0) return KERN_INVALID_VALUE;
     const kr = machPortModRefs(space, name, MACH_PORT_RIGHT_SEND, srdelta);
     if (kr !== KERN_SUCCESS) return kr;
+  }
+  if (x) {
+    x.guarded = false;
+    x.strictGuard = false;
   }
   return machPortModRefs(space, name, MACH_PORT_RIGHT_RECEIVE, -1);
 }

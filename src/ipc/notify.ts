@@ -66,12 +66,15 @@ export function notifySendOnce(so: IpcPort): void {
   kernelSend(kmsg);
 }
 
-/** MACH_NOTIFY_PORT_DESTROYED: the receive right travels in a port descriptor (48 bytes). */
+/**
+ * MACH_NOTIFY_PORT_DESTROYED: the receive right travels in a port descriptor.
+ * 40 bytes: with no inline argument MIG writes no NDR record (as
+ * mach_port_destroyed_notification_t has none).
+ */
 export function notifyPortDestroyed(so: IpcPort, port: IpcPort): void {
-  const { kmsg, view } = notification(so, MACH_NOTIFY_PORT_DESTROYED, 48, true);
+  const { kmsg, view } = notification(so, MACH_NOTIFY_PORT_DESTROYED, 40, true);
   MACH_MSG_BODY.write(view, 24, { descriptorCount: 1 });
   PORT_DESCRIPTOR.write(view, 28, { disposition: MACH_MSG_TYPE_PORT_RECEIVE, type: MACH_MSG_PORT_DESCRIPTOR });
-  kmsg.data.set(NDR_RECORD, 40);
   kmsg.descs = [{ kind: 0, off: 28, port, type: MACH_MSG_TYPE_PORT_RECEIVE }];
   // The receive right is now in transit to `so`'s port; if that port is itself
   // (eventually) inside `port`'s queue, the notification would make a loop and is destroyed.

@@ -519,6 +519,9 @@ export function rightDestroy(space: IpcSpace, name: number): KernReturn {
   const index = space.lookup(name);
   if (index < 0) return KERN_INVALID_NAME;
   rightCheck(space, index);
+  // mach_port_destroy passes guard 0: a guarded receive right with another guard stays (EXC_GUARD in XNU, not delivered here).
+  const obj = space.objs[index];
+  if (space.bits[index]! & MACH_PORT_TYPE_RECEIVE && obj instanceof IpcPort && obj.ext?.guarded && obj.ext.context !== 0n) return KERN_INVALID_RIGHT;
   destroyEntry(space, index, name);
   return KERN_SUCCESS;
 }

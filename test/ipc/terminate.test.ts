@@ -96,7 +96,7 @@ test("a receive right with a port-destroyed request survives its task: it goes t
   dying.task.terminate();
   const n = recv(backup, bport).m;
   assert.equal(n.get(0), 0x80001200);
-  assert.equal(n.get(4), 48);
+  assert.equal(n.get(4), 40);
   assert.equal(n.geti(20), MACH_NOTIFY_PORT_DESTROYED);
   const rescued = n.get(28);
   assert.equal(n.buf[38], 16);

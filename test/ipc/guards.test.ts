@@ -1,0 +1,60 @@
+/** Guarded receive rights and mach_port_destruct, in ipc_right.c's order (xnu-3248). */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { actor, assertInvariant, boot } from "../helpers/kernel.js";
+import { KERN_INVALID_ARGUMENT, KERN_INVALID_RIGHT, KERN_INVALID_VALUE, KERN_SUCCESS } from "../../src/abi/kern_return.js";
+import { MACH_PORT_RIGHT_RECEIVE, MACH_PORT_RIGHT_SEND } from "../../src/abi/port.js";
+
+async function guarded(a: ReturnType<typeof actor>, guard: bigint, strict = 0): Promise<number> {
+  const name = (await a.thread.call("mach_port_allocate", a.self, { right: MACH_PORT_RIGHT_RECEIVE }))["name"] as number;
+  assert.equal((await a.thread.call("mach_port_guard", a.self, { name, guard, strict })).kr, KERN_SUCCESS);
+  return name;
+}
+
+test("a guarded receive right survives mach_port_destroy and mod_refs(RECEIVE, -1) with KERN_INVALID_RIGHT", async () => {
+  const kernel = boot();
+  const a = actor(kernel);
+  const p = await guarded(a, 0x1234n);
+  assert.equal((await a.thread.call("mach_port_destroy", a.self, { name: p })).kr, KERN_INVALID_RIGHT);
+  assert.equal((await a.thread.call("mach_port_mod_refs", a.self, { name: p, right: MACH_PORT_RIGHT_RECEIVE, delta: -1 })).kr, KERN_INVALID_RIGHT);
+  assert.equal((await a.thread.call("mach_port_type", a.self, { name: p })).kr, KERN_SUCCESS);
+  // Unguarded with the right guard, it goes.
+  assert.equal((await a.thread.call("mach_port_unguard", a.self, { name: p, guard: 0x1234n })).kr, KERN_SUCCESS);
+  assert.equal((await a.thread.call("mach_port_destroy", a.self, { name: p })).kr, KERN_SUCCESS);
+  assertInvariant(kernel);
+});
+
+test("mach_port_guard refuses a port with any context; set_context is refused on a strict guard", async () => {
+  const kernel = boot();
+  const a = actor(kernel);
+  const name = (await a.thread.call("mach_port_allocate", a.self, { right: MACH_PORT_RIGHT_RECEIVE }))["name"] as number;
+  assert.equal((await a.thread.call("mach_port_set_context", a.self, { name, context: 7n })).kr, KERN_SUCCESS);
+  assert.equal((await a.thread.call("mach_port_guard", a.self, { name, guard: 9n, strict: 0 })).kr, KERN_INVALID_ARGUMENT);
+  const s = await guarded(a, 5n, 1);
+  assert.equal((await a.thread.call("mach_port_set_context", a.self, { name: s, context: 5n })).kr, KERN_INVALID_ARGUMENT);
+  assertInvariant(kernel);
+});
+
+test("mach_port_destruct: rights, then a positive srdelta, then the guard, then an underflow", async () => {
+  const kernel = boot();
+  const a = actor(kernel);
+  const p = await guarded(a, 0x55n);
+  assert.equal((await a.thread.call("mach_port_destruct", a.self, { name: p, srdelta: -1, guard: 0x55n })).kr, KERN_INVALID_RIGHT, "no send right");
+  assert.equal((await a.thread.call("mach_port_insert_right", a.self, { name: p, poly: { name: p, disposition: 20 } })).kr, KERN_SUCCESS);
+  assert.equal((await a.thread.call("mach_port_destruct", a.self, { name: p, srdelta: 1, guard: 0n })).kr, KERN_INVALID_VALUE, "srdelta > 0 before the guard");
+  assert.equal((await a.thread.call("mach_port_destruct", a.self, { name: p, srdelta: -1, guard: 0n })).kr, KERN_INVALID_ARGUMENT, "wrong guard");
+  assert.equal((await a.thread.call("mach_port_destruct", a.self, { name: p, srdelta: -2, guard: 0x55n })).kr, KERN_INVALID_VALUE, "underflow");
+  assert.equal((await a.thread.call("mach_port_get_refs", a.self, { name: p, right: MACH_PORT_RIGHT_SEND }))["refs"], 1);
+  assert.equal((await a.thread.call("mach_port_destruct", a.self, { name: p, srdelta: -1, guard: 0x55n })).kr, KERN_SUCCESS);
+  assert.equal((await a.thread.call("mach_port_type", a.self, { name: p })).kr, 15 /* KERN_INVALID_NAME */);
+  assertInvariant(kernel);
+});
+
+test("mach_port_kobject shows the type but, as a release kernel, address 0", async () => {
+  const kernel = boot();
+  const a = actor(kernel);
+  const r = await a.thread.call("mach_port_kobject", a.self, { name: a.self });
+  assert.equal(r.kr, KERN_SUCCESS);
+  assert.equal(r["object_addr"], 0n);
+  assertInvariant(kernel);
+});
