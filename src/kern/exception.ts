@@ -34,7 +34,7 @@ import { IpcKmsg } from "../ipc/kmsg.js";
 import { kmsgDestroy } from "../ipc/kmsg_destroy.js";
 import { mqueueReceive, takeHandedOff, type RcvResult } from "../ipc/mqueue.js";
 import { ipValid, type IpcPort } from "../ipc/port.js";
-import { portDestroy, portMakeSend, portMakeSendOnce, portReleaseSend, portReleaseSendOnce } from "../ipc/right.js";
+import { portDestroy, portCopySend, portMakeSendOnce, portReleaseSend, portReleaseSendOnce } from "../ipc/right.js";
 import { ipcKmsgSend } from "../ipc/send.js";
 import { encodeRequest } from "../mig/user.js";
 import { EXC_STATE_MAX, exceptionRoutine } from "../subsystems/exc.js";
@@ -86,7 +86,9 @@ export async function exceptionTriage(thread: Thread, exception: number, codes: 
     kr = await exceptionDeliver(thread, exception, codes, actions, opts);
     attempts.push({ level, kr });
     if (kr === KERN_SUCCESS || kr === MACH_RCV_PORT_DIED) {
-      return { handledBy: kr === KERN_SUCCESS ? level : null, state: generalState(thread), kr, attempts };
+      // A terminating thread's KERN_SUCCESS is exception_deliver giving up, not a handler's answer.
+      const handled = kr === KERN_SUCCESS && thread.active;
+      return { handledBy: handled ? level : null, state: generalState(thread), kr, attempts };
     }
   }
   return { handledBy: null, state: generalState(thread), kr, attempts };
@@ -186,10 +188,11 @@ async function exceptionRpc(thread: Thread, excPort: IpcPort, behavior: number, 
   kmsg.local = portMakeSendOnce(reply);
   kmsg.bits = (msghBits(MACH_MSG_TYPE_PORT_SEND, MACH_MSG_TYPE_PORT_SEND_ONCE) | (identity ? MACH_MSGH_BITS_COMPLEX : 0)) >>> 0;
   if (identity) {
-    // The thread's and task's own ports, as made send rights (retrieve_*_self_fast).
+    // retrieve_*_self_fast: a copy of the self send right, which is an interposed
+    // port if task/thread_set_special_port replaced it (no new make-send either way).
     kmsg.descs = [
-      { kind: 0, off: 28, port: portMakeSend(thread.ports.ithSelf), type: MACH_MSG_TYPE_PORT_SEND },
-      { kind: 0, off: 40, port: portMakeSend(thread.task.ports.itkSelf), type: MACH_MSG_TYPE_PORT_SEND },
+      { kind: 0, off: 28, port: portCopySend(thread.ports.ithSself), type: MACH_MSG_TYPE_PORT_SEND },
+      { kind: 0, off: 40, port: portCopySend(thread.task.ports.itkSself), type: MACH_MSG_TYPE_PORT_SEND },
     ];
   }
   MACH_MSG_HEADER.write(viewOf(bytes), 0, { bits: kmsg.bits });
@@ -201,10 +204,9 @@ async function exceptionRpc(thread: Thread, excPort: IpcPort, behavior: number, 
   const got: RcvResult = await mqueueReceive(reply, option, 0xffffffff, timeout ?? 0);
   if (got.mr !== MACH_MSG_SUCCESS || !got.kmsg) {
     dropReplyPort(thread);
-    // A wait given up on (timeout, thread_abort) is an interrupted receive; the
-    // reply port dying with the thread itself ends the search.
-    const kr = got.mr === MACH_RCV_PORT_DIED && !thread.active ? MACH_RCV_PORT_DIED : MACH_RCV_INTERRUPTED;
-    return { kr, flavor: a.flavor, state: new Uint32Array(0) };
+    // A wait given up on (timeout, thread_abort, the thread terminating) is an
+    // interrupted receive; the next level then finds the thread terminating.
+    return { kr: MACH_RCV_INTERRUPTED, flavor: a.flavor, state: new Uint32Array(0) };
   }
   return checkReply(routine.id, behavior, takeHandedOff(got.port, got.kmsg), a.flavor);
 }

@@ -321,3 +321,40 @@ test("a dead handler port: that level answers KERN_FAILURE and the search goes o
   assert.deepEqual(out.attempts.map((a) => [a.level, a.kr]), [["thread", KERN_FAILURE], ["task", KERN_SUCCESS]]);
   assertInvariant(kernel);
 });
+
+test("identity messages carry the task's self port as task_set_special_port interposed it", async () => {
+  const kernel = boot();
+  const victim = actor(kernel);
+  const h = actor(kernel);
+  const p = await allocate(h);
+  await install(kernel, "task", victim, h, p, EXC_MASK_BAD_ACCESS, EXCEPTION_DEFAULT, 0);
+  // The victim replaces its TASK_KERNEL_PORT (1) with a port of the handler's.
+  const fake = await allocate(h);
+  const fakeInVictim = transfer(h, fake, MACH_MSG_TYPE_MAKE_SEND, victim);
+  assert.equal((await victim.thread.call("task_set_special_port", victim.self, { which_port: 1, special_port: { name: fakeInVictim, disposition: 17 } })).kr, KERN_SUCCESS);
+  const o = victim.thread.raiseException(EXC_BAD_ACCESS, [1, 0]);
+  const r = await receiveOne(h, p);
+  // The task descriptor names the handler's own receive right: the interposed port, not the task.
+  assert.equal(r.view.getUint32(40, true), fake);
+  await reply(h, r, retCodeReply(KERN_SUCCESS));
+  assert.equal((await o).handledBy, "task");
+  assertInvariant(kernel);
+});
+
+test("a thread terminated while its handler holds the message: MACH_RCV_INTERRUPTED, then the next level gives up with KERN_SUCCESS", async () => {
+  const kernel = boot();
+  const victim = actor(kernel);
+  const h = actor(kernel);
+  const p = await allocate(h);
+  await install(kernel, "thread", victim, h, p, EXC_MASK_BAD_ACCESS, EXCEPTION_DEFAULT, 0);
+  const o = victim.thread.raiseException(EXC_BAD_ACCESS, [1, 0]);
+  await receiveOne(h, p);
+  victim.thread.terminate();
+  const out = await o;
+  assert.deepEqual(
+    out.attempts.map((a) => [a.level, a.kr]),
+    [["thread", MACH_RCV_INTERRUPTED], ["task", KERN_SUCCESS]],
+  );
+  assert.equal(out.handledBy, null);
+  assertInvariant(kernel);
+});
