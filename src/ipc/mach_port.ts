@@ -617,9 +617,10 @@ export function machPortSetAttributes(space: IpcSpace | null, name: number, flav
   switch (flavor) {
     case MACH_PORT_LIMITS_INFO: {
       if (info.length < MACH_PORT_LIMITS_INFO_COUNT) return KERN_FAILURE;
-      if (!machPortValid(name)) return KERN_INVALID_RIGHT;
+      // The limit is checked before the name.
       const qlimit = info[0]! >>> 0;
       if (qlimit > MACH_PORT_QLIMIT_MAX) return KERN_INVALID_VALUE;
+      if (!machPortValid(name)) return KERN_INVALID_RIGHT;
       const t = receiveOf(space, name);
       if (t.kr !== KERN_SUCCESS) return t.kr;
       t.port!.qlimit = qlimit;

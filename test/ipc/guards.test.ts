@@ -58,3 +58,12 @@ test("mach_port_kobject shows the type but, as a release kernel, address 0", asy
   assert.equal(r["object_addr"], 0n);
   assertInvariant(kernel);
 });
+
+test("mach_port_set_attributes(MACH_PORT_LIMITS_INFO) checks the limit before the name", async () => {
+  const kernel = boot();
+  const a = actor(kernel);
+  const r = await a.thread.call("mach_port_set_attributes", a.self, { name: 0, flavor: 1, port_info: [5000] });
+  assert.equal(r.kr, KERN_INVALID_VALUE);
+  assert.equal((await a.thread.call("mach_port_set_attributes", a.self, { name: 0, flavor: 1, port_info: [5] })).kr, KERN_INVALID_RIGHT);
+  assertInvariant(kernel);
+});
