@@ -14,7 +14,8 @@ import { MACH_MSGH_BITS_COMPLEX, MACH_MSG_TYPE_MOVE_SEND, MACH_RCV_MSG, MACH_RCV
 import { EXC_ARITHMETIC, EXC_BAD_ACCESS, EXC_BAD_INSTRUCTION, EXC_BREAKPOINT, EXC_EMULATION, EXC_SOFTWARE, MACH_EXCEPTION_CODES } from "../abi/exception.js";
 import { EXC_MASK_ALL, EXC_MASK_RPC_ALERT, EXCEPTION_DEFAULT } from "../abi/exception.js";
 import { rdI32, rdI64, rdU32, wrU32 } from "../abi/bytes.js";
-import { NDR_RECORD } from "../abi/msg_layout.js";
+import { MACH_MSG_HEADER, NDR_RECORD } from "../abi/msg_layout.js";
+import { viewOf } from "../abi/layout.js";
 import { MACH_PORT_RIGHT_PORT_SET, MACH_PORT_RIGHT_RECEIVE } from "../abi/port.js";
 import { machPortAllocate, machPortDeallocate, machPortExtractRight, machPortMoveMember, translateReceive } from "../ipc/mach_port.js";
 import { ipValid, type IpcPort } from "../ipc/port.js";
@@ -122,10 +123,7 @@ async function serve(thread: Thread, setName: number, arch: string): Promise<voi
     const retCode = id === MACH_EXCEPTION_RAISE ? raise(thread, buf, arch) : KERN_INVALID_ARGUMENT;
     // mig_reply_error_t: header, NDR, RetCode.
     const rep = new Uint8Array(36);
-    wrU32(rep, 0, replyBits);
-    wrU32(rep, 4, 36);
-    wrU32(rep, 8, replyName);
-    wrU32(rep, 20, id + 100);
+    MACH_MSG_HEADER.write(viewOf(rep), 0, { bits: replyBits, size: 36, remotePort: replyName, localPort: 0, voucherPort: 0, id: id + 100 });
     rep.set(NDR_RECORD, 24);
     wrU32(rep, 32, retCode >>> 0);
     const sent = await thread.machMsg(rep, MACH_SEND_MSG, 36, 0, 0, 0);
