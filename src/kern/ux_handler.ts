@@ -13,8 +13,8 @@ import { KERN_INVALID_ADDRESS, KERN_INVALID_ARGUMENT, KERN_SUCCESS, MIG_BAD_ARGU
 import { MACH_MSGH_BITS_COMPLEX, MACH_MSG_TYPE_MOVE_SEND, MACH_RCV_MSG, MACH_RCV_TOO_LARGE, MACH_MSG_SUCCESS, MACH_SEND_MSG } from "../abi/message.js";
 import { EXC_ARITHMETIC, EXC_BAD_ACCESS, EXC_BAD_INSTRUCTION, EXC_BREAKPOINT, EXC_EMULATION, EXC_SOFTWARE, MACH_EXCEPTION_CODES } from "../abi/exception.js";
 import { EXC_MASK_ALL, EXC_MASK_RPC_ALERT, EXCEPTION_DEFAULT } from "../abi/exception.js";
-import { rdI32, rdI64, rdU32, wrU32 } from "../abi/bytes.js";
-import { MACH_MSG_HEADER, NDR_RECORD } from "../abi/msg_layout.js";
+import { rdI32, rdI64, rdU32 } from "../abi/bytes.js";
+import { MACH_MSG_HEADER } from "../abi/msg_layout.js";
 import { viewOf } from "../abi/layout.js";
 import { MACH_PORT_RIGHT_PORT_SET, MACH_PORT_RIGHT_RECEIVE } from "../abi/port.js";
 import { machPortAllocate, machPortDeallocate, machPortExtractRight, machPortMoveMember, translateReceive } from "../ipc/mach_port.js";
@@ -22,6 +22,7 @@ import { ipValid, type IpcPort } from "../ipc/port.js";
 import { portCopySend, portMakeSend, portReleaseSend } from "../ipc/right.js";
 import { convertPortToThread } from "./ipc_tt.js";
 import { installExceptionPorts } from "./exc_ports.js";
+import { errorReplyData } from "./ipc_kobject.js";
 import type { Host } from "./host.js";
 import type { Task } from "./task.js";
 import type { Thread } from "./thread.js";
@@ -121,11 +122,9 @@ async function serve(thread: Thread, setName: number, arch: string): Promise<voi
     const replyName = rdU32(buf, 8);
     const replyBits = rdU32(buf, 0) & 0x1f;
     const retCode = id === MACH_EXCEPTION_RAISE ? raise(thread, buf, arch) : KERN_INVALID_ARGUMENT;
-    // mig_reply_error_t: header, NDR, RetCode.
-    const rep = new Uint8Array(36);
-    MACH_MSG_HEADER.write(viewOf(rep), 0, { bits: replyBits, size: 36, remotePort: replyName, localPort: 0, voucherPort: 0, id: id + 100 });
-    rep.set(NDR_RECORD, 24);
-    wrU32(rep, 32, retCode >>> 0);
+    // mig_reply_error_t, addressed to the reply right the request carried.
+    const rep = errorReplyData(id + 100, retCode);
+    MACH_MSG_HEADER.write(viewOf(rep), 0, { bits: replyBits, remotePort: replyName });
     const sent = await thread.machMsg(rep, MACH_SEND_MSG, 36, 0, 0, 0);
     if (replyName !== 0 && sent !== MACH_MSG_SUCCESS) machPortDeallocate(thread.task.space, replyName);
   }
