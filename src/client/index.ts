@@ -13,10 +13,13 @@ import type { Routine } from "../mig/routine.js";
 import { MigRegistry } from "../kern/ipc_kobject.js";
 import { installSubsystems } from "../subsystems/index.js";
 import { defaultSocketPath } from "../server/server.js";
+import type { HostReport, LsmpReport, TaskSummary } from "../server/admin.js";
+import { connectErrorMessage } from "./connect_error.js";
 import {
   ADMIN,
   ADMIN_HOST,
   ADMIN_LSMP,
+  ADMIN_LSMP_ALL,
   ADMIN_TASKS,
   ADMIN_TRACE,
   FRAME_HEADER,
@@ -49,6 +52,7 @@ const EMPTY = new Uint8Array(0);
 const NO_REGIONS: OolRegion[] = [];
 
 export interface ConnectOptions {
+  /** Default: $MACHIPC_SOCKET, else the server's default path (as the C library does). */
   socketPath?: string;
   /** The identity to claim; the server checks it against this process. Default: this process's. */
   uid?: number;
@@ -87,13 +91,11 @@ export class MachClient {
 
   /** Connect and say who we are. Rejects with a clear error if the server is not running or refuses. */
   static async connect(opts: ConnectOptions = {}): Promise<MachClient> {
-    const path = opts.socketPath ?? defaultSocketPath();
+    const path = opts.socketPath ?? socketPathFromEnv();
     const socket = await new Promise<Socket>((resolve, reject) => {
       const s = netConnect(path);
       s.once("connect", () => resolve(s));
-      s.once("error", (e: NodeJS.ErrnoException) =>
-        reject(new ClientError(e.code === "ENOENT" || e.code === "ECONNREFUSED" ? `no machipc server at ${path} (start one with \`machipc serve\`)` : `cannot connect to ${path}: ${e.message}`)),
-      );
+      s.once("error", (e: NodeJS.ErrnoException) => reject(new ClientError(connectErrorMessage(path, e))));
     });
     const reader = new FrameReader();
     let client: MachClient | null = null;
@@ -165,20 +167,33 @@ export class MachClient {
     const r = await this.request(OP_ADMIN, 0, [struct(ADMIN, { command, argument })]);
     return JSON.parse(new TextDecoder().decode(r.extra));
   }
-  tasks(): Promise<unknown> {
-    return this.admin(ADMIN_TASKS);
+  /** The server's tasks (those this client may see). */
+  tasks(): Promise<TaskSummary[]> {
+    return this.admin(ADMIN_TASKS) as Promise<TaskSummary[]>;
   }
-  lsmp(pid: number): Promise<unknown> {
-    return this.admin(ADMIN_LSMP, pid);
+  /** A task's name space as lsmp shows it, or why not. */
+  lsmp(pid: number): Promise<LsmpReport | { error: string }> {
+    return this.admin(ADMIN_LSMP, pid) as Promise<LsmpReport | { error: string }>;
   }
-  host(): Promise<unknown> {
-    return this.admin(ADMIN_HOST);
+  /** lsmp -a: every task's name space. */
+  lsmpAll(): Promise<LsmpReport[]> {
+    return this.admin(ADMIN_LSMP_ALL) as Promise<LsmpReport[]>;
+  }
+  /** What hostinfo reports. */
+  host(): Promise<HostReport> {
+    return this.admin(ADMIN_HOST) as Promise<HostReport>;
   }
   /** Receive trace lines as messages pass through the server, until close(). */
   trace(onLine: (line: string) => void): void {
     const seq = this.seq++;
     this.streams.set(seq, onLine);
     this.socket.write(frame(OP_ADMIN, seq, 0, [struct(ADMIN, { command: ADMIN_TRACE, argument: 0 })]));
+  }
+
+  /** Call `fn` once the connection to the server is gone (closed by either side). */
+  onClose(fn: () => void): void {
+    if (this.socket.destroyed) queueMicrotask(fn);
+    else this.socket.once("close", fn);
   }
 
   close(): void {
@@ -281,6 +296,11 @@ export class ClientThread implements MachMsgCaller {
     if (!r) throw new ClientError(`no MIG routine ${String(routine)}`);
     return migCall(this, r as Routine<unknown>, target, args);
   }
+}
+
+/** The socket a client uses by default: $MACHIPC_SOCKET, else the server's default path. */
+export function socketPathFromEnv(): string {
+  return process.env["MACHIPC_SOCKET"] || defaultSocketPath();
 }
 
 export { MachClient as Client };

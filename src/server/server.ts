@@ -5,14 +5,15 @@
  * away is a task that dies.
  */
 import { createServer, type Server, type Socket } from "node:net";
-import { chmodSync, existsSync, unlinkSync } from "node:fs";
+import { chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Kernel, type BootOptions } from "../index.js";
 import { setSendObserver } from "../ipc/send.js";
-import { ADMIN_HOST, ADMIN_LSMP, ADMIN_TASKS, ADMIN_TRACE, FrameReader } from "./protocol.js";
+import { ADMIN_HOST, ADMIN_LSMP, ADMIN_LSMP_ALL, ADMIN_TASKS, ADMIN_TRACE, FrameReader } from "./protocol.js";
 import { ProtocolError, Session, type TaskRegistry } from "./session.js";
-import { hostReport, lsmpRows, taskList, traceLine } from "./admin.js";
+import { ServeError, claimSocketPath, listenErrorMessage } from "./probe.js";
+import { hostReport, lsmpAll, lsmpRows, taskList, traceLine } from "./admin.js";
 
 export interface ServeOptions {
   /** Socket path; default $XDG_RUNTIME_DIR/machipc.sock, else the temp dir. */
@@ -24,6 +25,8 @@ export interface ServeOptions {
   maxNames?: number;
   log?: (line: string) => void;
 }
+
+export { ServeError };
 
 export function defaultSocketPath(): string {
   const dir = process.env["XDG_RUNTIME_DIR"] || tmpdir();
@@ -46,11 +49,14 @@ export class MachipcServer {
     this.server = createServer((sock) => this.accept(sock));
   }
 
-  /** Start listening (an old socket file left by a dead server is removed first). */
-  listen(): Promise<void> {
-    if (existsSync(this.socketPath)) unlinkSync(this.socketPath);
-    return new Promise((resolve, reject) => {
-      this.server.once("error", reject);
+  /**
+   * Start listening. A live server on the path is refused (ServeError); a
+   * socket left by a dead server is replaced.
+   */
+  async listen(): Promise<void> {
+    await claimSocketPath(this.socketPath);
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", (e: NodeJS.ErrnoException) => reject(new ServeError(listenErrorMessage(this.socketPath, e))));
       this.server.listen(this.socketPath, () => {
         chmodSync(this.socketPath, 0o600);
         resolve();
@@ -85,7 +91,9 @@ export class MachipcServer {
     const reader = new FrameReader();
     const drop = (why: string): void => {
       if (session.closed) return;
-      this.log(`${session.task?.name ?? "client"}: ${why}`);
+      // A connection that never said HELLO and just closed is a probe (a second `machipc serve` checking for us).
+      if (session.task) this.log(`${session.task.name} (pid ${session.task.pid}) ${why}`);
+      else if (why !== "disconnected") this.log(`a client ${why}`);
       this.sessions.delete(session);
       session.close();
     };
@@ -94,19 +102,19 @@ export class MachipcServer {
       for (;;) {
         const f = reader.next();
         if (f === null) return;
-        if (f instanceof Error) return drop(`protocol error: ${f.message}`);
+        if (f instanceof Error) return drop(`dropped (protocol error: ${f.message})`);
         try {
           session.handle(f);
         } catch (e) {
-          if (e instanceof ProtocolError) return drop(`protocol error: ${e.message}`);
+          if (e instanceof ProtocolError) return drop(`dropped (protocol error: ${e.message})`);
           // An internal fault on one client's request must not take the server down with it.
-          return drop(`internal error: ${e instanceof Error ? e.message : String(e)}`);
+          return drop(`dropped (internal error: ${e instanceof Error ? e.message : String(e)})`);
         }
-        if (session.closed) return drop("refused");
+        if (session.closed) return drop("was refused");
       }
     });
     sock.on("close", () => drop("disconnected"));
-    sock.on("error", () => drop("connection error"));
+    sock.on("error", () => drop("dropped (connection error)"));
   }
 
   private admin(session: Session, command: number, argument: number, push: (text: string) => void): string | null {
@@ -115,6 +123,8 @@ export class MachipcServer {
         return JSON.stringify(taskList(this.kernel));
       case ADMIN_LSMP:
         return JSON.stringify(lsmpRows(this.kernel, argument));
+      case ADMIN_LSMP_ALL:
+        return JSON.stringify(lsmpAll(this.kernel));
       case ADMIN_HOST:
         return JSON.stringify(hostReport(this.kernel));
       case ADMIN_TRACE: {

@@ -23,6 +23,7 @@ import {
   MACH_SEND_MSG,
 } from "../abi/message.js";
 import type { Kernel } from "../kern/kernel.js";
+import { taskName } from "./proc_name.js";
 import type { Task } from "../kern/task.js";
 import type { Thread } from "../kern/thread.js";
 import {
@@ -130,7 +131,8 @@ export class Session {
         }
         const kernel = this.hooks.kernel;
         const pid = kernel.tasks.has(hello.pid) ? undefined : hello.pid;
-        this.task = kernel.createTask({ uid: hello.uid, gid: hello.gid, pid, name: name || `pid${hello.pid}`, maxNames: this.hooks.maxNames });
+        this.task = kernel.createTask({ uid: hello.uid, gid: hello.gid, pid, name: taskName(name, hello.pid), maxNames: this.hooks.maxNames });
+        this.hooks.log?.(`${this.task.name} (pid ${this.task.pid}, uid ${hello.uid}) connected`);
         this.token = BigInt(`0x${randomBytes(8).toString("hex")}`);
         this.hooks.registry.byToken.set(this.token, { task: this.task, connections: 1 });
         this.threads.set(0, this.task.createThread());
