@@ -163,8 +163,7 @@ const COMMANDS: Record<string, Command> = {
     async run(argv) {
       const a = parse("build-native", argv, { ...HELP_OPT, out: { type: "string" } });
       if (a.values.help) return help("build-native");
-      buildNative({ root: ROOT, out: a.values.out, log });
-      return 0;
+      return buildNative(ROOT, a.values.out);
     },
   },
 };
@@ -217,9 +216,9 @@ main(process.argv.slice(2)).then(
       log(err.message);
       process.exit(2);
     }
-    // Expected failures (ClientError, ServeError, build-native's) are one sentence already; anything else is named.
+    // Expected failures (ClientError, ServeError) are one sentence already; anything else is named.
     const msg = err instanceof ClientError || err instanceof ServeError || err instanceof Error ? err.message : String(err);
-    log(msg.startsWith("machipc") || msg.startsWith("build-native:") ? msg : `machipc: ${msg}`);
+    log(msg.startsWith("machipc") ? msg : `machipc: ${msg}`);
     process.exit(1);
   },
 );

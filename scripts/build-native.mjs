@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// Builds libmachipc (every C file under native/src is one module of it, see native/src/internal.h)
+// and, in a clone, the C examples and benchmarks, with the machine's C compiler. Without one it
+// says what it is about to install and installs Debian's gcc as root with apt-get, or says exactly
+// what to install. Run as `npm run build:native` in a clone or `npx machipc build-native` from the
+// package; --out DIR puts the build elsewhere (default native/build).
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const outAt = process.argv.indexOf("--out");
+const out = outAt > 0 && process.argv[outAt + 1] ? resolve(process.argv[outAt + 1]) : join(root, "native", "build");
+const say = (l) => process.stderr.write(`build-native: ${l}\n`);
+const fail = (l) => {
+  say(l);
+  process.exit(1);
+};
+const DEBIAN = ["gcc", "libc6-dev"];
+const works = (cmd) => spawnSync(cmd, ["--version"], { stdio: "ignore" }).status === 0;
+
+function compiler() {
+  if (process.env.CC) return works(process.env.CC) ? process.env.CC : fail(`CC is set to '${process.env.CC}', which does not run`);
+  for (const cc of ["cc", "gcc", "clang"]) if (works(cc)) return cc;
+  const apt = works("apt-get");
+  if (process.getuid?.() !== 0 || !apt) {
+    fail(
+      apt
+        ? `no C compiler found; install one as root with \`apt-get install ${DEBIAN.join(" ")}\` (or set CC to a C compiler), then run this again`
+        : "no C compiler found; install gcc or clang with your system's package manager (or set CC to a C compiler), then run this again",
+    );
+  }
+  say(`no C compiler found; installing Debian's ${DEBIAN.join(" and ")} (apt-get update, then apt-get install -y ${DEBIAN.join(" ")})`);
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  execFileSync("apt-get", ["update", "-qq"], { stdio: ["ignore", "inherit", "inherit"], env });
+  execFileSync("apt-get", ["install", "-y", "-qq", ...DEBIAN], { stdio: ["ignore", "inherit", "inherit"], env });
+  return works("gcc") ? "gcc" : fail("apt-get installed gcc, but it does not run");
+}
+
+function sources(dir) {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((n) => {
+      const p = join(dir, n);
+      return statSync(p).isDirectory() ? sources(p) : n.endsWith(".c") ? [p] : [];
+    });
+}
+
+const src = join(root, "native", "src");
+if (!existsSync(src)) fail(`${src} is missing (is ${root} machipc's package directory?)`);
+const cc = compiler();
+const run = (args) => execFileSync(cc, args, { stdio: ["ignore", "inherit", "inherit"] });
+const flags = ["-std=c11", "-Wall", "-Wextra", "-O2", `-I${join(root, "native", "include")}`];
+mkdirSync(out, { recursive: true });
+const lib = join(out, "libmachipc.so");
+run([...flags, "-fPIC", "-shared", "-o", lib, ...sources(src), "-lpthread"]);
+const built = [lib];
+// The examples and the benchmarks are in a clone, not in the package.
+const examples = join(root, "examples");
+if (existsSync(examples)) {
+  mkdirSync(join(out, "examples"), { recursive: true });
+  for (const f of readdirSync(examples).filter((n) => n.endsWith(".c"))) {
+    run([...flags, "-D_POSIX_C_SOURCE=200809L", "-o", join(out, "examples", f.slice(0, -2)), join(examples, f), `-L${out}`, "-lmachipc", "-Wl,-rpath,$ORIGIN/.."]);
+  }
+  built.push("the examples");
+}
+const bench = join(root, "native", "bench");
+if (existsSync(bench)) {
+  mkdirSync(join(out, "bench"), { recursive: true });
+  for (const f of readdirSync(bench).filter((n) => n.endsWith(".c"))) {
+    run([...flags, "-o", join(out, "bench", f.slice(0, -2)), join(bench, f), `-L${out}`, "-lmachipc", "-lpthread", "-Wl,-rpath,$ORIGIN/.."]);
+  }
+  built.push("the benchmarks");
+}
+say(`built ${built.join(", ")} with ${cc}`);
