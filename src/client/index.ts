@@ -9,6 +9,8 @@ import { copyBytes, rdU32, wrU32 } from "../abi/bytes.js";
 import { VmMap } from "../kern/vm_map.js";
 import type { MachMsgCaller } from "../mig/call.js";
 import { migCall, type UserArgs, type UserResult } from "../mig/call.js";
+import type { CallArgs, RoutineKey, RoutineResult } from "../mig/typed.js";
+import { MigArgumentError } from "../mig/validate.js";
 import type { Routine } from "../mig/routine.js";
 import { MigRegistry } from "../kern/ipc_kobject.js";
 import { installSubsystems } from "../subsystems/index.js";
@@ -290,10 +292,14 @@ export class ClientThread implements MachMsgCaller {
     if (name === this.migReply) this.migReply = 0;
   }
 
-  /** Call a kernel routine by MIG id or name, as a generated stub would, over the socket. */
-  call(routine: number | string, target: number, args: UserArgs = {}): Promise<UserResult> {
+  /**
+   * Call a kernel routine by name or MIG id, as a generated stub would, over
+   * the socket; typed by the routine's description, as Thread.call is.
+   */
+  call<K extends RoutineKey>(routine: K, target: number, ...args: CallArgs<K>): Promise<RoutineResult<K>>;
+  call(routine: RoutineKey, target: number, args: UserArgs = {}): Promise<UserResult> {
     const r = routines.find(routine);
-    if (!r) throw new ClientError(`no MIG routine ${String(routine)}`);
+    if (!r) return Promise.reject(new MigArgumentError(`no MIG routine ${String(routine)}`));
     return migCall(this, r as Routine<unknown>, target, args);
   }
 }
@@ -304,4 +310,18 @@ export function socketPathFromEnv(): string {
 }
 
 export { MachClient as Client };
+
+// The constants and types a client's calls need, as `machipc` exports them.
+export * from "../abi/kern_return.js";
+export * from "../abi/message.js";
+export * from "../abi/port.js";
+export * from "../abi/ikot.js";
+export * from "../abi/exception.js";
+export * from "../abi/host.js";
+export * from "../abi/info.js";
+export { kernReturnName } from "../abi/names.js";
+export { MigArgumentError } from "../mig/validate.js";
+export type { CallArgs, CallResult, KernError, RoutineArgs, RoutineId, RoutineKey, RoutineName, RoutineOuts, RoutineResult, Routines } from "../mig/typed.js";
+export type { PortIn, UserPort } from "../mig/user.js";
+export type { HostReport, LsmpReport, TaskSummary } from "../server/admin.js";
 export const connect = MachClient.connect;
