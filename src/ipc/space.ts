@@ -6,7 +6,7 @@
  * Entry bits follow XNU's ie_bits: user references in bits 0-15, the
  * MACH_PORT_TYPE_* bits in 16-20, the generation in the top byte.
  */
-import { KERN_INVALID_NAME, KERN_NAME_EXISTS, KERN_NO_SPACE, KERN_SUCCESS, type KernReturn } from "../abi/kern_return.js";
+import { KERN_FAILURE, KERN_NAME_EXISTS, KERN_NO_SPACE, KERN_SUCCESS, type KernReturn } from "../abi/kern_return.js";
 import { MACH_PORT_DEAD, MACH_PORT_NULL, machPortMake } from "../abi/port.js";
 import type { IpcObject, IpcPort } from "./port.js";
 
@@ -132,13 +132,17 @@ export class IpcSpace {
     return machPortMake(index, gen >>> 24);
   }
 
-  /** ipc_entry_alloc_name: claim exactly `name`. KERN_NAME_EXISTS when it is in use. */
+  /**
+   * ipc_entry_alloc_name then ipc_right_inuse: claim exactly `name`. Index 0 is
+   * reserved and a slot in use under another generation cannot be renamed, both
+   * KERN_FAILURE; the name itself in use is KERN_NAME_EXISTS.
+   */
   allocName(name: number): KernReturn {
     const index = name >>> 8;
-    if (index === 0) return KERN_INVALID_NAME;
+    if (index === 0) return KERN_FAILURE;
     if (index >= this.tableSize && !this.growForIndex(index)) return KERN_NO_SPACE;
     const b = this.bits[index]!;
-    if ((b & IE_BITS_TYPE_MASK) !== 0) return KERN_NAME_EXISTS;
+    if ((b & IE_BITS_TYPE_MASK) !== 0) return b >>> 24 === (name & 0xff) ? KERN_NAME_EXISTS : KERN_FAILURE;
     if (this.used >= this.maxNames) return KERN_NO_SPACE;
     // Unlink the slot from the free list.
     if (this.freeHead === index) this.freeHead = this.nextFree[index]!;

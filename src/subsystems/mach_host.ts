@@ -16,7 +16,6 @@ import { viewOf } from "../abi/layout.js";
 import { ipValid } from "../ipc/port.js";
 import { portCopySend } from "../ipc/right.js";
 import type { Routine } from "../mig/routine.js";
-import { IKOT_NONE } from "../abi/ikot.js";
 import { array, cstring, inP, int32, ool, outP, sendOncePort, sendPort, uint32, uint64 } from "../mig/types.js";
 import { hostInfo, hostStatistics, hostStatistics64, processorInfo, processorInfoCount } from "../kern/host_info.js";
 import { convertPortToHost, convertPortToHostPriv, convertPsetNameToPort, makeSendOrDead } from "../kern/ipc_host.js";
@@ -29,8 +28,6 @@ export const MACH_HOST_END = 231;
 const host = (call: KernelCall) => convertPortToHost(call.port);
 const hostPriv = (call: KernelCall) => convertPortToHostPriv(call.port);
 const infoOut = (name: string, max: number) => outP(name, array(4, max), { countInOut: true });
-/** HOST_NOTIFY_CALENDAR_CHANGE, the only host notification. */
-const HOST_NOTIFY_CALENDAR_CHANGE = 0;
 
 const words = (xs: number[]): Uint8Array => {
   const out = new Uint8Array(xs.length * 4);
@@ -110,11 +107,7 @@ export const machHostRoutines: Routine<KernelCall>[] = [
     if (!host(call)) return KERN_INVALID_ARGUMENT;
     const so = portArg(a, "notify_port").port;
     if (!ipValid(so)) return KERN_INVALID_CAPABILITY;
-    if (num(a, "notify_type") !== HOST_NOTIFY_CALENDAR_CHANGE) return KERN_INVALID_ARGUMENT;
-    if (!so.active || so.ext?.tempOwner || so.kotype !== IKOT_NONE) return KERN_FAILURE;
-    // Kept until the calendar changes (which machipc never does).
-    call.kernel.calendarNotify.push(so);
-    return KERN_SUCCESS;
+    return call.kernel.hostNotify.request(num(a, "notify_type"), so);
   }),
   routine(218, "host_lockgroup_info", [outP("lockgroup_info", ool(120))], (call) => (host(call) ? KERN_NOT_SUPPORTED : KERN_INVALID_HOST)),
   routine(219, "host_statistics64", [inP("flavor", int32), infoOut("host_info64_out", HOST_INFO64_MAX)], (call, a) => {
