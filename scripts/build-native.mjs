@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds libmachipc and the C examples with the machine's cc (installing gcc first if it is missing and we can).
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync } from "node:fs";
+import { mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 function have(cmd) {
@@ -24,7 +24,16 @@ if (!have(cc)) {
 const out = join("native", "build");
 mkdirSync(join(out, "examples"), { recursive: true });
 const flags = ["-std=c11", "-Wall", "-Wextra", "-O2", "-Inative/include"];
-execFileSync(cc, [...flags, "-fPIC", "-shared", "-o", join(out, "libmachipc.so"), "native/src/machipc.c", "-lpthread"], { stdio: "inherit" });
+// Every C file under native/src is one module of the library (see native/src/internal.h).
+function sources(dir) {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((n) => {
+      const p = join(dir, n);
+      return statSync(p).isDirectory() ? sources(p) : n.endsWith(".c") ? [p] : [];
+    });
+}
+execFileSync(cc, [...flags, "-fPIC", "-shared", "-o", join(out, "libmachipc.so"), ...sources(join("native", "src")), "-lpthread"], { stdio: "inherit" });
 for (const f of readdirSync("examples").filter((n) => n.endsWith(".c"))) {
   const name = f.slice(0, -2);
   execFileSync(cc, [...flags, "-D_POSIX_C_SOURCE=200809L", "-o", join(out, "examples", name), join("examples", f), `-L${out}`, "-lmachipc", "-Wl,-rpath,$ORIGIN/.."], {
@@ -32,5 +41,9 @@ for (const f of readdirSync("examples").filter((n) => n.endsWith(".c"))) {
   });
 }
 mkdirSync(join(out, "bench"), { recursive: true });
-execFileSync(cc, [...flags, "-o", join(out, "bench", "pingpong"), "native/bench/pingpong.c", `-L${out}`, "-lmachipc", "-Wl,-rpath,$ORIGIN/.."], { stdio: "inherit" });
+for (const f of readdirSync(join("native", "bench")).filter((n) => n.endsWith(".c"))) {
+  execFileSync(cc, [...flags, "-o", join(out, "bench", f.slice(0, -2)), join("native", "bench", f), `-L${out}`, "-lmachipc", "-lpthread", "-Wl,-rpath,$ORIGIN/.."], {
+    stdio: "inherit",
+  });
+}
 console.log(`build-native: ${join(out, "libmachipc.so")}, examples and benchmarks built`);
