@@ -230,15 +230,16 @@ function checkReply(requestId: number, behavior: number, r: IpcKmsg, flavor: num
     kmsgDestroy(r);
     return res;
   };
+  // mach_msg_rpc_from_kernel refuses a reply larger than the stub's Reply (in kernel form)
+  // before the stub looks at its id.
+  const max = behavior === EXCEPTION_DEFAULT ? 36 : 44 + 4 * EXC_STATE_MAX;
+  if (r.kernelSize() - 8 > max) return done(fail(MACH_RCV_TOO_LARGE));
   if (r.id === MACH_NOTIFY_SEND_ONCE) return done(fail(MIG_SERVER_DIED));
   if (r.id !== requestId + 100) return done(fail(MIG_REPLY_MISMATCH));
   if (behavior === EXCEPTION_DEFAULT) {
-    if (size > 36) return done(fail(MACH_RCV_TOO_LARGE));
     if (complex || size !== 36) return done(fail(MIG_TYPE_ERROR));
     return done(fail(retCode));
   }
-  const max = 44 + 4 * EXC_STATE_MAX;
-  if (size > max) return done(fail(MACH_RCV_TOO_LARGE));
   if (complex || !((size >= 44 && size <= max) || (size === 36 && retCode !== 0))) return done(fail(MIG_TYPE_ERROR));
   if (retCode !== 0) return done(fail(retCode));
   const newFlavor = v.getInt32(36, true);
