@@ -41,5 +41,9 @@ for (const f of readdirSync("examples").filter((n) => n.endsWith(".c"))) {
   });
 }
 mkdirSync(join(out, "bench"), { recursive: true });
-execFileSync(cc, [...flags, "-o", join(out, "bench", "pingpong"), "native/bench/pingpong.c", `-L${out}`, "-lmachipc", "-Wl,-rpath,$ORIGIN/.."], { stdio: "inherit" });
+for (const f of readdirSync(join("native", "bench")).filter((n) => n.endsWith(".c"))) {
+  execFileSync(cc, [...flags, "-o", join(out, "bench", f.slice(0, -2)), join("native", "bench", f), `-L${out}`, "-lmachipc", "-lpthread", "-Wl,-rpath,$ORIGIN/.."], {
+    stdio: "inherit",
+  });
+}
 console.log(`build-native: ${join(out, "libmachipc.so")}, examples and benchmarks built`);
