@@ -1,7 +1,7 @@
 /**
  * The wire between machipc clients and the server: length-prefixed frames.
  * Every layout is declared once here; server, Node client and the C library
- * (native/src/machipc.c mirrors these numbers) read and write them.
+ * (native/src/internal.h mirrors these numbers) read and write them.
  *
  * A frame is FRAME_HEADER then an op-specific payload:
  *   HELLO      uid, gid, pid, name        -> RESULT value = pid, extra = task token (u64)

@@ -1,0 +1,154 @@
+/*
+ * mach_msg over the wire: the message bytes go to the server as they are,
+ * with the out-of-line regions they point to sent along; received regions
+ * come back as copies whose addresses are patched into the descriptors.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+
+/* Walk a complex message's descriptors, calling fn for OOL and OOL-ports ones. */
+static void walk_ool(unsigned char *msg, size_t size, void (*fn)(unsigned char *desc, void *ctx), void *ctx) {
+  if (size < 28 || !(get32(msg) & MACH_MSGH_BITS_COMPLEX)) return;
+  uint32_t count = get32(msg + 24);
+  size_t off = 28;
+  for (uint32_t i = 0; i < count && off + 12 <= size; i++) {
+    unsigned type = msg[off + 11];
+    if (type == 1 || type == 2 || type == 3) {
+      if (off + 16 > size) return;
+      fn(msg + off, ctx);
+      off += 16;
+    } else off += 12;
+  }
+}
+
+/* The OOL regions a message sends along: a header and the data for each (sized by the caller). */
+struct collect {
+  struct part *parts;
+  unsigned char (*heads)[12];
+  unsigned char **padded;
+  int n;
+  int cap;
+};
+
+static void collect_region(unsigned char *d, void *ctx) {
+  struct collect *c = ctx;
+  if (c->n >= c->cap) return;
+  uint64_t addr = get64(d);
+  uint32_t n = d[11] == 2 ? get32(d + 12) * 4 : get32(d + 12);
+  if (!addr || !n) return;
+  unsigned char *h = c->heads[c->n];
+  put64(h, addr);
+  put32(h + 8, n);
+  c->parts[2 * c->n] = (struct part){h, 12};
+  c->parts[2 * c->n + 1] = (struct part){(const void *)(uintptr_t)addr, (n + 3) & ~3u};
+  c->n++;
+}
+
+struct patch {
+  const unsigned char *regions;
+  uint32_t count;
+};
+
+static void patch_region(unsigned char *d, void *ctx) {
+  struct patch *p = ctx;
+  uint64_t addr = get64(d);
+  const unsigned char *r = p->regions;
+  for (uint32_t i = 0; i < p->count; i++) {
+    uint64_t a = get64(r);
+    uint32_t n = get32(r + 8);
+    if (a == addr) {
+      void *copy = machipc_remember(r + 12, n);
+      put64(d, (uint64_t)(uintptr_t)copy);
+      return;
+    }
+    r += 12 + ((n + 3) & ~3u);
+  }
+}
+
+mach_msg_return_t mach_msg_overwrite(mach_msg_header_t *msg, mach_msg_option_t option, mach_msg_size_t send_size, mach_msg_size_t rcv_size,
+                                     mach_port_name_t rcv_name, mach_msg_timeout_t timeout, mach_port_name_t notify, mach_msg_header_t *rcv_msg,
+                                     mach_msg_size_t rcv_limit) {
+  (void)notify;
+  (void)rcv_limit;
+  if (machipc_connect_thread() < 0) return MACH_SEND_INVALID_DEST;
+  struct collect c = {0};
+  struct part small_parts[2 + 2 * 8];
+  unsigned char small_heads[8][12];
+  unsigned char *small_padded[8] = {0};
+  struct part *parts = small_parts;
+  int complex = (option & MACH_SEND_MSG) && send_size >= 28 && (get32((unsigned char *)msg) & MACH_MSGH_BITS_COMPLEX);
+  if (complex) {
+    /* Every descriptor is at least 12 bytes, which bounds how many regions there can be. */
+    uint32_t count = get32((unsigned char *)msg + 24);
+    uint32_t bound = (send_size - 28) / 12;
+    c.cap = (int)(count < bound ? count : bound);
+    if (c.cap <= 8) {
+      c.heads = small_heads;
+      c.padded = small_padded;
+    } else {
+      c.heads = malloc((size_t)c.cap * 12);
+      c.padded = calloc((size_t)c.cap, sizeof *c.padded);
+      parts = malloc(sizeof *parts * (2 + 2 * (size_t)c.cap));
+      if (!c.heads || !c.padded || !parts) {
+        free(c.heads);
+        free(c.padded);
+        free(parts);
+        return MACH_SEND_NO_BUFFER;
+      }
+    }
+    c.parts = parts + 1;
+    walk_ool((unsigned char *)msg, send_size, collect_region, &c);
+  }
+  /* OOL regions whose last bytes run past a 4-byte boundary would be padded by reading a little
+     further: copy them instead so nothing outside the caller's memory is read. */
+  for (int i = 0; i < c.n; i++) {
+    size_t n = get32(c.heads[i] + 8);
+    if (n & 3) {
+      c.padded[i] = calloc(1, (n + 3) & ~3u);
+      if (c.padded[i]) memcpy(c.padded[i], c.parts[2 * i + 1].p, n);
+      c.parts[2 * i + 1].p = c.padded[i];
+    }
+  }
+  unsigned char args[24];
+  put32(args, (uint32_t)option);
+  put32(args + 4, send_size);
+  put32(args + 8, rcv_size);
+  put32(args + 12, rcv_name);
+  put32(args + 16, timeout);
+  put32(args + 20, (uint32_t)c.n);
+  int np = 0;
+  parts[np++] = (struct part){args, 24};
+  np += 2 * c.n; /* the regions were collected in place, right after the arguments */
+  if (option & MACH_SEND_MSG) parts[np++] = (struct part){msg, send_size};
+  int rc = machipc_send_frame(machipc_thread_fd(), OP_MACH_MSG, machipc_next_seq(), parts, np);
+  for (int i = 0; i < c.n; i++) free(c.padded[i]);
+  if (c.heads && c.heads != small_heads) {
+    free(c.heads);
+    free(c.padded);
+    free(parts);
+  }
+  if (rc < 0) return MACH_SEND_INVALID_DEST;
+  uint32_t len;
+  unsigned char *r = machipc_recv_result(machipc_thread_fd(), &len);
+  if (!r) return MACH_RCV_PORT_DIED;
+  mach_msg_return_t mr = (mach_msg_return_t)get32(r);
+  uint32_t msglen = get32(r + 4);
+  uint32_t ool = get32(r + 8);
+  unsigned char *out = (unsigned char *)(rcv_msg ? rcv_msg : msg);
+  if (msglen > 0) {
+    /* A pseudo-received message goes back into the send buffer; a received one into the receive buffer. */
+    size_t room = (option & MACH_RCV_MSG) ? rcv_size : send_size;
+    if (!(option & MACH_RCV_MSG)) out = (unsigned char *)msg;
+    memcpy(out, r + 16, msglen < room ? msglen : room);
+    struct patch p = {r + 16 + ((msglen + 3) & ~3u), ool};
+    if (ool) walk_ool(out, msglen < room ? msglen : room, patch_region, &p);
+  }
+  free(r);
+  return mr;
+}
+
+mach_msg_return_t mach_msg(mach_msg_header_t *msg, mach_msg_option_t option, mach_msg_size_t send_size, mach_msg_size_t rcv_size,
+                           mach_port_name_t rcv_name, mach_msg_timeout_t timeout, mach_port_name_t notify) {
+  return mach_msg_overwrite(msg, option, send_size, rcv_size, rcv_name, timeout, notify, NULL, 0);
+}

@@ -1,0 +1,225 @@
+/*
+ * The connection to a machipc server. Each C thread has its own; the first
+ * one says who the process is (HELLO) and later ones join the same task
+ * (JOIN), so every thread of the process is a thread of one machipc task.
+ */
+#define _GNU_SOURCE
+#include "internal.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+pthread_mutex_t machipc_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t g_token;
+static int g_have_token;
+static mach_port_t g_task_self;
+static __thread int t_fd = -1;
+static __thread uint32_t t_seq;
+
+int machipc_thread_fd(void) { return t_fd; }
+uint32_t machipc_next_seq(void) { return ++t_seq; }
+
+static int read_all(int fd, void *buf, size_t n) {
+  unsigned char *p = buf;
+  while (n > 0) {
+    ssize_t r = read(fd, p, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return -1;
+    p += r;
+    n -= (size_t)r;
+  }
+  return 0;
+}
+
+/*
+ * The server's socket, as src/server/socket_path.ts finds it: $MACHIPC_SOCKET,
+ * else $XDG_RUNTIME_DIR when it is this user's own 0700 directory, else
+ * ${TMPDIR:-/tmp}/machipc-<uid>.
+ */
+static const char *socket_path(char *buf, size_t n) {
+  const char *env = getenv("MACHIPC_SOCKET");
+  if (env && *env) return env;
+  const char *xdg = getenv("XDG_RUNTIME_DIR");
+  struct stat st;
+  if (xdg && *xdg && lstat(xdg, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == getuid() && (st.st_mode & 0777) == 0700) {
+    snprintf(buf, n, "%s/machipc.sock", xdg);
+    return buf;
+  }
+  const char *tmp = getenv("TMPDIR");
+  if (!tmp || !*tmp) tmp = "/tmp";
+  size_t tl = strlen(tmp);
+  while (tl > 1 && tmp[tl - 1] == '/') tl--;
+  snprintf(buf, n, "%.*s/machipc-%u/machipc.sock", (int)tl, tmp, (unsigned)getuid());
+  return buf;
+}
+
+/*
+ * Before saying who we are: the socket's directory must be ours or root's and
+ * writable by no one else, so the socket in it is the one its owner put there.
+ * Returns 0 when it is (or does not exist: connect() then says there is no server).
+ */
+static int check_socket_dir(const char *path) {
+  char dir[512];
+  const char *slash = strrchr(path, '/');
+  size_t dl = !slash ? 1 : slash == path ? 1 : (size_t)(slash - path);
+  if (dl >= sizeof dir) dl = sizeof dir - 1;
+  memcpy(dir, slash ? path : ".", dl);
+  dir[dl] = 0;
+  struct stat st;
+  if (lstat(dir, &st) != 0) return 0;
+  const char *why = NULL;
+  if (S_ISLNK(st.st_mode)) why = "is a symbolic link";
+  else if (!S_ISDIR(st.st_mode)) why = "is not a directory";
+  else if (st.st_uid != getuid() && st.st_uid != 0) why = "is owned by another user";
+  else if (st.st_mode & 022) why = "is writable by others, who could replace the socket";
+  if (!why) return 0;
+  fprintf(stderr, "machipc: refusing to connect to %s: %s %s (uid %u, mode %04o)\n", path, dir, why, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+  return -1;
+}
+
+int machipc_send_frame(int fd, uint32_t op, uint32_t seq, const struct part *parts, int nparts) {
+  size_t len = 16;
+  for (int i = 0; i < nparts; i++) len += parts[i].n;
+  unsigned char head[16];
+  put32(head, (uint32_t)len);
+  put32(head + 4, op);
+  put32(head + 8, seq);
+  put32(head + 12, 0);
+  /* One writev for the whole frame: a write per part would cost a system call each. */
+  struct iovec small[20];
+  struct iovec *iov = nparts + 1 <= 20 ? small : malloc(sizeof *iov * (size_t)(nparts + 1));
+  if (!iov) return -1;
+  int n = 0;
+  iov[n++] = (struct iovec){head, 16};
+  for (int i = 0; i < nparts; i++)
+    if (parts[i].n) iov[n++] = (struct iovec){(void *)parts[i].p, parts[i].n};
+  int rc = 0;
+  struct iovec *at = iov;
+  while (n > 0) {
+    ssize_t k = writev(fd, at, n > IOV_MAX ? IOV_MAX : n);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) {
+      rc = -1;
+      break;
+    }
+    while (n > 0 && (size_t)k >= at->iov_len) {
+      k -= (ssize_t)at->iov_len;
+      at++;
+      n--;
+    }
+    if (n > 0) {
+      at->iov_base = (char *)at->iov_base + k;
+      at->iov_len -= (size_t)k;
+    }
+  }
+  if (iov != small) free(iov);
+  return rc;
+}
+
+/* Read one RESULT frame: returns the payload (after the 16-byte frame header), malloc'd. */
+unsigned char *machipc_recv_result(int fd, uint32_t *len) {
+  unsigned char head[16];
+  if (read_all(fd, head, 16) < 0) return NULL;
+  uint32_t total = get32(head);
+  if (total < 16 + 16 || get32(head + 4) != OP_RESULT) return NULL;
+  unsigned char *body = malloc(total - 16);
+  if (!body || read_all(fd, body, total - 16) < 0) {
+    free(body);
+    return NULL;
+  }
+  *len = total - 16;
+  return body;
+}
+
+int machipc_connect_thread(void) {
+  if (t_fd >= 0) return 0;
+  char pathbuf[512];
+  const char *path = socket_path(pathbuf, sizeof pathbuf);
+  if (check_socket_dir(path) < 0) return -1;
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  struct sockaddr_un addr;
+  memset(&addr, 0, sizeof addr);
+  addr.sun_family = AF_UNIX;
+  size_t plen = strlen(path);
+  if (plen >= sizeof addr.sun_path) {
+    fprintf(stderr, "machipc: socket path too long: %s\n", path);
+    close(fd);
+    return -1;
+  }
+  memcpy(addr.sun_path, path, plen + 1);
+  if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+    fprintf(stderr, "machipc: no server at %s (start one with `machipc serve`)\n", path);
+    close(fd);
+    return -1;
+  }
+  pthread_mutex_lock(&machipc_lock);
+  unsigned char payload[16 + 64];
+  uint32_t len = 0;
+  unsigned char *r = NULL;
+  if (!g_have_token) {
+    char name[64];
+    snprintf(name, sizeof name, "c:%d", (int)getpid());
+    size_t nl = strlen(name);
+    put32(payload, (uint32_t)getuid());
+    put32(payload + 4, (uint32_t)getgid());
+    put32(payload + 8, (uint32_t)getpid());
+    put32(payload + 12, (uint32_t)nl);
+    memcpy(payload + 16, name, nl);
+    struct part p[1] = {{payload, 16 + nl}};
+    if (machipc_send_frame(fd, OP_HELLO, 0, p, 1) == 0) r = machipc_recv_result(fd, &len);
+    /* Success carries the 8-byte task token as its extra bytes; a refusal is a bare kern_return_t. */
+    if (r && len >= 16 && get32(r + 12) == 8) {
+      uint64_t msglen = get32(r + 4), at = 16 + ((msglen + 3) & ~(uint64_t)3);
+      if (get32(r + 8) == 0 && at + 8 <= len) {
+        g_token = get64(r + at);
+        g_have_token = 1;
+      }
+    }
+  } else {
+    put64(payload, g_token);
+    struct part p[1] = {{payload, 8}};
+    if (machipc_send_frame(fd, OP_JOIN, 0, p, 1) == 0) r = machipc_recv_result(fd, &len);
+  }
+  pthread_mutex_unlock(&machipc_lock);
+  if (!r || (g_have_token == 0)) {
+    free(r);
+    close(fd);
+    fprintf(stderr, "machipc: the server refused this process\n");
+    return -1;
+  }
+  free(r);
+  t_fd = fd;
+  return 0;
+}
+
+mach_port_t machipc_trap(uint32_t which) {
+  if (machipc_connect_thread() < 0) return MACH_PORT_NULL;
+  unsigned char p4[4];
+  put32(p4, which);
+  struct part p[1] = {{p4, 4}};
+  uint32_t len;
+  if (machipc_send_frame(t_fd, OP_TRAP, ++t_seq, p, 1) < 0) return MACH_PORT_NULL;
+  unsigned char *r = machipc_recv_result(t_fd, &len);
+  if (!r) return MACH_PORT_NULL;
+  mach_port_t v = get32(r);
+  free(r);
+  return v;
+}
+
+mach_port_name_t mach_reply_port(void) { return machipc_trap(TRAP_REPLY_PORT); }
+mach_port_t mach_thread_self(void) { return machipc_trap(TRAP_THREAD_SELF); }
+mach_port_t mach_host_self(void) { return machipc_trap(TRAP_HOST_SELF); }
+
+/* Like Libsyscall's mach_task_self_: fetched once per process. */
+mach_port_t mach_task_self(void) {
+  if (g_task_self == MACH_PORT_NULL) g_task_self = machipc_trap(TRAP_TASK_SELF);
+  return g_task_self;
+}
