@@ -68,6 +68,7 @@ import {
   MPO_QLIMIT,
   MPO_STRICT,
   MPO_TEMPOWNER,
+  machPortMake,
   machPortTypeOf,
   machPortValid,
 } from "../abi/port.js";
@@ -94,7 +95,7 @@ import {
   psetDestroy,
 } from "./right.js";
 import { requestTableGrow, requestTableReserve, requestTableSize } from "./request_table.js";
-import { IE_BITS_REQUEST, IE_BITS_TYPE_MASK, IE_BITS_UREFS_MASK, type IpcSpace } from "./space.js";
+import { IE_BITS_GEN_MASK, IE_BITS_REQUEST, IE_BITS_TYPE_MASK, IE_BITS_UREFS_MASK, type IpcSpace } from "./space.js";
 
 type R<T> = { kr: KernReturn } & Partial<T>;
 const ok = <T>(v: T): R<T> => ({ kr: KERN_SUCCESS, ...v });
@@ -390,7 +391,7 @@ function copyoutName(space: IpcSpace, port: IpcPort, type: number, name: number)
   if (index < 0) {
     const kr = space.allocName(name);
     if (kr !== KERN_SUCCESS) return kr;
-    index = name >>> 8;
+    index = space.indexOf(name);
     created = true;
   }
   const undo = (): void => {
@@ -934,16 +935,17 @@ export function machPortSpaceInfo(space: IpcSpace | null): R<{ space_info: Uint8
   const table = new Uint8Array(size * 28);
   const tv = viewOf(table);
   for (let i = 0; i < size; i++) {
-    const bits = space.bits[i]!;
+    const slot = space.slotAt(i);
+    const bits = slot < 0 ? IE_BITS_GEN_MASK : space.bits[slot]!;
     const type = bits & IE_BITS_TYPE_MASK;
     const at = i * 28;
-    tv.setUint32(at, i === 0 ? 0 : space.nameOf(i), true);
+    tv.setUint32(at, i === 0 ? 0 : machPortMake(i, bits >>> 24), true);
     tv.setUint32(at + 4, 0, true);
     if (type !== 0) {
-      const { type: t, urefs } = rightInfo(space, i);
+      const { type: t, urefs } = rightInfo(space, slot);
       tv.setUint32(at + 8, t, true);
       tv.setUint32(at + 12, urefs, true);
-      tv.setUint32(at + 16, objectToken(space.objs[i]), true);
+      tv.setUint32(at + 16, objectToken(space.objs[slot]), true);
     }
   }
   return ok({ space_info: info, table_info: table, tree_info: new Uint8Array(0) });
