@@ -1,11 +1,14 @@
 #!/usr/bin/env node
-// Builds libmachipc (every C file under native/src is one module of it, see native/src/internal.h)
-// and, in a clone, the C examples and benchmarks, with the machine's C compiler. Without one it
+// Builds libmachipc (every C file under native/src is one module of it, see native/src/internal.h),
+// the server's native helper module (native/addon, an N-API addon against the node-api-headers
+// package) and, in a clone, the C examples and benchmarks, with the machine's C compiler; when every
+// output is newer than every source it says so and compiles nothing. Without a compiler it
 // says what it is about to install and installs Debian's gcc as root with apt-get, or says exactly
 // what to install. Run as `npm run build:native` in a clone or `npx machipc build-native` from the
 // package; --out DIR puts the build elsewhere (default native/build).
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -49,6 +52,31 @@ function sources(dir) {
 
 const src = join(root, "native", "src");
 if (!existsSync(src)) fail(`${src} is missing (is ${root} machipc's package directory?)`);
+const addon = join(root, "native", "addon");
+const examples = join(root, "examples");
+const bench = join(root, "native", "bench");
+
+/** The newest modification time under `path` (0 when it does not exist). */
+function newest(path) {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  return st.isDirectory() ? Math.max(st.mtimeMs, ...readdirSync(path).map((n) => newest(join(path, n)))) : st.mtimeMs;
+}
+const outputs = [join(out, "libmachipc.so"), join(out, "machipc_native.node"), ...(existsSync(examples) ? [join(out, "examples")] : []), ...(existsSync(bench) ? [join(out, "bench")] : [])];
+const inputs = [src, addon, examples, bench, join(root, "native", "include"), fileURLToPath(import.meta.url)];
+/** The oldest output file under `path` (0 when it does not exist or is empty). */
+function oldest(path) {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  const inside = readdirSync(path).map((n) => oldest(join(path, n)));
+  return inside.length ? Math.min(...inside) : 0;
+}
+const oldestOutput = Math.min(...outputs.map(oldest));
+if (!process.argv.includes("--force") && oldestOutput > Math.max(...inputs.map(newest))) {
+  say(`${out} is up to date with its C sources (nothing to compile)`);
+  process.exit(0);
+}
 const cc = compiler();
 const run = (args) => execFileSync(cc, args, { stdio: ["ignore", "inherit", "inherit"] });
 const flags = ["-std=c11", "-Wall", "-Wextra", "-O2", `-I${join(root, "native", "include")}`];
@@ -56,8 +84,13 @@ mkdirSync(out, { recursive: true });
 const lib = join(out, "libmachipc.so");
 run([...flags, "-fPIC", "-shared", "-o", lib, ...sources(src), "-lpthread"]);
 const built = [lib];
+// The server's helpers: every .c in native/addon, one shared object Node loads (napi_* resolve against node itself).
+const napiInclude = join(dirname(createRequire(join(root, "package.json")).resolve("node-api-headers/package.json")), "include");
+const node = join(out, "machipc_native.node");
+const addonSources = readdirSync(addon).filter((n) => n.endsWith(".c")).sort().map((n) => join(addon, n));
+run(["-std=c11", "-Wall", "-Wextra", "-Werror", "-O2", "-fPIC", "-shared", "-fvisibility=hidden", `-I${napiInclude}`, "-o", node, ...addonSources]);
+built.push(node);
 // The examples and the benchmarks are in a clone, not in the package.
-const examples = join(root, "examples");
 if (existsSync(examples)) {
   mkdirSync(join(out, "examples"), { recursive: true });
   for (const f of readdirSync(examples).filter((n) => n.endsWith(".c"))) {
@@ -65,7 +98,6 @@ if (existsSync(examples)) {
   }
   built.push("the examples");
 }
-const bench = join(root, "native", "bench");
 if (existsSync(bench)) {
   mkdirSync(join(out, "bench"), { recursive: true });
   for (const f of readdirSync(bench).filter((n) => n.endsWith(".c"))) {

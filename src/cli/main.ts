@@ -11,6 +11,8 @@ import { fileURLToPath } from "node:url";
 import { ClientError, MachClient, socketPathFromEnv } from "../client/index.js";
 import type { LsmpReport } from "../server/admin.js";
 import { ServeError } from "../server/probe.js";
+import { DEFAULT_LIMITS, LIMIT_OPTIONS, type ServerLimits } from "../server/limits.js";
+import { SocketPathError } from "../server/socket_path.js";
 import { intOption, parse, UsageError } from "./args.js";
 import { buildNative } from "./build_native.js";
 import { formatTasks } from "./format.js";
@@ -45,16 +47,26 @@ async function withClient<T>(socketPath: string | undefined, name: string, fn: (
 
 const COMMANDS: Record<string, Command> = {
   serve: {
-    usage: "machipc serve [--socket PATH] [--max-names N] [--demo]",
+    usage: "machipc serve [--socket PATH] [--system] [limits] [--demo]",
     about:
-      "Boot a kernel and serve it on a Unix domain socket (mode 0600); each connecting process is a task.\n" +
-      "--max-names limits each task's name space; --demo narrates the demo on the served kernel first,\n" +
-      "so its tasks (launchd, app) are there to list. Refuses a path a live server holds.",
+      "Boot a kernel and serve it on a Unix domain socket; each connecting process is a task with the uid,\n" +
+      "gid and pid the kernel reports for it. By default only this user is served (socket 0600 in a 0700\n" +
+      "directory); --system (root only) serves every local user from /run/machipc. --demo narrates the\n" +
+      "demo on the served kernel first, so its tasks (launchd, app) are there to list. A path a live\n" +
+      "server holds is refused; a socket a dead one left is replaced.\n\nlimits (default in brackets):\n" +
+      LIMIT_OPTIONS.map((o) => `  ${o.flag} N`.padEnd(24) + `${o.what} [${DEFAULT_LIMITS[o.key]}]`).join("\n"),
     async run(argv) {
-      const a = parse("serve", argv, { ...SOCKET, ...HELP_OPT, "max-names": { type: "string" }, demo: { type: "boolean" } });
+      const limitSpecs = Object.fromEntries(LIMIT_OPTIONS.map((o) => [o.flag.slice(2), { type: "string" } as const]));
+      const a = parse("serve", argv, { ...SOCKET, ...HELP_OPT, ...limitSpecs, system: { type: "boolean" }, demo: { type: "boolean" } });
       if (a.values.help) return help("serve");
-      const maxNames = intOption("serve", "max-names", a.values["max-names"], 1, 1 << 24);
-      return serve({ socketPath: a.values.socket ?? socketPathFromEnv(), maxNames, demo: a.values.demo ?? false });
+      const values = a.values as Record<string, string | boolean | undefined>;
+      const limits: Partial<ServerLimits> = {};
+      for (const o of LIMIT_OPTIONS) {
+        const n = intOption("serve", o.flag.slice(2), values[o.flag.slice(2)] as string | undefined, 1, Number.MAX_SAFE_INTEGER);
+        if (n !== undefined) limits[o.key] = n;
+      }
+      const system = a.values.system ?? false;
+      return serve({ socketPath: a.values.socket ?? (system ? undefined : socketPathFromEnv()), system, limits, demo: a.values.demo ?? false });
     },
   },
   demo: {
@@ -217,7 +229,7 @@ main(process.argv.slice(2)).then(
       process.exit(2);
     }
     // Expected failures (ClientError, ServeError) are one sentence already; anything else is named.
-    const msg = err instanceof ClientError || err instanceof ServeError || err instanceof Error ? err.message : String(err);
+    const msg = err instanceof ClientError || err instanceof ServeError || err instanceof SocketPathError || err instanceof Error ? err.message : String(err);
     log(msg.startsWith("machipc") ? msg : `machipc: ${msg}`);
     process.exit(1);
   },

@@ -73,7 +73,7 @@ test("serve: a second server on a live socket refuses and leaves the first reach
   }
   const noDir = await cli(["serve", "--socket", "/nonexistent/dir/s.sock"]);
   assert.equal(noDir.code, 1);
-  assert.equal(noDir.stderr, "machipc: cannot serve on /nonexistent/dir/s.sock: the directory /nonexistent/dir does not exist\n");
+  assert.equal(noDir.stderr, "machipc: the socket directory /nonexistent/dir does not exist\n");
   writeFileSync(join(dir, "file"), "not a socket");
   const notSock = await cli(["serve", "--socket", join(dir, "file")]);
   assert.equal(notSock.stderr, `machipc: ${join(dir, "file")} exists and is not a socket; not replacing it\n`);

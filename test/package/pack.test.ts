@@ -20,7 +20,7 @@ test("npm pack from a clean clone: dist/ built by prepack, sources for every map
   const stdout = execFileSync("npm", ["pack", "--dry-run", "--json"], { cwd: clone, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   const [pack] = JSON.parse(stdout.slice(stdout.indexOf("["))) as { files: { path: string }[] }[];
   const files = new Set(pack!.files.map((f) => f.path));
-  for (const f of ["package.json", "README.md", "LICENSE", "dist/index.js", "dist/index.d.ts", "dist/client/index.js", "dist/client/index.d.ts", "dist/cli/main.js", "scripts/build-native.mjs", "native/include/mach/mach.h", "native/include/machipc/constants.h", "native/src/internal.h"]) {
+  for (const f of ["package.json", "README.md", "LICENSE", "dist/index.js", "dist/index.d.ts", "dist/client/index.js", "dist/client/index.d.ts", "dist/cli/main.js", "scripts/build-native.mjs", "native/include/mach/mach.h", "native/include/machipc/constants.h", "native/src/internal.h", "native/addon/module.c"]) {
     assert.ok(files.has(f), `the package has ${f}`);
   }
   assert.ok([...files].some((f) => /^native\/src\/[a-z_]+\.c$/.test(f)), "the C library's sources");
@@ -45,4 +45,6 @@ test("npm pack from a clean clone: dist/ built by prepack, sources for every map
   assert.ok(pkg.repository.url && pkg.homepage && pkg.bugs.url, "repository, homepage, bugs");
   assert.equal(pkg.type, "module");
   assert.ok(files.has(pkg.bin["machipc"]!));
+  // `npx machipc build-native` compiles the server's N-API helper against these headers in the consumer's install.
+  assert.ok((pkg as { dependencies?: Record<string, string> }).dependencies?.["node-api-headers"]);
 });
