@@ -243,7 +243,7 @@ export class MachipcServer {
         return JSON.stringify(hostReport(this.kernel));
       case ADMIN_INVARIANT:
         // The whole kernel is its server's: root and the user running the server may check it.
-        return JSON.stringify(viewer.uid === 0 || viewer.uid === (process.getuid?.() ?? 0) ? { violations: this.kernel.findViolations() } : { error: "only root and the server's own user may check the whole kernel" });
+        return JSON.stringify(viewer.uid === 0 || viewer.uid === (process.getuid?.() ?? 0) ? { violations: this.kernel.findViolations(), heldBytes: this.budget.total } : { error: "only root and the server's own user may check the whole kernel" });
       case ADMIN_TRACE: {
         this.tracers.set(push, viewer);
         session.socket.once("close", () => {

@@ -31,6 +31,7 @@ const PRELUDE = `
 import net from "node:net";
 import { MachClient, parseResult } from ${JSON.stringify(dist("client/index.js"))};
 import * as P from ${JSON.stringify(dist("server/protocol.js"))};
+import * as M from ${JSON.stringify(dist("index.js"))};
 const socketPath = process.env.SOCK;
 const say = (o) => console.log(JSON.stringify(o));
 /** The next HELLO this process sends claims these ids instead of its own. */
@@ -64,6 +65,29 @@ async function raw(path = socketPath) {
     next() { return queue.length ? Promise.resolve(queue.shift()) : closed ? Promise.resolve(null) : new Promise((r) => waiting.push(r)); },
     closedSoon(ms = 5000) { return closed ? Promise.resolve(true) : new Promise((r) => { sock.once("close", () => r(true)); setTimeout(() => r(false), ms); }); },
   };
+}
+/** A receive right with a send right under the same name. */
+async function newPort(t, self) {
+  const p = (await t.call("mach_port_allocate", self, { right: 1 })).name;
+  await t.call("mach_port_insert_right", self, { name: p, poly: { name: p, disposition: 20 } });
+  return p;
+}
+/** A message to dest (COPY_SEND) carrying one out-of-line region, not deallocated. */
+function oolMessage(dest, address, size, id = 77) {
+  const b = new Uint8Array(64);
+  const v = new DataView(b.buffer);
+  v.setUint32(0, 0x80000013, true); v.setUint32(4, 44, true); v.setUint32(8, dest, true); v.setInt32(20, id, true); v.setUint32(24, 1, true);
+  M.OOL_DESCRIPTOR.write(v, 28, { address, deallocate: 0, copy: 0, type: 1, size });
+  return b;
+}
+/** A simple message to dest with \`body\` inline. */
+function inlineMessage(dest, body, id = 78) {
+  const size = 24 + ((body.length + 3) & ~3);
+  const b = new Uint8Array(size);
+  const v = new DataView(b.buffer);
+  v.setUint32(0, 0x13, true); v.setUint32(4, size, true); v.setUint32(8, dest, true); v.setInt32(20, id, true);
+  b.set(body, 24);
+  return b;
 }
 const u64 = (v) => { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, v, true); return b; };
 `;
@@ -157,6 +181,11 @@ export async function serve(args: string[], opts: { who?: Who; umask?: number; e
       await p.done;
     },
   };
+}
+
+/** Bytes the server's clients hold in it now (its memory accounting, docs/server.md). */
+export async function serverHeld(socketPath: string): Promise<number> {
+  return asRoot(socketPath, async (c) => ((await c.admin(ADMIN_INVARIANT)) as { heldBytes: number }).heldBytes);
 }
 
 /** Run `fn` with a root client of the server (root may connect to any server it can reach). */
