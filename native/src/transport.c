@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -37,14 +38,50 @@ static int read_all(int fd, void *buf, size_t n) {
   return 0;
 }
 
+/*
+ * The server's socket, as src/server/socket_path.ts finds it: $MACHIPC_SOCKET,
+ * else $XDG_RUNTIME_DIR when it is this user's own 0700 directory, else
+ * ${TMPDIR:-/tmp}/machipc-<uid>.
+ */
 static const char *socket_path(char *buf, size_t n) {
   const char *env = getenv("MACHIPC_SOCKET");
   if (env && *env) return env;
-  const char *dir = getenv("XDG_RUNTIME_DIR");
-  if (!dir || !*dir) dir = getenv("TMPDIR");
-  if (!dir || !*dir) dir = "/tmp";
-  snprintf(buf, n, "%s/machipc.sock", dir);
+  const char *xdg = getenv("XDG_RUNTIME_DIR");
+  struct stat st;
+  if (xdg && *xdg && lstat(xdg, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == getuid() && (st.st_mode & 0777) == 0700) {
+    snprintf(buf, n, "%s/machipc.sock", xdg);
+    return buf;
+  }
+  const char *tmp = getenv("TMPDIR");
+  if (!tmp || !*tmp) tmp = "/tmp";
+  size_t tl = strlen(tmp);
+  while (tl > 1 && tmp[tl - 1] == '/') tl--;
+  snprintf(buf, n, "%.*s/machipc-%u/machipc.sock", (int)tl, tmp, (unsigned)getuid());
   return buf;
+}
+
+/*
+ * Before saying who we are: the socket's directory must be ours or root's and
+ * writable by no one else, so the socket in it is the one its owner put there.
+ * Returns 0 when it is (or does not exist: connect() then says there is no server).
+ */
+static int check_socket_dir(const char *path) {
+  char dir[512];
+  const char *slash = strrchr(path, '/');
+  size_t dl = !slash ? 1 : slash == path ? 1 : (size_t)(slash - path);
+  if (dl >= sizeof dir) dl = sizeof dir - 1;
+  memcpy(dir, slash ? path : ".", dl);
+  dir[dl] = 0;
+  struct stat st;
+  if (lstat(dir, &st) != 0) return 0;
+  const char *why = NULL;
+  if (S_ISLNK(st.st_mode)) why = "is a symbolic link";
+  else if (!S_ISDIR(st.st_mode)) why = "is not a directory";
+  else if (st.st_uid != getuid() && st.st_uid != 0) why = "is owned by another user";
+  else if (st.st_mode & 022) why = "is writable by others, who could replace the socket";
+  if (!why) return 0;
+  fprintf(stderr, "machipc: refusing to connect to %s: %s %s (uid %u, mode %04o)\n", path, dir, why, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+  return -1;
 }
 
 int machipc_send_frame(int fd, uint32_t op, uint32_t seq, const struct part *parts, int nparts) {
@@ -105,6 +142,7 @@ int machipc_connect_thread(void) {
   if (t_fd >= 0) return 0;
   char pathbuf[512];
   const char *path = socket_path(pathbuf, sizeof pathbuf);
+  if (check_socket_dir(path) < 0) return -1;
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
   struct sockaddr_un addr;
@@ -137,10 +175,13 @@ int machipc_connect_thread(void) {
     memcpy(payload + 16, name, nl);
     struct part p[1] = {{payload, 16 + nl}};
     if (machipc_send_frame(fd, OP_HELLO, 0, p, 1) == 0) r = machipc_recv_result(fd, &len);
-    if (r && len >= 16 + 8 && get32(r) != KERN_NO_ACCESS) {
-      uint32_t msglen = get32(r + 4);
-      g_token = get64(r + 16 + ((msglen + 3) & ~3u));
-      g_have_token = 1;
+    /* Success carries the 8-byte task token as its extra bytes; a refusal is a bare kern_return_t. */
+    if (r && len >= 16 && get32(r + 12) == 8) {
+      uint64_t msglen = get32(r + 4), at = 16 + ((msglen + 3) & ~(uint64_t)3);
+      if (get32(r + 8) == 0 && at + 8 <= len) {
+        g_token = get64(r + at);
+        g_have_token = 1;
+      }
     }
   } else {
     put64(payload, g_token);

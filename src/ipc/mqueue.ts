@@ -22,7 +22,7 @@ import {
   MACH_SEND_NO_BUFFER,
 } from "../abi/message.js";
 import { MACH_PORT_QLIMIT_KERNEL } from "../abi/port.js";
-import type { IpcKmsg } from "./kmsg.js";
+import { kmsgReleasePrealloc, type IpcKmsg } from "./kmsg.js";
 import { IpcPort, IpcPset } from "./port.js";
 import { kmsgDestroy } from "./kmsg_destroy.js";
 
@@ -59,6 +59,7 @@ interface SendWaiter {
 /** The receiver took `kmsg` (from `port`) out of the hand-off, to copy it out or consume it. */
 export function takeHandedOff(port: IpcPort | null, kmsg: IpcKmsg): IpcKmsg {
   port?.mqueue?.handed?.delete(kmsg);
+  kmsgReleasePrealloc(kmsg);
   return kmsg;
 }
 
@@ -83,7 +84,16 @@ function result(mr: number, kmsg: IpcKmsg | null, port: IpcPort | null, msize = 
   return { mr, kmsg, port, msize, seqno, changed };
 }
 
-function enqueue(mq: IpcMqueue, kmsg: IpcKmsg): void {
+/** Told of each message entering (+1) or leaving (-1) a port's queue; an embedder (the server) accounts queued bytes with it. */
+export type QueueObserver = (kmsg: IpcKmsg, port: IpcPort, delta: 1 | -1) => void;
+let queueObserver: QueueObserver | null = null;
+
+export function setQueueObserver(fn: QueueObserver | null): void {
+  queueObserver = fn;
+}
+
+function enqueue(port: IpcPort, mq: IpcMqueue, kmsg: IpcKmsg): void {
+  queueObserver?.(kmsg, port, 1);
   kmsg.next = null;
   if (mq.tail) mq.tail.next = kmsg;
   else mq.head = kmsg;
@@ -98,6 +108,8 @@ function dequeue(port: IpcPort, mq: IpcMqueue): { kmsg: IpcKmsg; seqno: number }
   if (!mq.head) mq.tail = null;
   kmsg.next = null;
   mq.count--;
+  kmsgReleasePrealloc(kmsg);
+  queueObserver?.(kmsg, port, -1);
   const seqno = port.seqno;
   port.seqno = (port.seqno + 1) >>> 0;
   wakeSenders(port, mq);
@@ -160,7 +172,7 @@ export function mqueuePost(port: IpcPort, kmsg: IpcKmsg): void {
     const psets = port.ext?.psets;
     if (psets) for (const ps of psets) if (ps.mqueue && ps.mqueue.receivers.length > 0 && offer(port, ps.mqueue, kmsg)) return;
   }
-  enqueue(mq, kmsg);
+  enqueue(port, mq, kmsg);
 }
 
 /**
@@ -170,12 +182,14 @@ export function mqueuePost(port: IpcPort, kmsg: IpcKmsg): void {
 export function mqueueSend(port: IpcPort, kmsg: IpcKmsg, option: number, timeoutMs: number): number | Promise<number> {
   const mq = mqueueOf(port);
   const full = mq.count >= port.qlimit;
-  if (!full || option & MACH_SEND_ALWAYS || msghBitsRemote(kmsg.bits) === MACH_MSG_TYPE_PORT_SEND_ONCE) {
-    if (mq.count >= MACH_PORT_QLIMIT_KERNEL) return MACH_SEND_NO_BUFFER;
+  const fullKernel = mq.count >= MACH_PORT_QLIMIT_KERNEL;
+  if (!full || (!fullKernel && (option & MACH_SEND_ALWAYS || msghBitsRemote(kmsg.bits) === MACH_MSG_TYPE_PORT_SEND_ONCE))) {
     mqueuePost(port, kmsg);
     return MACH_MSG_SUCCESS;
   }
+  // ipc_mqueue_send: a zero timeout is reported before the kernel limit, and at that limit nobody waits.
   if (option & MACH_SEND_TIMEOUT && timeoutMs === 0) return MACH_SEND_TIMED_OUT;
+  if (fullKernel) return MACH_SEND_NO_BUFFER;
   return new Promise<number>((resolve) => {
     const w: SendWaiter = { kmsg, port, done: false, timer: null, resolve };
     if (option & MACH_SEND_TIMEOUT) {
@@ -260,6 +274,7 @@ export function mqueueDestroy(port: IpcPort): void {
   while (k) {
     const next = k.next;
     k.next = null;
+    queueObserver?.(k, port, -1);
     kmsgDestroy(k);
     k = next;
   }

@@ -38,6 +38,7 @@ import {
   MACH_PORT_TYPE_SEND_RIGHTS,
   MACH_PORT_UREFS_MAX,
 } from "../abi/port.js";
+import { IKOT_NONE } from "../abi/ikot.js";
 import { IP_DEAD, IpcPort, IpcPset, ipValid, type PortRef } from "./port.js";
 import { IE_BITS_GEN_MASK, IE_BITS_REQUEST, IE_BITS_TYPE_MASK, IE_BITS_UREFS_MASK, type IpcSpace } from "./space.js";
 import { notifyDeadName, notifyNoSenders, notifyPortDeleted, notifyPortDestroyed, notifySendOnce } from "./notify.js";
@@ -133,7 +134,7 @@ export function portReleaseReceive(port: IpcPort): void {
 export function portDestroy(port: IpcPort): void {
   if (!port.active) return;
   const x = port.ext;
-  if (x && x.pdrequest && port.kotype === 0) {
+  if (x && x.pdrequest) {
     const so = x.pdrequest;
     x.pdrequest = null;
     clearReceiver(port);
@@ -165,7 +166,14 @@ export function portDestroy(port: IpcPort): void {
     }
   }
   mqueueDestroy(port);
+  // ipc_kobject_destroy: a user port bound to a kernel object (a host notification) unbinds it.
+  if (port.kotype !== IKOT_NONE) (port.kobject as Partial<KobjectDestroy> | null)?.ipcKobjectDestroy?.(port);
   destroyHook?.(port);
+}
+
+/** A kernel object bound to a port a task owns, told when that port dies. */
+export interface KobjectDestroy {
+  ipcKobjectDestroy(port: IpcPort): void;
 }
 
 let destroyHook: ((port: IpcPort) => void) | null = null;
@@ -419,7 +427,7 @@ export function rightCopyout(space: IpcSpace, port: IpcPort, type: number, overf
   if (index < 0) {
     name = space.alloc();
     if (name === 0) return cout(KERN_NO_SPACE, 0);
-    index = name >>> 8;
+    index = space.indexOf(name);
     space.objs[index] = port;
   } else name = space.nameOf(index);
   const bits = space.bits[index]!;
@@ -580,7 +588,7 @@ export function allocReceive(space: IpcSpace, name = 0): AllocResult & { port: I
     name = space.alloc();
     if (name === 0) return { kr: KERN_NO_SPACE, name: 0, port: null };
   }
-  const index = name >>> 8;
+  const index = space.indexOf(name);
   const port = new IpcPort(space);
   port.receiverName = name;
   space.objs[index] = port;
@@ -598,7 +606,7 @@ export function allocPortSet(space: IpcSpace, name = 0): AllocResult & { pset: I
     name = space.alloc();
     if (name === 0) return { kr: KERN_NO_SPACE, name: 0, pset: null };
   }
-  const index = name >>> 8;
+  const index = space.indexOf(name);
   const pset = new IpcPset(space, name);
   space.objs[index] = pset;
   setEntry(space, index, MACH_PORT_TYPE_PORT_SET, 0, false);
@@ -615,7 +623,7 @@ export function allocDeadName(space: IpcSpace, name = 0): AllocResult {
     name = space.alloc();
     if (name === 0) return { kr: KERN_NO_SPACE, name: 0 };
   }
-  setEntry(space, name >>> 8, MACH_PORT_TYPE_DEAD_NAME, 1, false);
+  setEntry(space, space.indexOf(name), MACH_PORT_TYPE_DEAD_NAME, 1, false);
   return { kr: KERN_SUCCESS, name };
 }
 

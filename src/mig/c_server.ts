@@ -66,6 +66,7 @@ function renderRoutine(s: ServerSubsystem, r: Routine<unknown>): string {
   const shape = requestShape(r);
   const L: string[] = [];
   const add = (...ls: string[]) => L.push(...ls.map((l) => `  ${l}`));
+  add(`if (!${s.prefix}${r.name}) { error_reply(OutHeadP, MIG_BAD_ID); return; }`);
   add("unsigned char *_b = (unsigned char *)InHeadP;", "unsigned char *_out = (unsigned char *)OutHeadP;", "(void)_b;", "(void)_out;");
   add("const mach_msg_size_t _size = InHeadP->msgh_size;", "const int complex = (InHeadP->msgh_bits & MACH_MSGH_BITS_COMPLEX) != 0;");
   const variable = r.params.filter((p) => requestInline(p) && p.dir !== "out" && p.type.kind === "array");
@@ -176,6 +177,12 @@ export function renderServer(s: ServerSubsystem): string {
     "  put32(_out + 32, (uint32_t)kr);",
     "  OutHeadP->msgh_size = 36;",
     "}",
+    "",
+    "/*",
+    " * The program's routines. On macOS they come with the program's own MIG output; here a",
+    " * program that serves only some of them links, and an unlinked one answers MIG_BAD_ID.",
+    " */",
+    ...s.routines.map((r) => `#pragma weak ${s.prefix}${r.name}`),
     "",
     ...s.routines.map((r) => renderRoutine(s, r)),
     `typedef void (*${s.name}_stub_t)(mach_msg_header_t *, mach_msg_header_t *);`,

@@ -10,8 +10,17 @@ static void error_reply(mach_msg_header_t *OutHeadP, kern_return_t kr) {
   OutHeadP->msgh_size = 36;
 }
 
+/*
+ * The program's routines. On macOS they come with the program's own MIG output; here a
+ * program that serves only some of them links, and an unlinked one answers MIG_BAD_ID.
+ */
+#pragma weak catch_exception_raise
+#pragma weak catch_exception_raise_state
+#pragma weak catch_exception_raise_state_identity
+
 /* Routine exception_raise (2401) */
 static void _Xexception_raise(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP) {
+  if (!catch_exception_raise) { error_reply(OutHeadP, MIG_BAD_ID); return; }
   unsigned char *_b = (unsigned char *)InHeadP;
   unsigned char *_out = (unsigned char *)OutHeadP;
   (void)_b;
@@ -41,6 +50,7 @@ static void _Xexception_raise(mach_msg_header_t *InHeadP, mach_msg_header_t *Out
 
 /* Routine exception_raise_state (2402) */
 static void _Xexception_raise_state(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP) {
+  if (!catch_exception_raise_state) { error_reply(OutHeadP, MIG_BAD_ID); return; }
   unsigned char *_b = (unsigned char *)InHeadP;
   unsigned char *_out = (unsigned char *)OutHeadP;
   (void)_b;
@@ -83,6 +93,7 @@ static void _Xexception_raise_state(mach_msg_header_t *InHeadP, mach_msg_header_
 
 /* Routine exception_raise_state_identity (2403) */
 static void _Xexception_raise_state_identity(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP) {
+  if (!catch_exception_raise_state_identity) { error_reply(OutHeadP, MIG_BAD_ID); return; }
   unsigned char *_b = (unsigned char *)InHeadP;
   unsigned char *_out = (unsigned char *)OutHeadP;
   (void)_b;

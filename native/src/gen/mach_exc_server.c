@@ -10,8 +10,17 @@ static void error_reply(mach_msg_header_t *OutHeadP, kern_return_t kr) {
   OutHeadP->msgh_size = 36;
 }
 
+/*
+ * The program's routines. On macOS they come with the program's own MIG output; here a
+ * program that serves only some of them links, and an unlinked one answers MIG_BAD_ID.
+ */
+#pragma weak catch_mach_exception_raise
+#pragma weak catch_mach_exception_raise_state
+#pragma weak catch_mach_exception_raise_state_identity
+
 /* Routine mach_exception_raise (2405) */
 static void _Xmach_exception_raise(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP) {
+  if (!catch_mach_exception_raise) { error_reply(OutHeadP, MIG_BAD_ID); return; }
   unsigned char *_b = (unsigned char *)InHeadP;
   unsigned char *_out = (unsigned char *)OutHeadP;
   (void)_b;
@@ -41,6 +50,7 @@ static void _Xmach_exception_raise(mach_msg_header_t *InHeadP, mach_msg_header_t
 
 /* Routine mach_exception_raise_state (2406) */
 static void _Xmach_exception_raise_state(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP) {
+  if (!catch_mach_exception_raise_state) { error_reply(OutHeadP, MIG_BAD_ID); return; }
   unsigned char *_b = (unsigned char *)InHeadP;
   unsigned char *_out = (unsigned char *)OutHeadP;
   (void)_b;
@@ -83,6 +93,7 @@ static void _Xmach_exception_raise_state(mach_msg_header_t *InHeadP, mach_msg_he
 
 /* Routine mach_exception_raise_state_identity (2407) */
 static void _Xmach_exception_raise_state_identity(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP) {
+  if (!catch_mach_exception_raise_state_identity) { error_reply(OutHeadP, MIG_BAD_ID); return; }
   unsigned char *_b = (unsigned char *)InHeadP;
   unsigned char *_out = (unsigned char *)OutHeadP;
   (void)_b;

@@ -10,8 +10,19 @@ static void error_reply(mach_msg_header_t *OutHeadP, kern_return_t kr) {
   OutHeadP->msgh_size = 36;
 }
 
+/*
+ * The program's routines. On macOS they come with the program's own MIG output; here a
+ * program that serves only some of them links, and an unlinked one answers MIG_BAD_ID.
+ */
+#pragma weak do_mach_notify_port_deleted
+#pragma weak do_mach_notify_port_destroyed
+#pragma weak do_mach_notify_no_senders
+#pragma weak do_mach_notify_send_once
+#pragma weak do_mach_notify_dead_name
+
 /* SimpleRoutine mach_notify_port_deleted (65) */
 static void _Xmach_notify_port_deleted(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP) {
+  if (!do_mach_notify_port_deleted) { error_reply(OutHeadP, MIG_BAD_ID); return; }
   unsigned char *_b = (unsigned char *)InHeadP;
   unsigned char *_out = (unsigned char *)OutHeadP;
   (void)_b;
@@ -29,6 +40,7 @@ static void _Xmach_notify_port_deleted(mach_msg_header_t *InHeadP, mach_msg_head
 
 /* SimpleRoutine mach_notify_port_destroyed (69) */
 static void _Xmach_notify_port_destroyed(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP) {
+  if (!do_mach_notify_port_destroyed) { error_reply(OutHeadP, MIG_BAD_ID); return; }
   unsigned char *_b = (unsigned char *)InHeadP;
   unsigned char *_out = (unsigned char *)OutHeadP;
   (void)_b;
@@ -45,6 +57,7 @@ static void _Xmach_notify_port_destroyed(mach_msg_header_t *InHeadP, mach_msg_he
 
 /* SimpleRoutine mach_notify_no_senders (70) */
 static void _Xmach_notify_no_senders(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP) {
+  if (!do_mach_notify_no_senders) { error_reply(OutHeadP, MIG_BAD_ID); return; }
   unsigned char *_b = (unsigned char *)InHeadP;
   unsigned char *_out = (unsigned char *)OutHeadP;
   (void)_b;
@@ -62,6 +75,7 @@ static void _Xmach_notify_no_senders(mach_msg_header_t *InHeadP, mach_msg_header
 
 /* SimpleRoutine mach_notify_send_once (71) */
 static void _Xmach_notify_send_once(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP) {
+  if (!do_mach_notify_send_once) { error_reply(OutHeadP, MIG_BAD_ID); return; }
   unsigned char *_b = (unsigned char *)InHeadP;
   unsigned char *_out = (unsigned char *)OutHeadP;
   (void)_b;
@@ -77,6 +91,7 @@ static void _Xmach_notify_send_once(mach_msg_header_t *InHeadP, mach_msg_header_
 
 /* SimpleRoutine mach_notify_dead_name (72) */
 static void _Xmach_notify_dead_name(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP) {
+  if (!do_mach_notify_dead_name) { error_reply(OutHeadP, MIG_BAD_ID); return; }
   unsigned char *_b = (unsigned char *)InHeadP;
   unsigned char *_out = (unsigned char *)OutHeadP;
   (void)_b;
