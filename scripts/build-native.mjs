@@ -7,7 +7,7 @@
 // what to install. Run as `npm run build:native` in a clone or `npx machipc build-native` from the
 // package; --out DIR puts the build elsewhere (default native/build).
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -62,8 +62,8 @@ function newest(path) {
   const st = statSync(path);
   return st.isDirectory() ? Math.max(st.mtimeMs, ...readdirSync(path).map((n) => newest(join(path, n)))) : st.mtimeMs;
 }
-const outputs = [join(out, "libmachipc.so"), join(out, "machipc_native.node"), ...(existsSync(examples) ? [join(out, "examples")] : []), ...(existsSync(bench) ? [join(out, "bench")] : [])];
-const inputs = [src, addon, examples, bench, join(root, "native", "include"), fileURLToPath(import.meta.url)];
+const outputs = [join(out, "libmachipc.so"), join(out, "machipc_native.node"), join(out, "machipc.pc"), ...(existsSync(examples) ? [join(out, "examples")] : []), ...(existsSync(bench) ? [join(out, "bench")] : [])];
+const inputs = [src, addon, examples, bench, join(root, "native", "include"), join(root, "package.json"), fileURLToPath(import.meta.url)];
 /** The oldest output file under `path` (0 when it does not exist or is empty). */
 function oldest(path) {
   if (!existsSync(path)) return 0;
@@ -78,12 +78,37 @@ if (!process.argv.includes("--force") && oldestOutput > Math.max(...inputs.map(n
   process.exit(0);
 }
 const cc = compiler();
+// pkg-config reads native/build/machipc.pc for C programs built outside the checkout (README, test/native/pkgconfig.test.ts).
+if (!works("pkg-config") && process.getuid?.() === 0 && works("apt-get")) {
+  say("no pkg-config; installing Debian's pkgconf (apt-get install -y pkgconf)");
+  execFileSync("apt-get", ["install", "-y", "-qq", "pkgconf"], { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+}
 const run = (args) => execFileSync(cc, args, { stdio: ["ignore", "inherit", "inherit"] });
 const flags = ["-std=c11", "-Wall", "-Wextra", "-O2", `-I${join(root, "native", "include")}`];
 mkdirSync(out, { recursive: true });
 const lib = join(out, "libmachipc.so");
 run([...flags, "-fPIC", "-shared", "-o", lib, ...sources(src), "-lpthread"]);
 const built = [lib];
+// machipc.pc: `cc $(pkg-config --cflags --libs machipc) prog.c` from any folder (with PKG_CONFIG_PATH=<out>),
+// and the program finds libmachipc from any folder (an rpath to this build). The library is linked even
+// though it comes before the program's objects on that command line, whatever --as-needed says.
+const version = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version;
+const pc = join(out, "machipc.pc");
+writeFileSync(
+  pc,
+  [
+    `includedir=${join(root, "native", "include")}`,
+    `libdir=${out}`,
+    "",
+    "Name: machipc",
+    "Description: XNU's Mach IPC for C programs, served by a machipc server",
+    `Version: ${version}`,
+    "Cflags: -I${includedir}",
+    "Libs: -L${libdir} -Wl,-rpath,${libdir} -Wl,--push-state,--no-as-needed -lmachipc -Wl,--pop-state -lpthread",
+    "",
+  ].join("\n"),
+);
+built.push(pc);
 // The server's helpers: every .c in native/addon, one shared object Node loads (napi_* resolve against node itself).
 const napiInclude = join(dirname(createRequire(join(root, "package.json")).resolve("node-api-headers/package.json")), "include");
 const node = join(out, "machipc_native.node");

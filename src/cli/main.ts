@@ -47,17 +47,18 @@ async function withClient<T>(socketPath: string | undefined, name: string, fn: (
 
 const COMMANDS: Record<string, Command> = {
   serve: {
-    usage: "machipc serve [--socket PATH] [--system] [limits] [--demo]",
+    usage: "machipc serve [--socket PATH] [--system] [--fixes] [limits] [--demo]",
     about:
       "Boot a kernel and serve it on a Unix domain socket; each connecting process is a task with the uid,\n" +
       "gid and pid the kernel reports for it. By default only this user is served (socket 0600 in a 0700\n" +
-      "directory); --system (root only) serves every local user from /run/machipc. --demo narrates the\n" +
-      "demo on the served kernel first, so its tasks (launchd, app) are there to list. A path a live\n" +
+      "directory); --system (root only) serves every local user from /run/machipc. --fixes boots the\n" +
+      "kernel with every later XNU fix (docs/xnu-bugs.md). --demo narrates the demo on the served kernel\n" +
+      "first, so its tasks (launchd, app) are there to list. A path a live\n" +
       "server holds is refused; a socket a dead one left is replaced.\n\nlimits (default in brackets):\n" +
       LIMIT_OPTIONS.map((o) => `  ${o.flag} N`.padEnd(24) + `${o.what} [${DEFAULT_LIMITS[o.key]}]`).join("\n"),
     async run(argv) {
       const limitSpecs = Object.fromEntries(LIMIT_OPTIONS.map((o) => [o.flag.slice(2), { type: "string" } as const]));
-      const a = parse("serve", argv, { ...SOCKET, ...HELP_OPT, ...limitSpecs, system: { type: "boolean" }, demo: { type: "boolean" } });
+      const a = parse("serve", argv, { ...SOCKET, ...HELP_OPT, ...limitSpecs, system: { type: "boolean" }, fixes: { type: "boolean" }, demo: { type: "boolean" } });
       if (a.values.help) return help("serve");
       const values = a.values as Record<string, string | boolean | undefined>;
       const limits: Partial<ServerLimits> = {};
@@ -66,7 +67,7 @@ const COMMANDS: Record<string, Command> = {
         if (n !== undefined) limits[o.key] = n;
       }
       const system = a.values.system ?? false;
-      return serve({ socketPath: a.values.socket ?? (system ? undefined : socketPathFromEnv()), system, limits, demo: a.values.demo ?? false });
+      return serve({ socketPath: a.values.socket ?? (system ? undefined : socketPathFromEnv()), system, limits, fixes: a.values.fixes ?? false, demo: a.values.demo ?? false });
     },
   },
   demo: {

@@ -13,11 +13,13 @@ export interface ServeCommandOptions {
   socketPath?: string;
   system: boolean;
   limits: Partial<ServerLimits>;
+  /** Boot with every later XNU fix (docs/xnu-bugs.md). */
+  fixes: boolean;
   demo: boolean;
 }
 
 export async function serve(opts: ServeCommandOptions): Promise<number> {
-  const server = new MachipcServer({ socketPath: opts.socketPath, system: opts.system, limits: opts.limits, log: (l) => log(`machipc: ${l}`) });
+  const server = new MachipcServer({ socketPath: opts.socketPath, system: opts.system, limits: opts.limits, boot: opts.fixes ? { fixes: true } : undefined, log: (l) => log(`machipc: ${l}`) });
   await server.listen();
   if (opts.demo) {
     const code = await runDemo((l) => out(`${l}\n`), server.kernel);

@@ -111,7 +111,12 @@ export class Thread {
    * (src/mig/routine_types.ts); arguments that do not fit it throw MigArgumentError.
    */
   call<K extends RoutineKey>(routine: K, target: number, ...args: CallArgs<K>): Promise<RoutineResult<K>>;
-  async call(routine: RoutineKey, target: number, args: UserArgs = {}): Promise<UserResult> {
+  call(routine: RoutineKey, target: number, args: UserArgs = {}): Promise<UserResult> {
+    return this.callUntyped(routine, target, args);
+  }
+
+  /** `call` for a routine chosen at run time (a name or id in a variable): checked at run time only. */
+  async callUntyped(routine: string | number, target: number, args: UserArgs = {}): Promise<UserResult> {
     const r = this.task.kernel.registry.find(routine);
     if (!r) throw new MigArgumentError(`no MIG routine ${String(routine)}`);
     return migCall(this, r as Routine<unknown>, target, args);
