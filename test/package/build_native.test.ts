@@ -39,7 +39,7 @@ test("with a compiler: it builds libmachipc where it is told", () => {
   const out = mkdtempSync(join(tmpdir(), "machipc-native-out-"));
   const r = spawnSync(process.execPath, ["dist/cli/main.js", "build-native", "--out", out], { encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stderr, `build-native: built ${join(out, "libmachipc.so")}, ${join(out, "machipc_native.node")}, the examples, the benchmarks with cc\n`);
+  assert.equal(r.stderr, `build-native: built ${join(out, "libmachipc.so")}, ${join(out, "machipc.pc")}, ${join(out, "machipc_native.node")}, the examples, the benchmarks with cc\n`);
   // Nothing changed since: the second run compiles nothing.
   const again = spawnSync(process.execPath, ["dist/cli/main.js", "build-native", "--out", out], { encoding: "utf8" });
   assert.equal(again.stderr, `build-native: ${out} is up to date with its C sources (nothing to compile)\n`);
