@@ -32,6 +32,9 @@ kern_return_t host_get_exception_ports(host_priv_t host_priv, exception_mask_t e
                                        mach_msg_type_number_t *masksCnt, exception_handler_array_t old_handlers,
                                        exception_behavior_array_t old_behaviors, exception_flavor_array_t old_flavors);
 kern_return_t host_processors(host_priv_t host_priv, processor_array_t *out_processor_list, mach_msg_type_number_t *out_processor_listCnt);
+/* task.defs 3418 / 3419 (native/src/semaphore.c, weak until generated stubs replace them). */
+kern_return_t semaphore_create(task_t task, semaphore_t *semaphore, int policy, int value);
+kern_return_t semaphore_destroy(task_t task, semaphore_t semaphore);
 kern_return_t processor_info(processor_t processor, processor_flavor_t flavor, host_t *host, processor_info_t processor_info_out,
                              mach_msg_type_number_t *processor_info_outCnt);
 MACHIPC_END_DECLS
