@@ -38,6 +38,7 @@ import {
   MACH_PORT_TYPE_SEND_RIGHTS,
   MACH_PORT_UREFS_MAX,
 } from "../abi/port.js";
+import { IKOT_NONE } from "../abi/ikot.js";
 import { IP_DEAD, IpcPort, IpcPset, ipValid, type PortRef } from "./port.js";
 import { IE_BITS_GEN_MASK, IE_BITS_REQUEST, IE_BITS_TYPE_MASK, IE_BITS_UREFS_MASK, type IpcSpace } from "./space.js";
 import { notifyDeadName, notifyNoSenders, notifyPortDeleted, notifyPortDestroyed, notifySendOnce } from "./notify.js";
@@ -133,7 +134,7 @@ export function portReleaseReceive(port: IpcPort): void {
 export function portDestroy(port: IpcPort): void {
   if (!port.active) return;
   const x = port.ext;
-  if (x && x.pdrequest && port.kotype === 0) {
+  if (x && x.pdrequest) {
     const so = x.pdrequest;
     x.pdrequest = null;
     clearReceiver(port);
@@ -165,7 +166,14 @@ export function portDestroy(port: IpcPort): void {
     }
   }
   mqueueDestroy(port);
+  // ipc_kobject_destroy: a user port bound to a kernel object (a host notification) unbinds it.
+  if (port.kotype !== IKOT_NONE) (port.kobject as Partial<KobjectDestroy> | null)?.ipcKobjectDestroy?.(port);
   destroyHook?.(port);
+}
+
+/** A kernel object bound to a port a task owns, told when that port dies. */
+export interface KobjectDestroy {
+  ipcKobjectDestroy(port: IpcPort): void;
 }
 
 let destroyHook: ((port: IpcPort) => void) | null = null;

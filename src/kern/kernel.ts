@@ -21,6 +21,7 @@ import { allowAllPolicy, type MacPolicy } from "./mac.js";
 import { realMachine, type Arch, type MachineInfo } from "./machine.js";
 import { Task, type TaskOptions } from "./task.js";
 import { hostSecuritySetTaskToken } from "./host_security.js";
+import { HostNotify } from "./host_notify.js";
 
 /** Which xnu-3248 bugs to replace with the later, fixed behaviour. */
 export interface BugFixes {
@@ -97,8 +98,8 @@ export class Kernel {
   bootInfo = "";
   /** host_reboot calls received (machipc never halts its host; an embedder may act on these). */
   readonly rebootRequests: number[] = [];
-  /** host_request_notification's send-once rights, for HOST_NOTIFY_CALENDAR_CHANGE. */
-  readonly calendarNotify: IpcPort[] = [];
+  /** host_request_notification's registrations (HOST_NOTIFY_CALENDAR_CHANGE). */
+  readonly hostNotify = new HostNotify();
   private nextPid = 100;
 
   /** Install the MIG subsystems every booted kernel serves (done by the package entry point). */
@@ -211,7 +212,7 @@ export class Kernel {
       }
     }
     for (const p of this.kports) kernelPorts.push(p);
-    return { spaces, sendRights: send, sendOnceRights: [...this.heldSendOnce, ...this.calendarNotify], kernelPorts, heldMessages: this.heldMessages };
+    return { spaces, sendRights: send, sendOnceRights: [...this.heldSendOnce, ...this.hostNotify.heldSendOnce()], kernelPorts, heldMessages: this.heldMessages };
   }
 
   /** Register an extra kernel-owned port (kernel reply ports and the like). */
@@ -220,6 +221,15 @@ export class Kernel {
   }
   removeKernelPort(port: IpcPort): void {
     this.kports.delete(port);
+  }
+
+  /**
+   * The calendar changed (host_notify_calendar_change): clock_set_time on the
+   * calendar clock, or the machine's wall clock set underneath a served kernel.
+   * Every HOST_NOTIFY_CALENDAR_CHANGE registration gets its message, once.
+   */
+  postCalendarChange(): void {
+    this.hostNotify.calendarChange();
   }
 
   /** The problems with right accounting right now (empty when all is well). */

@@ -7,7 +7,13 @@
  *
  * Exported under the .defs names so that a description reads like its .defs line.
  */
-import { MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE, MACH_MSG_TYPE_MOVE_SEND_ONCE } from "../abi/message.js";
+import {
+  MACH_MSG_TYPE_COPY_SEND,
+  MACH_MSG_TYPE_MAKE_SEND,
+  MACH_MSG_TYPE_MAKE_SEND_ONCE,
+  MACH_MSG_TYPE_MOVE_SEND,
+  MACH_MSG_TYPE_MOVE_SEND_ONCE,
+} from "../abi/message.js";
 import { HOST_INFO64_MAX, HOST_INFO_MAX, PROCESSOR_INFO_MAX, PROCESSOR_SET_INFO_MAX } from "../abi/host.js";
 import {
   array,
@@ -145,7 +151,8 @@ export const task_array_t = named("task_array_t", oolPorts());
 export const task_flavor_t = named("task_flavor_t", int32);
 export const task_info_t = named("task_info_t", array(4, 52));
 export const thread_act_t = named("thread_act_t", sendPort);
-export const thread_act_consume_ref_t = named("thread_act_t", sendPort);
+/** thread_terminate's target: the stub moves the caller's send right (mach_port_move_send_t, cusertype thread_act_t). */
+export const thread_act_consume_ref_t = named("thread_act_t", sendPort, { user: MACH_MSG_TYPE_MOVE_SEND });
 export const thread_act_array_t = named("thread_act_array_t", oolPorts());
 export const thread_flavor_t = named("thread_flavor_t", int32);
 export const thread_info_t = named("thread_info_t", array(4, 32));
