@@ -157,6 +157,24 @@ function renderApiDoc(users: UserSubsystem[], servers: ServerSubsystem[]): strin
   return lines.join("\n");
 }
 
+/** The README's marked list of what libmachipc offers, by subsystem. */
+export const README_BEGIN = "<!-- gen:c routines -->";
+export const README_END = "<!-- /gen:c routines -->";
+
+export function renderReadmeRoutines(users: UserSubsystem[], servers: ServerSubsystem[]): string {
+  const lines = users.map((s) => `- ${s.name} (\`<mach/${s.name}.h>\`): ${byId(s.routines).map((r) => `\`${r.name}\``).join(", ")}`);
+  lines.push(`- servers: ${servers.map((s) => `\`${s.name}_server\``).join(", ")}`);
+  return lines.join("\n");
+}
+
+/** `text` with the marked block's body replaced by `body`. */
+export function rewriteMarked(text: string, body: string): string {
+  const a = text.indexOf(README_BEGIN);
+  const b = text.indexOf(README_END);
+  if (a < 0 || b < a) throw new Error(`no ${README_BEGIN} ... ${README_END} block`);
+  return `${text.slice(0, a + README_BEGIN.length)}\n${body}\n${text.slice(b)}`;
+}
+
 export function renderCFiles(users: UserSubsystem[], servers: ServerSubsystem[]): Map<string, string> {
   const files = new Map<string, string>();
   files.set("native/src/gen/gen.h", renderGenHeader());

@@ -12,7 +12,7 @@ import { setQueueObserver } from "../ipc/mqueue.js";
 import type { IpcPort } from "../ipc/port.js";
 import { setSendObserver } from "../ipc/send.js";
 import { Task } from "../kern/task.js";
-import { ADMIN_HOST, ADMIN_LSMP, ADMIN_TASKS, ADMIN_TRACE, FrameReader, MAX_FRAME_BEFORE_HELLO, ProtocolError } from "./protocol.js";
+import { ADMIN_HOST, ADMIN_INVARIANT, ADMIN_LSMP, ADMIN_TASKS, ADMIN_TRACE, FrameReader, MAX_FRAME_BEFORE_HELLO, ProtocolError } from "./protocol.js";
 import { Session, type TaskRegistry } from "./session.js";
 import { hostReport, lsmpRows, taskList, traceLine } from "./admin.js";
 import { peerCredentials } from "./native.js";
@@ -241,6 +241,9 @@ export class MachipcServer {
       }
       case ADMIN_HOST:
         return JSON.stringify(hostReport(this.kernel));
+      case ADMIN_INVARIANT:
+        // The whole kernel is its server's: root and the user running the server may check it.
+        return JSON.stringify(viewer.uid === 0 || viewer.uid === (process.getuid?.() ?? 0) ? { violations: this.kernel.findViolations(), heldBytes: this.budget.total } : { error: "only root and the server's own user may check the whole kernel" });
       case ADMIN_TRACE: {
         this.tracers.set(push, viewer);
         session.socket.once("close", () => {

@@ -3,7 +3,7 @@
  * routine the kernel serves and for the exception messages a program raises,
  * and servers for the exc, mach_exc and notify messages a program receives.
  */
-import { renderCFiles, type UserSubsystem } from "../mig/c_files.js";
+import { renderCFiles, renderReadmeRoutines, rewriteMarked, type UserSubsystem } from "../mig/c_files.js";
 import type { Routine } from "../mig/routine.js";
 import { EXC_BASE, MACH_EXC_BASE, excRoutines, machExcRoutines } from "./exc.js";
 import { servedSubsystems } from "./index.js";
@@ -31,3 +31,6 @@ export const cServerSubsystems = [
 
 /** Every generated C file (and the docs list), by path. */
 export const renderCApi = (): Map<string, string> => renderCFiles(cUserSubsystems, cServerSubsystems);
+
+/** The README with its generated list of libmachipc's routines brought up to date. */
+export const renderReadme = (readme: string): string => rewriteMarked(readme, renderReadmeRoutines(cUserSubsystems, cServerSubsystems));

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { renderCApi } from "../../src/subsystems/c_api.js";
+import { renderCApi, renderReadme } from "../../src/subsystems/c_api.js";
 
 test("native/src/gen, the MIG headers and docs/c-api.md are the descriptions rendered (run `npm run gen:c` after changing a routine)", () => {
   const files = renderCApi();
@@ -12,6 +12,8 @@ test("native/src/gen, the MIG headers and docs/c-api.md are the descriptions ren
   }
   // Nothing stale: every file under native/src/gen is one the generator writes.
   for (const f of readdirSync("native/src/gen")) assert.ok(files.has(`native/src/gen/${f}`), `native/src/gen/${f} is not generated any more`);
+  const readme = readFileSync("README.md", "utf8");
+  assert.equal(readme, renderReadme(readme), "README.md's list of libmachipc's routines");
 });
 
 test("every served routine has its stub in the generated sources and its prototype in its header", async () => {

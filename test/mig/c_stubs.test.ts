@@ -363,6 +363,11 @@ function encodedSuccess(r: Routine<unknown>, w: World): Replay | null {
         break;
     }
   }
+  return encodeOuts(r, outs, w);
+}
+
+/** A success reply with these out values, as the kernel's reply encoder lays it out, ports and OOL data placed. */
+function encodeOuts(r: Routine<unknown>, outs: Record<string, unknown>, w: World): Replay {
   const { data, descs, complex } = r.encodeReply({}, outs);
   const v = new DataView(data.buffer, data.byteOffset);
   v.setUint32(0, (0x12 | (complex ? 0x80000000 : 0)) >>> 0, true);
@@ -485,4 +490,50 @@ test("every routine: the C stub's request bytes are the TypeScript client's, and
     checked++;
   }
   assert.ok(checked >= 2 * routines.length, `${checked} cases`);
+});
+
+test("MIG's reply checks in the C stubs: id, server death, complex bit, size, disposition, counts, MIG_ARRAY_TOO_LARGE", async () => {
+  const w = await world();
+  const byName = (n: string) => routines.find((r) => r.name === n)!;
+  const patch = (x: Replay, f: (v: DataView) => void): Replay => {
+    const bytes = x.bytes.slice();
+    f(new DataView(bytes.buffer));
+    return { bytes, regions: x.regions };
+  };
+  const allocate = byName("mach_port_allocate");
+  const allocOk = encodeOuts(allocate, { name: 0x1503 }, w);
+  const special = byName("host_get_special_port");
+  const specialOk = encodeOuts(special, { port: { port: null, type: 17 } }, w);
+  const info = byName("host_info");
+  const getExc = byName("host_get_exception_ports");
+  const getExcOk = encodeOuts(getExc, { masks: [2, 4], old_handlers: [null, null], old_behaviors: [1, 1], old_flavors: [0, 0] }, w);
+  const cases: [Case, number][] = [
+    [{ r: allocate, kind: "", args: { right: 1 }, target: w.a.self, replay: allocOk, expect: {} }, 0],
+    [{ r: allocate, kind: "", args: { right: 1 }, target: w.a.self, replay: patch(allocOk, (v) => v.setInt32(20, 3305, true)), expect: {} }, -301],
+    [{ r: allocate, kind: "", args: { right: 1 }, target: w.a.self, replay: patch(allocOk, (v) => v.setInt32(20, 71, true)), expect: {} }, -308],
+    [{ r: allocate, kind: "", args: { right: 1 }, target: w.a.self, replay: patch(allocOk, (v) => v.setUint32(0, 0x80000012, true)), expect: {} }, -300],
+    [{ r: allocate, kind: "", args: { right: 1 }, target: w.a.self, replay: patch(allocOk, (v) => v.setUint32(4, 44, true)), expect: {} }, -300],
+    // A 36-byte reply whose RetCode says success is no reply MIG knows.
+    [{ r: allocate, kind: "", args: { right: 1 }, target: w.a.self, replay: patch(errorReply(allocate, 0), () => undefined), expect: {} }, -300],
+    [{ r: special, kind: "", args: { node: -1, which: 1 }, target: w.priv, replay: specialOk, expect: {} }, 0],
+    [{ r: special, kind: "", args: { node: -1, which: 1 }, target: w.priv, replay: patch(specialOk, (v) => v.setUint8(38, 18)), expect: {} }, -300],
+    [{ r: special, kind: "", args: { node: -1, which: 1 }, target: w.priv, replay: patch(specialOk, (v) => v.setUint32(24, 2, true)), expect: {} }, -300],
+    [{ r: special, kind: "", args: { node: -1, which: 1 }, target: w.priv, replay: patch(errorReply(special, 0), () => undefined), expect: {} }, -300],
+    [{ r: getExc, kind: "", args: { exception_mask: 6 }, target: w.priv, replay: getExcOk, expect: {} }, 0],
+    [{ r: getExc, kind: "", args: { exception_mask: 6 }, target: w.priv, replay: patch(getExcOk, (v) => v.setUint32(28 + 32 * 12 + 8, 33, true)), expect: {} }, -300],
+    [{ r: getExc, kind: "", args: { exception_mask: 6 }, target: w.priv, replay: patch(getExcOk, (v) => v.setUint32(4, v.getUint32(4, true) + 4, true)), expect: {} }, -300],
+    // More than the caller has room for (CountInOut): the room is filled, the count tells the rest.
+    [{ r: info, kind: "", args: { flavor: 1, host_info_outCnt: 2 }, target: w.priv, replay: encodeOuts(info, { host_info_out: [7, 8, 9, 10, 11] }, w), expect: {} }, -307],
+    [{ r: info, kind: "", args: { flavor: 1, host_info_outCnt: 68 }, target: w.priv, replay: patch(encodeOuts(info, { host_info_out: [7] }, w), (v) => v.setUint32(36, 69, true)), expect: {} }, -300],
+  ];
+  const results = runHarness(cases.map(([c]) => c));
+  cases.forEach(([c, kr], i) => assert.equal(results[i]!.kr, kr, `case ${i}: ${c.r.name}`));
+  // The refused replies touched nothing; the one too large filled exactly the caller's two words.
+  for (const i of [1, 2, 3, 4, 5]) assert.ok(results[i]!.outs.get("name")!.every((b) => b === SENTINEL));
+  const tooLarge = results[13]!;
+  assert.equal(u32(tooLarge.outs.get("host_info_outCnt")!), 5);
+  const words = tooLarge.outs.get("host_info_out")!;
+  assert.deepEqual([u32(words, 0), u32(words, 4)], [7, 8]);
+  assert.ok(words.subarray(8).every((b) => b === SENTINEL));
+  assert.equal(u32(results[0]!.outs.get("name")!), 0x1503);
 });
