@@ -72,6 +72,10 @@ int main(void) {
   kr = _kernelrpc_mach_port_allocate_trap(self, MACH_PORT_RIGHT_PORT_SET, &pset);
   kr = _kernelrpc_mach_port_insert_right_trap(self, pset, pset, MACH_MSG_TYPE_MAKE_SEND);
   check("insert_right of a port set is KERN_INVALID_RIGHT by trap", kr == KERN_INVALID_RIGHT, kr);
+  kr = mach_port_insert_right(self, pset, pset, MACH_MSG_TYPE_MAKE_SEND);
+  check("mach_port_insert_right(task, pset, pset, MAKE_SEND) takes the trap: KERN_INVALID_RIGHT, as on 10.11", kr == KERN_INVALID_RIGHT, kr);
+  kr = _kernelrpc_mach_port_insert_right(self, pset, pset, MACH_MSG_TYPE_MAKE_SEND);
+  check("the MIG message for it is refused with MACH_SEND_INVALID_RIGHT", kr == MACH_SEND_INVALID_RIGHT, kr);
   kr = _kernelrpc_mach_port_insert_member_trap(self, name, pset);
   check("_kernelrpc_mach_port_insert_member_trap", kr == KERN_SUCCESS, kr);
   kr = _kernelrpc_mach_port_extract_member_trap(self, name, pset);
