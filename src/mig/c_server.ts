@@ -41,25 +41,57 @@ export function serverPrototypes(s: ServerSubsystem): string[] {
     "/* The routine that serves InHeadP's id, or NULL (a mig_routine_t). */",
     `extern void (*${s.name}_server_routine(mach_msg_header_t *InHeadP))(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP);`,
     "",
-    `/* The largest request and reply of ${s.name}, for a receive buffer (MIG's union sizes). */`,
-    `#define ${s.name}_MAX_REQUEST_SIZE ${Math.max(...s.routines.map((r) => requestShape(r).max))}`,
-    `#define ${s.name}_MAX_REPLY_SIZE ${Math.max(36, ...s.routines.map((r) => replyMax(r)))}`,
-    "",
+    ...messageTypes(s),
   );
   return out;
 }
 
-/** A server reply's size with every array full (these routines reply with inline data only). */
-function replyMax(r: Routine<unknown>): number {
-  let n = 36;
-  for (const p of r.params) {
-    if (!sendsOut(p)) continue;
-    const t = p.type;
-    if (t.kind === "scalar") n += t.size;
-    else if (t.kind === "array") n += 4 + align4(t.elem * t.max);
-    else throw new Error(`${r.name}.${p.name}: a server reply carries ${t.kind}`);
+/** The C type of an inline array's elements in a message structure. */
+const elemType = (p: Param): string => {
+  const t = p.type;
+  if (t.kind !== "array") throw new Error(`${p.name} is not an inline array`);
+  return t.elemC ?? (t.elem === 1 ? "char" : t.elem === 4 ? "integer_t" : "int64_t");
+};
+
+/**
+ * MIG's message structures for the server side (__Request__<routine>_t, __Reply__<routine>_t, packed
+ * to 4 as __MigPackStructs has them) and the unions programs size their receive buffers with.
+ */
+function messageTypes(s: ServerSubsystem): string[] {
+  const out: string[] = [];
+  const struct = (name: string, fields: string[]) => out.push("typedef struct {", ...fields.map((f) => `  ${f}`), `} ${name};`);
+  out.push(`#ifndef __Request__${s.name}_subsystem__defined`, `#define __Request__${s.name}_subsystem__defined`, "#pragma pack(push, 4)");
+  for (const r of s.routines) {
+    const shape = requestShape(r);
+    const f = ["mach_msg_header_t Head;"];
+    if (shape.complex) f.push("mach_msg_body_t msgh_body;", ...shape.descs.map((p) => `mach_msg_port_descriptor_t ${p.name};`));
+    if (shape.ndr) f.push("NDR_record_t NDR;");
+    for (const p of r.params) {
+      if (p.dir === "out" || !requestInline(p)) continue;
+      const t = p.type;
+      if (t.kind === "array") f.push(`mach_msg_type_number_t ${p.name}Cnt;`, `${elemType(p)} ${p.name}[${t.max}];`);
+      else f.push(`${cTypeName(t)} ${p.name};`);
+    }
+    struct(`__Request__${r.name}_t`, f);
   }
-  return n;
+  out.push("#pragma pack(pop)", "#endif", "");
+  out.push(`union __RequestUnion__${s.prefix}${s.name}_subsystem {`, ...s.routines.map((r) => `  __Request__${r.name}_t Request_${r.name};`), "};", "");
+  out.push(`#ifndef __Reply__${s.name}_subsystem__defined`, `#define __Reply__${s.name}_subsystem__defined`, "#pragma pack(push, 4)");
+  for (const r of s.routines) {
+    const f = ["mach_msg_header_t Head;", "NDR_record_t NDR;", "kern_return_t RetCode;"];
+    if (!r.simple)
+      for (const p of r.params) {
+        if (!sendsOut(p)) continue;
+        const t = p.type;
+        if (t.kind === "array") f.push(`mach_msg_type_number_t ${p.name}Cnt;`, `${elemType(p)} ${p.name}[${t.max}];`);
+        else f.push(`${cTypeName(t)} ${p.name};`);
+      }
+    struct(`__Reply__${r.name}_t`, f);
+  }
+  out.push("#pragma pack(pop)", "#endif", "");
+  out.push(`union __ReplyUnion__${s.prefix}${s.name}_subsystem {`, ...s.routines.map((r) => `  __Reply__${r.name}_t Reply_${r.name};`), "};", "");
+  out.push(`#ifndef ${s.name}_MSG_COUNT`, `#define ${s.name}_MSG_COUNT ${s.routines.length}`, "#endif", "");
+  return out;
 }
 
 function renderRoutine(s: ServerSubsystem, r: Routine<unknown>): string {

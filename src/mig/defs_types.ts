@@ -157,12 +157,12 @@ export const thread_act_array_t = named("thread_act_array_t", oolPorts());
 export const thread_flavor_t = named("thread_flavor_t", int32);
 export const thread_info_t = named("thread_info_t", array(4, 32));
 export const thread_state_flavor_t = named("thread_state_flavor_t", int32);
-export const thread_state_t = named("thread_state_t", array(4, 224));
+export const thread_state_t = named("thread_state_t", array(4, 224), { elemC: "natural_t" });
 
 // Exceptions (mach_types.defs, exc.defs, mach_exc.defs).
 export const exception_type_t = named("exception_type_t", int32);
-export const exception_data_t = named("exception_data_t", array(4, 2));
-export const mach_exception_data_t = named("mach_exception_data_t", array(8, 2));
+export const exception_data_t = named("exception_data_t", array(4, 2), { elemC: "integer_t" });
+export const mach_exception_data_t = named("mach_exception_data_t", array(8, 2), { elemC: "int64_t" });
 export const exception_mask_t = named("exception_mask_t", uint32);
 export const exception_behavior_t = named("exception_behavior_t", int32);
 export const exception_mask_array_t = named("exception_mask_array_t", array(4, 32));

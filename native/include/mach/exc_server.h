@@ -33,9 +33,87 @@ extern boolean_t exc_server(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHe
 /* The routine that serves InHeadP's id, or NULL (a mig_routine_t). */
 extern void (*exc_server_routine(mach_msg_header_t *InHeadP))(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP);
 
-/* The largest request and reply of exc, for a receive buffer (MIG's union sizes). */
-#define exc_MAX_REQUEST_SIZE 980
-#define exc_MAX_REPLY_SIZE 940
+#ifndef __Request__exc_subsystem__defined
+#define __Request__exc_subsystem__defined
+#pragma pack(push, 4)
+typedef struct {
+  mach_msg_header_t Head;
+  mach_msg_body_t msgh_body;
+  mach_msg_port_descriptor_t thread;
+  mach_msg_port_descriptor_t task;
+  NDR_record_t NDR;
+  exception_type_t exception;
+  mach_msg_type_number_t codeCnt;
+  integer_t code[2];
+} __Request__exception_raise_t;
+typedef struct {
+  mach_msg_header_t Head;
+  NDR_record_t NDR;
+  exception_type_t exception;
+  mach_msg_type_number_t codeCnt;
+  integer_t code[2];
+  int flavor;
+  mach_msg_type_number_t old_stateCnt;
+  natural_t old_state[224];
+} __Request__exception_raise_state_t;
+typedef struct {
+  mach_msg_header_t Head;
+  mach_msg_body_t msgh_body;
+  mach_msg_port_descriptor_t thread;
+  mach_msg_port_descriptor_t task;
+  NDR_record_t NDR;
+  exception_type_t exception;
+  mach_msg_type_number_t codeCnt;
+  integer_t code[2];
+  int flavor;
+  mach_msg_type_number_t old_stateCnt;
+  natural_t old_state[224];
+} __Request__exception_raise_state_identity_t;
+#pragma pack(pop)
+#endif
+
+union __RequestUnion__catch_exc_subsystem {
+  __Request__exception_raise_t Request_exception_raise;
+  __Request__exception_raise_state_t Request_exception_raise_state;
+  __Request__exception_raise_state_identity_t Request_exception_raise_state_identity;
+};
+
+#ifndef __Reply__exc_subsystem__defined
+#define __Reply__exc_subsystem__defined
+#pragma pack(push, 4)
+typedef struct {
+  mach_msg_header_t Head;
+  NDR_record_t NDR;
+  kern_return_t RetCode;
+} __Reply__exception_raise_t;
+typedef struct {
+  mach_msg_header_t Head;
+  NDR_record_t NDR;
+  kern_return_t RetCode;
+  int flavor;
+  mach_msg_type_number_t new_stateCnt;
+  natural_t new_state[224];
+} __Reply__exception_raise_state_t;
+typedef struct {
+  mach_msg_header_t Head;
+  NDR_record_t NDR;
+  kern_return_t RetCode;
+  int flavor;
+  mach_msg_type_number_t new_stateCnt;
+  natural_t new_state[224];
+} __Reply__exception_raise_state_identity_t;
+#pragma pack(pop)
+#endif
+
+union __ReplyUnion__catch_exc_subsystem {
+  __Reply__exception_raise_t Reply_exception_raise;
+  __Reply__exception_raise_state_t Reply_exception_raise_state;
+  __Reply__exception_raise_state_identity_t Reply_exception_raise_state_identity;
+};
+
+#ifndef exc_MSG_COUNT
+#define exc_MSG_COUNT 3
+#endif
 
 #ifdef __cplusplus
 }

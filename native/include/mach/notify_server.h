@@ -39,9 +39,85 @@ extern boolean_t notify_server(mach_msg_header_t *InHeadP, mach_msg_header_t *Ou
 /* The routine that serves InHeadP's id, or NULL (a mig_routine_t). */
 extern void (*notify_server_routine(mach_msg_header_t *InHeadP))(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP);
 
-/* The largest request and reply of notify, for a receive buffer (MIG's union sizes). */
-#define notify_MAX_REQUEST_SIZE 40
-#define notify_MAX_REPLY_SIZE 36
+#ifndef __Request__notify_subsystem__defined
+#define __Request__notify_subsystem__defined
+#pragma pack(push, 4)
+typedef struct {
+  mach_msg_header_t Head;
+  NDR_record_t NDR;
+  mach_port_name_t name;
+} __Request__mach_notify_port_deleted_t;
+typedef struct {
+  mach_msg_header_t Head;
+  mach_msg_body_t msgh_body;
+  mach_msg_port_descriptor_t rights;
+} __Request__mach_notify_port_destroyed_t;
+typedef struct {
+  mach_msg_header_t Head;
+  NDR_record_t NDR;
+  mach_port_mscount_t mscount;
+} __Request__mach_notify_no_senders_t;
+typedef struct {
+  mach_msg_header_t Head;
+} __Request__mach_notify_send_once_t;
+typedef struct {
+  mach_msg_header_t Head;
+  NDR_record_t NDR;
+  mach_port_name_t name;
+} __Request__mach_notify_dead_name_t;
+#pragma pack(pop)
+#endif
+
+union __RequestUnion__do_notify_subsystem {
+  __Request__mach_notify_port_deleted_t Request_mach_notify_port_deleted;
+  __Request__mach_notify_port_destroyed_t Request_mach_notify_port_destroyed;
+  __Request__mach_notify_no_senders_t Request_mach_notify_no_senders;
+  __Request__mach_notify_send_once_t Request_mach_notify_send_once;
+  __Request__mach_notify_dead_name_t Request_mach_notify_dead_name;
+};
+
+#ifndef __Reply__notify_subsystem__defined
+#define __Reply__notify_subsystem__defined
+#pragma pack(push, 4)
+typedef struct {
+  mach_msg_header_t Head;
+  NDR_record_t NDR;
+  kern_return_t RetCode;
+} __Reply__mach_notify_port_deleted_t;
+typedef struct {
+  mach_msg_header_t Head;
+  NDR_record_t NDR;
+  kern_return_t RetCode;
+} __Reply__mach_notify_port_destroyed_t;
+typedef struct {
+  mach_msg_header_t Head;
+  NDR_record_t NDR;
+  kern_return_t RetCode;
+} __Reply__mach_notify_no_senders_t;
+typedef struct {
+  mach_msg_header_t Head;
+  NDR_record_t NDR;
+  kern_return_t RetCode;
+} __Reply__mach_notify_send_once_t;
+typedef struct {
+  mach_msg_header_t Head;
+  NDR_record_t NDR;
+  kern_return_t RetCode;
+} __Reply__mach_notify_dead_name_t;
+#pragma pack(pop)
+#endif
+
+union __ReplyUnion__do_notify_subsystem {
+  __Reply__mach_notify_port_deleted_t Reply_mach_notify_port_deleted;
+  __Reply__mach_notify_port_destroyed_t Reply_mach_notify_port_destroyed;
+  __Reply__mach_notify_no_senders_t Reply_mach_notify_no_senders;
+  __Reply__mach_notify_send_once_t Reply_mach_notify_send_once;
+  __Reply__mach_notify_dead_name_t Reply_mach_notify_dead_name;
+};
+
+#ifndef notify_MSG_COUNT
+#define notify_MSG_COUNT 5
+#endif
 
 #ifdef __cplusplus
 }
