@@ -38,7 +38,7 @@ export const routinesOn =
 export const withTrapMarks = (routines: Routine<KernelCall>[]): Routine<KernelCall>[] => {
   const trapFirst = new Set(MACH_TRAPS.map((t) => t.routine));
   return routines.map((r) =>
-    trapFirst.has(r.name) ? new Routine<KernelCall>({ id: r.id, name: r.name, params: r.params, handler: r.handler, target: r.target, simple: r.simple, trap: true }) : r,
+    trapFirst.has(r.name) ? trap(r) : r,
   );
 };
 
