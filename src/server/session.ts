@@ -104,7 +104,7 @@ export class Session {
     readonly peer: PeerCredentials,
     private readonly hooks: SessionHooks,
   ) {
-    this.account = hooks.budget.account();
+    this.account = hooks.budget.account(peer.uid);
   }
 
   private log(line: string): void {
@@ -162,8 +162,10 @@ export class Session {
       this.log(`HELLO claims uid ${r.uid} gid ${r.gid} pid ${r.pid}; the kernel says uid ${peer.uid} gid ${peer.gid} pid ${peer.pid}, which the task gets`);
     }
     const { kernel, registry, limits } = this.hooks;
-    if (registry.byToken.size >= limits.maxTasks) {
-      this.log(`refused: the server's task limit (${limits.maxTasks}) is reached`);
+    let mine = 0;
+    for (const e of registry.byToken.values()) if (e.peer.uid === peer.uid) mine++;
+    if (registry.byToken.size >= limits.maxTasks || mine >= limits.maxTasksPerUser) {
+      this.log(mine >= limits.maxTasksPerUser ? `refused: uid ${peer.uid} has its ${limits.maxTasksPerUser} tasks (maxTasksPerUser)` : `refused: the server's task limit (${limits.maxTasks}) is reached`);
       this.result(r.seq, KERN_RESOURCE_SHORTAGE);
       this.close();
       return;
@@ -278,9 +280,12 @@ export class Session {
       buf.set(msg);
       return finish(MACH_SEND_INVALID_DATA, buf);
     }
-    if (sending && !this.toKernel(msg) && (account.held(this.socket.writableLength) > limits.clientMemory || !this.hooks.budget.fits(0))) {
+    const budget = this.hooks.budget;
+    if (sending && !this.toKernel(msg) && (account.held(this.socket.writableLength) > limits.clientMemory || budget.userHeld(account.uid) > limits.userMemory || !budget.fits(0))) {
       // ipc_kmsg_alloc failing: the message is not copied in, the caller keeps everything.
-      this.log(`MACH_SEND_NO_BUFFER: holds ${account.held(this.socket.writableLength)} bytes (limit ${limits.clientMemory}), server ${this.hooks.budget.total} (limit ${limits.totalMemory})`);
+      this.log(
+        `MACH_SEND_NO_BUFFER: holds ${account.held(this.socket.writableLength)} bytes (limit ${limits.clientMemory}), uid ${account.uid} ${budget.userHeld(account.uid)} (limit ${limits.userMemory}), server ${budget.total} (limit ${limits.totalMemory})`,
+      );
       const buf = this.borrow(msg.byteLength);
       buf.set(msg);
       return finish(MACH_SEND_NO_BUFFER, buf);
