@@ -1172,6 +1172,26 @@ export interface Routines {
       /** elements in old_flavors */ old_flavorsCnt: number;
     };
   };
+  /** semaphore_create (3418) */
+  semaphore_create: {
+    id: 3418;
+    args: {
+      /** int */ policy: number;
+      /** int */ value: number;
+    };
+    outs: {
+      /** semaphore_t: a name in the caller's space */ semaphore: number;
+      /** the disposition semaphore arrived with */ semaphoreDisposition: number;
+    };
+  };
+  /** semaphore_destroy (3419) */
+  semaphore_destroy: {
+    id: 3419;
+    args: {
+      /** semaphore_t */ semaphore: PortIn;
+    };
+    outs: {};
+  };
   /** thread_terminate (3600) */
   thread_terminate: {
     id: 3600;
@@ -1530,6 +1550,8 @@ export interface RoutineNamesById {
   3413: "task_set_exception_ports";
   3414: "task_get_exception_ports";
   3415: "task_swap_exception_ports";
+  3418: "semaphore_create";
+  3419: "semaphore_destroy";
   3600: "thread_terminate";
   3601: "act_get_state";
   3602: "act_set_state";
