@@ -5,6 +5,7 @@
  */
 import { connect as netConnect, type Socket } from "node:net";
 import { MACH_SEND_MSG } from "../abi/message.js";
+import { findTrap, trapResult, trapSlots, type TrapArgs, type TrapResult } from "../abi/traps.js";
 import { copyBytes, rdU32, wrU32 } from "../abi/bytes.js";
 import { VmMap } from "../kern/vm_map.js";
 import type { MachMsgCaller } from "../mig/call.js";
@@ -29,8 +30,10 @@ import {
   OP_RESULT,
   OP_THREAD,
   OP_TRAP,
+  OP_TRAP_ARGS,
   RESULT,
   TRAP,
+  TRAP_ARGS,
   TRAP_HOST_SELF,
   TRAP_MACH_REPLY_PORT,
   TRAP_TASK_SELF,
@@ -168,6 +171,17 @@ export class MachClient {
     return (await this.request(OP_TRAP, thread, [struct(TRAP, { trap })])).value;
   }
 
+  /** TRAP_ARGS: a trap with its argument slots; the kern_return_t and the copied-out slots. */
+  async trapArgs(thread: number, trap: number, args: readonly bigint[]): Promise<{ kr: number; outs: bigint[] }> {
+    const slots = new Uint8Array(8 * args.length);
+    const v = new DataView(slots.buffer);
+    args.forEach((a, i) => v.setBigUint64(8 * i, a, true));
+    const r = await this.request(OP_TRAP_ARGS, thread, [struct(TRAP_ARGS, { trap, argc: args.length }), slots]);
+    const ev = new DataView(r.extra.buffer, r.extra.byteOffset, r.extra.byteLength);
+    const outs = Array.from({ length: Math.floor(r.extra.byteLength / 8) }, (_, i) => ev.getBigUint64(8 * i, true));
+    return { kr: r.value | 0, outs };
+  }
+
   /** A new thread of this task. */
   async createThread(): Promise<ClientThread> {
     const r = await this.request(OP_THREAD, 0, []);
@@ -250,6 +264,14 @@ export class ClientThread implements MachMsgCaller {
   }
   machReplyPort(): Promise<number> {
     return this.client.trap(this.id, TRAP_MACH_REPLY_PORT);
+  }
+
+  /** A trap with arguments, named as in process (Thread.trap): `trap("semaphore_signal_trap", { signal_name })`. */
+  async trap(trap: number | string, args: TrapArgs): Promise<TrapResult> {
+    const t = findTrap(trap);
+    if (!t) throw new ClientError(`no trap ${String(trap)}`);
+    const r = await this.client.trapArgs(this.id, t.number, trapSlots(t, args));
+    return trapResult(t, r.kr, r.outs);
   }
 
   /** mach_msg: the same arguments as in process; the received message lands in `buf`. */
