@@ -43,9 +43,10 @@ import {
 } from "../abi/message.js";
 import { MACH_PORT_DEAD, MACH_PORT_NULL, MACH_PORT_TYPE_SEND, machPortValid } from "../abi/port.js";
 import { HEADER_SIZE, MACH_MSG_HEADER, OOL_DESCRIPTOR, OOL_PORTS_DESCRIPTOR, PORT_DESCRIPTOR, DESCRIPTOR_TYPE_OFFSET } from "../abi/msg_layout.js";
-import { newBytes, viewOf } from "../abi/layout.js";
+import { viewOf } from "../abi/layout.js";
 import { copyBytes, rdI32, rdU32 } from "../abi/bytes.js";
 import { IpcKmsg, type KDesc } from "./kmsg.js";
+import { kmsgData } from "./kmsg_buffer.js";
 import { kmsgCleanBody } from "./kmsg_destroy.js";
 import { notifyPortDeleted } from "./notify.js";
 import { IP_DEAD, IpcPort, ipValid, type PortRef } from "./port.js";
@@ -82,7 +83,7 @@ export function kmsgGetCheck(buf: Uint8Array, sendSize: number): number {
 export function kmsgCopyin(sender: SenderIdentity, buf: Uint8Array, sendSize: number): IpcKmsg | number {
   const gmr = kmsgGetCheck(buf, sendSize);
   if (gmr !== MACH_MSG_SUCCESS) return gmr;
-  const data = newBytes(sendSize);
+  const data = kmsgData(sendSize, false);
   copyBytes(data, 0, buf, 0, sendSize);
   const kmsg = new IpcKmsg(data);
   kmsg.secToken = sender.secToken;

@@ -27,6 +27,7 @@ import { viewOf, type ByteView } from "../abi/layout.js";
 import { copyBytes, wrU32, type BytesView } from "../abi/bytes.js";
 import { KERNEL_AUDIT_TOKEN, KERNEL_SECURITY_TOKEN, type IpcKmsg } from "./kmsg.js";
 import { kmsgCleanBody, kmsgDestroy } from "./kmsg_destroy.js";
+import { kmsgDataRelease } from "./kmsg_buffer.js";
 import { IpcPort, ipValid, IP_DEAD, type PortRef } from "./port.js";
 import { COPYOUT_FAILED, copyoutObject, destroyCarriedRight, portReleaseSend, portReleaseSendOnce } from "./right.js";
 import { notifySendOnce } from "./notify.js";
@@ -148,6 +149,8 @@ export function kmsgCopyout(rcv: Receiver, kmsg: IpcKmsg, buf: Uint8Array, optio
     wrU32(buf, kmsg.size + MAX_TRAILER.at.type, 0);
     wrU32(buf, kmsg.size + MAX_TRAILER.at.size, 8);
   } else writeTrailer(viewOf(buf), kmsg.size, option, seqno, kmsg.secToken, kmsg.auditToken, from?.ext?.context ?? 0n);
+  // The receiver has the bytes now.
+  kmsgDataRelease(kmsg);
   return mr;
 }
 

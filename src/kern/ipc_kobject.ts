@@ -12,6 +12,7 @@ import { newBytes, viewOf } from "../abi/layout.js";
 import { wrU32 } from "../abi/bytes.js";
 import { IpcKmsg, KERNEL_AUDIT_TOKEN, KERNEL_SECURITY_TOKEN } from "../ipc/kmsg.js";
 import { kmsgDestroy } from "../ipc/kmsg_destroy.js";
+import { kmsgDataRelease } from "../ipc/kmsg_buffer.js";
 import { IpcPort, ipValid } from "../ipc/port.js";
 import { destroyCarriedRight, portReleaseSend, portReleaseSendOnce } from "../ipc/right.js";
 import { MACH_MSG_TYPE_PORT_SEND_ONCE } from "../abi/message.js";
@@ -170,6 +171,8 @@ export function kobjectServe<C>(hooks: ServerHooks<C>, kmsg: IpcKmsg): IpcKmsg |
     }
   }
 
+  // The request is served: nothing holds its bytes (arguments were copied out of them).
+  kmsgDataRelease(kmsg);
   const data = body ? body.data : errorReplyData(replyId, kr);
   const reply = new IpcKmsg(data);
   reply.id = replyId;

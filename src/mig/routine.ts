@@ -13,9 +13,10 @@ import {
   MACH_MSGH_BITS_COMPLEX,
 } from "../abi/message.js";
 import { HEADER_SIZE, NDR_RECORD, NDR_SIZE, OOL_DESCRIPTOR, OOL_PORTS_DESCRIPTOR, PORT_DESCRIPTOR } from "../abi/msg_layout.js";
-import { newBytes, viewOf } from "../abi/layout.js";
+import { viewOf } from "../abi/layout.js";
 import { wrU32 } from "../abi/bytes.js";
 import type { IpcKmsg, KDesc } from "../ipc/kmsg.js";
+import { kmsgData } from "../ipc/kmsg_buffer.js";
 import { IP_DEAD, ipValid, type PortRef } from "../ipc/port.js";
 import { hasOolCount, type Param, type PortArg } from "./types.js";
 
@@ -331,7 +332,7 @@ export class Routine<C> {
         }
       }
     }
-    const data = newBytes(size);
+    const data = kmsgData(size, true);
     const view = viewOf(data);
     let off = HEADER_SIZE;
     let descs: KDesc[] | null = null;
