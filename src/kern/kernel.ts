@@ -12,7 +12,9 @@ import { Host, Processor, ProcessorSet } from "./host.js";
 import { ipcHostInit, ipcProcessorInit, ipcPsetInit, kernelSetSpecialPort } from "./ipc_host.js";
 import { kobjectAlloc } from "./ipc_kobject.js";
 import { startUxHandler, type UxHandler } from "./ux_handler.js";
-import { IKOT_CLOCK, IKOT_CLOCK_CTRL, IKOT_MASTER_DEVICE } from "../abi/ikot.js";
+import { IKOT_CLOCK, IKOT_CLOCK_CTRL, IKOT_MASTER_DEVICE, IKOT_SEMAPHORE } from "../abi/ikot.js";
+import { MACH_NOTIFY_NO_SENDERS } from "../abi/port.js";
+import { semaphoreNoSenders } from "./sync_sema.js";
 import { HOST_IO_MASTER_PORT } from "../abi/host.js";
 import { portMakeSend } from "../ipc/right.js";
 import { allowAllPolicy, type MacPolicy } from "./mac.js";
@@ -159,6 +161,10 @@ export class Kernel {
   private readonly serverHooks: ServerHooks<KernelCall> = {
     registry: this.registry,
     context: (port, m) => ({ kernel: this, port, caller: this.tasks.get(m.senderTaskId) ?? null, kmsg: m }),
+    // ipc_kobject_notify: a semaphore port's no-senders ends the semaphore.
+    notify: (port, m) => {
+      if (port.kotype === IKOT_SEMAPHORE && m.id === MACH_NOTIFY_NO_SENDERS) semaphoreNoSenders(this, port);
+    },
   };
 
   private serve(kmsg: IpcKmsg): IpcKmsg | null {

@@ -7,6 +7,7 @@
  */
 import type { Socket } from "node:net";
 import { copyBytes, rdU32, wrU32 } from "../abi/bytes.js";
+import { viewOf } from "../abi/layout.js";
 import { randomBytes } from "node:crypto";
 import { KERN_INVALID_ARGUMENT, KERN_RESOURCE_SHORTAGE, KERN_SUCCESS } from "../abi/kern_return.js";
 import {
@@ -25,8 +26,10 @@ import {
 } from "../abi/message.js";
 import { IpcPort } from "../ipc/port.js";
 import type { Kernel } from "../kern/kernel.js";
+import { taskName } from "./proc_name.js";
 import type { Task } from "../kern/task.js";
 import type { Thread } from "../kern/thread.js";
+import { findTrap } from "../abi/traps.js";
 import {
   FRAME_HEADER,
   OP_ADMIN,
@@ -36,6 +39,7 @@ import {
   OP_RESULT,
   OP_THREAD,
   OP_TRAP,
+  OP_TRAP_ARGS,
   ProtocolError,
   RESULT,
   TRAP_HOST_SELF,
@@ -142,6 +146,8 @@ export class Session {
         if (value < 0) throw new ProtocolError(`unknown trap ${trap}`);
         return this.result(r.seq, value);
       }
+      case OP_TRAP_ARGS:
+        return this.trapArgs(r.seq, this.thread(r.thread), r.trap, r.args);
       case OP_ADMIN: {
         const text = this.hooks.admin(this, r.command, r.argument, (line) => this.result(r.seq, KERN_SUCCESS, EMPTY, NO_REGIONS, new TextEncoder().encode(line)));
         if (text !== null) this.result(r.seq, KERN_SUCCESS, EMPTY, NO_REGIONS, new TextEncoder().encode(text));
@@ -172,7 +178,9 @@ export class Session {
     }
     // A second task of one process (two HELLOs) gets a pid of its own.
     const pid = kernel.tasks.has(peer.pid) ? undefined : peer.pid;
-    this.task = kernel.createTask({ uid: peer.uid, gid: peer.gid, pid, name: r.name || `pid${peer.pid}`, maxNames: limits.maxNames });
+    // Named by its process, as macOS names a task, unless the client chose a name (taskName).
+    this.task = kernel.createTask({ uid: peer.uid, gid: peer.gid, pid, name: taskName(r.name, peer.pid), maxNames: limits.maxNames });
+    this.hooks.log?.(`${this.task.name} (pid ${this.task.pid}, uid ${peer.uid}) connected`);
     this.token = BigInt(`0x${randomBytes(8).toString("hex")}`);
     this.entry = { task: this.task, peer, connections: 1, threads: 1 };
     registry.byToken.set(this.token, this.entry);
@@ -212,6 +220,22 @@ export class Session {
     this.token = r.token;
     this.threads.set(0, this.task.createThread());
     this.result(r.seq, this.task.pid);
+  }
+
+  /** TRAP_ARGS: a trap with arguments; a wait that blocks answers when it ends, and the session goes on meanwhile. */
+  private trapArgs(seq: number, thread: Thread, trap: number, args: bigint[]): void {
+    const desc = findTrap(trap);
+    if (!desc || args.length !== desc.args.length) throw new ProtocolError(`TRAP_ARGS: trap ${trap} with ${args.length} arguments is not served`);
+    const answer = (r: { kr: number; outs?: bigint[] }): void => {
+      const outs = r.outs ?? [];
+      const extra = new Uint8Array(8 * outs.length);
+      const v = viewOf(extra);
+      outs.forEach((o, i) => v.setBigUint64(8 * i, BigInt.asUintN(64, o), true));
+      this.result(seq, r.kr, EMPTY, NO_REGIONS, extra);
+    };
+    const r = thread.trapSlots(trap, args);
+    if (r instanceof Promise) r.then(answer, (e: unknown) => this.hooks.log?.(`trap ${trap} failed: ${String(e)}`));
+    else answer(r);
   }
 
   private thread(id: number): Thread {
