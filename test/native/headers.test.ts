@@ -97,7 +97,9 @@ function cMember(field: string): string {
 }
 
 test("every info structure src/abi/info.ts lays out has the SDK header's size and member offsets", () => {
-  const layouts = Object.values(info).filter((v): v is Layout<Fields> => typeof v === "object" && v !== null && "fields" in v && "size" in v);
+  const layouts = (Object.values(info) as unknown[]).filter(
+    (v): v is Layout<Fields> => typeof v === "object" && v !== null && "fields" in v && "size" in v && "name" in v,
+  );
   assert.ok(layouts.length >= 15, `${layouts.length} info layouts`);
   for (const layout of layouts) {
     const fields = Object.keys(layout.fields);
