@@ -9,7 +9,7 @@ import { startInspector } from "./inspect.js";
 const HELP = `usage: machipc <command> [options]
 
 commands:
-  serve [--socket PATH] [--max-names N] [--demo]
+  serve [--socket PATH] [--max-names N] [--service NAME]... [--task-for-pid root|posix] [--demo]
               boot a kernel and serve it on a Unix domain socket (default ${defaultSocketPath()})
   demo        the narrated demo: the host story of ipc_host.c on an embedded kernel
   tasks       the tasks of a running server
@@ -23,7 +23,7 @@ common options: --socket PATH   the server's socket
 Run \`machipc <command> --help\` for a command's options.`;
 
 const COMMAND_HELP: Record<string, string> = {
-  serve: "usage: machipc serve [--socket PATH] [--max-names N] [--demo]\n\nBoots a kernel and listens on a Unix domain socket (mode 0600). Each connecting\nprocess is a task; --max-names limits each task's name space; --demo narrates\nthe demo first.",
+  serve: "usage: machipc serve [--socket PATH] [--max-names N] [--demo]\n\nBoots a kernel and listens on a Unix domain socket (mode 0600). Each connecting\nprocess is a task; --max-names limits each task's name space; --service NAME\ndeclares a bootstrap service in advance (repeatable; the first process to check in\ngets its receive right); --task-for-pid chooses who may get another task's port\n(root: only root, the default; posix: also the same user); --demo narrates the demo first.",
   demo: "usage: machipc demo\n\nBoots an in-process kernel and narrates host ports, processors, a right passed\nbetween two tasks, and host exception ports, through real MIG messages.",
   tasks: "usage: machipc tasks [--socket PATH]\n\nLists the tasks of a running server: pid, uid, threads, names in use.",
   lsmp: "usage: machipc lsmp PID|NAME [--socket PATH]\n\nLists a task's names as lsmp does: name, object, rights, flags, refs, queue.",
@@ -68,9 +68,16 @@ async function main(argv: string[]): Promise<number> {
         console.log();
       }
       const maxNames = option(rest, "--max-names");
+      const tfp = option(rest, "--task-for-pid");
+      if (tfp !== undefined && tfp !== "root" && tfp !== "posix") {
+        console.error(`machipc serve: --task-for-pid takes root or posix, not '${tfp}'`);
+        return 2;
+      }
       const server = new MachipcServer({
         socketPath: option(rest, "--socket"),
         maxNames: maxNames ? Number(maxNames) : undefined,
+        services: rest.flatMap((a, i) => (a === "--service" && rest[i + 1] ? [rest[i + 1]!] : [])),
+        taskForPid: tfp,
         log: (l) => console.log(`machipc: ${l}`),
       });
       await server.listen();

@@ -13,6 +13,7 @@ import type { Routine } from "../mig/routine.js";
 import { MigRegistry } from "../kern/ipc_kobject.js";
 import { installSubsystems } from "../subsystems/index.js";
 import { defaultSocketPath } from "../server/server.js";
+import { decodeExceptionResult, encodeException } from "../server/proc_ops.js";
 import {
   ADMIN,
   ADMIN_HOST,
@@ -28,7 +29,10 @@ import {
   OP_MACH_MSG,
   OP_THREAD,
   OP_TRAP,
+  OP_TRAP_ARGS,
+  OP_EXCEPTION,
   RESULT,
+  TRAP_ARGS,
   TRAP,
   TRAP_HOST_SELF,
   TRAP_MACH_REPLY_PORT,
@@ -275,6 +279,45 @@ export class ClientThread implements MachMsgCaller {
     if (name === this.migReply) this.migReply = 0;
   }
 
+  /** A trap with arguments (TRAP_ARGS): its kern_return_t and out word. */
+  async trapArgs(trap: number, args: (number | bigint)[]): Promise<{ kr: number; value: number }> {
+    const head = struct(TRAP_ARGS, { trap, count: args.length });
+    const words = new Uint8Array(8 * args.length);
+    args.forEach((a, i) => new DataView(words.buffer).setBigUint64(8 * i, BigInt.asUintN(64, BigInt(a)), true));
+    const r = await this.client.request(OP_TRAP_ARGS, this.id, [head, words]);
+    return { kr: r.value | 0, value: r.extra.byteLength >= 4 ? rdU32(r.extra, 0) : 0 };
+  }
+
+  /** task_for_pid(target_tport, pid): a send right to the task of `pid`. */
+  async taskForPid(targetTport: number, pid: number): Promise<{ kr: number; task: number }> {
+    const r = await this.trapArgs(45, [targetTport, pid]);
+    return { kr: r.kr, task: r.value };
+  }
+  /** task_name_for_pid(target_tport, pid): a send right to its task name port. */
+  async taskNameForPid(targetTport: number, pid: number): Promise<{ kr: number; name: number }> {
+    const r = await this.trapArgs(44, [targetTport, pid]);
+    return { kr: r.kr, name: r.value };
+  }
+  /** pid_for_task(t): the pid of a task (-1 on failure). */
+  async pidForTask(t: number): Promise<{ kr: number; pid: number }> {
+    const r = await this.trapArgs(46, [t]);
+    return { kr: r.kr, pid: r.value | 0 };
+  }
+
+  /**
+   * Raise an exception on this thread, as a trap would, out of process: the
+   * thread's, the task's and the host's handlers are offered it in turn with
+   * `states` (flavor and words) as the thread's registers. Resolves when a
+   * handler answered: which level took it (null if only BSD's handler did, and
+   * then `signal` is the one it posted), and the thread's state afterwards.
+   */
+  async raiseException(exception: number, codes: (number | bigint)[] = [], states: { flavor: number; words: Uint32Array }[] = []): Promise<ClientExceptionOutcome> {
+    const body = encodeException({ token: 0n, thread: this.id, exception, codes: codes.map((c) => BigInt(c)), states });
+    const r = await this.client.request(OP_EXCEPTION, this.id, [body]);
+    const out = decodeExceptionResult(r.extra);
+    return { kr: r.value | 0, handledBy: LEVEL_NAMES[out.handledBy] ?? null, signal: out.signal, states: out.states };
+  }
+
   /** Call a kernel routine by MIG id or name, as a generated stub would, over the socket. */
   call(routine: number | string, target: number, args: UserArgs = {}): Promise<UserResult> {
     const r = routines.find(routine);
@@ -283,5 +326,18 @@ export class ClientThread implements MachMsgCaller {
   }
 }
 
+const LEVEL_NAMES: Record<number, "thread" | "task" | "host"> = { 1: "thread", 2: "task", 3: "host" };
+
+export interface ClientExceptionOutcome {
+  /** exception_triage's result. */
+  kr: number;
+  handledBy: "thread" | "task" | "host" | null;
+  /** The signal (macOS numbering) BSD's handler posted when no one else handled it, else 0. */
+  signal: number;
+  /** The thread's registers after delivery (general and float flavors). */
+  states: { flavor: number; words: Uint32Array }[];
+}
+
+export { bootstrapCheckIn, bootstrapLookUp, bootstrapParent, bootstrapRegister, bootstrapStrerrorText } from "../subsystems/bootstrap_user.js";
 export { MachClient as Client };
 export const connect = MachClient.connect;

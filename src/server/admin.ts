@@ -52,6 +52,8 @@ export interface LsmpRow {
   context: string;
   identifier: string;
   type: string;
+  /** The bootstrap service names the port is registered under ("bootstrap" for launchd's own port), comma-separated. */
+  service: string;
 }
 
 const hex = (n: number | bigint, w = 8): string => `0x${n.toString(16).padStart(w, "0")}`;
@@ -91,6 +93,7 @@ export function lsmpRows(k: Kernel, pid: number): { pid: number; name: string; r
       context: port && recv ? hex(port.ext?.context ?? 0n, 16) : "",
       identifier: port ? hex(port.id) : "",
       type: port ? (port.kotype ? ikotName(port.kotype).replace("IKOT_", "") : recv ? "" : portOwner(k, port)) : pset ? `(${pset.members.size} members)` : "",
+      service: port && k.bootstrap ? k.bootstrap.describe(port) : "",
     });
   }
   return { pid, name: task.name, rows };

@@ -11,6 +11,16 @@
  *                                         -> RESULT value = mach_msg_return_t, received bytes, OOL regions
  *   THREAD     (nothing)                  -> RESULT value = new thread id (for `thread` in later frames)
  *   ADMIN      command, argument          -> RESULT value = 0, extra = JSON text
+ *   TRAP_ARGS  trap number, argument count, arguments (u64 each)
+ *                                         -> RESULT value = kern_return_t, extra = the out word (u32)
+ *   FORK       parent's task token, HELLO's fields, name (a fork's child, first frame)
+ *                                         -> RESULT value = pid, extra = task token (u64), thread id (u32)
+ *   EXCEPTION  task token (0: this connection's), thread, exception, codes, register state
+ *                                         -> RESULT value = exception_triage's kr, extra = EXCEPTION_RESULT, state
+ *   ADOPT      HELLO's fields, set-id flag (a new image after exec, on the connection it inherited)
+ *                                         -> RESULT value = pid, extra = task token (u64), thread id (u32)
+ * HELLO and JOIN answer with the connection's thread id (u32) in extra too,
+ * after HELLO's token: EXCEPTION names a C thread by it.
  */
 import { defineLayout, viewOf } from "../abi/layout.js";
 import { rdU32, wrU32 } from "../abi/bytes.js";
@@ -22,6 +32,10 @@ export const OP_TRAP = 3;
 export const OP_MACH_MSG = 4;
 export const OP_THREAD = 5;
 export const OP_ADMIN = 6;
+export const OP_TRAP_ARGS = 7;
+export const OP_FORK = 8;
+export const OP_EXCEPTION = 9;
+export const OP_ADOPT = 10;
 export const OP_RESULT = 0x80;
 
 export const TRAP_MACH_REPLY_PORT = 26;
@@ -55,6 +69,63 @@ export const HELLO = defineLayout("hello", 16, {
 
 export const JOIN = defineLayout("join", 8, { token: { at: 0, type: "u64" } });
 export const TRAP = defineLayout("trap", 4, { trap: { at: 0, type: "u32" } });
+
+/** TRAP_ARGS: then `count` 64-bit arguments. */
+export const TRAP_ARGS = defineLayout("trap_args", 8, {
+  trap: { at: 0, type: "u32" },
+  count: { at: 4, type: "u32" },
+});
+/** Arguments a TRAP_ARGS frame may carry (mach_trap_table's widest trap takes 11). */
+export const TRAP_ARGS_MAX = 16;
+
+/** FORK: the parent's token, then the child's HELLO fields and name. */
+export const FORK = defineLayout("fork", 24, {
+  parentToken: { at: 0, type: "u64" },
+  uid: { at: 8, type: "u32" },
+  gid: { at: 12, type: "u32" },
+  pid: { at: 16, type: "u32" },
+  nameLength: { at: 20, type: "u32" },
+});
+
+/** ADOPT: the new image's identity (effective ids; `setId` is AT_SECURE), then its name. */
+export const ADOPT = defineLayout("adopt", 20, {
+  uid: { at: 0, type: "u32" },
+  gid: { at: 4, type: "u32" },
+  pid: { at: 8, type: "u32" },
+  setId: { at: 12, type: "u32" },
+  nameLength: { at: 16, type: "u32" },
+});
+
+/**
+ * EXCEPTION: who raises it and what, then `flavorCount` states, each a
+ * flavor, a count and `count` 32-bit words (thread, float and exception state).
+ */
+export const EXCEPTION = defineLayout("exception", 40, {
+  token: { at: 0, type: "u64" },
+  thread: { at: 8, type: "u32" },
+  exception: { at: 12, type: "u32" },
+  codeCount: { at: 16, type: "u32" },
+  flavorCount: { at: 20, type: "u32" },
+  code0: { at: 24, type: "u64" },
+  code1: { at: 32, type: "u64" },
+});
+/** A state block's head in EXCEPTION and its result. */
+export const STATE_BLOCK = defineLayout("state_block", 8, {
+  flavor: { at: 0, type: "u32" },
+  count: { at: 4, type: "u32" },
+});
+/** Largest state a block may carry, in words (x86_AVX_STATE is 211). */
+export const STATE_BLOCK_MAX = 1024;
+/** Flavors one EXCEPTION frame may carry. */
+export const STATE_BLOCKS_MAX = 4;
+/** EXCEPTION's result extra: then `flavorCount` state blocks, the thread's state after delivery. */
+export const EXCEPTION_RESULT = defineLayout("exception_result", 12, {
+  /** 0 nobody, 1 thread, 2 task, 3 host (the level whose handler answered KERN_SUCCESS). */
+  handledBy: { at: 0, type: "u32" },
+  /** The signal BSD's ux handler posted (macOS numbering), 0 for none: the process should die of it. */
+  signal: { at: 4, type: "u32" },
+  flavorCount: { at: 8, type: "u32" },
+});
 
 export const MSG_ARGS = defineLayout("mach_msg_args", 24, {
   option: { at: 0, type: "u32" },

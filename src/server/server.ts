@@ -13,6 +13,7 @@ import { setSendObserver } from "../ipc/send.js";
 import { ADMIN_HOST, ADMIN_LSMP, ADMIN_TASKS, ADMIN_TRACE, FrameReader } from "./protocol.js";
 import { ProtocolError, Session, type TaskRegistry } from "./session.js";
 import { hostReport, lsmpRows, taskList, traceLine } from "./admin.js";
+import type { TaskForPidRule } from "../kern/task_for_pid.js";
 
 export interface ServeOptions {
   /** Socket path; default $XDG_RUNTIME_DIR/machipc.sock, else the temp dir. */
@@ -22,6 +23,10 @@ export interface ServeOptions {
   boot?: BootOptions;
   /** Per-task name limit. */
   maxNames?: number;
+  /** Bootstrap services declared in advance (`--service NAME`), as a plist's MachServices. */
+  services?: string[];
+  /** Who may task_for_pid whom when no MAC policy says (`--task-for-pid root|posix`; default root). */
+  taskForPid?: TaskForPidRule;
   log?: (line: string) => void;
 }
 
@@ -40,7 +45,8 @@ export class MachipcServer {
   private readonly log: (line: string) => void;
 
   constructor(private readonly opts: ServeOptions = {}) {
-    this.kernel = opts.kernel ?? Kernel.boot(opts.boot);
+    // A served kernel has launchd: every connecting process is one of its children.
+    this.kernel = opts.kernel ?? Kernel.boot({ bootstrap: { services: opts.services ?? [] }, taskForPid: opts.taskForPid, ...opts.boot });
     this.socketPath = opts.socketPath ?? defaultSocketPath();
     this.log = opts.log ?? (() => undefined);
     this.server = createServer((sock) => this.accept(sock));

@@ -40,6 +40,12 @@ import {
   OP_RESULT,
   OP_THREAD,
   OP_TRAP,
+  OP_TRAP_ARGS,
+  OP_FORK,
+  OP_EXCEPTION,
+  OP_ADOPT,
+  ADOPT,
+  FORK,
   RESULT,
   TRAP,
   TRAP_HOST_SELF,
@@ -54,6 +60,8 @@ import {
   writeRegions,
   type OolRegion,
 } from "./protocol.js";
+import { ProcFrameError, decodeException, raiseFromWire, trapWithArgs, verifyAdopter, verifyForkChild } from "./proc_ops.js";
+import { taskExec, taskFork } from "../kern/proc.js";
 
 /** Tasks shared by connections (JOIN), with how many connections keep each alive. */
 export interface TaskRegistry {
@@ -115,7 +123,14 @@ export class Session {
     const need = (n: number): void => {
       if (payload.byteLength < n) throw new ProtocolError(`op ${h.op}: payload of ${payload.byteLength} bytes, need ${n}`);
     };
-    if (h.op !== OP_HELLO && h.op !== OP_JOIN && !this.task) throw new ProtocolError("first frame must be HELLO or JOIN");
+    // A fork's child starts with FORK; a fault handler's connection may send EXCEPTION alone.
+    if (h.op !== OP_HELLO && h.op !== OP_JOIN && h.op !== OP_FORK && h.op !== OP_EXCEPTION && !this.task) throw new ProtocolError("first frame must be HELLO or JOIN");
+    try {
+      if (this.procOp(h.op, h.seq, h.thread, payload)) return;
+    } catch (e) {
+      if (e instanceof ProcFrameError) throw new ProtocolError(e.message);
+      throw e;
+    }
     switch (h.op) {
       case OP_HELLO: {
         if (this.task) throw new ProtocolError("HELLO twice");
@@ -134,9 +149,7 @@ export class Session {
         this.token = BigInt(`0x${randomBytes(8).toString("hex")}`);
         this.hooks.registry.byToken.set(this.token, { task: this.task, connections: 1 });
         this.threads.set(0, this.task.createThread());
-        const tok = new Uint8Array(8);
-        viewOf(tok).setBigUint64(0, this.token, true);
-        this.result(h.seq, this.task.pid, new Uint8Array(0), [], tok);
+        this.result(h.seq, this.task.pid, new Uint8Array(0), [], this.identity());
         return;
       }
       case OP_JOIN: {
@@ -153,7 +166,7 @@ export class Session {
         this.task = entry.task;
         this.token = token;
         this.threads.set(0, this.task.createThread());
-        this.result(h.seq, this.task.pid);
+        this.result(h.seq, this.task.pid, EMPTY, NO_REGIONS, this.identity().subarray(8));
         return;
       }
       case OP_THREAD: {
@@ -184,6 +197,87 @@ export class Session {
       }
       default:
         throw new ProtocolError(`unknown op ${h.op}`);
+    }
+  }
+
+  /** The task token and this connection's thread id (what a C thread names itself by in EXCEPTION). */
+  private identity(): Uint8Array {
+    const out = new Uint8Array(12);
+    viewOf(out).setBigUint64(0, this.token, true);
+    wrU32(out, 8, this.threads.get(0)?.id ?? 0);
+    return out;
+  }
+
+  /** FORK, ADOPT, EXCEPTION and TRAP_ARGS (src/server/proc_ops.ts); false for any other op. */
+  private procOp(op: number, seq: number, threadId: number, payload: Uint8Array): boolean {
+    switch (op) {
+      case OP_FORK: {
+        if (this.task) throw new ProtocolError("FORK after HELLO");
+        if (payload.byteLength < FORK.size) throw new ProtocolError("short FORK");
+        const f = FORK.read(viewOf(payload), 0);
+        if (payload.byteLength < FORK.size + f.nameLength) throw new ProtocolError("short FORK");
+        const name = new TextDecoder().decode(payload.subarray(FORK.size, FORK.size + f.nameLength));
+        const parent = this.hooks.registry.byToken.get(f.parentToken)?.task;
+        if (!parent || !parent.active || !verifyForkChild(parent, f.pid, f.uid, f.gid) || f.uid !== parent.secToken[0]) {
+          this.result(seq, KERN_NO_ACCESS);
+          this.close();
+          return true;
+        }
+        const pid = this.hooks.kernel.tasks.has(f.pid) ? undefined : f.pid;
+        this.task = taskFork(parent, { pid, name: name || parent.name });
+        this.token = BigInt(`0x${randomBytes(8).toString("hex")}`);
+        this.hooks.registry.byToken.set(this.token, { task: this.task, connections: 1 });
+        this.threads.set(0, this.task.createThread());
+        this.result(seq, this.task.pid, EMPTY, NO_REGIONS, this.identity());
+        return true;
+      }
+      case OP_ADOPT: {
+        if (payload.byteLength < ADOPT.size) throw new ProtocolError("short ADOPT");
+        const a = ADOPT.read(viewOf(payload), 0);
+        if (payload.byteLength < ADOPT.size + a.nameLength) throw new ProtocolError("short ADOPT");
+        const task = this.task!;
+        if (!verifyAdopter(task, a.pid, a.uid, a.gid)) {
+          this.result(seq, KERN_NO_ACCESS);
+          return true;
+        }
+        const name = new TextDecoder().decode(payload.subarray(ADOPT.size, ADOPT.size + a.nameLength));
+        // exec: the threads of other connections end with them; this connection's thread carries on.
+        for (const [id, t] of this.threads) if (id !== 0) t.terminate();
+        const keep = this.threads.get(0)!;
+        for (const [id] of this.threads) if (id !== 0) this.threads.delete(id);
+        const setId = a.setId !== 0 || a.uid !== task.secToken[0] || a.gid !== task.secToken[1] ? { uid: a.uid, gid: a.gid } : undefined;
+        taskExec(task, keep, { name: name || undefined, setId });
+        this.result(seq, task.pid, EMPTY, NO_REGIONS, this.identity());
+        return true;
+      }
+      case OP_EXCEPTION: {
+        const req = decodeException(payload);
+        let thread: Thread | undefined;
+        if (req.token === 0n) thread = this.task ? this.threads.get(threadId) : undefined;
+        else {
+          const task = this.hooks.registry.byToken.get(req.token)?.task;
+          thread = task?.threads.find((t) => t.id === req.thread && t.active);
+        }
+        if (!thread || !thread.active) {
+          this.result(seq, KERN_INVALID_ARGUMENT);
+          return true;
+        }
+        raiseFromWire(thread, req).then(
+          (r) => this.result(seq, r.kr, EMPTY, NO_REGIONS, r.extra),
+          (e: unknown) => this.hooks.log?.(`exception failed: ${String(e)}`),
+        );
+        return true;
+      }
+      case OP_TRAP_ARGS: {
+        const r = trapWithArgs(this.thread(threadId), payload);
+        if (!r) throw new ProtocolError("unknown trap");
+        const out = new Uint8Array(4);
+        wrU32(out, 0, r.value >>> 0);
+        this.result(seq, r.kr, EMPTY, NO_REGIONS, out);
+        return true;
+      }
+      default:
+        return false;
     }
   }
 
