@@ -5,6 +5,16 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
+/**
+ * Short mode (`--short`, or MACHIPC_BENCH_SHORT=1): every benchmark runs a few
+ * iterations only, so the suite can check that the benchmarks still run to the
+ * end and write their JSON; its figures mean nothing.
+ */
+export const SHORT = process.argv.includes("--short") || process.env["MACHIPC_BENCH_SHORT"] === "1";
+
+/** `full` iterations normally, `short` in short mode. */
+export const scaled = (full: number, short: number): number => (SHORT ? short : full);
+
 export interface Measurement {
   name: string;
   opsPerSec: number;
@@ -14,6 +24,8 @@ export interface Measurement {
 
 /** Time `fn` over batches until `minMs` has passed; returns the best batch rate (least disturbed). */
 export function measure(name: string, fn: () => void, minMs = 400, batch = 1000): Measurement {
+  minMs = scaled(minMs, 1);
+  batch = scaled(batch, 20);
   for (let i = 0; i < batch; i++) fn(); // warm up
   let best = Infinity;
   let total = 0;
@@ -36,9 +48,9 @@ export function fmt(m: Measurement): string {
   return `${m.name.padEnd(44)} ${Math.round(m.opsPerSec).toLocaleString("en-US").padStart(14)} ops/s  ${m.nsPerOp.toFixed(1).padStart(9)} ns/op`;
 }
 
-/** Write results as JSON under bench/results/. */
+/** Write results as JSON under bench/results/ (or MACHIPC_BENCH_RESULTS). */
 export function writeResults(file: string, data: unknown): string {
-  const dir = join(process.cwd(), "bench", "results");
+  const dir = process.env["MACHIPC_BENCH_RESULTS"] || join(process.cwd(), "bench", "results");
   mkdirSync(dir, { recursive: true });
   const path = join(dir, file);
   writeFileSync(path, JSON.stringify(data, null, 2) + "\n");

@@ -3,11 +3,11 @@
  * each as a ratio to a baseline measured in the same run.
  */
 import { Kernel } from "../src/index.js";
-import { MACH_RCV_MSG, MACH_SEND_MSG } from "../src/abi/message.js";
 import { EXC_BAD_ACCESS, EXC_MASK_BAD_ACCESS, EXCEPTION_DEFAULT } from "../src/abi/exception.js";
-import { allocReceive, portMakeSend } from "../src/ipc/right.js";
-import type { IpcPort } from "../src/ipc/port.js";
-import { fmt, measure, ratio, type Measurement } from "./harness.js";
+import { MACH_MSG_TYPE_MAKE_SEND, MACH_RCV_MSG, MACH_SEND_MSG } from "../src/abi/message.js";
+import { MACH_PORT_RIGHT_RECEIVE } from "../src/abi/port.js";
+import type { Thread } from "../src/kern/thread.js";
+import { fmt, measure, ratio, scaled, type Measurement } from "./harness.js";
 
 function mustSync(r: number | Promise<number>): void {
   if (typeof r !== "number" || r !== 0) throw new Error(`unexpected mach_msg result ${String(r)}`);
@@ -19,6 +19,21 @@ function request(words: [number, number][], size: number): Uint8Array {
   for (const [at, x] of words) v.setUint32(at, x >>> 0, true);
   b.set([0, 0, 0, 0, 1, 0, 0, 0], 24);
   return b;
+}
+
+/** A receive right in the thread's space with a send right made from it, both named `name`. */
+async function receiveWithSend(th: Thread): Promise<number> {
+  const r = await th.call("mach_port_allocate", th.taskSelfTrap(), { right: MACH_PORT_RIGHT_RECEIVE });
+  const name = r["name"] as number;
+  const ins = await th.call("mach_port_insert_right", th.taskSelfTrap(), { name, poly: { name, disposition: MACH_MSG_TYPE_MAKE_SEND } });
+  if (r.kr !== 0 || ins.kr !== 0) throw new Error(`cannot make a handler port: ${r.kr} ${ins.kr}`);
+  return name;
+}
+
+/** Install `port` as the handler for `mask` through the routine a user calls (host_ or task_set_exception_ports). */
+async function setHandler(th: Thread, routine: string, target: number, mask: number, port: number): Promise<void> {
+  const r = await th.call(routine, target, { exception_mask: mask, new_port: port, behavior: EXCEPTION_DEFAULT, new_flavor: 0 });
+  if (r.kr !== 0) throw new Error(`${routine} failed: ${r.kr}`);
 }
 
 export async function hostBenchmarks(): Promise<{ results: Record<string, unknown>; lines: string[] }> {
@@ -50,9 +65,7 @@ export async function hostBenchmarks(): Promise<{ results: Record<string, unknow
   });
 
   // host_get_exception_ports(host_priv, EXC_MASK_ALL) with a handler installed: reply 436 bytes.
-  const port = allocReceive(task.space);
-  kernel.host.excActions[1]!.port = portMakeSend(port.port as IpcPort);
-  kernel.host.excActions[1]!.behavior = 1;
+  await setHandler(th, "host_set_exception_ports", priv, EXC_MASK_BAD_ACCESS, await receiveWithSend(th));
   const gep = request([[0, 0x1513], [4, 36], [8, priv], [12, reply], [20, 415], [32, 0x2]], 36);
   const getExc = measure("host_get_exception_ports round trip", () => {
     buf.set(gep);
@@ -77,12 +90,13 @@ export async function hostBenchmarks(): Promise<{ results: Record<string, unknow
   });
 
   // Exception: raise EXC_BAD_ACCESS on a victim, a handler receives exception_raise and answers KERN_SUCCESS.
-  const victim = kernel.createTask({ uid: 501 }).createThread();
-  const handler = kernel.createTask({ uid: 501 }).createThread();
-  const hp = allocReceive(handler.task.space);
-  victim.task.excActions[1]!.port = portMakeSend(hp.port as IpcPort);
-  victim.task.excActions[1]!.behavior = EXCEPTION_DEFAULT;
-  void EXC_MASK_BAD_ACCESS;
+  // The handler is another thread of the victim's task (as an in-process crash reporter is), so
+  // the victim can install it on its own task with task_set_exception_ports.
+  const victimTask = kernel.createTask({ uid: 501 });
+  const victim = victimTask.createThread();
+  const handler = victimTask.createThread();
+  const hp = { name: await receiveWithSend(handler) };
+  await setHandler(victim, "task_set_exception_ports", victim.taskSelfTrap(), EXC_MASK_BAD_ACCESS, hp.name);
   const hbuf = new Uint8Array(512);
   const rep = new Uint8Array(36);
   const rv = new DataView(rep.buffer);
@@ -101,15 +115,16 @@ export async function hostBenchmarks(): Promise<{ results: Record<string, unknow
     const o = await outcome;
     if (o.handledBy !== "task") throw new Error("exception not handled");
   };
-  for (let i = 0; i < 2000; i++) await roundTrip();
+  for (let i = 0; i < scaled(2000, 10); i++) await roundTrip();
   let best = Infinity;
   let n = 0;
   const t0 = process.hrtime.bigint();
-  while (Number(process.hrtime.bigint() - t0) / 1e6 < 500) {
+  const batch = scaled(500, 10);
+  while (Number(process.hrtime.bigint() - t0) / 1e6 < scaled(500, 1)) {
     const s = process.hrtime.bigint();
-    for (let i = 0; i < 500; i++) await roundTrip();
-    best = Math.min(best, Number(process.hrtime.bigint() - s) / 500);
-    n += 500;
+    for (let i = 0; i < batch; i++) await roundTrip();
+    best = Math.min(best, Number(process.hrtime.bigint() - s) / batch);
+    n += batch;
   }
   const exc: Measurement = { name: "exception raise + handle + reply", nsPerOp: best, opsPerSec: 1e9 / best, iterations: n };
 

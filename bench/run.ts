@@ -2,6 +2,7 @@
 import { ipcBenchmarks } from "./ipc.js";
 import { hostBenchmarks } from "./host.js";
 import { socketBenchmarks } from "./socket.js";
+import { mpmmBenchmarks } from "./mpmm.js";
 import { writeResults } from "./harness.js";
 
 const started = new Date().toISOString();
@@ -14,7 +15,11 @@ for (const l of host.lines) console.log(l);
 console.log("# out of process (server, Node client, libmachipc)");
 const sock = await socketBenchmarks();
 for (const l of sock.lines) console.log(l);
+console.log("# user-to-user messaging through the server (MPMM-style)");
+const msg = await mpmmBenchmarks();
+for (const l of msg.lines) console.log(l);
 const a = writeResults("ipc.json", { started, node: process.version, ...ipc.results });
 const b = writeResults("host.json", { started, node: process.version, ...host.results });
 const c = writeResults("socket.json", { started, node: process.version, ...sock.results });
-console.log(`results: ${a}, ${b}, ${c}`);
+const d = writeResults("mpmm.json", { started, node: process.version, ...msg.results });
+console.log(`results: ${a}, ${b}, ${c}, ${d}`);

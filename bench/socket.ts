@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
+import { scaled } from "./harness.js";
 
 const run = promisify(execFile);
 const PINGPONG = "native/build/bench/pingpong";
@@ -47,9 +48,15 @@ async function cNs(args: string[], env: NodeJS.ProcessEnv = process.env): Promis
 }
 
 /** The Node client runs as its own process, like the C one (bench/node-client.ts). */
-const NODE_CLIENT = fileURLToPath(new URL("./node-client.js", import.meta.url));
+// Compiled (npm run bench) it is node-client.js beside this file; run from source (the suite's
+// short run, through tsx) it is node-client.ts, loaded through tsx as well.
+const FROM_SOURCE = import.meta.url.endsWith(".ts");
+const NODE_CLIENT = [
+  ...(FROM_SOURCE ? ["--import", "tsx"] : []),
+  fileURLToPath(new URL(FROM_SOURCE ? "./node-client.ts" : "./node-client.js", import.meta.url)),
+];
 async function nodeNs(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const r = await run(process.execPath, [NODE_CLIENT, ...args], { env });
+  const r = await run(process.execPath, [...NODE_CLIENT, ...args], { env });
   return Number(r.stdout.trim());
 }
 
@@ -71,14 +78,15 @@ export async function socketBenchmarks(): Promise<{ results: Record<string, unkn
     await start(process.execPath, [echoScript, nodeEchoPath, String(REQ), String(REP)]);
     await start(PINGPONG, ["server", cEchoPath, String(REQ), String(REP)]);
     const env = { ...process.env, MACHIPC_SOCKET: machipcPath };
-    const N = 10000;
-    const ROUNDS = 5;
+    const N = scaled(10000, 100);
+    const ROUNDS = scaled(5, 1);
+    const WARM = String(scaled(2000, 10));
 
     // Warm everything up once.
-    await cNs(["rpc", "2000"], env);
-    await cNs(["client", nodeEchoPath, "2000", String(REQ), String(REP)]);
-    await nodeNs(["rpc", "2000"], env);
-    await nodeNs(["echo", nodeEchoPath, "2000", String(REQ), String(REP)]);
+    await cNs(["rpc", WARM], env);
+    await cNs(["client", nodeEchoPath, WARM, String(REQ), String(REP)]);
+    await nodeNs(["rpc", WARM], env);
+    await nodeNs(["echo", nodeEchoPath, WARM, String(REQ), String(REP)]);
 
     // Rounds interleave each measurement with its baseline, so that drift in
     // the machine's speed (a VM, a neighbour) hits both sides of a ratio alike;

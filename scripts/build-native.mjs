@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// Builds libmachipc and the C examples with the machine's cc (installing gcc first if it is missing and we can).
+// Builds libmachipc, the C examples and the server's native helper module (native/addon, an N-API addon
+// against the node-api-headers package) with the machine's cc (installing gcc first if it is missing and we can).
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 
 function have(cmd) {
   return spawnSync(cmd, ["--version"], { stdio: "ignore" }).status === 0;
@@ -24,6 +26,10 @@ if (!have(cc)) {
 const out = join("native", "build");
 mkdirSync(join(out, "examples"), { recursive: true });
 const flags = ["-std=c11", "-Wall", "-Wextra", "-O2", "-Inative/include"];
+// The server's helpers: every .c in native/addon, one shared object that Node loads (napi_* resolve against node itself).
+const napiInclude = join(dirname(createRequire(import.meta.url).resolve("node-api-headers/package.json")), "include");
+const addonSources = readdirSync(join("native", "addon")).filter((n) => n.endsWith(".c")).sort().map((n) => join("native", "addon", n));
+execFileSync(cc, ["-std=c11", "-Wall", "-Wextra", "-Werror", "-O2", "-fPIC", "-shared", "-fvisibility=hidden", `-I${napiInclude}`, "-o", join(out, "machipc_native.node"), ...addonSources], { stdio: "inherit" });
 // Every C file under native/src is one module of the library (see native/src/internal.h).
 function sources(dir) {
   return readdirSync(dir)
@@ -41,5 +47,9 @@ for (const f of readdirSync("examples").filter((n) => n.endsWith(".c"))) {
   });
 }
 mkdirSync(join(out, "bench"), { recursive: true });
-execFileSync(cc, [...flags, "-o", join(out, "bench", "pingpong"), "native/bench/pingpong.c", `-L${out}`, "-lmachipc", "-Wl,-rpath,$ORIGIN/.."], { stdio: "inherit" });
-console.log(`build-native: ${join(out, "libmachipc.so")}, examples and benchmarks built`);
+for (const f of readdirSync(join("native", "bench")).filter((n) => n.endsWith(".c"))) {
+  execFileSync(cc, [...flags, "-o", join(out, "bench", f.slice(0, -2)), join("native", "bench", f), `-L${out}`, "-lmachipc", "-lpthread", "-Wl,-rpath,$ORIGIN/.."], {
+    stdio: "inherit",
+  });
+}
+console.log(`build-native: ${join(out, "libmachipc.so")}, ${join(out, "machipc_native.node")}, examples and benchmarks built`);

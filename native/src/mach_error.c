@@ -1,26 +1,79 @@
-/* mach_error_string: the text libsystem gives for a return code. */
+/*
+ * mach_error_string, mach_error_type and mach_error: libsystem's lookup of a
+ * code's system / subsystem / code in its tables, with the old codes moved to
+ * their systems first. The tables are src/abi/mach_error_text.ts rendered.
+ */
 #include "internal.h"
 
-const char *mach_error_string(kern_return_t kr) {
-  switch (kr) {
-    case KERN_SUCCESS: return "(os/kern) successful";
-    case KERN_INVALID_ADDRESS: return "(os/kern) invalid address";
-    case KERN_INVALID_ARGUMENT: return "(os/kern) invalid argument";
-    case KERN_FAILURE: return "(os/kern) failure";
-    case KERN_NO_ACCESS: return "(os/kern) protection failure";
-    case KERN_INVALID_NAME: return "(os/kern) invalid name";
-    case KERN_INVALID_RIGHT: return "(os/kern) invalid right";
-    case KERN_INVALID_VALUE: return "(os/kern) invalid value";
-    case KERN_INVALID_HOST: return "(os/kern) invalid host";
-    case MIG_TYPE_ERROR: return "(ipc/mig) type check error";
-    case MIG_REPLY_MISMATCH: return "(ipc/mig) wrong reply message ID";
-    case MIG_BAD_ID: return "(ipc/mig) bad request message ID";
-    case MIG_BAD_ARGUMENTS: return "(ipc/mig) server detected error";
-    case MIG_SERVER_DIED: return "(ipc/mig) server died";
-    case MACH_SEND_INVALID_DEST: return "(ipc/send) invalid destination port";
-    case MACH_SEND_TIMED_OUT: return "(ipc/send) timed out";
-    case MACH_RCV_TIMED_OUT: return "(ipc/rcv) timed out";
-    case MACH_RCV_INVALID_NAME: return "(ipc/rcv) invalid name";
-    default: return "(unknown) error";
-  }
+#include <stdio.h>
+
+struct error_subsystem {
+  const char *name;
+  int max_code;
+  const char *const *codes;
+};
+
+struct error_system {
+  int system;
+  int max_sub;
+  const char *bad_sub;
+  const struct error_subsystem *subsystems;
+};
+
+#include "mach_error_text.inc"
+
+enum { SEND_MOD = (3 << 26) | (0 << 14), RCV_MOD = (3 << 26) | (1 << 14), MIG_MOD = (4 << 26) | (2 << 14) };
+enum { NETNAME_MOD = (2 << 26) | (0 << 14), ENV_MOD = (2 << 26) | (1 << 14), EXECD_MOD = (2 << 26) | (2 << 14) };
+
+static mach_error_t compat(mach_error_t err) {
+  if (-200 < err && err <= -100) return -(err + 100) | SEND_MOD;
+  if (-300 < err && err <= -200) return -(err + 200) | RCV_MOD;
+  if (-400 < err && err <= -300) return -(err + 300) | MIG_MOD;
+  if (1000 <= err && err < 1100) return (err - 1000) | NETNAME_MOD;
+  if (1600 <= err && err < 1700) return (err - 1600) | ENV_MOD;
+  if (27600 <= err && err < 27700) return (err - 27600) | EXECD_MOD;
+  return err;
+}
+
+static const struct error_system *system_of(int system) {
+  for (size_t i = 0; i < sizeof systems / sizeof systems[0]; i++)
+    if (systems[i].system == system) return &systems[i];
+  return NULL;
+}
+
+/* The text of a code; *diag says whether mach_error should add the type and number (every miss). */
+static const char *lookup(mach_error_t err, int *diag) {
+  err = compat(err);
+  int system = err_get_system(err), sub = err_get_sub(err), code = err_get_code(err);
+  *diag = 1;
+  const struct error_system *s = system_of(system);
+  if (!s) return NULL;
+  if (sub >= s->max_sub) return s->bad_sub;
+  const struct error_subsystem *sp = &s->subsystems[sub];
+  if (code >= sp->max_code) return "unknown error code";
+  *diag = 0;
+  return sp->codes[code];
+}
+
+char *mach_error_string(mach_error_t err) {
+  int diag;
+  return (char *)lookup(err, &diag);
+}
+
+char *mach_error_type(mach_error_t err) {
+  err = compat(err);
+  const struct error_system *s = system_of(err_get_system(err));
+  int sub = err_get_sub(err);
+  if (!s || sub >= s->max_sub) return (char *)"(?/?)";
+  return (char *)s->subsystems[sub].name;
+}
+
+void mach_error(const char *str, mach_error_t err) {
+  int diag;
+  const char *text = lookup(err, &diag);
+  const char *type = mach_error_type(err);
+  if (diag)
+    fprintf(stderr, "%s %s %s (%x)\n", str, type ? type : "(null)", text ? text : "(null)", (unsigned)err);
+  else
+    fprintf(stderr, "%s %s\n", str, text);
 }

@@ -20,3 +20,6 @@ void mig_dealloc_reply_port(mach_port_t reply_port) {
 
 void mig_put_reply_port(mach_port_t reply_port) { (void)reply_port; }
 
+
+/* A fork's child: the parent's reply port name means nothing in the child's new space. */
+void machipc_mig_reply_forked(void) { t_mig_reply = MACH_PORT_NULL; }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -21,9 +22,37 @@ static int g_have_token;
 static mach_port_t g_task_self;
 static __thread int t_fd = -1;
 static __thread uint32_t t_seq;
+static __thread uint32_t t_thread_id;
+char machipc_server_path[108];
 
 int machipc_thread_fd(void) { return t_fd; }
 uint32_t machipc_next_seq(void) { return ++t_seq; }
+int machipc_have_task(void) { return g_have_token; }
+uint64_t machipc_task_token(void) { return g_token; }
+uint32_t machipc_thread_id(void) { return t_thread_id; }
+
+void machipc_transport_forked(void) {
+  g_token = 0;
+  g_have_token = 0;
+  g_task_self = MACH_PORT_NULL;
+  t_fd = -1;
+  t_seq = 0;
+  t_thread_id = 0;
+}
+
+void machipc_set_thread_connection(int fd, uint32_t thread_id) {
+  t_fd = fd;
+  t_seq = 0;
+  t_thread_id = thread_id;
+}
+
+void machipc_set_task(uint64_t token) {
+  g_token = token;
+  g_have_token = 1;
+}
+
+/* Where a RESULT's extra bytes start (after the message, padded, and its OOL regions, of which these have none). */
+static uint64_t extra_at(const unsigned char *r) { return 16 + ((get32(r + 4) + 3) & ~(uint64_t)3); }
 
 static int read_all(int fd, void *buf, size_t n) {
   unsigned char *p = buf;
@@ -37,14 +66,50 @@ static int read_all(int fd, void *buf, size_t n) {
   return 0;
 }
 
+/*
+ * The server's socket, as src/server/socket_path.ts finds it: $MACHIPC_SOCKET,
+ * else $XDG_RUNTIME_DIR when it is this user's own 0700 directory, else
+ * ${TMPDIR:-/tmp}/machipc-<uid>.
+ */
 static const char *socket_path(char *buf, size_t n) {
   const char *env = getenv("MACHIPC_SOCKET");
   if (env && *env) return env;
-  const char *dir = getenv("XDG_RUNTIME_DIR");
-  if (!dir || !*dir) dir = getenv("TMPDIR");
-  if (!dir || !*dir) dir = "/tmp";
-  snprintf(buf, n, "%s/machipc.sock", dir);
+  const char *xdg = getenv("XDG_RUNTIME_DIR");
+  struct stat st;
+  if (xdg && *xdg && lstat(xdg, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == getuid() && (st.st_mode & 0777) == 0700) {
+    snprintf(buf, n, "%s/machipc.sock", xdg);
+    return buf;
+  }
+  const char *tmp = getenv("TMPDIR");
+  if (!tmp || !*tmp) tmp = "/tmp";
+  size_t tl = strlen(tmp);
+  while (tl > 1 && tmp[tl - 1] == '/') tl--;
+  snprintf(buf, n, "%.*s/machipc-%u/machipc.sock", (int)tl, tmp, (unsigned)getuid());
   return buf;
+}
+
+/*
+ * Before saying who we are: the socket's directory must be ours or root's and
+ * writable by no one else, so the socket in it is the one its owner put there.
+ * Returns 0 when it is (or does not exist: connect() then says there is no server).
+ */
+static int check_socket_dir(const char *path) {
+  char dir[512];
+  const char *slash = strrchr(path, '/');
+  size_t dl = !slash ? 1 : slash == path ? 1 : (size_t)(slash - path);
+  if (dl >= sizeof dir) dl = sizeof dir - 1;
+  memcpy(dir, slash ? path : ".", dl);
+  dir[dl] = 0;
+  struct stat st;
+  if (lstat(dir, &st) != 0) return 0;
+  const char *why = NULL;
+  if (S_ISLNK(st.st_mode)) why = "is a symbolic link";
+  else if (!S_ISDIR(st.st_mode)) why = "is not a directory";
+  else if (st.st_uid != getuid() && st.st_uid != 0) why = "is owned by another user";
+  else if (st.st_mode & 022) why = "is writable by others, who could replace the socket";
+  if (!why) return 0;
+  fprintf(stderr, "machipc: refusing to connect to %s: %s %s (uid %u, mode %04o)\n", path, dir, why, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+  return -1;
 }
 
 int machipc_send_frame(int fd, uint32_t op, uint32_t seq, const struct part *parts, int nparts) {
@@ -103,8 +168,11 @@ unsigned char *machipc_recv_result(int fd, uint32_t *len) {
 
 int machipc_connect_thread(void) {
   if (t_fd >= 0) return 0;
+  /* A new image after exec carries on its task over the connection it kept (exec.c). */
+  if (!g_have_token && machipc_exec_adopt() == 0) return 0;
   char pathbuf[512];
   const char *path = socket_path(pathbuf, sizeof pathbuf);
+  if (check_socket_dir(path) < 0) return -1;
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
   struct sockaddr_un addr;
@@ -122,30 +190,44 @@ int machipc_connect_thread(void) {
     close(fd);
     return -1;
   }
+  size_t pl = strlen(path);
+  memcpy(machipc_server_path, path, pl < sizeof machipc_server_path ? pl + 1 : 0);
   pthread_mutex_lock(&machipc_lock);
-  unsigned char payload[16 + 64];
+  unsigned char payload[8 + 16 + 64];
   uint32_t len = 0;
   unsigned char *r = NULL;
+  int made_task = 0;
   if (!g_have_token) {
     char name[64];
     snprintf(name, sizeof name, "c:%d", (int)getpid());
     size_t nl = strlen(name);
-    put32(payload, (uint32_t)getuid());
-    put32(payload + 4, (uint32_t)getgid());
-    put32(payload + 8, (uint32_t)getpid());
-    put32(payload + 12, (uint32_t)nl);
-    memcpy(payload + 16, name, nl);
-    struct part p[1] = {{payload, 16 + nl}};
-    if (machipc_send_frame(fd, OP_HELLO, 0, p, 1) == 0) r = machipc_recv_result(fd, &len);
-    if (r && len >= 16 + 8 && get32(r) != KERN_NO_ACCESS) {
-      uint32_t msglen = get32(r + 4);
-      g_token = get64(r + 16 + ((msglen + 3) & ~3u));
-      g_have_token = 1;
+    /* A fork's child presents its parent's token first (FORK), then what HELLO says. */
+    uint64_t parent;
+    int forked = machipc_fork_parent(&parent);
+    put64(payload, parent);
+    unsigned char *hello = payload + 8;
+    put32(hello, (uint32_t)getuid());
+    put32(hello + 4, (uint32_t)getgid());
+    put32(hello + 8, (uint32_t)getpid());
+    put32(hello + 12, (uint32_t)nl);
+    memcpy(hello + 16, name, nl);
+    struct part p[1] = {{forked ? payload : hello, (forked ? 8 : 0) + 16 + nl}};
+    if (machipc_send_frame(fd, forked ? OP_FORK : OP_HELLO, 0, p, 1) == 0) r = machipc_recv_result(fd, &len);
+    /* Success carries the 8-byte task token (and the thread's id) as its extra bytes; a refusal is a bare kern_return_t. */
+    if (r && len >= 16 && get32(r + 12) >= 8) {
+      uint64_t at = extra_at(r);
+      if (get32(r + 8) == 0 && at + 8 <= len) {
+        g_token = get64(r + at);
+        g_have_token = 1;
+        made_task = 1;
+        if (get32(r + 12) >= 12 && at + 12 <= len) t_thread_id = get32(r + at + 8);
+      }
     }
   } else {
     put64(payload, g_token);
     struct part p[1] = {{payload, 8}};
     if (machipc_send_frame(fd, OP_JOIN, 0, p, 1) == 0) r = machipc_recv_result(fd, &len);
+    if (r && len >= 16 && get32(r + 12) >= 4 && extra_at(r) + 4 <= len) t_thread_id = get32(r + extra_at(r));
   }
   pthread_mutex_unlock(&machipc_lock);
   if (!r || (g_have_token == 0)) {
@@ -156,6 +238,9 @@ int machipc_connect_thread(void) {
   }
   free(r);
   t_fd = fd;
+  machipc_track_fd(fd);
+  machipc_thread_started();
+  if (made_task) machipc_task_started();
   return 0;
 }
 

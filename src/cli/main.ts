@@ -5,11 +5,12 @@ import { MachipcServer, defaultSocketPath } from "../server/server.js";
 import { ClientError, MachClient } from "../client/index.js";
 import { formatHost, formatLsmp, formatTasks } from "./format.js";
 import { startInspector } from "./inspect.js";
+import { DEFAULT_LIMITS, LIMIT_OPTIONS, type ServerLimits } from "../server/limits.js";
 
 const HELP = `usage: machipc <command> [options]
 
 commands:
-  serve [--socket PATH] [--max-names N] [--service NAME]... [--task-for-pid root|posix] [--demo]
+  serve [--socket PATH] [--system] [limits] [--service NAME]... [--task-for-pid root|posix] [--demo]
               boot a kernel and serve it on a Unix domain socket (default ${defaultSocketPath()})
   demo        the narrated demo: the host story of ipc_host.c on an embedded kernel
   tasks       the tasks of a running server
@@ -23,7 +24,9 @@ common options: --socket PATH   the server's socket
 Run \`machipc <command> --help\` for a command's options.`;
 
 const COMMAND_HELP: Record<string, string> = {
-  serve: "usage: machipc serve [--socket PATH] [--max-names N] [--demo]\n\nBoots a kernel and listens on a Unix domain socket (mode 0600). Each connecting\nprocess is a task; --max-names limits each task's name space; --service NAME\ndeclares a bootstrap service in advance (repeatable; the first process to check in\ngets its receive right); --task-for-pid chooses who may get another task's port\n(root: only root, the default; posix: also the same user); --demo narrates the demo first.",
+  serve:
+    "usage: machipc serve [--socket PATH] [--system] [limits] [--service NAME]... [--task-for-pid root|posix] [--demo]\n\nBoots a kernel and listens on a Unix domain socket. Each connecting process is\na task with the uid, gid and pid the kernel reports for it. By default only\nthis user is served (socket 0600 in a 0700 directory); --system (root only)\nserves every local user from /run/machipc (0666 in a root-owned 0755 directory).\n--service NAME declares a bootstrap service in advance (repeatable; the first process\nto check in gets its receive right); --task-for-pid chooses who may get another\ntask's port (root: only root, the default; posix: also the same user).\n--demo narrates the demo first.\n\nlimits (default in brackets):\n" +
+    LIMIT_OPTIONS.map((o) => `  ${o.flag} N`.padEnd(24) + `${o.what} [${DEFAULT_LIMITS[o.key]}]`).join("\n"),
   demo: "usage: machipc demo\n\nBoots an in-process kernel and narrates host ports, processors, a right passed\nbetween two tasks, and host exception ports, through real MIG messages.",
   tasks: "usage: machipc tasks [--socket PATH]\n\nLists the tasks of a running server: pid, uid, threads, names in use.",
   lsmp: "usage: machipc lsmp PID|NAME [--socket PATH]\n\nLists a task's names as lsmp does: name, object, rights, flags, refs, queue.",
@@ -67,17 +70,28 @@ async function main(argv: string[]): Promise<number> {
         await runDemo();
         console.log();
       }
-      const maxNames = option(rest, "--max-names");
+      const limits: Partial<ServerLimits> = {};
+      for (const o of LIMIT_OPTIONS) {
+        const v = option(rest, o.flag);
+        if (v === undefined) continue;
+        const n = Number(v);
+        if (!Number.isSafeInteger(n) || n <= 0) {
+          console.error(`machipc serve: ${o.flag} needs a positive integer, not '${v}'`);
+          return 2;
+        }
+        limits[o.key] = n;
+      }
       const tfp = option(rest, "--task-for-pid");
       if (tfp !== undefined && tfp !== "root" && tfp !== "posix") {
         console.error(`machipc serve: --task-for-pid takes root or posix, not '${tfp}'`);
         return 2;
       }
       const server = new MachipcServer({
-        socketPath: option(rest, "--socket"),
-        maxNames: maxNames ? Number(maxNames) : undefined,
         services: rest.flatMap((a, i) => (a === "--service" && rest[i + 1] ? [rest[i + 1]!] : [])),
         taskForPid: tfp,
+        socketPath: option(rest, "--socket"),
+        system: rest.includes("--system"),
+        limits,
         log: (l) => console.log(`machipc: ${l}`),
       });
       await server.listen();

@@ -12,7 +12,7 @@ import { migCall, type UserArgs, type UserResult } from "../mig/call.js";
 import type { Routine } from "../mig/routine.js";
 import { MigRegistry } from "../kern/ipc_kobject.js";
 import { installSubsystems } from "../subsystems/index.js";
-import { defaultSocketPath } from "../server/server.js";
+import { checkSocketDirForClient, defaultSocketPath } from "../server/socket_path.js";
 import { decodeExceptionResult, encodeException } from "../server/proc_ops.js";
 import {
   ADMIN,
@@ -27,6 +27,7 @@ import {
   OP_ADMIN,
   OP_HELLO,
   OP_MACH_MSG,
+  OP_RESULT,
   OP_THREAD,
   OP_TRAP,
   OP_TRAP_ARGS,
@@ -53,10 +54,9 @@ const EMPTY = new Uint8Array(0);
 const NO_REGIONS: OolRegion[] = [];
 
 export interface ConnectOptions {
+  /** Default: $MACHIPC_SOCKET, else the user's own server's socket (docs/server.md). */
   socketPath?: string;
-  /** The identity to claim; the server checks it against this process. Default: this process's. */
-  uid?: number;
-  gid?: number;
+  /** A label for listings. The task's uid, gid and pid are this process's, as the server's kernel reports them. */
   name?: string;
 }
 
@@ -91,7 +91,10 @@ export class MachClient {
 
   /** Connect and say who we are. Rejects with a clear error if the server is not running or refuses. */
   static async connect(opts: ConnectOptions = {}): Promise<MachClient> {
-    const path = opts.socketPath ?? defaultSocketPath();
+    const path = opts.socketPath ?? (process.env["MACHIPC_SOCKET"] || defaultSocketPath());
+    // Before saying who we are, make sure the socket is the one its directory's owner put there.
+    const unsafe = checkSocketDirForClient(path);
+    if (unsafe) throw new ClientError(`refusing to connect to ${path}: ${unsafe}`);
     const socket = await new Promise<Socket>((resolve, reject) => {
       const s = netConnect(path);
       s.once("connect", () => resolve(s));
@@ -106,20 +109,26 @@ export class MachClient {
       reader.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       for (;;) {
         const f = reader.next();
-        if (f === null || f instanceof Error) return;
-        const r = parseResult(f);
+        if (f === null) return;
+        const r = f instanceof Error ? null : parseResult(f);
+        if (!r) {
+          socket.destroy(new ClientError(`a malformed frame from the server${f instanceof Error ? `: ${f.message}` : ""}`));
+          return;
+        }
         if (client) client.deliver(r.seq, r.result);
         else early.shift()?.(r.result);
       }
     });
     const name = new TextEncoder().encode(opts.name ?? `node:${process.pid}`);
-    const hello = struct(HELLO, { uid: opts.uid ?? process.getuid?.() ?? 0, gid: opts.gid ?? process.getgid?.() ?? 0, pid: process.pid, nameLength: name.byteLength });
+    // The server takes uid, gid and pid from the kernel; they are sent as the wire has them.
+    const hello = struct(HELLO, { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, pid: process.pid, nameLength: name.byteLength });
     socket.write(frame(OP_HELLO, 0, 0, [hello, name]));
     const res = await new Promise<Result>((resolve, reject) => {
       early.push(resolve);
       socket.once("close", () => reject(new ClientError("the server closed the connection during the handshake")));
     });
-    if (res.value === 8) throw new ClientError("the server refused this identity (KERN_NO_ACCESS)");
+    // Success carries the task token (and the thread id); a refusal is a bare kern_return_t.
+    if (res.extra.byteLength < 8) throw new ClientError(`the server refused this process (kern_return ${res.value})`);
     client = new MachClient(socket, res.value);
     socket.on("close", () => client!.fail(new ClientError("connection to the machipc server closed")));
     return client;
@@ -161,6 +170,7 @@ export class MachClient {
   /** A new thread of this task. */
   async createThread(): Promise<ClientThread> {
     const r = await this.request(OP_THREAD, 0, []);
+    if (r.value === 0) throw new ClientError("the server refused a new thread (its per-task thread limit)");
     return new ClientThread(this, r.value);
   }
 
@@ -191,24 +201,27 @@ export class MachClient {
   }
 }
 
-function parseResult(f: Uint8Array): { seq: number; result: Result } {
+/** A RESULT frame, every length checked against the frame; null for one that cannot be valid. */
+export function parseResult(f: Uint8Array): { seq: number; result: Result } | null {
   const body = FRAME_HEADER.size;
   const at = RESULT.at;
+  if (f.byteLength < body + RESULT.size || rdU32(f, FRAME_HEADER.at.op) !== OP_RESULT) return null;
   const msgLength = rdU32(f, body + at.msgLength);
   const oolCount = rdU32(f, body + at.oolCount);
   const extraLength = rdU32(f, body + at.extraLength);
   let off = body + RESULT.size;
+  if (f.byteLength - off < pad4(msgLength)) return null;
   // Frames are the client's own (the reader hands each over once): views, not copies.
   const msg = msgLength > 0 ? f.subarray(off, off + msgLength) : EMPTY;
   off += pad4(msgLength);
   let regions = NO_REGIONS;
   if (oolCount > 0) {
     const regs = decodeRegions(f, off, f.byteLength, oolCount);
-    if (regs) {
-      regions = regs.regions;
-      off = regs.off;
-    }
+    if (!regs) return null;
+    regions = regs.regions;
+    off = regs.off;
   }
+  if (f.byteLength - off < extraLength) return null;
   const extra = extraLength > 0 ? f.subarray(off, off + extraLength) : EMPTY;
   return { seq: rdU32(f, FRAME_HEADER.at.seq), result: { value: rdU32(f, body + at.value), msg, regions, extra } };
 }

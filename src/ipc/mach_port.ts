@@ -62,6 +62,7 @@ import {
   MPO_QLIMIT,
   MPO_STRICT,
   MPO_TEMPOWNER,
+  machPortMake,
   machPortTypeOf,
   machPortValid,
 } from "../abi/port.js";
@@ -86,7 +87,7 @@ import {
   setEntryBits,
   psetDestroy,
 } from "./right.js";
-import { IE_BITS_REQUEST, IE_BITS_TYPE_MASK, IE_BITS_UREFS_MASK, type IpcSpace } from "./space.js";
+import { IE_BITS_GEN_MASK, IE_BITS_REQUEST, IE_BITS_TYPE_MASK, IE_BITS_UREFS_MASK, type IpcSpace } from "./space.js";
 
 type R<T> = { kr: KernReturn } & Partial<T>;
 const ok = <T>(v: T): R<T> => ({ kr: KERN_SUCCESS, ...v });
@@ -332,7 +333,7 @@ function copyoutName(space: IpcSpace, port: IpcPort, type: number, name: number)
     const kr = space.allocName(name);
     if (kr === KERN_NAME_EXISTS) return KERN_NAME_EXISTS;
     if (kr !== KERN_SUCCESS) return kr;
-    index = name >>> 8;
+    index = space.indexOf(name);
     created = true;
   }
   const undo = (): void => {
@@ -847,16 +848,17 @@ export function machPortSpaceInfo(space: IpcSpace | null): R<{ space_info: Uint8
   const table = new Uint8Array(size * 28);
   const tv = viewOf(table);
   for (let i = 0; i < size; i++) {
-    const bits = space.bits[i]!;
+    const slot = space.slotAt(i);
+    const bits = slot < 0 ? IE_BITS_GEN_MASK : space.bits[slot]!;
     const type = bits & IE_BITS_TYPE_MASK;
     const at = i * 28;
-    tv.setUint32(at, i === 0 ? 0 : space.nameOf(i), true);
+    tv.setUint32(at, i === 0 ? 0 : machPortMake(i, bits >>> 24), true);
     tv.setUint32(at + 4, 0, true);
     if (type !== 0) {
-      const { type: t, urefs } = rightInfo(space, i);
+      const { type: t, urefs } = rightInfo(space, slot);
       tv.setUint32(at + 8, t, true);
       tv.setUint32(at + 12, urefs, true);
-      tv.setUint32(at + 16, objectToken(space.objs[i]), true);
+      tv.setUint32(at + 16, objectToken(space.objs[slot]), true);
     }
   }
   return ok({ space_info: info, table_info: table, tree_info: new Uint8Array(0) });

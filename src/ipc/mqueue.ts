@@ -83,7 +83,16 @@ function result(mr: number, kmsg: IpcKmsg | null, port: IpcPort | null, msize = 
   return { mr, kmsg, port, msize, seqno, changed };
 }
 
-function enqueue(mq: IpcMqueue, kmsg: IpcKmsg): void {
+/** Told of each message entering (+1) or leaving (-1) a port's queue; an embedder (the server) accounts queued bytes with it. */
+export type QueueObserver = (kmsg: IpcKmsg, port: IpcPort, delta: 1 | -1) => void;
+let queueObserver: QueueObserver | null = null;
+
+export function setQueueObserver(fn: QueueObserver | null): void {
+  queueObserver = fn;
+}
+
+function enqueue(port: IpcPort, mq: IpcMqueue, kmsg: IpcKmsg): void {
+  queueObserver?.(kmsg, port, 1);
   kmsg.next = null;
   if (mq.tail) mq.tail.next = kmsg;
   else mq.head = kmsg;
@@ -98,6 +107,7 @@ function dequeue(port: IpcPort, mq: IpcMqueue): { kmsg: IpcKmsg; seqno: number }
   if (!mq.head) mq.tail = null;
   kmsg.next = null;
   mq.count--;
+  queueObserver?.(kmsg, port, -1);
   const seqno = port.seqno;
   port.seqno = (port.seqno + 1) >>> 0;
   wakeSenders(port, mq);
@@ -160,7 +170,7 @@ export function mqueuePost(port: IpcPort, kmsg: IpcKmsg): void {
     const psets = port.ext?.psets;
     if (psets) for (const ps of psets) if (ps.mqueue && ps.mqueue.receivers.length > 0 && offer(port, ps.mqueue, kmsg)) return;
   }
-  enqueue(mq, kmsg);
+  enqueue(port, mq, kmsg);
 }
 
 /**
@@ -260,6 +270,7 @@ export function mqueueDestroy(port: IpcPort): void {
   while (k) {
     const next = k.next;
     k.next = null;
+    queueObserver?.(k, port, -1);
     kmsgDestroy(k);
     k = next;
   }

@@ -419,7 +419,7 @@ export function rightCopyout(space: IpcSpace, port: IpcPort, type: number, overf
   if (index < 0) {
     name = space.alloc();
     if (name === 0) return cout(KERN_NO_SPACE, 0);
-    index = name >>> 8;
+    index = space.indexOf(name);
     space.objs[index] = port;
   } else name = space.nameOf(index);
   const bits = space.bits[index]!;
@@ -580,7 +580,7 @@ export function allocReceive(space: IpcSpace, name = 0): AllocResult & { port: I
     name = space.alloc();
     if (name === 0) return { kr: KERN_NO_SPACE, name: 0, port: null };
   }
-  const index = name >>> 8;
+  const index = space.indexOf(name);
   const port = new IpcPort(space);
   port.receiverName = name;
   space.objs[index] = port;
@@ -598,7 +598,7 @@ export function allocPortSet(space: IpcSpace, name = 0): AllocResult & { pset: I
     name = space.alloc();
     if (name === 0) return { kr: KERN_NO_SPACE, name: 0, pset: null };
   }
-  const index = name >>> 8;
+  const index = space.indexOf(name);
   const pset = new IpcPset(space, name);
   space.objs[index] = pset;
   setEntry(space, index, MACH_PORT_TYPE_PORT_SET, 0, false);
@@ -615,7 +615,7 @@ export function allocDeadName(space: IpcSpace, name = 0): AllocResult {
     name = space.alloc();
     if (name === 0) return { kr: KERN_NO_SPACE, name: 0 };
   }
-  setEntry(space, name >>> 8, MACH_PORT_TYPE_DEAD_NAME, 1, false);
+  setEntry(space, space.indexOf(name), MACH_PORT_TYPE_DEAD_NAME, 1, false);
   return { kr: KERN_SUCCESS, name };
 }
 

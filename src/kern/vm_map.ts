@@ -54,6 +54,11 @@ export class VmMap implements UserMemory {
     return true;
   }
 
+  /** Unmap exactly the region `data` mapped at `address` by mapAt, if it is still there. */
+  unmap(address: bigint, data: Uint8Array): void {
+    if (this.regions.get(address) === data) this.regions.delete(address);
+  }
+
   deallocate(address: bigint, size: number): void {
     const r = this.regions.get(address);
     if (r && r.byteLength <= Math.max(size, 1) + Number(PAGE)) this.regions.delete(address);

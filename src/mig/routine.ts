@@ -25,6 +25,10 @@ export type RoutineResult = number | ({ kr?: number } & Record<string, unknown>)
 export interface RoutineSpec<C> {
   id: number;
   name: string;
+  /** A simpleroutine: a one-way message, no reply. */
+  simple?: boolean;
+  /** The target port (the .defs' first parameter), for C prototypes; the kernel's dispatcher converts it itself. */
+  target?: Param;
   /** The in/out parameters after the target port, in .defs order. */
   params: Param[];
   /** Serve the call. `ctx` is whatever the kernel's dispatcher passes (target, caller, kernel). */
@@ -113,6 +117,8 @@ export class Routine<C> {
   readonly id: number;
   readonly name: string;
   readonly params: Param[];
+  readonly target: Param | undefined;
+  readonly simple: boolean;
   readonly handler: (ctx: C, args: Args) => RoutineResult;
   private readonly req: Shape;
   private readonly replyDescs: Param[];
@@ -122,6 +128,8 @@ export class Routine<C> {
     this.id = spec.id;
     this.name = spec.name;
     this.params = spec.params;
+    this.target = spec.target;
+    this.simple = spec.simple ?? false;
     this.handler = spec.handler;
     this.req = requestShape(spec.params);
     this.replyDescs = spec.params.filter((p) => sendsOut(p) && isDescriptor(p));

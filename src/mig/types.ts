@@ -5,14 +5,23 @@
  */
 import type { PortRef } from "../ipc/port.js";
 
+/**
+ * What a .defs type name adds to its MIG layout: the C type a prototype uses
+ * for it (`host_flavor_t`, `mach_port_name_t`, `exception_mask_array_t`).
+ * Unnamed types print as their C base type.
+ */
+interface Named {
+  c?: string;
+}
+
 /** A 32- or 64-bit integer inline; 64-bit values are only 4-byte aligned on the wire. */
-export interface ScalarType {
+export interface ScalarType extends Named {
   kind: "scalar";
   size: 4 | 8;
   signed: boolean;
 }
 /** A fixed-size opaque inline structure (security_token_t, audit_token_t, fixed int arrays). */
-export interface BytesType {
+export interface BytesType extends Named {
   kind: "bytes";
   size: number;
 }
@@ -21,36 +30,42 @@ export interface BytesType {
  * kernel stub requires in a request (17 send, 18 send-once, 16 receive) or -1
  * for a polymorphic port; `outName` is what a reply carries.
  */
-export interface PortType {
+export interface PortType extends Named {
   kind: "port";
   carried: number;
   outName: number;
+  /**
+   * The disposition a user stub sends the port with (MAKE_SEND for
+   * mach_port_make_send_t...), or -1 when the caller passes it (`namePoly`);
+   * by default COPY_SEND / MAKE_SEND_ONCE / MOVE_RECEIVE for the carried type.
+   */
+  user?: number;
 }
 /** `array[*:max] of T` inline: a u32 count before the data (padded to 4). */
-export interface ArrayType {
+export interface ArrayType extends Named {
   kind: "array";
   elem: 1 | 4 | 8;
   max: number;
 }
 /** `c_string[*:max]` out: offset word, count word, then the bytes with their NUL. */
-export interface CStringType {
+export interface CStringType extends Named {
   kind: "cstring";
   max: number;
 }
 /** `^array[] of T`: an OOL descriptor plus an inline count. */
-export interface OolType {
+export interface OolType extends Named {
   kind: "ool";
   elem: number;
   /** `^struct` of a fixed size: the descriptor alone, no count on the wire. */
   fixed?: number;
 }
 /** `^array[] of port`: an OOL-ports descriptor plus an inline count. */
-export interface OolPortsType {
+export interface OolPortsType extends Named {
   kind: "oolports";
   carried: number;
 }
 /** `array[*:max] of port` inline: always `max` port descriptors; the count travels with a SameCount sibling. */
-export interface PortArrayType {
+export interface PortArrayType extends Named {
   kind: "portarray";
   max: number;
   carried: number;
@@ -73,6 +88,8 @@ export interface Param {
    * the stub releases the send right after a successful call.
    */
   intran?: boolean;
+  /** MIG's `const` attribute: C prototypes declare the parameter const. */
+  cConst?: boolean;
 }
 
 // Common types, named as in std_types.defs / mach_types.defs.
@@ -93,6 +110,9 @@ export const oolFixed = (size: number): OolType => ({ kind: "ool", elem: 1, fixe
 export const hasOolCount = (p: Param): boolean => (p.type.kind === "ool" && p.type.fixed === undefined) || p.type.kind === "oolports";
 export const oolPorts = (carried = 17): OolPortsType => ({ kind: "oolports", carried });
 export const portArray = (max: number, carried = 17): PortArrayType => ({ kind: "portarray", max, carried });
+
+/** A .defs named type: `t`'s layout under the C type name `c`. */
+export const named = <T extends MigType>(c: string, t: T, extra: Partial<T> = {}): T => ({ ...t, ...extra, c });
 
 export const inP = (name: string, type: MigType, opts: Partial<Param> = {}): Param => ({ name, dir: "in", type, ...opts });
 export const outP = (name: string, type: MigType, opts: Partial<Param> = {}): Param => ({ name, dir: "out", type, ...opts });

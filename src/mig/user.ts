@@ -33,14 +33,20 @@ export type UserArgs = Record<string, number | bigint | Uint8Array | number[] | 
 const sendsIn = (p: Param): boolean => p.dir === "in" || p.dir === "inout";
 const sendsOut = (p: Param): boolean => p.dir === "out" || p.dir === "inout";
 
-/** The user stub's disposition for a port type: COPY_SEND for send types, MAKE_SEND_ONCE for send-once, MOVE_RECEIVE for receive. */
-function defaultDisposition(carried: number): number {
+/**
+ * The user stub's disposition for a port type: the .defs type's own (MAKE_SEND
+ * for mach_port_make_send_t...), else COPY_SEND for send types, MAKE_SEND_ONCE
+ * for send-once, MOVE_RECEIVE for receive.
+ */
+function defaultDisposition(t: { carried: number; user?: number }): number {
+  if (t.user !== undefined && t.user >= 0) return t.user;
+  const carried = t.carried;
   if (carried === 18) return MACH_MSG_TYPE_MAKE_SEND_ONCE;
   if (carried === 16) return MACH_MSG_TYPE_MOVE_RECEIVE;
   return MACH_MSG_TYPE_COPY_SEND;
 }
 
-function userPort(v: unknown, carried: number): UserPort {
+function userPort(v: unknown, carried: { carried: number; user?: number }): UserPort {
   if (typeof v === "number") return { name: v, disposition: defaultDisposition(carried) };
   if (v && typeof v === "object" && "name" in v) return v as UserPort;
   return { name: 0, disposition: defaultDisposition(carried) };
@@ -94,13 +100,13 @@ export function encodeRequest(routine: Routine<unknown>, target: number, reply: 
       const t = p.type;
       const v = args[p.name];
       if (t.kind === "port") {
-        const up = userPort(v, t.carried);
+        const up = userPort(v, t);
         PORT_DESCRIPTOR.write(view, off, { name: up.name, disposition: up.disposition, type: MACH_MSG_PORT_DESCRIPTOR });
         off += 12;
       } else if (t.kind === "portarray") {
         const list = (v as UserPort[] | undefined) ?? [];
         for (let i = 0; i < t.max; i++) {
-          const up = userPort(list[i] ?? 0, t.carried);
+          const up = userPort(list[i] ?? 0, t);
           PORT_DESCRIPTOR.write(view, off, { name: up.name, disposition: up.disposition, type: MACH_MSG_PORT_DESCRIPTOR });
           off += 12;
         }
@@ -110,7 +116,7 @@ export function encodeRequest(routine: Routine<unknown>, target: number, reply: 
         OOL_DESCRIPTOR.write(view, off, { address, deallocate: 0, copy: MACH_MSG_PHYSICAL_COPY, type: MACH_MSG_OOL_DESCRIPTOR, size: data.byteLength });
         off += 16;
       } else if (t.kind === "oolports") {
-        const list = ((v as UserPort[] | number[] | undefined) ?? []).map((x) => userPort(x, t.carried));
+        const list = ((v as UserPort[] | number[] | undefined) ?? []).map((x) => userPort(x, t));
         const names = new Uint8Array(list.length * 4);
         list.forEach((x, i) => viewOf(names).setUint32(i * 4, x.name, true));
         const address = names.byteLength > 0 && memory ? memory.allocate(names) : 0n;
@@ -118,7 +124,7 @@ export function encodeRequest(routine: Routine<unknown>, target: number, reply: 
           address,
           deallocate: 0,
           copy: MACH_MSG_PHYSICAL_COPY,
-          disposition: list[0]?.disposition ?? defaultDisposition(t.carried),
+          disposition: list[0]?.disposition ?? defaultDisposition(t),
           type: MACH_MSG_OOL_PORTS_DESCRIPTOR,
           count: list.length,
         });

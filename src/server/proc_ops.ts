@@ -9,7 +9,6 @@ import { readFileSync } from "node:fs";
 import { viewOf } from "../abi/layout.js";
 import { rdU32, wrU32 } from "../abi/bytes.js";
 import { KERN_INVALID_ARGUMENT, KERN_SUCCESS } from "../abi/kern_return.js";
-import type { Task } from "../kern/task.js";
 import type { Thread } from "../kern/thread.js";
 import { pidForTask, taskForPid, taskNameForPid, type TrapResult } from "../kern/task_for_pid.js";
 import { EXCEPTION, EXCEPTION_RESULT, STATE_BLOCK, STATE_BLOCK_MAX, STATE_BLOCKS_MAX, TRAP_ARGS, TRAP_ARGS_MAX } from "./protocol.js";
@@ -36,22 +35,21 @@ export function procStatus(pid: number): ProcStatus | null {
   }
 }
 
-/**
- * A fork's child: the connecting process must be a child of the parent task's
- * process, with the credential it claims (effective ids as /proc shows them).
- */
-export function verifyForkChild(parent: Task, pid: number, uid: number, gid: number): boolean {
-  if (process.platform !== "linux") return false;
-  const st = procStatus(pid);
-  return !!st && st.ppid === parent.pid && st.uids[1] === uid && st.gids[1] === gid;
+/** A fork's child: the connecting process (by the kernel's word) is, per /proc, a child of the parent task's process. */
+export function verifyForkChild(parentPid: number, childPid: number): boolean {
+  const st = procStatus(childPid);
+  return !!st && st.ppid === parentPid;
 }
 
-/** An exec's new image: the same process as the task's, with the effective ids it claims. */
-export function verifyAdopter(task: Task, pid: number, uid: number, gid: number): boolean {
-  if (pid !== task.pid) return false;
-  if (process.platform !== "linux") return uid === task.secToken[0] && gid === task.secToken[1];
-  const st = procStatus(pid);
-  return !!st && st.uids[1] === uid && st.gids[1] === gid;
+/**
+ * An exec's new image: the process the connection belongs to, whose effective
+ * ids (after a set-id exec, not those of the connect) /proc tells; null if not.
+ */
+export function verifyAdopter(connectionPid: number, claimedPid: number): { uid: number; gid: number } | null {
+  if (claimedPid !== connectionPid) return null;
+  const st = procStatus(connectionPid);
+  if (!st || st.uids.length < 2 || st.gids.length < 2) return null;
+  return { uid: st.uids[1]!, gid: st.gids[1]! };
 }
 
 /** The dispatch table of TRAP_ARGS, by mach_trap_table index (osfmk/kern/syscall_sw.c, xnu-3248). */

@@ -53,7 +53,8 @@ export const MAX_FRAME = 64 * 1024 * 1024;
 /** Unread output beyond this marks a stuck client, which is disconnected. */
 export const MAX_PENDING_OUTPUT = 64 * 1024 * 1024;
 
-export const FRAME_HEADER = defineLayout("frame_header", 16, {
+const FRAME_HEADER_SIZE = 16;
+export const FRAME_HEADER = defineLayout("frame_header", FRAME_HEADER_SIZE, {
   length: { at: 0, type: "u32" },
   op: { at: 4, type: "u32" },
   seq: { at: 8, type: "u32" },
@@ -114,10 +115,12 @@ export const STATE_BLOCK = defineLayout("state_block", 8, {
   flavor: { at: 0, type: "u32" },
   count: { at: 4, type: "u32" },
 });
-/** Largest state a block may carry, in words (x86_AVX_STATE is 211). */
-export const STATE_BLOCK_MAX = 1024;
+/** Largest state a block may carry, in words (x86_AVX_STATE is 211, ARM_DEBUG_STATE64 130). */
+export const STATE_BLOCK_MAX = 256;
 /** Flavors one EXCEPTION frame may carry. */
 export const STATE_BLOCKS_MAX = 4;
+/** The largest EXCEPTION frame, which a fault handler's connection may send before any HELLO. */
+export const MAX_EXCEPTION_FRAME = 16 + 40 + STATE_BLOCKS_MAX * (8 + 4 * STATE_BLOCK_MAX);
 /** EXCEPTION's result extra: then `flavorCount` state blocks, the thread's state after delivery. */
 export const EXCEPTION_RESULT = defineLayout("exception_result", 12, {
   /** 0 nobody, 1 thread, 2 task, 3 host (the level whose handler answered KERN_SUCCESS). */
@@ -155,7 +158,19 @@ export const RESULT = defineLayout("result", 16, {
   extraLength: { at: 12, type: "u32" },
 });
 
-export const pad4 = (n: number): number => (n + 3) & ~3;
+/**
+ * `n` rounded up to a multiple of 4, for any u32 `n` (the sum is a double,
+ * never wrapped to 32 bits: `(n + 3) & ~3` turns 0x7ffffffd into a negative number).
+ */
+export const pad4 = (n: number): number => n + ((4 - (n & 3)) & 3);
+
+/** A frame that no valid client sends: the connection is dropped, with this as the logged reason. */
+export class ProtocolError extends Error {}
+
+/** Longest task name a HELLO may carry (MAXCOMLEN-style labels are far shorter). */
+export const MAX_TASK_NAME = 255;
+/** Before HELLO or JOIN only those two small frames are valid: nothing larger is buffered. */
+export const MAX_FRAME_BEFORE_HELLO = FRAME_HEADER_SIZE + 16 + MAX_TASK_NAME + 1;
 
 export interface OolRegion {
   address: bigint;
@@ -214,19 +229,112 @@ export function struct<F extends Parameters<typeof defineLayout>[2]>(layout: Ret
   return b;
 }
 
-/** Read `count` regions at `off`; null when they do not fit in `end`. */
+/**
+ * Read `count` regions at `off`; null when they do not fit in `end`. The data
+ * are views into `buf` (whoever holds a region holds the frame). Every size is
+ * checked against what is left before it is used, so no count or size can
+ * make the walk go past `end` or allocate.
+ */
 export function decodeRegions(buf: Uint8Array, off: number, end: number, count: number): { regions: OolRegion[]; off: number } | null {
+  if (count > (end - off) / OOL_REGION.size) return null;
   const dv = viewOf(buf);
   const regions: OolRegion[] = [];
   for (let i = 0; i < count; i++) {
-    if (off + OOL_REGION.size > end) return null;
+    if (end - off < OOL_REGION.size) return null;
     const h = OOL_REGION.read(dv, off);
     off += OOL_REGION.size;
-    if (off + pad4(h.size) > end) return null;
-    regions.push({ address: h.address, data: buf.slice(off, off + h.size) });
+    if (end - off < pad4(h.size)) return null;
+    regions.push({ address: h.address, data: buf.subarray(off, off + h.size) });
     off += pad4(h.size);
   }
   return { regions, off };
+}
+
+/** A client's frame, decoded and checked: every length in it fits the frame. */
+export type Request =
+  | { op: typeof OP_HELLO; seq: number; thread: number; uid: number; gid: number; pid: number; name: string }
+  | { op: typeof OP_JOIN; seq: number; thread: number; token: bigint }
+  | { op: typeof OP_TRAP; seq: number; thread: number; trap: number }
+  | { op: typeof OP_THREAD; seq: number; thread: number }
+  | { op: typeof OP_ADMIN; seq: number; thread: number; command: number; argument: number }
+  | ({ op: typeof OP_MACH_MSG; seq: number; thread: number } & MachMsgRequest);
+
+/** MACH_MSG's arguments; `msg` and the regions' data are views into the frame. */
+export interface MachMsgRequest {
+  option: number;
+  sendSize: number;
+  rcvSize: number;
+  rcvName: number;
+  timeout: number;
+  regions: OolRegion[];
+  msg: Uint8Array;
+}
+
+const NO_OOL: OolRegion[] = [];
+
+/** MACH_MSG's payload (after the frame header), or a ProtocolError. */
+export function decodeMachMsg(payload: Uint8Array): MachMsgRequest | ProtocolError {
+  if (payload.byteLength < MSG_ARGS.size) return new ProtocolError(`MACH_MSG payload of ${payload.byteLength} bytes, need ${MSG_ARGS.size}`);
+  const at = MSG_ARGS.at;
+  const oolCount = rdU32(payload, at.oolCount);
+  let regions = NO_OOL;
+  let msgAt = MSG_ARGS.size;
+  if (oolCount > 0) {
+    const r = decodeRegions(payload, MSG_ARGS.size, payload.byteLength, oolCount);
+    if (!r) return new ProtocolError(`MACH_MSG: ${oolCount} OOL regions overrun the frame`);
+    regions = r.regions;
+    msgAt = r.off;
+  }
+  return {
+    option: rdU32(payload, at.option),
+    sendSize: rdU32(payload, at.sendSize),
+    rcvSize: rdU32(payload, at.rcvSize),
+    rcvName: rdU32(payload, at.rcvName),
+    timeout: rdU32(payload, at.timeout),
+    regions,
+    msg: payload.subarray(msgAt),
+  };
+}
+
+/** Decode one whole frame from a client (FrameReader checked its length), or say why it cannot be valid. */
+export function decodeRequest(f: Uint8Array): Request | ProtocolError {
+  if (f.byteLength < FRAME_HEADER.size || rdU32(f, FRAME_HEADER.at.length) !== f.byteLength) return new ProtocolError(`frame of ${f.byteLength} bytes does not match its length field`);
+  const op = rdU32(f, FRAME_HEADER.at.op);
+  const seq = rdU32(f, FRAME_HEADER.at.seq);
+  const thread = rdU32(f, FRAME_HEADER.at.thread);
+  const payload = f.subarray(FRAME_HEADER.size);
+  const short = (need: number): ProtocolError | null => (payload.byteLength < need ? new ProtocolError(`op ${op}: payload of ${payload.byteLength} bytes, need ${need}`) : null);
+  const pv = viewOf(payload);
+  switch (op) {
+    case OP_MACH_MSG: {
+      const m = decodeMachMsg(payload);
+      return m instanceof ProtocolError ? m : { op, seq, thread, ...m };
+    }
+    case OP_HELLO: {
+      const bad = short(HELLO.size);
+      if (bad) return bad;
+      const h = HELLO.read(pv, 0);
+      if (h.nameLength > MAX_TASK_NAME) return new ProtocolError(`HELLO: a name of ${h.nameLength} bytes (at most ${MAX_TASK_NAME})`);
+      const bad2 = short(HELLO.size + h.nameLength);
+      if (bad2) return bad2;
+      const name = new TextDecoder().decode(payload.subarray(HELLO.size, HELLO.size + h.nameLength));
+      return { op, seq, thread, uid: h.uid, gid: h.gid, pid: h.pid, name };
+    }
+    case OP_JOIN:
+      return short(JOIN.size) ?? { op, seq, thread, token: JOIN.read(pv, 0).token };
+    case OP_TRAP:
+      return short(TRAP.size) ?? { op, seq, thread, trap: TRAP.read(pv, 0).trap };
+    case OP_THREAD:
+      return { op, seq, thread };
+    case OP_ADMIN: {
+      const bad = short(ADMIN.size);
+      if (bad) return bad;
+      const a = ADMIN.read(pv, 0);
+      return { op, seq, thread, command: a.command, argument: a.argument };
+    }
+    default:
+      return new ProtocolError(`unknown op ${op}`);
+  }
 }
 
 /**
@@ -258,6 +366,18 @@ export function descriptorRegions(msg: Uint8Array, size: number, read: (address:
 export class FrameReader {
   private chunks: Uint8Array[] = [];
   private buffered = 0;
+  /** The largest frame accepted now (a server lowers it until HELLO). */
+  maxFrame = MAX_FRAME;
+
+  /** Bytes received and not yet handed out as frames. */
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
+  /** The length field of the frame being received (0 until its first 4 bytes are in). */
+  pendingLength(): number {
+    return this.buffered < 4 ? 0 : rdU32(this.peek(4), 0);
+  }
 
   push(chunk: Uint8Array): void {
     this.chunks.push(chunk);
@@ -269,7 +389,7 @@ export class FrameReader {
     if (this.buffered < 4) return null;
     const head = this.peek(4);
     const length = rdU32(head, 0);
-    if (length < FRAME_HEADER.size || length > MAX_FRAME) return new Error(`bad frame length ${length}`);
+    if (length < FRAME_HEADER.size || length > this.maxFrame) return new ProtocolError(`bad frame length ${length} (${FRAME_HEADER.size} to ${this.maxFrame})`);
     if (this.buffered < length) return null;
     return this.take(length);
   }

@@ -1,28 +1,39 @@
 /**
  * `machipc serve`: a kernel behind a Unix domain socket. Each connecting
- * process is a task (its identity from the handshake, checked against the
- * peer process), each client thread a thread of it; a process that goes
- * away is a task that dies.
+ * process is a task with the credentials the kernel gives for the socket's
+ * peer, each client thread a thread of it; a process that goes away is a
+ * task that dies. See docs/server.md for the trust model and the limits.
  */
 import { createServer, type Server, type Socket } from "node:net";
-import { chmodSync, existsSync, unlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { lstatSync, unlinkSync } from "node:fs";
 import { Kernel, type BootOptions } from "../index.js";
+import type { IpcKmsg } from "../ipc/kmsg.js";
+import { setQueueObserver } from "../ipc/mqueue.js";
+import type { IpcPort } from "../ipc/port.js";
 import { setSendObserver } from "../ipc/send.js";
-import { ADMIN_HOST, ADMIN_LSMP, ADMIN_TASKS, ADMIN_TRACE, FrameReader } from "./protocol.js";
-import { ProtocolError, Session, type TaskRegistry } from "./session.js";
+import { Task } from "../kern/task.js";
+import { ADMIN_HOST, ADMIN_LSMP, ADMIN_TASKS, ADMIN_TRACE, FrameReader, MAX_EXCEPTION_FRAME, MAX_FRAME_BEFORE_HELLO, ProtocolError } from "./protocol.js";
+import { Session, type TaskRegistry } from "./session.js";
 import { hostReport, lsmpRows, taskList, traceLine } from "./admin.js";
 import type { TaskForPidRule } from "../kern/task_for_pid.js";
+import { peerCredentials } from "./native.js";
+import { DEFAULT_LIMITS, MemoryBudget, SMALL_FRAME, kmsgBytes, type ClientAccount, type ServerLimits } from "./limits.js";
+import { defaultSocketPath, prepareSocketDir, SocketPathError, socketMode, verifySocket, type SocketScope } from "./socket_path.js";
+
+export { defaultSocketPath };
 
 export interface ServeOptions {
-  /** Socket path; default $XDG_RUNTIME_DIR/machipc.sock, else the temp dir. */
+  /** Socket path; default the user's runtime directory (docs/server.md), or /run/machipc for `system`. */
   socketPath?: string;
+  /** Serve every local user (root only; socket 0666 in a root-owned 0755 directory) instead of only the server's own user. */
+  system?: boolean;
   /** A kernel to serve; default a fresh one booted with `boot`. */
   kernel?: Kernel;
   boot?: BootOptions;
-  /** Per-task name limit. */
+  /** Per-task name limit (also `limits.maxNames`). */
   maxNames?: number;
+  /** Resource limits; each defaults to DEFAULT_LIMITS. */
+  limits?: Partial<ServerLimits>;
   /** Bootstrap services declared in advance (`--service NAME`), as a plist's MachServices. */
   services?: string[];
   /** Who may task_for_pid whom when no MAC policy says (`--task-for-pid root|posix`; default root). */
@@ -30,43 +41,78 @@ export interface ServeOptions {
   log?: (line: string) => void;
 }
 
-export function defaultSocketPath(): string {
-  const dir = process.env["XDG_RUNTIME_DIR"] || tmpdir();
-  return join(dir, "machipc.sock");
+/** task_for_pid's rule until a MAC hook decides it: root sees every task, a user the tasks of its own uid. */
+export function mayInspect(viewer: Task, target: Task): boolean {
+  return viewer.uid === 0 || viewer.uid === target.uid;
 }
 
 export class MachipcServer {
   readonly kernel: Kernel;
   readonly socketPath: string;
+  readonly scope: SocketScope;
+  readonly limits: ServerLimits;
+  private readonly budget: MemoryBudget;
   private readonly server: Server;
   private readonly sessions = new Set<Session>();
+  private readonly byTask = new Map<Task, Session>();
   private readonly registry: TaskRegistry = { byToken: new Map() };
-  private readonly tracers = new Set<(line: string) => void>();
+  private readonly tracers = new Map<(line: string) => void, Task>();
   private readonly log: (line: string) => void;
+  /** Which account each queued message is charged to, and how much. */
+  private readonly queued = new WeakMap<IpcKmsg, { account: ClientAccount; bytes: number }>();
 
-  constructor(private readonly opts: ServeOptions = {}) {
+  constructor(opts: ServeOptions = {}) {
     // A served kernel has launchd: every connecting process is one of its children.
     this.kernel = opts.kernel ?? Kernel.boot({ bootstrap: { services: opts.services ?? [] }, taskForPid: opts.taskForPid, ...opts.boot });
-    this.socketPath = opts.socketPath ?? defaultSocketPath();
+    this.scope = opts.system ? "system" : "user";
+    this.socketPath = opts.socketPath ?? defaultSocketPath(this.scope);
+    this.limits = { ...DEFAULT_LIMITS, ...(opts.maxNames !== undefined ? { maxNames: opts.maxNames } : {}), ...opts.limits };
+    this.budget = new MemoryBudget(this.limits);
     this.log = opts.log ?? (() => undefined);
     this.server = createServer((sock) => this.accept(sock));
+    this.server.maxConnections = this.limits.maxConnections;
+    this.server.on("drop", () => this.log(`refused a connection: ${this.limits.maxConnections} connections already (maxConnections)`));
+    setQueueObserver((kmsg, port, delta) => this.accountQueued(kmsg, port, delta));
   }
 
-  /** Start listening (an old socket file left by a dead server is removed first). */
+  /**
+   * Start listening: the directory checked (or made) first, the socket created
+   * with its final mode (the umask is set around bind) and checked after.
+   */
   listen(): Promise<void> {
-    if (existsSync(this.socketPath)) unlinkSync(this.socketPath);
+    prepareSocketDir(this.socketPath, this.scope);
+    let old: ReturnType<typeof lstatSync> | null = null;
+    try {
+      old = lstatSync(this.socketPath);
+    } catch {
+      old = null;
+    }
+    if (old) {
+      // Only a socket (left by a dead server) is replaced; the directory is ours, so no one else put it there.
+      if (!old.isSocket()) throw new SocketPathError(`${this.socketPath} exists and is not a socket`);
+      unlinkSync(this.socketPath);
+    }
     return new Promise((resolve, reject) => {
       this.server.once("error", reject);
-      this.server.listen(this.socketPath, () => {
-        chmodSync(this.socketPath, 0o600);
-        resolve();
-      });
+      const umask = process.umask(0o777 & ~socketMode(this.scope));
+      try {
+        this.server.listen(this.socketPath, () => {
+          const problem = verifySocket(this.socketPath, this.scope);
+          if (problem) {
+            this.server.close();
+            reject(new SocketPathError(`refusing to serve: ${problem}`));
+          } else resolve();
+        });
+      } finally {
+        process.umask(umask);
+      }
     });
   }
 
   close(): Promise<void> {
     for (const s of this.sessions) s.close();
     setSendObserver(null);
+    setQueueObserver(null);
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
@@ -74,33 +120,103 @@ export class MachipcServer {
     return this.sessions.size;
   }
 
+  /** Bytes clients hold in the server now (frames, queued messages, reservations). */
+  get heldBytes(): number {
+    return this.budget.total;
+  }
+
   /** How many `machipc trace` clients are listening. */
   get tracerCount(): number {
     return this.tracers.size;
   }
 
+  /** A queued message counts against the task that sent it, or for the kernel's, the task it waits for. */
+  private accountQueued(kmsg: IpcKmsg, port: IpcPort, delta: 1 | -1): void {
+    if (delta < 0) {
+      const c = this.queued.get(kmsg);
+      if (c) {
+        this.queued.delete(kmsg);
+        c.account.release("queued", c.bytes);
+      }
+      return;
+    }
+    const sender = this.kernel.tasks.get(kmsg.senderTaskId);
+    const owner = port.receiver?.owner;
+    const session = (sender && this.byTask.get(sender)) ?? (owner instanceof Task ? this.byTask.get(owner) : undefined);
+    if (!session) return;
+    const bytes = kmsgBytes(kmsg);
+    session.account.charge("queued", bytes);
+    this.queued.set(kmsg, { account: session.account, bytes });
+  }
+
   private accept(sock: Socket): void {
-    const session = new Session(sock, {
+    const peer = peerCredentials(sock);
+    if (peer instanceof Error) {
+      // Without the kernel's word on who this is, nothing it says can be believed.
+      this.log(`refused a connection: cannot read its credentials (${peer.message})`);
+      sock.destroy();
+      return;
+    }
+    const me = process.getuid?.() ?? 0;
+    if (this.scope === "user" && peer.uid !== me && peer.uid !== 0) {
+      this.log(`refused pid ${peer.pid}: uid ${peer.uid} is not this server's user (${me}); a system server (--system) serves every user`);
+      sock.destroy();
+      return;
+    }
+    const session = new Session(sock, peer, {
       kernel: this.kernel,
       registry: this.registry,
-      maxNames: this.opts.maxNames,
+      limits: this.limits,
+      budget: this.budget,
       admin: (s, cmd, arg, push) => this.admin(s, cmd, arg, push),
       log: this.log,
     });
     this.sessions.add(session);
     const reader = new FrameReader();
+    // A fault handler's connection starts with an EXCEPTION frame (registers and all).
+    reader.maxFrame = Math.max(MAX_FRAME_BEFORE_HELLO, MAX_EXCEPTION_FRAME);
+    const helloTimer = setTimeout(() => {
+      if (!session.task) drop(`no HELLO or JOIN within ${this.limits.helloTimeoutMs} ms`);
+    }, this.limits.helloTimeoutMs);
+    helloTimer.unref();
+    let waitingForRoom: (() => boolean) | null = null;
     const drop = (why: string): void => {
+      clearTimeout(helloTimer);
+      if (waitingForRoom) this.budget.cancel(waitingForRoom);
       if (session.closed) return;
-      this.log(`${session.task?.name ?? "client"}: ${why}`);
+      this.log(`${session.task?.name ?? `pid ${peer.pid}`}: ${why}`);
       this.sessions.delete(session);
+      if (session.task && this.byTask.get(session.task) === session) this.byTask.delete(session.task);
       session.close();
+    };
+    /** A large frame is read only once the total has room for it; until then the socket is paused. */
+    const roomFor = (): boolean => {
+      const length = reader.pendingLength();
+      if (length <= SMALL_FRAME || length > reader.maxFrame) return true;
+      if (session.account.reserve(length)) return true;
+      if (!waitingForRoom) {
+        sock.pause();
+        waitingForRoom = () => {
+          if (session.closed || !session.account.reserve(reader.pendingLength())) return session.closed;
+          waitingForRoom = null;
+          sock.resume();
+          return true;
+        };
+        this.budget.wait(waitingForRoom);
+      }
+      return false;
     };
     sock.on("data", (chunk: Buffer) => {
       reader.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       for (;;) {
         const f = reader.next();
-        if (f === null) return;
+        if (f === null) {
+          roomFor();
+          return;
+        }
         if (f instanceof Error) return drop(`protocol error: ${f.message}`);
+        session.account.unreserve();
+        const hadTask = session.task !== null;
         try {
           session.handle(f);
         } catch (e) {
@@ -109,6 +225,11 @@ export class MachipcServer {
           return drop(`internal error: ${e instanceof Error ? e.message : String(e)}`);
         }
         if (session.closed) return drop("refused");
+        if (!hadTask && session.task) {
+          clearTimeout(helloTimer);
+          reader.maxFrame = this.limits.maxFrame;
+          if (!this.byTask.has(session.task)) this.byTask.set(session.task, session);
+        }
       }
     });
     sock.on("close", () => drop("disconnected"));
@@ -116,27 +237,41 @@ export class MachipcServer {
   }
 
   private admin(session: Session, command: number, argument: number, push: (text: string) => void): string | null {
+    const viewer = session.task!;
     switch (command) {
       case ADMIN_TASKS:
-        return JSON.stringify(taskList(this.kernel));
-      case ADMIN_LSMP:
+        return JSON.stringify(taskList(this.kernel).filter((t) => { const task = this.kernel.tasks.get(t.pid); return task !== undefined && mayInspect(viewer, task); }));
+      case ADMIN_LSMP: {
+        const target = this.kernel.tasks.get(argument);
+        if (target && !mayInspect(viewer, target)) return JSON.stringify({ error: `not permitted to inspect pid ${argument}: only root and the task's own user may (task_for_pid)` });
         return JSON.stringify(lsmpRows(this.kernel, argument));
+      }
       case ADMIN_HOST:
         return JSON.stringify(hostReport(this.kernel));
       case ADMIN_TRACE: {
-        this.tracers.add(push);
+        this.tracers.set(push, viewer);
         session.socket.once("close", () => {
           this.tracers.delete(push);
           if (this.tracers.size === 0) setSendObserver(null);
         });
-        setSendObserver((kmsg, dest) => {
-          const line = traceLine(this.kernel, kmsg, dest);
-          for (const t of this.tracers) t(line);
-        });
+        setSendObserver((kmsg, dest) => this.traceMessage(kmsg, dest));
         return null;
       }
       default:
         return JSON.stringify({ error: `unknown admin command ${command}` });
+    }
+  }
+
+  /** A message goes to each tracer that may see its sender or the task that receives it. */
+  private traceMessage(kmsg: IpcKmsg, dest: IpcPort): void {
+    const sender = this.kernel.tasks.get(kmsg.senderTaskId);
+    const owner = dest.receiver?.owner;
+    const receiver = owner instanceof Task ? owner : undefined;
+    let line: string | null = null;
+    for (const [push, viewer] of this.tracers) {
+      if (!((sender && mayInspect(viewer, sender)) || (receiver && mayInspect(viewer, receiver)))) continue;
+      line ??= traceLine(this.kernel, kmsg, dest);
+      push(line);
     }
   }
 }

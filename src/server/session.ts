@@ -1,14 +1,14 @@
 /**
  * One client connection: its task (made by HELLO, or joined with JOIN), its
- * threads, and the ops it sends. A MACH_MSG that has to wait never holds up
- * the connection: its result goes back when it completes, tagged by seq.
+ * threads, and the ops it sends. Who the client is comes from the kernel
+ * (the socket's peer credentials), never from what it says. A MACH_MSG that
+ * has to wait never holds up the connection: its result goes back when it
+ * completes, tagged by seq.
  */
-import { viewOf } from "../abi/layout.js";
 import type { Socket } from "node:net";
 import { copyBytes, rdU32, wrU32 } from "../abi/bytes.js";
 import { randomBytes } from "node:crypto";
-import { statSync } from "node:fs";
-import { KERN_INVALID_ARGUMENT, KERN_NO_ACCESS, KERN_SUCCESS } from "../abi/kern_return.js";
+import { KERN_INVALID_ARGUMENT, KERN_RESOURCE_SHORTAGE, KERN_SUCCESS } from "../abi/kern_return.js";
 import {
   MACH_RCV_LARGE,
   MACH_RCV_MSG,
@@ -21,18 +21,14 @@ import {
   MACH_SEND_INTERRUPTED,
   MACH_SEND_INVALID_DATA,
   MACH_SEND_MSG,
+  MAX_TRAILER_SIZE,
 } from "../abi/message.js";
+import { IpcPort } from "../ipc/port.js";
 import type { Kernel } from "../kern/kernel.js";
 import type { Task } from "../kern/task.js";
 import type { Thread } from "../kern/thread.js";
 import {
-  ADMIN,
   FRAME_HEADER,
-  HELLO,
-  JOIN,
-  MAX_FRAME,
-  MAX_PENDING_OUTPUT,
-  MSG_ARGS,
   OP_ADMIN,
   OP_HELLO,
   OP_JOIN,
@@ -46,239 +42,317 @@ import {
   OP_ADOPT,
   ADOPT,
   FORK,
+  ProtocolError,
+  MAX_TASK_NAME,
   RESULT,
-  TRAP,
   TRAP_HOST_SELF,
   TRAP_MACH_REPLY_PORT,
   TRAP_TASK_SELF,
   TRAP_THREAD_SELF,
-  decodeRegions,
+  decodeRequest,
   descriptorRegions,
   frameBuffer,
   pad4,
   regionsLength,
   writeRegions,
+  type MachMsgRequest,
   type OolRegion,
+  type Request,
 } from "./protocol.js";
+import type { PeerCredentials } from "./native.js";
 import { ProcFrameError, decodeException, raiseFromWire, trapWithArgs, verifyAdopter, verifyForkChild } from "./proc_ops.js";
 import { taskExec, taskFork } from "../kern/proc.js";
+import type { ClientAccount, MemoryBudget, ServerLimits } from "./limits.js";
 
-/** Tasks shared by connections (JOIN), with how many connections keep each alive. */
+export { ProtocolError };
+
+/** A task made by HELLO: the process that made it, and how many connections and threads it has. */
+export interface TaskEntry {
+  task: Task;
+  /** The process (by the kernel's word) whose HELLO made the task: only it may JOIN. */
+  peer: PeerCredentials;
+  connections: number;
+  threads: number;
+}
+
+/** Tasks shared by connections (JOIN). */
 export interface TaskRegistry {
-  byToken: Map<bigint, { task: Task; connections: number }>;
+  byToken: Map<bigint, TaskEntry>;
 }
 
 export interface SessionHooks {
   kernel: Kernel;
   registry: TaskRegistry;
-  maxNames?: number;
+  limits: ServerLimits;
+  budget: MemoryBudget;
   /** ADMIN commands (listings, trace); returns JSON text, or streams through `push`. */
   admin(session: Session, command: number, argument: number, push: (text: string) => void): string | null;
   log?(line: string): void;
 }
 
-export class ProtocolError extends Error {}
-
 const EMPTY = new Uint8Array(0);
 const NO_REGIONS: OolRegion[] = [];
-
-/** Whether the claimed identity can be believed (see docs/server.md for the trust model). */
-export function verifyPeer(uid: number, pid: number): boolean {
-  const me = process.getuid?.() ?? 0;
-  // A process may claim its own uid; root may claim any (it could setuid anyway).
-  if (process.platform !== "linux") return me === 0 || uid === me;
-  try {
-    const owner = statSync(`/proc/${pid}`).uid;
-    return owner === uid || owner === 0;
-  } catch {
-    return false;
-  }
-}
+/** The receive buffer most mach_msg calls use; larger receives are sized by the message that arrives. */
+const SCRATCH = 16384;
 
 export class Session {
   task: Task | null = null;
   private token = 0n;
+  private entry: TaskEntry | null = null;
   private readonly threads = new Map<number, Thread>();
   private nextThread = 1;
   closed = false;
-  /** The receive buffer most mach_msg calls use (see machMsg). */
-  private readonly scratch = new Uint8Array(16384);
+  readonly account: ClientAccount;
+  /** See borrow(). */
+  private readonly scratch = new Uint8Array(SCRATCH);
   private scratchBusy = false;
 
   constructor(
     readonly socket: Socket,
+    /** Who is at the other end, from SO_PEERCRED. */
+    readonly peer: PeerCredentials,
     private readonly hooks: SessionHooks,
-  ) {}
+  ) {
+    this.account = hooks.budget.account();
+  }
+
+  private log(line: string): void {
+    this.hooks.log?.(`${this.task?.name ?? `pid ${this.peer.pid}`}: ${line}`);
+  }
 
   /** Handle one complete frame; throws ProtocolError for a malformed one. */
   handle(f: Uint8Array): void {
-    const payload = f.subarray(FRAME_HEADER.size);
-    // mach_msg is nearly every frame: it skips the general decoding below.
-    if (rdU32(f, FRAME_HEADER.at.op) === OP_MACH_MSG && this.task) {
-      this.machMsg(rdU32(f, FRAME_HEADER.at.seq), this.thread(rdU32(f, FRAME_HEADER.at.thread)), payload);
-      return;
-    }
-    const h = FRAME_HEADER.read(viewOf(f), 0);
-    const pv = viewOf(payload);
-    const need = (n: number): void => {
-      if (payload.byteLength < n) throw new ProtocolError(`op ${h.op}: payload of ${payload.byteLength} bytes, need ${n}`);
-    };
-    // A fork's child starts with FORK; a fault handler's connection may send EXCEPTION alone.
-    if (h.op !== OP_HELLO && h.op !== OP_JOIN && h.op !== OP_FORK && h.op !== OP_EXCEPTION && !this.task) throw new ProtocolError("first frame must be HELLO or JOIN");
-    try {
-      if (this.procOp(h.op, h.seq, h.thread, payload)) return;
-    } catch (e) {
-      if (e instanceof ProcFrameError) throw new ProtocolError(e.message);
-      throw e;
-    }
-    switch (h.op) {
-      case OP_HELLO: {
-        if (this.task) throw new ProtocolError("HELLO twice");
-        need(HELLO.size);
-        const hello = HELLO.read(pv, 0);
-        need(HELLO.size + hello.nameLength);
-        const name = new TextDecoder().decode(payload.subarray(HELLO.size, HELLO.size + hello.nameLength));
-        if (!verifyPeer(hello.uid, hello.pid)) {
-          this.result(h.seq, KERN_NO_ACCESS);
-          this.close();
-          return;
-        }
-        const kernel = this.hooks.kernel;
-        const pid = kernel.tasks.has(hello.pid) ? undefined : hello.pid;
-        this.task = kernel.createTask({ uid: hello.uid, gid: hello.gid, pid, name: name || `pid${hello.pid}`, maxNames: this.hooks.maxNames });
-        this.token = BigInt(`0x${randomBytes(8).toString("hex")}`);
-        this.hooks.registry.byToken.set(this.token, { task: this.task, connections: 1 });
-        this.threads.set(0, this.task.createThread());
-        this.result(h.seq, this.task.pid, new Uint8Array(0), [], this.identity());
-        return;
-      }
-      case OP_JOIN: {
-        if (this.task) throw new ProtocolError("JOIN after HELLO");
-        need(JOIN.size);
-        const token = JOIN.read(pv, 0).token;
-        const entry = this.hooks.registry.byToken.get(token);
-        if (!entry || !entry.task.active) {
-          this.result(h.seq, KERN_INVALID_ARGUMENT);
-          this.close();
-          return;
-        }
-        entry.connections++;
-        this.task = entry.task;
-        this.token = token;
-        this.threads.set(0, this.task.createThread());
-        this.result(h.seq, this.task.pid, EMPTY, NO_REGIONS, this.identity().subarray(8));
-        return;
-      }
+    if (this.procOp(f)) return;
+    const r = decodeRequest(f);
+    if (r instanceof ProtocolError) throw r;
+    if (!this.task && r.op !== OP_HELLO && r.op !== OP_JOIN) throw new ProtocolError("first frame must be HELLO or JOIN");
+    switch (r.op) {
+      case OP_MACH_MSG:
+        return this.machMsg(r.seq, this.thread(r.thread), r, f.byteLength);
+      case OP_HELLO:
+        return this.hello(r);
+      case OP_JOIN:
+        return this.join(r);
       case OP_THREAD: {
+        if (this.entry!.threads >= this.hooks.limits.maxThreadsPerTask) {
+          // Thread ids start at 1: 0 says no thread was made.
+          this.log(`thread limit (${this.hooks.limits.maxThreadsPerTask}) reached`);
+          return this.result(r.seq, 0);
+        }
         const id = this.nextThread++;
         this.threads.set(id, this.task!.createThread());
-        this.result(h.seq, id);
-        return;
+        this.entry!.threads++;
+        return this.result(r.seq, id);
       }
       case OP_TRAP: {
-        need(TRAP.size);
-        const t = this.thread(h.thread);
-        const trap = TRAP.read(pv, 0).trap;
+        const t = this.thread(r.thread);
+        const trap = r.trap;
         const value =
           trap === TRAP_TASK_SELF ? t.taskSelfTrap() : trap === TRAP_HOST_SELF ? t.hostSelfTrap() : trap === TRAP_THREAD_SELF ? t.threadSelfTrap() : trap === TRAP_MACH_REPLY_PORT ? t.machReplyPort() : -1;
         if (value < 0) throw new ProtocolError(`unknown trap ${trap}`);
-        this.result(h.seq, value);
-        return;
+        return this.result(r.seq, value);
       }
-      case OP_MACH_MSG:
-        this.machMsg(h.seq, this.thread(h.thread), payload);
-        return;
       case OP_ADMIN: {
-        need(ADMIN.size);
-        const a = ADMIN.read(pv, 0);
-        const text = this.hooks.admin(this, a.command, a.argument, (line) => this.result(h.seq, KERN_SUCCESS, new Uint8Array(0), [], new TextEncoder().encode(line)));
-        if (text !== null) this.result(h.seq, KERN_SUCCESS, new Uint8Array(0), [], new TextEncoder().encode(text));
+        const text = this.hooks.admin(this, r.command, r.argument, (line) => this.result(r.seq, KERN_SUCCESS, EMPTY, NO_REGIONS, new TextEncoder().encode(line)));
+        if (text !== null) this.result(r.seq, KERN_SUCCESS, EMPTY, NO_REGIONS, new TextEncoder().encode(text));
         return;
       }
-      default:
-        throw new ProtocolError(`unknown op ${h.op}`);
     }
+  }
+
+  /**
+   * HELLO: a new task with the peer's credentials. The uid, gid and pid the
+   * client writes are kept on the wire for compatibility and otherwise
+   * ignored: the kernel's values win, so no claim can raise privilege.
+   */
+  private hello(r: Extract<Request, { op: typeof OP_HELLO }>): void {
+    if (this.task) throw new ProtocolError("HELLO twice");
+    const peer = this.peer;
+    if (r.uid !== peer.uid || r.gid !== peer.gid || r.pid !== peer.pid) {
+      this.log(`HELLO claims uid ${r.uid} gid ${r.gid} pid ${r.pid}; the kernel says uid ${peer.uid} gid ${peer.gid} pid ${peer.pid}, which the task gets`);
+    }
+    const { kernel, registry, limits } = this.hooks;
+    if (registry.byToken.size >= limits.maxTasks) {
+      this.log(`refused: the server's task limit (${limits.maxTasks}) is reached`);
+      this.result(r.seq, KERN_RESOURCE_SHORTAGE);
+      this.close();
+      return;
+    }
+    // A second task of one process (two HELLOs) gets a pid of its own.
+    const pid = kernel.tasks.has(peer.pid) ? undefined : peer.pid;
+    this.task = kernel.createTask({ uid: peer.uid, gid: peer.gid, pid, name: r.name || `pid${peer.pid}`, maxNames: limits.maxNames });
+    this.token = BigInt(`0x${randomBytes(8).toString("hex")}`);
+    this.entry = { task: this.task, peer, connections: 1, threads: 1 };
+    registry.byToken.set(this.token, this.entry);
+    this.threads.set(0, this.task.createThread());
+    this.result(r.seq, this.task.pid, EMPTY, NO_REGIONS, this.identity());
+  }
+
+  /**
+   * JOIN: another connection of the same process becomes a thread of its
+   * task. The token alone is not enough: the joining peer must be the very
+   * process (pid and uid, by the kernel's word) that said HELLO, so a leaked
+   * token is worthless elsewhere. A wrong process gets the same answer as an
+   * unknown token, so tokens cannot be probed.
+   */
+  private join(r: Extract<Request, { op: typeof OP_JOIN }>): void {
+    if (this.task) throw new ProtocolError("JOIN after HELLO");
+    const entry = this.hooks.registry.byToken.get(r.token);
+    const samePeer = entry !== undefined && entry.peer.pid === this.peer.pid && entry.peer.uid === this.peer.uid;
+    if (!entry || !entry.task.active || !samePeer) {
+      if (entry && !samePeer) this.log(`JOIN refused: the token belongs to pid ${entry.peer.pid} uid ${entry.peer.uid}`);
+      this.result(r.seq, KERN_INVALID_ARGUMENT);
+      this.close();
+      return;
+    }
+    if (entry.threads >= this.hooks.limits.maxThreadsPerTask) {
+      this.log(`JOIN refused: thread limit (${this.hooks.limits.maxThreadsPerTask}) reached`);
+      this.result(r.seq, KERN_RESOURCE_SHORTAGE);
+      this.close();
+      return;
+    }
+    entry.connections++;
+    entry.threads++;
+    this.entry = entry;
+    this.task = entry.task;
+    this.token = r.token;
+    this.threads.set(0, this.task.createThread());
+    this.result(r.seq, this.task.pid, EMPTY, NO_REGIONS, this.identity().subarray(8));
   }
 
   /** The task token and this connection's thread id (what a C thread names itself by in EXCEPTION). */
   private identity(): Uint8Array {
     const out = new Uint8Array(12);
-    viewOf(out).setBigUint64(0, this.token, true);
+    new DataView(out.buffer).setBigUint64(0, this.token, true);
     wrU32(out, 8, this.threads.get(0)?.id ?? 0);
     return out;
   }
 
-  /** FORK, ADOPT, EXCEPTION and TRAP_ARGS (src/server/proc_ops.ts); false for any other op. */
-  private procOp(op: number, seq: number, threadId: number, payload: Uint8Array): boolean {
-    switch (op) {
-      case OP_FORK: {
-        if (this.task) throw new ProtocolError("FORK after HELLO");
-        if (payload.byteLength < FORK.size) throw new ProtocolError("short FORK");
-        const f = FORK.read(viewOf(payload), 0);
-        if (payload.byteLength < FORK.size + f.nameLength) throw new ProtocolError("short FORK");
-        const name = new TextDecoder().decode(payload.subarray(FORK.size, FORK.size + f.nameLength));
-        const parent = this.hooks.registry.byToken.get(f.parentToken)?.task;
-        if (!parent || !parent.active || !verifyForkChild(parent, f.pid, f.uid, f.gid) || f.uid !== parent.secToken[0]) {
-          this.result(seq, KERN_NO_ACCESS);
-          this.close();
-          return true;
-        }
-        const pid = this.hooks.kernel.tasks.has(f.pid) ? undefined : f.pid;
-        this.task = taskFork(parent, { pid, name: name || parent.name });
-        this.token = BigInt(`0x${randomBytes(8).toString("hex")}`);
-        this.hooks.registry.byToken.set(this.token, { task: this.task, connections: 1 });
-        this.threads.set(0, this.task.createThread());
-        this.result(seq, this.task.pid, EMPTY, NO_REGIONS, this.identity());
-        return true;
-      }
-      case OP_ADOPT: {
-        if (payload.byteLength < ADOPT.size) throw new ProtocolError("short ADOPT");
-        const a = ADOPT.read(viewOf(payload), 0);
-        if (payload.byteLength < ADOPT.size + a.nameLength) throw new ProtocolError("short ADOPT");
-        const task = this.task!;
-        if (!verifyAdopter(task, a.pid, a.uid, a.gid)) {
-          this.result(seq, KERN_NO_ACCESS);
-          return true;
-        }
-        const name = new TextDecoder().decode(payload.subarray(ADOPT.size, ADOPT.size + a.nameLength));
-        // exec: the threads of other connections end with them; this connection's thread carries on.
-        for (const [id, t] of this.threads) if (id !== 0) t.terminate();
-        const keep = this.threads.get(0)!;
-        for (const [id] of this.threads) if (id !== 0) this.threads.delete(id);
-        const setId = a.setId !== 0 || a.uid !== task.secToken[0] || a.gid !== task.secToken[1] ? { uid: a.uid, gid: a.gid } : undefined;
-        taskExec(task, keep, { name: name || undefined, setId });
-        this.result(seq, task.pid, EMPTY, NO_REGIONS, this.identity());
-        return true;
-      }
-      case OP_EXCEPTION: {
-        const req = decodeException(payload);
-        let thread: Thread | undefined;
-        if (req.token === 0n) thread = this.task ? this.threads.get(threadId) : undefined;
-        else {
-          const task = this.hooks.registry.byToken.get(req.token)?.task;
-          thread = task?.threads.find((t) => t.id === req.thread && t.active);
-        }
-        if (!thread || !thread.active) {
-          this.result(seq, KERN_INVALID_ARGUMENT);
-          return true;
-        }
-        raiseFromWire(thread, req).then(
-          (r) => this.result(seq, r.kr, EMPTY, NO_REGIONS, r.extra),
-          (e: unknown) => this.hooks.log?.(`exception failed: ${String(e)}`),
-        );
-        return true;
-      }
-      case OP_TRAP_ARGS: {
+  /**
+   * FORK, ADOPT, EXCEPTION and TRAP_ARGS (src/server/proc_ops.ts decodes and
+   * checks them); false for any other op.
+   */
+  private procOp(f: Uint8Array): boolean {
+    if (f.byteLength < FRAME_HEADER.size) return false;
+    const op = rdU32(f, FRAME_HEADER.at.op);
+    if (op !== OP_FORK && op !== OP_ADOPT && op !== OP_EXCEPTION && op !== OP_TRAP_ARGS) return false;
+    if (rdU32(f, FRAME_HEADER.at.length) !== f.byteLength) throw new ProtocolError(`frame of ${f.byteLength} bytes does not match its length field`);
+    const seq = rdU32(f, FRAME_HEADER.at.seq);
+    const threadId = rdU32(f, FRAME_HEADER.at.thread);
+    const payload = f.subarray(FRAME_HEADER.size);
+    if (!this.task && op !== OP_FORK && op !== OP_EXCEPTION) throw new ProtocolError("first frame must be HELLO or JOIN");
+    try {
+      if (op === OP_FORK) this.fork(seq, payload);
+      else if (op === OP_ADOPT) this.adopt(seq, payload);
+      else if (op === OP_EXCEPTION) this.exception(seq, threadId, payload);
+      else {
         const r = trapWithArgs(this.thread(threadId), payload);
-        if (!r) throw new ProtocolError("unknown trap");
+        if (!r) throw new ProtocolError("TRAP_ARGS: a trap machipc does not serve");
         const out = new Uint8Array(4);
         wrU32(out, 0, r.value >>> 0);
         this.result(seq, r.kr, EMPTY, NO_REGIONS, out);
-        return true;
       }
-      default:
-        return false;
+    } catch (e) {
+      if (e instanceof ProcFrameError) throw new ProtocolError(e.message);
+      throw e;
     }
+    return true;
+  }
+
+  /**
+   * FORK: a fork's child becomes a task of its own. The peer (by the kernel's
+   * word) must be a child, per /proc, of the process that made the parent's
+   * task, with the same credential, and present the parent's token.
+   */
+  private fork(seq: number, payload: Uint8Array): void {
+    if (this.task) throw new ProtocolError("FORK after HELLO");
+    if (payload.byteLength < FORK.size) throw new ProtocolError("short FORK");
+    const f = FORK.read(new DataView(payload.buffer, payload.byteOffset, payload.byteLength), 0);
+    if (f.nameLength > MAX_TASK_NAME || payload.byteLength < FORK.size + f.nameLength) throw new ProtocolError("FORK: bad name length");
+    const name = new TextDecoder().decode(payload.subarray(FORK.size, FORK.size + f.nameLength));
+    const { kernel, registry, limits } = this.hooks;
+    const parent = registry.byToken.get(f.parentToken);
+    const peer = this.peer;
+    if (!parent || !parent.task.active || peer.uid !== parent.peer.uid || peer.gid !== parent.peer.gid || !verifyForkChild(parent.peer.pid, peer.pid)) {
+      this.log(`FORK refused: not a child of the parent task's process`);
+      this.result(seq, KERN_INVALID_ARGUMENT);
+      this.close();
+      return;
+    }
+    if (registry.byToken.size >= limits.maxTasks) {
+      this.log(`refused: the server's task limit (${limits.maxTasks}) is reached`);
+      this.result(seq, KERN_RESOURCE_SHORTAGE);
+      this.close();
+      return;
+    }
+    const pid = kernel.tasks.has(peer.pid) ? undefined : peer.pid;
+    this.task = taskFork(parent.task, { pid, name: name || parent.task.name });
+    this.token = BigInt(`0x${randomBytes(8).toString("hex")}`);
+    this.entry = { task: this.task, peer, connections: 1, threads: 1 };
+    registry.byToken.set(this.token, this.entry);
+    this.threads.set(0, this.task.createThread());
+    this.result(seq, this.task.pid, EMPTY, NO_REGIONS, this.identity());
+  }
+
+  /**
+   * ADOPT: a new image after exec, on the connection its process kept, carries
+   * on the task. A set-id image (the effective ids /proc shows changed, or
+   * AT_SECURE) has the task's ports reset as exec_handle_sugid does.
+   */
+  private adopt(seq: number, payload: Uint8Array): void {
+    if (payload.byteLength < ADOPT.size) throw new ProtocolError("short ADOPT");
+    const a = ADOPT.read(new DataView(payload.buffer, payload.byteOffset, payload.byteLength), 0);
+    if (a.nameLength > MAX_TASK_NAME || payload.byteLength < ADOPT.size + a.nameLength) throw new ProtocolError("ADOPT: bad name length");
+    const entry = this.entry!;
+    const ids = verifyAdopter(entry.peer.pid, a.pid);
+    if (!ids) {
+      this.log(`ADOPT refused: pid ${a.pid} is not the connection's process ${entry.peer.pid}`);
+      this.result(seq, KERN_INVALID_ARGUMENT);
+      return;
+    }
+    const task = entry.task;
+    const name = new TextDecoder().decode(payload.subarray(ADOPT.size, ADOPT.size + a.nameLength));
+    // exec: this connection's thread carries on; every other thread of the task ends.
+    const keep = this.threads.get(0)!;
+    for (const [id, t] of this.threads) {
+      if (id === 0) continue;
+      t.terminate();
+      this.threads.delete(id);
+      entry.threads--;
+    }
+    const setId = a.setId !== 0 || ids.uid !== task.secToken[0] || ids.gid !== task.secToken[1] ? { uid: ids.uid, gid: ids.gid } : undefined;
+    taskExec(task, keep, { name: name || undefined, setId });
+    // The new image's other threads will connect with its own credential.
+    entry.peer = { ...entry.peer, uid: ids.uid, gid: ids.gid };
+    this.result(seq, task.pid, EMPTY, NO_REGIONS, this.identity());
+  }
+
+  /**
+   * EXCEPTION: a thread's fault raised as a Mach exception. With a token the
+   * frame may come on a connection of its own (a fault handler's), from the
+   * task's own process only, naming the thread by its id; with none it is
+   * this connection's thread.
+   */
+  private exception(seq: number, threadId: number, payload: Uint8Array): void {
+    const req = decodeException(payload);
+    let thread: Thread | undefined;
+    if (req.token === 0n) thread = this.task ? this.threads.get(threadId) : undefined;
+    else {
+      const entry = this.hooks.registry.byToken.get(req.token);
+      if (entry && entry.peer.pid === this.peer.pid && entry.peer.uid === this.peer.uid) {
+        thread = entry.task.threads.find((t) => t.id === req.thread && t.active);
+        // The connection is the task's from now on (no HELLO needed, no thread of its own made).
+        if (thread && !this.task) this.task = entry.task;
+      }
+    }
+    if (!thread || !thread.active) {
+      this.result(seq, KERN_INVALID_ARGUMENT);
+      return;
+    }
+    raiseFromWire(thread, req).then(
+      (r) => this.result(seq, r.kr, EMPTY, NO_REGIONS, r.extra),
+      (e: unknown) => this.log(`exception delivery failed: ${String(e)}`),
+    );
   }
 
   private thread(id: number): Thread {
@@ -287,65 +361,126 @@ export class Session {
     return t;
   }
 
-  /** MACH_MSG: mirror the sender's OOL regions into the task, run the trap, send back what was received. */
-  private machMsg(seq: number, thread: Thread, payload: Uint8Array): void {
-    if (payload.byteLength < MSG_ARGS.size) throw new ProtocolError("short MACH_MSG");
-    const at = MSG_ARGS.at;
-    const option = rdU32(payload, at.option);
-    const sendSize = rdU32(payload, at.sendSize);
-    const rcvSize = rdU32(payload, at.rcvSize);
-    const oolCount = rdU32(payload, at.oolCount);
-    let msg: Uint8Array;
-    let mapped: bigint[] | null = null;
-    const vm = this.task!.vm;
-    if (oolCount === 0) msg = payload.subarray(MSG_ARGS.size);
-    else {
-      const regions = decodeRegions(payload, MSG_ARGS.size, payload.byteLength, oolCount);
-      if (!regions) throw new ProtocolError("MACH_MSG regions overrun the frame");
-      msg = payload.subarray(regions.off);
-      mapped = [];
-      for (const r of regions.regions) {
-        vm.mapAt(r.address, r.data);
-        mapped.push(r.address);
-      }
+  /** A buffer for one mach_msg: the session's scratch when it is free and big enough, else a new one (counted against the client). */
+  private borrow(size: number): Uint8Array {
+    if (!this.scratchBusy && size <= SCRATCH) {
+      this.scratchBusy = true;
+      return this.scratch.subarray(0, size);
     }
-    // The receive buffer is bounded by what a frame can carry back. Most
-    // messages fit the session's scratch buffer, which is lent to one
-    // mach_msg at a time (a blocked receive keeps it until it completes).
-    const bufSize = Math.max(msg.byteLength, Math.min(rcvSize, MAX_FRAME - 4096));
-    const lend = !this.scratchBusy && bufSize <= this.scratch.byteLength;
-    const buf = lend ? this.scratch.subarray(0, bufSize) : new Uint8Array(bufSize);
-    if (lend) this.scratchBusy = true;
-    buf.set(msg);
-    const done = (mr: number): void => {
-      if (mapped) for (const addr of mapped) vm.deallocate(addr, 0);
+    this.account.charge("frames", size);
+    return new Uint8Array(size);
+  }
+
+  private giveBack(buf: Uint8Array): void {
+    if (buf.buffer === this.scratch.buffer) this.scratchBusy = false;
+    else this.account.release("frames", buf.byteLength);
+  }
+
+  /** Whether a message is bound for a kernel object (served at once, queued nowhere). */
+  private toKernel(msg: Uint8Array): boolean {
+    if (msg.byteLength < 12) return false;
+    const space = this.task!.space;
+    const index = space.lookup(rdU32(msg, 8));
+    const obj = index >= 0 ? space.objs[index] : null;
+    return obj instanceof IpcPort && obj.receiver?.kind === "kernel";
+  }
+
+  /**
+   * MACH_MSG: mirror the sender's OOL regions into the task, run the trap,
+   * send back what was received. The frame counts against the client until
+   * the trap completes; the mirrored regions leave the task's memory then
+   * (the kernel took its own copy at copyin), whatever the outcome.
+   */
+  private machMsg(seq: number, thread: Thread, m: MachMsgRequest, frameBytes: number): void {
+    const { option, sendSize, rcvSize, msg } = m;
+    const vm = this.task!.vm;
+    const account = this.account;
+    const limits = this.hooks.limits;
+    account.charge("frames", frameBytes);
+    for (const r of m.regions) vm.mapAt(r.address, r.data);
+    let finished = false;
+    const finish = (mr: number, buf: Uint8Array): void => {
+      if (finished) return;
+      finished = true;
+      for (const r of m.regions) vm.unmap(r.address, r.data);
       if (!this.closed) this.reply(seq, buf, option, sendSize, mr);
-      if (lend) this.scratchBusy = false;
+      this.giveBack(buf);
+      account.release("frames", frameBytes);
     };
-    if (option & MACH_SEND_MSG && sendSize > msg.byteLength) {
+    const fail = (buf: Uint8Array) => (e: unknown) => {
+      this.log(`mach_msg failed: ${String(e)}`);
+      finished = true;
+      for (const r of m.regions) vm.unmap(r.address, r.data);
+      this.giveBack(buf);
+      account.release("frames", frameBytes);
+    };
+    const sending = (option & MACH_SEND_MSG) !== 0;
+    if (sending && sendSize > msg.byteLength) {
       // The client said more than it sent: as a bad user address would.
-      done(MACH_SEND_INVALID_DATA);
+      const buf = this.borrow(msg.byteLength);
+      buf.set(msg);
+      return finish(MACH_SEND_INVALID_DATA, buf);
+    }
+    if (sending && !this.toKernel(msg) && (account.held(this.socket.writableLength) > limits.clientMemory || !this.hooks.budget.fits(0))) {
+      // ipc_kmsg_alloc failing: the message is not copied in, the caller keeps everything.
+      this.log(`MACH_SEND_NO_BUFFER: holds ${account.held(this.socket.writableLength)} bytes (limit ${limits.clientMemory}), server ${this.hooks.budget.total} (limit ${limits.totalMemory})`);
+      const buf = this.borrow(msg.byteLength);
+      buf.set(msg);
+      return finish(MACH_SEND_NO_BUFFER, buf);
+    }
+    const receiving = (option & MACH_RCV_MSG) !== 0;
+    if (!receiving || rcvSize <= SCRATCH) {
+      const buf = this.borrow(Math.max(msg.byteLength, receiving ? rcvSize : 0));
+      buf.set(msg);
+      const r = thread.machMsg(buf, option, sendSize, rcvSize, m.rcvName, m.timeout, 0);
+      if (typeof r === "number") return finish(r, buf);
+      r.then((mr) => finish(mr, buf), fail(buf));
       return;
     }
-    const r = thread.machMsg(buf, option, sendSize, rcvSize, rdU32(payload, at.rcvName), rdU32(payload, at.timeout), 0);
-    if (typeof r === "number") done(r);
-    else
-      r.then(done, (e: unknown) => {
-        if (lend) this.scratchBusy = false;
-        this.hooks.log?.(`mach_msg failed: ${String(e)}`);
-      });
+    // A large receive is not given its rcv_size up front: the send goes alone,
+    // then the receive looks with a small buffer (MACH_RCV_LARGE leaves a bigger
+    // message queued and says its size) and only then takes a buffer that size.
+    const receive = (): void => {
+      const peek = this.borrow(SCRATCH);
+      const rcvOnly = (option & ~MACH_SEND_MSG) >>> 0;
+      const looked = (mr: number): void => {
+        if (finished) return;
+        if (mr !== MACH_RCV_TOO_LARGE) return finish(mr, peek);
+        const size = rdU32(peek, 4);
+        this.giveBack(peek);
+        const buf = this.borrow(Math.max(Math.min(rcvSize, size + MAX_TRAILER_SIZE), SCRATCH));
+        const r2 = thread.machMsg(buf, rcvOnly, 0, rcvSize, m.rcvName, m.timeout, 0);
+        if (typeof r2 === "number") return finish(r2, buf);
+        r2.then((mr2) => finish(mr2, buf), fail(buf));
+      };
+      const r1 = thread.machMsg(peek, (rcvOnly | MACH_RCV_LARGE) >>> 0, 0, SCRATCH, m.rcvName, m.timeout, 0);
+      if (typeof r1 === "number") return looked(r1);
+      r1.then(looked, fail(peek));
+    };
+    if (!sending) return receive();
+    const sbuf = this.borrow(msg.byteLength);
+    sbuf.set(msg);
+    const sent = (mr: number): void => {
+      if (mr !== MACH_MSG_SUCCESS) return finish(mr, sbuf);
+      this.giveBack(sbuf);
+      receive();
+    };
+    const s = thread.machMsg(sbuf, (option & ~MACH_RCV_MSG) >>> 0, sendSize, 0, 0, m.timeout, 0);
+    if (typeof s === "number") return sent(s);
+    s.then(sent, fail(sbuf));
   }
 
   /** How many bytes of `buf` go back after a mach_msg: the received message (or the pseudo-received one). */
   private outgoingLength(buf: Uint8Array, option: number, sendSize: number, mr: number): number {
     const base = (mr & ~0x3e00) >>> 0;
     if (option & MACH_RCV_MSG && (mr === MACH_MSG_SUCCESS || base === MACH_RCV_BODY_ERROR || base === MACH_RCV_HEADER_ERROR || mr === MACH_RCV_TOO_LARGE)) {
-      if (mr === MACH_RCV_TOO_LARGE && option & MACH_RCV_LARGE) return 24;
+      if (mr === MACH_RCV_TOO_LARGE && option & MACH_RCV_LARGE) return Math.min(24, buf.byteLength);
+      if (buf.byteLength < 8) return 0;
       const size = rdU32(buf, 4);
       const tsize = size + 8 <= buf.byteLength ? rdU32(buf, size + 4) : 0;
       return Math.min(buf.byteLength, size + tsize);
     }
-    if (base === MACH_SEND_TIMED_OUT || base === MACH_SEND_NO_BUFFER || base === MACH_SEND_INTERRUPTED) return sendSize;
+    if (base === MACH_SEND_TIMED_OUT || base === MACH_SEND_NO_BUFFER || base === MACH_SEND_INTERRUPTED) return Math.min(sendSize, buf.byteLength);
     return 0;
   }
 
@@ -374,8 +509,8 @@ export class Session {
     if (extra.byteLength > 0) f.set(extra, extraAt);
     this.socket.write(f);
     // A client that does not read its results is cut off rather than let the server's memory grow.
-    if (this.socket.writableLength > MAX_PENDING_OUTPUT) {
-      this.hooks.log?.(`${this.task?.name ?? "client"}: output backlog, disconnecting`);
+    if (this.socket.writableLength > this.hooks.limits.clientMemory) {
+      this.log(`disconnected: ${this.socket.writableLength} bytes of results unread (limit ${this.hooks.limits.clientMemory})`);
       this.close();
     }
   }
@@ -386,10 +521,14 @@ export class Session {
     this.closed = true;
     this.socket.destroy();
     for (const t of this.threads.values()) t.terminate();
-    const entry = this.hooks.registry.byToken.get(this.token);
-    if (entry && --entry.connections === 0) {
-      this.hooks.registry.byToken.delete(this.token);
-      entry.task.terminate();
+    this.account.close();
+    const entry = this.entry;
+    if (entry) {
+      entry.threads -= this.threads.size;
+      if (--entry.connections === 0) {
+        this.hooks.registry.byToken.delete(this.token);
+        entry.task.terminate();
+      }
     }
   }
 }

@@ -6,10 +6,11 @@
 import { IKOT_CLOCK } from "../abi/ikot.js";
 import { KERN_FAILURE, KERN_INVALID_ARGUMENT, KERN_INVALID_VALUE } from "../abi/kern_return.js";
 import type { Routine } from "../mig/routine.js";
-import { array, bytes, inP, int32, outP } from "../mig/types.js";
+import { inP, outP } from "../mig/types.js";
+import { clock_attr_t, clock_flavor_t, clock_serv_t, mach_timespec_t } from "../mig/defs_types.js";
 import type { KernelCall } from "../kern/kernel.js";
 import { ipValid } from "../ipc/port.js";
-import { num, routine } from "./common.js";
+import { num, routinesOn } from "./common.js";
 
 export const CLOCK_BASE = 1000;
 export const CLOCK_END = 1003;
@@ -37,17 +38,18 @@ function timespec(ns: bigint): Uint8Array {
   return out;
 }
 
+const routine = routinesOn(inP("clock_serv", clock_serv_t));
 const started = process.hrtime.bigint();
 
 export const clockRoutines: Routine<KernelCall>[] = [
-  routine(1000, "clock_get_time", [outP("cur_time", bytes(8))], (call) => {
+  routine(1000, "clock_get_time", [outP("cur_time", mach_timespec_t)], (call) => {
     const id = clockOf(call);
     if (id === null) return KERN_INVALID_ARGUMENT;
     // The system clock counts from boot; the calendar clock is the wall clock.
     const ns = id === SYSTEM_CLOCK ? process.hrtime.bigint() - started : BigInt(Date.now()) * 1_000_000n;
     return { cur_time: timespec(ns) };
   }),
-  routine(1001, "clock_get_attributes", [inP("flavor", int32), outP("clock_attr", array(4, 1), { countInOut: true })], (call, a) => {
+  routine(1001, "clock_get_attributes", [inP("flavor", clock_flavor_t), outP("clock_attr", clock_attr_t, { countInOut: true })], (call, a) => {
     const id = clockOf(call);
     if (id === null) return KERN_INVALID_ARGUMENT;
     if (num(a, "clock_attrCnt") !== 1) return KERN_FAILURE;

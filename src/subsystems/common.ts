@@ -9,8 +9,18 @@ import type { IpcSpace } from "../ipc/space.js";
 
 export type Handler = (call: KernelCall, a: Args) => RoutineResult;
 
-export const routine = (id: number, name: string, params: Param[], handler: Handler): Routine<KernelCall> =>
-  new Routine<KernelCall>({ id, name, params, handler });
+export const routine = (id: number, name: string, params: Param[], handler: Handler, target?: Param): Routine<KernelCall> =>
+  new Routine<KernelCall>({ id, name, params, handler, target });
+
+/**
+ * The routine maker of a subsystem whose routines take `target` first (the
+ * .defs' first parameter, e.g. `host : host_t`); a routine whose .defs says
+ * otherwise passes its own as the last argument.
+ */
+export const routinesOn =
+  (target: Param) =>
+  (id: number, name: string, params: Param[], handler: Handler, own?: Param): Routine<KernelCall> =>
+    routine(id, name, params, handler, own ?? target);
 
 /** A port argument as decoded. */
 export const portArg = (a: Args, name: string): PortArg => a[name] as PortArg;

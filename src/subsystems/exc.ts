@@ -5,42 +5,52 @@
  * They are not registered with the kernel's dispatcher.
  */
 import { Routine } from "../mig/routine.js";
-import { array, inoutP, inP, int32, outP, sendPort } from "../mig/types.js";
+import { inoutP, inP, outP, type ArrayType } from "../mig/types.js";
+import { c_int, exception_data_t, exception_type_t, mach_exception_data_t, mach_port_t, thread_state_t } from "../mig/defs_types.js";
 
 export const EXC_BASE = 2401;
 export const MACH_EXC_BASE = 2405;
 /** THREAD_STATE_MAX in the exc .defs (x86, xnu-3248). */
-export const EXC_STATE_MAX = 224;
+export const EXC_STATE_MAX = thread_state_t.max;
 
-const state = array(4, EXC_STATE_MAX);
+const state = thread_state_t;
+const target = inP("exception_port", mach_port_t);
 const noHandler = (): number => {
   throw new Error("exception routines are served by user handlers, not the kernel");
 };
 
-function family(base: number, prefix: string, codeElem: 4 | 8): Routine<unknown>[] {
-  const code = array(codeElem, 2);
+function family(base: number, prefix: string, code: ArrayType): Routine<unknown>[] {
   return [
     new Routine<unknown>({
       id: base,
       name: `${prefix}exception_raise`,
-      params: [inP("thread", sendPort), inP("task", sendPort), inP("exception", int32), inP("code", code)],
+      target,
+      params: [inP("thread", mach_port_t), inP("task", mach_port_t), inP("exception", exception_type_t), inP("code", code)],
       handler: noHandler,
     }),
     new Routine<unknown>({
       id: base + 1,
       name: `${prefix}exception_raise_state`,
-      params: [inP("exception", int32), inP("code", code), inoutP("flavor", int32), inP("old_state", state), outP("new_state", state)],
+      target,
+      params: [
+        inP("exception", exception_type_t),
+        inP("code", code, { cConst: true }),
+        inoutP("flavor", c_int),
+        inP("old_state", state, { cConst: true }),
+        outP("new_state", state),
+      ],
       handler: noHandler,
     }),
     new Routine<unknown>({
       id: base + 2,
       name: `${prefix}exception_raise_state_identity`,
+      target,
       params: [
-        inP("thread", sendPort),
-        inP("task", sendPort),
-        inP("exception", int32),
+        inP("thread", mach_port_t),
+        inP("task", mach_port_t),
+        inP("exception", exception_type_t),
         inP("code", code),
-        inoutP("flavor", int32),
+        inoutP("flavor", c_int),
         inP("old_state", state),
         outP("new_state", state),
       ],
@@ -49,8 +59,8 @@ function family(base: number, prefix: string, codeElem: 4 | 8): Routine<unknown>
   ];
 }
 
-export const excRoutines = family(EXC_BASE, "", 4);
-export const machExcRoutines = family(MACH_EXC_BASE, "mach_", 8);
+export const excRoutines = family(EXC_BASE, "", exception_data_t);
+export const machExcRoutines = family(MACH_EXC_BASE, "mach_", mach_exception_data_t);
 
 /** The routine for a behavior (1..3) in the exc or mach_exc format. */
 export function exceptionRoutine(behavior: number, code64: boolean): Routine<unknown> {

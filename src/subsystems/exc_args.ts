@@ -1,25 +1,35 @@
 /** The parameter lists shared by the host, task and thread set/get/swap exception port routines. */
-import { array, inP, int32, outP, portArray, sendPort, uint32, type Param, type PortArg } from "../mig/types.js";
+import { inP, outP, type Param, type PortArg } from "../mig/types.js";
+import {
+  exception_behavior_array_t,
+  exception_behavior_t,
+  exception_flavor_array_t,
+  exception_handler_array_t,
+  exception_mask_array_t,
+  exception_mask_t,
+  mach_port_t,
+  thread_state_flavor_t,
+} from "../mig/defs_types.js";
 import type { PortRef } from "../ipc/port.js";
 
 /** EXC_TYPES_COUNT-sized arrays in the .defs are declared [*:32]. */
 export const EXC_ARRAY_MAX = 32;
 
 export const setExceptionParams: Param[] = [
-  inP("exception_mask", uint32),
-  inP("new_port", sendPort),
-  inP("behavior", int32),
-  inP("new_flavor", int32),
+  inP("exception_mask", exception_mask_t),
+  inP("new_port", mach_port_t),
+  inP("behavior", exception_behavior_t),
+  inP("new_flavor", thread_state_flavor_t),
 ];
 
 const outs = (handlers: string): Param[] => [
-  outP("masks", array(4, EXC_ARRAY_MAX)),
-  outP(handlers, portArray(EXC_ARRAY_MAX), { sameCount: true }),
-  outP("old_behaviors", array(4, EXC_ARRAY_MAX), { sameCount: true }),
-  outP("old_flavors", array(4, EXC_ARRAY_MAX), { sameCount: true }),
+  outP("masks", exception_mask_array_t),
+  outP(handlers, exception_handler_array_t, { sameCount: true }),
+  outP("old_behaviors", exception_behavior_array_t, { sameCount: true }),
+  outP("old_flavors", exception_flavor_array_t, { sameCount: true }),
 ];
 
-export const getExceptionParams: Param[] = [inP("exception_mask", uint32), ...outs("old_handlers")];
+export const getExceptionParams: Param[] = [inP("exception_mask", exception_mask_t), ...outs("old_handlers")];
 export const swapExceptionParams = (handlers = "old_handlers"): Param[] => [...setExceptionParams, ...outs(handlers)];
 
 /** A get/swap result as the reply's out-parameters. */

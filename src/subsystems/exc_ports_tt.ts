@@ -16,7 +16,9 @@ import { convertPortToTask } from "../kern/ipc_tt.js";
 import type { Task } from "../kern/task.js";
 import type { Thread } from "../kern/thread.js";
 import { EXC_ARRAY_MAX, exceptionOuts, setArgs, getExceptionParams, setExceptionParams, swapExceptionParams } from "./exc_args.js";
-import { num, routine } from "./common.js";
+import { routine as routineOn, num } from "./common.js";
+import { inP, type Param } from "../mig/types.js";
+import { task_t, thread_act_t } from "../mig/defs_types.js";
 
 /** What the routines need of a task or a thread. */
 interface Target {
@@ -31,7 +33,15 @@ const threadTarget = (t: Thread | null): Target | null => (t ? { active: t.activ
 /** task->exc_actions[i].privileged: whether the caller is uid 0. */
 const privileged = (call: KernelCall): boolean => call.caller?.secToken[0] === 0;
 
-function family(base: number, resolve: (call: KernelCall) => Target | null, fixedGet: (call: KernelCall) => boolean, prefix: string): Routine<KernelCall>[] {
+function family(
+  base: number,
+  resolve: (call: KernelCall) => Target | null,
+  fixedGet: (call: KernelCall) => boolean,
+  prefix: string,
+  target: Param,
+  swapHandlers: string,
+): Routine<KernelCall>[] {
+  const routine = (id: number, name: string, params: Param[], handler: Parameters<typeof routineOn>[3]) => routineOn(id, name, params, handler, target);
   return [
     routine(base, `${prefix}_set_exception_ports`, setExceptionParams, (call, a) => {
       const t = resolve(call);
@@ -52,7 +62,7 @@ function family(base: number, resolve: (call: KernelCall) => Target | null, fixe
       const r = getExceptionPorts(t.actions(false), mask, EXC_ARRAY_MAX, fixedGet(call));
       return r.kr !== KERN_SUCCESS ? r.kr : exceptionOuts(r.info);
     }),
-    routine(base + 2, `${prefix}_swap_exception_ports`, swapExceptionParams(), (call, a) => {
+    routine(base + 2, `${prefix}_swap_exception_ports`, swapExceptionParams(swapHandlers), (call, a) => {
       const t = resolve(call);
       if (!t) return KERN_INVALID_ARGUMENT;
       const { mask, port, behavior, flavor } = setArgs(a);
@@ -60,7 +70,7 @@ function family(base: number, resolve: (call: KernelCall) => Target | null, fixe
       if (kr !== KERN_SUCCESS) return kr;
       if (!t.active) return KERN_FAILURE;
       const info = swapExceptionPorts(t.actions(true)!, mask, port, behavior, flavor, privileged(call), EXC_ARRAY_MAX);
-      return exceptionOuts(info);
+      return exceptionOuts(info, swapHandlers);
     }),
   ];
 }
@@ -71,6 +81,9 @@ export const taskExceptionRoutines = family(
   (call) => taskTarget(convertPortToTask<Task>(call.port)),
   (call) => call.kernel.options.fixes.getExceptionPortsCount,
   "task",
+  inP("task", task_t),
+  // task.defs spells the swap's handlers old_handlerss, as host_priv.defs does.
+  "old_handlerss",
 );
 
 /** 3613-3615 on thread ports; the thread get checks the count correctly. */
@@ -79,4 +92,6 @@ export const threadExceptionRoutines = family(
   (call) => threadTarget(convertPortToThread<Thread>(call.port)),
   () => true,
   "thread",
+  inP("thread", thread_act_t),
+  "old_handlers",
 );

@@ -1,11 +1,12 @@
 /** The host_security subsystem (600), served on the host security port. */
 import { KERN_FAILURE, KERN_INVALID_ARGUMENT, KERN_INVALID_SECURITY } from "../abi/kern_return.js";
 import type { Routine } from "../mig/routine.js";
-import { bytes, inP, oolPorts, outP, sendPort, uint32 } from "../mig/types.js";
+import { inP, outP } from "../mig/types.js";
+import { audit_token_t, boolean_t, host_security_t, host_t, ledger_array_t, security_token_t, task_t } from "../mig/defs_types.js";
 import { convertPortToHost, convertPortToHostSecurity } from "../kern/ipc_host.js";
 import { hostSecuritySetTaskTokenRoutine } from "../kern/host_security.js";
 import type { KernelCall } from "../kern/kernel.js";
-import { portArg, routine, taskOf } from "./common.js";
+import { portArg, routinesOn, taskOf } from "./common.js";
 
 export const HOST_SECURITY_BASE = 600;
 export const HOST_SECURITY_END = 602;
@@ -19,18 +20,20 @@ const tokens = (a: Record<string, unknown>): { sec: [number, number]; audit: Uin
   };
 };
 
+const routine = routinesOn(inP("host_security", host_security_t));
+
 export const hostSecurityRoutines: Routine<KernelCall>[] = [
   routine(
     600,
     "host_security_create_task_token",
     [
-      inP("parent_task", sendPort, { intran: true }),
-      inP("sec_token", bytes(8)),
-      inP("audit_token", bytes(32)),
-      inP("host", sendPort, { intran: true }),
-      inP("ledgers", oolPorts()),
-      inP("inherit_memory", uint32),
-      outP("child_task", sendPort),
+      inP("parent_task", task_t, { intran: true }),
+      inP("sec_token", security_token_t),
+      inP("audit_token", audit_token_t),
+      inP("host", host_t, { intran: true }),
+      inP("ledgers", ledger_array_t),
+      inP("inherit_memory", boolean_t),
+      outP("child_task", task_t),
     ],
     (call, a) => {
       if (!taskOf(portArg(a, "parent_task").port)) return KERN_INVALID_ARGUMENT;
@@ -43,10 +46,10 @@ export const hostSecurityRoutines: Routine<KernelCall>[] = [
     601,
     "host_security_set_task_token",
     [
-      inP("target_task", sendPort, { intran: true }),
-      inP("sec_token", bytes(8)),
-      inP("audit_token", bytes(32)),
-      inP("host", sendPort, { intran: true }),
+      inP("target_task", task_t, { intran: true }),
+      inP("sec_token", security_token_t),
+      inP("audit_token", audit_token_t),
+      inP("host", host_t, { intran: true }),
     ],
     (call, a) => {
       const t = tokens(a);

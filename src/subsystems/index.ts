@@ -1,6 +1,7 @@
 /** Every MIG subsystem the kernel serves, with its id range (the kernel's mig_e table). */
 import type { MigRegistry } from "../kern/ipc_kobject.js";
 import type { KernelCall } from "../kern/kernel.js";
+import type { Routine } from "../mig/routine.js";
 import { MACH_PORT_BASE, MACH_PORT_END, machPortRoutines } from "./mach_port.js";
 import { CLOCK_BASE, CLOCK_END, clockRoutines } from "./clock.js";
 import { TASK_BASE, TASK_END, taskRoutines } from "./task.js";
@@ -11,14 +12,27 @@ import { PROCESSOR_BASE, PROCESSOR_END, processorRoutines } from "./processor.js
 import { PROCESSOR_SET_BASE, PROCESSOR_SET_END, processorSetRoutines } from "./processor_set.js";
 import { THREAD_ACT_BASE, THREAD_ACT_END, threadActRoutines } from "./thread_act.js";
 
+/** A subsystem as the kernel's mig_e table lists it: its name, its id range, its routines. */
+export interface Subsystem {
+  name: string;
+  base: number;
+  end: number;
+  routines: Routine<KernelCall>[];
+}
+
+/** Every subsystem the kernel serves (the C stubs, headers and docs are generated from this list too). */
+export const servedSubsystems: Subsystem[] = [
+  { name: "mach_host", base: MACH_HOST_BASE, end: MACH_HOST_END, routines: machHostRoutines },
+  { name: "host_priv", base: HOST_PRIV_BASE, end: HOST_PRIV_END, routines: hostPrivRoutines },
+  { name: "host_security", base: HOST_SECURITY_BASE, end: HOST_SECURITY_END, routines: hostSecurityRoutines },
+  { name: "processor", base: PROCESSOR_BASE, end: PROCESSOR_END, routines: processorRoutines },
+  { name: "processor_set", base: PROCESSOR_SET_BASE, end: PROCESSOR_SET_END, routines: processorSetRoutines },
+  { name: "mach_port", base: MACH_PORT_BASE, end: MACH_PORT_END, routines: machPortRoutines },
+  { name: "clock", base: CLOCK_BASE, end: CLOCK_END, routines: clockRoutines },
+  { name: "task", base: TASK_BASE, end: TASK_END, routines: taskRoutines },
+  { name: "thread_act", base: THREAD_ACT_BASE, end: THREAD_ACT_END, routines: threadActRoutines },
+];
+
 export function installSubsystems(registry: MigRegistry<KernelCall>): void {
-  registry.add("mach_host", MACH_HOST_BASE, MACH_HOST_END, machHostRoutines);
-  registry.add("host_priv", HOST_PRIV_BASE, HOST_PRIV_END, hostPrivRoutines);
-  registry.add("host_security", HOST_SECURITY_BASE, HOST_SECURITY_END, hostSecurityRoutines);
-  registry.add("processor", PROCESSOR_BASE, PROCESSOR_END, processorRoutines);
-  registry.add("processor_set", PROCESSOR_SET_BASE, PROCESSOR_SET_END, processorSetRoutines);
-  registry.add("mach_port", MACH_PORT_BASE, MACH_PORT_END, machPortRoutines);
-  registry.add("clock", CLOCK_BASE, CLOCK_END, clockRoutines);
-  registry.add("task", TASK_BASE, TASK_END, taskRoutines);
-  registry.add("thread_act", THREAD_ACT_BASE, THREAD_ACT_END, threadActRoutines);
+  for (const s of servedSubsystems) registry.add(s.name, s.base, s.end, s.routines);
 }

@@ -7,15 +7,17 @@ import {
 } from "../abi/host.js";
 import { KERN_FAILURE, KERN_INVALID_ARGUMENT, KERN_SUCCESS } from "../abi/kern_return.js";
 import type { Routine } from "../mig/routine.js";
-import { array, inP, int32, outP, sendPort, uint32 } from "../mig/types.js";
+import { inP, outP } from "../mig/types.js";
+import { boolean_t, host_t, processor_flavor_t, processor_info_t, processor_set_name_t, processor_set_t, processor_t } from "../mig/defs_types.js";
 import { processorInfo } from "../kern/host_info.js";
 import { convertHostToPort, convertPortToProcessor, convertPsetNameToPort } from "../kern/ipc_host.js";
 import type { KernelCall } from "../kern/kernel.js";
-import { num, routine } from "./common.js";
+import { num, routinesOn } from "./common.js";
 
 export const PROCESSOR_BASE = 3000;
 export const PROCESSOR_END = 3006;
 
+const routine = routinesOn(inP("processor", processor_t));
 const processor = (call: KernelCall) => convertPortToProcessor(call.port);
 
 export const processorRoutines: Routine<KernelCall>[] = [
@@ -41,7 +43,7 @@ export const processorRoutines: Routine<KernelCall>[] = [
   routine(
     3002,
     "processor_info",
-    [inP("flavor", int32), outP("host", sendPort), outP("processor_info_out", array(4, PROCESSOR_INFO_MAX), { countInOut: true })],
+    [inP("flavor", processor_flavor_t), outP("host", host_t), outP("processor_info_out", processor_info_t, { countInOut: true })],
     (call, a) => {
       const p = processor(call);
       if (!p) return KERN_INVALID_ARGUMENT;
@@ -50,12 +52,12 @@ export const processorRoutines: Routine<KernelCall>[] = [
       return { host: convertHostToPort(call.kernel.host), processor_info_out: r.info };
     },
   ),
-  routine(3003, "processor_control", [inP("processor_cmd", array(4, PROCESSOR_INFO_MAX))], (call) =>
+  routine(3003, "processor_control", [inP("processor_cmd", processor_info_t)], (call) =>
     // cpu_control() has nothing to do on these machines.
     processor(call) ? KERN_FAILURE : KERN_INVALID_ARGUMENT,
   ),
-  routine(3004, "processor_assign", [inP("new_set", sendPort, { intran: true }), inP("wait", uint32)], () => KERN_FAILURE),
-  routine(3005, "processor_get_assignment", [outP("assigned_set", sendPort)], (call) => {
+  routine(3004, "processor_assign", [inP("new_set", processor_set_t, { intran: true }), inP("wait", boolean_t)], () => KERN_FAILURE),
+  routine(3005, "processor_get_assignment", [outP("assigned_set", processor_set_name_t)], (call) => {
     const p = processor(call);
     if (!p) return KERN_INVALID_ARGUMENT;
     if (p.state === PROCESSOR_SHUTDOWN || p.state === PROCESSOR_OFF_LINE) return KERN_FAILURE;

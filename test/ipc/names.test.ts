@@ -44,9 +44,11 @@ test("names are (index << 8) | generation: fresh names end in 0x03, a reused slo
 test("mach_port_allocate_name: a chosen name, KERN_NAME_EXISTS when taken, KERN_INVALID_VALUE for null/dead", async () => {
   const kernel = boot();
   const a = actor(kernel);
-  assert.equal((await a.thread.call(3203, a.self, { right: MACH_PORT_RIGHT_RECEIVE, name: 0x12345603 })).kr, KERN_SUCCESS);
-  assert.equal((await portType(a, 0x12345603)).type, MACH_PORT_TYPE_RECEIVE);
-  assert.equal((await a.thread.call(3203, a.self, { right: MACH_PORT_RIGHT_RECEIVE, name: 0x12345603 })).kr, KERN_NAME_EXISTS);
+  assert.equal((await a.thread.call(3203, a.self, { right: MACH_PORT_RIGHT_RECEIVE, name: 0x00123403 })).kr, KERN_SUCCESS);
+  assert.equal((await portType(a, 0x00123403)).type, MACH_PORT_TYPE_RECEIVE);
+  assert.equal((await a.thread.call(3203, a.self, { right: MACH_PORT_RIGHT_RECEIVE, name: 0x00123403 })).kr, KERN_NAME_EXISTS);
+  // An index past the largest table XNU grows to (ipc_entry_grow_table): KERN_NO_SPACE.
+  assert.equal((await a.thread.call(3203, a.self, { right: MACH_PORT_RIGHT_RECEIVE, name: 0x12345603 })).kr, KERN_NO_SPACE);
   assert.equal((await a.thread.call(3203, a.self, { right: MACH_PORT_RIGHT_RECEIVE, name: 0 })).kr, KERN_INVALID_VALUE);
   assert.equal((await a.thread.call(3204, a.self, { right: 9 })).kr, KERN_INVALID_VALUE);
   assertInvariant(kernel);

@@ -1,2 +1,5 @@
-/* macOS spelling of a Mach header: everything is in machipc/mach.h. */
-#include <machipc/mach.h>
+/* Exceptions. */
+#ifndef _MACH_EXCEPTION_H_
+#define _MACH_EXCEPTION_H_
+#include <mach/exception_types.h>
+#endif

@@ -1,2 +1,5 @@
-/* macOS spelling of a Mach header: everything is in machipc/mach.h. */
-#include <machipc/mach.h>
+/* How many ports mach_ports_register keeps. */
+#ifndef _MACH_MACH_PARAM_H_
+#define _MACH_MACH_PARAM_H_
+#define TASK_PORT_REGISTER_MAX 3
+#endif

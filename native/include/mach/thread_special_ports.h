@@ -1,2 +1,7 @@
-/* macOS spelling of a Mach header: everything is in machipc/mach.h. */
-#include <machipc/mach.h>
+/* A thread's special ports. */
+#ifndef _MACH_THREAD_SPECIAL_PORTS_H_
+#define _MACH_THREAD_SPECIAL_PORTS_H_
+#define THREAD_KERNEL_PORT 1
+#define thread_get_kernel_port(thread, port) (thread_get_special_port((thread), THREAD_KERNEL_PORT, (port)))
+#define thread_set_kernel_port(thread, port) (thread_set_special_port((thread), THREAD_KERNEL_PORT, (port)))
+#endif

@@ -1,0 +1,65 @@
+/**
+ * User-to-user messaging through the server, MPMM-style (native/bench/mpmm.c):
+ * one server thread answering on send-once reply ports, 1 and 4 client
+ * threads, messages empty / 4 KiB inline / 64 KiB out of line, each with and
+ * without a port descriptor. Every figure is a median of rounds that
+ * interleave it with the null RPC of the same run, its baseline.
+ */
+import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { scaled } from "./harness.js";
+
+const run = promisify(execFile);
+const MPMM = "native/build/bench/mpmm";
+const KINDS = ["empty", "empty+port", "inline4k", "inline4k+port", "ool64k", "ool64k+port"] as const;
+
+/** One mpmm run: ns per RPC as a client sees it, and RPCs per second over all clients. */
+async function mpmm(args: string[], env: NodeJS.ProcessEnv): Promise<{ ns: number; perSec: number }> {
+  const r = await run(MPMM, args, { env });
+  const [ns, perSec] = r.stdout.trim().split(/\s+/).map(Number);
+  if (!Number.isFinite(ns) || !Number.isFinite(perSec)) throw new Error(`mpmm ${args.join(" ")}: ${r.stdout}`);
+  return { ns: ns!, perSec: perSec! };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const spread = (xs: number[]): string => `${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}`;
+
+export async function mpmmBenchmarks(): Promise<{ results: Record<string, unknown>; lines: string[] }> {
+  const dir = mkdtempSync(join(tmpdir(), "machipc-mpmm-"));
+  const socket = join(dir, "machipc.sock");
+  const server: ChildProcess = spawn(process.execPath, ["dist/cli/main.js", "serve", "--socket", socket], { stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.stdout!.on("data", (d: Buffer) => d.toString().includes("serving") && resolve());
+      server.once("exit", (c) => reject(new Error(`server exited ${c}`)));
+    });
+    const env = { ...process.env, MACHIPC_SOCKET: socket };
+    const N = scaled(4000, 20);
+    const ROUNDS = scaled(5, 1);
+    await mpmm(["null", String(scaled(1000, 5))], env);
+    const lines = [`median of ${ROUNDS} rounds; targets: RPC at most 2.2x the null RPC, 4 clients at least 1.5x the throughput of 1`];
+    const results: Record<string, unknown> = {};
+    for (const kind of KINDS) {
+      const rounds: { nullNs: number; one: number; onePerSec: number; fourPerSec: number }[] = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        const nullNs = (await mpmm(["null", String(N)], env)).ns;
+        const one = await mpmm(["threads", "1", String(N), kind], env);
+        const four = await mpmm(["threads", "4", String(Math.ceil(N / 4)), kind], env);
+        rounds.push({ nullNs, one: one.ns, onePerSec: one.perSec, fourPerSec: four.perSec });
+      }
+      const toNull = rounds.map((x) => x.one / x.nullNs);
+      const scaling = rounds.map((x) => x.fourPerSec / x.onePerSec);
+      lines.push(
+        `${kind.padEnd(14)} ${median(rounds.map((x) => x.one)).toFixed(0).padStart(8)} ns/RPC  ${median(toNull).toFixed(2)}x null RPC (rounds ${spread(toNull)})` +
+          `  4 clients ${median(scaling).toFixed(2)}x 1 client (rounds ${spread(scaling)})`,
+      );
+      results[kind] = { rpcNs: median(rounds.map((x) => x.one)), ratioToNullRpc: median(toNull), fourToOneThroughput: median(scaling), rounds };
+    }
+    return { lines, results };
+  } finally {
+    server.kill();
+  }
+}

@@ -1,0 +1,5 @@
+/* NDR_record is defined once, in libmachipc. */
+#ifndef _MACH_ARM_NDR_DEF_H_
+#define _MACH_ARM_NDR_DEF_H_
+#include <mach/ndr.h>
+#endif

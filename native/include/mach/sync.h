@@ -1,0 +1,2 @@
+/* Semaphores (and, on macOS, lock sets). */
+#include <mach/semaphore.h>

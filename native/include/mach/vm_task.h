@@ -1,0 +1,2 @@
+/* The VM calls on a task. */
+#include <mach/vm_map.h>

@@ -1,0 +1,54 @@
+/**
+ * The server's native helpers (native/addon, an N-API addon built by
+ * `npm run build:native` into native/build/machipc_native.node): what Node
+ * itself cannot do. Loaded once, on first use; a missing build is a clear error.
+ */
+import { createRequire } from "node:module";
+import type { Socket } from "node:net";
+
+/** A Unix socket peer as the kernel recorded it at connect() (SO_PEERCRED). */
+export interface PeerCredentials {
+  pid: number;
+  uid: number;
+  gid: number;
+}
+
+/** Every function of the addon, typed. Add to native/addon/module.c's table and here together. */
+export interface NativeHelpers {
+  /** SO_PEERCRED of a connected Unix socket's descriptor; throws an Error with code "ERRNO" when unreadable. */
+  peerCredentials(fd: number): PeerCredentials;
+}
+
+/** From src/server and dist/server alike the build directory is two levels up. */
+const ADDON = new URL("../../native/build/machipc_native.node", import.meta.url);
+
+let helpers: NativeHelpers | null = null;
+
+/** The loaded addon; throws an Error saying how to build it when it is missing. */
+export function nativeHelpers(): NativeHelpers {
+  if (helpers) return helpers;
+  try {
+    helpers = createRequire(import.meta.url)(ADDON.pathname) as NativeHelpers;
+  } catch (e) {
+    throw new Error(`machipc's native helpers are not built (${ADDON.pathname}): run \`npm run build:native\` (${e instanceof Error ? e.message : String(e)})`);
+  }
+  return helpers;
+}
+
+/** The descriptor under a connected net.Socket (libuv's handle keeps it as `fd`), or null where there is none. */
+export function socketFd(sock: Socket): number | null {
+  const handle = (sock as unknown as { _handle?: { fd?: unknown } | null })._handle;
+  const fd = handle?.fd;
+  return typeof fd === "number" && Number.isInteger(fd) && fd >= 0 ? fd : null;
+}
+
+/** The peer's credentials, or an Error saying why they cannot be had (the caller refuses the peer). */
+export function peerCredentials(sock: Socket): PeerCredentials | Error {
+  const fd = socketFd(sock);
+  if (fd === null) return new Error("the connection has no descriptor to read credentials from");
+  try {
+    return nativeHelpers().peerCredentials(fd);
+  } catch (e) {
+    return e instanceof Error ? e : new Error(String(e));
+  }
+}
