@@ -56,6 +56,8 @@ int main(void) {
   if (pipe(ready) || pipe(go)) return 1;
   pid_t child = fork();
   if (child == 0) {
+    close(go[1]);
+    close(ready[0]);
     char c = 1;
     if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1) _exit(2);
     uint64_t v = stop_here();
@@ -63,6 +65,8 @@ int main(void) {
     fflush(stdout);
     _exit(0);
   }
+  close(go[0]);
+  close(ready[1]);
   char c;
   if (read(ready[0], &c, 1) != 1) return 1;
   mach_port_t task, port;

@@ -79,7 +79,9 @@ int main(int argc, char **argv) {
   if (pipe(ready) || pipe(go)) return 1;
   pid_t child = fork();
   if (child == 0) {
-    /* The child is its own task from the moment fork returns; it waits for its reporter. */
+    /* The child is its own task from the moment fork returns; it waits for its reporter (or its exit). */
+    close(go[1]);
+    close(ready[0]);
     char c = 1;
     if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1) _exit(2);
     printf("child %d: dereferencing NULL\n", (int)getpid());
@@ -89,6 +91,8 @@ int main(int argc, char **argv) {
     fflush(stdout);
     _exit(0);
   }
+  close(go[0]);
+  close(ready[1]);
   char c;
   if (read(ready[0], &c, 1) != 1) return 1;
   mach_port_t task = MACH_PORT_NULL, port = MACH_PORT_NULL;

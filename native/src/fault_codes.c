@@ -62,8 +62,12 @@ int machipc_x86_fault(int signo, int si_code, uint64_t trapno, uint64_t err, uin
       /* XNU maps #GP to EXC_BAD_ACCESS (and so SIGSEGV), not EXC_BAD_INSTRUCTION. */
       return fault(out, EXC_BAD_ACCESS, EXC_I386_GPFLT, (int64_t)err);
     case T_PAGE_FAULT: {
-      /* vm_fault's answer is the code: nothing mapped, a protection broken, or (SIGBUS) no page behind the mapping. */
-      kern_return_t kr = signo == SIGBUS ? KERN_MEMORY_ERROR : (err & T_PF_PROT) ? KERN_PROTECTION_FAILURE : KERN_INVALID_ADDRESS;
+      /*
+       * vm_fault's answer is the code: nothing mapped there, a mapping whose
+       * protection forbids the access (SEGV_ACCERR: Linux found the mapping,
+       * present page or not), or (SIGBUS) no page behind the mapping.
+       */
+      kern_return_t kr = signo == SIGBUS ? KERN_MEMORY_ERROR : (si_code == SEGV_ACCERR || (err & T_PF_PROT)) ? KERN_PROTECTION_FAILURE : KERN_INVALID_ADDRESS;
       return fault(out, EXC_BAD_ACCESS, kr, (int64_t)cr2);
     }
     case T_FLOATING_POINT_ERROR:

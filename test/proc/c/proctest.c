@@ -61,7 +61,8 @@ static int do_fork(void) {
   int status;
   waitpid(child, &status, 0);
   mach_port_type_t t = 0;
-  say("parent after child: %s type 0x%x", mach_error_string(mach_port_type(mach_task_self(), p, &t)), t);
+  kern_return_t kr = mach_port_type(mach_task_self(), p, &t);
+  say("parent after child: %s type 0x%x", mach_error_string(kr), t);
   wait_line();
   return 0;
 }
@@ -95,8 +96,9 @@ static int exec_after(const char *name) {
 #define MARK "mov $0x1111, %%rbx\n\tmov $0x2222, %%r12\n\t"
 #define CLOB "rbx", "r12", "memory"
 static void fault_segv(void) { __asm__ volatile(MARK "xor %%eax, %%eax\n\tmov (%%rax), %%eax" ::: "rax", CLOB); }
-static void fault_at(volatile void *a) { __asm__ volatile(MARK "movl $1, (%0)" : : "r"(a) : CLOB); }
-static void load_at(volatile void *a) { __asm__ volatile(MARK "mov (%0), %%eax" : : "r"(a) : "rax", CLOB); }
+/* The address in rdi: movl $1, (%rdi) is six bytes (c7 07 01 00 00 00), mov (%rdi), %eax two (8b 07). */
+static void fault_at(volatile void *a) { __asm__ volatile(MARK "movl $1, (%0)" : : "D"(a) : CLOB); }
+static void load_at(volatile void *a) { __asm__ volatile(MARK "mov (%0), %%eax" : : "D"(a) : "rax", CLOB); }
 static void fault_ill(void) { __asm__ volatile(MARK "ud2" ::: CLOB); }
 static void fault_fpe(void) { __asm__ volatile(MARK "xor %%edx, %%edx\n\tmov $1, %%eax\n\txor %%ecx, %%ecx\n\tdiv %%ecx" ::: "rax", "rcx", "rdx", CLOB); }
 static void fault_trap(void) { __asm__ volatile(MARK "int3" ::: CLOB); }
@@ -107,7 +109,8 @@ static int recurse(int n) {
   volatile char pad[1024];
   pad[0] = (char)n;
   depth++;
-  return recurse(n + 1) + pad[0];
+  /* Always true, but the compiler cannot tell: the recursion overflows the stack. */
+  return depth > 0 ? recurse(n + 1) + pad[0] : 0;
 }
 
 static mach_port_t g_block;
@@ -146,8 +149,8 @@ static int do_fault(const char *kind) {
   else if (strcmp(kind, "trap") == 0) fault_trap();
   else if (strcmp(kind, "overflow") == 0) return recurse(0);
   else if (strcmp(kind, "inlib") == 0) {
-    /* A bad message pointer: the fault is inside libmachipc's mach_msg. */
-    mach_msg((mach_msg_header_t *)(uintptr_t)0x10, MACH_SEND_MSG, 24, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+    /* A bad message pointer: the fault is inside libmachipc's mach_msg, reading the header's bits. */
+    mach_msg((mach_msg_header_t *)(uintptr_t)0x10, MACH_SEND_MSG, 28, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
   } else if (strcmp(kind, "midcall") == 0) {
     g_block = new_port();
     pthread_t t;
