@@ -1,32 +1,18 @@
 /*
  * A debugger's breakpoint: the child runs into an int3 (brk on arm64); the
  * debugger, its EXC_BREAKPOINT handler (EXCEPTION_DEFAULT: only the thread
- * and task ports come), reads the stopped thread's registers with
- * thread_get_state, changes one with thread_set_state while the thread waits,
- * and lets it go on. The child prints what it finds in that register.
+ * and task ports come, served by mach_exc_server), reads the stopped thread's
+ * registers with thread_get_state, changes one with thread_set_state while the
+ * thread waits, and lets it go on. The child prints what it finds in that register.
  */
 #include <mach/mach.h>
 #include <mach/mach_error.h>
+#include <mach/mach_exc_server.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* mach_exception_raise (mach_exc.defs, id 2405) and its reply. */
-#pragma pack(push, 4)
-typedef struct {
-  mach_msg_header_t head;
-  mach_msg_body_t body;
-  mach_msg_port_descriptor_t thread;
-  mach_msg_port_descriptor_t task;
-  NDR_record_t ndr;
-  exception_type_t exception;
-  mach_msg_type_number_t codeCnt;
-  int64_t code[2];
-  mach_msg_trailer_t trailer;
-} raise_request_t;
-#pragma pack(pop)
 
 #if defined(__x86_64__)
 enum { FLAVOR = x86_THREAD_STATE64, WORDS = 42, VALUE_REG = 0 /* rax */, PC_REG = 16 };
@@ -44,6 +30,28 @@ static uint64_t stop_here(void) {
   return v;
 }
 #endif
+
+/* The stopped thread: its registers read, one changed, and the thread let go. */
+kern_return_t catch_mach_exception_raise(mach_port_t exception_port, mach_port_t thread, mach_port_t task, exception_type_t exception, mach_exception_data_t code,
+                                         mach_msg_type_number_t codeCnt) {
+  (void)exception_port, (void)task, (void)codeCnt;
+  printf("debugger: exception %d (EXC_BREAKPOINT is %d), code %lld\n", exception, EXC_BREAKPOINT, (long long)code[0]);
+  natural_t state[WORDS];
+  mach_msg_type_number_t count = WORDS;
+  kern_return_t kr = thread_get_state(thread, FLAVOR, state, &count);
+  if (kr != KERN_SUCCESS) return kr;
+  uint64_t pc = (uint64_t)state[2 * PC_REG] | ((uint64_t)state[2 * PC_REG + 1] << 32);
+  printf("debugger: stopped at pc 0x%llx, register %llu\n", (unsigned long long)pc, (unsigned long long)state[2 * VALUE_REG]);
+#if defined(__aarch64__)
+  /* brk leaves pc on the instruction itself: step over it. */
+  pc += 4;
+  state[2 * PC_REG] = (natural_t)pc;
+  state[2 * PC_REG + 1] = (natural_t)(pc >> 32);
+#endif
+  state[2 * VALUE_REG] = 42;
+  state[2 * VALUE_REG + 1] = 0;
+  return thread_set_state(thread, FLAVOR, state, count);
+}
 
 static int check(kern_return_t kr, const char *what) {
   if (kr == KERN_SUCCESS) return 0;
@@ -77,35 +85,20 @@ int main(void) {
     return 1;
   if (write(go[1], &c, 1) != 1) return 1;
 
-  raise_request_t req;
-  if (check(mach_msg(&req.head, MACH_RCV_MSG, 0, sizeof req, port, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL), "mach_msg receive")) return 1;
-  printf("debugger: exception %d (EXC_BREAKPOINT is %d), code %lld\n", req.exception, EXC_BREAKPOINT, (long long)req.code[0]);
-  natural_t state[WORDS];
-  mach_msg_type_number_t count = WORDS;
-  if (check(thread_get_state(req.thread.name, FLAVOR, state, &count), "thread_get_state")) return 1;
-  uint64_t pc = (uint64_t)state[2 * PC_REG] | ((uint64_t)state[2 * PC_REG + 1] << 32);
-  printf("debugger: stopped at pc 0x%llx, register %llu\n", (unsigned long long)pc, (unsigned long long)state[2 * VALUE_REG]);
-#if defined(__aarch64__)
-  /* brk leaves pc on the instruction itself: step over it. */
-  pc += 4;
-  state[2 * PC_REG] = (natural_t)pc;
-  state[2 * PC_REG + 1] = (natural_t)(pc >> 32);
-#endif
-  state[2 * VALUE_REG] = 42;
-  state[2 * VALUE_REG + 1] = 0;
-  if (check(thread_set_state(req.thread.name, FLAVOR, state, count), "thread_set_state")) return 1;
-
-  mig_reply_error_t rep;
-  memset(&rep, 0, sizeof rep);
-  rep.Head.msgh_bits = MACH_MSGH_BITS(MACH_MSGH_BITS_REMOTE(req.head.msgh_bits), 0);
-  rep.Head.msgh_remote_port = req.head.msgh_remote_port;
-  rep.Head.msgh_size = sizeof rep;
-  rep.Head.msgh_id = req.head.msgh_id + 100;
-  rep.NDR = NDR_record;
-  rep.RetCode = KERN_SUCCESS;
-  if (check(mach_msg(&rep.Head, MACH_SEND_MSG, sizeof rep, 0, MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL), "mach_msg reply")) return 1;
-  mach_port_deallocate(mach_task_self(), req.thread.name);
-  mach_port_deallocate(mach_task_self(), req.task.name);
+  union {
+    union __RequestUnion__catch_mach_exc_subsystem req;
+    mach_msg_header_t head;
+    char room[sizeof(union __RequestUnion__catch_mach_exc_subsystem) + MAX_TRAILER_SIZE];
+  } in;
+  union {
+    union __ReplyUnion__catch_mach_exc_subsystem rep;
+    mach_msg_header_t head;
+  } out;
+  if (check(mach_msg(&in.head, MACH_RCV_MSG, 0, sizeof in, port, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL), "mach_msg receive")) return 1;
+  if (!mach_exc_server(&in.head, &out.head)) return 1;
+  if (check(mach_msg(&out.head, MACH_SEND_MSG, out.head.msgh_size, 0, MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL), "mach_msg reply")) return 1;
+  mach_port_deallocate(mach_task_self(), in.req.Request_mach_exception_raise.thread.name);
+  mach_port_deallocate(mach_task_self(), in.req.Request_mach_exception_raise.task.name);
   int status;
   waitpid(child, &status, 0);
   printf("debugger: child exited with status %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);

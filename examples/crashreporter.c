@@ -10,43 +10,18 @@
  *   crashreporter die       report, then let the child die of SIGSEGV
  *   crashreporter resume    report, then resume the child after the load
  *
- * The receive loop is written out with mach_msg, as mach_exc_server would run it.
+ * One exception is received with mach_msg and served by mach_exc_server, which
+ * calls catch_mach_exception_raise_state_identity below.
  */
 #include <mach/mach.h>
 #include <mach/mach_error.h>
+#include <mach/mach_exc_server.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* mach_exception_raise_state_identity's request and reply (mach_exc.defs, id 2407). */
-#pragma pack(push, 4)
-typedef struct {
-  mach_msg_header_t head;
-  mach_msg_body_t body;
-  mach_msg_port_descriptor_t thread;
-  mach_msg_port_descriptor_t task;
-  NDR_record_t ndr;
-  exception_type_t exception;
-  mach_msg_type_number_t codeCnt;
-  int64_t code[2];
-  int flavor;
-  mach_msg_type_number_t old_stateCnt;
-  natural_t old_state[224];
-  mach_msg_trailer_t trailer;
-} exc_request_t;
-
-typedef struct {
-  mach_msg_header_t head;
-  NDR_record_t ndr;
-  kern_return_t ret;
-  int flavor;
-  mach_msg_type_number_t new_stateCnt;
-  natural_t new_state[224];
-} exc_reply_t;
-#pragma pack(pop)
 
 /* The child's crash: a load from address 0 whose length the reporter knows. */
 static void crash(void) {
@@ -66,6 +41,33 @@ static const char *const REGS[] = {"x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7
 #endif
 
 static uint64_t word64(const natural_t *s, int i) { return (uint64_t)s[2 * i] | ((uint64_t)s[2 * i + 1] << 32); }
+
+static pid_t g_child;
+static int g_resume;
+
+/* The crash report, and the decision: resume past the load, or not ours to fix. */
+kern_return_t catch_mach_exception_raise_state_identity(mach_port_t exception_port, mach_port_t thread, mach_port_t task, exception_type_t exception,
+                                                         mach_exception_data_t code, mach_msg_type_number_t codeCnt, int *flavor, thread_state_t old_state,
+                                                         mach_msg_type_number_t old_stateCnt, thread_state_t new_state, mach_msg_type_number_t *new_stateCnt) {
+  (void)exception_port, (void)thread, (void)task, (void)codeCnt;
+  printf("crash report for pid %d: exception %d, codes 0x%llx 0x%llx\n", (int)g_child, exception, (unsigned long long)code[0], (unsigned long long)code[1]);
+  printf("fault address: 0x%llx (%s)\n", (unsigned long long)code[1], code[0] == KERN_INVALID_ADDRESS ? "KERN_INVALID_ADDRESS" : "other");
+  for (size_t i = 0; i < sizeof REGS / sizeof REGS[0]; i++) printf("  %-6s 0x%016llx\n", REGS[i], (unsigned long long)word64(old_state, (int)i));
+  if (!g_resume) {
+    /* Not ours to fix: the search goes on to the host, where BSD's handler makes it SIGSEGV. */
+    printf("letting the child die\n");
+    fflush(stdout);
+    return KERN_FAILURE;
+  }
+  memcpy(new_state, old_state, 4 * old_stateCnt);
+  *new_stateCnt = old_stateCnt;
+  uint64_t pc = word64(old_state, PC_WORD / 2) + LOAD_LENGTH;
+  new_state[PC_WORD] = (natural_t)pc;
+  new_state[PC_WORD + 1] = (natural_t)(pc >> 32);
+  printf("resuming the child at 0x%llx (flavor %d)\n", (unsigned long long)pc, *flavor);
+  fflush(stdout);
+  return KERN_SUCCESS;
+}
 
 static int check(kern_return_t kr, const char *what) {
   if (kr == KERN_SUCCESS) return 0;
@@ -104,43 +106,26 @@ int main(int argc, char **argv) {
     return 1;
   if (write(go[1], &c, 1) != 1) return 1;
 
-  exc_request_t req;
-  mach_msg_return_t mr = mach_msg(&req.head, MACH_RCV_MSG, 0, sizeof req, port, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
-  if (check(mr, "mach_msg receive")) return 1;
-  if (req.head.msgh_id != 2407) {
-    fprintf(stderr, "crashreporter: unexpected message id %d\n", req.head.msgh_id);
+  union {
+    union __RequestUnion__catch_mach_exc_subsystem req;
+    mach_msg_header_t head;
+    char room[sizeof(union __RequestUnion__catch_mach_exc_subsystem) + MAX_TRAILER_SIZE];
+  } in;
+  union {
+    union __ReplyUnion__catch_mach_exc_subsystem rep;
+    mach_msg_header_t head;
+  } out;
+  g_child = child;
+  g_resume = resume;
+  if (check(mach_msg(&in.head, MACH_RCV_MSG, 0, sizeof in, port, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL), "mach_msg receive")) return 1;
+  if (!mach_exc_server(&in.head, &out.head)) {
+    fprintf(stderr, "crashreporter: unexpected message id %d\n", in.head.msgh_id);
     return 1;
   }
-  printf("crash report for pid %d: exception %d, codes 0x%llx 0x%llx\n", (int)child, req.exception, (unsigned long long)req.code[0], (unsigned long long)req.code[1]);
-  printf("fault address: 0x%llx (%s)\n", (unsigned long long)req.code[1], req.code[0] == KERN_INVALID_ADDRESS ? "KERN_INVALID_ADDRESS" : "other");
-  for (size_t i = 0; i < sizeof REGS / sizeof REGS[0]; i++) printf("  %-6s 0x%016llx\n", REGS[i], (unsigned long long)word64(req.old_state, (int)i));
-
-  exc_reply_t rep;
-  memset(&rep, 0, sizeof rep);
-  rep.head.msgh_bits = MACH_MSGH_BITS(MACH_MSGH_BITS_REMOTE(req.head.msgh_bits), 0);
-  rep.head.msgh_remote_port = req.head.msgh_remote_port;
-  rep.head.msgh_id = req.head.msgh_id + 100;
-  rep.ndr = NDR_record;
-  if (resume) {
-    rep.ret = KERN_SUCCESS;
-    rep.flavor = req.flavor;
-    rep.new_stateCnt = req.old_stateCnt;
-    memcpy(rep.new_state, req.old_state, 4 * req.old_stateCnt);
-    uint64_t pc = word64(req.old_state, PC_WORD / 2) + LOAD_LENGTH;
-    rep.new_state[PC_WORD] = (natural_t)pc;
-    rep.new_state[PC_WORD + 1] = (natural_t)(pc >> 32);
-    rep.head.msgh_size = (mach_msg_size_t)(44 + 4 * rep.new_stateCnt);
-    printf("resuming the child at 0x%llx\n", (unsigned long long)pc);
-  } else {
-    /* Not ours to fix: the search goes on to the host, where BSD's handler makes it SIGSEGV. */
-    rep.ret = KERN_FAILURE;
-    rep.head.msgh_size = 36;
-    printf("letting the child die\n");
-  }
-  fflush(stdout);
-  if (check(mach_msg(&rep.head, MACH_SEND_MSG, rep.head.msgh_size, 0, MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL), "mach_msg reply")) return 1;
-  mach_port_deallocate(mach_task_self(), req.thread.name);
-  mach_port_deallocate(mach_task_self(), req.task.name);
+  if (check(mach_msg(&out.head, MACH_SEND_MSG, out.head.msgh_size, 0, MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL), "mach_msg reply")) return 1;
+  /* The thread and task rights the request brought. */
+  mach_port_deallocate(mach_task_self(), in.req.Request_mach_exception_raise_state_identity.thread.name);
+  mach_port_deallocate(mach_task_self(), in.req.Request_mach_exception_raise_state_identity.task.name);
   int status = 0;
   waitpid(child, &status, 0);
   if (WIFSIGNALED(status)) printf("child %d died of signal %d\n", (int)child, WTERMSIG(status));

@@ -11,38 +11,13 @@
 #define _POSIX_C_SOURCE 200809L
 #include <mach/mach.h>
 #include <mach/mach_error.h>
+#include <mach/mach_exc_server.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#pragma pack(push, 4)
-typedef struct {
-  mach_msg_header_t head;
-  mach_msg_body_t body;
-  mach_msg_port_descriptor_t thread;
-  mach_msg_port_descriptor_t task;
-  NDR_record_t ndr;
-  exception_type_t exception;
-  mach_msg_type_number_t codeCnt;
-  int64_t code[2];
-  int flavor;
-  mach_msg_type_number_t old_stateCnt;
-  natural_t old_state[224];
-  mach_msg_trailer_t trailer;
-} exc_request_t;
-
-typedef struct {
-  mach_msg_header_t head;
-  NDR_record_t ndr;
-  kern_return_t ret;
-  int flavor;
-  mach_msg_type_number_t new_stateCnt;
-  natural_t new_state[224];
-} exc_reply_t;
-#pragma pack(pop)
 
 #if defined(__x86_64__)
 enum { FLAVOR = x86_THREAD_STATE64, PC = 16, LOAD = 2 };
@@ -54,30 +29,37 @@ static void fault(void) { __asm__ volatile("mov x0, #0\n\tldr w0, [x0]" ::: "x0"
 
 static mach_port_t g_port;
 
-/* The handler thread: every exception is answered with the thread moved past its load. */
+/* Every exception is answered with the thread moved past its load. */
+kern_return_t catch_mach_exception_raise_state_identity(mach_port_t exception_port, mach_port_t thread, mach_port_t task, exception_type_t exception,
+                                                         mach_exception_data_t code, mach_msg_type_number_t codeCnt, int *flavor, thread_state_t old_state,
+                                                         mach_msg_type_number_t old_stateCnt, thread_state_t new_state, mach_msg_type_number_t *new_stateCnt) {
+  (void)exception_port, (void)thread, (void)task, (void)exception, (void)code, (void)codeCnt, (void)flavor;
+  memcpy(new_state, old_state, 4 * old_stateCnt);
+  *new_stateCnt = old_stateCnt;
+  uint64_t pc = ((uint64_t)old_state[2 * PC] | ((uint64_t)old_state[2 * PC + 1] << 32)) + LOAD;
+  new_state[2 * PC] = (natural_t)pc;
+  new_state[2 * PC + 1] = (natural_t)(pc >> 32);
+  return KERN_SUCCESS;
+}
+
+/* The handler thread: mach_exc_server over each exception message. */
 static void *handler(void *arg) {
   (void)arg;
   for (;;) {
-    exc_request_t req;
-    if (mach_msg(&req.head, MACH_RCV_MSG, 0, sizeof req, g_port, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL) != MACH_MSG_SUCCESS) return NULL;
-    exc_reply_t rep;
-    rep.head.msgh_bits = MACH_MSGH_BITS(MACH_MSGH_BITS_REMOTE(req.head.msgh_bits), 0);
-    rep.head.msgh_remote_port = req.head.msgh_remote_port;
-    rep.head.msgh_local_port = MACH_PORT_NULL;
-    rep.head.msgh_voucher_port = MACH_PORT_NULL;
-    rep.head.msgh_id = req.head.msgh_id + 100;
-    rep.ndr = NDR_record;
-    rep.ret = KERN_SUCCESS;
-    rep.flavor = req.flavor;
-    rep.new_stateCnt = req.old_stateCnt;
-    memcpy(rep.new_state, req.old_state, 4 * req.old_stateCnt);
-    uint64_t pc = ((uint64_t)req.old_state[2 * PC] | ((uint64_t)req.old_state[2 * PC + 1] << 32)) + LOAD;
-    rep.new_state[2 * PC] = (natural_t)pc;
-    rep.new_state[2 * PC + 1] = (natural_t)(pc >> 32);
-    rep.head.msgh_size = (mach_msg_size_t)(44 + 4 * rep.new_stateCnt);
-    mach_msg(&rep.head, MACH_SEND_MSG, rep.head.msgh_size, 0, MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
-    mach_port_deallocate(mach_task_self(), req.thread.name);
-    mach_port_deallocate(mach_task_self(), req.task.name);
+    union {
+      union __RequestUnion__catch_mach_exc_subsystem req;
+      mach_msg_header_t head;
+      char room[sizeof(union __RequestUnion__catch_mach_exc_subsystem) + MAX_TRAILER_SIZE];
+    } in;
+    union {
+      union __ReplyUnion__catch_mach_exc_subsystem rep;
+      mach_msg_header_t head;
+    } out;
+    if (mach_msg(&in.head, MACH_RCV_MSG, 0, sizeof in, g_port, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL) != MACH_MSG_SUCCESS) return NULL;
+    mach_exc_server(&in.head, &out.head);
+    mach_msg(&out.head, MACH_SEND_MSG, out.head.msgh_size, 0, MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
+    mach_port_deallocate(mach_task_self(), in.req.Request_mach_exception_raise_state_identity.thread.name);
+    mach_port_deallocate(mach_task_self(), in.req.Request_mach_exception_raise_state_identity.task.name);
   }
 }
 

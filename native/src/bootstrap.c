@@ -184,12 +184,8 @@ const char *bootstrap_strerror(kern_return_t r) {
   }
 }
 
-/* libsystem's start: bootstrap_port = task_get_special_port(TASK_BOOTSTRAP_PORT), as a MIG call (task 3409). */
+/* libsystem's start: bootstrap_port is the task's TASK_BOOTSTRAP_PORT. */
 void machipc_task_started(void) {
-  unsigned char buf[256 + MAX_TRAILER_SIZE];
-  header(buf, MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE), 36, mach_task_self(), 0, 3409);
-  memcpy(buf + NDR_AT, NDR, 8);
-  put32(buf + 32, TASK_BOOTSTRAP_PORT);
   mach_port_t p = MACH_PORT_NULL;
-  if (rpc_port(buf, 36, 3409, 40, MACH_MSG_TYPE_PORT_SEND, &p) == KERN_SUCCESS) bootstrap_port = p;
+  if (task_get_special_port(mach_task_self(), TASK_BOOTSTRAP_PORT, &p) == KERN_SUCCESS) bootstrap_port = p;
 }

@@ -10,7 +10,10 @@ export const THREAD_STATE_FLAVOR_LIST = 0;
 export const THREAD_STATE_FLAVOR_LIST_NEW = 128;
 export const THREAD_STATE_FLAVOR_LIST_10_9 = 129;
 
-// x86
+// x86 (the i386_* names are the 32-bit flavors' original spellings)
+export const i386_THREAD_STATE = 1;
+export const i386_FLOAT_STATE = 2;
+export const i386_EXCEPTION_STATE = 3;
 export const x86_THREAD_STATE32 = 1;
 export const x86_FLOAT_STATE32 = 2;
 export const x86_EXCEPTION_STATE32 = 3;

@@ -59,6 +59,13 @@ export class IpcKmsg {
   next: IpcKmsg | null = null;
   /** Which task sent it (for traces); null for the kernel. */
   senderTaskId = 0;
+  /**
+   * The raw msgh_voucher_port of a message sent with no voucher disposition:
+   * xnu-3248 leaves it in the kernel header, and the receiver sees it.
+   */
+  voucherName = 0;
+  /** The port whose preallocated buffer this kernel message occupies (ikm_prealloc_set_inuse). */
+  premsgPort: import("./port.js").IpcPort | null = null;
 
   constructor(data: Uint8Array) {
     this.data = data;
@@ -80,4 +87,13 @@ export class IpcKmsg {
   kernelSize(): number {
     return this.size + 8 + 4 * this.portDescriptorCount();
   }
+}
+
+/** The message leaves its queue (or is destroyed): a preallocated buffer it occupied is free again. */
+export function kmsgReleasePrealloc(kmsg: IpcKmsg): void {
+  const port = kmsg.premsgPort;
+  if (!port) return;
+  kmsg.premsgPort = null;
+  const pre = port.ext?.prealloc;
+  if (pre) pre.inUse = false;
 }

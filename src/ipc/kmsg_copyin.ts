@@ -158,7 +158,10 @@ export function copyinHeader(space: IpcSpace, kmsg: IpcKmsg): number {
   kmsg.remote = dest;
   kmsg.local = reply;
   kmsg.voucher = null;
-  kmsg.bits = msghBitsSet(carriedType(destType), replyType === 0 ? 0 : carriedType(replyType), 0, mbits);
+  // With no voucher disposition the name stays in the header as the sender wrote it;
+  // a null voucher given with one is carried as MOVE_SEND of nothing.
+  kmsg.voucherName = voucherType === 0 ? rdU32(d, at.voucherPort) : MACH_PORT_NULL;
+  kmsg.bits = msghBitsSet(carriedType(destType), replyType === 0 ? 0 : carriedType(replyType), voucherType === 0 ? 0 : MACH_MSG_TYPE_MOVE_SEND, mbits);
   return MACH_MSG_SUCCESS;
 }
 
@@ -216,10 +219,9 @@ export function copyinBody(sender: SenderIdentity, kmsg: IpcKmsg): number {
   const data = kmsg.data;
   const view = viewOf(data);
   const size = kmsg.size;
-  if (size < HEADER_SIZE + 4) {
-    cleanPartial(kmsg, 0);
-    return MACH_SEND_MSG_TOO_SMALL;
-  }
+  // A bare 24-byte header has no body: xnu-3248 reads the descriptor count from
+  // where ipc_kmsg_get put the trailer, whose first word (MACH_MSG_TRAILER_FORMAT_0) is 0.
+  if (size < HEADER_SIZE + 4) return MACH_MSG_SUCCESS;
   const count = view.getUint32(HEADER_SIZE, true);
   if (count === 0) return MACH_MSG_SUCCESS;
 

@@ -14,6 +14,8 @@ import {
   MACH_RCV_TRAILER_MASK,
   msghBitsLocal,
   msghBitsOther,
+  msghBitsVoucher,
+  MACH_RCV_VOUCHER,
   msghBitsRemote,
   msghBitsSet,
   requestedTrailerSize,
@@ -126,11 +128,15 @@ export function kmsgCopyout(rcv: Receiver, kmsg: IpcKmsg, buf: Uint8Array, optio
     if (bmr !== MACH_MSG_SUCCESS && mr === MACH_MSG_SUCCESS) mr = bmr;
   }
   const at = MACH_MSG_HEADER.at;
-  wrU32(buf, at.bits, msghBitsSet(replyType, destType, 0, msghBitsOther(kmsg.bits)));
+  // A (null) voucher shows only to a receiver asking with MACH_RCV_VOUCHER; with no
+  // voucher disposition the sender's raw msgh_voucher_port comes through (ipc_kmsg_copyout_header).
+  const voucherType = msghBitsVoucher(kmsg.bits);
+  const shownVoucherType = voucherType !== 0 && option & MACH_RCV_VOUCHER ? voucherType : 0;
+  wrU32(buf, at.bits, msghBitsSet(replyType, destType, shownVoucherType, msghBitsOther(kmsg.bits)));
   wrU32(buf, at.size, kmsg.size);
   wrU32(buf, at.remotePort, replyName);
   wrU32(buf, at.localPort, destName);
-  wrU32(buf, at.voucherPort, 0);
+  wrU32(buf, at.voucherPort, voucherType === 0 ? kmsg.voucherName : MACH_PORT_NULL);
   wrU32(buf, at.id, kmsg.id);
   if ((option & MACH_RCV_TRAILER_MASK) === 0) {
     // The common case, the 8-byte minimum trailer: type 0, size 8.
@@ -198,12 +204,13 @@ export function kmsgReceiveError(rcv: Receiver, kmsg: IpcKmsg, buf: Uint8Array, 
   const trailerSize = option & MACH_RCV_TRAILER_MASK ? requestedTrailerSize(option) : 8;
   if (buf.byteLength < HEADER_SIZE + trailerSize) return MACH_RCV_INVALID_DATA;
   const view = viewOf(buf);
+  // ipc_kmsg_copyout_dest keeps the voucher bits and the raw voucher name.
   MACH_MSG_HEADER.write(view, 0, {
-    bits: msghBitsSet(replyType, destType, 0, msghBitsOther(kmsg.bits)),
+    bits: msghBitsSet(replyType, destType, msghBitsVoucher(kmsg.bits), msghBitsOther(kmsg.bits)),
     size: HEADER_SIZE,
     remotePort: replyName,
     localPort: destName,
-    voucherPort: 0,
+    voucherPort: kmsg.voucherName,
     id: kmsg.id,
   });
   if (option & MACH_RCV_TRAILER_MASK) {

@@ -5,7 +5,7 @@
  * rather than by recursion, so deep chains cannot overflow the stack.
  */
 import { msghBitsLocal, msghBitsRemote, msghBitsVoucher } from "../abi/message.js";
-import type { IpcKmsg } from "./kmsg.js";
+import { kmsgReleasePrealloc, type IpcKmsg } from "./kmsg.js";
 import { destroyCarriedRight } from "./right.js";
 
 const pending: IpcKmsg[] = [];
@@ -24,6 +24,7 @@ export function kmsgDestroy(kmsg: IpcKmsg): void {
 
 /** Release the header's rights and every right in the body. */
 function kmsgClean(kmsg: IpcKmsg): void {
+  kmsgReleasePrealloc(kmsg);
   const { bits } = kmsg;
   destroyCarriedRight(kmsg.remote, msghBitsRemote(bits));
   destroyCarriedRight(kmsg.local, msghBitsLocal(bits));

@@ -21,6 +21,7 @@ import {
   MACH_MSG_TYPE_PORT_SEND_ONCE,
   msghBitsLocal,
   msghBitsOther,
+  msghBitsVoucher,
   msghBitsRemote,
   msghBitsSet,
 } from "../abi/message.js";
@@ -125,6 +126,7 @@ export function sendPossibleNotify(port: IpcPort): void {
 function pseudoReceive(ctx: MsgContext, kmsg: IpcKmsg, buf: Uint8Array): number {
   const destType = msghBitsRemote(kmsg.bits);
   const replyType = msghBitsLocal(kmsg.bits);
+  const voucherType = msghBitsVoucher(kmsg.bits);
   let special = 0;
   const d = copyoutObjectName(ctx.space, kmsg.remote, destType);
   const r = copyoutObjectName(ctx.space, kmsg.local, replyType);
@@ -137,12 +139,13 @@ function pseudoReceive(ctx: MsgContext, kmsg: IpcKmsg, buf: Uint8Array): number 
   const bmr = kmsgCopyout(ctx, kmsg, tmp, 0, 0, null);
   if (bmr !== MACH_MSG_SUCCESS) special |= bmr & 0x3e00;
   buf.set(tmp.subarray(0, kmsg.size), 0);
+  // ipc_kmsg_copyout_pseudo keeps the voucher bits and the raw voucher name.
   MACH_MSG_HEADER.write(view, 0, {
-    bits: msghBitsSet(destType, replyType, 0, msghBitsOther(kmsg.bits)),
+    bits: msghBitsSet(destType, replyType, voucherType, msghBitsOther(kmsg.bits)),
     size: kmsg.size,
     remotePort: d.name,
     localPort: r.name,
-    voucherPort: 0,
+    voucherPort: kmsg.voucherName,
     id: kmsg.id,
   });
   return special;

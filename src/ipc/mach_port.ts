@@ -13,13 +13,14 @@ import {
   KERN_INVALID_TASK,
   KERN_INVALID_VALUE,
   KERN_NAME_EXISTS,
+  KERN_RESOURCE_SHORTAGE,
   KERN_NOT_IN_SET,
   KERN_RIGHT_EXISTS,
   KERN_SUCCESS,
   KERN_UREFS_OVERFLOW,
   type KernReturn,
 } from "../abi/kern_return.js";
-import { carriedType, machMsgTypePortAny, machMsgTypePortAnyRight, MACH_MSG_TYPE_PORT_SEND_ONCE, MACH_RCV_TRAILER_AUDIT, requestedTrailerSize } from "../abi/message.js";
+import { carriedType, machMsgTypePortAny, machMsgTypePortAnyRight, MACH_MSG_SIZE_MAX, MACH_MSG_TRAILER_MINIMUM_SIZE, MACH_MSG_TYPE_PORT_SEND_ONCE, MACH_RCV_TRAILER_AUDIT, MAX_TRAILER_SIZE, requestedTrailerSize } from "../abi/message.js";
 import {
   MACH_NOTIFY_DEAD_NAME,
   MACH_NOTIFY_NO_SENDERS,
@@ -43,6 +44,7 @@ import {
   MACH_PORT_RIGHT_SEND,
   MACH_PORT_RIGHT_SEND_ONCE,
   MACH_PORT_STATUS_FLAG_GUARDED,
+  MACH_PORT_STATUS_FLAG_IMP_DONATION,
   MACH_PORT_STATUS_FLAG_STRICT_GUARD,
   MACH_PORT_STATUS_FLAG_TEMPOWNER,
   MACH_PORT_TEMPOWNER,
@@ -50,6 +52,8 @@ import {
   MACH_PORT_DENAP_RECEIVER,
   MACH_PORT_TYPE_DEAD_NAME,
   MACH_PORT_TYPE_DNREQUEST,
+  MACH_PORT_TYPE_SPREQUEST,
+  MACH_PORT_TYPE_SPREQUEST_DELAYED,
   MACH_PORT_TYPE_PORT_OR_DEAD,
   MACH_PORT_TYPE_PORT_RIGHTS,
   MACH_PORT_TYPE_PORT_SET,
@@ -59,6 +63,8 @@ import {
   MACH_PORT_UREFS_MAX,
   MPO_CONTEXT_AS_GUARD,
   MPO_INSERT_SEND_RIGHT,
+  MPO_IMPORTANCE_RECEIVER,
+  MPO_DENAP_RECEIVER,
   MPO_QLIMIT,
   MPO_STRICT,
   MPO_TEMPOWNER,
@@ -66,6 +72,7 @@ import {
   machPortTypeOf,
   machPortValid,
 } from "../abi/port.js";
+import { IKOT_NONE } from "../abi/ikot.js";
 import { mqueueOf, psetAddMember, psetRemoveMember, wakeSenders } from "./mqueue.js";
 import { writeTrailer } from "./kmsg_copyout.js";
 import { viewOf } from "../abi/layout.js";
@@ -87,6 +94,7 @@ import {
   setEntryBits,
   psetDestroy,
 } from "./right.js";
+import { requestTableGrow, requestTableReserve, requestTableSize } from "./request_table.js";
 import { IE_BITS_GEN_MASK, IE_BITS_REQUEST, IE_BITS_TYPE_MASK, IE_BITS_UREFS_MASK, type IpcSpace } from "./space.js";
 
 type R<T> = { kr: KernReturn } & Partial<T>;
@@ -96,13 +104,51 @@ const fail = (kr: KernReturn) => ({ kr });
 const urefsUnderflow = (urefs: number, delta: number): boolean => delta < 0 && -delta > urefs;
 const urefsOverflow = (urefs: number, delta: number): boolean => delta > 0 && urefs + delta > MACH_PORT_UREFS_MAX;
 
+/**
+ * ipc_right_delta's delta for dead names and send rights with CVE-2016-7637's
+ * fix (xnu-3789.31.2): null for KERN_INVALID_VALUE; pegged references change
+ * only by removing all of them at once; an overflow stops at the maximum.
+ */
+function peggedDelta(urefs: number, delta: number): number | null {
+  if (delta > MACH_PORT_UREFS_MAX || delta < -MACH_PORT_UREFS_MAX) return null;
+  if (urefs === MACH_PORT_UREFS_MAX) return delta === -MACH_PORT_UREFS_MAX ? delta : 0;
+  if (urefsUnderflow(urefs, delta)) return null;
+  return delta > 0 && urefs + delta >= MACH_PORT_UREFS_MAX ? MACH_PORT_UREFS_MAX - urefs : delta;
+}
+
+/** ipc_right_delta's checks of a dead-name or send-right delta: the delta to apply, or the error. `peak` is the most xnu-3248 lets the entry hold. */
+function urefsDelta(space: IpcSpace, urefs: number, delta: number, peak: number): { kr: KernReturn; delta: number } {
+  if (space.pegUrefs) {
+    const d = peggedDelta(urefs, delta);
+    return d === null ? { kr: KERN_INVALID_VALUE, delta: 0 } : { kr: KERN_SUCCESS, delta: d };
+  }
+  if (urefsUnderflow(urefs, delta)) return { kr: KERN_INVALID_VALUE, delta: 0 };
+  if (urefsOverflow(urefs + MACH_PORT_UREFS_MAX - peak, delta)) return { kr: KERN_UREFS_OVERFLOW, delta: 0 };
+  return { kr: KERN_SUCCESS, delta };
+}
+
 /** ipc_right_info: the type a name reports, after a dead-port check. */
 export function rightInfo(space: IpcSpace, index: number): { type: number; urefs: number } {
   rightCheck(space, index);
   const bits = space.bits[index]!;
   let type = bits & IE_BITS_TYPE_MASK;
-  if (bits & IE_BITS_REQUEST) type |= MACH_PORT_TYPE_DNREQUEST;
+  if (bits & IE_BITS_REQUEST) type |= requestType(space, index);
   return { type: type >>> 0, urefs: bits & IE_BITS_UREFS_MASK };
+}
+
+/**
+ * ipc_port_request_type: DNREQUEST while the request still holds its send-once
+ * right (a fired send-possible request keeps its slot without one), with
+ * SPREQUEST for a send-possible request, and SPREQUEST_DELAYED while it is not armed.
+ */
+function requestType(space: IpcSpace, index: number): number {
+  const obj = space.objs[index];
+  if (!(obj instanceof IpcPort)) return MACH_PORT_TYPE_DNREQUEST;
+  const name = space.nameOf(index);
+  const r = obj.ext?.requests?.find((q) => q.space === space && q.name === name);
+  if (!r || !r.notify) return 0;
+  if (!r.sendPossible) return MACH_PORT_TYPE_DNREQUEST;
+  return (MACH_PORT_TYPE_DNREQUEST | MACH_PORT_TYPE_SPREQUEST | (r.armed ? 0 : MACH_PORT_TYPE_SPREQUEST_DELAYED)) >>> 0;
 }
 
 /** mach_port_names: every name and its type, in table order. */
@@ -128,16 +174,38 @@ export function machPortType(space: IpcSpace | null, name: number): R<{ ptype: n
   return ok({ ptype: rightInfo(space, index).type });
 }
 
-/** mach_port_allocate. */
-export function machPortAllocate(space: IpcSpace | null, right: number): R<{ name: number }> {
+/** mach_port_qos_t: a chosen name, a preallocated kernel message buffer of `len` bytes. */
+export interface MachPortQos {
+  name: boolean;
+  prealloc: boolean;
+  len: number;
+}
+const QOS_NONE: MachPortQos = { name: false, prealloc: false, len: 0 };
+
+/**
+ * mach_port_allocate_full, which allocate, allocate_name and allocate_qos all
+ * call: the space, the prototype (always refused), the chosen name, the
+ * preallocation, then the kind of right. A dead name ignores qos.name and gets
+ * a fresh name (ipc_object_alloc_dead), as in xnu-3248.
+ */
+export function machPortAllocateFull(space: IpcSpace | null, right: number, protoValid: boolean, qos: MachPortQos, name: number): R<{ name: number }> {
   if (!space) return fail(KERN_INVALID_TASK);
+  if (protoValid) return fail(KERN_INVALID_VALUE);
+  if (qos.name && !machPortValid(name)) return fail(KERN_INVALID_VALUE);
+  if (qos.prealloc) {
+    if (qos.len >>> 0 > MACH_MSG_SIZE_MAX - MAX_TRAILER_SIZE) return fail(KERN_RESOURCE_SHORTAGE);
+    if (right !== MACH_PORT_RIGHT_RECEIVE) return fail(KERN_INVALID_VALUE);
+  }
   let r;
   switch (right) {
-    case MACH_PORT_RIGHT_RECEIVE:
-      r = allocReceive(space);
+    case MACH_PORT_RIGHT_RECEIVE: {
+      const a = allocReceive(space, qos.name ? name : 0);
+      if (a.kr === KERN_SUCCESS && qos.prealloc) a.port!.x().prealloc = { size: preallocSize(qos.len >>> 0), inUse: false };
+      r = a;
       break;
+    }
     case MACH_PORT_RIGHT_PORT_SET:
-      r = allocPortSet(space);
+      r = allocPortSet(space, qos.name ? name : 0);
       break;
     case MACH_PORT_RIGHT_DEAD_NAME:
       r = allocDeadName(space);
@@ -148,20 +216,34 @@ export function machPortAllocate(space: IpcSpace | null, right: number): R<{ nam
   return r.kr === KERN_SUCCESS ? ok({ name: r.name }) : fail(r.kr);
 }
 
-/** mach_port_allocate_name. */
+/**
+ * ipc_kmsg_prealloc's buffer: the length with the trailer, grown by the 64-bit
+ * header delta and by the worst-case descriptor expansion, never under
+ * IKM_SAVED_MSG_SIZE (ipc_kmsg_alloc).
+ */
+function preallocSize(len: number): number {
+  const withTrailer = len + MAX_TRAILER_SIZE + 8;
+  const kernelSize = withTrailer - MAX_TRAILER_SIZE;
+  // mach_msg_base_t is 36 bytes in the kernel; every 12 bytes past it could be a descriptor growing by 4.
+  const expanded = kernelSize > 36 ? withTrailer + Math.floor((kernelSize - 36) / 12) * 4 : withTrailer;
+  return Math.max(expanded, 256);
+}
+
+/** mach_port_allocate. */
+export function machPortAllocate(space: IpcSpace | null, right: number): R<{ name: number }> {
+  return machPortAllocateFull(space, right, false, QOS_NONE, 0);
+}
+
+/** mach_port_allocate_name: the name is checked before the space. */
 export function machPortAllocateName(space: IpcSpace | null, right: number, name: number): KernReturn {
-  if (!space) return KERN_INVALID_TASK;
   if (!machPortValid(name)) return KERN_INVALID_VALUE;
-  switch (right) {
-    case MACH_PORT_RIGHT_RECEIVE:
-      return allocReceive(space, name).kr;
-    case MACH_PORT_RIGHT_PORT_SET:
-      return allocPortSet(space, name).kr;
-    case MACH_PORT_RIGHT_DEAD_NAME:
-      return allocDeadName(space, name).kr;
-    default:
-      return KERN_INVALID_VALUE;
-  }
+  return machPortAllocateFull(space, right, false, { ...QOS_NONE, name: true }, name).kr;
+}
+
+/** mach_port_allocate_qos: a chosen name is refused here (allocate_full takes one). */
+export function machPortAllocateQos(space: IpcSpace | null, right: number, qos: MachPortQos): R<{ name: number }> {
+  if (qos.name) return fail(KERN_INVALID_ARGUMENT);
+  return machPortAllocateFull(space, right, false, qos, 0);
 }
 
 /** mach_port_deallocate: an invalid name is quietly accepted, as in XNU. */
@@ -265,8 +347,9 @@ function rightDelta(space: IpcSpace, index: number, name: number, right: number,
         bits = space.bits[index]!;
       } else if (!(bits & MACH_PORT_TYPE_DEAD_NAME)) return KERN_INVALID_RIGHT;
       const urefs = bits & IE_BITS_UREFS_MASK;
-      if (urefsUnderflow(urefs, delta)) return KERN_INVALID_VALUE;
-      if (urefsOverflow(urefs, delta)) return KERN_UREFS_OVERFLOW;
+      const d = urefsDelta(space, urefs, delta, MACH_PORT_UREFS_MAX);
+      if (d.kr !== KERN_SUCCESS) return d.kr;
+      delta = d.delta;
       if (urefs + delta === 0) space.free(index);
       else space.bits[index] = bits + delta;
       return KERN_SUCCESS;
@@ -275,9 +358,10 @@ function rightDelta(space: IpcSpace, index: number, name: number, right: number,
       if (!(bits & MACH_PORT_TYPE_SEND)) return KERN_INVALID_RIGHT;
       if (rightCheck(space, index)) return KERN_INVALID_RIGHT;
       const urefs = bits & IE_BITS_UREFS_MASK;
-      if (urefsUnderflow(urefs, delta)) return KERN_INVALID_VALUE;
-      // A send right peaks at MACH_PORT_UREFS_MAX - 1.
-      if (urefsOverflow(urefs + 1, delta)) return KERN_UREFS_OVERFLOW;
+      // In xnu-3248 a send right peaks at MACH_PORT_UREFS_MAX - 1.
+      const d = urefsDelta(space, urefs, delta, MACH_PORT_UREFS_MAX - 1);
+      if (d.kr !== KERN_SUCCESS) return d.kr;
+      delta = d.delta;
       if (urefs + delta === 0) {
         const port = obj as IpcPort;
         let so: IpcPort | null = null;
@@ -331,7 +415,6 @@ function copyoutName(space: IpcSpace, port: IpcPort, type: number, name: number)
   let created = false;
   if (index < 0) {
     const kr = space.allocName(name);
-    if (kr === KERN_NAME_EXISTS) return KERN_NAME_EXISTS;
     if (kr !== KERN_SUCCESS) return kr;
     index = space.indexOf(name);
     created = true;
@@ -466,8 +549,14 @@ function requestAlloc(space: IpcSpace, name: number, immediate: boolean, sendPos
         notifySendPossible(notify, name);
         return ok({ previous });
       }
+      // ipc_port_request_alloc, growing the table when it is full (a cancelled previous request freed a slot).
+      const kr = requestTableReserve(port);
+      if (kr !== KERN_SUCCESS) return fail(kr);
       const x = port.x();
-      (x.requests ??= []).push({ space, name, notify, sendPossible });
+      // An immediate send-possible request that found the queue full is armed at once.
+      const armed = sendPossible && immediate;
+      (x.requests ??= []).push({ space, name, notify, sendPossible, armed });
+      if (armed) x.sprequests = true;
       space.bits[index] = (space.bits[index]! | IE_BITS_REQUEST) >>> 0;
       return ok({ previous });
     }
@@ -475,8 +564,13 @@ function requestAlloc(space: IpcSpace, name: number, immediate: boolean, sendPos
   const now = space.bits[index]!;
   if ((sendPossible || immediate) && notify && now & MACH_PORT_TYPE_DEAD_NAME) {
     const urefs = now & IE_BITS_UREFS_MASK;
-    if (urefsOverflow(urefs, 1)) return fail(KERN_UREFS_OVERFLOW);
-    space.bits[index] = now + 1;
+    if (space.pegUrefs) {
+      // xnu-3789.31.2: the notification's reference is not counted past the maximum.
+      if (urefs < MACH_PORT_UREFS_MAX) space.bits[index] = now + 1;
+    } else {
+      if (urefsOverflow(urefs, 1)) return fail(KERN_UREFS_OVERFLOW);
+      space.bits[index] = now + 1;
+    }
     notifyDeadName(notify, name);
     return ok({ previous: null });
   }
@@ -576,6 +670,7 @@ export function machPortGetAttributes(space: IpcSpace | null, name: number, flav
       const t = receiveOf(space, name);
       if (t.kr !== KERN_SUCCESS) return fail(t.kr);
       const status = portStatus(t.port!);
+      // mpie_boost_cnt (no importance donations here), then six reserved words.
       if (flavor === MACH_PORT_INFO_EXT) status.push(0, 0, 0, 0, 0, 0, 0);
       return ok({ info: status });
     }
@@ -584,22 +679,30 @@ export function machPortGetAttributes(space: IpcSpace | null, name: number, flav
       if (!machPortValid(name)) return ok({ info: [0] });
       const t = receiveOf(space, name);
       if (t.kr !== KERN_SUCCESS) return fail(t.kr);
-      return ok({ info: [t.port!.ext?.requests?.length ?? 0] });
+      return ok({ info: [requestTableSize(t.port!)] });
     }
     default:
       return fail(KERN_INVALID_ARGUMENT);
   }
 }
 
-/** mach_port_status_t: pset count, seqno, mscount, qlimit, msgcount, sorights, srights?, pdrequest?, nsrequest?, flags. */
+/**
+ * mach_port_get_status_helper: whether the port is in a set (never which),
+ * the counts, and the flags, TEMPOWNER only under IMP_DONATION as 3248 nests them.
+ */
 export function portStatus(port: IpcPort): number[] {
   const x = port.ext;
   let flags = 0;
-  if (x?.tempOwner) flags |= MACH_PORT_STATUS_FLAG_TEMPOWNER;
-  if (x?.guarded) flags |= MACH_PORT_STATUS_FLAG_GUARDED;
-  if (x?.strictGuard) flags |= MACH_PORT_STATUS_FLAG_STRICT_GUARD;
+  if (x?.impDonation) {
+    flags |= MACH_PORT_STATUS_FLAG_IMP_DONATION;
+    if (x.tempOwner) flags |= MACH_PORT_STATUS_FLAG_TEMPOWNER;
+  }
+  if (x?.guarded) {
+    flags |= MACH_PORT_STATUS_FLAG_GUARDED;
+    if (x.strictGuard) flags |= MACH_PORT_STATUS_FLAG_STRICT_GUARD;
+  }
   return [
-    x?.psets?.length ?? 0,
+    x?.psets?.length ? 1 : 0,
     port.seqno,
     port.mscount,
     port.qlimit,
@@ -632,7 +735,8 @@ export function machPortSetAttributes(space: IpcSpace | null, name: number, flav
       if (info.length < MACH_PORT_DNREQUESTS_SIZE_COUNT) return KERN_FAILURE;
       if (!machPortValid(name)) return KERN_INVALID_RIGHT;
       const t = receiveOf(space, name);
-      return t.kr;
+      if (t.kr !== KERN_SUCCESS) return t.kr;
+      return requestTableGrow(t.port!, info[0]! >>> 0);
     }
     case MACH_PORT_TEMPOWNER:
     case MACH_PORT_IMPORTANCE_RECEIVER:
@@ -640,10 +744,11 @@ export function machPortSetAttributes(space: IpcSpace | null, name: number, flav
       if (!machPortValid(name)) return KERN_INVALID_RIGHT;
       const t = receiveOf(space, name);
       if (t.kr !== KERN_SUCCESS) return t.kr;
+      // No importance donation through a port already bound to a kernel object (a timer, a host notification).
+      if (t.port!.kotype !== IKOT_NONE) return KERN_INVALID_ARGUMENT;
       const x = t.port!.x();
+      x.impDonation = true;
       if (flavor === MACH_PORT_TEMPOWNER) x.tempOwner = true;
-      else if (flavor === MACH_PORT_IMPORTANCE_RECEIVER) x.importanceReceiver = true;
-      else x.denapReceiver = true;
       return KERN_SUCCESS;
     }
     default:
@@ -740,28 +845,35 @@ export function machPortUnguard(space: IpcSpace | null, name: number, guard: big
   return KERN_SUCCESS;
 }
 
-/** mach_port_construct: a receive right with options applied at birth. */
+/**
+ * mach_port_construct: the guard (or context) first, then each attribute as
+ * mach_port_set_attributes sets it, then the send right; a failure destructs
+ * the new port with its own context as the guard.
+ */
 export function machPortConstruct(space: IpcSpace | null, flags: number, qlimit: number, context: bigint): R<{ name: number }> {
   if (!space) return fail(KERN_INVALID_TASK);
   const r = allocReceive(space);
   if (r.kr !== KERN_SUCCESS) return fail(r.kr);
   const port = r.port!;
-  if (flags & MPO_QLIMIT) {
-    if (qlimit >>> 0 > MACH_PORT_QLIMIT_MAX) {
-      rightDestroy(space, r.name);
-      return fail(KERN_INVALID_VALUE);
+  const name = r.name;
+  if (flags & MPO_CONTEXT_AS_GUARD) machPortGuard(space, name, context, (flags & MPO_STRICT) !== 0);
+  else if (context !== 0n) port.x().context = context;
+  const steps: [number, () => KernReturn][] = [
+    [MPO_QLIMIT, () => machPortSetAttributes(space, name, MACH_PORT_LIMITS_INFO, [qlimit])],
+    [MPO_TEMPOWNER, () => machPortSetAttributes(space, name, MACH_PORT_TEMPOWNER, [])],
+    [MPO_IMPORTANCE_RECEIVER, () => machPortSetAttributes(space, name, MACH_PORT_IMPORTANCE_RECEIVER, [])],
+    [MPO_DENAP_RECEIVER, () => machPortSetAttributes(space, name, MACH_PORT_DENAP_RECEIVER, [])],
+    [MPO_INSERT_SEND_RIGHT, () => (portMakeSend(port), rightCopyout(space, port, 17, false).kr)],
+  ];
+  for (const [flag, step] of steps) {
+    if (!(flags & flag)) continue;
+    const kr = step();
+    if (kr !== KERN_SUCCESS) {
+      machPortDestruct(space, name, 0, context);
+      return fail(kr);
     }
-    port.qlimit = qlimit >>> 0;
   }
-  if (flags & MPO_TEMPOWNER) port.x().tempOwner = true;
-  if (flags & MPO_INSERT_SEND_RIGHT) {
-    portMakeSend(port);
-    rightCopyout(space, port, 17, false);
-  }
-  if (flags & MPO_CONTEXT_AS_GUARD) {
-    machPortGuard(space, r.name, context, (flags & MPO_STRICT) !== 0);
-  } else if (context !== 0n) port.x().context = context;
-  return ok({ name: r.name });
+  return ok({ name });
 }
 
 /**
@@ -815,9 +927,14 @@ export function machPortPeek(
   // Only messages in the queue itself (not blocked senders' or ones being handed over) have sequence numbers.
   for (let m = port.mqueue?.head ?? null; m; m = m.next) {
     if (seqno === 0 || n === seqno >>> 0) {
+      // ipc_mqueue_peek copies the queued message's own trailer, as ipc_kmsg_get left it:
+      // format 0, msgh_trailer_size the minimum (8), the sender's tokens; then the seqno.
       const buf = new Uint8Array(68);
-      writeTrailer(viewOf(buf), 0, trailerType, n, m.secToken, m.auditToken, port.ext?.context ?? 0n);
-      return ok({ request_seqnop: n, msg_sizep: m.size, msg_idp: m.id, trailer_infop: buf.subarray(0, tsize) });
+      const view = viewOf(buf);
+      writeTrailer(view, 0, trailerType, n, m.secToken, m.auditToken, 0n);
+      view.setUint32(4, MACH_MSG_TRAILER_MINIMUM_SIZE, true);
+      // The size is the kernel form's (64-bit header, 16-byte port descriptors).
+      return ok({ request_seqnop: n, msg_sizep: m.kernelSize(), msg_idp: m.id, trailer_infop: buf.subarray(0, tsize) });
     }
     n = (n + 1) >>> 0;
   }
@@ -827,11 +944,11 @@ export function machPortPeek(
 /** mach_port_dnrequest_info: the size and use of a port's request table. */
 export function machPortDnrequestInfo(space: IpcSpace | null, name: number): R<{ dnr_total: number; dnr_used: number }> {
   if (!space) return fail(KERN_INVALID_TASK);
-  if (!machPortValid(name)) return fail(KERN_INVALID_RIGHT);
+  // No MACH_PORT_VALID check here: a null or dead name is simply not found.
   const t = translateReceive(space, name);
   if (t.kr !== KERN_SUCCESS) return fail(t.kr);
-  const used = t.port!.ext?.requests?.length ?? 0;
-  return ok({ dnr_total: Math.max(used, 0), dnr_used: used });
+  // Every slot past the header whose name is set is in use, a fired send-possible request's included.
+  return ok({ dnr_total: requestTableSize(t.port!), dnr_used: t.port!.ext?.requests?.length ?? 0 });
 }
 
 const objectToken = (obj: unknown): number => (obj instanceof IpcPort ? 0x80000000 | (obj.id << 4) : obj instanceof IpcPset ? 0xc0000000 | (obj.id << 4) : 0) >>> 0;

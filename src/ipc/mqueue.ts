@@ -22,7 +22,7 @@ import {
   MACH_SEND_NO_BUFFER,
 } from "../abi/message.js";
 import { MACH_PORT_QLIMIT_KERNEL } from "../abi/port.js";
-import type { IpcKmsg } from "./kmsg.js";
+import { kmsgReleasePrealloc, type IpcKmsg } from "./kmsg.js";
 import { IpcPort, IpcPset } from "./port.js";
 import { kmsgDestroy } from "./kmsg_destroy.js";
 
@@ -59,6 +59,7 @@ interface SendWaiter {
 /** The receiver took `kmsg` (from `port`) out of the hand-off, to copy it out or consume it. */
 export function takeHandedOff(port: IpcPort | null, kmsg: IpcKmsg): IpcKmsg {
   port?.mqueue?.handed?.delete(kmsg);
+  kmsgReleasePrealloc(kmsg);
   return kmsg;
 }
 
@@ -85,10 +86,15 @@ function result(mr: number, kmsg: IpcKmsg | null, port: IpcPort | null, msize = 
 
 /** Told of each message entering (+1) or leaving (-1) a port's queue; an embedder (the server) accounts queued bytes with it. */
 export type QueueObserver = (kmsg: IpcKmsg, port: IpcPort, delta: 1 | -1) => void;
+const queueObservers = new Set<QueueObserver>();
 let queueObserver: QueueObserver | null = null;
 
-export function setQueueObserver(fn: QueueObserver | null): void {
-  queueObserver = fn;
+/** Add (`on`) or remove an observer; every kernel in the process is observed, so each observer picks its own ports. */
+export function observeQueues(fn: QueueObserver, on: boolean): void {
+  if (on) queueObservers.add(fn);
+  else queueObservers.delete(fn);
+  const all = [...queueObservers];
+  queueObserver = all.length === 0 ? null : all.length === 1 ? all[0]! : (k, p, d) => all.forEach((f) => f(k, p, d));
 }
 
 function enqueue(port: IpcPort, mq: IpcMqueue, kmsg: IpcKmsg): void {
@@ -107,6 +113,7 @@ function dequeue(port: IpcPort, mq: IpcMqueue): { kmsg: IpcKmsg; seqno: number }
   if (!mq.head) mq.tail = null;
   kmsg.next = null;
   mq.count--;
+  kmsgReleasePrealloc(kmsg);
   queueObserver?.(kmsg, port, -1);
   const seqno = port.seqno;
   port.seqno = (port.seqno + 1) >>> 0;
@@ -180,12 +187,14 @@ export function mqueuePost(port: IpcPort, kmsg: IpcKmsg): void {
 export function mqueueSend(port: IpcPort, kmsg: IpcKmsg, option: number, timeoutMs: number): number | Promise<number> {
   const mq = mqueueOf(port);
   const full = mq.count >= port.qlimit;
-  if (!full || option & MACH_SEND_ALWAYS || msghBitsRemote(kmsg.bits) === MACH_MSG_TYPE_PORT_SEND_ONCE) {
-    if (mq.count >= MACH_PORT_QLIMIT_KERNEL) return MACH_SEND_NO_BUFFER;
+  const fullKernel = mq.count >= MACH_PORT_QLIMIT_KERNEL;
+  if (!full || (!fullKernel && (option & MACH_SEND_ALWAYS || msghBitsRemote(kmsg.bits) === MACH_MSG_TYPE_PORT_SEND_ONCE))) {
     mqueuePost(port, kmsg);
     return MACH_MSG_SUCCESS;
   }
+  // ipc_mqueue_send: a zero timeout is reported before the kernel limit, and at that limit nobody waits.
   if (option & MACH_SEND_TIMEOUT && timeoutMs === 0) return MACH_SEND_TIMED_OUT;
+  if (fullKernel) return MACH_SEND_NO_BUFFER;
   return new Promise<number>((resolve) => {
     const w: SendWaiter = { kmsg, port, done: false, timer: null, resolve };
     if (option & MACH_SEND_TIMEOUT) {

@@ -42,8 +42,15 @@ export class PortExt {
   tempOwner = false;
   /** Some send-possible request on this port is armed (ip_sprequests). */
   sprequests = false;
-  importanceReceiver = false;
-  denapReceiver = false;
+  /** ip_impdonation: set by the TEMPOWNER, IMPORTANCE_RECEIVER and DENAP_RECEIVER attributes. */
+  impDonation = false;
+  /**
+   * A buffer preallocated for kernel messages (mach_port_allocate_full with
+   * qos.prealloc): its size, and whether a kernel message now occupies it.
+   */
+  prealloc: { size: number; inUse: boolean } | null = null;
+  /** The step of ipc_table_requests the dead-name request table has grown to (-1: no table). */
+  requestTableStep = -1;
 }
 
 let nextPortId = 1;

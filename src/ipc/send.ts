@@ -3,7 +3,18 @@
  * served synchronously and their reply is sent with the caller's options, as
  * XNU does; a dead destination swallows the message and reports success.
  */
-import { MACH_MSG_SUCCESS, MACH_MSGH_BITS_CIRCULAR, MACH_SEND_KERNEL_DEFAULT, MACH_SEND_INVALID_DEST } from "../abi/message.js";
+import {
+  MACH_MSG_SUCCESS,
+  MACH_MSG_TYPE_PORT_SEND_ONCE,
+  MACH_MSGH_BITS_CIRCULAR,
+  MACH_SEND_INVALID_DEST,
+  MACH_SEND_KERNEL_DEFAULT,
+  MACH_SEND_NO_BUFFER,
+  MACH_SEND_TOO_LARGE,
+  MAX_TRAILER_SIZE,
+  msghBitsRemote,
+} from "../abi/message.js";
+import { portReleaseSend } from "./right.js";
 import type { IpcKmsg } from "./kmsg.js";
 import { kmsgDestroy } from "./kmsg_destroy.js";
 import { mqueueSend } from "./mqueue.js";
@@ -68,6 +79,31 @@ export function ipcKmsgSend(kmsg: IpcKmsg, option: number, timeoutMs: number): n
  * never waits; a result other than success has already destroyed the message.
  */
 export function kernelSend(kmsg: IpcKmsg): void {
+  if (kmsgGetFromKernel(kmsg) !== MACH_MSG_SUCCESS) return;
   ipcKmsgSend(kmsg, MACH_SEND_KERNEL_DEFAULT, 0);
+}
+
+/**
+ * ipc_kmsg_get_from_kernel's preallocated-buffer check: a kernel message to a
+ * port made with qos.prealloc takes that port's one buffer, and finds
+ * MACH_SEND_NO_BUFFER while an earlier one still holds it (or the port is dead).
+ * xnu-3248's callers then leak the message's rights; machipc drops the
+ * destination right without a further notification and destroys the rest.
+ */
+export function kmsgGetFromKernel(kmsg: IpcKmsg): number {
+  const port = kmsg.remote;
+  const pre = ipValid(port) ? port.ext?.prealloc : null;
+  if (!pre || !ipValid(port)) return MACH_MSG_SUCCESS;
+  if (!port.active || pre.inUse || kmsg.kernelSize() + MAX_TRAILER_SIZE > pre.size) {
+    const mr = !port.active || pre.inUse ? MACH_SEND_NO_BUFFER : MACH_SEND_TOO_LARGE;
+    if (msghBitsRemote(kmsg.bits) === MACH_MSG_TYPE_PORT_SEND_ONCE) port.sorights--;
+    else portReleaseSend(port);
+    kmsg.remote = null;
+    kmsgDestroy(kmsg);
+    return mr;
+  }
+  pre.inUse = true;
+  kmsg.premsgPort = port;
+  return MACH_MSG_SUCCESS;
 }
 

@@ -14,7 +14,7 @@
  * alloc hand out, and what bits/objs are indexed by) is a slot, not always
  * the name's MACH_PORT_INDEX: get it from those, never from the name's bits.
  */
-import { KERN_INVALID_NAME, KERN_NAME_EXISTS, KERN_NO_SPACE, KERN_SUCCESS, type KernReturn } from "../abi/kern_return.js";
+import { KERN_FAILURE, KERN_NAME_EXISTS, KERN_NO_SPACE, KERN_SUCCESS, type KernReturn } from "../abi/kern_return.js";
 import { MACH_PORT_DEAD, MACH_PORT_NULL, machPortMake } from "../abi/port.js";
 import { IPC_TABLE_INITIAL_ENTRIES, IPC_TABLE_MAX_ENTRIES, nextTableSize } from "./ipc_table.js";
 import type { IpcObject, IpcPort } from "./port.js";
@@ -64,6 +64,12 @@ export class IpcSpace {
   /** Number of entries in use. */
   used = 0;
   readonly maxNames: number;
+  /**
+   * CVE-2016-7637's fix (xnu-3789.31.2): user references that reach
+   * MACH_PORT_UREFS_MAX stay there, and nothing but removing all of them at
+   * once changes them. Off, as in xnu-3248, by default (Kernel.boot({ fixes })).
+   */
+  pegUrefs = false;
   /** Reverse map for send-right entries, so a send right copied out joins the name already held (ipc_hash). */
   readonly sendHash = new Map<IpcPort, number>();
   /**
@@ -224,11 +230,16 @@ export class IpcSpace {
   /** ipc_entry_alloc_name: claim exactly `name`. KERN_NAME_EXISTS when it is in use. */
   allocName(name: number): KernReturn {
     const index = name >>> 8;
-    if (index === 0) return KERN_INVALID_NAME;
+    // Index 0 is reserved, and a slot in use under another generation cannot be renamed:
+    // both KERN_FAILURE (ipc_entry_alloc_name); the name itself in use is KERN_NAME_EXISTS (ipc_right_inuse).
+    if (index === 0) return KERN_FAILURE;
     if (index >= this.tableSize && !this.growTable(index + 1)) return KERN_NO_SPACE;
     let slot = this.indexOf(name);
     const fresh = slot < 0;
-    if (!fresh && (this.bits[slot]! & IE_BITS_TYPE_MASK) !== 0) return KERN_NAME_EXISTS;
+    if (!fresh) {
+      const b = this.bits[slot]!;
+      if ((b & IE_BITS_TYPE_MASK) !== 0) return b >>> 24 === (name & 0xff) ? KERN_NAME_EXISTS : KERN_FAILURE;
+    }
     if (this.used >= this.maxNames) return KERN_NO_SPACE;
     if (fresh) slot = this.highSlot(index);
     else this.unlinkFree(slot);

@@ -138,6 +138,7 @@ export function swapExceptionPorts(
     group(info, actions[i]!, i);
     old.push(setSlot(actions[i]!, newPort, behavior, flavor, privileged));
   }
-  releaseAfterInstall(old, newPort);
+  // The swap routines release the old rights walking back down from where the loop stopped.
+  releaseAfterInstall(old.reverse(), newPort);
   return info;
 }

@@ -35,7 +35,7 @@ import { kmsgDestroy } from "../ipc/kmsg_destroy.js";
 import { mqueueReceive, takeHandedOff, type RcvResult } from "../ipc/mqueue.js";
 import { ipValid, type IpcPort } from "../ipc/port.js";
 import { portDestroy, portCopySend, portMakeSendOnce, portReleaseSend, portReleaseSendOnce } from "../ipc/right.js";
-import { ipcKmsgSend } from "../ipc/send.js";
+import { ipcKmsgSend, kmsgGetFromKernel } from "../ipc/send.js";
 import { encodeRequest } from "../mig/user.js";
 import { EXC_STATE_MAX, exceptionRoutine } from "../subsystems/exc.js";
 import type { ExceptionAction } from "./exc_action.js";
@@ -184,6 +184,10 @@ async function exceptionRpc(thread: Thread, excPort: IpcPort, behavior: number, 
   const kmsg = new IpcKmsg(bytes);
   kmsg.id = routine.id;
   kmsg.remote = excPort;
+  kmsg.bits = msghBits(MACH_MSG_TYPE_PORT_SEND, 0);
+  // mach_msg_rpc_from_kernel takes the buffer before the reply right is made.
+  const got0 = kmsgGetFromKernel(kmsg);
+  if (got0 !== MACH_MSG_SUCCESS) return { kr: got0, flavor: a.flavor, state: new Uint32Array(0) };
   const reply = rpcReplyPort(thread);
   kmsg.local = portMakeSendOnce(reply);
   kmsg.bits = (msghBits(MACH_MSG_TYPE_PORT_SEND, MACH_MSG_TYPE_PORT_SEND_ONCE) | (identity ? MACH_MSGH_BITS_COMPLEX : 0)) >>> 0;
@@ -226,15 +230,16 @@ function checkReply(requestId: number, behavior: number, r: IpcKmsg, flavor: num
     kmsgDestroy(r);
     return res;
   };
+  // mach_msg_rpc_from_kernel refuses a reply larger than the stub's Reply (in kernel form)
+  // before the stub looks at its id.
+  const max = behavior === EXCEPTION_DEFAULT ? 36 : 44 + 4 * EXC_STATE_MAX;
+  if (r.kernelSize() - 8 > max) return done(fail(MACH_RCV_TOO_LARGE));
   if (r.id === MACH_NOTIFY_SEND_ONCE) return done(fail(MIG_SERVER_DIED));
   if (r.id !== requestId + 100) return done(fail(MIG_REPLY_MISMATCH));
   if (behavior === EXCEPTION_DEFAULT) {
-    if (size > 36) return done(fail(MACH_RCV_TOO_LARGE));
     if (complex || size !== 36) return done(fail(MIG_TYPE_ERROR));
     return done(fail(retCode));
   }
-  const max = 44 + 4 * EXC_STATE_MAX;
-  if (size > max) return done(fail(MACH_RCV_TOO_LARGE));
   if (complex || !((size >= 44 && size <= max) || (size === 36 && retCode !== 0))) return done(fail(MIG_TYPE_ERROR));
   if (retCode !== 0) return done(fail(retCode));
   const newFlavor = v.getInt32(36, true);

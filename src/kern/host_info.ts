@@ -17,6 +17,12 @@ export interface InfoResult {
 const fail = (kr: KernReturn): InfoResult => ({ kr, info: [] });
 const ok = (info: number[]): InfoResult => ({ kr: KERN_SUCCESS, info });
 const lo = (v: bigint): number => Number(v & 0xffffffffn);
+const u32 = (v: number): number => Number(BigInt(Math.floor(v)) & 0xffffffffn);
+/** A uint64_t count as two natural_t words, low first. */
+const u64 = (v: number): number[] => {
+  const b = BigInt(Math.floor(v));
+  return [Number(b & 0xffffffffn), Number((b >> 32n) & 0xffffffffn)];
+};
 const hi = (v: bigint): number => Number((v >> 32n) & 0xffffffffn);
 
 export function cpuType(k: Kernel): number {
@@ -85,8 +91,10 @@ export function hostStatistics(k: Kernel, flavor: number, capacity: number): Inf
     }
     case H.HOST_VM_INFO: {
       if (capacity < H.HOST_VM_INFO_REV0_COUNT) return fail(KERN_FAILURE);
-      const p = k.machine.vmPages();
-      const all = [p.free, p.active, p.inactive, p.wired, 0, 0, p.pageins, p.pageouts, p.faults, 0, 0, 0, 0, 0, 0].map((x) => x >>> 0);
+      const s = k.machine.vmStatistics();
+      // VM_STATISTICS_TRUNCATE_TO_32_BIT: the low 32 bits of each count.
+      const rev0 = [s.free, s.active, s.inactive, s.wire, s.zeroFill, s.reactivations, s.pageins, s.pageouts, s.faults, s.cowFaults, s.lookups, s.hits];
+      const all = [...rev0, s.purgeable, s.purges, s.speculative].map(u32);
       const count = capacity >= H.HOST_VM_INFO_COUNT ? H.HOST_VM_INFO_COUNT : capacity >= H.HOST_VM_INFO_REV1_COUNT ? H.HOST_VM_INFO_REV1_COUNT : H.HOST_VM_INFO_REV0_COUNT;
       return ok(all.slice(0, count));
     }
@@ -95,7 +103,9 @@ export function hostStatistics(k: Kernel, flavor: number, capacity: number): Inf
       return ok(cpuLoad(k));
     case H.HOST_EXPIRED_TASK_INFO:
       if (capacity < H.TASK_POWER_INFO_COUNT) return fail(KERN_FAILURE);
-      return ok(new Array(H.TASK_POWER_INFO_COUNT).fill(0));
+      // host.c fills task_power_info but never sets *count: the caller's count comes back
+      // (the words past the struct are stale kernel memory in 3248; zeros here).
+      return ok(new Array(capacity).fill(0));
     default:
       return fail(KERN_INVALID_ARGUMENT);
   }
@@ -106,15 +116,20 @@ export function hostStatistics64(k: Kernel, flavor: number, capacity: number): I
   switch (flavor) {
     case H.HOST_VM_INFO64: {
       if (capacity < H.HOST_VM_INFO64_REV0_COUNT) return fail(KERN_FAILURE);
-      const p = k.machine.vmPages();
-      const u64 = (v: number): number[] => [v >>> 0, Math.floor(v / 0x100000000) >>> 0];
+      const s = k.machine.vmStatistics();
       const rev0 = [
-        p.free, p.active, p.inactive, p.wired,
-        ...u64(0), ...u64(0), ...u64(p.pageins), ...u64(p.pageouts), ...u64(p.faults), ...u64(0), ...u64(0), ...u64(0), ...u64(0),
-        0, 0,
+        ...[s.free, s.active, s.inactive, s.wire].map(u32),
+        ...[s.zeroFill, s.reactivations, s.pageins, s.pageouts, s.faults, s.cowFaults, s.lookups, s.hits, s.purges].flatMap(u64),
+        u32(s.purgeable),
+        u32(s.speculative),
       ];
       if (capacity < H.HOST_VM_INFO64_COUNT) return ok(rev0);
-      return ok([...rev0, ...u64(0), ...u64(0), ...u64(0), ...u64(0), 0, 0, 0, 0, ...u64(0)]);
+      const rev1 = [
+        ...[s.decompressions, s.compressions, s.swapins, s.swapouts].flatMap(u64),
+        ...[s.compressorPages, s.throttled, s.external, s.internal].map(u32),
+        ...u64(s.uncompressedInCompressor),
+      ];
+      return ok([...rev0, ...rev1]);
     }
     case H.HOST_EXTMOD_INFO64:
       if (capacity < H.HOST_EXTMOD_INFO64_COUNT) return fail(KERN_FAILURE);

@@ -21,6 +21,7 @@ import { Task, type TaskOptions } from "./task.js";
 import { hostSecuritySetTaskToken } from "./host_security.js";
 import { BootstrapServer } from "./bootstrap.js";
 import type { TaskForPidRule } from "./task_for_pid.js";
+import { HostNotify } from "./host_notify.js";
 
 /** Which xnu-3248 bugs to replace with the later, fixed behaviour. */
 export interface BugFixes {
@@ -30,6 +31,8 @@ export interface BugFixes {
   swapExceptionBehavior?: boolean;
   /** pid_for_task accepts task name ports (xnu-7195's port_name_to_task_name; 3248 takes task ports only). */
   pidForTaskName?: boolean;
+  /** CVE-2016-7637: user references that reach MACH_PORT_UREFS_MAX stay there instead of counting on (fixed in xnu-3789.31.2). */
+  urefsPegged?: boolean;
 }
 
 export interface BootOptions {
@@ -37,7 +40,7 @@ export interface BootOptions {
   cpus?: number;
   /** The kernel's architecture, for thread state flavors; default: the machine's. */
   arch?: Arch;
-  /** Limit on names per space; default 2^24 - 1. */
+  /** Limit on names per space; default XNU's largest table less index 0 (299,348 names). */
   maxNames?: number;
   /** The MAC policy; default: none loaded (everything allowed). */
   macPolicy?: MacPolicy;
@@ -108,8 +111,8 @@ export class Kernel {
   bootInfo = "";
   /** host_reboot calls received (machipc never halts its host; an embedder may act on these). */
   readonly rebootRequests: number[] = [];
-  /** host_request_notification's send-once rights, for HOST_NOTIFY_CALENDAR_CHANGE. */
-  readonly calendarNotify: IpcPort[] = [];
+  /** host_request_notification's registrations (HOST_NOTIFY_CALENDAR_CHANGE). */
+  readonly hostNotify = new HostNotify();
   private nextPid = 100;
 
   /** Install the MIG subsystems every booted kernel serves (done by the package entry point). */
@@ -125,18 +128,24 @@ export class Kernel {
   private constructor(opts: BootOptions) {
     const real = realMachine(opts.cpus);
     this.machine = { ...real, ...opts.machine };
-    const fixes = opts.fixes === true ? { getExceptionPortsCount: true, swapExceptionBehavior: true, pidForTaskName: true } : opts.fixes || {};
+    const fixes = opts.fixes === true ? { getExceptionPortsCount: true, swapExceptionBehavior: true, urefsPegged: true, pidForTaskName: true } : opts.fixes || {};
     this.options = {
       cpus: opts.cpus ?? this.machine.cpuCount,
       arch: opts.arch ?? this.machine.arch,
       maxNames: opts.maxNames ?? DEFAULT_MAX_NAMES,
-      fixes: { getExceptionPortsCount: !!fixes.getExceptionPortsCount, swapExceptionBehavior: !!fixes.swapExceptionBehavior, pidForTaskName: !!fixes.pidForTaskName },
+      fixes: {
+        getExceptionPortsCount: !!fixes.getExceptionPortsCount,
+        swapExceptionBehavior: !!fixes.swapExceptionBehavior,
+        urefsPegged: !!fixes.urefsPegged,
+        pidForTaskName: !!fixes.pidForTaskName,
+      },
       kernelVersion: opts.kernelVersion ?? DEFAULT_VERSION,
       taskForPid: opts.taskForPid ?? "root",
     };
     this.mac = opts.macPolicy ?? allowAllPolicy;
     this.kernelSpace = new IpcSpace("kernel", this);
     this.replySpace = new IpcSpace("reply", this);
+    this.kernelSpace.pegUrefs = this.replySpace.pegUrefs = this.options.fixes.urefsPegged;
     this.kernelSpace.kobjectServer = (kmsg) => this.serve(kmsg);
     installer?.(this.registry);
 
@@ -229,7 +238,7 @@ export class Kernel {
       }
     }
     for (const p of this.kports) kernelPorts.push(p);
-    return { spaces, sendRights: send, sendOnceRights: [...this.heldSendOnce, ...this.calendarNotify], kernelPorts, heldMessages: this.heldMessages };
+    return { spaces, sendRights: send, sendOnceRights: [...this.heldSendOnce, ...this.hostNotify.heldSendOnce()], kernelPorts, heldMessages: this.heldMessages };
   }
 
   /** Register an extra kernel-owned port (kernel reply ports and the like). */
@@ -238,6 +247,15 @@ export class Kernel {
   }
   removeKernelPort(port: IpcPort): void {
     this.kports.delete(port);
+  }
+
+  /**
+   * The calendar changed (host_notify_calendar_change): clock_set_time on the
+   * calendar clock, or the machine's wall clock set underneath a served kernel.
+   * Every HOST_NOTIFY_CALENDAR_CHANGE registration gets its message, once.
+   */
+  postCalendarChange(): void {
+    this.hostNotify.calendarChange();
   }
 
   /** The problems with right accounting right now (empty when all is well). */

@@ -16,38 +16,116 @@ export interface MachineInfo {
   cpuTicks(): number[][];
   /** 1, 5 and 15 minute load averages. */
   loadAverage(): number[];
-  /** Page counts for host_statistics(HOST_VM_INFO): free, active, inactive, wired. */
-  vmPages(): { free: number; active: number; inactive: number; wired: number; pageins: number; pageouts: number; faults: number };
+  /** The VM counters host_statistics(64) report, in pages, named as vm_statistics64's fields. */
+  vmStatistics(): VmStatistics;
+}
+
+/** struct vm_statistics64 (xnu-3248), every count in pages. */
+export interface VmStatistics {
+  free: number;
+  active: number;
+  inactive: number;
+  wire: number;
+  zeroFill: number;
+  reactivations: number;
+  pageins: number;
+  pageouts: number;
+  faults: number;
+  cowFaults: number;
+  lookups: number;
+  hits: number;
+  purges: number;
+  purgeable: number;
+  speculative: number;
+  decompressions: number;
+  compressions: number;
+  swapins: number;
+  swapouts: number;
+  compressorPages: number;
+  throttled: number;
+  external: number;
+  internal: number;
+  uncompressedInCompressor: number;
 }
 
 export function hostArch(): Arch {
   return os.arch() === "arm64" ? "arm64" : "x86_64";
 }
 
-function meminfo(): Map<string, number> {
+/** /proc/meminfo's "Name: value kB" lines, in bytes. */
+function parseMeminfo(text: string): Map<string, number> {
   const m = new Map<string, number>();
-  try {
-    for (const line of readFileSync("/proc/meminfo", "utf8").split("\n")) {
-      const match = /^(\w+):\s+(\d+)/.exec(line);
-      if (match) m.set(match[1]!, Number(match[2]) * 1024);
-    }
-  } catch {
-    // Not Linux: fall back to os totals below.
+  for (const line of text.split("\n")) {
+    const match = /^(\w+):\s+(\d+)/.exec(line);
+    if (match) m.set(match[1]!, Number(match[2]) * 1024);
   }
   return m;
 }
 
-function vmstat(): Map<string, number> {
+/** /proc/vmstat's "name value" lines. */
+function parseVmstat(text: string): Map<string, number> {
   const m = new Map<string, number>();
-  try {
-    for (const line of readFileSync("/proc/vmstat", "utf8").split("\n")) {
-      const [k, v] = line.split(" ");
-      if (k && v) m.set(k, Number(v));
-    }
-  } catch {
-    // Not Linux.
+  for (const line of text.split("\n")) {
+    const [k, v] = line.split(" ");
+    if (k && v) m.set(k, Number(v));
   }
   return m;
+}
+
+function readProc(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    // Not Linux: every counter reads as absent.
+    return "";
+  }
+}
+
+/**
+ * Linux's counters mapped onto vm_statistics64, each to the one that means the
+ * same thing, in pages: page lists from /proc/vmstat's nr_* counts, wired pages
+ * as the unevictable ones plus kernel stacks, page tables and unreclaimable slab,
+ * pageins / pageouts from pgpgin / pgpgout (KiB, so divided by the page size in
+ * KiB), reactivations from pgactivate, compressions from zswap, swapins and
+ * swapouts from pswpin / pswpout. XNU counters Linux has no equivalent for
+ * (zero fills, copy-on-write faults, object cache lookups and hits, purgeable
+ * memory, speculative and throttled pages) are 0.
+ */
+export function linuxVmStatistics(meminfoText: string, vmstatText: string, pageSize: number): VmStatistics {
+  const mi = parseMeminfo(meminfoText);
+  const vs = parseVmstat(vmstatText);
+  const v = (k: string): number => vs.get(k) ?? 0;
+  const bytesToPages = (k: string): number => Math.floor((mi.get(k) ?? 0) / pageSize);
+  const kibToPages = (k: string): number => Math.floor((v(k) * 1024) / pageSize);
+  const wiredBytes = ["Unevictable", "KernelStack", "PageTables", "SUnreclaim"].reduce((sum, k) => sum + (mi.get(k) ?? 0), 0);
+  const anon = v("nr_active_anon") + v("nr_inactive_anon");
+  const file = v("nr_active_file") + v("nr_inactive_file");
+  return {
+    free: v("nr_free_pages"),
+    active: v("nr_active_anon") + v("nr_active_file"),
+    inactive: v("nr_inactive_anon") + v("nr_inactive_file"),
+    wire: Math.floor(wiredBytes / pageSize),
+    zeroFill: 0,
+    reactivations: v("pgactivate"),
+    pageins: kibToPages("pgpgin"),
+    pageouts: kibToPages("pgpgout"),
+    faults: v("pgfault"),
+    cowFaults: 0,
+    lookups: 0,
+    hits: 0,
+    purges: 0,
+    purgeable: 0,
+    speculative: 0,
+    decompressions: v("zswpin"),
+    compressions: v("zswpout"),
+    swapins: v("pswpin"),
+    swapouts: v("pswpout"),
+    compressorPages: bytesToPages("Zswap"),
+    throttled: 0,
+    external: file,
+    internal: anon,
+    uncompressedInCompressor: bytesToPages("Zswapped"),
+  };
 }
 
 export function realMachine(cpuCount?: number): MachineInfo {
@@ -71,23 +149,8 @@ export function realMachine(cpuCount?: number): MachineInfo {
     loadAverage() {
       return os.loadavg();
     },
-    vmPages() {
-      const mi = meminfo();
-      const vs = vmstat();
-      const total = Number(os.totalmem());
-      const free = mi.get("MemFree") ?? Number(os.freemem());
-      const active = mi.get("Active") ?? Math.max(0, total - free) / 2;
-      const inactive = mi.get("Inactive") ?? Math.max(0, total - free) / 2;
-      const wired = (mi.get("Unevictable") ?? 0) + (mi.get("Mlocked") ?? 0) + (mi.get("KernelStack") ?? 0) + (mi.get("PageTables") ?? 0);
-      return {
-        free: Math.floor(free / page),
-        active: Math.floor(active / page),
-        inactive: Math.floor(inactive / page),
-        wired: Math.floor(wired / page),
-        pageins: vs.get("pgpgin") ?? 0,
-        pageouts: vs.get("pgpgout") ?? 0,
-        faults: vs.get("pgfault") ?? 0,
-      };
+    vmStatistics() {
+      return linuxVmStatistics(readProc("/proc/meminfo"), readProc("/proc/vmstat"), page);
     },
   };
 }

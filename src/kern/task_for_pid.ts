@@ -111,3 +111,14 @@ export function pidForTask(caller: Task, t: number, acceptNamePorts: boolean): T
   if (!task) return { kr: KERN_FAILURE, value: -1 };
   return { kr: KERN_SUCCESS, value: task.pid };
 }
+
+/**
+ * Whether `viewer` may look at `target`'s names and rights (the server's admin
+ * listings): the MAC policy's procCheckGetTask when it has one, as for
+ * task_for_pid; without one, root sees every task and a user its own uid's.
+ */
+export function macMayInspect(viewer: Task, target: Task): boolean {
+  const hook = viewer.kernel.mac.procCheckGetTask;
+  if (hook) return hook(credentialOf(viewer)!, credentialOf(target)!) === 0;
+  return viewer.uid === 0 || viewer.uid === target.uid;
+}

@@ -18,19 +18,34 @@ interface FlavorSpec {
   /** Unified flavors put {base flavor, words} before the state. */
   header?: number;
   settable: boolean;
+  /** machine_thread_get_state wants exactly this count, not at least it (the AVX flavors). */
+  exactGet?: boolean;
+  /**
+   * A unified flavor whose set checks its header against another flavor's:
+   * xnu-3248's x86_AVX_STATE set accepts only {x86_AVX_STATE64, x86_FLOAT_STATE64_COUNT}
+   * and sets the float part alone.
+   */
+  setHeader?: { flavor: number; words: number };
 }
 
+// The float state is the legacy (fxsave) part of the AVX save area: one store, two views.
 const X86: Record<number, FlavorSpec> = {
   [ts.x86_THREAD_STATE64]: { store: "gpr", words: 42, settable: true },
   [ts.x86_THREAD_STATE]: { store: "gpr", words: 42, header: ts.x86_THREAD_STATE64, settable: true },
-  [ts.x86_FLOAT_STATE64]: { store: "fpu", words: 131, settable: true },
-  [ts.x86_FLOAT_STATE]: { store: "fpu", words: 131, header: ts.x86_FLOAT_STATE64, settable: true },
+  [ts.x86_FLOAT_STATE64]: { store: "avx", words: 131, settable: true },
+  [ts.x86_FLOAT_STATE]: { store: "avx", words: 131, header: ts.x86_FLOAT_STATE64, settable: true },
   [ts.x86_EXCEPTION_STATE64]: { store: "exc", words: 4, settable: false },
   [ts.x86_EXCEPTION_STATE]: { store: "exc", words: 4, header: ts.x86_EXCEPTION_STATE64, settable: false },
   [ts.x86_DEBUG_STATE64]: { store: "dbg", words: 16, settable: true },
   [ts.x86_DEBUG_STATE]: { store: "dbg", words: 16, header: ts.x86_DEBUG_STATE64, settable: true },
-  [ts.x86_AVX_STATE64]: { store: "avx", words: 211, settable: true },
-  [ts.x86_AVX_STATE]: { store: "avx", words: 211, header: ts.x86_AVX_STATE64, settable: true },
+  [ts.x86_AVX_STATE64]: { store: "avx", words: 211, settable: true, exactGet: true },
+  [ts.x86_AVX_STATE]: {
+    store: "avx",
+    words: 211,
+    header: ts.x86_AVX_STATE64,
+    settable: true,
+    setHeader: { flavor: ts.x86_AVX_STATE64, words: ts.x86_FLOAT_STATE64_COUNT },
+  },
 };
 
 const ARM: Record<number, FlavorSpec> = {
@@ -44,17 +59,20 @@ const ARM: Record<number, FlavorSpec> = {
 /** The flavor lists a thread reports for THREAD_STATE_FLAVOR_LIST and its newer variants. */
 const FLAVOR_LISTS: Record<Arch, Record<number, number[]>> = {
   x86_64: {
-    [ts.THREAD_STATE_FLAVOR_LIST]: [ts.x86_THREAD_STATE, ts.x86_FLOAT_STATE, ts.x86_EXCEPTION_STATE],
+    // pcb.c's original list names the i386 flavors (1, 2, 3), even for a 64-bit thread.
+    [ts.THREAD_STATE_FLAVOR_LIST]: [ts.i386_THREAD_STATE, ts.i386_FLOAT_STATE, ts.i386_EXCEPTION_STATE],
     [ts.THREAD_STATE_FLAVOR_LIST_NEW]: [ts.x86_THREAD_STATE, ts.x86_FLOAT_STATE, ts.x86_EXCEPTION_STATE, ts.x86_DEBUG_STATE],
     [ts.THREAD_STATE_FLAVOR_LIST_10_9]: [ts.x86_THREAD_STATE, ts.x86_FLOAT_STATE, ts.x86_EXCEPTION_STATE, ts.x86_DEBUG_STATE, ts.x86_AVX_STATE],
   },
   arm64: {
     [ts.THREAD_STATE_FLAVOR_LIST]: [ts.ARM_THREAD_STATE, ts.ARM_VFP_STATE, ts.ARM_EXCEPTION_STATE, ts.ARM_DEBUG_STATE],
+    // A 64-bit thread's exception and debug flavors (arm64's status.c; there is no _10_9 list there).
+    [ts.THREAD_STATE_FLAVOR_LIST_NEW]: [ts.ARM_THREAD_STATE, ts.ARM_VFP_STATE, ts.ARM_EXCEPTION_STATE64, ts.ARM_DEBUG_STATE64],
   },
 };
 
 const STORE_WORDS: Record<Arch, Record<Store, number>> = {
-  x86_64: { gpr: 42, fpu: 131, exc: 4, dbg: 16, avx: 211 },
+  x86_64: { gpr: 42, fpu: 0, exc: 4, dbg: 16, avx: 211 },
   arm64: { gpr: 68, fpu: 132, exc: 4, dbg: 130, avx: 0 },
 };
 
@@ -104,7 +122,7 @@ export class MachineState {
     const s = this.spec(flavor);
     if (!s) return { kr: KERN_INVALID_ARGUMENT, state: new Uint32Array(0) };
     const need = s.words + (s.header !== undefined ? 2 : 0);
-    if (count < need) return { kr: KERN_INVALID_ARGUMENT, state: new Uint32Array(0) };
+    if (s.exactGet ? count !== need : count < need) return { kr: KERN_INVALID_ARGUMENT, state: new Uint32Array(0) };
     const out = new Uint32Array(need);
     let at = 0;
     if (s.header !== undefined) {
@@ -122,8 +140,9 @@ export class MachineState {
     if (!s || !s.settable) return KERN_INVALID_ARGUMENT;
     let words = state;
     if (s.header !== undefined) {
-      if (state.length !== s.words + 2 || state[0] !== s.header || state[1] !== s.words) return KERN_INVALID_ARGUMENT;
-      words = state.subarray(2);
+      const h = s.setHeader ?? { flavor: s.header, words: s.words };
+      if (state.length !== s.words + 2 || state[0] !== h.flavor || state[1] !== h.words) return KERN_INVALID_ARGUMENT;
+      words = state.subarray(2, 2 + h.words);
     } else if (state.length !== s.words) return KERN_INVALID_ARGUMENT;
     if (this.arch === "x86_64" && s.store === "gpr") {
       const rsp = word64(words, 7);

@@ -13,6 +13,7 @@ import {
   MACH_MSG_TYPE_MOVE_RECEIVE,
   MACH_MSGH_BITS_COMPLEX,
   MACH_MSG_PHYSICAL_COPY,
+  MACH_MSG_VIRTUAL_COPY,
   msghBits,
 } from "../abi/message.js";
 import { MACH_NOTIFY_SEND_ONCE } from "../abi/port.js";
@@ -85,7 +86,14 @@ export function encodeRequest(routine: Routine<unknown>, target: number, reply: 
   const buf = new Uint8Array(size);
   const view = viewOf(buf);
   MACH_MSG_HEADER.write(view, 0, {
-    bits: (msghBits(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE) | (ndesc > 0 ? MACH_MSGH_BITS_COMPLEX : 0)) >>> 0,
+    // The target goes with its type's disposition (MOVE_SEND for thread_terminate's); a simpleroutine has no reply port.
+    bits:
+      (msghBits(
+        routine.target?.type.kind === "port" ? defaultDisposition(routine.target.type) : MACH_MSG_TYPE_COPY_SEND,
+        routine.simple ? 0 : MACH_MSG_TYPE_MAKE_SEND_ONCE,
+      ) |
+        (ndesc > 0 ? MACH_MSGH_BITS_COMPLEX : 0)) >>>
+      0,
     size,
     remotePort: target,
     localPort: reply,
@@ -113,7 +121,8 @@ export function encodeRequest(routine: Routine<unknown>, target: number, reply: 
       } else if (t.kind === "ool") {
         const data = (v as Uint8Array | undefined) ?? new Uint8Array(0);
         const address = data.byteLength > 0 && memory ? memory.allocate(data) : 0n;
-        OOL_DESCRIPTOR.write(view, off, { address, deallocate: 0, copy: MACH_MSG_PHYSICAL_COPY, type: MACH_MSG_OOL_DESCRIPTOR, size: data.byteLength });
+        // MIG's user stubs send out-of-line data as a virtual copy, not deallocated.
+        OOL_DESCRIPTOR.write(view, off, { address, deallocate: 0, copy: MACH_MSG_VIRTUAL_COPY, type: MACH_MSG_OOL_DESCRIPTOR, size: data.byteLength });
         off += 16;
       } else if (t.kind === "oolports") {
         const list = ((v as UserPort[] | number[] | undefined) ?? []).map((x) => userPort(x, t));

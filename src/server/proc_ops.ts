@@ -1,17 +1,15 @@
 /**
  * The process operations of the wire: a fork's child becoming a task of its
  * own (FORK), a new image adopting its task after exec (ADOPT), a C thread's
- * fault raised as a Mach exception (EXCEPTION), and the argument-taking traps
- * (TRAP_ARGS: task_for_pid and friends). Session calls these; the kernel does
- * the work (src/kern/proc.ts, exception.ts, task_for_pid.ts).
+ * fault raised as a Mach exception (EXCEPTION). Session calls these; the
+ * kernel does the work (src/kern/proc.ts, exception.ts).
  */
 import { readFileSync } from "node:fs";
 import { viewOf } from "../abi/layout.js";
 import { rdU32, wrU32 } from "../abi/bytes.js";
 import { KERN_INVALID_ARGUMENT, KERN_SUCCESS } from "../abi/kern_return.js";
 import type { Thread } from "../kern/thread.js";
-import { pidForTask, taskForPid, taskNameForPid, type TrapResult } from "../kern/task_for_pid.js";
-import { EXCEPTION, EXCEPTION_RESULT, STATE_BLOCK, STATE_BLOCK_MAX, STATE_BLOCKS_MAX, TRAP_ARGS, TRAP_ARGS_MAX } from "./protocol.js";
+import { EXCEPTION, EXCEPTION_RESULT, STATE_BLOCK, STATE_BLOCK_MAX, STATE_BLOCKS_MAX } from "./protocol.js";
 import { x86_EXCEPTION_STATE64, ARM_EXCEPTION_STATE64, x86_THREAD_STATE64, x86_FLOAT_STATE64, ARM_THREAD_STATE64, ARM_NEON_STATE64 } from "../abi/thread_status.js";
 
 /** Thrown for a malformed frame (the session turns it into its ProtocolError). */
@@ -50,29 +48,6 @@ export function verifyAdopter(connectionPid: number, claimedPid: number): { uid:
   const st = procStatus(connectionPid);
   if (!st || st.uids.length < 2 || st.gids.length < 2) return null;
   return { uid: st.uids[1]!, gid: st.gids[1]! };
-}
-
-/** The dispatch table of TRAP_ARGS, by mach_trap_table index (osfmk/kern/syscall_sw.c, xnu-3248). */
-export const TRAP_TABLE: Record<number, (thread: Thread, args: bigint[]) => TrapResult> = {
-  44: (t, a) => taskNameForPid(t.task, u32(a[0]), i32(a[1])),
-  45: (t, a) => taskForPid(t.task, u32(a[0]), i32(a[1])),
-  46: (t, a) => pidForTask(t.task, u32(a[0]), t.task.kernel.options.fixes.pidForTaskName),
-};
-
-const u32 = (v: bigint | undefined): number => Number(BigInt.asUintN(32, v ?? 0n));
-const i32 = (v: bigint | undefined): number => Number(BigInt.asIntN(32, v ?? 0n));
-
-/** TRAP_ARGS: run the trap; null for a trap number the table does not have. */
-export function trapWithArgs(thread: Thread, payload: Uint8Array): TrapResult | null {
-  if (payload.byteLength < TRAP_ARGS.size) throw new ProcFrameError("short TRAP_ARGS");
-  const h = TRAP_ARGS.read(viewOf(payload), 0);
-  if (h.count > TRAP_ARGS_MAX || payload.byteLength < TRAP_ARGS.size + 8 * h.count) throw new ProcFrameError("TRAP_ARGS arguments overrun the frame");
-  const fn = TRAP_TABLE[h.trap];
-  if (!fn) return null;
-  const dv = viewOf(payload);
-  const args: bigint[] = [];
-  for (let i = 0; i < h.count; i++) args.push(dv.getBigUint64(TRAP_ARGS.size + 8 * i, true));
-  return fn(thread, args);
 }
 
 export interface ExceptionRequest {

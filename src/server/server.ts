@@ -8,14 +8,14 @@ import { createServer, type Server, type Socket } from "node:net";
 import { lstatSync, unlinkSync } from "node:fs";
 import { Kernel, type BootOptions } from "../index.js";
 import type { IpcKmsg } from "../ipc/kmsg.js";
-import { setQueueObserver } from "../ipc/mqueue.js";
+import { observeQueues } from "../ipc/mqueue.js";
 import type { IpcPort } from "../ipc/port.js";
 import { setSendObserver } from "../ipc/send.js";
 import { Task } from "../kern/task.js";
-import { ADMIN_HOST, ADMIN_LSMP, ADMIN_TASKS, ADMIN_TRACE, FrameReader, MAX_EXCEPTION_FRAME, MAX_FRAME_BEFORE_HELLO, ProtocolError } from "./protocol.js";
+import { ADMIN_HOST, ADMIN_INVARIANT, ADMIN_LSMP, ADMIN_TASKS, ADMIN_TRACE, FrameReader, MAX_EXCEPTION_FRAME, MAX_FRAME_BEFORE_HELLO, ProtocolError } from "./protocol.js";
 import { Session, type TaskRegistry } from "./session.js";
 import { hostReport, lsmpRows, taskList, traceLine } from "./admin.js";
-import type { TaskForPidRule } from "../kern/task_for_pid.js";
+import { macMayInspect, type TaskForPidRule } from "../kern/task_for_pid.js";
 import { peerCredentials } from "./native.js";
 import { DEFAULT_LIMITS, MemoryBudget, SMALL_FRAME, kmsgBytes, type ClientAccount, type ServerLimits } from "./limits.js";
 import { defaultSocketPath, prepareSocketDir, SocketPathError, socketMode, verifySocket, type SocketScope } from "./socket_path.js";
@@ -41,9 +41,9 @@ export interface ServeOptions {
   log?: (line: string) => void;
 }
 
-/** task_for_pid's rule until a MAC hook decides it: root sees every task, a user the tasks of its own uid. */
+/** Who may see whose rights: mac_proc_check_get_task's policy hook when there is one, else root every task, a user its own uid's. */
 export function mayInspect(viewer: Task, target: Task): boolean {
-  return viewer.uid === 0 || viewer.uid === target.uid;
+  return macMayInspect(viewer, target);
 }
 
 export class MachipcServer {
@@ -72,7 +72,7 @@ export class MachipcServer {
     this.server = createServer((sock) => this.accept(sock));
     this.server.maxConnections = this.limits.maxConnections;
     this.server.on("drop", () => this.log(`refused a connection: ${this.limits.maxConnections} connections already (maxConnections)`));
-    setQueueObserver((kmsg, port, delta) => this.accountQueued(kmsg, port, delta));
+    observeQueues(this.queueObserver, true);
   }
 
   /**
@@ -112,7 +112,7 @@ export class MachipcServer {
   close(): Promise<void> {
     for (const s of this.sessions) s.close();
     setSendObserver(null);
-    setQueueObserver(null);
+    observeQueues(this.queueObserver, false);
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
@@ -130,6 +130,8 @@ export class MachipcServer {
     return this.tracers.size;
   }
 
+  private readonly queueObserver = (kmsg: IpcKmsg, port: IpcPort, delta: 1 | -1): void => this.accountQueued(kmsg, port, delta);
+
   /** A queued message counts against the task that sent it, or for the kernel's, the task it waits for. */
   private accountQueued(kmsg: IpcKmsg, port: IpcPort, delta: 1 | -1): void {
     if (delta < 0) {
@@ -140,8 +142,13 @@ export class MachipcServer {
       }
       return;
     }
+    // A port in transit is where its receive right's message waits: follow that to a space.
+    let at: IpcPort | null = port;
+    for (let hops = 0; at && !at.receiver && hops < 4096; hops++) at = at.destination;
+    const owner = at?.receiver?.owner;
+    // Another kernel's port (another server in this process) is not ours to count.
+    if ((owner instanceof Task ? owner.kernel : owner) !== this.kernel) return;
     const sender = this.kernel.tasks.get(kmsg.senderTaskId);
-    const owner = port.receiver?.owner;
     const session = (sender && this.byTask.get(sender)) ?? (owner instanceof Task ? this.byTask.get(owner) : undefined);
     if (!session) return;
     const bytes = kmsgBytes(kmsg);
@@ -248,6 +255,9 @@ export class MachipcServer {
       }
       case ADMIN_HOST:
         return JSON.stringify(hostReport(this.kernel));
+      case ADMIN_INVARIANT:
+        // The whole kernel is its server's: root and the user running the server may check it.
+        return JSON.stringify(viewer.uid === 0 || viewer.uid === (process.getuid?.() ?? 0) ? { violations: this.kernel.findViolations(), heldBytes: this.budget.total } : { error: "only root and the server's own user may check the whole kernel" });
       case ADMIN_TRACE: {
         this.tracers.set(push, viewer);
         session.socket.once("close", () => {

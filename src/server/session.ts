@@ -60,7 +60,8 @@ import {
   type Request,
 } from "./protocol.js";
 import type { PeerCredentials } from "./native.js";
-import { ProcFrameError, decodeException, raiseFromWire, trapWithArgs, verifyAdopter, verifyForkChild } from "./proc_ops.js";
+import { ProcFrameError, decodeException, raiseFromWire, verifyAdopter, verifyForkChild } from "./proc_ops.js";
+import { trapWithArgs } from "./trap_args.js";
 import { taskExec, taskFork } from "../kern/proc.js";
 import type { ClientAccount, MemoryBudget, ServerLimits } from "./limits.js";
 

@@ -16,7 +16,6 @@ import { viewOf } from "../abi/layout.js";
 import { ipValid } from "../ipc/port.js";
 import { portCopySend } from "../ipc/right.js";
 import type { Routine } from "../mig/routine.js";
-import { IKOT_NONE } from "../abi/ikot.js";
 import { inP, outP } from "../mig/types.js";
 import {
   boolean_t,
@@ -68,8 +67,6 @@ const host = (call: KernelCall) => convertPortToHost(call.port);
 const hostPriv = (call: KernelCall) => convertPortToHostPriv(call.port);
 const routine = routinesOn(inP("host", host_t));
 const onHostPriv = inP("host", host_priv_t);
-/** HOST_NOTIFY_CALENDAR_CHANGE, the only host notification. */
-const HOST_NOTIFY_CALENDAR_CHANGE = 0;
 
 const words = (xs: number[]): Uint8Array => {
   const out = new Uint8Array(xs.length * 4);
@@ -149,11 +146,7 @@ export const machHostRoutines: Routine<KernelCall>[] = [
     if (!host(call)) return KERN_INVALID_ARGUMENT;
     const so = portArg(a, "notify_port").port;
     if (!ipValid(so)) return KERN_INVALID_CAPABILITY;
-    if (num(a, "notify_type") !== HOST_NOTIFY_CALENDAR_CHANGE) return KERN_INVALID_ARGUMENT;
-    if (!so.active || so.ext?.tempOwner || so.kotype !== IKOT_NONE) return KERN_FAILURE;
-    // Kept until the calendar changes (which machipc never does).
-    call.kernel.calendarNotify.push(so);
-    return KERN_SUCCESS;
+    return call.kernel.hostNotify.request(num(a, "notify_type"), so);
   }),
   routine(218, "host_lockgroup_info", [outP("lockgroup_info", lockgroup_info_array_t)], (call) => (host(call) ? KERN_NOT_SUPPORTED : KERN_INVALID_HOST)),
   routine(219, "host_statistics64", [inP("flavor", host_flavor_t), outP("host_info64_out", host_info64_t, { countInOut: true })], (call, a) => {

@@ -60,6 +60,11 @@ const u32Array = (xs: number[]): Uint8Array => {
   return out;
 };
 
+/** mach_port_qos_t: name:1, prealloc:1, pad:30, then len. */
+function qosOf(b: Uint8Array): mp.MachPortQos {
+  return { name: (b[0]! & 1) !== 0, prealloc: (b[0]! & 2) !== 0, len: viewOf(b).getUint32(4, true) };
+}
+
 export const machPortRoutines: Routine<KernelCall>[] = [
   routine(3200, "mach_port_names", [outP("names", mach_port_name_array_t), outP("types", mach_port_type_array_t)], (call) => {
     const r = mp.machPortNames(sp(call));
@@ -144,7 +149,7 @@ export const machPortRoutines: Routine<KernelCall>[] = [
     mp.machPortSetAttributes(sp(call), num(a, "name"), num(a, "flavor"), a["port_info"] as number[]),
   ),
   routine(3219, "mach_port_allocate_qos", [inP("right", mach_port_right_t), inoutP("qos", mach_port_qos_t), outP("name", mach_port_name_t)], (call, a) => {
-    const r = mp.machPortAllocate(sp(call), num(a, "right"));
+    const r = mp.machPortAllocateQos(sp(call), num(a, "right"), qosOf(a["qos"] as Uint8Array));
     return r.kr !== KERN_SUCCESS ? r.kr : { qos: a["qos"], name: r.name };
   }),
   routine(
@@ -152,20 +157,8 @@ export const machPortRoutines: Routine<KernelCall>[] = [
     "mach_port_allocate_full",
     [inP("right", mach_port_right_t), inP("proto", mach_port_t), inoutP("qos", mach_port_qos_t), inoutP("name", mach_port_name_t)],
     (call, a) => {
-      const space = sp(call);
-      if (!space) return KERN_INVALID_TASK;
-      const proto = portArg(a, "proto");
-      if (ipValid(proto.port)) return KERN_INVALID_VALUE;
-      const want = num(a, "name");
-      const qos = a["qos"] as Uint8Array;
-      // mach_port_qos_t.name asks for the given name.
-      const byName = (qos[0]! & 1) !== 0;
-      if (byName) {
-        const kr = mp.machPortAllocateName(space, num(a, "right"), want);
-        return kr !== KERN_SUCCESS ? kr : { qos, name: want };
-      }
-      const r = mp.machPortAllocate(space, num(a, "right"));
-      return r.kr !== KERN_SUCCESS ? r.kr : { qos, name: r.name };
+      const r = mp.machPortAllocateFull(sp(call), num(a, "right"), ipValid(portArg(a, "proto").port), qosOf(a["qos"] as Uint8Array), num(a, "name"));
+      return r.kr !== KERN_SUCCESS ? r.kr : { qos: a["qos"], name: r.name };
     },
   ),
   routine(3221, "task_set_port_space", [inP("table_entries", c_int)], (call) => (sp(call) ? KERN_SUCCESS : KERN_INVALID_TASK)),

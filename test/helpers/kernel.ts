@@ -101,3 +101,31 @@ export function transfer(from: Actor, name: number, disposition: number, to: Act
   assert.equal(o.kr, 0, "copyout for transfer");
   return o.name;
 }
+
+/** The whole received message as 32-bit words: msgh_size bytes and the trailer after them. */
+export function replyWords(m: Msg): number[] {
+  const size = m.get(4);
+  const trailer = m.get(size + 4);
+  return Array.from({ length: (size + trailer) / 4 }, (_, i) => m.get(4 * i));
+}
+
+/**
+ * A simple MIG request (COPY_SEND target, MAKE_SEND_ONCE reply, NDR, then the
+ * 32-bit `args`) sent and its reply received in the same buffer.
+ */
+export function simpleRpc(a: Actor, target: number, id: number, args: number[] = [], bufSize = 1024): Msg {
+  const size = 32 + 4 * args.length;
+  const m = new Msg(bufSize);
+  m.header({ bits: 0x1513, size, remote: target, local: a.reply, id }).ndr(24);
+  args.forEach((w, i) => m.u32(32 + 4 * i, w));
+  assert.equal(rpc(a.thread, m, size, a.reply), 0);
+  return m;
+}
+
+/** The words a kernel reply starts with: bits (MOVE_SEND_ONCE to the reply port), size, ports, id, NDR. */
+export function replyHead(a: Actor, size: number, id: number, bits = 0x1200): number[] {
+  return [bits, size, 0, a.reply, 0, id, 0, 1];
+}
+
+/** The 8-byte minimum trailer. */
+export const MIN_TRAILER = [0, 8];

@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { IpcSpace, DEFAULT_MAX_NAMES } from "../../src/ipc/space.js";
 import { allocDeadName } from "../../src/ipc/right.js";
 import { IPC_TABLE_INITIAL_ENTRIES, IPC_TABLE_MAX_ENTRIES, nextTableSize } from "../../src/ipc/ipc_table.js";
-import { KERN_INVALID_NAME, KERN_NAME_EXISTS, KERN_NO_SPACE, KERN_SUCCESS } from "../../src/index.js";
+import { KERN_FAILURE, KERN_NAME_EXISTS, KERN_NO_SPACE, KERN_SUCCESS } from "../../src/index.js";
 import { actor, assertInvariant, boot } from "../helpers/kernel.js";
 
 /** XNU's table, literally: every slot materialised, the free list linked through them. */
@@ -55,13 +55,14 @@ class XnuTable {
   }
   allocName(name: number): number {
     const index = name >>> 8;
-    if (index === 0) return KERN_INVALID_NAME;
+    // ipc_entry_alloc_name: the reserved index 0 and a slot in use under another generation are KERN_FAILURE.
+    if (index === 0) return KERN_FAILURE;
     if (index >= this.size) {
       const s = nextTableSize(this.size, index + 1, this.cap);
       if (s === 0) return KERN_NO_SPACE;
       this.grow(s);
     }
-    if (this.inUse[index]) return KERN_NAME_EXISTS;
+    if (this.inUse[index]) return this.gen[index] === (name & 0xff) ? KERN_NAME_EXISTS : KERN_FAILURE;
     if (this.used >= this.cap - 1) return KERN_NO_SPACE;
     let p = 0;
     while (this.next[p] !== index) p = this.next[p]!;

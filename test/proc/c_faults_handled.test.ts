@@ -97,7 +97,7 @@ test("a fault in a signal handler while its thread is blocked in mach_msg: raise
   const state = e.state.slice();
   setReg(state, RIP, reg(e.state, RIP) + 2n);
   await answer(h.t, h.self, e, KERN_SUCCESS, state);
-  await p.line(/^call completed after the fault: \(os\/kern\) successful id 777$/);
+  await p.line(/^blocked call completed: \(os\/kern\) successful id 777$/);
   await p.line(/^resumed midcall$/);
   assert.deepEqual(await p.exited, { code: 0, signal: null });
   h.client.close();

@@ -54,6 +54,7 @@ test("fork: the child is a task of its own, with the parent's host, bootstrap, e
   const after = await p.line(/^parent after child: (.*) type 0x([0-9a-f]+)/);
   assert.equal(after[1], "(os/kern) successful");
   assert.equal(parseInt(after[2]!, 16), 0x30000, "the parent still holds its receive and send rights");
+  await p.line(/^blocked call completed: \(os\/kern\) successful id 778$/);
   p.send();
   assert.deepEqual(await p.exited, { code: 0, signal: null });
   dbg.close();

@@ -5,7 +5,7 @@ import { actor, assertInvariant, boot } from "../helpers/kernel.js";
 import { KERN_FAILURE, KERN_SUCCESS } from "../../src/abi/kern_return.js";
 import { IKOT_TASK, IKOT_TASK_NAME } from "../../src/abi/ikot.js";
 import { EPERM } from "../../src/kern/mac.js";
-import { pidForTask, taskForPid, taskNameForPid } from "../../src/kern/task_for_pid.js";
+import { macMayInspect, pidForTask, taskForPid, taskNameForPid } from "../../src/kern/task_for_pid.js";
 import { taskExec } from "../../src/kern/proc.js";
 import type { Actor } from "../helpers/kernel.js";
 
@@ -69,4 +69,22 @@ test("task_name_for_pid: same uid or root; pid_for_task takes task name ports on
     assert.deepEqual(pidForTask(a.task, 0, false), { kr: KERN_FAILURE, value: -1 });
     assertInvariant(kernel);
   }
+});
+
+test("the admin listings' visibility goes through mac_proc_check_get_task's hook, else root sees all and a user its own uid", () => {
+  const plain = boot();
+  const root = actor(plain, { uid: 0, gid: 0 });
+  const u1 = actor(plain, { uid: 501 });
+  const u2 = actor(plain, { uid: 502 });
+  assert.equal(macMayInspect(root.task, u2.task), true);
+  assert.equal(macMayInspect(u1.task, u2.task), false);
+  assert.equal(macMayInspect(u1.task, actor(plain, { uid: 501 }).task), true);
+  const strict = boot({ macPolicy: { name: "self-only", procCheckGetTask: (cred, target) => (cred.pid === target.pid ? 0 : EPERM) } });
+  const r = actor(strict, { uid: 0, gid: 0 });
+  const other = actor(strict, { uid: 501 });
+  assert.equal(macMayInspect(r.task, other.task), false, "the policy refuses even root");
+  assert.equal(macMayInspect(other.task, other.task), true);
+  assert.equal(taskForPid(r.task, r.self, other.task.pid).kr, KERN_FAILURE, "and task_for_pid alike");
+  assertInvariant(plain);
+  assertInvariant(strict);
 });

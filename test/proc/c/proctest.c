@@ -46,8 +46,33 @@ static mach_port_t new_port(void) {
   return p;
 }
 
+static mach_port_t g_block;
+static void *blocked_receiver(void *arg) {
+  (void)arg;
+  struct {
+    mach_msg_header_t h;
+    mach_msg_trailer_t t;
+  } m;
+  kern_return_t kr = mach_msg(&m.h, MACH_RCV_MSG, 0, sizeof m, g_block, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
+  say("blocked call completed: %s id %d", mach_error_string(kr), m.h.msgh_id);
+  return NULL;
+}
+static void send_id(mach_port_t to, int id) {
+  mach_msg_header_t h;
+  memset(&h, 0, sizeof h);
+  h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
+  h.msgh_size = sizeof h;
+  h.msgh_remote_port = to;
+  h.msgh_id = id;
+  mach_msg(&h, MACH_SEND_MSG, sizeof h, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+}
+
 static int do_fork(void) {
   mach_port_t p = new_port();
+  /* A thread of the parent blocked in mach_msg across the fork. */
+  g_block = new_port();
+  pthread_t blocked;
+  pthread_create(&blocked, NULL, blocked_receiver, NULL);
   say("parent %d port 0x%x", (int)getpid(), p);
   wait_line();
   pid_t child = fork();
@@ -63,6 +88,8 @@ static int do_fork(void) {
   mach_port_type_t t = 0;
   kern_return_t kr = mach_port_type(mach_task_self(), p, &t);
   say("parent after child: %s type 0x%x", mach_error_string(kr), t);
+  send_id(g_block, 778);
+  pthread_join(blocked, NULL);
   wait_line();
   return 0;
 }
@@ -113,17 +140,6 @@ static int recurse(int n) {
   return depth > 0 ? recurse(n + 1) + pad[0] : 0;
 }
 
-static mach_port_t g_block;
-static void *blocked_receiver(void *arg) {
-  (void)arg;
-  struct {
-    mach_msg_header_t h;
-    mach_msg_trailer_t t;
-  } m;
-  kern_return_t kr = mach_msg(&m.h, MACH_RCV_MSG, 0, sizeof m, g_block, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
-  say("call completed after the fault: %s id %d", mach_error_string(kr), m.h.msgh_id);
-  return NULL;
-}
 static void on_usr1(int s) {
   (void)s;
   fault_segv(); /* in the middle of the thread's blocked mach_msg */
@@ -162,13 +178,7 @@ static int do_fault(const char *kind) {
     usleep(200000);
     pthread_kill(t, SIGUSR1);
     usleep(500000);
-    mach_msg_header_t h;
-    memset(&h, 0, sizeof h);
-    h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
-    h.msgh_size = sizeof h;
-    h.msgh_remote_port = g_block;
-    h.msgh_id = 777;
-    mach_msg(&h, MACH_SEND_MSG, sizeof h, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+    send_id(g_block, 777);
     pthread_join(t, NULL);
   }
   say("resumed %s", kind);
