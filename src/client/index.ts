@@ -5,6 +5,7 @@
  */
 import { connect as netConnect, type Socket } from "node:net";
 import { MACH_SEND_MSG } from "../abi/message.js";
+import { findTrap, trapResult, trapSlots, type TrapArgs, type TrapResult } from "../abi/traps.js";
 import { copyBytes, rdU32, wrU32 } from "../abi/bytes.js";
 import { VmMap } from "../kern/vm_map.js";
 import type { MachMsgCaller } from "../mig/call.js";
@@ -33,8 +34,8 @@ import {
   OP_TRAP_ARGS,
   OP_EXCEPTION,
   RESULT,
-  TRAP_ARGS,
   TRAP,
+  TRAP_ARGS,
   TRAP_HOST_SELF,
   TRAP_MACH_REPLY_PORT,
   TRAP_TASK_SELF,
@@ -172,6 +173,17 @@ export class MachClient {
     return (await this.request(OP_TRAP, thread, [struct(TRAP, { trap })])).value;
   }
 
+  /** TRAP_ARGS: a trap with its argument slots; the kern_return_t and the copied-out slots. */
+  async trapArgs(thread: number, trap: number, args: readonly bigint[]): Promise<{ kr: number; outs: bigint[] }> {
+    const slots = new Uint8Array(8 * args.length);
+    const v = new DataView(slots.buffer);
+    args.forEach((a, i) => v.setBigUint64(8 * i, a, true));
+    const r = await this.request(OP_TRAP_ARGS, thread, [struct(TRAP_ARGS, { trap, argc: args.length }), slots]);
+    const ev = new DataView(r.extra.buffer, r.extra.byteOffset, r.extra.byteLength);
+    const outs = Array.from({ length: Math.floor(r.extra.byteLength / 8) }, (_, i) => ev.getBigUint64(8 * i, true));
+    return { kr: r.value | 0, outs };
+  }
+
   /** A new thread of this task. */
   async createThread(): Promise<ClientThread> {
     const r = await this.request(OP_THREAD, 0, []);
@@ -256,6 +268,14 @@ export class ClientThread implements MachMsgCaller {
     return this.client.trap(this.id, TRAP_MACH_REPLY_PORT);
   }
 
+  /** A trap with arguments, named as in process (Thread.trap): `trap("semaphore_signal_trap", { signal_name })`. */
+  async trap(trap: number | string, args: TrapArgs): Promise<TrapResult> {
+    const t = findTrap(trap);
+    if (!t) throw new ClientError(`no trap ${String(trap)}`);
+    const r = await this.client.trapArgs(this.id, t.number, trapSlots(t, args));
+    return trapResult(t, r.kr, r.outs);
+  }
+
   /** mach_msg: the same arguments as in process; the received message lands in `buf`. */
   machMsg(buf: Uint8Array, option: number, sendSize: number, rcvSize: number, rcvName: number, timeout = 0, notify = 0): Promise<number> {
     void notify;
@@ -297,29 +317,20 @@ export class ClientThread implements MachMsgCaller {
     if (name === this.migReply) this.migReply = 0;
   }
 
-  /** A trap with arguments (TRAP_ARGS): its kern_return_t and out word. */
-  async trapArgs(trap: number, args: (number | bigint)[]): Promise<{ kr: number; value: number }> {
-    const head = struct(TRAP_ARGS, { trap, count: args.length });
-    const words = new Uint8Array(8 * args.length);
-    args.forEach((a, i) => new DataView(words.buffer).setBigUint64(8 * i, BigInt.asUintN(64, BigInt(a)), true));
-    const r = await this.client.request(OP_TRAP_ARGS, this.id, [head, words]);
-    return { kr: r.value | 0, value: r.extra.byteLength >= 4 ? rdU32(r.extra, 0) : 0 };
-  }
-
   /** task_for_pid(target_tport, pid): a send right to the task of `pid`. */
   async taskForPid(targetTport: number, pid: number): Promise<{ kr: number; task: number }> {
-    const r = await this.trapArgs(45, [targetTport, pid]);
-    return { kr: r.kr, task: r.value };
+    const r = await this.trap("task_for_pid", { target_tport: targetTport, pid });
+    return { kr: r.kr, task: r["t"] as number };
   }
   /** task_name_for_pid(target_tport, pid): a send right to its task name port. */
   async taskNameForPid(targetTport: number, pid: number): Promise<{ kr: number; name: number }> {
-    const r = await this.trapArgs(44, [targetTport, pid]);
-    return { kr: r.kr, name: r.value };
+    const r = await this.trap("task_name_for_pid", { target_tport: targetTport, pid });
+    return { kr: r.kr, name: r["tn"] as number };
   }
   /** pid_for_task(t): the pid of a task (-1 on failure). */
   async pidForTask(t: number): Promise<{ kr: number; pid: number }> {
-    const r = await this.trapArgs(46, [t]);
-    return { kr: r.kr, pid: r.value | 0 };
+    const r = await this.trap("pid_for_task", { t });
+    return { kr: r.kr, pid: (r["x"] as number) | 0 };
   }
 
   /**

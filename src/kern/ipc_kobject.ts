@@ -12,7 +12,8 @@ import { newBytes, viewOf } from "../abi/layout.js";
 import { IpcKmsg, KERNEL_AUDIT_TOKEN, KERNEL_SECURITY_TOKEN } from "../ipc/kmsg.js";
 import { kmsgDestroy } from "../ipc/kmsg_destroy.js";
 import { IpcPort, ipValid } from "../ipc/port.js";
-import { destroyCarriedRight, portReleaseSend } from "../ipc/right.js";
+import { destroyCarriedRight, portReleaseSend, portReleaseSendOnce } from "../ipc/right.js";
+import { MACH_MSG_TYPE_PORT_SEND_ONCE } from "../abi/message.js";
 import type { IpcSpace } from "../ipc/space.js";
 import type { Routine } from "../mig/routine.js";
 import type { PortArg } from "../mig/types.js";
@@ -98,6 +99,15 @@ export interface ServerHooks<C> {
  * it was given (and conversion-typed ports are released by the stub); on
  * failure the request is destroyed except for its reply port.
  */
+/**
+ * The request's destination right is used up by the delivery: a send-once right is released,
+ * not destroyed (destroying it would send a send-once notification back here, a loop).
+ */
+function releaseDestination(dest: IpcPort, type: number): void {
+  if (type === MACH_MSG_TYPE_PORT_SEND_ONCE) portReleaseSendOnce(dest);
+  else destroyCarriedRight(dest, type);
+}
+
 export function kobjectServe<C>(hooks: ServerHooks<C>, kmsg: IpcKmsg): IpcKmsg | null {
   const dest = kmsg.remote as IpcPort;
   const destType = msghBitsRemote(kmsg.bits);
@@ -114,7 +124,7 @@ export function kobjectServe<C>(hooks: ServerHooks<C>, kmsg: IpcKmsg): IpcKmsg |
     const isKernelSender =
       kmsg.secToken[0] === KERNEL_SECURITY_TOKEN[0] && kmsg.secToken[1] === KERNEL_SECURITY_TOKEN[1] && kmsg.auditToken.every((w, i) => w === KERNEL_AUDIT_TOKEN[i]);
     if (isKernelSender && kmsg.id >= MACH_NOTIFY_FIRST && kmsg.id <= MACH_NOTIFY_LAST) {
-      destroyCarriedRight(dest, destType);
+      releaseDestination(dest, destType);
       kmsg.remote = null;
       hooks.notify?.(dest, kmsg);
       kmsgDestroy(kmsg);
@@ -137,7 +147,7 @@ export function kobjectServe<C>(hooks: ServerHooks<C>, kmsg: IpcKmsg): IpcKmsg |
   }
 
   // The destination right has done its job.
-  destroyCarriedRight(dest, destType);
+  releaseDestination(dest, destType);
   kmsg.remote = null;
   const replyPort = kmsg.local;
   kmsg.local = null;

@@ -12,7 +12,9 @@ import { Host, Processor, ProcessorSet } from "./host.js";
 import { ipcHostInit, ipcProcessorInit, ipcPsetInit, kernelSetSpecialPort } from "./ipc_host.js";
 import { kobjectAlloc } from "./ipc_kobject.js";
 import { startUxHandler, type UxHandler } from "./ux_handler.js";
-import { IKOT_CLOCK, IKOT_CLOCK_CTRL, IKOT_MASTER_DEVICE } from "../abi/ikot.js";
+import { IKOT_CLOCK, IKOT_CLOCK_CTRL, IKOT_MASTER_DEVICE, IKOT_SEMAPHORE } from "../abi/ikot.js";
+import { MACH_NOTIFY_NO_SENDERS } from "../abi/port.js";
+import { semaphoreNoSenders } from "./sync_sema.js";
 import { HOST_IO_MASTER_PORT } from "../abi/host.js";
 import { portMakeSend } from "../ipc/right.js";
 import { allowAllPolicy, type MacPolicy } from "./mac.js";
@@ -20,7 +22,9 @@ import { realMachine, type Arch, type MachineInfo } from "./machine.js";
 import { Task, type TaskOptions } from "./task.js";
 import { hostSecuritySetTaskToken } from "./host_security.js";
 import { BootstrapServer } from "./bootstrap.js";
+// task_for_pid's module also puts traps 44-46 in the trap table.
 import type { TaskForPidRule } from "./task_for_pid.js";
+import "./task_for_pid.js";
 import { HostNotify } from "./host_notify.js";
 
 /** Which xnu-3248 bugs to replace with the later, fixed behaviour. */
@@ -185,6 +189,10 @@ export class Kernel {
   private readonly serverHooks: ServerHooks<KernelCall> = {
     registry: this.registry,
     context: (port, m) => ({ kernel: this, port, caller: this.tasks.get(m.senderTaskId) ?? null, kmsg: m }),
+    // ipc_kobject_notify: a semaphore port's no-senders ends the semaphore.
+    notify: (port, m) => {
+      if (port.kotype === IKOT_SEMAPHORE && m.id === MACH_NOTIFY_NO_SENDERS) semaphoreNoSenders(this, port);
+    },
   };
 
   private serve(kmsg: IpcKmsg): IpcKmsg | null {

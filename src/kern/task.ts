@@ -8,6 +8,7 @@ import { ipcTaskInit, ipcTaskTerminate, releaseExceptionActions, taskHeldRights,
 import { portCopySend } from "../ipc/right.js";
 import { Thread } from "./thread.js";
 import type { Kernel } from "./kernel.js";
+import { semaphoreDestroyAll } from "./sync_sema.js";
 
 export interface TaskOptions {
   /** Effective uid and gid of the task's credential (security token). Default 501/20, an ordinary user. */
@@ -103,6 +104,7 @@ export class Task {
     if (!this.active) return;
     this.active = false;
     for (const t of this.threads) t.terminate();
+    semaphoreDestroyAll(this);
     releaseExceptionActions(this.excActions);
     // ipc_space_terminate
     const space = this.space;

@@ -13,6 +13,7 @@ import { copyoutSendRight } from "./ipc_host.js";
 import { convertPortToTask, convertPortToTaskName } from "./ipc_tt.js";
 import { credentialOf, EPERM, type Credential } from "./mac.js";
 import type { Task } from "./task.js";
+import { registerTrap } from "./trap_table.js";
 
 /**
  * Who may get another user's task when the MAC policy has no procCheckGetTask:
@@ -122,3 +123,13 @@ export function macMayInspect(viewer: Task, target: Task): boolean {
   if (hook) return hook(credentialOf(viewer)!, credentialOf(target)!) === 0;
   return viewer.uid === 0 || viewer.uid === target.uid;
 }
+
+const u32 = (v: bigint | undefined): number => Number(BigInt.asUintN(32, v ?? 0n));
+const i32 = (v: bigint | undefined): number => Number(BigInt.asIntN(32, v ?? 0n));
+/** The out word as the copied-out slot (pid_for_task's -1 sign-extended, as an int). */
+const slot = (r: TrapResult): { kr: number; outs: bigint[] } => ({ kr: r.kr, outs: [BigInt.asUintN(64, BigInt(r.value))] });
+
+// mach_trap_table's 44, 45 and 46 (src/abi/traps.ts names their arguments).
+registerTrap(44, (t, a) => slot(taskNameForPid(t.task, u32(a[0]), i32(a[1]))));
+registerTrap(45, (t, a) => slot(taskForPid(t.task, u32(a[0]), i32(a[1]))));
+registerTrap(46, (t, a) => slot(pidForTask(t.task, u32(a[0]), t.task.kernel.options.fixes.pidForTaskName)));

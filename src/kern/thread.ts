@@ -14,6 +14,8 @@ import { exceptionTriage, type ExceptionOutcome, type RaiseOptions } from "./exc
 import type { VmMap } from "./vm_map.js";
 import { machPortDestroy } from "../ipc/mach_port.js";
 import { migCall, type UserArgs, type UserResult } from "../mig/call.js";
+import { findTrap, trapResult, trapSlots, type TrapArgs, type TrapResult } from "../abi/traps.js";
+import { runTrap } from "./trap_table.js";
 import type { Routine } from "../mig/routine.js";
 
 export class Thread {
@@ -110,6 +112,32 @@ export class Thread {
     return migCall(this, r as Routine<unknown>, target, args);
   }
 
+  /**
+   * A trap with arguments, by name or mach_trap_table number, as libsystem makes it:
+   *
+   *     const { kr, name } = thread.trap("_kernelrpc_mach_port_allocate_trap", { target: self, right: MACH_PORT_RIGHT_RECEIVE });
+   *
+   * Arguments and results are named as osfmk/mach/mach_traps.h names them (src/abi/traps.ts).
+   * A semaphore wait that blocks answers a Promise.
+   */
+  trap(trap: number | string, args: TrapArgs): TrapResult | Promise<TrapResult> {
+    const t = findTrap(trap);
+    if (!t) throw new Error(`no trap ${String(trap)}`);
+    const out = this.trapSlots(t.number, trapSlots(t, args));
+    const shape = (r: { kr: number; outs?: bigint[] }) => trapResult(t, r.kr, r.outs ?? []);
+    return out instanceof Promise ? out.then(shape) : shape(out);
+  }
+
+  /** A trap by number with its argument slots (the TRAP_ARGS wire operation); unknown numbers throw. */
+  trapSlots(number: number, slots: readonly bigint[]): { kr: number; outs?: bigint[] } | Promise<{ kr: number; outs?: bigint[] }> {
+    const r = runTrap(this, number, slots);
+    if (!r) throw new Error(`trap ${number} is not served`);
+    return r;
+  }
+
+  /** An interruptible wait this thread is blocked in (a semaphore wait): thread_abort and termination end it. */
+  waitCancel: (() => void) | null = null;
+
   /** mach_reply_port: a new receive right in the task's space. */
   machReplyPort(): number {
     const r = allocReceive(this.task.space);
@@ -131,6 +159,7 @@ export class Thread {
    * ends with MACH_RCV_INTERRUPTED.
    */
   abort(): void {
+    this.waitCancel?.();
     const p = this.rpcReply;
     if (p) {
       this.rpcReply = null;
@@ -162,6 +191,7 @@ export class Thread {
   terminate(): void {
     if (!this.active) return;
     this.active = false;
+    this.waitCancel?.();
     if (this.rpcReply) {
       const p = this.rpcReply;
       this.rpcReply = null;

@@ -13,20 +13,8 @@
  */
 import type { Routine } from "./routine.js";
 import { cParams, cTypeName, isPoly } from "./c_proto.js";
+import { align4, descCount, descSize, inlineFixed, replyInline, replyShape, requestInline, requestShape, sendsOut } from "./shape.js";
 import { hasOolCount, type Param } from "./types.js";
-
-const sendsIn = (p: Param): boolean => p.dir === "in" || p.dir === "inout";
-const sendsOut = (p: Param): boolean => p.dir === "out" || p.dir === "inout";
-const isDesc = (p: Param): boolean => ["port", "ool", "oolports", "portarray"].includes(p.type.kind);
-const descCount = (p: Param): number => (p.type.kind === "portarray" ? p.type.max : 1);
-const descSize = (p: Param): number => (p.type.kind === "port" || p.type.kind === "portarray" ? 12 : 16);
-const align4 = (n: number): number => (n + 3) & ~3;
-
-/** A request's inline parameters (after the NDR record), as MIG orders them. */
-export const requestInline = (p: Param): boolean =>
-  (sendsIn(p) && ["scalar", "bytes", "array"].includes(p.type.kind)) || (sendsIn(p) && hasOolCount(p)) || (p.dir === "out" && !!p.countInOut);
-/** A reply's inline parameters. */
-export const replyInline = (p: Param): boolean => sendsOut(p) && (["scalar", "bytes", "array", "cstring"].includes(p.type.kind) || hasOolCount(p));
 
 /** The disposition a user stub sends a port with, or an expression for a polymorphic one. */
 function userDisposition(p: Param): string {
@@ -36,77 +24,6 @@ function userDisposition(p: Param): string {
   if (t.kind === "port" && t.user !== undefined && t.user >= 0) return String(t.user);
   const carried = t.carried;
   return carried === 18 ? "21" : carried === 16 ? "16" : "19";
-}
-
-/** Fixed inline bytes of a parameter in one direction (arrays and strings count their words, not their data). */
-function inlineFixed(p: Param, reply: boolean): number {
-  const t = p.type;
-  switch (t.kind) {
-    case "scalar":
-      return t.size;
-    case "bytes":
-      return align4(t.size);
-    case "array":
-      return p.sameCount && reply ? 0 : 4;
-    case "cstring":
-      return 8;
-    case "ool":
-    case "oolports":
-      return hasOolCount(p) ? 4 : 0;
-    default:
-      return 0;
-  }
-}
-
-/** Bytes a variable array or string can add at most. */
-function variableMax(p: Param): number {
-  const t = p.type;
-  if (t.kind === "array") return align4(t.elem * t.max);
-  if (t.kind === "cstring") return align4(t.max);
-  return 0;
-}
-
-export interface CShape {
-  complex: boolean;
-  descs: Param[];
-  ndesc: number;
-  ndr: boolean;
-  min: number;
-  max: number;
-}
-
-export function requestShape(r: Routine<unknown>): CShape {
-  const descs = r.params.filter((p) => sendsIn(p) && isDesc(p));
-  const ndesc = descs.reduce((n, p) => n + descCount(p), 0);
-  const ndr = r.params.some(requestInline);
-  let min = 24 + (ndesc > 0 ? 4 + descs.reduce((n, p) => n + descSize(p) * descCount(p), 0) : 0) + (ndr ? 8 : 0);
-  let max = min;
-  for (const p of r.params) {
-    if (!requestInline(p)) continue;
-    if (p.dir === "out") {
-      min += 4;
-      max += 4;
-      continue;
-    }
-    min += inlineFixed(p, false);
-    max += inlineFixed(p, false) + variableMax(p);
-  }
-  return { complex: ndesc > 0, descs, ndesc, ndr, min, max };
-}
-
-export function replyShape(r: Routine<unknown>): CShape {
-  const descs = r.params.filter((p) => sendsOut(p) && isDesc(p));
-  const ndesc = descs.reduce((n, p) => n + descCount(p), 0);
-  const complex = ndesc > 0;
-  const ndr = !complex || r.params.some(replyInline);
-  let min = 24 + (complex ? 4 + descs.reduce((n, p) => n + descSize(p) * descCount(p), 0) : 0) + (ndr ? 8 : 0) + (complex ? 0 : 4);
-  let max = min;
-  for (const p of r.params) {
-    if (!replyInline(p)) continue;
-    min += inlineFixed(p, true);
-    max += inlineFixed(p, true) + variableMax(p);
-  }
-  return { complex, descs, ndesc, ndr, min, max };
 }
 
 /** C statements, indented by two spaces per level. */

@@ -3,7 +3,7 @@
  * build the request bytes from arguments and read the reply bytes back. Same
  * parameter list as the server side, so the two cannot disagree.
  */
-import { KERN_SUCCESS, MIG_REPLY_MISMATCH, MIG_SERVER_DIED, MIG_TYPE_ERROR } from "../abi/kern_return.js";
+import { KERN_SUCCESS } from "../abi/kern_return.js";
 import {
   MACH_MSG_OOL_DESCRIPTOR,
   MACH_MSG_OOL_PORTS_DESCRIPTOR,
@@ -16,11 +16,11 @@ import {
   MACH_MSG_VIRTUAL_COPY,
   msghBits,
 } from "../abi/message.js";
-import { MACH_NOTIFY_SEND_ONCE } from "../abi/port.js";
 import { HEADER_SIZE, MACH_MSG_HEADER, NDR_RECORD, NDR_SIZE, OOL_DESCRIPTOR, OOL_PORTS_DESCRIPTOR, PORT_DESCRIPTOR } from "../abi/msg_layout.js";
 import { viewOf } from "../abi/layout.js";
 import type { UserMemory } from "../ipc/user_memory.js";
 import { inlineIn, inlineOut, type Routine } from "./routine.js";
+import { migReplyCheck } from "./reply_check.js";
 import { hasOolCount, type Param } from "./types.js";
 
 /** A port argument from the caller's side: a name, with the disposition to send it with. */
@@ -195,13 +195,9 @@ export type UserResult = { kr: number } & Record<string, unknown>;
 export function decodeReply(routine: Routine<unknown>, buf: Uint8Array, memory: UserMemory | null): UserResult {
   const view = viewOf(buf);
   const h = MACH_MSG_HEADER.read(view, 0);
-  if (h.id === MACH_NOTIFY_SEND_ONCE) return { kr: MIG_SERVER_DIED };
-  if (h.id !== routine.id + 100) return { kr: MIG_REPLY_MISMATCH };
+  const verdict = migReplyCheck(routine, buf);
+  if (!verdict.readOuts) return { kr: verdict.kr };
   const complex = (h.bits & MACH_MSGH_BITS_COMPLEX) !== 0;
-  if (!complex && h.size === 36) {
-    const kr = view.getInt32(32, true);
-    if (kr !== KERN_SUCCESS || routine.replyComplex) return { kr: kr === KERN_SUCCESS ? MIG_TYPE_ERROR : kr };
-  }
   const out: UserResult = { kr: KERN_SUCCESS };
   const params = routine.params;
   let off = HEADER_SIZE;

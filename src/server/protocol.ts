@@ -11,8 +11,8 @@
  *                                         -> RESULT value = mach_msg_return_t, received bytes, OOL regions
  *   THREAD     (nothing)                  -> RESULT value = new thread id (for `thread` in later frames)
  *   ADMIN      command, argument          -> RESULT value = 0, extra = JSON text
- *   TRAP_ARGS  trap number, argument count, arguments (u64 each)
- *                                         -> RESULT value = kern_return_t, extra = the out word (u32)
+ *   TRAP_ARGS  trap number, argc, argc u64 arguments (src/abi/traps.ts)
+ *                                         -> RESULT value = kern_return_t, extra = the copied-out u64s
  *   FORK       parent's task token, HELLO's fields, name (a fork's child, first frame)
  *                                         -> RESULT value = pid, extra = task token (u64), thread id (u32)
  *   EXCEPTION  task token (0: this connection's), thread, exception, codes, register state
@@ -72,14 +72,14 @@ export const HELLO = defineLayout("hello", 16, {
 
 export const JOIN = defineLayout("join", 8, { token: { at: 0, type: "u64" } });
 export const TRAP = defineLayout("trap", 4, { trap: { at: 0, type: "u32" } });
-
-/** TRAP_ARGS: then `count` 64-bit arguments. */
+/** TRAP_ARGS: then `argc` little-endian u64 argument slots. */
 export const TRAP_ARGS = defineLayout("trap_args", 8, {
   trap: { at: 0, type: "u32" },
-  count: { at: 4, type: "u32" },
+  argc: { at: 4, type: "u32" },
 });
-/** Arguments a TRAP_ARGS frame may carry (mach_trap_table's widest trap takes 11). */
-export const TRAP_ARGS_MAX = 16;
+/** The most argument slots a trap takes (mach_msg_overwrite_trap's 8). */
+export const TRAP_ARGS_MAX = 8;
+
 
 /** FORK: the parent's token, then the child's HELLO fields and name. */
 export const FORK = defineLayout("fork", 24, {
@@ -257,6 +257,7 @@ export type Request =
   | { op: typeof OP_HELLO; seq: number; thread: number; uid: number; gid: number; pid: number; name: string }
   | { op: typeof OP_JOIN; seq: number; thread: number; token: bigint }
   | { op: typeof OP_TRAP; seq: number; thread: number; trap: number }
+  | { op: typeof OP_TRAP_ARGS; seq: number; thread: number; trap: number; args: bigint[] }
   | { op: typeof OP_THREAD; seq: number; thread: number }
   | { op: typeof OP_ADMIN; seq: number; thread: number; command: number; argument: number }
   | ({ op: typeof OP_MACH_MSG; seq: number; thread: number } & MachMsgRequest);
@@ -326,6 +327,16 @@ export function decodeRequest(f: Uint8Array): Request | ProtocolError {
       return short(JOIN.size) ?? { op, seq, thread, token: JOIN.read(pv, 0).token };
     case OP_TRAP:
       return short(TRAP.size) ?? { op, seq, thread, trap: TRAP.read(pv, 0).trap };
+    case OP_TRAP_ARGS: {
+      const bad = short(TRAP_ARGS.size);
+      if (bad) return bad;
+      const h = TRAP_ARGS.read(pv, 0);
+      if (h.argc > TRAP_ARGS_MAX) return new ProtocolError(`TRAP_ARGS: ${h.argc} arguments (at most ${TRAP_ARGS_MAX})`);
+      const bad2 = short(TRAP_ARGS.size + 8 * h.argc);
+      if (bad2) return bad2;
+      const args = Array.from({ length: h.argc }, (_, i) => pv.getBigUint64(TRAP_ARGS.size + 8 * i, true));
+      return { op, seq, thread, trap: h.trap, args };
+    }
     case OP_THREAD:
       return { op, seq, thread };
     case OP_ADMIN: {

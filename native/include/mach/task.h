@@ -67,6 +67,12 @@ extern kern_return_t task_get_exception_ports(task_t task, exception_mask_t exce
 /* Routine task_swap_exception_ports */
 extern kern_return_t task_swap_exception_ports(task_t task, exception_mask_t exception_mask, mach_port_t new_port, exception_behavior_t behavior, thread_state_flavor_t new_flavor, exception_mask_array_t masks, mach_msg_type_number_t *masksCnt, exception_handler_array_t old_handlerss, exception_behavior_array_t old_behaviors, exception_flavor_array_t old_flavors);
 
+/* Routine semaphore_create */
+extern kern_return_t semaphore_create(task_t task, semaphore_t *semaphore, int policy, int value);
+
+/* Routine semaphore_destroy */
+extern kern_return_t semaphore_destroy(task_t task, semaphore_t semaphore);
+
 #ifdef __cplusplus
 }
 #endif
@@ -88,7 +94,9 @@ extern kern_return_t task_swap_exception_ports(task_t task, exception_mask_t exc
     { "thread_create_running", 3412 },\
     { "task_set_exception_ports", 3413 },\
     { "task_get_exception_ports", 3414 },\
-    { "task_swap_exception_ports", 3415 }
+    { "task_swap_exception_ports", 3415 },\
+    { "semaphore_create", 3418 },\
+    { "semaphore_destroy", 3419 }
 #endif
 
 #endif /* _task_user_ */

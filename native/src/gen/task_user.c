@@ -544,3 +544,58 @@ kern_return_t task_swap_exception_ports(task_t task, exception_mask_t exception_
   memcpy(old_flavors, _b + _o_old_flavors_data, 4 * _n_masks);
   return KERN_SUCCESS;
 }
+
+/* Routine semaphore_create (3418) */
+kern_return_t semaphore_create(task_t task, semaphore_t *semaphore, int policy, int value) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[48];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 40);
+  mach_msg_size_t _o = 24;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put32(_b + _o, (uint32_t)(policy));
+  _o += 4;
+  put32(_b + _o, (uint32_t)(value));
+  _o += 4;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 48, task, 3418);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3518) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  const int _simple = !(get32(_b) & MACH_MSGH_BITS_COMPLEX);
+  if ((_simple || get32(_b + 24) != 1 || _size != 40) && (!_simple || _size != 36 || (kern_return_t)get32(_b + 32) == KERN_SUCCESS))
+    return MIG_TYPE_ERROR;
+  if (_simple) return (kern_return_t)get32(_b + 32);
+  if (_b[39] != MACH_MSG_PORT_DESCRIPTOR || _b[38] != 17) return MIG_TYPE_ERROR;
+  _o = 40;
+  (void)_o;
+  *semaphore = get32(_b + 28);
+  return KERN_SUCCESS;
+}
+
+/* Routine semaphore_destroy (3419) */
+kern_return_t semaphore_destroy(task_t task, semaphore_t semaphore) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[44];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 40);
+  mach_msg_size_t _o = 24;
+  put32(_b + _o, 1);
+  _o += 4;
+  put32(_b + _o, semaphore);
+  _b[_o + 10] = (unsigned char)(19);
+  _b[_o + 11] = MACH_MSG_PORT_DESCRIPTOR;
+  _o += 12;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE) | MACH_MSGH_BITS_COMPLEX, _o, 44, task, 3419);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3519) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
+  return (kern_return_t)get32(_b + 32);
+}
