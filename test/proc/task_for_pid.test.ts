@@ -88,3 +88,18 @@ test("the admin listings' visibility goes through mac_proc_check_get_task's hook
   assertInvariant(plain);
   assertInvariant(strict);
 });
+
+test("the three traps are in the trap table at xnu-3248's numbers and run through Thread.trap as they do over TRAP_ARGS", async () => {
+  const kernel = boot();
+  const root = actor(kernel, { uid: 0, gid: 0 });
+  const user = actor(kernel, { uid: 501 });
+  const t = await root.thread.trap(45, { target_tport: root.self, pid: user.task.pid });
+  assert.equal(t.kr, KERN_SUCCESS);
+  assert.deepEqual(await root.thread.trap("pid_for_task", { t: t["t"] as number }), { kr: KERN_SUCCESS, x: user.task.pid });
+  assert.deepEqual(await root.thread.trap("task_for_pid", { target_tport: root.self, pid: 0 }), { kr: KERN_FAILURE, t: 0 });
+  const n = await user.thread.trap(44, { target_tport: user.self, pid: user.task.pid });
+  assert.equal(n.kr, KERN_SUCCESS);
+  // pid_for_task's -1 is the out word's all ones.
+  assert.deepEqual(await user.thread.trap(46, { t: n["tn"] as number }), { kr: KERN_FAILURE, x: 0xffffffff });
+  assertInvariant(kernel);
+});
