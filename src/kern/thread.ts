@@ -1,4 +1,6 @@
 /** A thread: the traps a user thread makes, and its own port and exception actions. */
+import type { CallArgs, RoutineKey, RoutineResult } from "../mig/typed.js";
+import { MigArgumentError } from "../mig/validate.js";
 import { MACH_PORT_NULL } from "../abi/port.js";
 import { KERN_SUCCESS } from "../abi/kern_return.js";
 import { machMsgTrap, type MachMsgResult, type MsgContext } from "../ipc/mach_msg.js";
@@ -104,11 +106,21 @@ export class Thread {
    * Call a kernel routine, by MIG id or name, on `target` (a send right name),
    * going through mach_msg exactly as a MIG-generated client does:
    *
-   *     const { kr, name } = await thread.call("mach_port_allocate", self, { right: MACH_PORT_RIGHT_RECEIVE });
+   *     const r = await thread.call("mach_port_allocate", self, { right: MACH_PORT_RIGHT_RECEIVE });
+   *     if (r.kr === KERN_SUCCESS) r.name; // the new name
+   *
+   * Arguments and results are typed by the routine's description
+   * (src/mig/routine_types.ts); arguments that do not fit it throw MigArgumentError.
    */
-  async call(routine: number | string, target: number, args: UserArgs = {}): Promise<UserResult> {
+  call<K extends RoutineKey>(routine: K, target: number, ...args: CallArgs<K>): Promise<RoutineResult<K>>;
+  call(routine: RoutineKey, target: number, args: UserArgs = {}): Promise<UserResult> {
+    return this.callUntyped(routine, target, args);
+  }
+
+  /** `call` for a routine chosen at run time (a name or id in a variable): checked at run time only. */
+  async callUntyped(routine: string | number, target: number, args: UserArgs = {}): Promise<UserResult> {
     const r = this.task.kernel.registry.find(routine);
-    if (!r) throw new Error(`no MIG routine ${String(routine)}`);
+    if (!r) throw new MigArgumentError(`no MIG routine ${String(routine)}`);
     return migCall(this, r as Routine<unknown>, target, args);
   }
 

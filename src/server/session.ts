@@ -26,6 +26,7 @@ import {
 } from "../abi/message.js";
 import { IpcPort } from "../ipc/port.js";
 import type { Kernel } from "../kern/kernel.js";
+import { taskName } from "./proc_name.js";
 import type { Task } from "../kern/task.js";
 import type { Thread } from "../kern/thread.js";
 import { findTrap } from "../abi/traps.js";
@@ -186,7 +187,9 @@ export class Session {
     }
     // A second task of one process (two HELLOs) gets a pid of its own.
     const pid = kernel.tasks.has(peer.pid) ? undefined : peer.pid;
-    this.task = kernel.createTask({ uid: peer.uid, gid: peer.gid, pid, name: r.name || `pid${peer.pid}`, maxNames: limits.maxNames });
+    // Named by its process, as macOS names a task, unless the client chose a name (taskName).
+    this.task = kernel.createTask({ uid: peer.uid, gid: peer.gid, pid, name: taskName(r.name, peer.pid), maxNames: limits.maxNames });
+    this.hooks.log?.(`${this.task.name} (pid ${this.task.pid}, uid ${peer.uid}) connected`);
     this.token = BigInt(`0x${randomBytes(8).toString("hex")}`);
     this.entry = { task: this.task, peer, connections: 1, threads: 1 };
     registry.byToken.set(this.token, this.entry);

@@ -36,9 +36,10 @@ test("two unrelated clients meet through bootstrap_check_in and bootstrap_look_u
   assert.equal(await a.mainThread.machMsg(got, MACH_RCV_MSG, 0, got.length, ci.port), MACH_MSG_SUCCESS);
   assert.equal(new DataView(got.buffer).getInt32(20, true), 4242);
   // The lsmp data names the service.
-  const rows = ((await b.lsmp(1)) as { rows: { service: string }[] }).rows;
-  assert.ok(rows.some((r) => r.service === "com.example.meet"));
-  assert.ok(rows.some((r) => r.service === "bootstrap"));
+  const report = await b.lsmp(1);
+  assert.ok(!("error" in report), "launchd's listing");
+  assert.ok(report.entries.some((e) => e.service === "com.example.meet"));
+  assert.ok(report.entries.some((e) => e.service === "bootstrap"));
   a.close();
   await until(() => server.kernel.bootstrap!.list().length === 0, "the owner's name to go");
   assert.equal((await bootstrapLookUp(b.mainThread, bbp, "com.example.meet")).kr, BOOTSTRAP_UNKNOWN_SERVICE);

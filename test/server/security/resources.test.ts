@@ -130,9 +130,9 @@ test("before HELLO: a frame claiming 64 MiB is refused at once, silence ends wit
     assert.equal(r["quietClosed"], true);
     assert.ok((r["waited"] as number) >= 800, `closed after ${r["waited"]} ms`);
     assert.equal(r["nameClosed"], true);
-    await until(() => /no HELLO or JOIN within 1000 ms/.test(server.out()), "the timeout to be logged");
-    assert.match(server.out(), /protocol error: bad frame length 67108864 \(16 to \d+\)/);
-    assert.match(server.out(), /protocol error: HELLO: a name of 300 bytes \(at most 255\)/);
+    await until(() => /no HELLO or JOIN within 1000 ms/.test(server.err()), "the timeout to be logged");
+    assert.match(server.err(), /protocol error: bad frame length 67108864 \(16 to \d+\)/);
+    assert.match(server.err(), /protocol error: HELLO: a name of 300 bytes \(at most 255\)/);
     assert.deepEqual(await serverViolations(server.socketPath), []);
   } finally {
     await server.stop();
@@ -222,7 +222,7 @@ test("per-client memory: queued messages past --client-memory get MACH_SEND_NO_B
     assert.ok(sent >= 4 && sent < 10, `${sent} messages of 1 MiB queued under an 8 MiB limit`);
     assert.ok(results.slice(sent).every((x) => x === MACH_SEND_NO_BUFFER), `then MACH_SEND_NO_BUFFER: ${results.map((x) => x.toString(16))}`);
     assert.equal(r["rpc"], KERN_SUCCESS, "a kernel call queues nothing and is served");
-    assert.match(server.out(), /MACH_SEND_NO_BUFFER: holds \d+ bytes \(limit 8388608\)/);
+    assert.match(server.err(), /MACH_SEND_NO_BUFFER: holds \d+ bytes \(limit 8388608\)/);
     const bob = client(BOB, server.socketPath, `const c = await MachClient.connect({ socketPath }); const t = c.mainThread; const self = await t.taskSelfTrap(); const p = await newPort(t, self); const d = new Uint8Array(1 << 20); say({ mr: await t.machMsg(oolMessage(p, c.memory.allocate(d), d.length), 1, 44, 0, 0) }); c.close();`);
     assert.equal((await bob.line("mr"))["mr"], MACH_MSG_SUCCESS, "another client is not held to Alice's limit");
     c.child.stdin!.write("x");
@@ -263,7 +263,7 @@ test("--max-tasks and --max-threads: past them HELLO gets KERN_RESOURCE_SHORTAGE
     assert.match(String(r["thread"]), /refused a new thread/);
     assert.equal(r["fourth"], "ok");
     assert.equal(r["works"], true);
-    assert.match(server.out(), /refused: the server's task limit \(2\) is reached/);
+    assert.match(server.err(), /refused: the server's task limit \(2\) is reached/);
     assert.deepEqual(await serverViolations(server.socketPath), []);
   } finally {
     await server.stop();
