@@ -27,10 +27,11 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 export async function faultBenchmarks(): Promise<{ results: Record<string, unknown>; lines: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), "machipc-faults-"));
   const socket = join(dir, "machipc.sock");
-  const server: ChildProcess = spawn(process.execPath, ["dist/cli/main.js", "serve", "--socket", socket], { stdio: ["ignore", "pipe", "inherit"] });
+  const server: ChildProcess = spawn(process.execPath, ["dist/cli/main.js", "serve", "--socket", socket], { stdio: ["ignore", "ignore", "pipe"] });
   try {
     await new Promise<void>((resolve, reject) => {
-      server.stdout!.on("data", (d: Buffer) => d.toString().includes("serving") && resolve());
+      // machipc serve logs to stderr.
+      server.stderr!.on("data", (d: Buffer) => d.toString().includes("serving") && resolve());
       server.once("exit", (c) => reject(new Error(`server exited ${c}`)));
     });
     const env = { ...process.env, MACHIPC_SOCKET: socket };

@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include "internal.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -22,16 +23,16 @@
 /* Connections a process holds: one per thread that made a call, and the fault handler's. */
 enum { MAX_TRACKED = 1024 };
 static int g_fds[MAX_TRACKED];
-static int g_nfds;
+static atomic_int g_nfds;
 
 static uint64_t g_parent_token;
 static int g_forked;
 
+/* Lock-free: the fault handler's JOIN records its connection from a signal handler. */
 void machipc_track_fd(int fd) {
-  pthread_mutex_lock(&machipc_lock);
+  int i = atomic_fetch_add(&g_nfds, 1);
   /* Past the bound a fork's child merely keeps an extra copy open: nothing breaks. */
-  if (g_nfds < MAX_TRACKED) g_fds[g_nfds++] = fd;
-  pthread_mutex_unlock(&machipc_lock);
+  if (i < MAX_TRACKED) g_fds[i] = fd;
 }
 
 int machipc_fork_parent(uint64_t *token) {
@@ -46,8 +47,9 @@ static void in_parent(void) { pthread_mutex_unlock(&machipc_lock); }
 static void in_child(void) {
   int had = machipc_have_task();
   uint64_t token = machipc_task_token();
-  for (int i = 0; i < g_nfds; i++) close(g_fds[i]);
-  g_nfds = 0;
+  int n = atomic_load(&g_nfds);
+  for (int i = 0; i < n && i < MAX_TRACKED; i++) close(g_fds[i]);
+  atomic_store(&g_nfds, 0);
   pthread_mutex_unlock(&machipc_lock);
   machipc_transport_forked();
   machipc_mig_reply_forked();
