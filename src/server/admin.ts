@@ -88,6 +88,35 @@ export interface LsmpEntry extends NameInfo {
   members?: (NameInfo & { status: PortStatusView })[];
   /** The bootstrap service names the port is registered under ("bootstrap" for launchd's own port), comma-separated. */
   service?: string;
+  /** Receive rights: the first queued messages (at most MESSAGES_SHOWN), with the rights each carries. */
+  messages?: QueuedMessage[];
+  /** Send rights to a port whose receive right is itself in a message: the port whose queue holds it. */
+  transit?: { queue: number };
+}
+
+/** A message waiting in a queue, and the rights it carries (by the ports' object tokens). */
+export interface QueuedMessage {
+  id: number;
+  size: number;
+  rights: { object: number; type: number }[];
+}
+
+/** How many queued messages a listing describes per port (the count is always exact). */
+export const MESSAGES_SHOWN = 16;
+
+function queuedMessages(port: IpcPort): QueuedMessage[] {
+  const out: QueuedMessage[] = [];
+  for (let m = port.mqueue?.head ?? null; m && out.length < MESSAGES_SHOWN; m = m.next) {
+    const rights: QueuedMessage["rights"] = [];
+    // The reply right in the header, then each descriptor's.
+    if (ipValid(m.local)) rights.push({ object: objectToken(m.local), type: (m.bits >>> 8) & 0x1f });
+    for (const d of m.descs ?? []) {
+      if (d.kind === 0 && ipValid(d.port)) rights.push({ object: objectToken(d.port), type: d.type });
+      else if (d.kind === 2) for (const p of d.ports) if (ipValid(p)) rights.push({ object: objectToken(p), type: d.type });
+    }
+    out.push({ id: m.id, size: m.size, rights });
+  }
+  return out;
 }
 
 /** An exception port slot group as task_get_exception_ports / thread_get_exception_ports return it. */
@@ -200,6 +229,7 @@ export function lsmpReport(k: Kernel, task: Task, tasks: Task[] = [...k.tasks.va
       });
     } else if (obj instanceof IpcPort && info.type & MACH_PORT_TYPE_RECEIVE) {
       entry.status = statusOf(obj);
+      if (obj.msgcount > 0) entry.messages = queuedMessages(obj);
       entry.holders = (byObject.get(info.object) ?? [])
         .filter((e) => !(e.task === task && e.name === name))
         .map(({ task: t, ...e }) => ({ ...e, task: ref(t) }));
@@ -215,6 +245,7 @@ export function lsmpReport(k: Kernel, task: Task, tasks: Task[] = [...k.tasks.va
       } else {
         const r = (byObject.get(info.object) ?? []).find((e) => e.type & MACH_PORT_TYPE_RECEIVE);
         entry.receiver = r ? { task: ref(r.task), name: r.name, status: statusOf(obj) } : null;
+        if (!r && obj.inTransit && obj.destination) entry.transit = { queue: objectToken(obj.destination) };
       }
     }
     const service = obj instanceof IpcPort && k.bootstrap ? k.bootstrap.describe(obj) : "";
