@@ -149,7 +149,7 @@ int machipc_exec_adopt(void) {
     close((int)fd);
     return -1;
   }
-  machipc_set_task(get64(r + at));
+  machipc_set_task(get64(r + at), get32(r));
   machipc_set_thread_connection((int)fd, get32(r + at + 8));
   free(r);
   machipc_track_fd((int)fd);

@@ -91,7 +91,7 @@ void machipc_mig_reply_forked(void);
 void machipc_faults_forked(void);
 /* Set this thread's connection (made by the fault handler's JOIN or exec's adoption) and the task. */
 void machipc_set_thread_connection(int fd, uint32_t thread_id);
-void machipc_set_task(uint64_t token);
+void machipc_set_task(uint64_t token, uint32_t pid);
 /* A fork's child: the parent's task token to present in FORK (0 if this process is not one). */
 int machipc_fork_parent(uint64_t *token);
 /* A new image after exec: carry on the task over the inherited connection; 0 on success. */

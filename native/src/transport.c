@@ -19,6 +19,7 @@
 pthread_mutex_t machipc_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t g_token;
 static int g_have_token;
+static uint32_t g_task_pid;
 static mach_port_t g_task_self;
 static __thread int t_fd = -1;
 static __thread uint32_t t_seq;
@@ -33,6 +34,7 @@ uint32_t machipc_thread_id(void) { return t_thread_id; }
 
 void machipc_transport_forked(void) {
   g_token = 0;
+  g_task_pid = 0;
   g_have_token = 0;
   g_task_self = MACH_PORT_NULL;
   t_fd = -1;
@@ -46,8 +48,9 @@ void machipc_set_thread_connection(int fd, uint32_t thread_id) {
   t_thread_id = thread_id;
 }
 
-void machipc_set_task(uint64_t token) {
+void machipc_set_task(uint64_t token, uint32_t pid) {
   g_token = token;
+  g_task_pid = pid;
   g_have_token = 1;
 }
 
@@ -218,6 +221,7 @@ int machipc_connect_thread(void) {
       uint64_t at = extra_at(r);
       if (get32(r + 8) == 0 && at + 8 <= len) {
         g_token = get64(r + at);
+        g_task_pid = get32(r);
         g_have_token = 1;
         made_task = 1;
         if (get32(r + 12) >= 12 && at + 12 <= len) t_thread_id = get32(r + at + 8);
@@ -227,6 +231,11 @@ int machipc_connect_thread(void) {
     put64(payload, g_token);
     struct part p[1] = {{payload, 8}};
     if (machipc_send_frame(fd, OP_JOIN, 0, p, 1) == 0) r = machipc_recv_result(fd, &len);
+    /* JOIN answers the task's pid; anything else (the token is good only in the process that said HELLO) is a refusal. */
+    if (r && get32(r) != g_task_pid) {
+      free(r);
+      r = NULL;
+    }
     if (r && len >= 16 && get32(r + 12) >= 4 && extra_at(r) + 4 <= len) t_thread_id = get32(r + extra_at(r));
   }
   pthread_mutex_unlock(&machipc_lock);

@@ -14,6 +14,8 @@ import {
   MACH_PORT_TYPE_SEND_ONCE,
 } from "../abi/port.js";
 import { hostInfo, processorSetInfo, processorSetStatistics } from "../kern/host_info.js";
+import { threadInfo } from "../kern/task_info.js";
+import { decodeInfo, THREAD_IDENTIFIER_INFO } from "../abi/info.js";
 import type { IpcKmsg } from "../ipc/kmsg.js";
 import { machPortGetSetStatus, objectToken, portStatus, rightInfo } from "../ipc/mach_port.js";
 import { IpcPort, ipValid, type PortRef } from "../ipc/port.js";
@@ -260,7 +262,7 @@ export function lsmpReport(k: Kernel, task: Task, tasks: Task[] = [...k.tasks.va
       .filter((th) => th.active)
       .map((th) => ({
         kobject: kobjectIdentifier(th),
-        id: `0x${(BigInt(task.pid) * 0x10000n + BigInt(th.id)).toString(16)}`,
+        id: `0x${decodeInfo("thread_info", THREAD_IDENTIFIER_INFO, threadInfo(th, THREAD_IDENTIFIER_INFO, 6).info).threadId.toString(16)}`,
         exceptionPorts: th.excActions ? exceptionPorts(th.excActions, byObject) : null,
       })),
   };
@@ -303,25 +305,24 @@ export interface HostReport {
 const PROCESSOR_STATES = ["off line", "shutting down", "starting", "inactive", "idle", "dispatching", "running"];
 
 export function hostReport(k: Kernel): HostReport {
-  const b = hostInfo(k, H.HOST_BASIC_INFO, H.HOST_BASIC_INFO_COUNT).info;
-  const basic = processorSetInfo(k, H.PROCESSOR_SET_BASIC_INFO, 5).info;
-  const load = processorSetStatistics(k, H.PROCESSOR_SET_LOAD_INFO, 4).info;
-  const w = (i: number): number => b[i] ?? 0;
+  const b = decodeInfo("host_info", H.HOST_BASIC_INFO, hostInfo(k, H.HOST_BASIC_INFO, H.HOST_BASIC_INFO_COUNT).info);
+  const basic = decodeInfo("processor_set_info", H.PROCESSOR_SET_BASIC_INFO, processorSetInfo(k, H.PROCESSOR_SET_BASIC_INFO, 5).info);
+  const load = decodeInfo("processor_set_statistics", H.PROCESSOR_SET_LOAD_INFO, processorSetStatistics(k, H.PROCESSOR_SET_LOAD_INFO, 4).info);
   return {
     kernelVersion: k.options.kernelVersion,
     arch: k.options.arch,
-    maxCpus: w(0),
-    availCpus: w(1),
-    memorySize: w(2) >>> 0,
-    cpuType: w(3),
-    cpuSubtype: w(4),
-    cpuThreadtype: w(5),
-    physicalCpu: w(6),
-    physicalCpuMax: w(7),
-    logicalCpu: w(8),
-    logicalCpuMax: w(9),
-    maxMem: ((BigInt(w(11) >>> 0) << 32n) | BigInt(w(10) >>> 0)).toString(),
-    pset: { processorCount: basic[0] ?? 0, taskCount: load[0] ?? 0, threadCount: load[1] ?? 0, loadAverage: load[2] ?? 0, machFactor: load[3] ?? 0 },
+    maxCpus: b.maxCpus,
+    availCpus: b.availCpus,
+    memorySize: b.memorySize,
+    cpuType: b.cpuType,
+    cpuSubtype: b.cpuSubtype,
+    cpuThreadtype: b.cpuThreadtype,
+    physicalCpu: b.physicalCpu,
+    physicalCpuMax: b.physicalCpuMax,
+    logicalCpu: b.logicalCpu,
+    logicalCpuMax: b.logicalCpuMax,
+    maxMem: b.maxMem.toString(),
+    pset: { processorCount: basic.processorCount, taskCount: load.taskCount, threadCount: load.threadCount, loadAverage: load.loadAverage, machFactor: load.machFactor },
     processors: k.processors.map((p) => ({ slot: p.cpuId, master: p.isMaster, state: p.state, stateName: PROCESSOR_STATES[p.state] ?? `state ${p.state}` })),
   };
 }
