@@ -77,6 +77,7 @@ test("exec: the task and every right survive; other threads end", async () => {
   assert.equal(server.kernel.tasks.get(task.pid), task);
   assert.equal(task.ports.itkSelf, selfPort);
   assert.equal(task.sugid, false);
+  assert.equal((await p.line(/^a thread after exec: (.*) type 0x([0-9a-f]+)/))[1], "(os/kern) successful", "the new image's threads join the task");
   p.send();
   assert.deepEqual(await p.exited, { code: 0, signal: null });
   await idle(server, 1);
@@ -103,6 +104,7 @@ test("set-id exec: the task goes on with its rights, but its ports are reset and
   assert.equal(task.sugid, true);
   assert.equal(oldSelf.active, false, "ipc_task_reset: the old task port is dead");
   assert.notEqual(a[5], m[3], "mach_task_self() is a new name");
+  assert.equal((await p.line(/^a thread after exec: (.*) type 0x([0-9a-f]+)/))[1], "(os/kern) successful", "its threads join with the new credential");
   p.send();
   assert.deepEqual(await p.exited, { code: 0, signal: null });
   await idle(server, 1);

@@ -105,11 +105,25 @@ static int do_exec(char *target) {
   return 1;
 }
 
+static mach_port_t g_kept;
+/* A new thread of the new image joins the task it carried on. */
+static void *thread_after_exec(void *arg) {
+  (void)arg;
+  mach_port_type_t t = 0;
+  kern_return_t kr = mach_port_type(mach_task_self(), g_kept, &t);
+  say("a thread after exec: %s type 0x%x", mach_error_string(kr), t);
+  return NULL;
+}
+
 static int exec_after(const char *name) {
   mach_port_t p = (mach_port_t)strtoul(name, NULL, 10);
   mach_port_type_t t = 0;
   kern_return_t kr = mach_port_type(mach_task_self(), p, &t);
   say("after exec %d port 0x%x: %s type 0x%x self 0x%x euid %d", (int)getpid(), p, mach_error_string(kr), t, mach_task_self(), (int)geteuid());
+  g_kept = p;
+  pthread_t th;
+  pthread_create(&th, NULL, thread_after_exec, NULL);
+  pthread_join(th, NULL);
   wait_line();
   return 0;
 }
