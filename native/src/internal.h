@@ -41,6 +41,9 @@ enum {
   TRAP_SEMAPHORE_TIMEDWAIT_SIGNAL = 39,
   TRAP_PORT_GUARD = 41,
   TRAP_PORT_UNGUARD = 42,
+  TRAP_TASK_NAME_FOR_PID = 44,
+  TRAP_TASK_FOR_PID = 45,
+  TRAP_PID_FOR_TASK = 46,
 };
 
 /* What copyout answers for a bad user address (EFAULT), which a trap then returns as its kern_return_t. */

@@ -15,7 +15,7 @@ static kern_return_t word_trap(uint32_t which, const uint64_t *args, uint32_t ar
 kern_return_t task_for_pid(mach_port_name_t target_tport, int pid, mach_port_name_t *t) {
   uint64_t a[2] = {target_tport, (uint64_t)(int64_t)pid};
   uint32_t out = MACH_PORT_NULL;
-  kern_return_t kr = word_trap(45, a, 2, &out);
+  kern_return_t kr = word_trap(TRAP_TASK_FOR_PID, a, 2, &out);
   *t = out;
   return kr;
 }
@@ -23,7 +23,7 @@ kern_return_t task_for_pid(mach_port_name_t target_tport, int pid, mach_port_nam
 kern_return_t task_name_for_pid(mach_port_name_t target_tport, int pid, mach_port_name_t *tn) {
   uint64_t a[2] = {target_tport, (uint64_t)(int64_t)pid};
   uint32_t out = MACH_PORT_NULL;
-  kern_return_t kr = word_trap(44, a, 2, &out);
+  kern_return_t kr = word_trap(TRAP_TASK_NAME_FOR_PID, a, 2, &out);
   *tn = out;
   return kr;
 }
@@ -31,7 +31,7 @@ kern_return_t task_name_for_pid(mach_port_name_t target_tport, int pid, mach_por
 kern_return_t pid_for_task(mach_port_name_t t, int *x) {
   uint64_t a[1] = {t};
   uint32_t out = (uint32_t)-1;
-  kern_return_t kr = word_trap(46, a, 1, &out);
+  kern_return_t kr = word_trap(TRAP_PID_FOR_TASK, a, 1, &out);
   *x = (int)out;
   return kr;
 }

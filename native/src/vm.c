@@ -55,20 +55,18 @@ static kern_return_t self_target(mach_port_name_t target) {
   return machipc_trap_args(TRAP_VM_DEALLOCATE, a, 3, NULL, 0);
 }
 
-enum { FLAGS_ANYWHERE = 0x1, FLAGS_USER_ALLOCATE = 0x1 | 0x2 | 0x10 | 0x4000 | 0x70000 | (int)0xff000000 };
-
 kern_return_t _kernelrpc_mach_vm_allocate_trap(mach_port_name_t target, mach_vm_offset_t *addr, mach_vm_size_t size, int flags) {
   kern_return_t kr = self_target(target);
   if (kr != KERN_SUCCESS) return kr;
   if (!addr) return MACH_SEND_INVALID_DEST;
-  if (flags & ~FLAGS_USER_ALLOCATE) return KERN_INVALID_ARGUMENT;
+  if ((unsigned)flags & ~VM_FLAGS_USER_ALLOCATE) return KERN_INVALID_ARGUMENT;
   if (size == 0) {
     *addr = 0;
     return KERN_SUCCESS;
   }
   uint64_t len = round_pg(size);
   if (len == 0 || len > (uint64_t)SIZE_MAX) return KERN_INVALID_ARGUMENT;
-  int anywhere = (flags & FLAGS_ANYWHERE) != 0;
+  int anywhere = (flags & VM_FLAGS_ANYWHERE) != 0;
   void *want = anywhere ? NULL : (void *)(uintptr_t)trunc_pg(*addr);
   int mflags = MAP_PRIVATE | MAP_ANONYMOUS;
 #ifdef MAP_FIXED_NOREPLACE
