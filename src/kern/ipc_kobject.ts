@@ -5,14 +5,14 @@
  * conversion, which turns a port of the wrong kind into a null object.
  */
 import { KERN_SUCCESS, MIG_BAD_ID, MIG_NO_REPLY } from "../abi/kern_return.js";
-import { MACH_MSGH_BITS_COMPLEX, msghBitsLocal, msghBitsRemote, msghBitsSet } from "../abi/message.js";
+import { MACH_MSG_TYPE_PORT_SEND_ONCE, MACH_MSGH_BITS_COMPLEX, msghBitsLocal, msghBitsRemote, msghBitsSet } from "../abi/message.js";
 import { MACH_NOTIFY_FIRST, MACH_NOTIFY_LAST } from "../abi/port.js";
 import { MACH_MSG_HEADER, NDR_RECORD } from "../abi/msg_layout.js";
 import { newBytes, viewOf } from "../abi/layout.js";
 import { IpcKmsg, KERNEL_AUDIT_TOKEN, KERNEL_SECURITY_TOKEN } from "../ipc/kmsg.js";
 import { kmsgDestroy } from "../ipc/kmsg_destroy.js";
 import { IpcPort, ipValid } from "../ipc/port.js";
-import { destroyCarriedRight, portReleaseSend } from "../ipc/right.js";
+import { destroyCarriedRight, portReleaseSend, portReleaseSendOnce } from "../ipc/right.js";
 import type { IpcSpace } from "../ipc/space.js";
 import type { Routine } from "../mig/routine.js";
 import type { PortArg } from "../mig/types.js";
@@ -29,6 +29,16 @@ export function kobjectAlloc(kernelSpace: IpcSpace, kotype: number, kobject: unk
 export function kobjectSet(port: IpcPort, kotype: number, kobject: unknown): void {
   port.kotype = kotype;
   port.kobject = kobject;
+}
+
+/**
+ * ipc_kobject_server's release of the destination: a send-once right was used by
+ * the request, so it is released, never destroyed (a send-once notification to
+ * the kernel port would bring the kernel back here).
+ */
+function releaseDestination(dest: IpcPort, type: number): void {
+  if (type === MACH_MSG_TYPE_PORT_SEND_ONCE) portReleaseSendOnce(dest);
+  else destroyCarriedRight(dest, type);
 }
 
 /** What a routine handler is given besides its arguments. */
@@ -114,7 +124,7 @@ export function kobjectServe<C>(hooks: ServerHooks<C>, kmsg: IpcKmsg): IpcKmsg |
     const isKernelSender =
       kmsg.secToken[0] === KERNEL_SECURITY_TOKEN[0] && kmsg.secToken[1] === KERNEL_SECURITY_TOKEN[1] && kmsg.auditToken.every((w, i) => w === KERNEL_AUDIT_TOKEN[i]);
     if (isKernelSender && kmsg.id >= MACH_NOTIFY_FIRST && kmsg.id <= MACH_NOTIFY_LAST) {
-      destroyCarriedRight(dest, destType);
+      releaseDestination(dest, destType);
       kmsg.remote = null;
       hooks.notify?.(dest, kmsg);
       kmsgDestroy(kmsg);
@@ -137,7 +147,7 @@ export function kobjectServe<C>(hooks: ServerHooks<C>, kmsg: IpcKmsg): IpcKmsg |
   }
 
   // The destination right has done its job.
-  destroyCarriedRight(dest, destType);
+  releaseDestination(dest, destType);
   kmsg.remote = null;
   const replyPort = kmsg.local;
   kmsg.local = null;

@@ -20,6 +20,8 @@ import { realMachine, type Arch, type MachineInfo } from "./machine.js";
 import { Task, type TaskOptions } from "./task.js";
 import { hostSecuritySetTaskToken } from "./host_security.js";
 import { HostNotify } from "./host_notify.js";
+import type { Semaphore } from "./semaphore.js";
+import { taskSuspensionNotify } from "./task_suspend.js";
 
 /** Which xnu-3248 bugs to replace with the later, fixed behaviour. */
 export interface BugFixes {
@@ -96,6 +98,8 @@ export class Kernel {
   bootInfo = "";
   /** host_reboot calls received (machipc never halts its host; an embedder may act on these). */
   readonly rebootRequests: number[] = [];
+  /** Every live semaphore (semaphore_create), for the zone's limit. */
+  readonly semaphores = new Set<Semaphore>();
   /** host_request_notification's registrations (HOST_NOTIFY_CALENDAR_CHANGE). */
   readonly hostNotify = new HostNotify();
   private nextPid = 100;
@@ -156,6 +160,8 @@ export class Kernel {
   private readonly serverHooks: ServerHooks<KernelCall> = {
     registry: this.registry,
     context: (port, m) => ({ kernel: this, port, caller: this.tasks.get(m.senderTaskId) ?? null, kmsg: m }),
+    // ipc_kobject_notify: of the kernel ports machipc has, only a task's resume port listens.
+    notify: (port, m) => taskSuspensionNotify(port, m.id),
   };
 
   private serve(kmsg: IpcKmsg): IpcKmsg | null {

@@ -1,4 +1,5 @@
 /** A thread: the traps a user thread makes, and its own port and exception actions. */
+import { ThreadPolicy } from "./sched_policy.js";
 import { MACH_PORT_NULL } from "../abi/port.js";
 import { KERN_SUCCESS } from "../abi/kern_return.js";
 import { machMsgTrap, type MachMsgResult, type MsgContext } from "../ipc/mach_msg.js";
@@ -27,6 +28,10 @@ export class Thread {
   suspendCount = 0;
   /** Register state for the kernel's architecture. */
   readonly state: MachineState;
+  /** thread_abort_safely found no abort-safe wait to clear: the abort waits for one (TH_SFLAG_ABORTSAFELY). */
+  abortSafelyPending = false;
+  /** thread_policy_set's requested scheduling. */
+  readonly policy: ThreadPolicy;
   private readonly ctx: MsgContext;
 
   constructor(task: Task, id: number) {
@@ -34,6 +39,7 @@ export class Thread {
     this.id = id;
     this.ports = ipcThreadInit(task.kernel.kernelSpace, this);
     this.state = new MachineState(task.kernel.options.arch);
+    this.policy = new ThreadPolicy(task.kernel.options.arch);
     const t = task;
     this.ctx = {
       space: t.space,

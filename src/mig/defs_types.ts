@@ -7,7 +7,7 @@
  *
  * Exported under the .defs names so that a description reads like its .defs line.
  */
-import { MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE, MACH_MSG_TYPE_MOVE_SEND_ONCE } from "../abi/message.js";
+import { MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE, MACH_MSG_TYPE_MOVE_SEND, MACH_MSG_TYPE_MOVE_SEND_ONCE } from "../abi/message.js";
 import { HOST_INFO64_MAX, HOST_INFO_MAX, PROCESSOR_INFO_MAX, PROCESSOR_SET_INFO_MAX } from "../abi/host.js";
 import {
   array,
@@ -151,6 +151,22 @@ export const thread_flavor_t = named("thread_flavor_t", int32);
 export const thread_info_t = named("thread_info_t", array(4, 32));
 export const thread_state_flavor_t = named("thread_state_flavor_t", int32);
 export const thread_state_t = named("thread_state_t", array(4, 224));
+
+// Policies, synchronizers, suspension tokens, emulation (mach_types.defs).
+export const task_policy_flavor_t = named("task_policy_flavor_t", uint32);
+export const task_policy_t = named("task_policy_t", array(4, 16));
+export const thread_policy_flavor_t = named("thread_policy_flavor_t", uint32);
+export const thread_policy_t = named("thread_policy_t", array(4, 16));
+export const policy_t = named("policy_t", int32);
+export const policy_base_t = named("policy_base_t", array(4, 5));
+export const policy_limit_t = named("policy_limit_t", array(4, 1));
+export const semaphore_t = named("semaphore_t", sendPort);
+export const semaphore_consume_ref_t = named("semaphore_t", sendPort, { user: MACH_MSG_TYPE_MOVE_SEND });
+export const lock_set_t = named("lock_set_t", sendPort);
+export const emulation_vector_t = named("emulation_vector_t", ool(8));
+export const task_suspension_token_t = named("task_suspension_token_t", sendOncePort, { user: MACH_MSG_TYPE_MOVE_SEND_ONCE });
+export const task_purgable_info_t = named("task_purgable_info_t", bytes(272));
+export const mach_voucher_selector_t = named("mach_voucher_selector_t", uint32);
 
 // Exceptions (mach_types.defs, exc.defs, mach_exc.defs).
 export const exception_type_t = named("exception_type_t", int32);

@@ -28,6 +28,7 @@ import type { KernelCall } from "../kern/kernel.js";
 import { taskGetSpecialPort, taskSetSpecialPort } from "../kern/task_special.js";
 import { num, portArg, routinesOn, taskOf } from "./common.js";
 import { taskExceptionRoutines } from "./exc_ports_tt.js";
+import { taskMoreRoutines } from "./task_more.js";
 
 export const TASK_BASE = 3400;
 export const TASK_END = 3442;
@@ -141,4 +142,5 @@ export const taskRoutines: Routine<KernelCall>[] = [
     onParent,
   ),
   ...taskExceptionRoutines,
+  ...taskMoreRoutines,
 ];
