@@ -1,5 +1,7 @@
 /** A thread: the traps a user thread makes, and its own port and exception actions. */
 import { ThreadPolicy } from "./sched_policy.js";
+import { setGuardSink, type GuardViolation } from "../ipc/guard.js";
+import { EXC_GUARD } from "../abi/exception.js";
 import { MACH_PORT_NULL } from "../abi/port.js";
 import { KERN_SUCCESS } from "../abi/kern_return.js";
 import { machMsgTrap, type MachMsgResult, type MsgContext } from "../ipc/mach_msg.js";
@@ -61,13 +63,53 @@ export class Thread {
    */
   machMsg(buf: Uint8Array, option: number, sendSize: number, rcvSize: number, rcvName: number, timeout = 0, notify = 0): MachMsgResult {
     void notify;
-    return machMsgTrap(this.ctx, buf, option, sendSize, rcvSize, rcvName, timeout);
+    return this.trap(() => machMsgTrap(this.ctx, buf, option, sendSize, rcvSize, rcvName, timeout));
   }
 
   /** mach_msg_overwrite: receive into `rcvBuf` instead of `buf`. */
   machMsgOverwrite(buf: Uint8Array, option: number, sendSize: number, rcvSize: number, rcvName: number, timeout: number, notify: number, rcvBuf: Uint8Array): MachMsgResult {
     void notify;
-    return machMsgTrap(this.ctx, buf, option, sendSize, rcvSize, rcvName, timeout, rcvBuf);
+    return this.trap(() => machMsgTrap(this.ctx, buf, option, sendSize, rcvSize, rcvName, timeout, rcvBuf));
+  }
+
+  /** thread->guard_exc_info: a Mach port guard violation this thread made, until its AST runs. */
+  guardViolation: GuardViolation | null = null;
+  /** What the last EXC_GUARD raised on this thread came to (before its task was killed). */
+  guardOutcome: ExceptionOutcome | null = null;
+
+  /**
+   * Run a trap as this thread (current_thread() for the guard checks), then the
+   * AST a guard violation set: the thread does not get back to user code with
+   * the trap's result before EXC_GUARD has been delivered and its task killed.
+   */
+  private trap(run: () => MachMsgResult): MachMsgResult {
+    const prev = setGuardSink((v) => {
+      this.guardViolation = v;
+    });
+    let r: MachMsgResult;
+    try {
+      r = run();
+    } finally {
+      setGuardSink(prev);
+    }
+    if (!this.guardViolation) return r;
+    return Promise.resolve(r).then(async (mr) => {
+      await this.guardAst();
+      return mr;
+    });
+  }
+
+  /**
+   * mach_port_guard_ast: EXC_GUARD (thread, then task, then host, as any
+   * exception, uninterruptibly) with the recorded codes, then task_bsdtask_kill:
+   * the task dies whatever the handlers answered.
+   */
+  private async guardAst(): Promise<void> {
+    const g = this.guardViolation;
+    if (!g) return;
+    this.guardViolation = null;
+    this.guardOutcome = await exceptionTriage(this, EXC_GUARD, [g.code, g.subcode]);
+    this.task.terminate();
   }
 
   /** task_self_trap: a send right to the task's own port (one more user reference each call). */
