@@ -947,7 +947,7 @@ export function machPortDnrequestInfo(space: IpcSpace | null, name: number): R<{
 const objectToken = (obj: unknown): number => (obj instanceof IpcPort ? 0x80000000 | (obj.id << 4) : obj instanceof IpcPset ? 0xc0000000 | (obj.id << 4) : 0) >>> 0;
 
 /** mach_port_space_info: ipc_info_space_t, the whole table as ipc_info_name_t, an empty tree. */
-export function machPortSpaceInfo(space: IpcSpace | null): R<{ space_info: Uint8Array; table_info: Uint8Array; tree_info: Uint8Array }> {
+export function machPortSpaceInfo(space: IpcSpace | null, exposeObjects = true): R<{ space_info: Uint8Array; table_info: Uint8Array; tree_info: Uint8Array }> {
   if (!space) return fail(KERN_INVALID_TASK);
   const size = space.capacity;
   const info = new Uint8Array(24);
@@ -968,7 +968,8 @@ export function machPortSpaceInfo(space: IpcSpace | null): R<{ space_info: Uint8
       const { type: t, urefs } = rightInfo(space, slot);
       tv.setUint32(at + 8, t, true);
       tv.setUint32(at + 12, urefs, true);
-      tv.setUint32(at + 16, objectToken(space.objs[slot]), true);
+      // iin_object only when the MAC policy exposes the kernel's task (dbg_ok), else 0.
+      if (exposeObjects) tv.setUint32(at + 16, objectToken(space.objs[slot]), true);
     }
   }
   return ok({ space_info: info, table_info: table, tree_info: new Uint8Array(0) });

@@ -19,9 +19,13 @@ import { machPortDestroy } from "../ipc/mach_port.js";
 import { migCall, type UserArgs, type UserResult } from "../mig/call.js";
 import type { Routine } from "../mig/routine.js";
 
+let nextThreadSerial = 1;
+
 export class Thread {
   readonly task: Task;
   readonly id: number;
+  /** Position in the kernel's global thread list (creation order across tasks). */
+  readonly serial: number;
   readonly ports: ThreadPorts;
   /** thread->exc_actions: null until first set, as XNU allocates them lazily. */
   excActions: ExceptionAction[] | null = null;
@@ -39,6 +43,7 @@ export class Thread {
   constructor(task: Task, id: number) {
     this.task = task;
     this.id = id;
+    this.serial = nextThreadSerial++;
     this.ports = ipcThreadInit(task.kernel.kernelSpace, this);
     this.state = new MachineState(task.kernel.options.arch);
     this.policy = new ThreadPolicy(task.kernel.options.arch);
