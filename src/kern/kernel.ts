@@ -20,6 +20,9 @@ import { realMachine, type Arch, type MachineInfo } from "./machine.js";
 import { Task, type TaskOptions } from "./task.js";
 import { hostSecuritySetTaskToken } from "./host_security.js";
 import { HostNotify } from "./host_notify.js";
+import { ClockAlarms } from "./clock_alarm.js";
+import { systemClockNs, toTimespec } from "./clock.js";
+import { MACH_MSG_TYPE_PORT_SEND_ONCE } from "../abi/message.js";
 import type { Semaphore } from "./semaphore.js";
 import { taskSuspensionNotify } from "./task_suspend.js";
 
@@ -100,6 +103,8 @@ export class Kernel {
   readonly rebootRequests: number[] = [];
   /** Every live semaphore (semaphore_create), for the zone's limit. */
   readonly semaphores = new Set<Semaphore>();
+  /** clock_alarm's pending alarms on the system clock. */
+  readonly clockAlarms = new ClockAlarms(() => toTimespec(systemClockNs()));
   /** host_request_notification's registrations (HOST_NOTIFY_CALENDAR_CHANGE). */
   readonly hostNotify = new HostNotify();
   private nextPid = 100;
@@ -212,7 +217,9 @@ export class Kernel {
       }
     }
     for (const p of this.kports) kernelPorts.push(p);
-    return { spaces, sendRights: send, sendOnceRights: [...this.heldSendOnce, ...this.hostNotify.heldSendOnce()], kernelPorts, heldMessages: this.heldMessages };
+    const sendOnce: PortRef[] = [...this.heldSendOnce, ...this.hostNotify.heldSendOnce()];
+    for (const a of this.clockAlarms.heldRights()) (a.portType === MACH_MSG_TYPE_PORT_SEND_ONCE ? sendOnce : send).push(a.port);
+    return { spaces, sendRights: send, sendOnceRights: sendOnce, kernelPorts, heldMessages: this.heldMessages };
   }
 
   /** Register an extra kernel-owned port (kernel reply ports and the like). */

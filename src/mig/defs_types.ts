@@ -118,6 +118,9 @@ export const clock_ctrl_t = named("clock_ctrl_t", sendPort);
 export const clock_flavor_t = named("clock_flavor_t", int32);
 export const clock_attr_t = named("clock_attr_t", array(4, 1));
 export const mach_timespec_t = named("mach_timespec_t", bytes(8));
+export const alarm_type_t = named("alarm_type_t", int32);
+/** polymorphic, MAKE_SEND_ONCE by default. */
+export const clock_reply_t = named("clock_reply_t", polyPort, { user: MACH_MSG_TYPE_MAKE_SEND_ONCE });
 export const memory_object_t = named("memory_object_t", sendPort, { user: MACH_MSG_TYPE_COPY_SEND });
 export const memory_object_default_t = named("memory_object_default_t", sendPort, { user: MACH_MSG_TYPE_MAKE_SEND });
 export const memory_object_cluster_size_t = named("memory_object_cluster_size_t", uint32);

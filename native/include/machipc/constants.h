@@ -181,7 +181,6 @@
 #define MAX_TRAILER_SIZE ((mach_msg_size_t)68)
 
 /* ports, rights, notifications, attributes (mach/port.h, mach/notify.h) */
-#define GUARD_TYPE_MACH_PORT 1
 #define MACH_NOTIFY_DEAD_NAME 72
 #define MACH_NOTIFY_FIRST 64
 #define MACH_NOTIFY_LAST 72
