@@ -10,7 +10,7 @@ import { DEFAULT_LIMITS, LIMIT_OPTIONS, type ServerLimits } from "../server/limi
 const HELP = `usage: machipc <command> [options]
 
 commands:
-  serve [--socket PATH] [--system] [limits] [--demo]
+  serve [--socket PATH] [--system] [--fixes] [limits] [--demo]
               boot a kernel and serve it on a Unix domain socket (default ${defaultSocketPath()})
   demo        the narrated demo: the host story of ipc_host.c on an embedded kernel
   tasks       the tasks of a running server
@@ -25,7 +25,7 @@ Run \`machipc <command> --help\` for a command's options.`;
 
 const COMMAND_HELP: Record<string, string> = {
   serve:
-    "usage: machipc serve [--socket PATH] [--system] [limits] [--demo]\n\nBoots a kernel and listens on a Unix domain socket. Each connecting process is\na task with the uid, gid and pid the kernel reports for it. By default only\nthis user is served (socket 0600 in a 0700 directory); --system (root only)\nserves every local user from /run/machipc (0666 in a root-owned 0755 directory).\n--demo narrates the demo first.\n\nlimits (default in brackets):\n" +
+    "usage: machipc serve [--socket PATH] [--system] [--fixes] [limits] [--demo]\n\nBoots a kernel and listens on a Unix domain socket. Each connecting process is\na task with the uid, gid and pid the kernel reports for it. By default only\nthis user is served (socket 0600 in a 0700 directory); --system (root only)\nserves every local user from /run/machipc (0666 in a root-owned 0755 directory).\n--fixes boots the kernel with every later XNU fix (docs/xnu-bugs.md). --demo\nnarrates the demo first.\n\nlimits (default in brackets):\n" +
     LIMIT_OPTIONS.map((o) => `  ${o.flag} N`.padEnd(24) + `${o.what} [${DEFAULT_LIMITS[o.key]}]`).join("\n"),
   demo: "usage: machipc demo\n\nBoots an in-process kernel and narrates host ports, processors, a right passed\nbetween two tasks, and host exception ports, through real MIG messages.",
   tasks: "usage: machipc tasks [--socket PATH]\n\nLists the tasks of a running server: pid, uid, threads, names in use.",
@@ -84,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
       const server = new MachipcServer({
         socketPath: option(rest, "--socket"),
         system: rest.includes("--system"),
+        boot: rest.includes("--fixes") ? { fixes: true } : undefined,
         limits,
         log: (l) => console.log(`machipc: ${l}`),
       });

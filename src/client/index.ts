@@ -69,11 +69,16 @@ installSubsystems(routines as never);
 
 export class ClientError extends Error {}
 
+/** Where a client's own OOL buffers start: above the server-side task map's range (vm_map.ts). */
+const CLIENT_VM_BASE = 0x0000600000000000n;
+
 /** A task in a machipc server. */
 export class MachClient {
   readonly pid: number;
   /** Where OOL memory of this client lives (addresses as the server's messages name them). */
-  readonly memory = new VmMap();
+  // Received regions arrive at the addresses the server's task map chose; this
+  // process's own allocations start elsewhere so the two never land on each other.
+  readonly memory = new VmMap(CLIENT_VM_BASE);
   private readonly pending = new Map<number, { resolve: (r: Result) => void; reject: (e: Error) => void }>();
   private readonly streams = new Map<number, (text: string) => void>();
   private seq = 1;

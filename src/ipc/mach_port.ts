@@ -110,6 +110,29 @@ const fail = (kr: KernReturn) => ({ kr });
 const urefsUnderflow = (urefs: number, delta: number): boolean => delta < 0 && -delta > urefs;
 const urefsOverflow = (urefs: number, delta: number): boolean => delta > 0 && urefs + delta > MACH_PORT_UREFS_MAX;
 
+/**
+ * ipc_right_delta's delta for dead names and send rights with CVE-2016-7637's
+ * fix (xnu-3789.31.2): null for KERN_INVALID_VALUE; pegged references change
+ * only by removing all of them at once; an overflow stops at the maximum.
+ */
+function peggedDelta(urefs: number, delta: number): number | null {
+  if (delta > MACH_PORT_UREFS_MAX || delta < -MACH_PORT_UREFS_MAX) return null;
+  if (urefs === MACH_PORT_UREFS_MAX) return delta === -MACH_PORT_UREFS_MAX ? delta : 0;
+  if (urefsUnderflow(urefs, delta)) return null;
+  return delta > 0 && urefs + delta >= MACH_PORT_UREFS_MAX ? MACH_PORT_UREFS_MAX - urefs : delta;
+}
+
+/** ipc_right_delta's checks of a dead-name or send-right delta: the delta to apply, or the error. `peak` is the most xnu-3248 lets the entry hold. */
+function urefsDelta(space: IpcSpace, urefs: number, delta: number, peak: number): { kr: KernReturn; delta: number } {
+  if (space.pegUrefs) {
+    const d = peggedDelta(urefs, delta);
+    return d === null ? { kr: KERN_INVALID_VALUE, delta: 0 } : { kr: KERN_SUCCESS, delta: d };
+  }
+  if (urefsUnderflow(urefs, delta)) return { kr: KERN_INVALID_VALUE, delta: 0 };
+  if (urefsOverflow(urefs + MACH_PORT_UREFS_MAX - peak, delta)) return { kr: KERN_UREFS_OVERFLOW, delta: 0 };
+  return { kr: KERN_SUCCESS, delta };
+}
+
 /** ipc_right_info: the type a name reports, after a dead-port check. */
 export function rightInfo(space: IpcSpace, index: number): { type: number; urefs: number } {
   rightCheck(space, index);
@@ -333,8 +356,9 @@ function rightDelta(space: IpcSpace, index: number, name: number, right: number,
         bits = space.bits[index]!;
       } else if (!(bits & MACH_PORT_TYPE_DEAD_NAME)) return KERN_INVALID_RIGHT;
       const urefs = bits & IE_BITS_UREFS_MASK;
-      if (urefsUnderflow(urefs, delta)) return KERN_INVALID_VALUE;
-      if (urefsOverflow(urefs, delta)) return KERN_UREFS_OVERFLOW;
+      const d = urefsDelta(space, urefs, delta, MACH_PORT_UREFS_MAX);
+      if (d.kr !== KERN_SUCCESS) return d.kr;
+      delta = d.delta;
       if (urefs + delta === 0) space.free(index);
       else space.bits[index] = bits + delta;
       return KERN_SUCCESS;
@@ -343,9 +367,10 @@ function rightDelta(space: IpcSpace, index: number, name: number, right: number,
       if (!(bits & MACH_PORT_TYPE_SEND)) return KERN_INVALID_RIGHT;
       if (rightCheck(space, index)) return KERN_INVALID_RIGHT;
       const urefs = bits & IE_BITS_UREFS_MASK;
-      if (urefsUnderflow(urefs, delta)) return KERN_INVALID_VALUE;
-      // A send right peaks at MACH_PORT_UREFS_MAX - 1.
-      if (urefsOverflow(urefs + 1, delta)) return KERN_UREFS_OVERFLOW;
+      // In xnu-3248 a send right peaks at MACH_PORT_UREFS_MAX - 1.
+      const d = urefsDelta(space, urefs, delta, MACH_PORT_UREFS_MAX - 1);
+      if (d.kr !== KERN_SUCCESS) return d.kr;
+      delta = d.delta;
       if (urefs + delta === 0) {
         const port = obj as IpcPort;
         let so: IpcPort | null = null;
@@ -548,8 +573,13 @@ function requestAlloc(space: IpcSpace, name: number, immediate: boolean, sendPos
   const now = space.bits[index]!;
   if ((sendPossible || immediate) && notify && now & MACH_PORT_TYPE_DEAD_NAME) {
     const urefs = now & IE_BITS_UREFS_MASK;
-    if (urefsOverflow(urefs, 1)) return fail(KERN_UREFS_OVERFLOW);
-    space.bits[index] = now + 1;
+    if (space.pegUrefs) {
+      // xnu-3789.31.2: the notification's reference is not counted past the maximum.
+      if (urefs < MACH_PORT_UREFS_MAX) space.bits[index] = now + 1;
+    } else {
+      if (urefsOverflow(urefs, 1)) return fail(KERN_UREFS_OVERFLOW);
+      space.bits[index] = now + 1;
+    }
     notifyDeadName(notify, name);
     return ok({ previous: null });
   }

@@ -86,10 +86,15 @@ function result(mr: number, kmsg: IpcKmsg | null, port: IpcPort | null, msize = 
 
 /** Told of each message entering (+1) or leaving (-1) a port's queue; an embedder (the server) accounts queued bytes with it. */
 export type QueueObserver = (kmsg: IpcKmsg, port: IpcPort, delta: 1 | -1) => void;
+const queueObservers = new Set<QueueObserver>();
 let queueObserver: QueueObserver | null = null;
 
-export function setQueueObserver(fn: QueueObserver | null): void {
-  queueObserver = fn;
+/** Add (`on`) or remove an observer; every kernel in the process is observed, so each observer picks its own ports. */
+export function observeQueues(fn: QueueObserver, on: boolean): void {
+  if (on) queueObservers.add(fn);
+  else queueObservers.delete(fn);
+  const all = [...queueObservers];
+  queueObserver = all.length === 0 ? null : all.length === 1 ? all[0]! : (k, p, d) => all.forEach((f) => f(k, p, d));
 }
 
 function enqueue(port: IpcPort, mq: IpcMqueue, kmsg: IpcKmsg): void {

@@ -330,7 +330,7 @@ export function rightCopyin(space: IpcSpace, name: number, msgt: number, deadok:
             }
           } else {
             port.srights++;
-            space.bits[index] = bits - 1;
+            dropUref(space, index, bits);
           }
           return cin(KERN_SUCCESS, port, soright);
         }
@@ -365,8 +365,16 @@ function moveDead(space: IpcSpace, index: number, bits: number, deadok: boolean)
   if (urefs <= 1) {
     setEntry(space, index, 0, 0, false);
     space.free(index);
-  } else space.bits[index] = bits - 1;
+  } else dropUref(space, index, bits);
   return cin(KERN_SUCCESS, IP_DEAD);
+}
+
+/** Whether an entry's user references are pegged (CVE-2016-7637's fix: once at MACH_PORT_UREFS_MAX they stay). */
+export const urefsPegged = (space: IpcSpace, bits: number): boolean => space.pegUrefs && (bits & IE_BITS_UREFS_MASK) === MACH_PORT_UREFS_MAX;
+
+/** One user reference less, unless they are pegged. */
+function dropUref(space: IpcSpace, index: number, bits: number): void {
+  if (!urefsPegged(space, bits)) space.bits[index] = bits - 1;
 }
 
 /**
@@ -441,6 +449,12 @@ export function rightCopyout(space: IpcSpace, port: IpcPort, type: number, overf
     case MACH_MSG_TYPE_PORT_SEND:
       if (etype & MACH_PORT_TYPE_SEND) {
         const urefs = bits & IE_BITS_UREFS_MASK;
+        if (space.pegUrefs) {
+          // xnu-3789.31.2: count up to MACH_PORT_UREFS_MAX, then take the right without counting it.
+          port.srights--;
+          if (urefs < MACH_PORT_UREFS_MAX) space.bits[index] = bits + 1;
+          break;
+        }
         if (urefs + 1 >= MACH_PORT_UREFS_MAX) {
           if (!overflow) return cout(KERN_UREFS_OVERFLOW, name);
           port.srights--; // pegged: the extra right is dropped
@@ -493,7 +507,7 @@ export function rightDealloc(space: IpcSpace, name: number): KernReturn {
   const urefs = bits & IE_BITS_UREFS_MASK;
   if (type === MACH_PORT_TYPE_DEAD_NAME) {
     if (urefs <= 1) space.free(index);
-    else space.bits[index] = bits - 1;
+    else dropUref(space, index, bits);
     return KERN_SUCCESS;
   }
   if (type === MACH_PORT_TYPE_SEND_ONCE) {
@@ -507,7 +521,7 @@ export function rightDealloc(space: IpcSpace, name: number): KernReturn {
   if (type & MACH_PORT_TYPE_SEND) {
     const port = space.objs[index] as IpcPort;
     if (urefs > 1) {
-      space.bits[index] = bits - 1;
+      dropUref(space, index, bits);
       return KERN_SUCCESS;
     }
     let so: IpcPort | null = null;

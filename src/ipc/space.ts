@@ -64,6 +64,12 @@ export class IpcSpace {
   /** Number of entries in use. */
   used = 0;
   readonly maxNames: number;
+  /**
+   * CVE-2016-7637's fix (xnu-3789.31.2): user references that reach
+   * MACH_PORT_UREFS_MAX stay there, and nothing but removing all of them at
+   * once changes them. Off, as in xnu-3248, by default (Kernel.boot({ fixes })).
+   */
+  pegUrefs = false;
   /** Reverse map for send-right entries, so a send right copied out joins the name already held (ipc_hash). */
   readonly sendHash = new Map<IpcPort, number>();
   /**

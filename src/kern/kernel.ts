@@ -32,6 +32,8 @@ export interface BugFixes {
   getExceptionPortsCount?: boolean;
   /** host_swap_exception_ports masks MACH_EXCEPTION_CODES before checking the behavior (fixed in xnu-8019.41.5). */
   swapExceptionBehavior?: boolean;
+  /** CVE-2016-7637: user references that reach MACH_PORT_UREFS_MAX stay there instead of counting on (fixed in xnu-3789.31.2). */
+  urefsPegged?: boolean;
 }
 
 export interface BootOptions {
@@ -39,7 +41,7 @@ export interface BootOptions {
   cpus?: number;
   /** The kernel's architecture, for thread state flavors; default: the machine's. */
   arch?: Arch;
-  /** Limit on names per space; default 2^24 - 1. */
+  /** Limit on names per space; default XNU's largest table less index 0 (299,348 names). */
   maxNames?: number;
   /** The MAC policy; default: none loaded (everything allowed). */
   macPolicy?: MacPolicy;
@@ -122,17 +124,18 @@ export class Kernel {
   private constructor(opts: BootOptions) {
     const real = realMachine(opts.cpus);
     this.machine = { ...real, ...opts.machine };
-    const fixes = opts.fixes === true ? { getExceptionPortsCount: true, swapExceptionBehavior: true } : opts.fixes || {};
+    const fixes = opts.fixes === true ? { getExceptionPortsCount: true, swapExceptionBehavior: true, urefsPegged: true } : opts.fixes || {};
     this.options = {
       cpus: opts.cpus ?? this.machine.cpuCount,
       arch: opts.arch ?? this.machine.arch,
       maxNames: opts.maxNames ?? DEFAULT_MAX_NAMES,
-      fixes: { getExceptionPortsCount: !!fixes.getExceptionPortsCount, swapExceptionBehavior: !!fixes.swapExceptionBehavior },
+      fixes: { getExceptionPortsCount: !!fixes.getExceptionPortsCount, swapExceptionBehavior: !!fixes.swapExceptionBehavior, urefsPegged: !!fixes.urefsPegged },
       kernelVersion: opts.kernelVersion ?? DEFAULT_VERSION,
     };
     this.mac = opts.macPolicy ?? allowAllPolicy;
     this.kernelSpace = new IpcSpace("kernel", this);
     this.replySpace = new IpcSpace("reply", this);
+    this.kernelSpace.pegUrefs = this.replySpace.pegUrefs = this.options.fixes.urefsPegged;
     this.kernelSpace.kobjectServer = (kmsg) => this.serve(kmsg);
     installer?.(this.registry);
 

@@ -62,6 +62,7 @@ export class Task {
     this.debugState = new TaskDebugState(kernel.options.arch);
     this.name = opts.name ?? `task${pid}`;
     this.space = space ?? new IpcSpace("user", this, opts.maxNames ?? kernel.options.maxNames);
+    this.space.pegUrefs = kernel.options.fixes.urefsPegged;
     const uid = opts.uid ?? 501;
     const gid = opts.gid ?? 20;
     this.secToken = [uid, gid];

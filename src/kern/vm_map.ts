@@ -10,7 +10,12 @@ const BASE = 0x0000100000000000n;
 
 export class VmMap implements UserMemory {
   private readonly regions = new Map<bigint, Uint8Array>();
-  private nextAddress = BASE;
+  private nextAddress: bigint;
+
+  /** `base`: where this map's own allocations start (a client's map keeps clear of the addresses a server's task map hands out). */
+  constructor(base: bigint = BASE) {
+    this.nextAddress = base;
+  }
 
   /** vm_allocate: a zero-filled region of `size` bytes. */
   vmAllocate(size: number): bigint {

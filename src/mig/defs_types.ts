@@ -7,7 +7,13 @@
  *
  * Exported under the .defs names so that a description reads like its .defs line.
  */
-import { MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE, MACH_MSG_TYPE_MOVE_SEND, MACH_MSG_TYPE_MOVE_SEND_ONCE } from "../abi/message.js";
+import {
+  MACH_MSG_TYPE_COPY_SEND,
+  MACH_MSG_TYPE_MAKE_SEND,
+  MACH_MSG_TYPE_MAKE_SEND_ONCE,
+  MACH_MSG_TYPE_MOVE_SEND,
+  MACH_MSG_TYPE_MOVE_SEND_ONCE,
+} from "../abi/message.js";
 import { HOST_INFO64_MAX, HOST_INFO_MAX, PROCESSOR_INFO_MAX, PROCESSOR_SET_INFO_MAX } from "../abi/host.js";
 import {
   array,
@@ -148,21 +154,22 @@ export const task_array_t = named("task_array_t", oolPorts());
 export const task_flavor_t = named("task_flavor_t", int32);
 export const task_info_t = named("task_info_t", array(4, 52));
 export const thread_act_t = named("thread_act_t", sendPort);
-export const thread_act_consume_ref_t = named("thread_act_t", sendPort);
+/** thread_terminate's target: the stub moves the caller's send right (mach_port_move_send_t, cusertype thread_act_t). */
+export const thread_act_consume_ref_t = named("thread_act_t", sendPort, { user: MACH_MSG_TYPE_MOVE_SEND });
 export const thread_act_array_t = named("thread_act_array_t", oolPorts());
 export const thread_flavor_t = named("thread_flavor_t", int32);
 export const thread_info_t = named("thread_info_t", array(4, 32));
 export const thread_state_flavor_t = named("thread_state_flavor_t", int32);
-export const thread_state_t = named("thread_state_t", array(4, 224));
+export const thread_state_t = named("thread_state_t", array(4, 224), { elemC: "natural_t" });
 
 // Policies, synchronizers, suspension tokens, emulation (mach_types.defs).
 export const task_policy_flavor_t = named("task_policy_flavor_t", uint32);
-export const task_policy_t = named("task_policy_t", array(4, 16));
+export const task_policy_t = named("task_policy_t", array(4, 16), { elemC: "integer_t" });
 export const thread_policy_flavor_t = named("thread_policy_flavor_t", uint32);
-export const thread_policy_t = named("thread_policy_t", array(4, 16));
+export const thread_policy_t = named("thread_policy_t", array(4, 16), { elemC: "integer_t" });
 export const policy_t = named("policy_t", int32);
-export const policy_base_t = named("policy_base_t", array(4, 5));
-export const policy_limit_t = named("policy_limit_t", array(4, 1));
+export const policy_base_t = named("policy_base_t", array(4, 5), { elemC: "integer_t" });
+export const policy_limit_t = named("policy_limit_t", array(4, 1), { elemC: "integer_t" });
 export const semaphore_t = named("semaphore_t", sendPort);
 export const semaphore_consume_ref_t = named("semaphore_t", sendPort, { user: MACH_MSG_TYPE_MOVE_SEND });
 export const lock_set_t = named("lock_set_t", sendPort);
@@ -173,8 +180,8 @@ export const mach_voucher_selector_t = named("mach_voucher_selector_t", uint32);
 
 // Exceptions (mach_types.defs, exc.defs, mach_exc.defs).
 export const exception_type_t = named("exception_type_t", int32);
-export const exception_data_t = named("exception_data_t", array(4, 2));
-export const mach_exception_data_t = named("mach_exception_data_t", array(8, 2));
+export const exception_data_t = named("exception_data_t", array(4, 2), { elemC: "integer_t" });
+export const mach_exception_data_t = named("mach_exception_data_t", array(8, 2), { elemC: "int64_t" });
 export const exception_mask_t = named("exception_mask_t", uint32);
 export const exception_behavior_t = named("exception_behavior_t", int32);
 export const exception_mask_array_t = named("exception_mask_array_t", array(4, 32));

@@ -25,6 +25,11 @@ export type RoutineResult = number | ({ kr?: number } & Record<string, unknown>)
 export interface RoutineSpec<C> {
   id: number;
   name: string;
+  /**
+   * libsystem tries `_kernelrpc_<name>_trap` first and sends the MIG message
+   * only when the trap answers MACH_SEND_INVALID_DEST (libsyscall/mach/mach_port.c).
+   */
+  trap?: boolean;
   /** A simpleroutine: a one-way message, no reply. */
   simple?: boolean;
   /** The target port (the .defs' first parameter), for C prototypes; the kernel's dispatcher converts it itself. */
@@ -119,6 +124,7 @@ export class Routine<C> {
   readonly params: Param[];
   readonly target: Param | undefined;
   readonly simple: boolean;
+  readonly trap: boolean;
   readonly handler: (ctx: C, args: Args) => RoutineResult;
   private readonly req: Shape;
   private readonly replyDescs: Param[];
@@ -130,6 +136,7 @@ export class Routine<C> {
     this.params = spec.params;
     this.target = spec.target;
     this.simple = spec.simple ?? false;
+    this.trap = spec.trap ?? false;
     this.handler = spec.handler;
     this.req = requestShape(spec.params);
     this.replyDescs = spec.params.filter((p) => sendsOut(p) && isDescriptor(p));

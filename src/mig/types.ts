@@ -46,6 +46,8 @@ export interface ArrayType extends Named {
   kind: "array";
   elem: 1 | 4 | 8;
   max: number;
+  /** The elements' C type where MIG's message structures name it (natural_t for thread_state_t). */
+  elemC?: string;
 }
 /** `c_string[*:max]` out: offset word, count word, then the bytes with their NUL. */
 export interface CStringType extends Named {

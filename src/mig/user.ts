@@ -3,7 +3,7 @@
  * build the request bytes from arguments and read the reply bytes back. Same
  * parameter list as the server side, so the two cannot disagree.
  */
-import { KERN_SUCCESS, MIG_REPLY_MISMATCH, MIG_SERVER_DIED, MIG_TYPE_ERROR } from "../abi/kern_return.js";
+import { KERN_SUCCESS } from "../abi/kern_return.js";
 import {
   MACH_MSG_OOL_DESCRIPTOR,
   MACH_MSG_OOL_PORTS_DESCRIPTOR,
@@ -13,13 +13,14 @@ import {
   MACH_MSG_TYPE_MOVE_RECEIVE,
   MACH_MSGH_BITS_COMPLEX,
   MACH_MSG_PHYSICAL_COPY,
+  MACH_MSG_VIRTUAL_COPY,
   msghBits,
 } from "../abi/message.js";
-import { MACH_NOTIFY_SEND_ONCE } from "../abi/port.js";
 import { HEADER_SIZE, MACH_MSG_HEADER, NDR_RECORD, NDR_SIZE, OOL_DESCRIPTOR, OOL_PORTS_DESCRIPTOR, PORT_DESCRIPTOR } from "../abi/msg_layout.js";
 import { viewOf } from "../abi/layout.js";
 import type { UserMemory } from "../ipc/user_memory.js";
 import { inlineIn, inlineOut, type Routine } from "./routine.js";
+import { migReplyCheck } from "./reply_check.js";
 import { hasOolCount, type Param } from "./types.js";
 
 /** A port argument from the caller's side: a name, with the disposition to send it with. */
@@ -85,7 +86,14 @@ export function encodeRequest(routine: Routine<unknown>, target: number, reply: 
   const buf = new Uint8Array(size);
   const view = viewOf(buf);
   MACH_MSG_HEADER.write(view, 0, {
-    bits: (msghBits(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE) | (ndesc > 0 ? MACH_MSGH_BITS_COMPLEX : 0)) >>> 0,
+    // The target goes with its type's disposition (MOVE_SEND for thread_terminate's); a simpleroutine has no reply port.
+    bits:
+      (msghBits(
+        routine.target?.type.kind === "port" ? defaultDisposition(routine.target.type) : MACH_MSG_TYPE_COPY_SEND,
+        routine.simple ? 0 : MACH_MSG_TYPE_MAKE_SEND_ONCE,
+      ) |
+        (ndesc > 0 ? MACH_MSGH_BITS_COMPLEX : 0)) >>>
+      0,
     size,
     remotePort: target,
     localPort: reply,
@@ -113,7 +121,8 @@ export function encodeRequest(routine: Routine<unknown>, target: number, reply: 
       } else if (t.kind === "ool") {
         const data = (v as Uint8Array | undefined) ?? new Uint8Array(0);
         const address = data.byteLength > 0 && memory ? memory.allocate(data) : 0n;
-        OOL_DESCRIPTOR.write(view, off, { address, deallocate: 0, copy: MACH_MSG_PHYSICAL_COPY, type: MACH_MSG_OOL_DESCRIPTOR, size: data.byteLength });
+        // MIG's user stubs send out-of-line data as a virtual copy, not deallocated.
+        OOL_DESCRIPTOR.write(view, off, { address, deallocate: 0, copy: MACH_MSG_VIRTUAL_COPY, type: MACH_MSG_OOL_DESCRIPTOR, size: data.byteLength });
         off += 16;
       } else if (t.kind === "oolports") {
         const list = ((v as UserPort[] | number[] | undefined) ?? []).map((x) => userPort(x, t));
@@ -186,13 +195,9 @@ export type UserResult = { kr: number } & Record<string, unknown>;
 export function decodeReply(routine: Routine<unknown>, buf: Uint8Array, memory: UserMemory | null): UserResult {
   const view = viewOf(buf);
   const h = MACH_MSG_HEADER.read(view, 0);
-  if (h.id === MACH_NOTIFY_SEND_ONCE) return { kr: MIG_SERVER_DIED };
-  if (h.id !== routine.id + 100) return { kr: MIG_REPLY_MISMATCH };
+  const verdict = migReplyCheck(routine, buf);
+  if (!verdict.readOuts) return { kr: verdict.kr };
   const complex = (h.bits & MACH_MSGH_BITS_COMPLEX) !== 0;
-  if (!complex && h.size === 36) {
-    const kr = view.getInt32(32, true);
-    if (kr !== KERN_SUCCESS || routine.replyComplex) return { kr: kr === KERN_SUCCESS ? MIG_TYPE_ERROR : kr };
-  }
   const out: UserResult = { kr: KERN_SUCCESS };
   const params = routine.params;
   let off = HEADER_SIZE;

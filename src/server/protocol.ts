@@ -33,6 +33,8 @@ export const ADMIN_TASKS = 1;
 export const ADMIN_LSMP = 2;
 export const ADMIN_HOST = 3;
 export const ADMIN_TRACE = 4;
+/** The right-accounting invariant of the served kernel, and the bytes clients hold in the server (root and the server's user only). */
+export const ADMIN_INVARIANT = 5;
 
 /** Largest frame accepted: a maximal Mach message plus its OOL data (bounded). */
 export const MAX_FRAME = 64 * 1024 * 1024;

@@ -8,11 +8,11 @@ import { createServer, type Server, type Socket } from "node:net";
 import { lstatSync, unlinkSync } from "node:fs";
 import { Kernel, type BootOptions } from "../index.js";
 import type { IpcKmsg } from "../ipc/kmsg.js";
-import { setQueueObserver } from "../ipc/mqueue.js";
+import { observeQueues } from "../ipc/mqueue.js";
 import type { IpcPort } from "../ipc/port.js";
 import { setSendObserver } from "../ipc/send.js";
 import { Task } from "../kern/task.js";
-import { ADMIN_HOST, ADMIN_LSMP, ADMIN_TASKS, ADMIN_TRACE, FrameReader, MAX_FRAME_BEFORE_HELLO, ProtocolError } from "./protocol.js";
+import { ADMIN_HOST, ADMIN_INVARIANT, ADMIN_LSMP, ADMIN_TASKS, ADMIN_TRACE, FrameReader, MAX_FRAME_BEFORE_HELLO, ProtocolError } from "./protocol.js";
 import { Session, type TaskRegistry } from "./session.js";
 import { hostReport, lsmpRows, taskList, traceLine } from "./admin.js";
 import { nativeHelpers, peerCredentials } from "./native.js";
@@ -66,7 +66,7 @@ export class MachipcServer {
     this.server = createServer((sock) => this.accept(sock));
     this.server.maxConnections = this.limits.maxConnections;
     this.server.on("drop", () => this.log(`refused a connection: ${this.limits.maxConnections} connections already (maxConnections)`));
-    setQueueObserver((kmsg, port, delta) => this.accountQueued(kmsg, port, delta));
+    observeQueues(this.queueObserver, true);
   }
 
   /**
@@ -126,7 +126,7 @@ export class MachipcServer {
     this.calendarWatch = null;
     for (const s of this.sessions) s.close();
     setSendObserver(null);
-    setQueueObserver(null);
+    observeQueues(this.queueObserver, false);
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
@@ -144,6 +144,8 @@ export class MachipcServer {
     return this.tracers.size;
   }
 
+  private readonly queueObserver = (kmsg: IpcKmsg, port: IpcPort, delta: 1 | -1): void => this.accountQueued(kmsg, port, delta);
+
   /** A queued message counts against the task that sent it, or for the kernel's, the task it waits for. */
   private accountQueued(kmsg: IpcKmsg, port: IpcPort, delta: 1 | -1): void {
     if (delta < 0) {
@@ -154,8 +156,13 @@ export class MachipcServer {
       }
       return;
     }
+    // A port in transit is where its receive right's message waits: follow that to a space.
+    let at: IpcPort | null = port;
+    for (let hops = 0; at && !at.receiver && hops < 4096; hops++) at = at.destination;
+    const owner = at?.receiver?.owner;
+    // Another kernel's port (another server in this process) is not ours to count.
+    if ((owner instanceof Task ? owner.kernel : owner) !== this.kernel) return;
     const sender = this.kernel.tasks.get(kmsg.senderTaskId);
-    const owner = port.receiver?.owner;
     const session = (sender && this.byTask.get(sender)) ?? (owner instanceof Task ? this.byTask.get(owner) : undefined);
     if (!session) return;
     const bytes = kmsgBytes(kmsg);
@@ -261,6 +268,9 @@ export class MachipcServer {
       }
       case ADMIN_HOST:
         return JSON.stringify(hostReport(this.kernel));
+      case ADMIN_INVARIANT:
+        // The whole kernel is its server's: root and the user running the server may check it.
+        return JSON.stringify(viewer.uid === 0 || viewer.uid === (process.getuid?.() ?? 0) ? { violations: this.kernel.findViolations(), heldBytes: this.budget.total } : { error: "only root and the server's own user may check the whole kernel" });
       case ADMIN_TRACE: {
         this.tracers.set(push, viewer);
         session.socket.once("close", () => {

@@ -13,6 +13,14 @@ export const routine = (id: number, name: string, params: Param[], handler: Hand
   new Routine<KernelCall>({ id, name, params, handler, target });
 
 /**
+ * Mark a routine that libsystem tries as `_kernelrpc_<name>_trap` first: libmachipc's
+ * `<name>` then calls the trap and sends the MIG message (its `_kernelrpc_<name>`) only
+ * when the trap answers MACH_SEND_INVALID_DEST. Mark only routines whose trap libmachipc has.
+ */
+export const trap = <C>(r: Routine<C>): Routine<C> =>
+  new Routine<C>({ id: r.id, name: r.name, params: r.params, handler: r.handler, target: r.target, simple: r.simple, trap: true });
+
+/**
  * The routine maker of a subsystem whose routines take `target` first (the
  * .defs' first parameter, e.g. `host : host_t`); a routine whose .defs says
  * otherwise passes its own as the last argument.

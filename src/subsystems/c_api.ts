@@ -1,0 +1,36 @@
+/**
+ * The subsystems libmachipc's generated C covers: a user stub for every
+ * routine the kernel serves and for the exception messages a program raises,
+ * and servers for the exc, mach_exc and notify messages a program receives.
+ */
+import { renderCFiles, renderReadmeRoutines, rewriteMarked, type UserSubsystem } from "../mig/c_files.js";
+import type { Routine } from "../mig/routine.js";
+import { EXC_BASE, MACH_EXC_BASE, excRoutines, machExcRoutines } from "./exc.js";
+import { servedSubsystems } from "./index.js";
+import { NOTIFY_BASE, notifyRoutines } from "./notify.js";
+
+/** The .defs that import mach_debug_types.defs. */
+const DEBUG_TYPES = new Set(["mach_host", "host_priv", "mach_port", "task"]);
+
+export const cUserSubsystems: UserSubsystem[] = [
+  ...servedSubsystems.map((s) => ({
+    name: s.name,
+    base: s.base,
+    routines: s.routines as Routine<unknown>[],
+    imports: DEBUG_TYPES.has(s.name) ? ["mach_debug/mach_debug_types.h"] : [],
+  })),
+  { name: "exc", base: EXC_BASE, routines: excRoutines },
+  { name: "mach_exc", base: MACH_EXC_BASE, routines: machExcRoutines },
+];
+
+export const cServerSubsystems = [
+  { name: "exc", base: EXC_BASE, prefix: "catch_", routines: excRoutines },
+  { name: "mach_exc", base: MACH_EXC_BASE, prefix: "catch_", routines: machExcRoutines },
+  { name: "notify", base: NOTIFY_BASE, prefix: "do_", routines: notifyRoutines },
+];
+
+/** Every generated C file (and the docs list), by path. */
+export const renderCApi = (): Map<string, string> => renderCFiles(cUserSubsystems, cServerSubsystems);
+
+/** The README with its generated list of libmachipc's routines brought up to date. */
+export const renderReadme = (readme: string): string => rewriteMarked(readme, renderReadmeRoutines(cUserSubsystems, cServerSubsystems));
