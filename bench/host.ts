@@ -31,7 +31,7 @@ async function receiveWithSend(th: Thread): Promise<number> {
 }
 
 /** Install `port` as the handler for `mask` through the routine a user calls (host_ or task_set_exception_ports). */
-async function setHandler(th: Thread, routine: string, target: number, mask: number, port: number): Promise<void> {
+async function setHandler(th: Thread, routine: "host_set_exception_ports" | "task_set_exception_ports", target: number, mask: number, port: number): Promise<void> {
   const r = await th.call(routine, target, { exception_mask: mask, new_port: port, behavior: EXCEPTION_DEFAULT, new_flavor: 0 });
   if (r.kr !== 0) throw new Error(`${routine} failed: ${r.kr}`);
 }

@@ -30,10 +30,11 @@ const spread = (xs: number[]): string => `${Math.min(...xs).toFixed(2)}-${Math.m
 export async function mpmmBenchmarks(): Promise<{ results: Record<string, unknown>; lines: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), "machipc-mpmm-"));
   const socket = join(dir, "machipc.sock");
-  const server: ChildProcess = spawn(process.execPath, ["dist/cli/main.js", "serve", "--socket", socket], { stdio: ["ignore", "pipe", "inherit"] });
+  const server: ChildProcess = spawn(process.execPath, ["dist/cli/main.js", "serve", "--socket", socket], { stdio: ["ignore", "ignore", "pipe"] });
   try {
     await new Promise<void>((resolve, reject) => {
-      server.stdout!.on("data", (d: Buffer) => d.toString().includes("serving") && resolve());
+      // machipc serve logs to stderr.
+      server.stderr!.on("data", (d: Buffer) => d.toString().includes("serving") && resolve());
       server.once("exit", (c) => reject(new Error(`server exited ${c}`)));
     });
     const env = { ...process.env, MACHIPC_SOCKET: socket };

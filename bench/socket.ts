@@ -34,10 +34,13 @@ createServer((s) => {
 function waitReady(child: ChildProcess): Promise<void> {
   return new Promise((resolve, reject) => {
     let out = "";
-    child.stdout!.on("data", (d) => {
+    // The C echo server says "ready" on stdout; machipc serve logs "serving" on stderr.
+    const look = (d: Buffer): void => {
       out += d;
       if (out.includes("ready") || out.includes("serving")) resolve();
-    });
+    };
+    child.stdout?.on("data", look);
+    child.stderr?.on("data", look);
     child.once("exit", (c) => reject(new Error(`child exited ${c}`)));
   });
 }
@@ -69,7 +72,7 @@ export async function socketBenchmarks(): Promise<{ results: Record<string, unkn
   writeFileSync(echoScript, ECHO);
   const children: ChildProcess[] = [];
   const start = async (cmd: string, args: string[]): Promise<void> => {
-    const c = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"] });
+    const c = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
     children.push(c);
     await waitReady(c);
   };

@@ -41,4 +41,8 @@ export {
 export { MachineState } from "./kern/thread_state.js";
 export type { ExceptionOutcome, ExceptionLevel, RaiseOptions, LevelAttempt } from "./kern/exception.js";
 export type { UserArgs, UserResult } from "./mig/call.js";
+export * from "./abi/info.js";
+export { MigArgumentError } from "./mig/validate.js";
+export type { CallArgs, CallResult, KernError, RoutineArgs, RoutineId, RoutineKey, RoutineName, RoutineOuts, RoutineResult, Routines } from "./mig/typed.js";
+export type { PortIn, UserPort } from "./mig/user.js";
 export { MachipcServer, defaultSocketPath, type ServeOptions } from "./server/server.js";

@@ -14,8 +14,36 @@
 #include <string.h>
 
 /* Wire operations and traps, as src/server/protocol.ts numbers them. */
-enum { OP_HELLO = 1, OP_JOIN = 2, OP_TRAP = 3, OP_MACH_MSG = 4, OP_RESULT = 0x80 };
+enum { OP_HELLO = 1, OP_JOIN = 2, OP_TRAP = 3, OP_MACH_MSG = 4, OP_TRAP_ARGS = 7, OP_RESULT = 0x80 };
 enum { TRAP_REPLY_PORT = 26, TRAP_THREAD_SELF = 27, TRAP_TASK_SELF = 28, TRAP_HOST_SELF = 29 };
+/* The traps with arguments (TRAP_ARGS), by mach_trap_table number as src/abi/traps.ts lists them. */
+enum {
+  TRAP_VM_ALLOCATE = 10,
+  TRAP_VM_DEALLOCATE = 12,
+  TRAP_VM_PROTECT = 14,
+  TRAP_PORT_ALLOCATE = 16,
+  TRAP_PORT_DESTROY = 17,
+  TRAP_PORT_DEALLOCATE = 18,
+  TRAP_PORT_MOD_REFS = 19,
+  TRAP_PORT_MOVE_MEMBER = 20,
+  TRAP_PORT_INSERT_RIGHT = 21,
+  TRAP_PORT_INSERT_MEMBER = 22,
+  TRAP_PORT_EXTRACT_MEMBER = 23,
+  TRAP_PORT_CONSTRUCT = 24,
+  TRAP_PORT_DESTRUCT = 25,
+  TRAP_SEMAPHORE_SIGNAL = 33,
+  TRAP_SEMAPHORE_SIGNAL_ALL = 34,
+  TRAP_SEMAPHORE_SIGNAL_THREAD = 35,
+  TRAP_SEMAPHORE_WAIT = 36,
+  TRAP_SEMAPHORE_WAIT_SIGNAL = 37,
+  TRAP_SEMAPHORE_TIMEDWAIT = 38,
+  TRAP_SEMAPHORE_TIMEDWAIT_SIGNAL = 39,
+  TRAP_PORT_GUARD = 41,
+  TRAP_PORT_UNGUARD = 42,
+};
+
+/* What copyout answers for a bad user address (EFAULT), which a trap then returns as its kern_return_t. */
+enum { MACHIPC_EFAULT = 14 };
 
 /* Little-endian loads and stores, as the wire and the Mach ABI lay out integers. */
 static inline void put32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); }
@@ -44,7 +72,17 @@ unsigned char *machipc_recv_result(int fd, uint32_t *len);
 /* A TRAP op: the port name it answers, or MACH_PORT_NULL if the server cannot be reached. */
 mach_port_t machipc_trap(uint32_t which);
 
-/* Keep a copy of received out-of-line data that vm_deallocate will free; NULL if out of memory. */
-void *machipc_remember(const void *data, size_t n);
+/*
+ * A TRAP_ARGS op: trap `which` with `argc` argument slots; up to `nouts` copied-out slots land in
+ * `outs`. Returns the trap's kern_return_t, or MACH_SEND_INVALID_DEST if the server cannot be reached.
+ */
+kern_return_t machipc_trap_args(uint32_t which, const uint64_t *args, uint32_t argc, uint64_t *outs, uint32_t nouts);
+
+/*
+ * Received out-of-line data, placed in fresh pages: at `hint` (where the kernel's vm_map_copyout put
+ * it in the task's map) when that range is free, else wherever mmap finds room. vm_deallocate frees
+ * exactly those pages. NULL if there is no memory.
+ */
+void *machipc_map_ool(uint64_t hint, const void *data, size_t n);
 
 #endif

@@ -1,11 +1,14 @@
 /*
  * mach_msg over the wire: the message bytes go to the server as they are,
  * with the out-of-line regions they point to sent along; received regions
- * come back as copies whose addresses are patched into the descriptors.
+ * land in fresh pages whose addresses are patched into the descriptors. Sent
+ * regions marked deallocate leave the sender once the message is sent, as
+ * vm_map_copyin with src_destroy takes them.
  */
 #include "internal.h"
 
 #include <stdlib.h>
+#include <sys/mman.h>
 
 /* Walk a complex message's descriptors, calling fn for OOL and OOL-ports ones. */
 static void walk_ool(unsigned char *msg, size_t size, void (*fn)(unsigned char *desc, void *ctx), void *ctx) {
@@ -25,7 +28,8 @@ static void walk_ool(unsigned char *msg, size_t size, void (*fn)(unsigned char *
 /* The OOL regions a message sends along: a header and the data for each (sized by the caller). */
 struct collect {
   struct part *parts;
-  unsigned char (*heads)[12];
+  /* Per region: address (8), size (4), the descriptor's deallocate flag (1). */
+  unsigned char (*heads)[16];
   unsigned char **padded;
   int n;
   int cap;
@@ -40,6 +44,7 @@ static void collect_region(unsigned char *d, void *ctx) {
   unsigned char *h = c->heads[c->n];
   put64(h, addr);
   put32(h + 8, n);
+  h[12] = d[8];
   c->parts[2 * c->n] = (struct part){h, 12};
   c->parts[2 * c->n + 1] = (struct part){(const void *)(uintptr_t)addr, (n + 3) & ~3u};
   c->n++;
@@ -58,7 +63,7 @@ static void patch_region(unsigned char *d, void *ctx) {
     uint64_t a = get64(r);
     uint32_t n = get32(r + 8);
     if (a == addr) {
-      void *copy = machipc_remember(r + 12, n);
+      void *copy = machipc_map_ool(a, r + 12, n);
       put64(d, (uint64_t)(uintptr_t)copy);
       return;
     }
@@ -74,7 +79,7 @@ mach_msg_return_t mach_msg_overwrite(mach_msg_header_t *msg, mach_msg_option_t o
   if (machipc_connect_thread() < 0) return MACH_SEND_INVALID_DEST;
   struct collect c = {0};
   struct part small_parts[2 + 2 * 8];
-  unsigned char small_heads[8][12];
+  unsigned char small_heads[8][16];
   unsigned char *small_padded[8] = {0};
   struct part *parts = small_parts;
   int complex = (option & MACH_SEND_MSG) && send_size >= 28 && (get32((unsigned char *)msg) & MACH_MSGH_BITS_COMPLEX);
@@ -87,7 +92,7 @@ mach_msg_return_t mach_msg_overwrite(mach_msg_header_t *msg, mach_msg_option_t o
       c.heads = small_heads;
       c.padded = small_padded;
     } else {
-      c.heads = malloc((size_t)c.cap * 12);
+      c.heads = malloc((size_t)c.cap * 16);
       c.padded = calloc((size_t)c.cap, sizeof *c.padded);
       parts = malloc(sizeof *parts * (2 + 2 * (size_t)c.cap));
       if (!c.heads || !c.padded || !parts) {
@@ -123,16 +128,25 @@ mach_msg_return_t mach_msg_overwrite(mach_msg_header_t *msg, mach_msg_option_t o
   if (option & MACH_SEND_MSG) parts[np++] = (struct part){msg, send_size};
   int rc = machipc_send_frame(machipc_thread_fd(), OP_MACH_MSG, machipc_next_seq(), parts, np);
   for (int i = 0; i < c.n; i++) free(c.padded[i]);
+  unsigned char *r = NULL;
+  uint32_t len = 0;
+  if (rc == 0) r = machipc_recv_result(machipc_thread_fd(), &len);
+  mach_msg_return_t mr = rc < 0 ? MACH_SEND_INVALID_DEST : r ? (mach_msg_return_t)get32(r) : MACH_RCV_PORT_DIED;
+  /* Sent (whatever the receive half did): regions given with deallocate leave this task. */
+  int sent = r && (mr == MACH_MSG_SUCCESS || (mr & ~MACH_MSG_MASK) >= MACH_RCV_IN_PROGRESS);
+  for (int i = 0; sent && i < c.n; i++) {
+    if (!c.heads[i][12]) continue;
+    uint64_t a = get64(c.heads[i]), end = a + get32(c.heads[i] + 8);
+    uint64_t start = a & ~(uint64_t)vm_page_mask;
+    end = (end + vm_page_mask) & ~(uint64_t)vm_page_mask;
+    munmap((void *)(uintptr_t)start, (size_t)(end - start));
+  }
   if (c.heads && c.heads != small_heads) {
     free(c.heads);
     free(c.padded);
     free(parts);
   }
-  if (rc < 0) return MACH_SEND_INVALID_DEST;
-  uint32_t len;
-  unsigned char *r = machipc_recv_result(machipc_thread_fd(), &len);
-  if (!r) return MACH_RCV_PORT_DIED;
-  mach_msg_return_t mr = (mach_msg_return_t)get32(r);
+  if (!r) return mr;
   uint32_t msglen = get32(r + 4);
   uint32_t ool = get32(r + 8);
   unsigned char *out = (unsigned char *)(rcv_msg ? rcv_msg : msg);

@@ -1,48 +1,208 @@
 /*
- * Out-of-line memory the server handed this process: malloc'd copies, kept on
- * a list so that vm_deallocate frees exactly what a receive delivered.
+ * A C task's memory is the process's own: received out-of-line data lands in
+ * fresh pages (at the address the kernel's vm_map_copyout chose, when that
+ * range is free), and vm_allocate / vm_deallocate / vm_protect work on the
+ * process's mappings with mach_vm_allocate's checks. The server only says
+ * whether the target names the caller's own task: the VM traps with a size of
+ * zero do nothing else, and any other target is MACH_SEND_INVALID_DEST, so
+ * the call goes on as a MIG message to that task, as libsystem's does.
  */
+#define _GNU_SOURCE
 #include "internal.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
-struct alloc {
-  void *p;
-  struct alloc *next;
-};
-static struct alloc *g_allocs;
+vm_size_t vm_page_size = 4096, vm_page_mask = 4095;
+int vm_page_shift = 12;
+vm_size_t vm_kernel_page_size = 4096, vm_kernel_page_mask = 4095;
+int vm_kernel_page_shift = 12;
 
-void *machipc_remember(const void *data, size_t n) {
-  void *p = malloc(n ? n : 1);
-  struct alloc *a = malloc(sizeof *a);
-  if (!p || !a) {
-    free(p);
-    free(a);
-    return NULL;
-  }
+/* libsystem sets the page globals before main; so does libmachipc when it is loaded. */
+__attribute__((constructor)) static void page_size_init(void) {
+  long ps = sysconf(_SC_PAGESIZE);
+  if (ps <= 0) return;
+  vm_page_size = vm_kernel_page_size = (vm_size_t)ps;
+  vm_page_mask = vm_kernel_page_mask = (vm_size_t)ps - 1;
+  int shift = 0;
+  while ((1L << shift) < ps) shift++;
+  vm_page_shift = vm_kernel_page_shift = shift;
+}
+
+kern_return_t host_page_size(host_t host, vm_size_t *out_page_size) {
+  (void)host;
+  *out_page_size = vm_page_size;
+  return KERN_SUCCESS;
+}
+
+static uint64_t trunc_pg(uint64_t a) { return a & ~(uint64_t)vm_page_mask; }
+static uint64_t round_pg(uint64_t a) { return (a + vm_page_mask) & ~(uint64_t)vm_page_mask; }
+
+void *machipc_map_ool(uint64_t hint, const void *data, size_t n) {
+  size_t len = round_pg(n ? n : 1);
+  void *want = (void *)(uintptr_t)trunc_pg(hint);
+  void *p = mmap(want, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return NULL;
   memcpy(p, data, n);
-  a->p = p;
-  pthread_mutex_lock(&machipc_lock);
-  a->next = g_allocs;
-  g_allocs = a;
-  pthread_mutex_unlock(&machipc_lock);
   return p;
 }
 
-kern_return_t vm_deallocate(task_t target_task, vm_address_t address, vm_size_t size) {
-  (void)target_task;
-  (void)size;
-  pthread_mutex_lock(&machipc_lock);
-  for (struct alloc **pp = &g_allocs; *pp; pp = &(*pp)->next) {
-    if ((vm_address_t)(*pp)->p == address) {
-      struct alloc *a = *pp;
-      *pp = a->next;
-      pthread_mutex_unlock(&machipc_lock);
-      free(a->p);
-      free(a);
-      return KERN_SUCCESS;
-    }
+/* The VM traps' first step: is `target` the caller's own task? (A size-0 deallocate changes nothing.) */
+static kern_return_t self_target(mach_port_name_t target) {
+  uint64_t a[] = {target, 0, 0};
+  return machipc_trap_args(TRAP_VM_DEALLOCATE, a, 3, NULL, 0);
+}
+
+enum { FLAGS_ANYWHERE = 0x1, FLAGS_USER_ALLOCATE = 0x1 | 0x2 | 0x10 | 0x4000 | 0x70000 | (int)0xff000000 };
+
+kern_return_t _kernelrpc_mach_vm_allocate_trap(mach_port_name_t target, mach_vm_offset_t *addr, mach_vm_size_t size, int flags) {
+  kern_return_t kr = self_target(target);
+  if (kr != KERN_SUCCESS) return kr;
+  if (!addr) return MACH_SEND_INVALID_DEST;
+  if (flags & ~FLAGS_USER_ALLOCATE) return KERN_INVALID_ARGUMENT;
+  if (size == 0) {
+    *addr = 0;
+    return KERN_SUCCESS;
   }
-  pthread_mutex_unlock(&machipc_lock);
+  uint64_t len = round_pg(size);
+  if (len == 0 || len > (uint64_t)SIZE_MAX) return KERN_INVALID_ARGUMENT;
+  int anywhere = (flags & FLAGS_ANYWHERE) != 0;
+  void *want = anywhere ? NULL : (void *)(uintptr_t)trunc_pg(*addr);
+  int mflags = MAP_PRIVATE | MAP_ANONYMOUS;
+#ifdef MAP_FIXED_NOREPLACE
+  if (!anywhere) mflags |= MAP_FIXED_NOREPLACE;
+#endif
+  void *p = mmap(want, (size_t)len, PROT_READ | PROT_WRITE, mflags, -1, 0);
+  if (p == MAP_FAILED) return errno == EEXIST ? KERN_NO_SPACE : KERN_RESOURCE_SHORTAGE;
+  if (!anywhere && p != want) {
+    munmap(p, (size_t)len);
+    return KERN_NO_SPACE;
+  }
+  *addr = (mach_vm_offset_t)(uintptr_t)p;
   return KERN_SUCCESS;
 }
+
+kern_return_t _kernelrpc_mach_vm_deallocate_trap(mach_port_name_t target, mach_vm_address_t address, mach_vm_size_t size) {
+  kern_return_t kr = self_target(target);
+  if (kr != KERN_SUCCESS || size == 0) return kr;
+  uint64_t start = trunc_pg(address), end = round_pg(address + size);
+  if (end > start) munmap((void *)(uintptr_t)start, (size_t)(end - start));
+  return KERN_SUCCESS;
+}
+
+kern_return_t _kernelrpc_mach_vm_protect_trap(mach_port_name_t target, mach_vm_address_t address, mach_vm_size_t size, boolean_t set_maximum,
+                                              vm_prot_t new_protection) {
+  kern_return_t kr = self_target(target);
+  if (kr != KERN_SUCCESS) return kr;
+  if (new_protection & ~(VM_PROT_ALL | VM_PROT_COPY)) return KERN_INVALID_ARGUMENT;
+  if (size == 0) return KERN_SUCCESS;
+  /* Linux keeps no maximum protection: setting the maximum lowers the current one to it, as XNU's vm_map_protect does. */
+  (void)set_maximum;
+  uint64_t start = trunc_pg(address), end = round_pg(address + size);
+  if (mprotect((void *)(uintptr_t)start, (size_t)(end - start), new_protection & VM_PROT_ALL) != 0)
+    return errno == ENOMEM ? KERN_INVALID_ADDRESS : KERN_PROTECTION_FAILURE;
+  return KERN_SUCCESS;
+}
+
+/* The MIG message libsystem sends when the trap says the target is another task: a simple request, a RetCode reply. */
+static kern_return_t vm_mig(mach_port_t target, mach_msg_id_t id, const void *args, size_t n, void *reply_out, size_t reply_n) {
+  union {
+    unsigned char req[24 + 8 + 32];
+    unsigned char rep[24 + 8 + 4 + 16 + 68];
+  } u;
+  memset(&u, 0, sizeof u);
+  mach_msg_header_t *h = (mach_msg_header_t *)u.req;
+  mach_port_t reply = mig_get_reply_port();
+  h->msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+  h->msgh_size = (mach_msg_size_t)(32 + n);
+  h->msgh_remote_port = target;
+  h->msgh_local_port = reply;
+  h->msgh_id = id;
+  memcpy(u.req + 24, &NDR_record, 8);
+  memcpy(u.req + 32, args, n);
+  mach_msg_return_t mr = mach_msg(h, MACH_SEND_MSG | MACH_RCV_MSG, h->msgh_size, sizeof u, reply, 0, 0);
+  if (mr != MACH_MSG_SUCCESS) {
+    if (mr != MACH_SEND_INVALID_DATA && mr != MACH_SEND_INVALID_DEST && mr != MACH_SEND_INVALID_HEADER) mig_dealloc_reply_port(reply);
+    return mr;
+  }
+  mach_msg_header_t *r = (mach_msg_header_t *)u.rep;
+  if (r->msgh_id == MACH_NOTIFY_SEND_ONCE) return MIG_SERVER_DIED;
+  if (r->msgh_id != id + 100) return MIG_REPLY_MISMATCH;
+  kern_return_t ret = (kern_return_t)get32(u.rep + 32);
+  if (ret == KERN_SUCCESS && reply_out && r->msgh_size >= 36 + reply_n) memcpy(reply_out, u.rep + 36, reply_n);
+  return ret;
+}
+
+/* mach_vm.defs ids (4800...) and vm_map.defs ids (3800...) for the three calls. */
+enum { MACH_VM_ALLOCATE_ID = 4800, MACH_VM_DEALLOCATE_ID = 4801, MACH_VM_PROTECT_ID = 4802, VM_ALLOCATE_ID = 3801, VM_DEALLOCATE_ID = 3802, VM_PROTECT_ID = 3803 };
+
+static kern_return_t allocate(mach_port_t task, mach_msg_id_t id, uint64_t *address, uint64_t size, int flags) {
+  mach_vm_offset_t a = *address;
+  kern_return_t kr = _kernelrpc_mach_vm_allocate_trap(task, &a, size, flags);
+  if (kr == MACH_SEND_INVALID_DEST) {
+    unsigned char args[20];
+    put64(args, *address);
+    put64(args + 8, size);
+    put32(args + 16, (uint32_t)flags);
+    uint64_t out = 0;
+    kr = vm_mig(task, id, args, sizeof args, &out, 8);
+    if (kr == KERN_SUCCESS) a = out;
+  }
+  if (kr == KERN_SUCCESS) *address = a;
+  return kr;
+}
+
+static kern_return_t deallocate(mach_port_t task, mach_msg_id_t id, uint64_t address, uint64_t size) {
+  kern_return_t kr = _kernelrpc_mach_vm_deallocate_trap(task, address, size);
+  if (kr == MACH_SEND_INVALID_DEST) {
+    unsigned char args[16];
+    put64(args, address);
+    put64(args + 8, size);
+    kr = vm_mig(task, id, args, sizeof args, NULL, 0);
+  }
+  return kr;
+}
+
+static kern_return_t protect(mach_port_t task, mach_msg_id_t id, uint64_t address, uint64_t size, boolean_t set_maximum, vm_prot_t prot) {
+  kern_return_t kr = _kernelrpc_mach_vm_protect_trap(task, address, size, set_maximum, prot);
+  if (kr == MACH_SEND_INVALID_DEST) {
+    unsigned char args[24];
+    put64(args, address);
+    put64(args + 8, size);
+    put32(args + 16, set_maximum);
+    put32(args + 20, (uint32_t)prot);
+    kr = vm_mig(task, id, args, sizeof args, NULL, 0);
+  }
+  return kr;
+}
+
+kern_return_t mach_vm_allocate(vm_map_t target, mach_vm_address_t *address, mach_vm_size_t size, int flags) {
+  return allocate(target, MACH_VM_ALLOCATE_ID, address, size, flags);
+}
+kern_return_t mach_vm_deallocate(vm_map_t target, mach_vm_address_t address, mach_vm_size_t size) {
+  return deallocate(target, MACH_VM_DEALLOCATE_ID, address, size);
+}
+kern_return_t mach_vm_protect(vm_map_t target, mach_vm_address_t address, mach_vm_size_t size, boolean_t set_maximum, vm_prot_t new_protection) {
+  return protect(target, MACH_VM_PROTECT_ID, address, size, set_maximum, new_protection);
+}
+
+kern_return_t vm_allocate(vm_map_t target_task, vm_address_t *address, vm_size_t size, int flags) {
+  uint64_t a = *address;
+  kern_return_t kr = allocate(target_task, VM_ALLOCATE_ID, &a, size, flags);
+  if (kr == KERN_SUCCESS) *address = (vm_address_t)a;
+  return kr;
+}
+kern_return_t vm_deallocate(vm_map_t target_task, vm_address_t address, vm_size_t size) {
+  return deallocate(target_task, VM_DEALLOCATE_ID, address, size);
+}
+kern_return_t vm_protect(vm_map_t target_task, vm_address_t address, vm_size_t size, boolean_t set_maximum, vm_prot_t new_protection) {
+  return protect(target_task, VM_PROTECT_ID, address, size, set_maximum, new_protection);
+}
+
+/* mig_allocate / mig_deallocate: how MIG server code gets and frees out-of-line buffers (anywhere, page-rounded). */
+void mig_allocate(vm_address_t *addr_p, vm_size_t size) {
+  if (vm_allocate(mach_task_self(), addr_p, size, VM_FLAGS_ANYWHERE) != KERN_SUCCESS) *addr_p = 0;
+}
+void mig_deallocate(vm_address_t addr, vm_size_t size) { (void)vm_deallocate(mach_task_self(), addr, size); }

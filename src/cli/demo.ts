@@ -12,7 +12,11 @@ import { TASK_BOOTSTRAP_PORT } from "../kern/ipc_tt.js";
 import type { Task } from "../kern/task.js";
 import { describeSpace } from "./describe.js";
 
-export async function runDemo(out: (line: string) => void = console.log): Promise<number> {
+/**
+ * Tell the story on `kernel` (a fresh one by default). Given the served
+ * kernel, the demo's tasks (launchd, app) live on for lsmp and the inspector.
+ */
+export async function runDemo(out: (line: string) => void = console.log, kernel: Kernel = Kernel.boot()): Promise<number> {
   const say = (s = "") => out(s);
   const show = (kernel: Kernel, task: Task) => {
     say(`  ${task.name}'s name space:`);
@@ -20,7 +24,6 @@ export async function runDemo(out: (line: string) => void = console.log): Promis
   };
   const hex = (n: number) => `0x${n.toString(16)}`;
 
-  const kernel = Kernel.boot();
   say(`Booted machipc (xnu-3248.40.184 host IPC) with ${kernel.processors.length} processor(s), ${kernel.options.arch}.`);
   say("ipc_host_init made the host security, host and host priv ports, pset0's two ports, and a port per processor.");
   say();

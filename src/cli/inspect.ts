@@ -4,21 +4,28 @@
  * reaches. It reads the server through the same admin commands as the CLI.
  */
 import { createServer, type Server } from "node:http";
-import type { MachClient } from "../client/index.js";
-import type { LsmpRow, TaskSummary } from "../server/admin.js";
+import { MachClient } from "../client/index.js";
+import type { LsmpReport } from "../server/admin.js";
+import { log, untilInterrupted } from "./io.js";
 
 export interface InspectorState {
-  tasks: (TaskSummary & { rows: LsmpRow[] })[];
+  tasks: LsmpReport[];
 }
 
 export async function gatherState(client: MachClient): Promise<InspectorState> {
-  const tasks = (await client.tasks()) as TaskSummary[];
-  const out: InspectorState = { tasks: [] };
-  for (const t of tasks) {
-    const l = (await client.lsmp(t.pid)) as { rows?: LsmpRow[] };
-    out.tasks.push({ ...t, rows: l.rows ?? [] });
-  }
-  return out;
+  return { tasks: await client.lsmpAll() };
+}
+
+export async function runInspect(opts: { socketPath: string; port: number }): Promise<number> {
+  const client = await MachClient.connect({ socketPath: opts.socketPath, name: "machipc-inspect" });
+  const { url } = await startInspector(client, opts.port).catch((e: unknown) => {
+    client.close();
+    throw e;
+  });
+  log(`machipc inspect: open ${url} (Ctrl-C to stop)`);
+  await untilInterrupted();
+  client.close();
+  return 0;
 }
 
 const PAGE = `<!doctype html>
@@ -107,11 +114,14 @@ export function startInspector(client: MachClient, port: number): Promise<{ serv
     res.writeHead(404);
     res.end("not found");
   });
-  return new Promise((resolve) =>
+  return new Promise((resolve, reject) => {
+    server.once("error", (e: NodeJS.ErrnoException) =>
+      reject(new Error(e.code === "EADDRINUSE" ? `machipc inspect: port ${port} on 127.0.0.1 is in use (choose another with --port N)` : `machipc inspect: cannot listen on 127.0.0.1:${port}: ${e.message}`)),
+    );
     server.listen(port, "127.0.0.1", () => {
       const addr = server.address();
       const p = typeof addr === "object" && addr ? addr.port : port;
       resolve({ server, url: `http://127.0.0.1:${p}/` });
-    }),
-  );
+    });
+  });
 }

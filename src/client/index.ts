@@ -5,18 +5,24 @@
  */
 import { connect as netConnect, type Socket } from "node:net";
 import { MACH_SEND_MSG } from "../abi/message.js";
+import { findTrap, trapResult, trapSlots, type TrapArgs, type TrapResult } from "../abi/traps.js";
 import { copyBytes, rdU32, wrU32 } from "../abi/bytes.js";
 import { VmMap } from "../kern/vm_map.js";
 import type { MachMsgCaller } from "../mig/call.js";
 import { migCall, type UserArgs, type UserResult } from "../mig/call.js";
+import type { CallArgs, RoutineKey, RoutineResult } from "../mig/typed.js";
+import { MigArgumentError } from "../mig/validate.js";
 import type { Routine } from "../mig/routine.js";
 import { MigRegistry } from "../kern/ipc_kobject.js";
 import { installSubsystems } from "../subsystems/index.js";
 import { checkSocketDirForClient, defaultSocketPath } from "../server/socket_path.js";
+import type { HostReport, LsmpReport, TaskSummary } from "../server/admin.js";
+import { connectErrorMessage } from "./connect_error.js";
 import {
   ADMIN,
   ADMIN_HOST,
   ADMIN_LSMP,
+  ADMIN_LSMP_ALL,
   ADMIN_TASKS,
   ADMIN_TRACE,
   FRAME_HEADER,
@@ -29,8 +35,10 @@ import {
   OP_RESULT,
   OP_THREAD,
   OP_TRAP,
+  OP_TRAP_ARGS,
   RESULT,
   TRAP,
+  TRAP_ARGS,
   TRAP_HOST_SELF,
   TRAP_MACH_REPLY_PORT,
   TRAP_TASK_SELF,
@@ -92,16 +100,14 @@ export class MachClient {
 
   /** Connect and say who we are. Rejects with a clear error if the server is not running or refuses. */
   static async connect(opts: ConnectOptions = {}): Promise<MachClient> {
-    const path = opts.socketPath ?? (process.env["MACHIPC_SOCKET"] || defaultSocketPath());
+    const path = opts.socketPath ?? socketPathFromEnv();
     // Before saying who we are, make sure the socket is the one its directory's owner put there.
     const unsafe = checkSocketDirForClient(path);
     if (unsafe) throw new ClientError(`refusing to connect to ${path}: ${unsafe}`);
     const socket = await new Promise<Socket>((resolve, reject) => {
       const s = netConnect(path);
       s.once("connect", () => resolve(s));
-      s.once("error", (e: NodeJS.ErrnoException) =>
-        reject(new ClientError(e.code === "ENOENT" || e.code === "ECONNREFUSED" ? `no machipc server at ${path} (start one with \`machipc serve\`)` : `cannot connect to ${path}: ${e.message}`)),
-      );
+      s.once("error", (e: NodeJS.ErrnoException) => reject(new ClientError(connectErrorMessage(path, e))));
     });
     const reader = new FrameReader();
     let client: MachClient | null = null;
@@ -168,6 +174,17 @@ export class MachClient {
     return (await this.request(OP_TRAP, thread, [struct(TRAP, { trap })])).value;
   }
 
+  /** TRAP_ARGS: a trap with its argument slots; the kern_return_t and the copied-out slots. */
+  async trapArgs(thread: number, trap: number, args: readonly bigint[]): Promise<{ kr: number; outs: bigint[] }> {
+    const slots = new Uint8Array(8 * args.length);
+    const v = new DataView(slots.buffer);
+    args.forEach((a, i) => v.setBigUint64(8 * i, a, true));
+    const r = await this.request(OP_TRAP_ARGS, thread, [struct(TRAP_ARGS, { trap, argc: args.length }), slots]);
+    const ev = new DataView(r.extra.buffer, r.extra.byteOffset, r.extra.byteLength);
+    const outs = Array.from({ length: Math.floor(r.extra.byteLength / 8) }, (_, i) => ev.getBigUint64(8 * i, true));
+    return { kr: r.value | 0, outs };
+  }
+
   /** A new thread of this task. */
   async createThread(): Promise<ClientThread> {
     const r = await this.request(OP_THREAD, 0, []);
@@ -180,20 +197,33 @@ export class MachClient {
     const r = await this.request(OP_ADMIN, 0, [struct(ADMIN, { command, argument })]);
     return JSON.parse(new TextDecoder().decode(r.extra));
   }
-  tasks(): Promise<unknown> {
-    return this.admin(ADMIN_TASKS);
+  /** The server's tasks (those this client may see). */
+  tasks(): Promise<TaskSummary[]> {
+    return this.admin(ADMIN_TASKS) as Promise<TaskSummary[]>;
   }
-  lsmp(pid: number): Promise<unknown> {
-    return this.admin(ADMIN_LSMP, pid);
+  /** A task's name space as lsmp shows it, or why not. */
+  lsmp(pid: number): Promise<LsmpReport | { error: string }> {
+    return this.admin(ADMIN_LSMP, pid) as Promise<LsmpReport | { error: string }>;
   }
-  host(): Promise<unknown> {
-    return this.admin(ADMIN_HOST);
+  /** lsmp -a: every task's name space. */
+  lsmpAll(): Promise<LsmpReport[]> {
+    return this.admin(ADMIN_LSMP_ALL) as Promise<LsmpReport[]>;
+  }
+  /** What hostinfo reports. */
+  host(): Promise<HostReport> {
+    return this.admin(ADMIN_HOST) as Promise<HostReport>;
   }
   /** Receive trace lines as messages pass through the server, until close(). */
   trace(onLine: (line: string) => void): void {
     const seq = this.seq++;
     this.streams.set(seq, onLine);
     this.socket.write(frame(OP_ADMIN, seq, 0, [struct(ADMIN, { command: ADMIN_TRACE, argument: 0 })]));
+  }
+
+  /** Call `fn` once the connection to the server is gone (closed by either side). */
+  onClose(fn: () => void): void {
+    if (this.socket.destroyed) queueMicrotask(fn);
+    else this.socket.once("close", fn);
   }
 
   close(): void {
@@ -252,6 +282,14 @@ export class ClientThread implements MachMsgCaller {
     return this.client.trap(this.id, TRAP_MACH_REPLY_PORT);
   }
 
+  /** A trap with arguments, named as in process (Thread.trap): `trap("semaphore_signal_trap", { signal_name })`. */
+  async trap(trap: number | string, args: TrapArgs): Promise<TrapResult> {
+    const t = findTrap(trap);
+    if (!t) throw new ClientError(`no trap ${String(trap)}`);
+    const r = await this.client.trapArgs(this.id, t.number, trapSlots(t, args));
+    return trapResult(t, r.kr, r.outs);
+  }
+
   /** mach_msg: the same arguments as in process; the received message lands in `buf`. */
   machMsg(buf: Uint8Array, option: number, sendSize: number, rcvSize: number, rcvName: number, timeout = 0, notify = 0): Promise<number> {
     void notify;
@@ -293,13 +331,41 @@ export class ClientThread implements MachMsgCaller {
     if (name === this.migReply) this.migReply = 0;
   }
 
-  /** Call a kernel routine by MIG id or name, as a generated stub would, over the socket. */
-  call(routine: number | string, target: number, args: UserArgs = {}): Promise<UserResult> {
+  /**
+   * Call a kernel routine by name or MIG id, as a generated stub would, over
+   * the socket; typed by the routine's description, as Thread.call is.
+   */
+  call<K extends RoutineKey>(routine: K, target: number, ...args: CallArgs<K>): Promise<RoutineResult<K>>;
+  call(routine: RoutineKey, target: number, args: UserArgs = {}): Promise<UserResult> {
+    return this.callUntyped(routine, target, args);
+  }
+
+  /** `call` for a routine chosen at run time (a name or id in a variable): checked at run time only. */
+  callUntyped(routine: string | number, target: number, args: UserArgs = {}): Promise<UserResult> {
     const r = routines.find(routine);
-    if (!r) throw new ClientError(`no MIG routine ${String(routine)}`);
+    if (!r) return Promise.reject(new MigArgumentError(`no MIG routine ${String(routine)}`));
     return migCall(this, r as Routine<unknown>, target, args);
   }
 }
 
+/** The socket a client uses by default: $MACHIPC_SOCKET, else the server's default path. */
+export function socketPathFromEnv(): string {
+  return process.env["MACHIPC_SOCKET"] || defaultSocketPath();
+}
+
 export { MachClient as Client };
+
+// The constants and types a client's calls need, as `machipc` exports them.
+export * from "../abi/kern_return.js";
+export * from "../abi/message.js";
+export * from "../abi/port.js";
+export * from "../abi/ikot.js";
+export * from "../abi/exception.js";
+export * from "../abi/host.js";
+export * from "../abi/info.js";
+export { kernReturnName } from "../abi/names.js";
+export { MigArgumentError } from "../mig/validate.js";
+export type { CallArgs, CallResult, KernError, RoutineArgs, RoutineId, RoutineKey, RoutineName, RoutineOuts, RoutineResult, Routines } from "../mig/typed.js";
+export type { PortIn, UserPort } from "../mig/user.js";
+export type { HostReport, LsmpReport, TaskSummary } from "../server/admin.js";
 export const connect = MachClient.connect;

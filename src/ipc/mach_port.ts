@@ -974,7 +974,8 @@ export function machPortDnrequestInfo(space: IpcSpace | null, name: number): R<{
   return ok({ dnr_total: requestTableSize(t.port!), dnr_used: t.port!.ext?.requests?.length ?? 0 });
 }
 
-const objectToken = (obj: unknown): number => (obj instanceof IpcPort ? 0x80000000 | (obj.id << 4) : obj instanceof IpcPset ? 0xc0000000 | (obj.id << 4) : 0) >>> 0;
+/** The iin_object a listing shows for a port or port set (stable, not a kernel address). */
+export const objectToken = (obj: unknown): number => (obj instanceof IpcPort ? 0x80000000 | (obj.id << 4) : obj instanceof IpcPset ? 0xc0000000 | (obj.id << 4) : 0) >>> 0;
 
 /** mach_port_space_info: ipc_info_space_t, the whole table as ipc_info_name_t, an empty tree. */
 export function machPortSpaceInfo(space: IpcSpace | null, exposeObjects = true): R<{ space_info: Uint8Array; table_info: Uint8Array; tree_info: Uint8Array }> {

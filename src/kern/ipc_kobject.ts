@@ -31,16 +31,6 @@ export function kobjectSet(port: IpcPort, kotype: number, kobject: unknown): voi
   port.kobject = kobject;
 }
 
-/**
- * ipc_kobject_server's release of the destination: a send-once right was used by
- * the request, so it is released, never destroyed (a send-once notification to
- * the kernel port would bring the kernel back here).
- */
-function releaseDestination(dest: IpcPort, type: number): void {
-  if (type === MACH_MSG_TYPE_PORT_SEND_ONCE) portReleaseSendOnce(dest);
-  else destroyCarriedRight(dest, type);
-}
-
 /** What a routine handler is given besides its arguments. */
 export interface KobjectCall<K = unknown, T = unknown> {
   kernel: K;
@@ -108,6 +98,15 @@ export interface ServerHooks<C> {
  * it was given (and conversion-typed ports are released by the stub); on
  * failure the request is destroyed except for its reply port.
  */
+/**
+ * The request's destination right is used up by the delivery: a send-once right is released,
+ * not destroyed (destroying it would send a send-once notification back here, a loop).
+ */
+function releaseDestination(dest: IpcPort, type: number): void {
+  if (type === MACH_MSG_TYPE_PORT_SEND_ONCE) portReleaseSendOnce(dest);
+  else destroyCarriedRight(dest, type);
+}
+
 export function kobjectServe<C>(hooks: ServerHooks<C>, kmsg: IpcKmsg): IpcKmsg | null {
   const dest = kmsg.remote as IpcPort;
   const destType = msghBitsRemote(kmsg.bits);

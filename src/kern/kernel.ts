@@ -12,7 +12,9 @@ import { Host, Processor, ProcessorSet } from "./host.js";
 import { ipcHostInit, ipcProcessorInit, ipcPsetInit, kernelSetSpecialPort } from "./ipc_host.js";
 import { kobjectAlloc } from "./ipc_kobject.js";
 import { startUxHandler, type UxHandler } from "./ux_handler.js";
-import { IKOT_CLOCK, IKOT_CLOCK_CTRL, IKOT_MASTER_DEVICE } from "../abi/ikot.js";
+import { IKOT_CLOCK, IKOT_CLOCK_CTRL, IKOT_MASTER_DEVICE, IKOT_SEMAPHORE } from "../abi/ikot.js";
+import { MACH_NOTIFY_NO_SENDERS } from "../abi/port.js";
+import { semaphoreNoSenders } from "./sync_sema.js";
 import { HOST_IO_MASTER_PORT } from "../abi/host.js";
 import { portMakeSend } from "../ipc/right.js";
 import { allowAllPolicy, type MacPolicy } from "./mac.js";
@@ -23,7 +25,6 @@ import { HostNotify } from "./host_notify.js";
 import { ClockAlarms } from "./clock_alarm.js";
 import { systemClockNs, toTimespec } from "./clock.js";
 import { MACH_MSG_TYPE_PORT_SEND_ONCE } from "../abi/message.js";
-import type { Semaphore } from "./semaphore.js";
 import { taskSuspensionNotify } from "./task_suspend.js";
 
 /** Which xnu-3248 bugs to replace with the later, fixed behaviour. */
@@ -103,8 +104,6 @@ export class Kernel {
   bootInfo = "";
   /** host_reboot calls received (machipc never halts its host; an embedder may act on these). */
   readonly rebootRequests: number[] = [];
-  /** Every live semaphore (semaphore_create), for the zone's limit. */
-  readonly semaphores = new Set<Semaphore>();
   /** clock_alarm's pending alarms on the system clock. */
   readonly clockAlarms = new ClockAlarms(() => toTimespec(systemClockNs()));
   /** host_request_notification's registrations (HOST_NOTIFY_CALENDAR_CHANGE). */
@@ -168,8 +167,11 @@ export class Kernel {
   private readonly serverHooks: ServerHooks<KernelCall> = {
     registry: this.registry,
     context: (port, m) => ({ kernel: this, port, caller: this.tasks.get(m.senderTaskId) ?? null, kmsg: m }),
-    // ipc_kobject_notify: of the kernel ports machipc has, only a task's resume port listens.
-    notify: (port, m) => taskSuspensionNotify(port, m.id),
+    // ipc_kobject_notify: a task's resume port hears of abandoned suspension tokens; a semaphore port's no-senders ends the semaphore.
+    notify: (port, m) => {
+      if (port.kotype === IKOT_SEMAPHORE && m.id === MACH_NOTIFY_NO_SENDERS) semaphoreNoSenders(this, port);
+      else taskSuspensionNotify(port, m.id);
+    },
   };
 
   private serve(kmsg: IpcKmsg): IpcKmsg | null {

@@ -9,10 +9,10 @@ import { portCopySend } from "../ipc/right.js";
 import { Thread } from "./thread.js";
 import type { Kernel } from "./kernel.js";
 import { TaskPolicy } from "./sched_policy.js";
-import { semaphoreDestroyAll, type Semaphore } from "./semaphore.js";
 import { taskResumePortTerminate } from "./task_suspend.js";
 import { TaskDebugState } from "./task_state.js";
 import type { IpcPort } from "../ipc/port.js";
+import { semaphoreDestroyAll } from "./sync_sema.js";
 
 export interface TaskOptions {
   /** Effective uid and gid of the task's credential (security token). Default 501/20, an ordinary user. */
@@ -47,8 +47,6 @@ export class Task {
   suspendCount = 0;
   /** task_policy_set's requested policy. */
   readonly policy = new TaskPolicy();
-  /** The semaphores this task owns (task->semaphore_list). */
-  readonly semaphores = new Set<Semaphore>();
   /** task_set_state's debug registers for new threads. */
   readonly debugState: TaskDebugState;
   /** itk_resume: the port task_suspend2's tokens are send-once rights to, made on first use. */
@@ -109,9 +107,8 @@ export class Task {
     if (!this.active) return;
     this.active = false;
     for (const t of this.threads) t.terminate();
+    semaphoreDestroyAll(this);
     releaseExceptionActions(this.excActions);
-    // task_synchronizer_destroy_all
-    semaphoreDestroyAll(this.kernel, this);
     // ipc_space_terminate
     const space = this.space;
     space.active = false;

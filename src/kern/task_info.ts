@@ -8,13 +8,11 @@ import { POLICY_TIMESHARE } from "../abi/host.js";
 import type { Task } from "./task.js";
 import type { Thread } from "./thread.js";
 
-export const TASK_BASIC_INFO_32 = 4;
-export const TASK_BASIC_INFO_64 = 5;
+import { MACH_TASK_BASIC_INFO, TASK_BASIC_INFO_32, TASK_BASIC_INFO_64, THREAD_BASIC_INFO, THREAD_IDENTIFIER_INFO } from "../abi/info.js";
+
+export { MACH_TASK_BASIC_INFO, TASK_BASIC_INFO_32, TASK_BASIC_INFO_64, THREAD_BASIC_INFO, THREAD_IDENTIFIER_INFO };
 export const TASK_SECURITY_TOKEN = 13;
 export const TASK_AUDIT_TOKEN = 15;
-export const MACH_TASK_BASIC_INFO = 20;
-export const THREAD_BASIC_INFO = 3;
-export const THREAD_IDENTIFIER_INFO = 4;
 export const TASK_INFO_MAX = 52;
 export const THREAD_INFO_MAX = 32;
 /** TH_STATE_RUNNING, TH_STATE_STOPPED, TH_STATE_WAITING... a thread that is not running a trap waits. */

@@ -2,6 +2,8 @@
 import { ThreadPolicy } from "./sched_policy.js";
 import { setGuardSink, type GuardViolation } from "../ipc/guard.js";
 import { EXC_GUARD } from "../abi/exception.js";
+import type { CallArgs, RoutineKey, RoutineResult } from "../mig/typed.js";
+import { MigArgumentError } from "../mig/validate.js";
 import { MACH_PORT_NULL } from "../abi/port.js";
 import { KERN_SUCCESS } from "../abi/kern_return.js";
 import { machMsgTrap, type MachMsgResult, type MsgContext } from "../ipc/mach_msg.js";
@@ -17,6 +19,8 @@ import { exceptionTriage, type ExceptionOutcome, type RaiseOptions } from "./exc
 import type { VmMap } from "./vm_map.js";
 import { machPortDestroy } from "../ipc/mach_port.js";
 import { migCall, type UserArgs, type UserResult } from "../mig/call.js";
+import { findTrap, trapResult, trapSlots, type TrapArgs, type TrapResult } from "../abi/traps.js";
+import { runTrap } from "./trap_table.js";
 import type { Routine } from "../mig/routine.js";
 
 let nextThreadSerial = 1;
@@ -68,13 +72,13 @@ export class Thread {
    */
   machMsg(buf: Uint8Array, option: number, sendSize: number, rcvSize: number, rcvName: number, timeout = 0, notify = 0): MachMsgResult {
     void notify;
-    return this.trap(() => machMsgTrap(this.ctx, buf, option, sendSize, rcvSize, rcvName, timeout));
+    return this.asCurrent(() => machMsgTrap(this.ctx, buf, option, sendSize, rcvSize, rcvName, timeout));
   }
 
   /** mach_msg_overwrite: receive into `rcvBuf` instead of `buf`. */
   machMsgOverwrite(buf: Uint8Array, option: number, sendSize: number, rcvSize: number, rcvName: number, timeout: number, notify: number, rcvBuf: Uint8Array): MachMsgResult {
     void notify;
-    return this.trap(() => machMsgTrap(this.ctx, buf, option, sendSize, rcvSize, rcvName, timeout, rcvBuf));
+    return this.asCurrent(() => machMsgTrap(this.ctx, buf, option, sendSize, rcvSize, rcvName, timeout, rcvBuf));
   }
 
   /** thread->guard_exc_info: a Mach port guard violation this thread made, until its AST runs. */
@@ -87,20 +91,20 @@ export class Thread {
    * AST a guard violation set: the thread does not get back to user code with
    * the trap's result before EXC_GUARD has been delivered and its task killed.
    */
-  private trap(run: () => MachMsgResult): MachMsgResult {
+  private asCurrent<T>(run: () => T | Promise<T>): T | Promise<T> {
     const prev = setGuardSink((v) => {
       this.guardViolation = v;
     });
-    let r: MachMsgResult;
+    let r: T | Promise<T>;
     try {
       r = run();
     } finally {
       setGuardSink(prev);
     }
     if (!this.guardViolation) return r;
-    return Promise.resolve(r).then(async (mr) => {
+    return Promise.resolve(r).then(async (res) => {
       await this.guardAst();
-      return mr;
+      return res;
     });
   }
 
@@ -155,13 +159,52 @@ export class Thread {
    * Call a kernel routine, by MIG id or name, on `target` (a send right name),
    * going through mach_msg exactly as a MIG-generated client does:
    *
-   *     const { kr, name } = await thread.call("mach_port_allocate", self, { right: MACH_PORT_RIGHT_RECEIVE });
+   *     const r = await thread.call("mach_port_allocate", self, { right: MACH_PORT_RIGHT_RECEIVE });
+   *     if (r.kr === KERN_SUCCESS) r.name; // the new name
+   *
+   * Arguments and results are typed by the routine's description
+   * (src/mig/routine_types.ts); arguments that do not fit it throw MigArgumentError.
    */
-  async call(routine: number | string, target: number, args: UserArgs = {}): Promise<UserResult> {
+  call<K extends RoutineKey>(routine: K, target: number, ...args: CallArgs<K>): Promise<RoutineResult<K>>;
+  call(routine: RoutineKey, target: number, args: UserArgs = {}): Promise<UserResult> {
+    return this.callUntyped(routine, target, args);
+  }
+
+  /** `call` for a routine chosen at run time (a name or id in a variable): checked at run time only. */
+  async callUntyped(routine: string | number, target: number, args: UserArgs = {}): Promise<UserResult> {
     const r = this.task.kernel.registry.find(routine);
-    if (!r) throw new Error(`no MIG routine ${String(routine)}`);
+    if (!r) throw new MigArgumentError(`no MIG routine ${String(routine)}`);
     return migCall(this, r as Routine<unknown>, target, args);
   }
+
+  /**
+   * A trap with arguments, by name or mach_trap_table number, as libsystem makes it:
+   *
+   *     const { kr, name } = thread.trap("_kernelrpc_mach_port_allocate_trap", { target: self, right: MACH_PORT_RIGHT_RECEIVE });
+   *
+   * Arguments and results are named as osfmk/mach/mach_traps.h names them (src/abi/traps.ts).
+   * A semaphore wait that blocks answers a Promise.
+   */
+  trap(trap: number | string, args: TrapArgs): TrapResult | Promise<TrapResult> {
+    const t = findTrap(trap);
+    if (!t) throw new Error(`no trap ${String(trap)}`);
+    const out = this.trapSlots(t.number, trapSlots(t, args));
+    const shape = (r: { kr: number; outs?: bigint[] }) => trapResult(t, r.kr, r.outs ?? []);
+    return out instanceof Promise ? out.then(shape) : shape(out);
+  }
+
+  /** A trap by number with its argument slots (the TRAP_ARGS wire operation); unknown numbers throw. */
+  trapSlots(number: number, slots: readonly bigint[]): { kr: number; outs?: bigint[] } | Promise<{ kr: number; outs?: bigint[] }> {
+    // The kernel-RPC traps (_kernelrpc_mach_port_destroy_trap...) check guards as their MIG routines do.
+    return this.asCurrent(() => {
+      const r = runTrap(this, number, slots);
+      if (!r) throw new Error(`trap ${number} is not served`);
+      return r;
+    });
+  }
+
+  /** An interruptible wait this thread is blocked in (a semaphore wait): thread_abort and termination end it. */
+  waitCancel: (() => void) | null = null;
 
   /** mach_reply_port: a new receive right in the task's space. */
   machReplyPort(): number {
@@ -184,6 +227,7 @@ export class Thread {
    * ends with MACH_RCV_INTERRUPTED.
    */
   abort(): void {
+    this.waitCancel?.();
     const p = this.rpcReply;
     if (p) {
       this.rpcReply = null;
@@ -215,6 +259,7 @@ export class Thread {
   terminate(): void {
     if (!this.active) return;
     this.active = false;
+    this.waitCancel?.();
     if (this.rpcReply) {
       const p = this.rpcReply;
       this.rpcReply = null;

@@ -64,6 +64,32 @@ export class VmMap implements UserMemory {
     if (this.regions.get(address) === data) this.regions.delete(address);
   }
 
+  /** The region holding `address`, if any (vm_map_lookup_entry). */
+  regionAt(address: bigint): { base: bigint; size: number } | null {
+    const direct = this.regions.get(address);
+    if (direct) return { base: address, size: direct.byteLength };
+    const f = this.find(address, 1);
+    return f ? { base: f.base, size: f.region.byteLength } : null;
+  }
+
+  /** Whether any region overlaps [start, end). */
+  overlaps(start: bigint, end: bigint): boolean {
+    for (const [base, region] of this.regions) if (base < end && start < base + BigInt(region.byteLength)) return true;
+    return false;
+  }
+
+  /** A zero-filled region at a chosen page-aligned address (vm_map_enter with VM_FLAGS_FIXED); the caller checked it is free. */
+  allocateAt(address: bigint, size: number): void {
+    this.regions.set(address, new Uint8Array(size));
+    const end = address + BigInt(size);
+    if (end > this.nextAddress && address >= BASE) this.nextAddress = (end + PAGE - 1n) & ~(PAGE - 1n);
+  }
+
+  /** vm_map_remove: every region that starts inside [start, end) goes. */
+  removeRange(start: bigint, end: bigint): void {
+    for (const base of [...this.regions.keys()]) if (base >= start && base < end) this.regions.delete(base);
+  }
+
   deallocate(address: bigint, size: number): void {
     const r = this.regions.get(address);
     if (r && r.byteLength <= Math.max(size, 1) + Number(PAGE)) this.regions.delete(address);

@@ -7,6 +7,7 @@ import { MACH_MSG_SUCCESS, MACH_RCV_MSG, MACH_SEND_MSG, MACH_RCV_TIMEOUT, MACH_S
 import type { UserMemory } from "../ipc/user_memory.js";
 import type { Routine } from "./routine.js";
 import { decodeReply, encodeRequest, type UserArgs, type UserResult } from "./user.js";
+import { validateArgs } from "./validate.js";
 
 /** Anything that can make mach_msg traps for one thread (in process or over a socket). */
 export interface MachMsgCaller {
@@ -22,7 +23,9 @@ export interface MachMsgCaller {
 /** Largest reply any served routine can produce, plus a trailer. */
 const REPLY_BUFFER = 8192 + MAX_TRAILER_SIZE;
 
+/** A whole RPC; arguments that do not fit the routine's description throw MigArgumentError before anything is sent. */
 export async function migCall(caller: MachMsgCaller, routine: Routine<unknown>, target: number, args: UserArgs = {}, timeoutMs = 0): Promise<UserResult> {
+  validateArgs(routine, args);
   const reply = await caller.migReplyPort();
   const req = encodeRequest(routine, target, reply, args, caller.memory);
   const buf = new Uint8Array(Math.max(REPLY_BUFFER, req.byteLength));

@@ -29,6 +29,9 @@ export interface UserPort {
   disposition: number;
 }
 
+/** A port argument: a name (sent with the routine's usual disposition), or a name with the disposition to send it with. */
+export type PortIn = number | UserPort;
+
 export type UserArgs = Record<string, number | bigint | Uint8Array | number[] | bigint[] | UserPort | UserPort[] | number | undefined>;
 
 const sendsIn = (p: Param): boolean => p.dir === "in" || p.dir === "inout";

@@ -1,18 +1,26 @@
-/** What the server's admin commands report: tasks, an lsmp-style listing, the host, traces. */
-import { ikotName } from "../abi/ikot.js";
+/**
+ * What the server's admin commands report: the task list, a task's name space
+ * with what lsmp (system_cmds-671.10.3) shows for each name, the host as
+ * hostinfo sees it, and trace lines. Plain data (JSON on the wire); the CLI
+ * lays it out (src/cli/lsmp_format.ts, src/cli/hostinfo_format.ts).
+ */
+import { ikotName, IKOT_TASK, IKOT_TASK_NAME, IKOT_TASK_RESUME } from "../abi/ikot.js";
+import { EXC_MASK_ALL, EXC_TYPES_COUNT } from "../abi/exception.js";
+import * as H from "../abi/host.js";
 import {
-  MACH_PORT_TYPE_DEAD_NAME,
-  MACH_PORT_TYPE_DNREQUEST,
   MACH_PORT_TYPE_PORT_SET,
   MACH_PORT_TYPE_RECEIVE,
   MACH_PORT_TYPE_SEND,
   MACH_PORT_TYPE_SEND_ONCE,
 } from "../abi/port.js";
-import { hostInfo } from "../kern/host_info.js";
+import { hostInfo, processorSetInfo, processorSetStatistics } from "../kern/host_info.js";
 import type { IpcKmsg } from "../ipc/kmsg.js";
-import { rightInfo } from "../ipc/mach_port.js";
-import { IpcPort, IpcPset } from "../ipc/port.js";
+import { machPortGetSetStatus, objectToken, portStatus, rightInfo } from "../ipc/mach_port.js";
+import { IpcPort, ipValid, type PortRef } from "../ipc/port.js";
+import type { IpcSpace } from "../ipc/space.js";
 import type { Kernel } from "../kern/kernel.js";
+import type { Task } from "../kern/task.js";
+import type { ExceptionAction } from "../kern/exc_action.js";
 import { portOwner } from "../cli/describe.js";
 
 export interface TaskSummary {
@@ -24,8 +32,8 @@ export interface TaskSummary {
   names: number;
 }
 
-export function taskList(k: Kernel): TaskSummary[] {
-  return [...k.tasks.values()].map((t) => ({
+export function taskList(k: Kernel, tasks: Iterable<Task> = k.tasks.values()): TaskSummary[] {
+  return [...tasks].map((t) => ({
     pid: t.pid,
     name: t.name,
     uid: t.secToken[0],
@@ -35,80 +43,251 @@ export function taskList(k: Kernel): TaskSummary[] {
   }));
 }
 
-/** One row of macOS lsmp's table. */
-export interface LsmpRow {
-  name: string;
-  ipcObject: string;
-  rights: string;
-  flags: string;
+/** A task as lsmp names it: pid and process name. */
+export interface TaskRef {
+  pid: number;
+  process: string;
+}
+
+/** mach_port_status_t plus the context and boost lsmp shows beside it. */
+export interface PortStatusView {
+  /** MACH_PORT_STATUS_FLAG_* bits (T G S I R P). */
+  flags: number;
   boost: number;
-  reqs: string;
-  recv: number;
-  send: number;
-  sonce: number;
-  oref: string;
-  qlimit: string;
-  msgcount: string;
+  nsrequest: boolean;
+  pdrequest: boolean;
+  sorights: number;
+  /** Whether any send right exists (mps_srights). */
+  srights: boolean;
+  qlimit: number;
+  msgcount: number;
+  /** mach_port_context_t, as 0x-hex (64 bits do not survive JSON as numbers). */
   context: string;
-  identifier: string;
-  type: string;
 }
 
-const hex = (n: number | bigint, w = 8): string => `0x${n.toString(16).padStart(w, "0")}`;
+/** One entry of a space, as mach_port_space_info's ipc_info_name_t has it. */
+export interface NameInfo {
+  name: number;
+  /** iin_object: the same token for every name of one port, in every task. */
+  object: number;
+  /** MACH_PORT_TYPE_* bits, with MACH_PORT_TYPE_DNREQUEST. */
+  type: number;
+  urefs: number;
+}
 
-export function lsmpRows(k: Kernel, pid: number): { pid: number; name: string; rows: LsmpRow[] } | { error: string } {
-  const task = k.tasks.get(pid);
-  if (!task) return { error: `no task with pid ${pid}` };
-  const space = task.space;
-  const rows: LsmpRow[] = [];
-  for (const [name, index] of [...space.entries()]) {
-    const { type, urefs } = rightInfo(space, index);
-    const obj = space.objs[index];
-    const rights =
-      type & MACH_PORT_TYPE_PORT_SET
-        ? "port-set"
-        : type & MACH_PORT_TYPE_DEAD_NAME
-          ? "dead-name"
-          : [type & MACH_PORT_TYPE_RECEIVE ? "recv" : "", type & MACH_PORT_TYPE_SEND ? "send" : "", type & MACH_PORT_TYPE_SEND_ONCE ? "send-once" : ""]
-              .filter(Boolean)
-              .join(",");
-    const port = obj instanceof IpcPort ? obj : null;
-    const pset = obj instanceof IpcPset ? obj : null;
-    const recv = type & MACH_PORT_TYPE_RECEIVE;
-    rows.push({
-      name: hex(name),
-      ipcObject: port ? hex(port.id) : pset ? hex(pset.id) : "-",
-      rights,
-      flags: [type & MACH_PORT_TYPE_DNREQUEST ? "D" : "-", port?.ext?.nsrequest ? "N" : "-", port?.ext?.pdrequest ? "P" : "-"].join(""),
-      boost: 0,
-      reqs: type & MACH_PORT_TYPE_DNREQUEST ? "D" : "",
-      recv: recv ? 1 : 0,
-      send: type & MACH_PORT_TYPE_SEND ? urefs : 0,
-      sonce: type & MACH_PORT_TYPE_SEND_ONCE ? 1 : 0,
-      oref: port && !recv && port.active ? "->" : "",
-      qlimit: port && recv ? String(port.qlimit) : "",
-      msgcount: port && recv ? String(port.msgcount) : "",
-      context: port && recv ? hex(port.ext?.context ?? 0n, 16) : "",
-      identifier: port ? hex(port.id) : "",
-      type: port ? (port.kotype ? ikotName(port.kotype).replace("IKOT_", "") : recv ? "" : portOwner(k, port)) : pset ? `(${pset.members.size} members)` : "",
-    });
+export interface LsmpEntry extends NameInfo {
+  /** Receive rights: the port's status. */
+  status?: PortStatusView;
+  /** Receive rights: every other name for the same port, in each task listed. */
+  holders?: (NameInfo & { task: TaskRef })[];
+  /** Send rights to a kernel object: its type and identity (and for task ports, which task). */
+  kobject?: { kotype: number; identifier: number; task?: TaskRef & { self: boolean } };
+  /** Send rights to an ordinary port: who holds its receive right (null: nobody listed). */
+  receiver?: { task: TaskRef; name: number; status: PortStatusView } | null;
+  /** Port sets: the member receive rights, in the order mach_port_get_set_status gives. */
+  members?: (NameInfo & { status: PortStatusView })[];
+}
+
+/** An exception port slot group as task_get_exception_ports / thread_get_exception_ports return it. */
+export interface ExceptionPortView {
+  /** The port's ipc-object token (lsmp shows a name in its own space; there is no such space here). */
+  port: number;
+  mask: number;
+  behavior: number;
+  flavor: number;
+  /** Who holds the receive right, if a listed task does. */
+  receiver?: { task: TaskRef; name: number };
+}
+
+export interface LsmpThread {
+  /** The thread object's identity (Thread_KObject). */
+  kobject: number;
+  /** thread_identifier_info's thread_id, as 0x-hex. */
+  id: string;
+  /** null while the thread has no exception actions (thread_get_exception_ports returns none). */
+  exceptionPorts: ExceptionPortView[] | null;
+}
+
+export interface LsmpReport extends TaskRef {
+  entries: LsmpEntry[];
+  exceptionPorts: ExceptionPortView[];
+  threads: LsmpThread[];
+}
+
+const kobjectIds = new WeakMap<object, number>();
+let nextKobjectId = 1;
+/** A stable identity for a kernel object (lsmp's kobject column; a DEVELOPMENT kernel's unslid address). */
+export function kobjectIdentifier(obj: unknown): number {
+  if (obj === null || (typeof obj !== "object" && typeof obj !== "function")) return 0;
+  let id = kobjectIds.get(obj);
+  if (id === undefined) kobjectIds.set(obj, (id = (0xf0000000 | (nextKobjectId++ << 4)) >>> 0));
+  return id;
+}
+
+const ref = (t: Task): TaskRef => ({ pid: t.pid, process: t.name });
+
+export function statusOf(port: IpcPort): PortStatusView {
+  const [, , , qlimit, msgcount, sorights, srights, pdrequest, nsrequest, flags] = portStatus(port);
+  return {
+    flags: flags!,
+    boost: 0,
+    nsrequest: nsrequest !== 0,
+    pdrequest: pdrequest !== 0,
+    sorights: sorights!,
+    srights: srights !== 0,
+    qlimit: qlimit!,
+    msgcount: msgcount!,
+    context: `0x${(port.ext?.context ?? 0n).toString(16)}`,
+  };
+}
+
+function nameInfo(space: IpcSpace, name: number, index: number): NameInfo {
+  const { type, urefs } = rightInfo(space, index);
+  return { name, object: objectToken(space.objs[index]), type, urefs };
+}
+
+/** Every name of every listed task, by object token: lsmp's cross-reference of the tables. */
+function indexByObject(tasks: Task[]): Map<number, (NameInfo & { task: Task })[]> {
+  const out = new Map<number, (NameInfo & { task: Task })[]>();
+  for (const t of tasks)
+    for (const [name, index] of [...t.space.entries()]) {
+      const info = nameInfo(t.space, name, index);
+      if (info.object === 0) continue;
+      let list = out.get(info.object);
+      if (!list) out.set(info.object, (list = []));
+      list.push({ ...info, task: t });
+    }
+  return out;
+}
+
+function exceptionPorts(actions: ExceptionAction[], byObject: Map<number, (NameInfo & { task: Task })[]>): ExceptionPortView[] {
+  // As task_get_exception_ports(EXC_MASK_ALL): slots with the same port, behavior and flavor share one mask.
+  const out: (ExceptionPortView & { ref: PortRef })[] = [];
+  for (let i = 1; i < EXC_TYPES_COUNT; i++) {
+    if (!(EXC_MASK_ALL & (1 << i))) continue;
+    const a = actions[i]!;
+    const same = out.find((o) => o.ref === a.port && o.behavior === a.behavior && o.flavor === a.flavor);
+    if (same) same.mask = (same.mask | (1 << i)) >>> 0;
+    else out.push({ ref: a.port, port: objectToken(a.port), mask: 1 << i, behavior: a.behavior >>> 0, flavor: a.flavor });
   }
-  return { pid, name: task.name, rows };
+  return out
+    .filter((o) => ipValid(o.ref))
+    .map(({ ref: _port, ...o }) => {
+      const r = byObject.get(o.port)?.find((e) => e.type & MACH_PORT_TYPE_RECEIVE);
+      return r ? { ...o, receiver: { task: ref(r.task), name: r.name } } : o;
+    });
 }
 
-export function hostReport(k: Kernel): Record<string, unknown> {
-  const basic = hostInfo(k, 1, 12).info;
+/**
+ * The lsmp view of `task`'s space, cross-referenced against `tasks` (the tasks
+ * the caller may see, as lsmp run as root sees every task).
+ */
+export function lsmpReport(k: Kernel, task: Task, tasks: Task[] = [...k.tasks.values()]): LsmpReport {
+  const byObject = indexByObject(tasks.includes(task) ? tasks : [...tasks, task]);
+  const space = task.space;
+  const entries: LsmpEntry[] = [];
+  for (const [name, index] of [...space.entries()]) {
+    const info = nameInfo(space, name, index);
+    const entry: LsmpEntry = { ...info };
+    const obj = space.objs[index];
+    if (info.type & MACH_PORT_TYPE_PORT_SET) {
+      const members = machPortGetSetStatus(space, name).members ?? [];
+      entry.members = members.map((m) => {
+        const i = space.lookup(m);
+        return { ...nameInfo(space, m, i), status: statusOf(space.objs[i] as IpcPort) };
+      });
+    } else if (obj instanceof IpcPort && info.type & MACH_PORT_TYPE_RECEIVE) {
+      entry.status = statusOf(obj);
+      entry.holders = (byObject.get(info.object) ?? [])
+        .filter((e) => !(e.task === task && e.name === name))
+        .map(({ task: t, ...e }) => ({ ...e, task: ref(t) }));
+    } else if (obj instanceof IpcPort && info.type & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_SEND_ONCE)) {
+      // mach_port_kernel_object answers for send rights only, as lsmp asks it.
+      if (obj.kotype !== 0 && obj.active && info.type & MACH_PORT_TYPE_SEND) {
+        const kobject: LsmpEntry["kobject"] = { kotype: obj.kotype, identifier: kobjectIdentifier(obj.kobject) };
+        if (obj.kotype === IKOT_TASK || obj.kotype === IKOT_TASK_NAME || obj.kotype === IKOT_TASK_RESUME) {
+          const owner = [...k.tasks.values()].find((t) => t === obj.kobject);
+          kobject.task = owner ? { ...ref(owner), self: owner === task } : { pid: -1, process: "Unknown", self: false };
+        }
+        entry.kobject = kobject;
+      } else {
+        const r = (byObject.get(info.object) ?? []).find((e) => e.type & MACH_PORT_TYPE_RECEIVE);
+        entry.receiver = r ? { task: ref(r.task), name: r.name, status: statusOf(obj) } : null;
+      }
+    }
+    entries.push(entry);
+  }
+  return {
+    ...ref(task),
+    entries,
+    exceptionPorts: exceptionPorts(task.excActions, byObject),
+    threads: task.threads
+      .filter((th) => th.active)
+      .map((th) => ({
+        kobject: kobjectIdentifier(th),
+        id: `0x${(BigInt(task.pid) * 0x10000n + BigInt(th.id)).toString(16)}`,
+        exceptionPorts: th.excActions ? exceptionPorts(th.excActions, byObject) : null,
+      })),
+  };
+}
+
+/** lsmp -p PID: the report, or why there is none. */
+export function lsmpRows(k: Kernel, pid: number, tasks?: Task[]): LsmpReport | { error: string } {
+  const task = k.tasks.get(pid);
+  if (!task || (tasks && !tasks.includes(task))) return { error: `no task with pid ${pid}` };
+  return lsmpReport(k, task, tasks);
+}
+
+/** lsmp -a: every listed task's report, in the order processor_set_tasks gives (creation). */
+export function lsmpAll(k: Kernel, tasks: Task[] = [...k.tasks.values()]): LsmpReport[] {
+  return tasks.map((t) => lsmpReport(k, t, tasks));
+}
+
+/** What hostinfo prints, from the same routines it calls (host_basic_info, processor_set_info/statistics). */
+export interface HostReport {
+  kernelVersion: string;
+  arch: string;
+  maxCpus: number;
+  availCpus: number;
+  /** The legacy 32-bit memory_size (capped at 2 GiB). */
+  memorySize: number;
+  cpuType: number;
+  cpuSubtype: number;
+  cpuThreadtype: number;
+  physicalCpu: number;
+  physicalCpuMax: number;
+  logicalCpu: number;
+  logicalCpuMax: number;
+  /** max_mem (hw.memsize), decimal: 64 bits do not survive JSON as numbers. */
+  maxMem: string;
+  pset: { processorCount: number; taskCount: number; threadCount: number; loadAverage: number; machFactor: number };
+  processors: { slot: number; master: boolean; state: number; stateName: string }[];
+}
+
+/** osfmk/kern/processor.h's states, by value, in words. */
+const PROCESSOR_STATES = ["off line", "shutting down", "starting", "inactive", "idle", "dispatching", "running"];
+
+export function hostReport(k: Kernel): HostReport {
+  const b = hostInfo(k, H.HOST_BASIC_INFO, H.HOST_BASIC_INFO_COUNT).info;
+  const basic = processorSetInfo(k, H.PROCESSOR_SET_BASIC_INFO, 5).info;
+  const load = processorSetStatistics(k, H.PROCESSOR_SET_LOAD_INFO, 4).info;
+  const w = (i: number): number => b[i] ?? 0;
   return {
     kernelVersion: k.options.kernelVersion,
     arch: k.options.arch,
-    maxCpus: basic[0],
-    availCpus: basic[1],
-    memorySize: basic[2],
-    cpuType: basic[3],
-    cpuSubtype: basic[4],
-    maxMem: (BigInt(basic[11] ?? 0) << 32n) + BigInt(basic[10] ?? 0) + "",
-    processors: k.processors.map((p) => ({ slot: p.cpuId, master: p.isMaster, state: p.state })),
-    tasks: k.tasks.size,
+    maxCpus: w(0),
+    availCpus: w(1),
+    memorySize: w(2) >>> 0,
+    cpuType: w(3),
+    cpuSubtype: w(4),
+    cpuThreadtype: w(5),
+    physicalCpu: w(6),
+    physicalCpuMax: w(7),
+    logicalCpu: w(8),
+    logicalCpuMax: w(9),
+    maxMem: ((BigInt(w(11) >>> 0) << 32n) | BigInt(w(10) >>> 0)).toString(),
+    pset: { processorCount: basic[0] ?? 0, taskCount: load[0] ?? 0, threadCount: load[1] ?? 0, loadAverage: load[2] ?? 0, machFactor: load[3] ?? 0 },
+    processors: k.processors.map((p) => ({ slot: p.cpuId, master: p.isMaster, state: p.state, stateName: PROCESSOR_STATES[p.state] ?? `state ${p.state}` })),
   };
 }
 

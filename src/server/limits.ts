@@ -13,8 +13,12 @@ export interface ServerLimits {
   clientMemory: number;
   /** Bytes all clients together may hold; past it large frames wait to be read and sends get MACH_SEND_NO_BUFFER. */
   totalMemory: number;
+  /** Bytes the clients of one uid may hold together (so one user cannot take a system server's memory from the others). */
+  userMemory: number;
   /** Tasks (HELLOs) served at once. */
   maxTasks: number;
+  /** Tasks of one uid at once. */
+  maxTasksPerUser: number;
   /** Connections at once (each C thread is one). */
   maxConnections: number;
   /** Threads of one task (its connections plus THREAD ops). */
@@ -29,7 +33,9 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
   maxFrame: 64 * 1024 * 1024,
   clientMemory: 256 * 1024 * 1024,
   totalMemory: 1024 * 1024 * 1024,
+  userMemory: 512 * 1024 * 1024,
   maxTasks: 128,
+  maxTasksPerUser: 64,
   maxConnections: 1024,
   maxThreadsPerTask: 256,
   maxNames: 32768,
@@ -57,7 +63,11 @@ export class ClientAccount {
   /** After close() only queued messages are still released (as they leave their queues). */
   private closed = false;
 
-  constructor(private readonly budget: MemoryBudget) {}
+  constructor(
+    private readonly budget: MemoryBudget,
+    /** Whose account it is (the peer's uid, from the kernel). */
+    readonly uid: number,
+  ) {}
 
   /** What the client holds now; `output` is its unread replies. */
   held(output: number): number {
@@ -67,13 +77,13 @@ export class ClientAccount {
   charge(kind: "frames" | "queued", bytes: number): void {
     if (this.closed && kind === "frames") return;
     this[kind] += bytes;
-    this.budget.total += bytes;
+    this.budget.add(this.uid, bytes);
   }
 
   release(kind: "frames" | "queued", bytes: number): void {
     if (this.closed && kind === "frames") return;
     this[kind] -= bytes;
-    this.budget.total -= bytes;
+    this.budget.add(this.uid, -bytes);
     this.budget.released();
   }
 
@@ -83,13 +93,13 @@ export class ClientAccount {
     const more = bytes - this.reserved;
     if (this.budget.total + more > this.budget.limits.totalMemory) return false;
     this.reserved = bytes;
-    this.budget.total += more;
+    this.budget.add(this.uid, more);
     return true;
   }
 
   /** The reserved frame arrived: its bytes now count as a frame being handled. */
   unreserve(): void {
-    this.budget.total -= this.reserved;
+    this.budget.add(this.uid, -this.reserved);
     this.reserved = 0;
   }
 
@@ -97,7 +107,7 @@ export class ClientAccount {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.budget.total -= this.frames + this.reserved;
+    this.budget.add(this.uid, -(this.frames + this.reserved));
     this.frames = this.reserved = 0;
     this.budget.released();
   }
@@ -106,12 +116,25 @@ export class ClientAccount {
 /** The server's total, and who waits for room in it. */
 export class MemoryBudget {
   total = 0;
+  private readonly byUser = new Map<number, number>();
   private readonly waiting = new Set<() => boolean>();
 
   constructor(readonly limits: ServerLimits) {}
 
-  account(): ClientAccount {
-    return new ClientAccount(this);
+  account(uid: number): ClientAccount {
+    return new ClientAccount(this, uid);
+  }
+
+  add(uid: number, bytes: number): void {
+    this.total += bytes;
+    const n = (this.byUser.get(uid) ?? 0) + bytes;
+    if (n === 0) this.byUser.delete(uid);
+    else this.byUser.set(uid, n);
+  }
+
+  /** Bytes the clients of `uid` hold together. */
+  userHeld(uid: number): number {
+    return this.byUser.get(uid) ?? 0;
   }
 
   /** Whether `bytes` more fit in the total. */
@@ -138,7 +161,9 @@ export const LIMIT_OPTIONS: readonly { flag: string; key: keyof ServerLimits; wh
   { flag: "--max-frame", key: "maxFrame", what: "bytes in one frame after HELLO (a larger one disconnects)" },
   { flag: "--client-memory", key: "clientMemory", what: "bytes one client may hold: frames in progress, messages it queued, unread results" },
   { flag: "--total-memory", key: "totalMemory", what: "bytes all clients may hold together" },
+  { flag: "--user-memory", key: "userMemory", what: "bytes the clients of one uid may hold together" },
   { flag: "--max-tasks", key: "maxTasks", what: "tasks (HELLOs) at once" },
+  { flag: "--max-tasks-per-user", key: "maxTasksPerUser", what: "tasks of one uid at once" },
   { flag: "--max-connections", key: "maxConnections", what: "connections at once" },
   { flag: "--max-threads", key: "maxThreadsPerTask", what: "threads of one task" },
   { flag: "--max-names", key: "maxNames", what: "names in one task's space" },

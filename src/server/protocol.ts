@@ -11,6 +11,8 @@
  *                                         -> RESULT value = mach_msg_return_t, received bytes, OOL regions
  *   THREAD     (nothing)                  -> RESULT value = new thread id (for `thread` in later frames)
  *   ADMIN      command, argument          -> RESULT value = 0, extra = JSON text
+ *   TRAP_ARGS  trap number, argc, argc u64 arguments (src/abi/traps.ts)
+ *                                         -> RESULT value = kern_return_t, extra = the copied-out u64s
  */
 import { defineLayout, viewOf } from "../abi/layout.js";
 import { rdU32, wrU32 } from "../abi/bytes.js";
@@ -22,6 +24,7 @@ export const OP_TRAP = 3;
 export const OP_MACH_MSG = 4;
 export const OP_THREAD = 5;
 export const OP_ADMIN = 6;
+export const OP_TRAP_ARGS = 7;
 export const OP_RESULT = 0x80;
 
 export const TRAP_MACH_REPLY_PORT = 26;
@@ -35,6 +38,7 @@ export const ADMIN_HOST = 3;
 export const ADMIN_TRACE = 4;
 /** The right-accounting invariant of the served kernel, and the bytes clients hold in the server (root and the server's user only). */
 export const ADMIN_INVARIANT = 5;
+export const ADMIN_LSMP_ALL = 6;
 
 /** Largest frame accepted: a maximal Mach message plus its OOL data (bounded). */
 export const MAX_FRAME = 64 * 1024 * 1024;
@@ -58,6 +62,13 @@ export const HELLO = defineLayout("hello", 16, {
 
 export const JOIN = defineLayout("join", 8, { token: { at: 0, type: "u64" } });
 export const TRAP = defineLayout("trap", 4, { trap: { at: 0, type: "u32" } });
+/** TRAP_ARGS: then `argc` little-endian u64 argument slots. */
+export const TRAP_ARGS = defineLayout("trap_args", 8, {
+  trap: { at: 0, type: "u32" },
+  argc: { at: 4, type: "u32" },
+});
+/** The most argument slots a trap takes (mach_msg_overwrite_trap's 8). */
+export const TRAP_ARGS_MAX = 8;
 
 export const MSG_ARGS = defineLayout("mach_msg_args", 24, {
   option: { at: 0, type: "u32" },
@@ -184,6 +195,7 @@ export type Request =
   | { op: typeof OP_HELLO; seq: number; thread: number; uid: number; gid: number; pid: number; name: string }
   | { op: typeof OP_JOIN; seq: number; thread: number; token: bigint }
   | { op: typeof OP_TRAP; seq: number; thread: number; trap: number }
+  | { op: typeof OP_TRAP_ARGS; seq: number; thread: number; trap: number; args: bigint[] }
   | { op: typeof OP_THREAD; seq: number; thread: number }
   | { op: typeof OP_ADMIN; seq: number; thread: number; command: number; argument: number }
   | ({ op: typeof OP_MACH_MSG; seq: number; thread: number } & MachMsgRequest);
@@ -253,6 +265,16 @@ export function decodeRequest(f: Uint8Array): Request | ProtocolError {
       return short(JOIN.size) ?? { op, seq, thread, token: JOIN.read(pv, 0).token };
     case OP_TRAP:
       return short(TRAP.size) ?? { op, seq, thread, trap: TRAP.read(pv, 0).trap };
+    case OP_TRAP_ARGS: {
+      const bad = short(TRAP_ARGS.size);
+      if (bad) return bad;
+      const h = TRAP_ARGS.read(pv, 0);
+      if (h.argc > TRAP_ARGS_MAX) return new ProtocolError(`TRAP_ARGS: ${h.argc} arguments (at most ${TRAP_ARGS_MAX})`);
+      const bad2 = short(TRAP_ARGS.size + 8 * h.argc);
+      if (bad2) return bad2;
+      const args = Array.from({ length: h.argc }, (_, i) => pv.getBigUint64(TRAP_ARGS.size + 8 * i, true));
+      return { op, seq, thread, trap: h.trap, args };
+    }
     case OP_THREAD:
       return { op, seq, thread };
     case OP_ADMIN: {

@@ -5,21 +5,21 @@
  * task that dies. See docs/server.md for the trust model and the limits.
  */
 import { createServer, type Server, type Socket } from "node:net";
-import { lstatSync, unlinkSync } from "node:fs";
 import { Kernel, type BootOptions } from "../index.js";
 import type { IpcKmsg } from "../ipc/kmsg.js";
 import { observeQueues } from "../ipc/mqueue.js";
 import type { IpcPort } from "../ipc/port.js";
 import { setSendObserver } from "../ipc/send.js";
 import { Task } from "../kern/task.js";
-import { ADMIN_HOST, ADMIN_INVARIANT, ADMIN_LSMP, ADMIN_TASKS, ADMIN_TRACE, FrameReader, MAX_FRAME_BEFORE_HELLO, ProtocolError } from "./protocol.js";
+import { ADMIN_HOST, ADMIN_INVARIANT, ADMIN_LSMP, ADMIN_LSMP_ALL, ADMIN_TASKS, ADMIN_TRACE, FrameReader, MAX_FRAME_BEFORE_HELLO, ProtocolError } from "./protocol.js";
 import { Session, type TaskRegistry } from "./session.js";
-import { hostReport, lsmpRows, taskList, traceLine } from "./admin.js";
+import { hostReport, lsmpAll, lsmpRows, taskList, traceLine } from "./admin.js";
+import { ServeError, claimSocketPath, listenErrorMessage } from "./probe.js";
 import { nativeHelpers, peerCredentials } from "./native.js";
 import { DEFAULT_LIMITS, MemoryBudget, SMALL_FRAME, kmsgBytes, type ClientAccount, type ServerLimits } from "./limits.js";
 import { defaultSocketPath, prepareSocketDir, SocketPathError, socketMode, verifySocket, type SocketScope } from "./socket_path.js";
 
-export { defaultSocketPath };
+export { defaultSocketPath, ServeError };
 
 export interface ServeOptions {
   /** Socket path; default the user's runtime directory (docs/server.md), or /run/machipc for `system`. */
@@ -70,24 +70,16 @@ export class MachipcServer {
   }
 
   /**
-   * Start listening: the directory checked (or made) first, the socket created
-   * with its final mode (the umask is set around bind) and checked after.
+   * Start listening: the directory checked (or made) first; a live server on
+   * the path refused (ServeError), a socket a dead one left replaced, anything
+   * else there left alone; the socket created with its final mode (the umask
+   * is set around bind) and checked after.
    */
-  listen(): Promise<void> {
+  async listen(): Promise<void> {
     prepareSocketDir(this.socketPath, this.scope);
-    let old: ReturnType<typeof lstatSync> | null = null;
-    try {
-      old = lstatSync(this.socketPath);
-    } catch {
-      old = null;
-    }
-    if (old) {
-      // Only a socket (left by a dead server) is replaced; the directory is ours, so no one else put it there.
-      if (!old.isSocket()) throw new SocketPathError(`${this.socketPath} exists and is not a socket`);
-      unlinkSync(this.socketPath);
-    }
+    await claimSocketPath(this.socketPath);
     return new Promise((resolve, reject) => {
-      this.server.once("error", reject);
+      this.server.once("error", (e: NodeJS.ErrnoException) => reject(new ServeError(listenErrorMessage(this.socketPath, e))));
       const umask = process.umask(0o777 & ~socketMode(this.scope));
       try {
         this.server.listen(this.socketPath, () => {
@@ -204,7 +196,9 @@ export class MachipcServer {
       clearTimeout(helloTimer);
       if (waitingForRoom) this.budget.cancel(waitingForRoom);
       if (session.closed) return;
-      this.log(`${session.task?.name ?? `pid ${peer.pid}`}: ${why}`);
+      // A connection that never said HELLO and just closed is a probe (a second `machipc serve` checking for us).
+      if (session.task) this.log(`${session.task.name} (pid ${session.task.pid}) ${why}`);
+      else if (why !== "disconnected") this.log(`a client (pid ${peer.pid}) ${why}`);
       this.sessions.delete(session);
       if (session.task && this.byTask.get(session.task) === session) this.byTask.delete(session.task);
       session.close();
@@ -234,17 +228,17 @@ export class MachipcServer {
           roomFor();
           return;
         }
-        if (f instanceof Error) return drop(`protocol error: ${f.message}`);
+        if (f instanceof Error) return drop(`dropped (protocol error: ${f.message})`);
         session.account.unreserve();
         const hadTask = session.task !== null;
         try {
           session.handle(f);
         } catch (e) {
-          if (e instanceof ProtocolError) return drop(`protocol error: ${e.message}`);
+          if (e instanceof ProtocolError) return drop(`dropped (protocol error: ${e.message})`);
           // An internal fault on one client's request must not take the server down with it.
-          return drop(`internal error: ${e instanceof Error ? e.message : String(e)}`);
+          return drop(`dropped (internal error: ${e instanceof Error ? e.message : String(e)})`);
         }
-        if (session.closed) return drop("refused");
+        if (session.closed) return drop("was refused");
         if (!hadTask && session.task) {
           clearTimeout(helloTimer);
           reader.maxFrame = this.limits.maxFrame;
@@ -253,19 +247,23 @@ export class MachipcServer {
       }
     });
     sock.on("close", () => drop("disconnected"));
-    sock.on("error", () => drop("connection error"));
+    sock.on("error", () => drop("dropped (connection error)"));
   }
 
   private admin(session: Session, command: number, argument: number, push: (text: string) => void): string | null {
     const viewer = session.task!;
+    // The tasks this caller may see, which are also all lsmp cross-references against (as lsmp run by that user would).
+    const visible = (): Task[] => [...this.kernel.tasks.values()].filter((t) => mayInspect(viewer, t));
     switch (command) {
       case ADMIN_TASKS:
-        return JSON.stringify(taskList(this.kernel).filter((t) => { const task = this.kernel.tasks.get(t.pid); return task !== undefined && mayInspect(viewer, task); }));
+        return JSON.stringify(taskList(this.kernel, visible()));
       case ADMIN_LSMP: {
         const target = this.kernel.tasks.get(argument);
         if (target && !mayInspect(viewer, target)) return JSON.stringify({ error: `not permitted to inspect pid ${argument}: only root and the task's own user may (task_for_pid)` });
-        return JSON.stringify(lsmpRows(this.kernel, argument));
+        return JSON.stringify(lsmpRows(this.kernel, argument, visible()));
       }
+      case ADMIN_LSMP_ALL:
+        return JSON.stringify(lsmpAll(this.kernel, visible()));
       case ADMIN_HOST:
         return JSON.stringify(hostReport(this.kernel));
       case ADMIN_INVARIANT:

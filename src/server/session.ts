@@ -7,6 +7,7 @@
  */
 import type { Socket } from "node:net";
 import { copyBytes, rdU32, wrU32 } from "../abi/bytes.js";
+import { viewOf } from "../abi/layout.js";
 import { randomBytes } from "node:crypto";
 import { KERN_INVALID_ARGUMENT, KERN_RESOURCE_SHORTAGE, KERN_SUCCESS } from "../abi/kern_return.js";
 import {
@@ -25,8 +26,10 @@ import {
 } from "../abi/message.js";
 import { IpcPort } from "../ipc/port.js";
 import type { Kernel } from "../kern/kernel.js";
+import { taskName } from "./proc_name.js";
 import type { Task } from "../kern/task.js";
 import type { Thread } from "../kern/thread.js";
+import { findTrap } from "../abi/traps.js";
 import {
   FRAME_HEADER,
   OP_ADMIN,
@@ -36,6 +39,7 @@ import {
   OP_RESULT,
   OP_THREAD,
   OP_TRAP,
+  OP_TRAP_ARGS,
   ProtocolError,
   RESULT,
   TRAP_HOST_SELF,
@@ -104,7 +108,7 @@ export class Session {
     readonly peer: PeerCredentials,
     private readonly hooks: SessionHooks,
   ) {
-    this.account = hooks.budget.account();
+    this.account = hooks.budget.account(peer.uid);
   }
 
   private log(line: string): void {
@@ -142,6 +146,8 @@ export class Session {
         if (value < 0) throw new ProtocolError(`unknown trap ${trap}`);
         return this.result(r.seq, value);
       }
+      case OP_TRAP_ARGS:
+        return this.trapArgs(r.seq, this.thread(r.thread), r.trap, r.args);
       case OP_ADMIN: {
         const text = this.hooks.admin(this, r.command, r.argument, (line) => this.result(r.seq, KERN_SUCCESS, EMPTY, NO_REGIONS, new TextEncoder().encode(line)));
         if (text !== null) this.result(r.seq, KERN_SUCCESS, EMPTY, NO_REGIONS, new TextEncoder().encode(text));
@@ -162,15 +168,19 @@ export class Session {
       this.log(`HELLO claims uid ${r.uid} gid ${r.gid} pid ${r.pid}; the kernel says uid ${peer.uid} gid ${peer.gid} pid ${peer.pid}, which the task gets`);
     }
     const { kernel, registry, limits } = this.hooks;
-    if (registry.byToken.size >= limits.maxTasks) {
-      this.log(`refused: the server's task limit (${limits.maxTasks}) is reached`);
+    let mine = 0;
+    for (const e of registry.byToken.values()) if (e.peer.uid === peer.uid) mine++;
+    if (registry.byToken.size >= limits.maxTasks || mine >= limits.maxTasksPerUser) {
+      this.log(mine >= limits.maxTasksPerUser ? `refused: uid ${peer.uid} has its ${limits.maxTasksPerUser} tasks (maxTasksPerUser)` : `refused: the server's task limit (${limits.maxTasks}) is reached`);
       this.result(r.seq, KERN_RESOURCE_SHORTAGE);
       this.close();
       return;
     }
     // A second task of one process (two HELLOs) gets a pid of its own.
     const pid = kernel.tasks.has(peer.pid) ? undefined : peer.pid;
-    this.task = kernel.createTask({ uid: peer.uid, gid: peer.gid, pid, name: r.name || `pid${peer.pid}`, maxNames: limits.maxNames });
+    // Named by its process, as macOS names a task, unless the client chose a name (taskName).
+    this.task = kernel.createTask({ uid: peer.uid, gid: peer.gid, pid, name: taskName(r.name, peer.pid), maxNames: limits.maxNames });
+    this.hooks.log?.(`${this.task.name} (pid ${this.task.pid}, uid ${peer.uid}) connected`);
     this.token = BigInt(`0x${randomBytes(8).toString("hex")}`);
     this.entry = { task: this.task, peer, connections: 1, threads: 1 };
     registry.byToken.set(this.token, this.entry);
@@ -210,6 +220,22 @@ export class Session {
     this.token = r.token;
     this.threads.set(0, this.task.createThread());
     this.result(r.seq, this.task.pid);
+  }
+
+  /** TRAP_ARGS: a trap with arguments; a wait that blocks answers when it ends, and the session goes on meanwhile. */
+  private trapArgs(seq: number, thread: Thread, trap: number, args: bigint[]): void {
+    const desc = findTrap(trap);
+    if (!desc || args.length !== desc.args.length) throw new ProtocolError(`TRAP_ARGS: trap ${trap} with ${args.length} arguments is not served`);
+    const answer = (r: { kr: number; outs?: bigint[] }): void => {
+      const outs = r.outs ?? [];
+      const extra = new Uint8Array(8 * outs.length);
+      const v = viewOf(extra);
+      outs.forEach((o, i) => v.setBigUint64(8 * i, BigInt.asUintN(64, o), true));
+      this.result(seq, r.kr, EMPTY, NO_REGIONS, extra);
+    };
+    const r = thread.trapSlots(trap, args);
+    if (r instanceof Promise) r.then(answer, (e: unknown) => this.hooks.log?.(`trap ${trap} failed: ${String(e)}`));
+    else answer(r);
   }
 
   private thread(id: number): Thread {
@@ -278,9 +304,12 @@ export class Session {
       buf.set(msg);
       return finish(MACH_SEND_INVALID_DATA, buf);
     }
-    if (sending && !this.toKernel(msg) && (account.held(this.socket.writableLength) > limits.clientMemory || !this.hooks.budget.fits(0))) {
+    const budget = this.hooks.budget;
+    if (sending && !this.toKernel(msg) && (account.held(this.socket.writableLength) > limits.clientMemory || budget.userHeld(account.uid) > limits.userMemory || !budget.fits(0))) {
       // ipc_kmsg_alloc failing: the message is not copied in, the caller keeps everything.
-      this.log(`MACH_SEND_NO_BUFFER: holds ${account.held(this.socket.writableLength)} bytes (limit ${limits.clientMemory}), server ${this.hooks.budget.total} (limit ${limits.totalMemory})`);
+      this.log(
+        `MACH_SEND_NO_BUFFER: holds ${account.held(this.socket.writableLength)} bytes (limit ${limits.clientMemory}), uid ${account.uid} ${budget.userHeld(account.uid)} (limit ${limits.userMemory}), server ${budget.total} (limit ${limits.totalMemory})`,
+      );
       const buf = this.borrow(msg.byteLength);
       buf.set(msg);
       return finish(MACH_SEND_NO_BUFFER, buf);
@@ -295,25 +324,27 @@ export class Session {
       return;
     }
     // A large receive is not given its rcv_size up front: the send goes alone,
-    // then the receive looks with a small buffer (MACH_RCV_LARGE leaves a bigger
-    // message queued and says its size) and only then takes a buffer that size.
-    const receive = (): void => {
-      const peek = this.borrow(SCRATCH);
-      const rcvOnly = (option & ~MACH_SEND_MSG) >>> 0;
-      const looked = (mr: number): void => {
+    // then the receive looks with a small buffer and MACH_RCV_LARGE (a bigger
+    // message stays queued and says its size) and takes a buffer that size
+    // next; only a buffer as large as rcv_size gets the caller's own semantics,
+    // and that happens only once the message is known to need it.
+    const rcvOnly = (option & ~MACH_SEND_MSG) >>> 0;
+    const look = (size: number): void => {
+      const forced = size < rcvSize;
+      const buf = this.borrow(size);
+      const seen = (mr: number, sync: boolean): void => {
         if (finished) return;
-        if (mr !== MACH_RCV_TOO_LARGE) return finish(mr, peek);
-        const size = rdU32(peek, 4);
-        this.giveBack(peek);
-        const buf = this.borrow(Math.max(Math.min(rcvSize, size + MAX_TRAILER_SIZE), SCRATCH));
-        const r2 = thread.machMsg(buf, rcvOnly, 0, rcvSize, m.rcvName, m.timeout, 0);
-        if (typeof r2 === "number") return finish(r2, buf);
-        r2.then((mr2) => finish(mr2, buf), fail(buf));
+        if (!forced || mr !== MACH_RCV_TOO_LARGE) return finish(mr, buf);
+        const need = rdU32(buf, 4) + MAX_TRAILER_SIZE;
+        this.giveBack(buf);
+        // After a wait the queue may have moved on: look again before trusting the size.
+        look(sync ? Math.min(rcvSize, Math.max(need, size + 1)) : size);
       };
-      const r1 = thread.machMsg(peek, (rcvOnly | MACH_RCV_LARGE) >>> 0, 0, SCRATCH, m.rcvName, m.timeout, 0);
-      if (typeof r1 === "number") return looked(r1);
-      r1.then(looked, fail(peek));
+      const r = thread.machMsg(buf, forced ? (rcvOnly | MACH_RCV_LARGE) >>> 0 : rcvOnly, 0, forced ? size : rcvSize, m.rcvName, m.timeout, 0);
+      if (typeof r === "number") seen(r, true);
+      else r.then((mr) => seen(mr, false), fail(buf));
     };
+    const receive = (): void => look(SCRATCH);
     if (!sending) return receive();
     const sbuf = this.borrow(msg.byteLength);
     sbuf.set(msg);

@@ -6,6 +6,7 @@ import type { PortRef } from "../ipc/port.js";
 import { convertPortToTask } from "../kern/ipc_tt.js";
 import type { Task } from "../kern/task.js";
 import type { IpcSpace } from "../ipc/space.js";
+import { MACH_TRAPS } from "../abi/traps.js";
 
 export type Handler = (call: KernelCall, a: Args) => RoutineResult;
 
@@ -29,6 +30,17 @@ export const routinesOn =
   (target: Param) =>
   (id: number, name: string, params: Param[], handler: Handler, own?: Param): Routine<KernelCall> =>
     routine(id, name, params, handler, own ?? target);
+
+/**
+ * The routines libsystem tries as a trap first (src/abi/traps.ts names each trap's routine):
+ * marked `trap`, so the C generator emits the trap-first wrapper under the routine's name.
+ */
+export const withTrapMarks = (routines: Routine<KernelCall>[]): Routine<KernelCall>[] => {
+  const trapFirst = new Set(MACH_TRAPS.map((t) => t.routine));
+  return routines.map((r) =>
+    trapFirst.has(r.name) ? trap(r) : r,
+  );
+};
 
 /** A port argument as decoded. */
 export const portArg = (a: Args, name: string): PortArg => a[name] as PortArg;

@@ -45,7 +45,7 @@ import {
   natural_t,
 } from "../mig/defs_types.js";
 import type { KernelCall } from "../kern/kernel.js";
-import { big, num, portArg, routinesOn, spaceOf } from "./common.js";
+import { big, num, portArg, routinesOn, spaceOf, withTrapMarks } from "./common.js";
 import { macCheckExposeTask } from "../kern/mac.js";
 import type { Task } from "../kern/task.js";
 
@@ -67,7 +67,7 @@ function qosOf(b: Uint8Array): mp.MachPortQos {
   return { name: (b[0]! & 1) !== 0, prealloc: (b[0]! & 2) !== 0, len: viewOf(b).getUint32(4, true) };
 }
 
-export const machPortRoutines: Routine<KernelCall>[] = [
+export const machPortRoutines: Routine<KernelCall>[] = withTrapMarks([
   routine(3200, "mach_port_names", [outP("names", mach_port_name_array_t), outP("types", mach_port_type_array_t)], (call) => {
     const r = mp.machPortNames(sp(call));
     if (r.kr !== KERN_SUCCESS) return r.kr;
@@ -205,5 +205,5 @@ export const machPortRoutines: Routine<KernelCall>[] = [
     mp.machPortUnguard(sp(call), num(a, "name"), big(a, "guard")),
   ),
   routine(3235, "mach_port_space_basic_info", [outP("basic_info", ipc_info_space_basic_t)], (call) => mp.machPortSpaceBasicInfo(sp(call))),
-];
+]);
 

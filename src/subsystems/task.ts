@@ -29,6 +29,7 @@ import { taskGetSpecialPort, taskSetSpecialPort } from "../kern/task_special.js"
 import { num, portArg, routinesOn, taskOf } from "./common.js";
 import { taskExceptionRoutines } from "./exc_ports_tt.js";
 import { taskMoreRoutines } from "./task_more.js";
+import { taskSyncRoutines } from "./task_sync.js";
 
 export const TASK_BASE = 3400;
 export const TASK_END = 3442;
@@ -142,5 +143,6 @@ export const taskRoutines: Routine<KernelCall>[] = [
     onParent,
   ),
   ...taskExceptionRoutines,
+  ...taskSyncRoutines,
   ...taskMoreRoutines,
 ];

@@ -1,6 +1,6 @@
 /**
- * The task routines from 3416 on (task.defs, xnu-3248): synchronizers,
- * policies, the obsolete interfaces, task-wide state, suspension tokens and
+ * The task routines from 3416 on (task.defs, xnu-3248) but the semaphores
+ * (task_sync.ts): lock sets, policies, the obsolete interfaces, task-wide state, suspension tokens and
  * vouchers, each answering as 3248's kernel does on x86_64. 3422 (task_sample)
  * is a skip in the kernel's server: MIG_BAD_ID.
  */
@@ -26,8 +26,6 @@ import {
   policy_t,
   processor_set_name_t,
   processor_set_t,
-  semaphore_consume_ref_t,
-  semaphore_t,
   task_policy_flavor_t,
   task_policy_t,
   task_purgable_info_t,
@@ -41,7 +39,6 @@ import {
 import { convertPsetNameToPort } from "../kern/ipc_host.js";
 import type { KernelCall } from "../kern/kernel.js";
 import { TASK_POLICY_MAX } from "../kern/sched_policy.js";
-import { convertPortToSemaphore, semaphoreCreate, semaphoreDestroy } from "../kern/semaphore.js";
 import { convertPortToSuspensionToken, taskResumeInternal, taskSuspend2 } from "../kern/task_suspend.js";
 import type { Task } from "../kern/task.js";
 import { num, portArg, routinesOn, taskOf } from "./common.js";
@@ -58,13 +55,6 @@ export const taskMoreRoutines: Routine<KernelCall>[] = [
   // sync_lock.c: lock sets are obsolete and refused whatever the arguments.
   routine(3416, "lock_set_create", [outP("new_lock_set", lock_set_t), inP("n_ulocks", c_int), inP("policy", c_int)], () => KERN_FAILURE),
   routine(3417, "lock_set_destroy", [inP("lock_set", lock_set_t, { intran: true })], () => KERN_FAILURE),
-  routine(3418, "semaphore_create", [outP("semaphore", semaphore_t), inP("policy", c_int), inP("value", c_int)], (call, a) => {
-    const r = semaphoreCreate(call.kernel, target(call), num(a, "policy"), num(a, "value"));
-    return r.kr !== KERN_SUCCESS ? r.kr : { semaphore: r.port };
-  }),
-  routine(3419, "semaphore_destroy", [inP("semaphore", semaphore_consume_ref_t, { intran: true })], (call, a) =>
-    semaphoreDestroy(call.kernel, target(call), convertPortToSemaphore(portArg(a, "semaphore").port)),
-  ),
   routine(3420, "task_policy_set", [inP("flavor", task_policy_flavor_t), inP("policy_info", task_policy_t)], (call, a) => {
     const task = target(call);
     if (!task) return KERN_INVALID_ARGUMENT;

@@ -194,3 +194,16 @@ test("ux_exception maps EXC_GUARD to no signal: with no other handler the host's
   assert.equal(a.task.active, false);
   assertInvariant(kernel);
 });
+
+test("the kernel-RPC traps check guards as their MIG routines do: _kernelrpc_mach_port_unguard_trap with a wrong guard raises EXC_GUARD when the trap returns", async () => {
+  const kernel = boot();
+  const a = actor(kernel);
+  const port = (a.thread.trap("_kernelrpc_mach_port_construct_trap", { target: a.self, flags: 0, qlimit: 0, context: 0n }) as unknown as { name: number }).name;
+  assert.equal((a.thread.trap("_kernelrpc_mach_port_guard_trap", { target: a.self, name: port, guard: 0x1234n, strict: 0 }) as unknown as { kr: number }).kr, KERN_SUCCESS);
+  const r = a.thread.trap("_kernelrpc_mach_port_unguard_trap", { target: a.self, name: port, guard: 0x1n });
+  assert.ok(r instanceof Promise, "held until EXC_GUARD is delivered");
+  assert.equal((await r).kr, KERN_INVALID_ARGUMENT);
+  assert.equal(a.thread.guardOutcome?.handledBy, "host");
+  assert.equal(a.task.active, false);
+  assertInvariant(kernel);
+});

@@ -39,9 +39,9 @@ test("host_security_create_task_token (600) always fails after its checks", asyn
   const kernel = boot();
   const admin = actor(kernel, { uid: 0, gid: 0 });
   const sec = rightCopyout(admin.task.space, portMakeSend(kernel.host.hostSecurityPort), 17, true).name;
-  const r = await admin.thread.call(600, sec, { parent_task: admin.self, host: admin.thread.hostSelfTrap(), ledgers: [], inherit_memory: 0 });
+  const r = await admin.thread.call(600, sec, { parent_task: admin.self, host: admin.thread.hostSelfTrap(), sec_token: new Uint8Array(8), audit_token: new Uint8Array(32), ledgers: [], inherit_memory: 0 });
   assert.equal(r.kr, KERN_FAILURE);
-  const nullParent = await admin.thread.call(600, sec, { parent_task: 0, host: 0, ledgers: [], inherit_memory: 0 });
+  const nullParent = await admin.thread.call(600, sec, { parent_task: 0, host: 0, sec_token: new Uint8Array(8), audit_token: new Uint8Array(32), ledgers: [], inherit_memory: 0 });
   assert.equal(nullParent.kr, KERN_INVALID_ARGUMENT);
   assertInvariant(kernel);
 });

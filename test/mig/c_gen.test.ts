@@ -46,6 +46,6 @@ test("a routine marked `trap` gets libsystem's wrapper: the trap first, the MIG 
   assert.match(hdr, /extern kern_return_t mach_port_allocate\(/);
   assert.match(hdr, /extern kern_return_t _kernelrpc_mach_port_allocate\(/);
   // The unmarked routines keep their plain stubs, and the marked one's message is unchanged.
-  assert.match(src, /\nkern_return_t mach_port_deallocate\(ipc_space_t task, mach_port_name_t name\) \{\n {2}union/);
+  assert.match(src, /\nkern_return_t mach_port_type\(ipc_space_t task, mach_port_name_t name, mach_port_type_t \*ptype\) \{\n {2}union/);
   assert.equal(marked.find((r) => r.name === "mach_port_allocate")!.id, 3204);
 });

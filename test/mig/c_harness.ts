@@ -10,7 +10,7 @@
  * Case:   u32 id | arguments (per C parameter, below) | u32 reply size | reply bytes | u32 nregions | (u32 n | n bytes)*
  * Result: u32 request size | request bytes (OOL addresses zeroed) | u32 nregions | (u32 n | n bytes)* | i32 kr | outs
  */
-import { cParams, isPoly } from "../../src/mig/c_proto.js";
+import { cParams, cPrototype, isPoly } from "../../src/mig/c_proto.js";
 import type { Routine } from "../../src/mig/routine.js";
 import { hasOolCount, type Param } from "../../src/mig/types.js";
 
@@ -173,6 +173,11 @@ function argType(r: Routine<unknown>, p: Param): string {
 export function renderHarness(subsystems: { name: string; routines: Routine<unknown>[] }[]): string {
   const includes = subsystems.map((s) => `#include <mach/${s.name}.h>`).join("\n");
   const cases = subsystems.flatMap((s) => s.routines.map(routineCase)).join("\n");
+  // Routines libsystem tries as traps first: here every trap says "another task", so the MIG message is what is captured.
+  const traps = subsystems
+    .flatMap((s) => s.routines.filter((r) => r.trap))
+    .map((r) => `${cPrototype(r, `_kernelrpc_${r.name}_trap`)} { return MACH_SEND_INVALID_DEST; }`)
+    .join("\n");
   return `/* A capturing and replaying mach_msg around libmachipc's generated user stubs (test/mig/c_harness.ts). */
 #include <mach/mach.h>
 ${includes}
@@ -191,6 +196,7 @@ static void *rdalloc(size_t n) { void *p = malloc(n ? n : 1); rdn(p, n); return 
 static void wr(const void *p, size_t n) { fwrite(p, 1, n, stdout); }
 static void wr32(uint32_t v) { wr(&v, 4); }
 static void wrregion(const void *p, size_t n) { wr32((uint32_t)n); wr(p, n); }
+${traps}
 
 /* The reply this case hands back, with the out-of-line regions its descriptors point to. */
 static unsigned char *reply;

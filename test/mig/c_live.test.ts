@@ -143,7 +143,8 @@ int main(void) {
   mach_port_type_t t = 0;
   mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &p);
   mach_port_t first = mig_get_reply_port();
-  kern_return_t kr = mach_port_insert_right(self, p, 0x7777707, MACH_MSG_TYPE_MOVE_SEND);
+  /* The MIG message itself (mach_port_insert_right would take the trap, which answers KERN_INVALID_NAME without a message). */
+  kern_return_t kr = _kernelrpc_mach_port_insert_right(self, p, 0x7777707, MACH_MSG_TYPE_MOVE_SEND);
   printf("refused %#x reply port %s\n", kr, mig_get_reply_port() == first ? "kept" : "replaced");
   kr = mach_port_type(self, p, &t);
   printf("next call %#x type %#x\n", kr, t);

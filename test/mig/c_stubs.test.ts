@@ -62,7 +62,7 @@ async function world(): Promise<World> {
   const a = actor(kernel, { uid: 0, gid: 0 });
   const priv = a.thread.hostSelfTrap();
   const call = async (id: string, target: number, args: UserArgs = {}) => {
-    const r = await a.thread.call(id, target, args);
+    const r = await a.thread.callUntyped(id, target, args);
     return r;
   };
   const recv = (await call("mach_port_allocate", a.self, { right: MACH_PORT_RIGHT_RECEIVE }))["name"] as number;

@@ -21,12 +21,15 @@ import {
   OP_MACH_MSG,
   OP_THREAD,
   OP_TRAP,
+  OP_TRAP_ARGS,
   ProtocolError,
+  TRAP_ARGS,
+  TRAP_ARGS_MAX,
   decodeRequest,
   pad4,
 } from "../../src/server/protocol.js";
 
-const OPS = [OP_HELLO, OP_JOIN, OP_TRAP, OP_MACH_MSG, OP_THREAD, OP_ADMIN];
+const OPS = [OP_HELLO, OP_JOIN, OP_TRAP, OP_MACH_MSG, OP_THREAD, OP_ADMIN, OP_TRAP_ARGS];
 /** u32 values where arithmetic on lengths goes wrong if it is going to. */
 const EDGES = [0, 1, 2, 3, 4, 11, 12, 16, 23, 24, MAX_TASK_NAME, MAX_TASK_NAME + 1, 0x7ffffffc, 0x7ffffffd, 0x7fffffff, 0x80000000, 0xfffffffc, 0xfffffffd, 0xffffffff];
 const u32 = fc.oneof(fc.constantFrom(...EDGES), fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 64 }));
@@ -107,6 +110,9 @@ test("the frame decoder: any frame of any op decodes to views inside it, or a Pr
           assert.equal(used, payload, "arguments, regions and message exactly fill the frame");
           break;
         }
+        case OP_TRAP_ARGS:
+          assert.ok(r.args.length <= TRAP_ARGS_MAX && payload >= TRAP_ARGS.size + 8 * r.args.length, "the argument slots fit the frame");
+          break;
         default:
           break;
       }

@@ -34,17 +34,25 @@ extern kern_return_t mach_port_allocate_name(ipc_space_t task, mach_port_right_t
 /* Routine mach_port_allocate */
 extern kern_return_t mach_port_allocate(ipc_space_t task, mach_port_right_t right, mach_port_name_t *name);
 
+extern kern_return_t _kernelrpc_mach_port_allocate(ipc_space_t task, mach_port_right_t right, mach_port_name_t *name);
+
 /* Routine mach_port_destroy */
 extern kern_return_t mach_port_destroy(ipc_space_t task, mach_port_name_t name);
 
+extern kern_return_t _kernelrpc_mach_port_destroy(ipc_space_t task, mach_port_name_t name);
+
 /* Routine mach_port_deallocate */
 extern kern_return_t mach_port_deallocate(ipc_space_t task, mach_port_name_t name);
+
+extern kern_return_t _kernelrpc_mach_port_deallocate(ipc_space_t task, mach_port_name_t name);
 
 /* Routine mach_port_get_refs */
 extern kern_return_t mach_port_get_refs(ipc_space_t task, mach_port_name_t name, mach_port_right_t right, mach_port_urefs_t *refs);
 
 /* Routine mach_port_mod_refs */
 extern kern_return_t mach_port_mod_refs(ipc_space_t task, mach_port_name_t name, mach_port_right_t right, mach_port_delta_t delta);
+
+extern kern_return_t _kernelrpc_mach_port_mod_refs(ipc_space_t task, mach_port_name_t name, mach_port_right_t right, mach_port_delta_t delta);
 
 /* Routine mach_port_peek */
 extern kern_return_t mach_port_peek(ipc_space_t task, mach_port_name_t name, mach_msg_trailer_type_t trailer_type, mach_port_seqno_t *request_seqnop, mach_msg_size_t *msg_sizep, mach_msg_id_t *msg_idp, mach_msg_trailer_info_t trailer_infop, mach_msg_type_number_t *trailer_infopCnt);
@@ -58,11 +66,15 @@ extern kern_return_t mach_port_get_set_status(ipc_space_t task, mach_port_name_t
 /* Routine mach_port_move_member */
 extern kern_return_t mach_port_move_member(ipc_space_t task, mach_port_name_t member, mach_port_name_t after);
 
+extern kern_return_t _kernelrpc_mach_port_move_member(ipc_space_t task, mach_port_name_t member, mach_port_name_t after);
+
 /* Routine mach_port_request_notification */
 extern kern_return_t mach_port_request_notification(ipc_space_t task, mach_port_name_t name, mach_msg_id_t msgid, mach_port_mscount_t sync, mach_port_t notify, mach_msg_type_name_t notifyPoly, mach_port_t *previous);
 
 /* Routine mach_port_insert_right */
 extern kern_return_t mach_port_insert_right(ipc_space_t task, mach_port_name_t name, mach_port_t poly, mach_msg_type_name_t polyPoly);
+
+extern kern_return_t _kernelrpc_mach_port_insert_right(ipc_space_t task, mach_port_name_t name, mach_port_t poly, mach_msg_type_name_t polyPoly);
 
 /* Routine mach_port_extract_right */
 extern kern_return_t mach_port_extract_right(ipc_space_t task, mach_port_name_t name, mach_msg_type_name_t msgt_name, mach_port_t *poly, mach_msg_type_name_t *polyPoly);
@@ -100,8 +112,12 @@ extern kern_return_t mach_port_kernel_object(ipc_space_t task, mach_port_name_t 
 /* Routine mach_port_insert_member */
 extern kern_return_t mach_port_insert_member(ipc_space_t task, mach_port_name_t name, mach_port_name_t pset);
 
+extern kern_return_t _kernelrpc_mach_port_insert_member(ipc_space_t task, mach_port_name_t name, mach_port_name_t pset);
+
 /* Routine mach_port_extract_member */
 extern kern_return_t mach_port_extract_member(ipc_space_t task, mach_port_name_t name, mach_port_name_t pset);
+
+extern kern_return_t _kernelrpc_mach_port_extract_member(ipc_space_t task, mach_port_name_t name, mach_port_name_t pset);
 
 /* Routine mach_port_get_context */
 extern kern_return_t mach_port_get_context(ipc_space_t task, mach_port_name_t name, mach_port_context_t *context);
@@ -115,14 +131,22 @@ extern kern_return_t mach_port_kobject(ipc_space_t task, mach_port_name_t name, 
 /* Routine mach_port_construct */
 extern kern_return_t mach_port_construct(ipc_space_t task, mach_port_options_ptr_t options, mach_port_context_t context, mach_port_name_t *name);
 
+extern kern_return_t _kernelrpc_mach_port_construct(ipc_space_t task, mach_port_options_ptr_t options, mach_port_context_t context, mach_port_name_t *name);
+
 /* Routine mach_port_destruct */
 extern kern_return_t mach_port_destruct(ipc_space_t task, mach_port_name_t name, mach_port_delta_t srdelta, mach_port_context_t guard);
+
+extern kern_return_t _kernelrpc_mach_port_destruct(ipc_space_t task, mach_port_name_t name, mach_port_delta_t srdelta, mach_port_context_t guard);
 
 /* Routine mach_port_guard */
 extern kern_return_t mach_port_guard(ipc_space_t task, mach_port_name_t name, mach_port_context_t guard, boolean_t strict);
 
+extern kern_return_t _kernelrpc_mach_port_guard(ipc_space_t task, mach_port_name_t name, mach_port_context_t guard, boolean_t strict);
+
 /* Routine mach_port_unguard */
 extern kern_return_t mach_port_unguard(ipc_space_t task, mach_port_name_t name, mach_port_context_t guard);
+
+extern kern_return_t _kernelrpc_mach_port_unguard(ipc_space_t task, mach_port_name_t name, mach_port_context_t guard);
 
 /* Routine mach_port_space_basic_info */
 extern kern_return_t mach_port_space_basic_info(ipc_space_t task, ipc_info_space_basic_t *basic_info);

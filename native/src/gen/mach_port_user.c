@@ -113,7 +113,7 @@ kern_return_t mach_port_allocate_name(ipc_space_t task, mach_port_right_t right,
 }
 
 /* Routine mach_port_allocate (3204) */
-kern_return_t mach_port_allocate(ipc_space_t task, mach_port_right_t right, mach_port_name_t *name) {
+kern_return_t _kernelrpc_mach_port_allocate(ipc_space_t task, mach_port_right_t right, mach_port_name_t *name) {
   union {
     mach_msg_header_t head;
     unsigned char bytes[48];
@@ -141,8 +141,16 @@ kern_return_t mach_port_allocate(ipc_space_t task, mach_port_right_t right, mach
   return KERN_SUCCESS;
 }
 
+extern kern_return_t _kernelrpc_mach_port_allocate_trap(ipc_space_t task, mach_port_right_t right, mach_port_name_t *name);
+kern_return_t mach_port_allocate(ipc_space_t task, mach_port_right_t right, mach_port_name_t *name) {
+  kern_return_t kr = _kernelrpc_mach_port_allocate_trap(task, right, name);
+  /* Another task's space: the trap refuses it, the MIG message goes to that task's port. */
+  if (kr == MACH_SEND_INVALID_DEST) kr = _kernelrpc_mach_port_allocate(task, right, name);
+  return kr;
+}
+
 /* Routine mach_port_destroy (3205) */
-kern_return_t mach_port_destroy(ipc_space_t task, mach_port_name_t name) {
+kern_return_t _kernelrpc_mach_port_destroy(ipc_space_t task, mach_port_name_t name) {
   union {
     mach_msg_header_t head;
     unsigned char bytes[44];
@@ -163,8 +171,16 @@ kern_return_t mach_port_destroy(ipc_space_t task, mach_port_name_t name) {
   return (kern_return_t)get32(_b + 32);
 }
 
+extern kern_return_t _kernelrpc_mach_port_destroy_trap(ipc_space_t task, mach_port_name_t name);
+kern_return_t mach_port_destroy(ipc_space_t task, mach_port_name_t name) {
+  kern_return_t kr = _kernelrpc_mach_port_destroy_trap(task, name);
+  /* Another task's space: the trap refuses it, the MIG message goes to that task's port. */
+  if (kr == MACH_SEND_INVALID_DEST) kr = _kernelrpc_mach_port_destroy(task, name);
+  return kr;
+}
+
 /* Routine mach_port_deallocate (3206) */
-kern_return_t mach_port_deallocate(ipc_space_t task, mach_port_name_t name) {
+kern_return_t _kernelrpc_mach_port_deallocate(ipc_space_t task, mach_port_name_t name) {
   union {
     mach_msg_header_t head;
     unsigned char bytes[44];
@@ -183,6 +199,14 @@ kern_return_t mach_port_deallocate(ipc_space_t task, mach_port_name_t name) {
   if (_id != 3306) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
   if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
   return (kern_return_t)get32(_b + 32);
+}
+
+extern kern_return_t _kernelrpc_mach_port_deallocate_trap(ipc_space_t task, mach_port_name_t name);
+kern_return_t mach_port_deallocate(ipc_space_t task, mach_port_name_t name) {
+  kern_return_t kr = _kernelrpc_mach_port_deallocate_trap(task, name);
+  /* Another task's space: the trap refuses it, the MIG message goes to that task's port. */
+  if (kr == MACH_SEND_INVALID_DEST) kr = _kernelrpc_mach_port_deallocate(task, name);
+  return kr;
 }
 
 /* Routine mach_port_get_refs (3207) */
@@ -217,7 +241,7 @@ kern_return_t mach_port_get_refs(ipc_space_t task, mach_port_name_t name, mach_p
 }
 
 /* Routine mach_port_mod_refs (3208) */
-kern_return_t mach_port_mod_refs(ipc_space_t task, mach_port_name_t name, mach_port_right_t right, mach_port_delta_t delta) {
+kern_return_t _kernelrpc_mach_port_mod_refs(ipc_space_t task, mach_port_name_t name, mach_port_right_t right, mach_port_delta_t delta) {
   union {
     mach_msg_header_t head;
     unsigned char bytes[44];
@@ -240,6 +264,14 @@ kern_return_t mach_port_mod_refs(ipc_space_t task, mach_port_name_t name, mach_p
   if (_id != 3308) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
   if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
   return (kern_return_t)get32(_b + 32);
+}
+
+extern kern_return_t _kernelrpc_mach_port_mod_refs_trap(ipc_space_t task, mach_port_name_t name, mach_port_right_t right, mach_port_delta_t delta);
+kern_return_t mach_port_mod_refs(ipc_space_t task, mach_port_name_t name, mach_port_right_t right, mach_port_delta_t delta) {
+  kern_return_t kr = _kernelrpc_mach_port_mod_refs_trap(task, name, right, delta);
+  /* Another task's space: the trap refuses it, the MIG message goes to that task's port. */
+  if (kr == MACH_SEND_INVALID_DEST) kr = _kernelrpc_mach_port_mod_refs(task, name, right, delta);
+  return kr;
 }
 
 /* Routine mach_port_peek (3209) */
@@ -355,7 +387,7 @@ kern_return_t mach_port_get_set_status(ipc_space_t task, mach_port_name_t name, 
 }
 
 /* Routine mach_port_move_member (3212) */
-kern_return_t mach_port_move_member(ipc_space_t task, mach_port_name_t member, mach_port_name_t after) {
+kern_return_t _kernelrpc_mach_port_move_member(ipc_space_t task, mach_port_name_t member, mach_port_name_t after) {
   union {
     mach_msg_header_t head;
     unsigned char bytes[44];
@@ -376,6 +408,14 @@ kern_return_t mach_port_move_member(ipc_space_t task, mach_port_name_t member, m
   if (_id != 3312) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
   if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
   return (kern_return_t)get32(_b + 32);
+}
+
+extern kern_return_t _kernelrpc_mach_port_move_member_trap(ipc_space_t task, mach_port_name_t member, mach_port_name_t after);
+kern_return_t mach_port_move_member(ipc_space_t task, mach_port_name_t member, mach_port_name_t after) {
+  kern_return_t kr = _kernelrpc_mach_port_move_member_trap(task, member, after);
+  /* Another task's space: the trap refuses it, the MIG message goes to that task's port. */
+  if (kr == MACH_SEND_INVALID_DEST) kr = _kernelrpc_mach_port_move_member(task, member, after);
+  return kr;
 }
 
 /* Routine mach_port_request_notification (3213) */
@@ -418,7 +458,7 @@ kern_return_t mach_port_request_notification(ipc_space_t task, mach_port_name_t 
 }
 
 /* Routine mach_port_insert_right (3214) */
-kern_return_t mach_port_insert_right(ipc_space_t task, mach_port_name_t name, mach_port_t poly, mach_msg_type_name_t polyPoly) {
+kern_return_t _kernelrpc_mach_port_insert_right(ipc_space_t task, mach_port_name_t name, mach_port_t poly, mach_msg_type_name_t polyPoly) {
   union {
     mach_msg_header_t head;
     unsigned char bytes[52];
@@ -443,6 +483,14 @@ kern_return_t mach_port_insert_right(ipc_space_t task, mach_port_name_t name, ma
   if (_id != 3314) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
   if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
   return (kern_return_t)get32(_b + 32);
+}
+
+extern kern_return_t _kernelrpc_mach_port_insert_right_trap(ipc_space_t task, mach_port_name_t name, mach_port_t poly, mach_msg_type_name_t polyPoly);
+kern_return_t mach_port_insert_right(ipc_space_t task, mach_port_name_t name, mach_port_t poly, mach_msg_type_name_t polyPoly) {
+  kern_return_t kr = _kernelrpc_mach_port_insert_right_trap(task, name, poly, polyPoly);
+  /* Another task's space: the trap refuses it, the MIG message goes to that task's port. */
+  if (kr == MACH_SEND_INVALID_DEST) kr = _kernelrpc_mach_port_insert_right(task, name, poly, polyPoly);
+  return kr;
 }
 
 /* Routine mach_port_extract_right (3215) */
@@ -803,7 +851,7 @@ kern_return_t mach_port_kernel_object(ipc_space_t task, mach_port_name_t name, u
 }
 
 /* Routine mach_port_insert_member (3226) */
-kern_return_t mach_port_insert_member(ipc_space_t task, mach_port_name_t name, mach_port_name_t pset) {
+kern_return_t _kernelrpc_mach_port_insert_member(ipc_space_t task, mach_port_name_t name, mach_port_name_t pset) {
   union {
     mach_msg_header_t head;
     unsigned char bytes[44];
@@ -826,8 +874,16 @@ kern_return_t mach_port_insert_member(ipc_space_t task, mach_port_name_t name, m
   return (kern_return_t)get32(_b + 32);
 }
 
+extern kern_return_t _kernelrpc_mach_port_insert_member_trap(ipc_space_t task, mach_port_name_t name, mach_port_name_t pset);
+kern_return_t mach_port_insert_member(ipc_space_t task, mach_port_name_t name, mach_port_name_t pset) {
+  kern_return_t kr = _kernelrpc_mach_port_insert_member_trap(task, name, pset);
+  /* Another task's space: the trap refuses it, the MIG message goes to that task's port. */
+  if (kr == MACH_SEND_INVALID_DEST) kr = _kernelrpc_mach_port_insert_member(task, name, pset);
+  return kr;
+}
+
 /* Routine mach_port_extract_member (3227) */
-kern_return_t mach_port_extract_member(ipc_space_t task, mach_port_name_t name, mach_port_name_t pset) {
+kern_return_t _kernelrpc_mach_port_extract_member(ipc_space_t task, mach_port_name_t name, mach_port_name_t pset) {
   union {
     mach_msg_header_t head;
     unsigned char bytes[44];
@@ -848,6 +904,14 @@ kern_return_t mach_port_extract_member(ipc_space_t task, mach_port_name_t name, 
   if (_id != 3327) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
   if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
   return (kern_return_t)get32(_b + 32);
+}
+
+extern kern_return_t _kernelrpc_mach_port_extract_member_trap(ipc_space_t task, mach_port_name_t name, mach_port_name_t pset);
+kern_return_t mach_port_extract_member(ipc_space_t task, mach_port_name_t name, mach_port_name_t pset) {
+  kern_return_t kr = _kernelrpc_mach_port_extract_member_trap(task, name, pset);
+  /* Another task's space: the trap refuses it, the MIG message goes to that task's port. */
+  if (kr == MACH_SEND_INVALID_DEST) kr = _kernelrpc_mach_port_extract_member(task, name, pset);
+  return kr;
 }
 
 /* Routine mach_port_get_context (3228) */
@@ -936,7 +1000,7 @@ kern_return_t mach_port_kobject(ipc_space_t task, mach_port_name_t name, natural
 }
 
 /* Routine mach_port_construct (3231) */
-kern_return_t mach_port_construct(ipc_space_t task, mach_port_options_ptr_t options, mach_port_context_t context, mach_port_name_t *name) {
+kern_return_t _kernelrpc_mach_port_construct(ipc_space_t task, mach_port_options_ptr_t options, mach_port_context_t context, mach_port_name_t *name) {
   union {
     mach_msg_header_t head;
     unsigned char bytes[60];
@@ -972,8 +1036,16 @@ kern_return_t mach_port_construct(ipc_space_t task, mach_port_options_ptr_t opti
   return KERN_SUCCESS;
 }
 
+extern kern_return_t _kernelrpc_mach_port_construct_trap(ipc_space_t task, mach_port_options_ptr_t options, mach_port_context_t context, mach_port_name_t *name);
+kern_return_t mach_port_construct(ipc_space_t task, mach_port_options_ptr_t options, mach_port_context_t context, mach_port_name_t *name) {
+  kern_return_t kr = _kernelrpc_mach_port_construct_trap(task, options, context, name);
+  /* Another task's space: the trap refuses it, the MIG message goes to that task's port. */
+  if (kr == MACH_SEND_INVALID_DEST) kr = _kernelrpc_mach_port_construct(task, options, context, name);
+  return kr;
+}
+
 /* Routine mach_port_destruct (3232) */
-kern_return_t mach_port_destruct(ipc_space_t task, mach_port_name_t name, mach_port_delta_t srdelta, mach_port_context_t guard) {
+kern_return_t _kernelrpc_mach_port_destruct(ipc_space_t task, mach_port_name_t name, mach_port_delta_t srdelta, mach_port_context_t guard) {
   union {
     mach_msg_header_t head;
     unsigned char bytes[48];
@@ -998,8 +1070,16 @@ kern_return_t mach_port_destruct(ipc_space_t task, mach_port_name_t name, mach_p
   return (kern_return_t)get32(_b + 32);
 }
 
+extern kern_return_t _kernelrpc_mach_port_destruct_trap(ipc_space_t task, mach_port_name_t name, mach_port_delta_t srdelta, mach_port_context_t guard);
+kern_return_t mach_port_destruct(ipc_space_t task, mach_port_name_t name, mach_port_delta_t srdelta, mach_port_context_t guard) {
+  kern_return_t kr = _kernelrpc_mach_port_destruct_trap(task, name, srdelta, guard);
+  /* Another task's space: the trap refuses it, the MIG message goes to that task's port. */
+  if (kr == MACH_SEND_INVALID_DEST) kr = _kernelrpc_mach_port_destruct(task, name, srdelta, guard);
+  return kr;
+}
+
 /* Routine mach_port_guard (3233) */
-kern_return_t mach_port_guard(ipc_space_t task, mach_port_name_t name, mach_port_context_t guard, boolean_t strict) {
+kern_return_t _kernelrpc_mach_port_guard(ipc_space_t task, mach_port_name_t name, mach_port_context_t guard, boolean_t strict) {
   union {
     mach_msg_header_t head;
     unsigned char bytes[48];
@@ -1024,8 +1104,16 @@ kern_return_t mach_port_guard(ipc_space_t task, mach_port_name_t name, mach_port
   return (kern_return_t)get32(_b + 32);
 }
 
+extern kern_return_t _kernelrpc_mach_port_guard_trap(ipc_space_t task, mach_port_name_t name, mach_port_context_t guard, boolean_t strict);
+kern_return_t mach_port_guard(ipc_space_t task, mach_port_name_t name, mach_port_context_t guard, boolean_t strict) {
+  kern_return_t kr = _kernelrpc_mach_port_guard_trap(task, name, guard, strict);
+  /* Another task's space: the trap refuses it, the MIG message goes to that task's port. */
+  if (kr == MACH_SEND_INVALID_DEST) kr = _kernelrpc_mach_port_guard(task, name, guard, strict);
+  return kr;
+}
+
 /* Routine mach_port_unguard (3234) */
-kern_return_t mach_port_unguard(ipc_space_t task, mach_port_name_t name, mach_port_context_t guard) {
+kern_return_t _kernelrpc_mach_port_unguard(ipc_space_t task, mach_port_name_t name, mach_port_context_t guard) {
   union {
     mach_msg_header_t head;
     unsigned char bytes[44];
@@ -1046,6 +1134,14 @@ kern_return_t mach_port_unguard(ipc_space_t task, mach_port_name_t name, mach_po
   if (_id != 3334) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
   if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
   return (kern_return_t)get32(_b + 32);
+}
+
+extern kern_return_t _kernelrpc_mach_port_unguard_trap(ipc_space_t task, mach_port_name_t name, mach_port_context_t guard);
+kern_return_t mach_port_unguard(ipc_space_t task, mach_port_name_t name, mach_port_context_t guard) {
+  kern_return_t kr = _kernelrpc_mach_port_unguard_trap(task, name, guard);
+  /* Another task's space: the trap refuses it, the MIG message goes to that task's port. */
+  if (kr == MACH_SEND_INVALID_DEST) kr = _kernelrpc_mach_port_unguard(task, name, guard);
+  return kr;
 }
 
 /* Routine mach_port_space_basic_info (3235) */

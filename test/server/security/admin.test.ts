@@ -40,7 +40,7 @@ test("machipc tasks and lsmp as uid 501: its own tasks only; lsmp of uid 502's t
       assert.match(other.stderr, new RegExp(`machipc lsmp: not permitted to inspect pid ${pid}: only root and the task's own user may \\(task_for_pid\\)`));
     }
     const byName = await cli(ALICE, server.socketPath, "lsmp", "bob-task");
-    assert.match(byName.stderr, /no task named bob-task/, "a name it cannot see is not found");
+    assert.match(byName.stderr, /no task named 'bob-task'/, "a name it cannot see is not found");
     const rootTasks = await cli({ uid: 0, gid: 0 }, server.socketPath, "tasks");
     assert.match(rootTasks.stdout, /alice-task[\s\S]*bob-task|bob-task[\s\S]*alice-task/);
     const rootLsmp = await cli({ uid: 0, gid: 0 }, server.socketPath, "lsmp", String(bobPid));

@@ -41,7 +41,7 @@ test("HELLO claiming uid 0 and pid 1 from uid 501 gets a uid 501 task: the kerne
     assert.deepEqual([audit[1], audit[2], audit[5]], [ALICE.uid, ALICE.gid, r["real"]], "audit token euid, egid, pid from the kernel");
     assert.notEqual(r["privKr"], 0, "host_processor_set_priv is refused without host priv");
     assert.equal((await forger.done).code, 0, forger.err());
-    assert.match(server.out(), /HELLO claims uid 0 gid 0 pid 1; the kernel says uid 501 gid 20 pid \d+, which the task gets/);
+    assert.match(server.err(), /HELLO claims uid 0 gid 0 pid 1; the kernel says uid 501 gid 20 pid \d+, which the task gets/);
     // A real root process is root, as on macOS.
     await asRoot(server.socketPath, async (c) => {
       const k = await c.mainThread.call("mach_port_kobject", await c.mainThread.taskSelfTrap(), { name: await c.mainThread.hostSelfTrap() });
@@ -92,7 +92,7 @@ test("JOIN: the token works only for the process that said HELLO; leaked to anot
       assert.equal(r["closed"], true);
       await t.done;
     }
-    assert.match(server.out(), /JOIN refused: the token belongs to pid \d+ uid 501/);
+    assert.match(server.err(), /JOIN refused: the token belongs to pid \d+ uid 501/);
     owner.child.stdin!.write("x");
     await owner.done;
     assert.deepEqual(await serverViolations(server.socketPath), []);

@@ -167,7 +167,8 @@ export async function serve(args: string[], opts: { who?: Who; umask?: number; e
   const p = watch(child);
   const end = Date.now() + 30000;
   let m: RegExpMatchArray | null = null;
-  while (!(m = p.out().match(/serving .* on (\S+) \(/))) {
+  // machipc serve logs to stderr (data alone goes to stdout).
+  while (!(m = p.err().match(/serving .* on (\S+) \(/))) {
     if (child.exitCode !== null || Date.now() > end) throw new Error(`the server did not start: ${p.out()} ${p.err()}`);
     await new Promise((r) => setTimeout(r, 10));
   }

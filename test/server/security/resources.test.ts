@@ -130,9 +130,9 @@ test("before HELLO: a frame claiming 64 MiB is refused at once, silence ends wit
     assert.equal(r["quietClosed"], true);
     assert.ok((r["waited"] as number) >= 800, `closed after ${r["waited"]} ms`);
     assert.equal(r["nameClosed"], true);
-    await until(() => /no HELLO or JOIN within 1000 ms/.test(server.out()), "the timeout to be logged");
-    assert.match(server.out(), /protocol error: bad frame length 67108864 \(16 to \d+\)/);
-    assert.match(server.out(), /protocol error: HELLO: a name of 300 bytes \(at most 255\)/);
+    await until(() => /no HELLO or JOIN within 1000 ms/.test(server.err()), "the timeout to be logged");
+    assert.match(server.err(), /protocol error: bad frame length 67108864 \(16 to \d+\)/);
+    assert.match(server.err(), /protocol error: HELLO: a name of 300 bytes \(at most 255\)/);
     assert.deepEqual(await serverViolations(server.socketPath), []);
   } finally {
     await server.stop();
@@ -222,7 +222,7 @@ test("per-client memory: queued messages past --client-memory get MACH_SEND_NO_B
     assert.ok(sent >= 4 && sent < 10, `${sent} messages of 1 MiB queued under an 8 MiB limit`);
     assert.ok(results.slice(sent).every((x) => x === MACH_SEND_NO_BUFFER), `then MACH_SEND_NO_BUFFER: ${results.map((x) => x.toString(16))}`);
     assert.equal(r["rpc"], KERN_SUCCESS, "a kernel call queues nothing and is served");
-    assert.match(server.out(), /MACH_SEND_NO_BUFFER: holds \d+ bytes \(limit 8388608\)/);
+    assert.match(server.err(), /MACH_SEND_NO_BUFFER: holds \d+ bytes \(limit 8388608\)/);
     const bob = client(BOB, server.socketPath, `const c = await MachClient.connect({ socketPath }); const t = c.mainThread; const self = await t.taskSelfTrap(); const p = await newPort(t, self); const d = new Uint8Array(1 << 20); say({ mr: await t.machMsg(oolMessage(p, c.memory.allocate(d), d.length), 1, 44, 0, 0) }); c.close();`);
     assert.equal((await bob.line("mr"))["mr"], MACH_MSG_SUCCESS, "another client is not held to Alice's limit");
     c.child.stdin!.write("x");
@@ -263,7 +263,47 @@ test("--max-tasks and --max-threads: past them HELLO gets KERN_RESOURCE_SHORTAGE
     assert.match(String(r["thread"]), /refused a new thread/);
     assert.equal(r["fourth"], "ok");
     assert.equal(r["works"], true);
-    assert.match(server.out(), /refused: the server's task limit \(2\) is reached/);
+    assert.match(server.err(), /refused: the server's task limit \(2\) is reached/);
+    assert.deepEqual(await serverViolations(server.socketPath), []);
+  } finally {
+    await server.stop();
+  }
+});
+
+test("per user: --max-tasks-per-user and --user-memory hold one uid's clients together, and the other uid is served as before", async () => {
+  const server = await system("--max-tasks-per-user", "2", "--user-memory", String(4 * MiB), "--client-memory", String(64 * MiB));
+  try {
+    const alice = client(
+      ALICE,
+      server.socketPath,
+      `
+      const clients = [await MachClient.connect({ socketPath, name: "a1" }), await MachClient.connect({ socketPath, name: "a2" })];
+      let third = "";
+      try { await MachClient.connect({ socketPath, name: "a3" }); } catch (e) { third = e.message; }
+      const results = [];
+      for (const c of clients) {
+        const t = c.mainThread;
+        const self = await t.taskSelfTrap();
+        const data = new Uint8Array(1 << 20);
+        const addr = c.memory.allocate(data);
+        for (let i = 0; i < 4; i++) results.push(await t.machMsg(oolMessage(await newPort(t, self), addr, data.length), 1, 44, 0, 0));
+      }
+      say({ third, results });
+      await new Promise((r) => process.stdin.once("data", r));
+      `,
+    );
+    const r = await alice.line("third", 60000);
+    assert.match(String(r["third"]), /kern_return 6/);
+    const results = r["results"] as number[];
+    const sent = results.filter((x) => x === MACH_MSG_SUCCESS).length;
+    assert.ok(sent >= 3 && sent < 7, `uid 501 queued ${sent} MiB under a 4 MiB user limit (each client far under its own)`);
+    assert.ok(results.includes(MACH_SEND_NO_BUFFER));
+    assert.match(server.out(), /refused: uid 501 has its 2 tasks \(maxTasksPerUser\)/);
+    const bob = client(BOB, server.socketPath, `const c = await MachClient.connect({ socketPath }); const t = c.mainThread; const self = await t.taskSelfTrap(); const d = new Uint8Array(1 << 20); say({ mr: await t.machMsg(oolMessage(await newPort(t, self), c.memory.allocate(d), d.length), 1, 44, 0, 0) }); c.close();`);
+    assert.equal((await bob.line("mr"))["mr"], MACH_MSG_SUCCESS, "uid 502 has its own room and its own task slots");
+    alice.child.stdin!.write("x");
+    await alice.done;
+    await until(async () => (await serverHeld(server.socketPath)) === 0, "every byte to be released");
     assert.deepEqual(await serverViolations(server.socketPath), []);
   } finally {
     await server.stop();

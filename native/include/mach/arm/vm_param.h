@@ -1,12 +1,15 @@
 /* ARM's page geometry as macOS's arm64 user code sees it: the page size is the runtime vm_page_size. */
 #ifndef _MACH_ARM_VM_PARAM_H_
 #define _MACH_ARM_VM_PARAM_H_
-#include <stddef.h>
+#include <stdint.h>
+#include <machipc/cdefs.h>
 
 #define BYTE_SIZE 8
+MACHIPC_BEGIN_DECLS
 extern uintptr_t vm_page_size;
 extern uintptr_t vm_page_mask;
 extern int vm_page_shift;
+MACHIPC_END_DECLS
 #define PAGE_SIZE vm_page_size
 #define PAGE_MASK vm_page_mask
 #define PAGE_SHIFT vm_page_shift

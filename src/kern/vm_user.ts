@@ -1,0 +1,84 @@
+/**
+ * osfmk/vm/vm_user.c's mach_vm_allocate / deallocate / protect on a task's
+ * address space, with their argument checks in XNU's order. The address space
+ * is machipc's VmMap (the memory messages touch); its size is bounded, so a
+ * client cannot make the server hold more than VM_USER_LIMIT bytes per task.
+ */
+import { KERN_INVALID_ADDRESS, KERN_INVALID_ARGUMENT, KERN_NO_SPACE, KERN_PROTECTION_FAILURE, KERN_SUCCESS } from "../abi/kern_return.js";
+import type { VmMap } from "./vm_map.js";
+
+export const VM_FLAGS_ANYWHERE = 0x0001;
+/** VM_FLAGS_USER_ALLOCATE: the flags a user may pass to mach_vm_allocate. */
+export const VM_FLAGS_USER_ALLOCATE = 0x0001 | 0x0002 | 0x0010 | 0x4000 | 0x70000 | 0xff000000;
+export const VM_PROT_ALL = 0x7;
+export const VM_PROT_COPY = 0x10;
+/** Bytes of memory a task's VM calls may hold in the server. */
+export const VM_USER_LIMIT = 64 * 1024 * 1024;
+
+const PAGE = 4096n;
+const MAX_ADDRESS = 0x00007fffffe00000n;
+const truncPage = (a: bigint): bigint => a & ~(PAGE - 1n);
+const roundPage = (a: bigint): bigint => (a + PAGE - 1n) & ~(PAGE - 1n);
+
+/** The current and maximum protection of each region, as vm_map entries carry them. */
+const protections = new WeakMap<VmMap, Map<bigint, { cur: number; max: number }>>();
+const protOf = (map: VmMap) => {
+  let m = protections.get(map);
+  if (!m) protections.set(map, (m = new Map()));
+  return m;
+};
+
+/** mach_vm_allocate: `addr` is the wanted address (ignored with VM_FLAGS_ANYWHERE); the result's `addr` is where it went. */
+export function machVmAllocate(map: VmMap, addr: bigint, size: bigint, flags: number): { kr: number; addr: bigint } {
+  if ((flags & ~VM_FLAGS_USER_ALLOCATE) >>> 0) return { kr: KERN_INVALID_ARGUMENT, addr };
+  if (size === 0n) return { kr: KERN_SUCCESS, addr: 0n };
+  const mapSize = roundPage(size);
+  if (mapSize === 0n || mapSize > MAX_ADDRESS) return { kr: KERN_INVALID_ARGUMENT, addr };
+  if (BigInt(map.mappedBytes()) + mapSize > BigInt(VM_USER_LIMIT)) return { kr: KERN_NO_SPACE, addr };
+  if (flags & VM_FLAGS_ANYWHERE) {
+    const at = map.vmAllocate(Number(mapSize));
+    protOf(map).set(at, { cur: 3, max: VM_PROT_ALL });
+    return { kr: KERN_SUCCESS, addr: at };
+  }
+  const at = truncPage(addr);
+  const end = at + mapSize;
+  if (at === 0n || end > MAX_ADDRESS) return { kr: KERN_INVALID_ADDRESS, addr: at };
+  if (map.overlaps(at, end)) return { kr: KERN_NO_SPACE, addr: at };
+  map.allocateAt(at, Number(mapSize));
+  protOf(map).set(at, { cur: 3, max: VM_PROT_ALL });
+  return { kr: KERN_SUCCESS, addr: at };
+}
+
+/** mach_vm_deallocate: everything mapped in the pages of [address, address + size) goes; nothing mapped is not an error. */
+export function machVmDeallocate(map: VmMap, address: bigint, size: bigint): number {
+  if (size === 0n) return KERN_SUCCESS;
+  const start = truncPage(address);
+  const end = roundPage(address + size);
+  map.removeRange(start, end);
+  for (const base of [...protOf(map).keys()]) if (base >= start && base < end) protOf(map).delete(base);
+  return KERN_SUCCESS;
+}
+
+/** mach_vm_protect: the whole range must be mapped; a protection above a region's maximum is refused. */
+export function machVmProtect(map: VmMap, address: bigint, size: bigint, setMaximum: boolean, prot: number): number {
+  if ((prot & ~(VM_PROT_ALL | VM_PROT_COPY)) >>> 0) return KERN_INVALID_ARGUMENT;
+  if (size === 0n) return KERN_SUCCESS;
+  const start = truncPage(address);
+  const end = roundPage(address + size);
+  const touched: bigint[] = [];
+  for (let a = start; a < end; ) {
+    const r = map.regionAt(a);
+    if (!r) return KERN_INVALID_ADDRESS;
+    touched.push(r.base);
+    a = roundPage(r.base + BigInt(Math.max(r.size, 1)));
+  }
+  const table = protOf(map);
+  const entries = touched.map((b) => table.get(b) ?? { cur: 3, max: VM_PROT_ALL });
+  const want = prot & VM_PROT_ALL;
+  if (entries.some((e) => (want & ~e.max) !== 0)) return KERN_PROTECTION_FAILURE;
+  touched.forEach((b, i) => {
+    const e = entries[i]!;
+    table.set(b, setMaximum ? { max: want, cur: e.cur & want } : { max: e.max, cur: want });
+  });
+  return KERN_SUCCESS;
+}
