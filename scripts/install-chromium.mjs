@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Makes sure Debian's chromium is at /usr/bin/chromium for the inspector's browser test.
-// As root with apt-get it installs the `chromium` package (and what apt pulls in with it);
-// otherwise it says exactly what to install and exits non-zero.
+// Makes sure Debian's chromium is at /usr/bin/chromium for the inspector's browser test
+// (test/inspect/browser.test.ts, through playwright-core, which downloads no browser of its own).
+// As root with apt-get it says what it installs, then installs Debian's `chromium` package (and the
+// libraries apt pulls in with it, without recommends); otherwise it says exactly what to install
+// and exits non-zero.
 import { existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 
@@ -28,10 +30,12 @@ export function ensureChromium(log = (l) => console.error(l)) {
   return { ok: true };
 }
 
+// --best-effort (npm test's step before the suite): install when we can, else say what is missing and
+// let the suite run; the browser test then fails with the same sentence.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const r = ensureChromium();
   if (!r.ok) {
     console.error(r.message);
-    process.exit(1);
+    process.exit(process.argv.includes("--best-effort") ? 0 : 1);
   }
 }

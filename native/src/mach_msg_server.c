@@ -32,6 +32,14 @@ static void destroy_right(mach_port_t port, mach_msg_type_name_t type) {
       mach_port_insert_right(mach_task_self(), port, port, MACH_MSG_TYPE_MAKE_SEND);
       mach_port_deallocate(mach_task_self(), port);
       return;
+    case MACH_MSG_TYPE_MAKE_SEND_ONCE: {
+      /* A send-once right made to be destroyed: its send-once notification goes to the receiver. */
+      mach_port_t so = MACH_PORT_NULL;
+      mach_msg_type_name_t type_out;
+      if (mach_port_extract_right(mach_task_self(), port, MACH_MSG_TYPE_MAKE_SEND_ONCE, &so, &type_out) == KERN_SUCCESS)
+        mach_port_deallocate(mach_task_self(), so);
+      return;
+    }
   }
 }
 

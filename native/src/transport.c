@@ -19,6 +19,7 @@
 pthread_mutex_t machipc_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t g_token;
 static int g_have_token;
+static uint32_t g_task_pid;
 static mach_port_t g_task_self;
 static __thread int t_fd = -1;
 static __thread uint32_t t_seq;
@@ -180,6 +181,7 @@ int machipc_connect_thread(void) {
       uint64_t msglen = get32(r + 4), at = 16 + ((msglen + 3) & ~(uint64_t)3);
       if (get32(r + 8) == 0 && at + 8 <= len) {
         g_token = get64(r + at);
+        g_task_pid = get32(r);
         g_have_token = 1;
       }
     }
@@ -187,6 +189,11 @@ int machipc_connect_thread(void) {
     put64(payload, g_token);
     struct part p[1] = {{payload, 8}};
     if (machipc_send_frame(fd, OP_JOIN, 0, p, 1) == 0) r = machipc_recv_result(fd, &len);
+    /* JOIN answers the task's pid; anything else (the token is good only in the process that said HELLO) is a refusal. */
+    if (r && get32(r) != g_task_pid) {
+      free(r);
+      r = NULL;
+    }
   }
   pthread_mutex_unlock(&machipc_lock);
   if (!r || (g_have_token == 0)) {

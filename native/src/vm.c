@@ -8,7 +8,7 @@
  * the call goes on as a MIG message to that task, as libsystem's does.
  */
 #define _GNU_SOURCE
-#include "internal.h"
+#include "gen/gen.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -55,20 +55,18 @@ static kern_return_t self_target(mach_port_name_t target) {
   return machipc_trap_args(TRAP_VM_DEALLOCATE, a, 3, NULL, 0);
 }
 
-enum { FLAGS_ANYWHERE = 0x1, FLAGS_USER_ALLOCATE = 0x1 | 0x2 | 0x10 | 0x4000 | 0x70000 | (int)0xff000000 };
-
 kern_return_t _kernelrpc_mach_vm_allocate_trap(mach_port_name_t target, mach_vm_offset_t *addr, mach_vm_size_t size, int flags) {
   kern_return_t kr = self_target(target);
   if (kr != KERN_SUCCESS) return kr;
   if (!addr) return MACH_SEND_INVALID_DEST;
-  if (flags & ~FLAGS_USER_ALLOCATE) return KERN_INVALID_ARGUMENT;
+  if ((unsigned)flags & ~VM_FLAGS_USER_ALLOCATE) return KERN_INVALID_ARGUMENT;
   if (size == 0) {
     *addr = 0;
     return KERN_SUCCESS;
   }
   uint64_t len = round_pg(size);
   if (len == 0 || len > (uint64_t)SIZE_MAX) return KERN_INVALID_ARGUMENT;
-  int anywhere = (flags & FLAGS_ANYWHERE) != 0;
+  int anywhere = (flags & VM_FLAGS_ANYWHERE) != 0;
   void *want = anywhere ? NULL : (void *)(uintptr_t)trunc_pg(*addr);
   int mflags = MAP_PRIVATE | MAP_ANONYMOUS;
 #ifdef MAP_FIXED_NOREPLACE
@@ -109,29 +107,22 @@ kern_return_t _kernelrpc_mach_vm_protect_trap(mach_port_name_t target, mach_vm_a
 /* The MIG message libsystem sends when the trap says the target is another task: a simple request, a RetCode reply. */
 static kern_return_t vm_mig(mach_port_t target, mach_msg_id_t id, const void *args, size_t n, void *reply_out, size_t reply_n) {
   union {
-    unsigned char req[24 + 8 + 32];
-    unsigned char rep[24 + 8 + 4 + 16 + 68];
-  } u;
-  memset(&u, 0, sizeof u);
-  mach_msg_header_t *h = (mach_msg_header_t *)u.req;
-  mach_port_t reply = mig_get_reply_port();
-  h->msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE);
-  h->msgh_size = (mach_msg_size_t)(32 + n);
-  h->msgh_remote_port = target;
-  h->msgh_local_port = reply;
-  h->msgh_id = id;
-  memcpy(u.req + 24, &NDR_record, 8);
-  memcpy(u.req + 32, args, n);
-  mach_msg_return_t mr = mach_msg(h, MACH_SEND_MSG | MACH_RCV_MSG, h->msgh_size, sizeof u, reply, 0, 0);
-  if (mr != MACH_MSG_SUCCESS) {
-    if (mr != MACH_SEND_INVALID_DATA && mr != MACH_SEND_INVALID_DEST && mr != MACH_SEND_INVALID_HEADER) mig_dealloc_reply_port(reply);
-    return mr;
+    mach_msg_header_t head;
+    unsigned char bytes[24 + 8 + 4 + 16 + 68];
+  } m;
+  memset(&m, 0, sizeof m);
+  memcpy(m.bytes + 24, &NDR_record, 8);
+  memcpy(m.bytes + 32, args, n);
+  mach_msg_return_t mr = machipc_mig_rpc(&m.head, MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE), (mach_msg_size_t)(32 + n),
+                                         sizeof m, target, id);
+  if (mr != MACH_MSG_SUCCESS) return mr;
+  if (m.head.msgh_id == MACH_NOTIFY_SEND_ONCE) return MIG_SERVER_DIED;
+  if (m.head.msgh_id != id + 100) return MIG_REPLY_MISMATCH;
+  kern_return_t ret = (kern_return_t)get32(m.bytes + 32);
+  if (ret == KERN_SUCCESS && reply_out) {
+    if (m.head.msgh_size != 36 + reply_n) return MIG_TYPE_ERROR;
+    memcpy(reply_out, m.bytes + 36, reply_n);
   }
-  mach_msg_header_t *r = (mach_msg_header_t *)u.rep;
-  if (r->msgh_id == MACH_NOTIFY_SEND_ONCE) return MIG_SERVER_DIED;
-  if (r->msgh_id != id + 100) return MIG_REPLY_MISMATCH;
-  kern_return_t ret = (kern_return_t)get32(u.rep + 32);
-  if (ret == KERN_SUCCESS && reply_out && r->msgh_size >= 36 + reply_n) memcpy(reply_out, u.rep + 36, reply_n);
   return ret;
 }
 

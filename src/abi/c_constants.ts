@@ -11,6 +11,8 @@ import * as kernReturn from "./kern_return.js";
 import * as message from "./message.js";
 import * as port from "./port.js";
 import * as threadStatus from "./thread_status.js";
+import * as sync from "./sync.js";
+import * as vm from "./vm.js";
 
 const MODULES: [string, Record<string, unknown>][] = [
   ["kern_return_t codes (mach/kern_return.h, mach/mig_errors.h)", kernReturn],
@@ -20,6 +22,8 @@ const MODULES: [string, Record<string, unknown>][] = [
   ["exceptions (mach/exception_types.h)", exception],
   ["host, processor and scheduler constants (mach/host_info.h, mach/processor_info.h, mach/host_special_ports.h)", host],
   ["thread state flavors and counts (mach/i386/thread_status.h, mach/arm/thread_status.h)", threadStatus],
+  ["memory protections and vm_allocate flags (mach/vm_prot.h, mach/vm_statistics.h)", vm],
+  ["semaphore wait policies (mach/sync_policy.h)", sync],
 ];
 
 /** Written by hand in mach.h, as casts, or declared by the SDK's own headers under their names (mach/port.h's guard type). */
@@ -43,6 +47,7 @@ const C_TYPES: [RegExp, string][] = [
   [/^(MACH_MSG_SIZE_MAX|MAX_TRAILER_SIZE|MACH_MSG_TRAILER_MINIMUM_SIZE)$/, "mach_msg_size_t"],
   [/^MACH_MSG_TYPE_POLYMORPHIC$/, "mach_msg_type_name_t"],
   [/^CPU_TYPE_/, "cpu_type_t"],
+  [/^VM_PROT_/, "vm_prot_t"],
   [/^CPU_SUBTYPE_/, "cpu_subtype_t"],
   [/^CPU_THREADTYPE_/, "cpu_threadtype_t"],
   [/^(?!EXC_TYPES_COUNT$).*_COUNT$/, "mach_msg_type_number_t"],

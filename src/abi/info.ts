@@ -206,6 +206,20 @@ function wordsToBytes(words: readonly number[]): Uint8Array {
   return out;
 }
 
+/**
+ * The natural_t words of one structure, as the kernel returns it in an info
+ * array: the kernel side writes through the same layout the decoder reads.
+ * Fields left out are zero.
+ */
+export function encodeInfo<F extends Fields>(layout: Layout<F>, values: Partial<Values<F>>): number[] {
+  const bytes = new Uint8Array(layout.size);
+  const view = new DataView(bytes.buffer);
+  layout.write(view, 0, values);
+  const words: number[] = [];
+  for (let at = 0; at < layout.size; at += 4) words.push(view.getUint32(at, true));
+  return words;
+}
+
 /** Read one structure of `layout` from the words or bytes a routine returned; a short reply is an error. */
 export function decodeLayout<F extends Fields>(layout: Layout<F>, data: readonly number[] | Uint8Array, index = 0): Values<F> {
   const bytes = data instanceof Uint8Array ? data : wordsToBytes(data);

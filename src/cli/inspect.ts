@@ -1,127 +1,166 @@
 /**
- * `machipc inspect`: a small web page (on 127.0.0.1 only) that draws a running
- * server's tasks, their names and rights, and which port each send right
- * reaches. It reads the server through the same admin commands as the CLI.
+ * `machipc inspect`: a page on 127.0.0.1 drawing a running server's tasks,
+ * names, rights and the ports they reach (layout: inspect_graph.ts; page:
+ * inspect_page.ts). The inspector polls the server's lsmp -a listing and
+ * pushes a new drawing over server-sent events only when something changed;
+ * its own connection is left out. When the server goes away the page says
+ * so and keeps the last drawing, and the inspector reconnects.
  */
-import { createServer, type Server } from "node:http";
-import { MachClient } from "../client/index.js";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { ClientError, MachClient } from "../client/index.js";
 import type { LsmpReport } from "../server/admin.js";
 import { log, untilInterrupted } from "./io.js";
+import { layout, type Drawing } from "./inspect_graph.js";
+import { INSPECTOR_PAGE } from "./inspect_page.js";
 
-export interface InspectorState {
-  tasks: LsmpReport[];
+export interface InspectorStatus {
+  connected: boolean;
+  message: string;
 }
 
-export async function gatherState(client: MachClient): Promise<InspectorState> {
-  return { tasks: await client.lsmpAll() };
+export interface InspectorOptions {
+  socketPath: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** How often the server is asked for its state, in ms. */
+  pollMs?: number;
 }
 
-export async function runInspect(opts: { socketPath: string; port: number }): Promise<number> {
-  const client = await MachClient.connect({ socketPath: opts.socketPath, name: "machipc-inspect" });
-  const { url } = await startInspector(client, opts.port).catch((e: unknown) => {
-    client.close();
-    throw e;
-  });
-  log(`machipc inspect: open ${url} (Ctrl-C to stop)`);
-  await untilInterrupted();
-  client.close();
-  return 0;
-}
+/** The inspector: its connection to the server, the current drawing, the pages listening. */
+export class Inspector {
+  private client: MachClient | null = null;
+  private drawing: (Drawing & { version: number }) | null = null;
+  private reports: LsmpReport[] = [];
+  private lastState = "";
+  private version = 0;
+  private statusNow: InspectorStatus = { connected: false, message: "connecting to the machipc server..." };
+  private readonly pages = new Set<ServerResponse>();
+  private timer: NodeJS.Timeout | null = null;
+  private polling = false;
+  private closed = false;
+  private http: Server | null = null;
+  url = "";
 
-const PAGE = `<!doctype html>
-<html><head><meta charset="utf-8"><title>machipc inspector</title>
-<style>
-body { font: 13px ui-monospace, monospace; margin: 16px; background: #fafafa; color: #222; }
-h1 { font-size: 16px; }
-#tasks { display: flex; gap: 14px; align-items: flex-start; flex-wrap: wrap; }
-.task { background: #fff; border: 1px solid #bbb; border-radius: 6px; padding: 8px; min-width: 250px; }
-.task h2 { font-size: 13px; margin: 0 0 6px; }
-.row { padding: 1px 4px; border-radius: 3px; white-space: nowrap; }
-.recv { background: #e3f2e3; } .send { background: #e3ecf7; } .send-once { background: #f7f0dd; }
-.dead-name { background: #eee; color: #888; } .port-set { background: #efe3f5; }
-svg { position: absolute; left: 0; top: 0; pointer-events: none; }
-</style></head>
-<body><h1>machipc: tasks, names, rights and ports</h1><div id="tasks"></div>
-<svg id="lines"></svg>
-<script>
-async function draw() {
-  const state = await (await fetch("state.json")).json();
-  const root = document.getElementById("tasks");
-  root.innerHTML = "";
-  const byObject = new Map();
-  for (const t of state.tasks) {
-    const box = document.createElement("div");
-    box.className = "task";
-    // Task names come from clients' handshakes: text, never markup.
-    const title = document.createElement("h2");
-    title.textContent = t.name + " (pid " + t.pid + ", uid " + t.uid + ")";
-    box.appendChild(title);
-    for (const r of t.rows) {
-      const row = document.createElement("div");
-      const kind = r.rights.includes("recv") ? "recv" : r.rights.split(",")[0];
-      row.className = "row " + kind;
-      row.textContent = r.name + "  " + r.rights + (r.send ? " x" + r.send : "") + "  " + (r.type || "");
-      row.dataset.object = r.identifier;
-      if (r.rights.includes("recv")) byObject.set(r.identifier, row);
-      box.appendChild(row);
-    }
-    root.appendChild(box);
-  }
-  const svg = document.getElementById("lines");
-  svg.setAttribute("width", document.body.scrollWidth);
-  svg.setAttribute("height", document.body.scrollHeight);
-  svg.innerHTML = '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#5b8bd0"/></marker></defs>';
-  for (const row of document.querySelectorAll(".row.send, .row.send-once")) {
-    const target = byObject.get(row.dataset.object);
-    if (!target) continue;
-    const a = row.getBoundingClientRect(), b = target.getBoundingClientRect();
-    // Leave the send row on the side facing its receive row, and curve between the boxes.
-    const leftward = b.left < a.left;
-    const x1 = (leftward ? a.left : a.right) + scrollX, y1 = a.top + a.height / 2 + scrollY;
-    const x2 = (leftward ? b.right : b.left) + scrollX, y2 = b.top + b.height / 2 + scrollY;
-    const bend = Math.max(30, Math.abs(x2 - x1) / 3) * (leftward ? -1 : 1);
-    const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
-    path.setAttribute("d", "M" + x1 + "," + y1 + " C" + (x1 + bend) + "," + y1 + " " + (x2 - bend) + "," + y2 + " " + x2 + "," + y2);
-    path.setAttribute("fill", "none"); path.setAttribute("stroke", "#5b8bd0"); path.setAttribute("stroke-width", "1.5");
-    path.setAttribute("marker-end", "url(#arrow)");
-    svg.appendChild(path);
-  }
-}
-draw(); setInterval(draw, 1500);
-</script></body></html>`;
+  constructor(private readonly opts: InspectorOptions) {}
 
-/** Serve the page and its state on 127.0.0.1:`port` (0 picks a free port). */
-export function startInspector(client: MachClient, port: number): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
-    if (req.url === "/" || req.url === "/index.html") {
-      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-      res.end(PAGE);
-      return;
-    }
-    if (req.url === "/state.json") {
-      gatherState(client).then(
-        (s) => {
-          res.writeHead(200, { "content-type": "application/json" });
-          res.end(JSON.stringify(s));
-        },
-        (e: unknown) => {
-          res.writeHead(502, { "content-type": "text/plain" });
-          res.end(`machipc server unavailable: ${e instanceof Error ? e.message : String(e)}`);
-        },
+  /** Connect to the server (a failure here is the command's failure) and start serving the page. */
+  async start(): Promise<void> {
+    await this.connect();
+    this.http = createServer((req, res) => this.route(req, res));
+    const http = this.http;
+    await new Promise<void>((resolve, reject) => {
+      http.once("error", (e: NodeJS.ErrnoException) =>
+        reject(
+          new Error(
+            e.code === "EADDRINUSE"
+              ? `machipc inspect: port ${this.opts.port} on 127.0.0.1 is in use (choose another with --port N)`
+              : `machipc inspect: cannot listen on 127.0.0.1:${this.opts.port}: ${e.message}`,
+          ),
+        ),
       );
+      http.listen(this.opts.port, "127.0.0.1", () => resolve());
+    }).catch((e: unknown) => {
+      this.close();
+      throw e;
+    });
+    const addr = http.address();
+    this.url = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : this.opts.port}/`;
+    this.timer = setInterval(() => void this.poll(), this.opts.pollMs ?? 300);
+    await this.poll();
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    for (const p of this.pages) p.end();
+    this.pages.clear();
+    this.client?.close();
+    this.http?.close();
+    this.http?.closeAllConnections();
+  }
+
+  get status(): InspectorStatus {
+    return this.statusNow;
+  }
+
+  private async connect(): Promise<void> {
+    const client = await MachClient.connect({ socketPath: this.opts.socketPath, name: "machipc-inspect" });
+    this.client = client;
+    this.setStatus({ connected: true, message: `connected to ${this.opts.socketPath}` });
+    client.onClose(() => {
+      if (this.client !== client) return;
+      this.client = null;
+      if (!this.closed) {
+        this.setStatus({ connected: false, message: `The machipc server at ${this.opts.socketPath} went away; this is the last state it showed. Reconnecting...` });
+        log(`machipc inspect: the server at ${this.opts.socketPath} went away; reconnecting`);
+      }
+    });
+  }
+
+  private setStatus(s: InspectorStatus): void {
+    this.statusNow = s;
+    this.broadcast("status", s);
+  }
+
+  private broadcast(event: string, data: unknown): void {
+    const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    for (const p of this.pages) p.write(frame);
+  }
+
+  /** Ask the server for every task's names; lay out and push a drawing if anything changed. */
+  private async poll(): Promise<void> {
+    if (this.polling || this.closed) return;
+    this.polling = true;
+    try {
+      if (!this.client) {
+        await this.connect().catch(() => undefined);
+        if (!this.client) return;
+        this.lastState = "";
+      }
+      const me = this.client.pid;
+      // The inspector's own task is not part of the picture.
+      const reports = (await this.client.lsmpAll()).filter((r) => r.pid !== me);
+      const state = JSON.stringify(reports);
+      if (state === this.lastState) return;
+      this.lastState = state;
+      this.reports = reports;
+      this.drawing = { ...(await layout(reports)), version: ++this.version };
+      this.broadcast("graph", this.drawing);
+    } catch (e) {
+      if (!(e instanceof ClientError)) log(`machipc inspect: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private route(req: IncomingMessage, res: ServerResponse): void {
+    // Only pages of this inspector's own origin: a page elsewhere that rebinds a name to 127.0.0.1 is refused.
+    const host = req.headers.host ?? "";
+    if (!/^(127\.0\.0\.1|localhost)(:\d+)?$/.test(host)) {
+      res.writeHead(403, { "content-type": "text/plain" }).end("machipc inspect answers only to 127.0.0.1");
       return;
     }
-    res.writeHead(404);
-    res.end("not found");
-  });
-  return new Promise((resolve, reject) => {
-    server.once("error", (e: NodeJS.ErrnoException) =>
-      reject(new Error(e.code === "EADDRINUSE" ? `machipc inspect: port ${port} on 127.0.0.1 is in use (choose another with --port N)` : `machipc inspect: cannot listen on 127.0.0.1:${port}: ${e.message}`)),
-    );
-    server.listen(port, "127.0.0.1", () => {
-      const addr = server.address();
-      const p = typeof addr === "object" && addr ? addr.port : port;
-      resolve({ server, url: `http://127.0.0.1:${p}/` });
-    });
-  });
+    if (req.url === "/" || req.url === "/index.html") {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" }).end(INSPECTOR_PAGE);
+    } else if (req.url === "/events") {
+      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
+      res.write(`retry: 1000\nevent: status\ndata: ${JSON.stringify(this.statusNow)}\n\n`);
+      if (this.drawing) res.write(`event: graph\ndata: ${JSON.stringify(this.drawing)}\n\n`);
+      this.pages.add(res);
+      req.on("close", () => this.pages.delete(res));
+    } else if (req.url === "/state.json") {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: this.statusNow, drawing: this.drawing, tasks: this.reports }));
+    } else {
+      res.writeHead(404, { "content-type": "text/plain" }).end("not found");
+    }
+  }
+}
+
+export async function runInspect(opts: InspectorOptions): Promise<number> {
+  const inspector = new Inspector(opts);
+  await inspector.start();
+  log(`machipc inspect: open ${inspector.url} (Ctrl-C to stop)`);
+  await untilInterrupted();
+  inspector.close();
+  return 0;
 }

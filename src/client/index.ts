@@ -28,6 +28,7 @@ import {
   FRAME_HEADER,
   FrameReader,
   HELLO,
+  MAX_TASK_NAME,
   MSG_ARGS,
   OP_ADMIN,
   OP_HELLO,
@@ -126,7 +127,8 @@ export class MachClient {
         else early.shift()?.(r.result);
       }
     });
-    const name = new TextEncoder().encode(opts.name ?? `node:${process.pid}`);
+    // The server takes at most MAX_TASK_NAME bytes of a label (a longer HELLO is a protocol error).
+    const name = new TextEncoder().encode(opts.name ?? `node:${process.pid}`).subarray(0, MAX_TASK_NAME);
     // The server takes uid, gid and pid from the kernel; they are sent as the wire has them.
     const hello = struct(HELLO, { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, pid: process.pid, nameLength: name.byteLength });
     socket.write(frame(OP_HELLO, 0, 0, [hello, name]));

@@ -25,12 +25,8 @@ import type { IpcSpace } from "../ipc/space.js";
 import { kobjectAlloc } from "./ipc_kobject.js";
 import type { Task } from "./task.js";
 import type { Thread } from "./thread.js";
+import { SYNC_POLICY_MAX, SYNC_POLICY_REVERSED } from "../abi/sync.js";
 
-/** sync_policy.h: the order waiters are woken in. */
-export const SYNC_POLICY_FIFO = 0x0;
-export const SYNC_POLICY_FIXED_PRIORITY = 0x1;
-export const SYNC_POLICY_REVERSED = 0x2;
-export const SYNC_POLICY_MAX = 0x7;
 const NSEC_PER_SEC = 1_000_000_000;
 
 interface Waiter {

@@ -6,12 +6,8 @@
  */
 import { KERN_INVALID_ADDRESS, KERN_INVALID_ARGUMENT, KERN_NO_SPACE, KERN_PROTECTION_FAILURE, KERN_SUCCESS } from "../abi/kern_return.js";
 import type { VmMap } from "./vm_map.js";
+import { VM_FLAGS_ANYWHERE, VM_FLAGS_USER_ALLOCATE, VM_PROT_ALL, VM_PROT_COPY, VM_PROT_DEFAULT } from "../abi/vm.js";
 
-export const VM_FLAGS_ANYWHERE = 0x0001;
-/** VM_FLAGS_USER_ALLOCATE: the flags a user may pass to mach_vm_allocate. */
-export const VM_FLAGS_USER_ALLOCATE = 0x0001 | 0x0002 | 0x0010 | 0x4000 | 0x70000 | 0xff000000;
-export const VM_PROT_ALL = 0x7;
-export const VM_PROT_COPY = 0x10;
 /** Bytes of memory a task's VM calls may hold in the server. */
 export const VM_USER_LIMIT = 64 * 1024 * 1024;
 
@@ -37,7 +33,7 @@ export function machVmAllocate(map: VmMap, addr: bigint, size: bigint, flags: nu
   if (BigInt(map.mappedBytes()) + mapSize > BigInt(VM_USER_LIMIT)) return { kr: KERN_NO_SPACE, addr };
   if (flags & VM_FLAGS_ANYWHERE) {
     const at = map.vmAllocate(Number(mapSize));
-    protOf(map).set(at, { cur: 3, max: VM_PROT_ALL });
+    protOf(map).set(at, { cur: VM_PROT_DEFAULT, max: VM_PROT_ALL });
     return { kr: KERN_SUCCESS, addr: at };
   }
   const at = truncPage(addr);
@@ -45,7 +41,7 @@ export function machVmAllocate(map: VmMap, addr: bigint, size: bigint, flags: nu
   if (at === 0n || end > MAX_ADDRESS) return { kr: KERN_INVALID_ADDRESS, addr: at };
   if (map.overlaps(at, end)) return { kr: KERN_NO_SPACE, addr: at };
   map.allocateAt(at, Number(mapSize));
-  protOf(map).set(at, { cur: 3, max: VM_PROT_ALL });
+  protOf(map).set(at, { cur: VM_PROT_DEFAULT, max: VM_PROT_ALL });
   return { kr: KERN_SUCCESS, addr: at };
 }
 
@@ -73,7 +69,7 @@ export function machVmProtect(map: VmMap, address: bigint, size: bigint, setMaxi
     a = roundPage(r.base + BigInt(Math.max(r.size, 1)));
   }
   const table = protOf(map);
-  const entries = touched.map((b) => table.get(b) ?? { cur: 3, max: VM_PROT_ALL });
+  const entries = touched.map((b) => table.get(b) ?? { cur: VM_PROT_DEFAULT, max: VM_PROT_ALL });
   const want = prot & VM_PROT_ALL;
   if (entries.some((e) => (want & ~e.max) !== 0)) return KERN_PROTECTION_FAILURE;
   touched.forEach((b, i) => {

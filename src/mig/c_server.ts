@@ -36,13 +36,26 @@ export function serverPrototypes(s: ServerSubsystem): string[] {
     `/* Serve one request of ${s.name} (${s.base}) into a reply; FALSE (with MIG_BAD_ID in the reply) for an id outside it. */`,
     `extern boolean_t ${s.name}_server(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP);`,
     "",
-    "/* The routine that serves InHeadP's id, or NULL (a mig_routine_t). */",
-    `extern void (*${s.name}_server_routine(mach_msg_header_t *InHeadP))(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP);`,
+    "/* The routine that serves InHeadP's id, or NULL. */",
+    `extern mig_routine_t ${s.name}_server_routine(mach_msg_header_t *InHeadP);`,
+    "",
+    `/* MIG's description of the subsystem: its routines by id from ${s.base}, and the largest reply. */`,
+    `extern const struct ${s.prefix}${s.name}_subsystem {`,
+    "  mig_server_routine_t server;",
+    "  mach_msg_id_t start;",
+    "  mach_msg_id_t end;",
+    "  unsigned int maxsize;",
+    "  vm_address_t reserved;",
+    `  struct routine_descriptor routine[${tableSize(s)}];`,
+    `} ${s.prefix}${s.name}_subsystem;`,
     "",
     ...messageTypes(s),
   );
   return out;
 }
+
+/** MIG's routine table runs from the subsystem's base to its last routine, skips included. */
+const tableSize = (s: ServerSubsystem): number => Math.max(...s.routines.map((r) => r.id)) - s.base + 1;
 
 /** The C type of an inline array's elements in a message structure. */
 const elemType = (p: Param): string => {
@@ -191,9 +204,12 @@ export function renderServer(s: ServerSubsystem): string {
   const ids = s.routines.map((r) => r.id);
   const lo = s.base;
   const hi = Math.max(...ids);
+  // {impl, stub, argc, descriptor count, descriptors, largest reply}, as MIG fills them; a skip is all zero.
   const table = Array.from({ length: hi - lo + 1 }, (_, i) => {
     const r = s.routines.find((x) => x.id === lo + i);
-    return r ? `_X${r.name}` : "0";
+    if (!r) return "{0, 0, 0, 0, 0, 0}";
+    const argc = cParamsOf(r.target!).length + r.params.flatMap(cParamsOf).length;
+    return `{(mig_impl_routine_t)0, (mig_stub_routine_t)_X${r.name}, ${argc}, 0, (routine_arg_descriptor_t)0, (mach_msg_size_t)sizeof(__Reply__${r.name}_t)}`;
   });
   return [
     `/* ${s.name} (${s.base}): the server side. ${GENERATED} */`,
@@ -215,12 +231,20 @@ export function renderServer(s: ServerSubsystem): string {
     ...s.routines.map((r) => `#pragma weak ${s.prefix}${r.name}`),
     "",
     ...s.routines.map((r) => renderRoutine(s, r)),
-    `typedef void (*${s.name}_stub_t)(mach_msg_header_t *, mach_msg_header_t *);`,
-    `static const ${s.name}_stub_t ${s.name}_routines[${table.length}] = {${table.join(", ")}};`,
+    `const struct ${s.prefix}${s.name}_subsystem ${s.prefix}${s.name}_subsystem = {`,
+    `  ${s.name}_server_routine,`,
+    `  ${lo},`,
+    `  ${hi + 1},`,
+    `  (mach_msg_size_t)sizeof(union __ReplyUnion__${s.prefix}${s.name}_subsystem),`,
+    "  (vm_address_t)0,",
+    "  {",
+    ...table.map((t) => `    ${t},`),
+    "  },",
+    "};",
     "",
-    `void (*${s.name}_server_routine(mach_msg_header_t *InHeadP))(mach_msg_header_t *, mach_msg_header_t *) {`,
+    `mig_routine_t ${s.name}_server_routine(mach_msg_header_t *InHeadP) {`,
     "  const mach_msg_id_t _id = InHeadP->msgh_id;",
-    `  return _id < ${lo} || _id > ${hi} ? 0 : ${s.name}_routines[_id - ${lo}];`,
+    `  return _id < ${lo} || _id > ${hi} ? 0 : ${s.prefix}${s.name}_subsystem.routine[_id - ${lo}].stub_routine;`,
     "}",
     "",
     `boolean_t ${s.name}_server(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP) {`,
@@ -231,7 +255,7 @@ export function renderServer(s: ServerSubsystem): string {
     "  OutHeadP->msgh_local_port = MACH_PORT_NULL;",
     "  OutHeadP->msgh_voucher_port = MACH_PORT_NULL;",
     "  OutHeadP->msgh_id = InHeadP->msgh_id + 100;",
-    `  ${s.name}_stub_t routine = ${s.name}_server_routine(InHeadP);`,
+    `  mig_routine_t routine = ${s.name}_server_routine(InHeadP);`,
     "  if (!routine) {",
     "    error_reply(OutHeadP, MIG_BAD_ID);",
     "    return FALSE;",

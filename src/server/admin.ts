@@ -14,6 +14,8 @@ import {
   MACH_PORT_TYPE_SEND_ONCE,
 } from "../abi/port.js";
 import { hostInfo, processorSetInfo, processorSetStatistics } from "../kern/host_info.js";
+import { threadInfo } from "../kern/task_info.js";
+import { decodeInfo, THREAD_IDENTIFIER_INFO } from "../abi/info.js";
 import type { IpcKmsg } from "../ipc/kmsg.js";
 import { machPortGetSetStatus, objectToken, portStatus, rightInfo } from "../ipc/mach_port.js";
 import { IpcPort, ipValid, type PortRef } from "../ipc/port.js";
@@ -86,6 +88,35 @@ export interface LsmpEntry extends NameInfo {
   receiver?: { task: TaskRef; name: number; status: PortStatusView } | null;
   /** Port sets: the member receive rights, in the order mach_port_get_set_status gives. */
   members?: (NameInfo & { status: PortStatusView })[];
+  /** Receive rights: the first queued messages (at most MESSAGES_SHOWN), with the rights each carries. */
+  messages?: QueuedMessage[];
+  /** Send rights to a port whose receive right is itself in a message: the port whose queue holds it. */
+  transit?: { queue: number };
+}
+
+/** A message waiting in a queue, and the rights it carries (by the ports' object tokens). */
+export interface QueuedMessage {
+  id: number;
+  size: number;
+  rights: { object: number; type: number }[];
+}
+
+/** How many queued messages a listing describes per port (the count is always exact). */
+export const MESSAGES_SHOWN = 16;
+
+function queuedMessages(port: IpcPort): QueuedMessage[] {
+  const out: QueuedMessage[] = [];
+  for (let m = port.mqueue?.head ?? null; m && out.length < MESSAGES_SHOWN; m = m.next) {
+    const rights: QueuedMessage["rights"] = [];
+    // The reply right in the header, then each descriptor's.
+    if (ipValid(m.local)) rights.push({ object: objectToken(m.local), type: (m.bits >>> 8) & 0x1f });
+    for (const d of m.descs ?? []) {
+      if (d.kind === 0 && ipValid(d.port)) rights.push({ object: objectToken(d.port), type: d.type });
+      else if (d.kind === 2) for (const p of d.ports) if (ipValid(p)) rights.push({ object: objectToken(p), type: d.type });
+    }
+    out.push({ id: m.id, size: m.size, rights });
+  }
+  return out;
 }
 
 /** An exception port slot group as task_get_exception_ports / thread_get_exception_ports return it. */
@@ -198,6 +229,7 @@ export function lsmpReport(k: Kernel, task: Task, tasks: Task[] = [...k.tasks.va
       });
     } else if (obj instanceof IpcPort && info.type & MACH_PORT_TYPE_RECEIVE) {
       entry.status = statusOf(obj);
+      if (obj.msgcount > 0) entry.messages = queuedMessages(obj);
       entry.holders = (byObject.get(info.object) ?? [])
         .filter((e) => !(e.task === task && e.name === name))
         .map(({ task: t, ...e }) => ({ ...e, task: ref(t) }));
@@ -213,6 +245,7 @@ export function lsmpReport(k: Kernel, task: Task, tasks: Task[] = [...k.tasks.va
       } else {
         const r = (byObject.get(info.object) ?? []).find((e) => e.type & MACH_PORT_TYPE_RECEIVE);
         entry.receiver = r ? { task: ref(r.task), name: r.name, status: statusOf(obj) } : null;
+        if (!r && obj.inTransit && obj.destination) entry.transit = { queue: objectToken(obj.destination) };
       }
     }
     entries.push(entry);
@@ -225,7 +258,7 @@ export function lsmpReport(k: Kernel, task: Task, tasks: Task[] = [...k.tasks.va
       .filter((th) => th.active)
       .map((th) => ({
         kobject: kobjectIdentifier(th),
-        id: `0x${(BigInt(task.pid) * 0x10000n + BigInt(th.id)).toString(16)}`,
+        id: `0x${decodeInfo("thread_info", THREAD_IDENTIFIER_INFO, threadInfo(th, THREAD_IDENTIFIER_INFO, 6).info).threadId.toString(16)}`,
         exceptionPorts: th.excActions ? exceptionPorts(th.excActions, byObject) : null,
       })),
   };
@@ -268,25 +301,24 @@ export interface HostReport {
 const PROCESSOR_STATES = ["off line", "shutting down", "starting", "inactive", "idle", "dispatching", "running"];
 
 export function hostReport(k: Kernel): HostReport {
-  const b = hostInfo(k, H.HOST_BASIC_INFO, H.HOST_BASIC_INFO_COUNT).info;
-  const basic = processorSetInfo(k, H.PROCESSOR_SET_BASIC_INFO, 5).info;
-  const load = processorSetStatistics(k, H.PROCESSOR_SET_LOAD_INFO, 4).info;
-  const w = (i: number): number => b[i] ?? 0;
+  const b = decodeInfo("host_info", H.HOST_BASIC_INFO, hostInfo(k, H.HOST_BASIC_INFO, H.HOST_BASIC_INFO_COUNT).info);
+  const basic = decodeInfo("processor_set_info", H.PROCESSOR_SET_BASIC_INFO, processorSetInfo(k, H.PROCESSOR_SET_BASIC_INFO, 5).info);
+  const load = decodeInfo("processor_set_statistics", H.PROCESSOR_SET_LOAD_INFO, processorSetStatistics(k, H.PROCESSOR_SET_LOAD_INFO, 4).info);
   return {
     kernelVersion: k.options.kernelVersion,
     arch: k.options.arch,
-    maxCpus: w(0),
-    availCpus: w(1),
-    memorySize: w(2) >>> 0,
-    cpuType: w(3),
-    cpuSubtype: w(4),
-    cpuThreadtype: w(5),
-    physicalCpu: w(6),
-    physicalCpuMax: w(7),
-    logicalCpu: w(8),
-    logicalCpuMax: w(9),
-    maxMem: ((BigInt(w(11) >>> 0) << 32n) | BigInt(w(10) >>> 0)).toString(),
-    pset: { processorCount: basic[0] ?? 0, taskCount: load[0] ?? 0, threadCount: load[1] ?? 0, loadAverage: load[2] ?? 0, machFactor: load[3] ?? 0 },
+    maxCpus: b.maxCpus,
+    availCpus: b.availCpus,
+    memorySize: b.memorySize,
+    cpuType: b.cpuType,
+    cpuSubtype: b.cpuSubtype,
+    cpuThreadtype: b.cpuThreadtype,
+    physicalCpu: b.physicalCpu,
+    physicalCpuMax: b.physicalCpuMax,
+    logicalCpu: b.logicalCpu,
+    logicalCpuMax: b.logicalCpuMax,
+    maxMem: b.maxMem.toString(),
+    pset: { processorCount: basic.processorCount, taskCount: load.taskCount, threadCount: load.threadCount, loadAverage: load.loadAverage, machFactor: load.machFactor },
     processors: k.processors.map((p) => ({ slot: p.cpuId, master: p.isMaster, state: p.state, stateName: PROCESSOR_STATES[p.state] ?? `state ${p.state}` })),
   };
 }

@@ -38,3 +38,12 @@ test("--help and --version go to stdout and exit 0", async () => {
   }
   assert.match((await cli(["help", "lsmp"])).stdout, /^usage: machipc lsmp \(-p PID \| -a/);
 });
+
+test("in a clone, `npx machipc` runs the package's own command (the README says npx where plain machipc is not on PATH)", async () => {
+  const { execFile } = await import("node:child_process");
+  const r = await new Promise<{ code: number; stdout: string }>((resolve) =>
+    execFile("npx", ["--no-install", "machipc", "--version"], { env: { ...process.env, npm_config_yes: "false" } }, (e, stdout) => resolve({ code: e ? 1 : 0, stdout })),
+  );
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /^machipc \d+\.\d+\.\d+ \(xnu-3248\.40\.184 host IPC\)\n$/);
+});

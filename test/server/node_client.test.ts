@@ -138,3 +138,12 @@ test("a client that sends garbage is disconnected and its task cleaned up; other
 test("connecting to a missing server gives a clear error", async () => {
   await assert.rejects(MachClient.connect({ socketPath: "/nonexistent/machipc.sock" }), /no machipc server at \/nonexistent\/machipc.sock/);
 });
+
+test("a label longer than HELLO allows is cut to 255 bytes by the client, not refused", async () => {
+  const server = await startServer();
+  const c = await MachClient.connect({ socketPath: server.socketPath, name: "n".repeat(1000) });
+  assert.equal(server.kernel.tasks.get(c.pid)?.name, "n".repeat(255));
+  c.close();
+  await until(() => server.kernel.tasks.size === 1, "the task to die");
+  await server.close();
+});

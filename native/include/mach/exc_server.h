@@ -30,8 +30,18 @@ extern kern_return_t catch_exception_raise_state_identity(mach_port_t exception_
 /* Serve one request of exc (2401) into a reply; FALSE (with MIG_BAD_ID in the reply) for an id outside it. */
 extern boolean_t exc_server(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP);
 
-/* The routine that serves InHeadP's id, or NULL (a mig_routine_t). */
-extern void (*exc_server_routine(mach_msg_header_t *InHeadP))(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP);
+/* The routine that serves InHeadP's id, or NULL. */
+extern mig_routine_t exc_server_routine(mach_msg_header_t *InHeadP);
+
+/* MIG's description of the subsystem: its routines by id from 2401, and the largest reply. */
+extern const struct catch_exc_subsystem {
+  mig_server_routine_t server;
+  mach_msg_id_t start;
+  mach_msg_id_t end;
+  unsigned int maxsize;
+  vm_address_t reserved;
+  struct routine_descriptor routine[3];
+} catch_exc_subsystem;
 
 #ifndef __Request__exc_subsystem__defined
 #define __Request__exc_subsystem__defined

@@ -36,8 +36,18 @@ extern kern_return_t do_mach_notify_dead_name(mach_port_t notify, mach_port_name
 /* Serve one request of notify (64) into a reply; FALSE (with MIG_BAD_ID in the reply) for an id outside it. */
 extern boolean_t notify_server(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP);
 
-/* The routine that serves InHeadP's id, or NULL (a mig_routine_t). */
-extern void (*notify_server_routine(mach_msg_header_t *InHeadP))(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP);
+/* The routine that serves InHeadP's id, or NULL. */
+extern mig_routine_t notify_server_routine(mach_msg_header_t *InHeadP);
+
+/* MIG's description of the subsystem: its routines by id from 64, and the largest reply. */
+extern const struct do_notify_subsystem {
+  mig_server_routine_t server;
+  mach_msg_id_t start;
+  mach_msg_id_t end;
+  unsigned int maxsize;
+  vm_address_t reserved;
+  struct routine_descriptor routine[9];
+} do_notify_subsystem;
 
 #ifndef __Request__notify_subsystem__defined
 #define __Request__notify_subsystem__defined

@@ -1,8 +1,9 @@
-/* Virtual memory statistics (host_statistics / host_statistics64) and the VM_FLAGS_* / VM_MEMORY_* tags. */
+/* Virtual memory statistics (host_statistics / host_statistics64) and the VM_FLAGS_* / VM_MEMORY_* tags (the flags vm_allocate checks are src/abi/vm.ts's). */
 #ifndef _MACH_VM_STATISTICS_H_
 #define _MACH_VM_STATISTICS_H_
 #include <stdint.h>
 #include <mach/machine/vm_types.h>
+#include <machipc/constants.h>
 
 struct vm_statistics {
   natural_t free_count;
@@ -90,22 +91,13 @@ typedef struct vm_purgeable_info *vm_purgeable_info_t;
 #define VM_PAGE_QUERY_PAGE_CS_TAINTED 0x200
 #define VM_PAGE_QUERY_PAGE_CS_NX 0x400
 
-#define VM_FLAGS_FIXED 0x0000
-#define VM_FLAGS_ANYWHERE 0x0001
-#define VM_FLAGS_PURGABLE 0x0002
-#define VM_FLAGS_NO_CACHE 0x0010
 #define VM_FLAGS_RESILIENT_CODESIGN 0x0020
 #define VM_FLAGS_RESILIENT_MEDIA 0x0040
-#define VM_FLAGS_OVERWRITE 0x4000
-#define VM_FLAGS_SUPERPAGE_MASK 0x70000
 #define VM_FLAGS_RETURN_DATA_ADDR 0x100000
 #define VM_FLAGS_RETURN_4K_DATA_ADDR 0x800000
-#define VM_FLAGS_ALIAS_MASK 0xFF000000
 #define VM_GET_FLAGS_ALIAS(flags, alias) (alias) = ((flags) & VM_FLAGS_ALIAS_MASK) >> 24
 #define VM_SET_FLAGS_ALIAS(flags, alias) \
   (flags) = (((flags) & ~VM_FLAGS_ALIAS_MASK) | (((alias) & ~VM_FLAGS_ALIAS_MASK) << 24))
-#define VM_FLAGS_USER_ALLOCATE \
-  (VM_FLAGS_FIXED | VM_FLAGS_ANYWHERE | VM_FLAGS_PURGABLE | VM_FLAGS_NO_CACHE | VM_FLAGS_OVERWRITE | VM_FLAGS_SUPERPAGE_MASK | VM_FLAGS_ALIAS_MASK)
 #define VM_FLAGS_USER_MAP (VM_FLAGS_USER_ALLOCATE | VM_FLAGS_RETURN_4K_DATA_ADDR | VM_FLAGS_RETURN_DATA_ADDR)
 #define VM_FLAGS_USER_REMAP (VM_FLAGS_FIXED | VM_FLAGS_ANYWHERE | VM_FLAGS_OVERWRITE | VM_FLAGS_RETURN_DATA_ADDR | VM_FLAGS_RESILIENT_CODESIGN)
 #define VM_FLAGS_SUPERPAGE_SHIFT 16

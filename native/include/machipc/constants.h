@@ -478,4 +478,32 @@
 #define x86_THREAD_STATE64 4
 #define x86_THREAD_STATE64_COUNT ((mach_msg_type_number_t)42)
 
+/* memory protections and vm_allocate flags (mach/vm_prot.h, mach/vm_statistics.h) */
+#define VM_FLAGS_ALIAS_MASK 0xff000000U
+#define VM_FLAGS_ANYWHERE 1
+#define VM_FLAGS_FIXED 0
+#define VM_FLAGS_NO_CACHE 16
+#define VM_FLAGS_OVERWRITE 0x4000
+#define VM_FLAGS_PURGABLE 2
+#define VM_FLAGS_SUPERPAGE_MASK 0x70000
+#define VM_FLAGS_USER_ALLOCATE 0xff074013U
+#define VM_PROT_ALL ((vm_prot_t)7)
+#define VM_PROT_COPY ((vm_prot_t)16)
+#define VM_PROT_DEFAULT ((vm_prot_t)3)
+#define VM_PROT_EXECUTE ((vm_prot_t)4)
+#define VM_PROT_IS_MASK ((vm_prot_t)64)
+#define VM_PROT_NONE ((vm_prot_t)0)
+#define VM_PROT_NO_CHANGE ((vm_prot_t)8)
+#define VM_PROT_READ ((vm_prot_t)1)
+#define VM_PROT_WANTS_COPY ((vm_prot_t)16)
+#define VM_PROT_WRITE ((vm_prot_t)2)
+
+/* semaphore wait policies (mach/sync_policy.h) */
+#define SYNC_POLICY_FIFO 0
+#define SYNC_POLICY_FIXED_PRIORITY 1
+#define SYNC_POLICY_LIFO 2
+#define SYNC_POLICY_MAX 7
+#define SYNC_POLICY_ORDER_MASK 3
+#define SYNC_POLICY_REVERSED 2
+
 #endif

@@ -136,12 +136,22 @@ static void _Xexception_raise_state_identity(mach_msg_header_t *InHeadP, mach_ms
   OutHeadP->msgh_size = r;
 }
 
-typedef void (*exc_stub_t)(mach_msg_header_t *, mach_msg_header_t *);
-static const exc_stub_t exc_routines[3] = {_Xexception_raise, _Xexception_raise_state, _Xexception_raise_state_identity};
+const struct catch_exc_subsystem catch_exc_subsystem = {
+  exc_server_routine,
+  2401,
+  2404,
+  (mach_msg_size_t)sizeof(union __ReplyUnion__catch_exc_subsystem),
+  (vm_address_t)0,
+  {
+    {(mig_impl_routine_t)0, (mig_stub_routine_t)_Xexception_raise, 6, 0, (routine_arg_descriptor_t)0, (mach_msg_size_t)sizeof(__Reply__exception_raise_t)},
+    {(mig_impl_routine_t)0, (mig_stub_routine_t)_Xexception_raise_state, 9, 0, (routine_arg_descriptor_t)0, (mach_msg_size_t)sizeof(__Reply__exception_raise_state_t)},
+    {(mig_impl_routine_t)0, (mig_stub_routine_t)_Xexception_raise_state_identity, 11, 0, (routine_arg_descriptor_t)0, (mach_msg_size_t)sizeof(__Reply__exception_raise_state_identity_t)},
+  },
+};
 
-void (*exc_server_routine(mach_msg_header_t *InHeadP))(mach_msg_header_t *, mach_msg_header_t *) {
+mig_routine_t exc_server_routine(mach_msg_header_t *InHeadP) {
   const mach_msg_id_t _id = InHeadP->msgh_id;
-  return _id < 2401 || _id > 2403 ? 0 : exc_routines[_id - 2401];
+  return _id < 2401 || _id > 2403 ? 0 : catch_exc_subsystem.routine[_id - 2401].stub_routine;
 }
 
 boolean_t exc_server(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP) {
@@ -152,7 +162,7 @@ boolean_t exc_server(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP) {
   OutHeadP->msgh_local_port = MACH_PORT_NULL;
   OutHeadP->msgh_voucher_port = MACH_PORT_NULL;
   OutHeadP->msgh_id = InHeadP->msgh_id + 100;
-  exc_stub_t routine = exc_server_routine(InHeadP);
+  mig_routine_t routine = exc_server_routine(InHeadP);
   if (!routine) {
     error_reply(OutHeadP, MIG_BAD_ID);
     return FALSE;

@@ -136,12 +136,22 @@ static void _Xmach_exception_raise_state_identity(mach_msg_header_t *InHeadP, ma
   OutHeadP->msgh_size = r;
 }
 
-typedef void (*mach_exc_stub_t)(mach_msg_header_t *, mach_msg_header_t *);
-static const mach_exc_stub_t mach_exc_routines[3] = {_Xmach_exception_raise, _Xmach_exception_raise_state, _Xmach_exception_raise_state_identity};
+const struct catch_mach_exc_subsystem catch_mach_exc_subsystem = {
+  mach_exc_server_routine,
+  2405,
+  2408,
+  (mach_msg_size_t)sizeof(union __ReplyUnion__catch_mach_exc_subsystem),
+  (vm_address_t)0,
+  {
+    {(mig_impl_routine_t)0, (mig_stub_routine_t)_Xmach_exception_raise, 6, 0, (routine_arg_descriptor_t)0, (mach_msg_size_t)sizeof(__Reply__mach_exception_raise_t)},
+    {(mig_impl_routine_t)0, (mig_stub_routine_t)_Xmach_exception_raise_state, 9, 0, (routine_arg_descriptor_t)0, (mach_msg_size_t)sizeof(__Reply__mach_exception_raise_state_t)},
+    {(mig_impl_routine_t)0, (mig_stub_routine_t)_Xmach_exception_raise_state_identity, 11, 0, (routine_arg_descriptor_t)0, (mach_msg_size_t)sizeof(__Reply__mach_exception_raise_state_identity_t)},
+  },
+};
 
-void (*mach_exc_server_routine(mach_msg_header_t *InHeadP))(mach_msg_header_t *, mach_msg_header_t *) {
+mig_routine_t mach_exc_server_routine(mach_msg_header_t *InHeadP) {
   const mach_msg_id_t _id = InHeadP->msgh_id;
-  return _id < 2405 || _id > 2407 ? 0 : mach_exc_routines[_id - 2405];
+  return _id < 2405 || _id > 2407 ? 0 : catch_mach_exc_subsystem.routine[_id - 2405].stub_routine;
 }
 
 boolean_t mach_exc_server(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP) {
@@ -152,7 +162,7 @@ boolean_t mach_exc_server(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHead
   OutHeadP->msgh_local_port = MACH_PORT_NULL;
   OutHeadP->msgh_voucher_port = MACH_PORT_NULL;
   OutHeadP->msgh_id = InHeadP->msgh_id + 100;
-  mach_exc_stub_t routine = mach_exc_server_routine(InHeadP);
+  mig_routine_t routine = mach_exc_server_routine(InHeadP);
   if (!routine) {
     error_reply(OutHeadP, MIG_BAD_ID);
     return FALSE;

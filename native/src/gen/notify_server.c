@@ -107,12 +107,28 @@ static void _Xmach_notify_dead_name(mach_msg_header_t *InHeadP, mach_msg_header_
   error_reply(OutHeadP, kr);
 }
 
-typedef void (*notify_stub_t)(mach_msg_header_t *, mach_msg_header_t *);
-static const notify_stub_t notify_routines[9] = {0, _Xmach_notify_port_deleted, 0, 0, 0, _Xmach_notify_port_destroyed, _Xmach_notify_no_senders, _Xmach_notify_send_once, _Xmach_notify_dead_name};
+const struct do_notify_subsystem do_notify_subsystem = {
+  notify_server_routine,
+  64,
+  73,
+  (mach_msg_size_t)sizeof(union __ReplyUnion__do_notify_subsystem),
+  (vm_address_t)0,
+  {
+    {0, 0, 0, 0, 0, 0},
+    {(mig_impl_routine_t)0, (mig_stub_routine_t)_Xmach_notify_port_deleted, 2, 0, (routine_arg_descriptor_t)0, (mach_msg_size_t)sizeof(__Reply__mach_notify_port_deleted_t)},
+    {0, 0, 0, 0, 0, 0},
+    {0, 0, 0, 0, 0, 0},
+    {0, 0, 0, 0, 0, 0},
+    {(mig_impl_routine_t)0, (mig_stub_routine_t)_Xmach_notify_port_destroyed, 2, 0, (routine_arg_descriptor_t)0, (mach_msg_size_t)sizeof(__Reply__mach_notify_port_destroyed_t)},
+    {(mig_impl_routine_t)0, (mig_stub_routine_t)_Xmach_notify_no_senders, 2, 0, (routine_arg_descriptor_t)0, (mach_msg_size_t)sizeof(__Reply__mach_notify_no_senders_t)},
+    {(mig_impl_routine_t)0, (mig_stub_routine_t)_Xmach_notify_send_once, 1, 0, (routine_arg_descriptor_t)0, (mach_msg_size_t)sizeof(__Reply__mach_notify_send_once_t)},
+    {(mig_impl_routine_t)0, (mig_stub_routine_t)_Xmach_notify_dead_name, 2, 0, (routine_arg_descriptor_t)0, (mach_msg_size_t)sizeof(__Reply__mach_notify_dead_name_t)},
+  },
+};
 
-void (*notify_server_routine(mach_msg_header_t *InHeadP))(mach_msg_header_t *, mach_msg_header_t *) {
+mig_routine_t notify_server_routine(mach_msg_header_t *InHeadP) {
   const mach_msg_id_t _id = InHeadP->msgh_id;
-  return _id < 64 || _id > 72 ? 0 : notify_routines[_id - 64];
+  return _id < 64 || _id > 72 ? 0 : do_notify_subsystem.routine[_id - 64].stub_routine;
 }
 
 boolean_t notify_server(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP) {
@@ -123,7 +139,7 @@ boolean_t notify_server(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP)
   OutHeadP->msgh_local_port = MACH_PORT_NULL;
   OutHeadP->msgh_voucher_port = MACH_PORT_NULL;
   OutHeadP->msgh_id = InHeadP->msgh_id + 100;
-  notify_stub_t routine = notify_server_routine(InHeadP);
+  mig_routine_t routine = notify_server_routine(InHeadP);
   if (!routine) {
     error_reply(OutHeadP, MIG_BAD_ID);
     return FALSE;

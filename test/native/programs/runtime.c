@@ -10,6 +10,7 @@
 #include <mach/mach_time.h>
 #include <mach/mach_traps.h>
 #include <mach/mach_vm.h>
+#include <mach/mach_voucher.h>
 #include <mach/semaphore.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -264,6 +265,14 @@ int main(void) {
   check("received OOL memory is page-aligned and intact", kr == MACH_MSG_SUCCESS && (at & vm_page_mask) == 0 && memcmp(o.d.address, data, sizeof data) == 0, kr);
   kr = vm_deallocate(self, at, o.d.size);
   check("vm_deallocate of received OOL memory", kr == KERN_SUCCESS, kr);
+
+  /* No vouchers in machipc's kernel: the routines get its answers, as messages. */
+  uint8_t recipes[64];
+  mach_msg_type_number_t nrecipes = sizeof recipes;
+  kr = mach_voucher_debug_info(self, 0x103, recipes, &nrecipes);
+  check("mach_voucher_debug_info is a message the kernel does not serve (MIG_BAD_ID)", kr == MIG_BAD_ID, kr);
+  kr = mach_voucher_extract_all_attr_recipes(MACH_PORT_NULL, recipes, &nrecipes);
+  check("a null voucher is MACH_SEND_INVALID_DEST", kr == MACH_SEND_INVALID_DEST, kr);
 
   char *cpu, *sub;
   slot_name(CPU_TYPE_X86_64, CPU_SUBTYPE_X86_64_H, &cpu, &sub);

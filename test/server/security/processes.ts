@@ -112,7 +112,12 @@ export interface Proc {
   done: Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
+/** Every process a test started, so a failed test cannot leave one waiting (stop() ends them). */
+const running = new Set<ChildProcess>();
+
 function watch(child: ChildProcess): Proc {
+  running.add(child);
+  child.once("exit", () => running.delete(child));
   let out = "";
   let err = "";
   child.stdout!.on("data", (d) => (out += d));
@@ -180,6 +185,7 @@ export async function serve(args: string[], opts: { who?: Who; umask?: number; e
     stop: async () => {
       child.kill("SIGTERM");
       await p.done;
+      for (const c of running) c.kill("SIGKILL");
     },
   };
 }

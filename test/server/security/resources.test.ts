@@ -298,7 +298,7 @@ test("per user: --max-tasks-per-user and --user-memory hold one uid's clients to
     const sent = results.filter((x) => x === MACH_MSG_SUCCESS).length;
     assert.ok(sent >= 3 && sent < 7, `uid 501 queued ${sent} MiB under a 4 MiB user limit (each client far under its own)`);
     assert.ok(results.includes(MACH_SEND_NO_BUFFER));
-    assert.match(server.out(), /refused: uid 501 has its 2 tasks \(maxTasksPerUser\)/);
+    assert.match(server.err(), /refused: uid 501 has its 2 tasks \(maxTasksPerUser\)/);
     const bob = client(BOB, server.socketPath, `const c = await MachClient.connect({ socketPath }); const t = c.mainThread; const self = await t.taskSelfTrap(); const d = new Uint8Array(1 << 20); say({ mr: await t.machMsg(oolMessage(await newPort(t, self), c.memory.allocate(d), d.length), 1, 44, 0, 0) }); c.close();`);
     assert.equal((await bob.line("mr"))["mr"], MACH_MSG_SUCCESS, "uid 502 has its own room and its own task slots");
     alice.child.stdin!.write("x");
