@@ -350,6 +350,8 @@ export class Session {
     sbuf.set(msg);
     const sent = (mr: number): void => {
       if (mr !== MACH_MSG_SUCCESS) return finish(mr, sbuf);
+      // The copyin is done: the mirrored regions need not wait for the receive.
+      for (const r of m.regions) vm.unmap(r.address, r.data);
       this.giveBack(sbuf);
       receive();
     };
