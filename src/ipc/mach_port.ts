@@ -104,7 +104,11 @@ import { requestTableGrow, requestTableReserve, requestTableSize } from "./reque
 import { IE_BITS_GEN_MASK, IE_BITS_REQUEST, IE_BITS_TYPE_MASK, IE_BITS_UREFS_MASK, type IpcSpace } from "./space.js";
 
 type R<T> = { kr: KernReturn } & Partial<T>;
-const ok = <T>(v: T): R<T> => ({ kr: KERN_SUCCESS, ...v });
+// The caller's fresh literal gets its code: no copy of it per call.
+const ok = <T extends object>(v: T): R<T> => {
+  (v as { kr?: KernReturn }).kr = KERN_SUCCESS;
+  return v as R<T>;
+};
 const fail = (kr: KernReturn) => ({ kr });
 
 const urefsUnderflow = (urefs: number, delta: number): boolean => delta < 0 && -delta > urefs;

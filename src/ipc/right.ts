@@ -482,16 +482,27 @@ export function rightCopyout(space: IpcSpace, port: IpcPort, type: number, overf
   return cout(KERN_SUCCESS, name);
 }
 
-/** ipc_kmsg_copyout_object: copy out or destroy; the name a receiver sees. */
-export function copyoutObjectName(space: IpcSpace, port: PortRef, type: number): { name: number; failed: boolean } {
-  if (port === null) return { name: MACH_PORT_NULL, failed: false };
-  if (port === IP_DEAD) return { name: MACH_PORT_DEAD, failed: false };
+/**
+ * ipc_kmsg_copyout_object: copy out or destroy; the name a receiver sees, or
+ * COPYOUT_FAILED (the right was destroyed and the receiver sees MACH_PORT_NULL).
+ * Names are never negative, so the failure needs no result object: a reply of
+ * 32 port descriptors copies out 32 rights on one message.
+ */
+export function copyoutObject(space: IpcSpace, port: PortRef, type: number): number {
+  if (port === null) return MACH_PORT_NULL;
+  if (port === IP_DEAD) return MACH_PORT_DEAD;
   const r = rightCopyout(space, port, type, true);
-  if (r.kr === KERN_SUCCESS) return { name: r.name, failed: false };
+  if (r.kr === KERN_SUCCESS) return r.name;
   const kr = r.kr;
   destroyCarriedRight(port, type);
-  if (kr === KERN_INVALID_CAPABILITY) return { name: MACH_PORT_DEAD, failed: false };
-  return { name: MACH_PORT_NULL, failed: true };
+  return kr === KERN_INVALID_CAPABILITY ? MACH_PORT_DEAD : COPYOUT_FAILED;
+}
+export const COPYOUT_FAILED = -1;
+
+/** copyoutObject as a name and whether the copyout failed. */
+export function copyoutObjectName(space: IpcSpace, port: PortRef, type: number): { name: number; failed: boolean } {
+  const name = copyoutObject(space, port, type);
+  return name === COPYOUT_FAILED ? { name: MACH_PORT_NULL, failed: true } : { name, failed: false };
 }
 
 // ---------------------------------------------------------------------------
