@@ -50,3 +50,18 @@ test("listings: --socket PATH and --socket=PATH, MACHIPC_SOCKET, --json, lsmp -p
     await server.close();
   }
 });
+
+test("the Node client finds the server by MACHIPC_SOCKET, as the C library and the CLI do", async () => {
+  const server = await startServer();
+  const before = process.env["MACHIPC_SOCKET"];
+  process.env["MACHIPC_SOCKET"] = server.socketPath;
+  try {
+    const c = await MachClient.connect({ name: "by-env" });
+    assert.ok((await c.tasks()).some((t) => t.name === "by-env"));
+    c.close();
+  } finally {
+    if (before === undefined) delete process.env["MACHIPC_SOCKET"];
+    else process.env["MACHIPC_SOCKET"] = before;
+    await server.close();
+  }
+});

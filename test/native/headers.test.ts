@@ -6,6 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MACH_MSG_HEADER, MACH_MSG_BODY, PORT_DESCRIPTOR, OOL_DESCRIPTOR, OOL_PORTS_DESCRIPTOR, MAX_TRAILER, MIG_REPLY_ERROR } from "../../src/abi/msg_layout.js";
 import type { Layout, Fields } from "../../src/abi/layout.js";
+import * as info from "../../src/abi/info.js";
 import { compile, runProgram, shippedHeaders } from "./cc.js";
 
 const everyHeader = () => shippedHeaders().map((h) => `#include <${h}>`).join("\n");
@@ -81,6 +82,30 @@ test("every structure src/abi lays out has the same size and field offsets in th
     const [size, ...offsets] = cLayout(ctype, tsFields.map((f) => map[f]));
     assert.equal(size, layout.size, `sizeof(${ctype})`);
     tsFields.forEach((f, i) => assert.equal(offsets[i], layout.offset(f), `offsetof(${ctype}, ${map[f]})`));
+  }
+});
+
+/** A TS info field (camelCase, arrays flattened) as the C member designator of XNU's structure. */
+function cMember(field: string): string {
+  const ticks = /^cpuTicks(User|System|Idle|Nice)$/.exec(field);
+  if (ticks) return `cpu_ticks[${["User", "System", "Idle", "Nice"].indexOf(ticks[1]!)}]`;
+  const time = /^(user|system)Time(Seconds|Microseconds)$/.exec(field);
+  if (time) return `${time[1]}_time.${time[2]!.toLowerCase()}`;
+  const indexed = /^(avenrun|machFactor)(\d)$/.exec(field);
+  const snake = (x: string) => x.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  return indexed ? `${snake(indexed[1]!)}[${indexed[2]}]` : snake(field);
+}
+
+test("every info structure src/abi/info.ts lays out has the SDK header's size and member offsets", () => {
+  const layouts = (Object.values(info) as unknown[]).filter(
+    (v): v is Layout<Fields> => typeof v === "object" && v !== null && "fields" in v && "size" in v && "name" in v,
+  );
+  assert.ok(layouts.length >= 15, `${layouts.length} info layouts`);
+  for (const layout of layouts) {
+    const fields = Object.keys(layout.fields);
+    const [size, ...offsets] = cLayout(`struct ${layout.name}`, fields.map(cMember));
+    assert.equal(size, layout.size, `sizeof(struct ${layout.name})`);
+    fields.forEach((f, i) => assert.equal(offsets[i], layout.offset(f), `offsetof(struct ${layout.name}, ${cMember(f)})`));
   }
 });
 
