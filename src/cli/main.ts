@@ -55,7 +55,7 @@ const COMMANDS: Record<string, Command> = {
       "kernel with every later XNU fix (docs/xnu-bugs.md). --demo narrates the demo on the served kernel\n" +
       "first, so its tasks (launchd, app) are there to list. A path a live\n" +
       "server holds is refused; a socket a dead one left is replaced.\n\nlimits (default in brackets):\n" +
-      LIMIT_OPTIONS.map((o) => `  ${o.flag} N`.padEnd(24) + `${o.what} [${DEFAULT_LIMITS[o.key]}]`).join("\n"),
+      LIMIT_OPTIONS.map((o) => `${`  ${o.flag} N`.padEnd(23)} ${o.what} [${DEFAULT_LIMITS[o.key]}]`).join("\n"),
     async run(argv) {
       const limitSpecs = Object.fromEntries(LIMIT_OPTIONS.map((o) => [o.flag.slice(2), { type: "string" } as const]));
       const a = parse("serve", argv, { ...SOCKET, ...HELP_OPT, ...limitSpecs, system: { type: "boolean" }, fixes: { type: "boolean" }, demo: { type: "boolean" } });
