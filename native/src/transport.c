@@ -124,14 +124,45 @@ int machipc_send_frame(int fd, uint32_t op, uint32_t seq, const struct part *par
   return rc;
 }
 
+/*
+ * Results are read ahead: one read takes whatever the socket holds (a whole
+ * small RESULT, header and body, almost always), where reading the header and
+ * then the body would cost a second system call per RPC. Bytes beyond the
+ * frame stay for the next call on the same descriptor.
+ */
+enum { READ_AHEAD = 4096 };
+static __thread unsigned char t_ahead[READ_AHEAD];
+static __thread size_t t_ahead_len;
+static __thread int t_ahead_fd = -1;
+
 /* Read one RESULT frame: returns the payload (after the 16-byte frame header), malloc'd. */
 unsigned char *machipc_recv_result(int fd, uint32_t *len) {
-  unsigned char head[16];
-  if (read_all(fd, head, 16) < 0) return NULL;
-  uint32_t total = get32(head);
-  if (total < 16 + 16 || get32(head + 4) != OP_RESULT) return NULL;
+  if (t_ahead_fd != fd) {
+    t_ahead_fd = fd;
+    t_ahead_len = 0;
+  }
+  while (t_ahead_len < 16) {
+    ssize_t r = read(fd, t_ahead + t_ahead_len, READ_AHEAD - t_ahead_len);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      t_ahead_len = 0;
+      return NULL;
+    }
+    t_ahead_len += (size_t)r;
+  }
+  uint32_t total = get32(t_ahead);
+  if (total < 16 + 16 || get32(t_ahead + 4) != OP_RESULT) {
+    t_ahead_len = 0;
+    return NULL;
+  }
   unsigned char *body = malloc(total - 16);
-  if (!body || read_all(fd, body, total - 16) < 0) {
+  if (!body) return NULL;
+  size_t have = t_ahead_len - 16 < total - 16 ? t_ahead_len - 16 : total - 16;
+  memcpy(body, t_ahead + 16, have);
+  size_t used = 16 + have;
+  memmove(t_ahead, t_ahead + used, t_ahead_len - used);
+  t_ahead_len -= used;
+  if (have < total - 16 && read_all(fd, body + have, total - 16 - have) < 0) {
     free(body);
     return NULL;
   }

@@ -26,8 +26,8 @@ const MODULES: [string, Record<string, unknown>][] = [
   ["semaphore wait policies (mach/sync_policy.h)", sync],
 ];
 
-/** Written by hand in mach.h, as casts. */
-const HAND_WRITTEN = new Set(["MACH_PORT_NULL", "MACH_PORT_DEAD"]);
+/** Written by hand in mach.h, as casts, or declared by the SDK's own headers under their names (mach/port.h's guard type). */
+const HAND_WRITTEN = new Set(["MACH_PORT_NULL", "MACH_PORT_DEAD", "GUARD_TYPE_MACH_PORT"]);
 /**
  * The .defs array bounds (`host_info_t` is `array[*:68]`...). The SDK's C headers use the same
  * spellings for the size of the `*_data_t` buffers (HOST_INFO_MAX is 1024 there), so C gets those

@@ -43,9 +43,10 @@ import {
 } from "../abi/message.js";
 import { MACH_PORT_DEAD, MACH_PORT_NULL, MACH_PORT_TYPE_SEND, machPortValid } from "../abi/port.js";
 import { HEADER_SIZE, MACH_MSG_HEADER, OOL_DESCRIPTOR, OOL_PORTS_DESCRIPTOR, PORT_DESCRIPTOR, DESCRIPTOR_TYPE_OFFSET } from "../abi/msg_layout.js";
-import { newBytes, viewOf } from "../abi/layout.js";
+import { viewOf } from "../abi/layout.js";
 import { copyBytes, rdI32, rdU32 } from "../abi/bytes.js";
 import { IpcKmsg, type KDesc } from "./kmsg.js";
+import { kmsgData } from "./kmsg_buffer.js";
 import { kmsgCleanBody } from "./kmsg_destroy.js";
 import { notifyPortDeleted } from "./notify.js";
 import { IP_DEAD, IpcPort, ipValid, type PortRef } from "./port.js";
@@ -66,33 +67,35 @@ export interface SenderIdentity {
   taskId: number;
 }
 
-export type CopyinOutcome = { mr: typeof MACH_MSG_SUCCESS; kmsg: IpcKmsg } | { mr: number; kmsg: null };
-
-/** ipc_kmsg_get: size checks, then one copy of the user bytes. */
-export function kmsgGet(buf: Uint8Array, sendSize: number): { mr: number; data: Uint8Array | null } {
-  if (sendSize < HEADER_SIZE || sendSize % 4 !== 0) return { mr: MACH_SEND_MSG_TOO_SMALL, data: null };
-  if (sendSize > IPC_KMSG_MAX_BODY_SPACE) return { mr: MACH_SEND_TOO_LARGE, data: null };
-  if (sendSize > buf.byteLength) return { mr: MACH_SEND_INVALID_DATA, data: null };
-  const data = newBytes(sendSize);
-  copyBytes(data, 0, buf, 0, sendSize);
-  return { mr: MACH_MSG_SUCCESS, data };
+/** ipc_kmsg_get's size checks: MACH_MSG_SUCCESS when `sendSize` bytes of `buf` can be taken. */
+export function kmsgGetCheck(buf: Uint8Array, sendSize: number): number {
+  if (sendSize < HEADER_SIZE || sendSize % 4 !== 0) return MACH_SEND_MSG_TOO_SMALL;
+  if (sendSize > IPC_KMSG_MAX_BODY_SPACE) return MACH_SEND_TOO_LARGE;
+  if (sendSize > buf.byteLength) return MACH_SEND_INVALID_DATA;
+  return MACH_MSG_SUCCESS;
 }
 
-/** Copy a whole user message in: header first, then the body when complex. */
-export function kmsgCopyin(sender: SenderIdentity, buf: Uint8Array, sendSize: number): CopyinOutcome {
-  const got = kmsgGet(buf, sendSize);
-  if (!got.data) return { mr: got.mr, kmsg: null };
-  const kmsg = new IpcKmsg(got.data);
+/**
+ * Copy a whole user message in (ipc_kmsg_get's one copy of the user bytes,
+ * then the header, then the body when complex): the kernel message, or the
+ * mach_msg_return_t that refused it.
+ */
+export function kmsgCopyin(sender: SenderIdentity, buf: Uint8Array, sendSize: number): IpcKmsg | number {
+  const gmr = kmsgGetCheck(buf, sendSize);
+  if (gmr !== MACH_MSG_SUCCESS) return gmr;
+  const data = kmsgData(sendSize, false);
+  copyBytes(data, 0, buf, 0, sendSize);
+  const kmsg = new IpcKmsg(data);
   kmsg.secToken = sender.secToken;
   kmsg.auditToken = sender.auditToken;
   kmsg.senderTaskId = sender.taskId;
   const mr = copyinHeader(sender.space, kmsg);
-  if (mr !== MACH_MSG_SUCCESS) return { mr, kmsg: null };
+  if (mr !== MACH_MSG_SUCCESS) return mr;
   if (kmsg.bits & MACH_MSGH_BITS_COMPLEX) {
     const bmr = copyinBody(sender, kmsg);
-    if (bmr !== MACH_MSG_SUCCESS) return { mr: bmr, kmsg: null };
+    if (bmr !== MACH_MSG_SUCCESS) return bmr;
   }
-  return { mr: MACH_MSG_SUCCESS, kmsg };
+  return kmsg;
 }
 
 /** ipc_kmsg_copyin_header (xnu-3248 order of checks). */

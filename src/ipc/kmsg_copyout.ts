@@ -5,6 +5,7 @@
  */
 import {
   MACH_MSG_IPC_SPACE,
+  MACH_MSG_PORT_DESCRIPTOR,
   MACH_MSG_SUCCESS,
   MACH_MSG_TYPE_PORT_SEND_ONCE,
   MACH_MSG_VIRTUAL_COPY,
@@ -23,14 +24,17 @@ import {
 import { MACH_PORT_DEAD, MACH_PORT_NULL } from "../abi/port.js";
 import { HEADER_SIZE, MACH_MSG_HEADER, MAX_TRAILER, OOL_DESCRIPTOR, OOL_PORTS_DESCRIPTOR, PORT_DESCRIPTOR } from "../abi/msg_layout.js";
 import { viewOf, type ByteView } from "../abi/layout.js";
-import { copyBytes, wrU32 } from "../abi/bytes.js";
+import { copyBytes, wrU32, type BytesView } from "../abi/bytes.js";
 import { KERNEL_AUDIT_TOKEN, KERNEL_SECURITY_TOKEN, type IpcKmsg } from "./kmsg.js";
 import { kmsgCleanBody, kmsgDestroy } from "./kmsg_destroy.js";
+import { kmsgDataRelease } from "./kmsg_buffer.js";
 import { IpcPort, ipValid, IP_DEAD, type PortRef } from "./port.js";
-import { copyoutObjectName, destroyCarriedRight, portReleaseSend, portReleaseSendOnce } from "./right.js";
+import { COPYOUT_FAILED, copyoutObject, destroyCarriedRight, portReleaseSend, portReleaseSendOnce } from "./right.js";
 import { notifySendOnce } from "./notify.js";
 import type { IpcSpace } from "./space.js";
 import type { UserMemory } from "./user_memory.js";
+
+const PD = PORT_DESCRIPTOR.at;
 
 export interface Receiver {
   space: IpcSpace;
@@ -117,9 +121,11 @@ export function kmsgCopyout(rcv: Receiver, kmsg: IpcKmsg, buf: Uint8Array, optio
   const reply = kmsg.local;
   kmsg.local = null;
   if (ipValid(reply)) {
-    const r = copyoutObjectName(space, reply, replyType);
-    replyName = r.name;
-    if (r.failed) mr = MACH_RCV_HEADER_ERROR | MACH_MSG_IPC_SPACE;
+    replyName = copyoutObject(space, reply, replyType);
+    if (replyName === COPYOUT_FAILED) {
+      replyName = MACH_PORT_NULL;
+      mr = MACH_RCV_HEADER_ERROR | MACH_MSG_IPC_SPACE;
+    }
   } else replyName = reply === IP_DEAD ? MACH_PORT_DEAD : MACH_PORT_NULL;
 
   if (kmsg.size > HEADER_SIZE) copyBytes(buf, HEADER_SIZE, kmsg.data, HEADER_SIZE, kmsg.size);
@@ -143,25 +149,41 @@ export function kmsgCopyout(rcv: Receiver, kmsg: IpcKmsg, buf: Uint8Array, optio
     wrU32(buf, kmsg.size + MAX_TRAILER.at.type, 0);
     wrU32(buf, kmsg.size + MAX_TRAILER.at.size, 8);
   } else writeTrailer(viewOf(buf), kmsg.size, option, seqno, kmsg.secToken, kmsg.auditToken, from?.ext?.context ?? 0n);
+  // The receiver has the bytes now.
+  kmsgDataRelease(kmsg);
   return mr;
 }
 
-function copyoutBody(rcv: Receiver, kmsg: IpcKmsg, view: ByteView): number {
+function copyoutBody(rcv: Receiver, kmsg: IpcKmsg, view: BytesView): number {
   let mr = MACH_MSG_SUCCESS;
   for (const d of kmsg.descs!) {
     if (d.kind === 0) {
-      const r = copyoutObjectName(rcv.space, d.port, d.type);
+      let name = copyoutObject(rcv.space, d.port, d.type);
       d.port = null;
-      if (r.failed) mr = MACH_RCV_BODY_ERROR | MACH_MSG_IPC_SPACE;
-      PORT_DESCRIPTOR.write(view, d.off, { name: r.name, pad1: 0, pad2: 0, disposition: d.type, type: 0 });
+      if (name === COPYOUT_FAILED) {
+        name = MACH_PORT_NULL;
+        mr = MACH_RCV_BODY_ERROR | MACH_MSG_IPC_SPACE;
+      }
+      // The descriptor's fields written one by one (name, pads, disposition, type 0): this
+      // runs once per port descriptor, 32 times for a get_exception_ports reply.
+      const o = d.off;
+      const b = view.bytes;
+      wrU32(b, o + PD.name, name);
+      wrU32(b, o + PD.pad1, 0);
+      b[o + PD.pad2] = 0;
+      b[o + PD.pad2 + 1] = 0;
+      b[o + PD.disposition] = d.type;
+      b[o + PD.type] = MACH_MSG_PORT_DESCRIPTOR;
     } else if (d.kind === 2) {
       const names = new Uint8Array(d.ports.length * 4);
-      const nv = viewOf(names);
       for (let i = 0; i < d.ports.length; i++) {
-        const r = copyoutObjectName(rcv.space, d.ports[i]!, d.type);
+        let name = copyoutObject(rcv.space, d.ports[i]!, d.type);
         d.ports[i] = null;
-        if (r.failed) mr = MACH_RCV_BODY_ERROR | MACH_MSG_IPC_SPACE;
-        nv.setUint32(i * 4, r.name, true);
+        if (name === COPYOUT_FAILED) {
+          name = MACH_PORT_NULL;
+          mr = MACH_RCV_BODY_ERROR | MACH_MSG_IPC_SPACE;
+        }
+        wrU32(names, i * 4, name);
       }
       const address = names.byteLength > 0 && rcv.memory ? rcv.memory.allocate(names) : 0n;
       OOL_PORTS_DESCRIPTOR.write(view, d.off, {

@@ -59,24 +59,27 @@ export function machMsgTrap(
 ): MachMsgResult {
   option = (option & MACH_MSG_OPTION_USER) >>> 0;
   if (option & MACH_SEND_MSG) {
-    const c = kmsgCopyin(ctx, buf, sendSize);
-    if (c.mr !== MACH_MSG_SUCCESS) return c.mr;
-    const kmsg = c.kmsg!;
+    const kmsg = kmsgCopyin(ctx, buf, sendSize);
+    if (typeof kmsg === "number") return kmsg;
     if (option & MACH_SEND_NOTIFY) option = armSendPossible(ctx, buf, kmsg, option);
     const sent = ipcKmsgSend(kmsg, option, timeout);
-    const after = (mr: number): MachMsgResult => {
-      if (mr !== MACH_MSG_SUCCESS) {
-        if (mr === MACH_SEND_TIMED_OUT || mr === MACH_SEND_INTERRUPTED || mr === MACH_SEND_NO_BUFFER) {
-          return mr | pseudoReceive(ctx, kmsg, buf);
-        }
-        return mr;
-      }
-      return option & MACH_RCV_MSG ? machMsgReceive(ctx, rcvBuf, option, rcvSize, rcvName, timeout) : MACH_MSG_SUCCESS;
-    };
-    return typeof sent === "number" ? after(sent) : sent.then(after);
+    if (typeof sent === "number") return afterSend(ctx, kmsg, sent, buf, option, rcvSize, rcvName, timeout, rcvBuf);
+    const opt = option;
+    return sent.then((mr) => afterSend(ctx, kmsg, mr, buf, opt, rcvSize, rcvName, timeout, rcvBuf));
   }
   if (option & MACH_RCV_MSG) return machMsgReceive(ctx, rcvBuf, option, rcvSize, rcvName, timeout);
   return MACH_MSG_SUCCESS;
+}
+
+/** The send half is done: give a failed message back (pseudo-receive), or go on to the receive. */
+function afterSend(ctx: MsgContext, kmsg: IpcKmsg, mr: number, buf: Uint8Array, option: number, rcvSize: number, rcvName: number, timeout: number, rcvBuf: Uint8Array): MachMsgResult {
+  if (mr !== MACH_MSG_SUCCESS) {
+    if (mr === MACH_SEND_TIMED_OUT || mr === MACH_SEND_INTERRUPTED || mr === MACH_SEND_NO_BUFFER) {
+      return mr | pseudoReceive(ctx, kmsg, buf);
+    }
+    return mr;
+  }
+  return option & MACH_RCV_MSG ? machMsgReceive(ctx, rcvBuf, option, rcvSize, rcvName, timeout) : MACH_MSG_SUCCESS;
 }
 
 /**

@@ -39,6 +39,8 @@ import {
   MACH_PORT_UREFS_MAX,
 } from "../abi/port.js";
 import { IKOT_NONE } from "../abi/ikot.js";
+import { kGUARD_EXC_DESTROY } from "../abi/port.js";
+import { machPortGuardException } from "./guard.js";
 import { IP_DEAD, IpcPort, IpcPset, ipValid, type PortRef } from "./port.js";
 import { IE_BITS_GEN_MASK, IE_BITS_REQUEST, IE_BITS_TYPE_MASK, IE_BITS_UREFS_MASK, type IpcSpace } from "./space.js";
 import { notifyDeadName, notifyNoSenders, notifyPortDeleted, notifyPortDestroyed, notifySendOnce } from "./notify.js";
@@ -480,16 +482,27 @@ export function rightCopyout(space: IpcSpace, port: IpcPort, type: number, overf
   return cout(KERN_SUCCESS, name);
 }
 
-/** ipc_kmsg_copyout_object: copy out or destroy; the name a receiver sees. */
-export function copyoutObjectName(space: IpcSpace, port: PortRef, type: number): { name: number; failed: boolean } {
-  if (port === null) return { name: MACH_PORT_NULL, failed: false };
-  if (port === IP_DEAD) return { name: MACH_PORT_DEAD, failed: false };
+/**
+ * ipc_kmsg_copyout_object: copy out or destroy; the name a receiver sees, or
+ * COPYOUT_FAILED (the right was destroyed and the receiver sees MACH_PORT_NULL).
+ * Names are never negative, so the failure needs no result object: a reply of
+ * 32 port descriptors copies out 32 rights on one message.
+ */
+export function copyoutObject(space: IpcSpace, port: PortRef, type: number): number {
+  if (port === null) return MACH_PORT_NULL;
+  if (port === IP_DEAD) return MACH_PORT_DEAD;
   const r = rightCopyout(space, port, type, true);
-  if (r.kr === KERN_SUCCESS) return { name: r.name, failed: false };
+  if (r.kr === KERN_SUCCESS) return r.name;
   const kr = r.kr;
   destroyCarriedRight(port, type);
-  if (kr === KERN_INVALID_CAPABILITY) return { name: MACH_PORT_DEAD, failed: false };
-  return { name: MACH_PORT_NULL, failed: true };
+  return kr === KERN_INVALID_CAPABILITY ? MACH_PORT_DEAD : COPYOUT_FAILED;
+}
+export const COPYOUT_FAILED = -1;
+
+/** copyoutObject as a name and whether the copyout failed. */
+export function copyoutObjectName(space: IpcSpace, port: PortRef, type: number): { name: number; failed: boolean } {
+  const name = copyoutObject(space, port, type);
+  return name === COPYOUT_FAILED ? { name: MACH_PORT_NULL, failed: true } : { name, failed: false };
 }
 
 // ---------------------------------------------------------------------------
@@ -541,9 +554,12 @@ export function rightDestroy(space: IpcSpace, name: number): KernReturn {
   const index = space.lookup(name);
   if (index < 0) return KERN_INVALID_NAME;
   rightCheck(space, index);
-  // mach_port_destroy passes guard 0: a guarded receive right with another guard stays (EXC_GUARD in XNU, not delivered here).
+  // mach_port_destroy passes guard 0: a guarded receive right with another guard stays, and the caller gets EXC_GUARD.
   const obj = space.objs[index];
-  if (space.bits[index]! & MACH_PORT_TYPE_RECEIVE && obj instanceof IpcPort && obj.ext?.guarded && obj.ext.context !== 0n) return KERN_INVALID_RIGHT;
+  if (space.bits[index]! & MACH_PORT_TYPE_RECEIVE && obj instanceof IpcPort && obj.ext?.guarded && obj.ext.context !== 0n) {
+    machPortGuardException(name, 0n, obj.ext.context, kGUARD_EXC_DESTROY);
+    return KERN_INVALID_RIGHT;
+  }
   destroyEntry(space, index, name);
   return KERN_SUCCESS;
 }

@@ -63,14 +63,18 @@ export function ipcKmsgSend(kmsg: IpcKmsg, option: number, timeoutMs: number): n
   }
   observer?.(kmsg, port);
   const r = mqueueSend(port, kmsg, option, timeoutMs);
-  const finish = (mr: number): number => {
-    if (mr === MACH_SEND_INVALID_DEST || (mr !== MACH_MSG_SUCCESS && kernelReply)) {
-      kmsgDestroy(kmsg);
-      return MACH_MSG_SUCCESS;
-    }
-    return mr;
-  };
-  return typeof r === "number" ? finish(r) : r.then(finish);
+  if (typeof r === "number") return sendFinished(kmsg, r, kernelReply);
+  const queued = kmsg;
+  return r.then((mr) => sendFinished(queued, mr, kernelReply));
+}
+
+/** A message the queue refused is destroyed where XNU destroys it (a dead port, a kernel reply); the sender sees success then. */
+function sendFinished(kmsg: IpcKmsg, mr: number, kernelReply: boolean): number {
+  if (mr === MACH_SEND_INVALID_DEST || (mr !== MACH_MSG_SUCCESS && kernelReply)) {
+    kmsgDestroy(kmsg);
+    return MACH_MSG_SUCCESS;
+  }
+  return mr;
 }
 
 /**

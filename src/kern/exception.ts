@@ -83,7 +83,9 @@ export async function exceptionTriage(thread: Thread, exception: number, codes: 
   let kr: number = KERN_FAILURE;
   for (const [level, actions] of levels) {
     if (exception === EXC_CRASH && crashSkips(thread, actions, exception)) continue;
-    kr = await exceptionDeliver(thread, exception, codes, actions, opts);
+    // A level without a handler answers at once: only a real delivery waits.
+    const d = exceptionDeliver(thread, exception, codes, actions, opts);
+    kr = typeof d === "number" ? d : await d;
     attempts.push({ level, kr });
     if (kr === KERN_SUCCESS || kr === MACH_RCV_PORT_DIED) {
       // A terminating thread's KERN_SUCCESS is exception_deliver giving up, not a handler's answer.
@@ -105,8 +107,12 @@ function crashSkips(thread: Thread, actions: ExceptionAction[] | null, exception
   return ipValid(port) && port.active && port.receiver === thread.task.space;
 }
 
-/** exception_deliver: one level. */
-async function exceptionDeliver(thread: Thread, exception: number, codes: bigint[], actions: ExceptionAction[] | null, opts: RaiseOptions): Promise<number> {
+/**
+ * exception_deliver: one level. A plain function returning a number or a
+ * Promise rather than an async one: each async layer adds microtask hops to
+ * every exception, which cost more than the rest of the delivery.
+ */
+function exceptionDeliver(thread: Thread, exception: number, codes: bigint[], actions: ExceptionAction[] | null, opts: RaiseOptions): number | Promise<number> {
   if (!thread.active) return KERN_SUCCESS;
   if (!actions) return KERN_FAILURE;
   if (exception >= EXC_TYPES_COUNT) return KERN_FAILURE;
@@ -122,7 +128,8 @@ async function exceptionDeliver(thread: Thread, exception: number, codes: bigint
   const code = [codes[0] ?? 0n, codes[1] ?? 0n].map((c) => (code64 ? BigInt.asIntN(64, c) : BigInt.asIntN(32, c)));
 
   if (behavior === EXCEPTION_DEFAULT) {
-    return exceptionRpc(thread, excPort, behavior, code64, { exception, code, flavor: 0, state: null }, opts).then((r) => r.kr);
+    const r = exceptionRpc(thread, excPort, behavior, code64, { exception, code, flavor: 0, state: null }, opts);
+    return r instanceof Promise ? r.then(rpcKr) : r.kr;
   }
   if (behavior === EXCEPTION_STATE || behavior === EXCEPTION_STATE_IDENTITY) {
     const count = thread.state.countFor(flavor0);
@@ -132,12 +139,15 @@ async function exceptionDeliver(thread: Thread, exception: number, codes: bigint
       portReleaseSend(excPort);
       return got.kr;
     }
-    const r = await exceptionRpc(thread, excPort, behavior, code64, { exception, code, flavor: flavor0, state: got.state }, opts);
-    if (r.kr === MACH_MSG_SUCCESS && exception !== EXC_CORPSE_NOTIFY) {
-      // The handler may change the flavor: the state is set with the flavor it returned.
-      return thread.state.set(r.flavor, r.state);
-    }
-    return r.kr;
+    const stated = (r: RpcResult): number => {
+      if (r.kr === MACH_MSG_SUCCESS && exception !== EXC_CORPSE_NOTIFY) {
+        // The handler may change the flavor: the state is set with the flavor it returned.
+        return thread.state.set(r.flavor, r.state);
+      }
+      return r.kr;
+    };
+    const r = exceptionRpc(thread, excPort, behavior, code64, { exception, code, flavor: flavor0, state: got.state }, opts);
+    return r instanceof Promise ? r.then(stated) : stated(r);
   }
   portReleaseSend(excPort);
   return KERN_FAILURE;
@@ -169,8 +179,10 @@ function dropReplyPort(thread: Thread): void {
   if (p) portDestroy(p);
 }
 
-/** mach_msg_rpc_from_kernel with a KernelUser stub's request layout and reply checks. */
-async function exceptionRpc(thread: Thread, excPort: IpcPort, behavior: number, code64: boolean, a: RpcArgs, opts: RaiseOptions): Promise<RpcResult> {
+const rpcKr = (r: RpcResult): number => r.kr;
+
+/** mach_msg_rpc_from_kernel with a KernelUser stub's request layout and reply checks; waits only for the reply. */
+function exceptionRpc(thread: Thread, excPort: IpcPort, behavior: number, code64: boolean, a: RpcArgs, opts: RaiseOptions): RpcResult | Promise<RpcResult> {
   const routine = exceptionRoutine(behavior, code64);
   const identity = behavior !== EXCEPTION_STATE;
   const bytes = encodeRequest(routine, 0, 0, {
@@ -200,19 +212,25 @@ async function exceptionRpc(thread: Thread, excPort: IpcPort, behavior: number, 
     ];
   }
   MACH_MSG_HEADER.write(viewOf(bytes), 0, { bits: kmsg.bits });
-  const sent = await ipcKmsgSend(kmsg, MACH_SEND_KERNEL_DEFAULT, 0);
-  if (sent !== MACH_MSG_SUCCESS) return { kr: sent, flavor: a.flavor, state: new Uint32Array(0) };
-
-  const timeout = opts.timeoutMs;
-  const option = MACH_RCV_MSG | (timeout !== undefined ? MACH_RCV_TIMEOUT : 0);
-  const got: RcvResult = await mqueueReceive(reply, option, 0xffffffff, timeout ?? 0);
-  if (got.mr !== MACH_MSG_SUCCESS || !got.kmsg) {
-    dropReplyPort(thread);
-    // A wait given up on (timeout, thread_abort, the thread terminating) is an
-    // interrupted receive; the next level then finds the thread terminating.
-    return { kr: MACH_RCV_INTERRUPTED, flavor: a.flavor, state: new Uint32Array(0) };
-  }
-  return checkReply(routine.id, behavior, takeHandedOff(got.port, got.kmsg), a.flavor);
+  const sent = ipcKmsgSend(kmsg, MACH_SEND_KERNEL_DEFAULT, 0);
+  const receive = (mr: number): RpcResult | Promise<RpcResult> => {
+    if (mr !== MACH_MSG_SUCCESS) return { kr: mr, flavor: a.flavor, state: new Uint32Array(0) };
+    const timeout = opts.timeoutMs;
+    const option = MACH_RCV_MSG | (timeout !== undefined ? MACH_RCV_TIMEOUT : 0);
+    const got = mqueueReceive(reply, option, 0xffffffff, timeout ?? 0);
+    const answered = (g: RcvResult): RpcResult => {
+      if (g.mr !== MACH_MSG_SUCCESS || !g.kmsg) {
+        dropReplyPort(thread);
+        // A wait given up on (timeout, thread_abort, the thread terminating) is an
+        // interrupted receive; the next level then finds the thread terminating.
+        return { kr: MACH_RCV_INTERRUPTED, flavor: a.flavor, state: new Uint32Array(0) };
+      }
+      return checkReply(routine.id, behavior, takeHandedOff(g.port, g.kmsg), a.flavor);
+    };
+    return got instanceof Promise ? got.then(answered) : answered(got);
+  };
+  // The kernel sends with MACH_SEND_ALWAYS, so the send does not wait; a Promise is followed all the same.
+  return typeof sent === "number" ? receive(sent) : sent.then(receive);
 }
 
 /** The KernelUser stub's checks on the handler's reply; the reply is consumed. */

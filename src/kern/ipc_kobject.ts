@@ -5,15 +5,16 @@
  * conversion, which turns a port of the wrong kind into a null object.
  */
 import { KERN_SUCCESS, MIG_BAD_ID, MIG_NO_REPLY } from "../abi/kern_return.js";
-import { MACH_MSGH_BITS_COMPLEX, msghBitsLocal, msghBitsRemote, msghBitsSet } from "../abi/message.js";
+import { MACH_MSG_TYPE_PORT_SEND_ONCE, MACH_MSGH_BITS_COMPLEX, msghBitsLocal, msghBitsRemote, msghBitsSet } from "../abi/message.js";
 import { MACH_NOTIFY_FIRST, MACH_NOTIFY_LAST } from "../abi/port.js";
 import { MACH_MSG_HEADER, NDR_RECORD } from "../abi/msg_layout.js";
 import { newBytes, viewOf } from "../abi/layout.js";
+import { wrU32 } from "../abi/bytes.js";
 import { IpcKmsg, KERNEL_AUDIT_TOKEN, KERNEL_SECURITY_TOKEN } from "../ipc/kmsg.js";
 import { kmsgDestroy } from "../ipc/kmsg_destroy.js";
+import { kmsgDataRelease } from "../ipc/kmsg_buffer.js";
 import { IpcPort, ipValid } from "../ipc/port.js";
 import { destroyCarriedRight, portReleaseSend, portReleaseSendOnce } from "../ipc/right.js";
-import { MACH_MSG_TYPE_PORT_SEND_ONCE } from "../abi/message.js";
 import type { IpcSpace } from "../ipc/space.js";
 import type { Routine } from "../mig/routine.js";
 import type { PortArg } from "../mig/types.js";
@@ -169,6 +170,8 @@ export function kobjectServe<C>(hooks: ServerHooks<C>, kmsg: IpcKmsg): IpcKmsg |
     }
   }
 
+  // The request is served: nothing holds its bytes (arguments were copied out of them).
+  kmsgDataRelease(kmsg);
   const data = body ? body.data : errorReplyData(replyId, kr);
   const reply = new IpcKmsg(data);
   reply.id = replyId;
@@ -176,7 +179,10 @@ export function kobjectServe<C>(hooks: ServerHooks<C>, kmsg: IpcKmsg): IpcKmsg |
   reply.remote = replyPort;
   reply.local = null;
   reply.descs = body?.descs ?? null;
-  MACH_MSG_HEADER.write(viewOf(data), 0, { bits: reply.bits, size: data.byteLength, id: replyId });
+  const at = MACH_MSG_HEADER.at;
+  wrU32(data, at.bits, reply.bits);
+  wrU32(data, at.size, data.byteLength);
+  wrU32(data, at.id, replyId);
   if (!ipValid(replyPort)) {
     kmsgDestroy(reply);
     return null;

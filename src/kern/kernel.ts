@@ -22,6 +22,10 @@ import { realMachine, type Arch, type MachineInfo } from "./machine.js";
 import { Task, type TaskOptions } from "./task.js";
 import { hostSecuritySetTaskToken } from "./host_security.js";
 import { HostNotify } from "./host_notify.js";
+import { ClockAlarms } from "./clock_alarm.js";
+import { systemClockNs, toTimespec } from "./clock.js";
+import { MACH_MSG_TYPE_PORT_SEND_ONCE } from "../abi/message.js";
+import { taskSuspensionNotify } from "./task_suspend.js";
 
 /** Which xnu-3248 bugs to replace with the later, fixed behaviour. */
 export interface BugFixes {
@@ -100,6 +104,8 @@ export class Kernel {
   bootInfo = "";
   /** host_reboot calls received (machipc never halts its host; an embedder may act on these). */
   readonly rebootRequests: number[] = [];
+  /** clock_alarm's pending alarms on the system clock. */
+  readonly clockAlarms = new ClockAlarms(() => toTimespec(systemClockNs()));
   /** host_request_notification's registrations (HOST_NOTIFY_CALENDAR_CHANGE). */
   readonly hostNotify = new HostNotify();
   private nextPid = 100;
@@ -161,9 +167,10 @@ export class Kernel {
   private readonly serverHooks: ServerHooks<KernelCall> = {
     registry: this.registry,
     context: (port, m) => ({ kernel: this, port, caller: this.tasks.get(m.senderTaskId) ?? null, kmsg: m }),
-    // ipc_kobject_notify: a semaphore port's no-senders ends the semaphore.
+    // ipc_kobject_notify: a task's resume port hears of abandoned suspension tokens; a semaphore port's no-senders ends the semaphore.
     notify: (port, m) => {
       if (port.kotype === IKOT_SEMAPHORE && m.id === MACH_NOTIFY_NO_SENDERS) semaphoreNoSenders(this, port);
+      else taskSuspensionNotify(port, m.id);
     },
   };
 
@@ -215,7 +222,9 @@ export class Kernel {
       }
     }
     for (const p of this.kports) kernelPorts.push(p);
-    return { spaces, sendRights: send, sendOnceRights: [...this.heldSendOnce, ...this.hostNotify.heldSendOnce()], kernelPorts, heldMessages: this.heldMessages };
+    const sendOnce: PortRef[] = [...this.heldSendOnce, ...this.hostNotify.heldSendOnce()];
+    for (const a of this.clockAlarms.heldRights()) (a.portType === MACH_MSG_TYPE_PORT_SEND_ONCE ? sendOnce : send).push(a.port);
+    return { spaces, sendRights: send, sendOnceRights: sendOnce, kernelPorts, heldMessages: this.heldMessages };
   }
 
   /** Register an extra kernel-owned port (kernel reply ports and the like). */

@@ -8,6 +8,10 @@ import { ipcTaskInit, ipcTaskTerminate, releaseExceptionActions, taskHeldRights,
 import { portCopySend } from "../ipc/right.js";
 import { Thread } from "./thread.js";
 import type { Kernel } from "./kernel.js";
+import { TaskPolicy } from "./sched_policy.js";
+import { taskResumePortTerminate } from "./task_suspend.js";
+import { TaskDebugState } from "./task_state.js";
+import type { IpcPort } from "../ipc/port.js";
 import { semaphoreDestroyAll } from "./sync_sema.js";
 
 export interface TaskOptions {
@@ -41,12 +45,19 @@ export class Task {
   active = true;
   /** task_suspend / task_resume count (scheduling is outside machipc; the count is kept). */
   suspendCount = 0;
+  /** task_policy_set's requested policy. */
+  readonly policy = new TaskPolicy();
+  /** task_set_state's debug registers for new threads. */
+  readonly debugState: TaskDebugState;
+  /** itk_resume: the port task_suspend2's tokens are send-once rights to, made on first use. */
+  resumePort: IpcPort | null = null;
   private nextThreadId = 1;
 
   /** Use kernel.createTask(). */
   constructor(kernel: Kernel, opts: TaskOptions, pid: number, space: IpcSpace | null = null) {
     this.kernel = kernel;
     this.pid = pid;
+    this.debugState = new TaskDebugState(kernel.options.arch);
     this.name = opts.name ?? `task${pid}`;
     this.space = space ?? new IpcSpace("user", this, opts.maxNames ?? kernel.options.maxNames);
     this.space.pegUrefs = kernel.options.fixes.urefsPegged;
@@ -105,6 +116,7 @@ export class Task {
       if (space.lookup(name) === index) destroyEntry(space, index, name);
     }
     ipcTaskTerminate(this.ports);
+    taskResumePortTerminate(this);
     this.vm.clear();
     this.kernel.forgetTask(this);
   }

@@ -13,8 +13,10 @@ import {
   MACH_MSGH_BITS_COMPLEX,
 } from "../abi/message.js";
 import { HEADER_SIZE, NDR_RECORD, NDR_SIZE, OOL_DESCRIPTOR, OOL_PORTS_DESCRIPTOR, PORT_DESCRIPTOR } from "../abi/msg_layout.js";
-import { newBytes, viewOf } from "../abi/layout.js";
+import { viewOf } from "../abi/layout.js";
+import { wrU32 } from "../abi/bytes.js";
 import type { IpcKmsg, KDesc } from "../ipc/kmsg.js";
+import { kmsgData } from "../ipc/kmsg_buffer.js";
 import { IP_DEAD, ipValid, type PortRef } from "../ipc/port.js";
 import { hasOolCount, type Param, type PortArg } from "./types.js";
 
@@ -144,7 +146,21 @@ export class Routine<C> {
     this.variableOuts = spec.params.filter(
       (p) => sendsOut(p) && ["array", "ool", "oolports", "portarray", "cstring"].includes(p.type.kind),
     );
+    this.onlyOneArray = spec.params.filter((p) => sendsIn(p) && p.type.kind === "array").length === 1;
+    this.replyOuts = spec.params.filter(sendsOut);
+    this.replyDescCount = this.replyDescs.reduce((n, p) => n + descCount(p), 0);
+    this.replyNdr = !this.replyComplex || spec.params.some(inlineOut);
+    this.replyBaseSize = replyBaseSize(this.replyOuts, this.replyComplex, this.replyDescs, this.replyNdr);
   }
+
+  /** Whether the request has exactly one inline array (its count then fixes the size exactly). */
+  private readonly onlyOneArray: boolean;
+  /** The out-parameters, in order; the reply's descriptors, their count; whether the reply has an NDR record. */
+  private readonly replyOuts: Param[];
+  private readonly replyDescCount: number;
+  private readonly replyNdr: boolean;
+  /** The reply's size with every variable out-parameter empty (computed once: most replies are fixed). */
+  private readonly replyBaseSize: number;
 
   /** Out-parameters whose size depends on the call (arrays, strings, OOL). */
   private readonly variableOuts: Param[];
@@ -164,7 +180,7 @@ export class Routine<C> {
   decode(kmsg: IpcKmsg): Args | number {
     const shape = this.req;
     const complex = (kmsg.bits & MACH_MSGH_BITS_COMPLEX) !== 0;
-    const kdescs = kmsg.descs ?? [];
+    const kdescs = kmsg.descs ?? NO_DESCS;
     // Kernel stubs compare sizes in the K64 form: header +8, each port descriptor +4.
     const ksize = kmsg.kernelSize();
     const kmin = shape.min + 8 + 4 * shape.portDescriptors;
@@ -238,7 +254,7 @@ export class Routine<C> {
           const nbytes = (cnt * t.elem + 3) & ~3;
           // The exact size follows from this count (msgh_size_delta).
           const expectK = kmin + ((t.elem * cnt + 3) & ~3);
-          if (this.onlyVariable() && ksize !== expectK) return MIG_BAD_ARGUMENTS;
+          if (this.onlyOneArray && ksize !== expectK) return MIG_BAD_ARGUMENTS;
           if (off + nbytes > kmsg.size) return MIG_BAD_ARGUMENTS;
           if (t.elem === 1) args[p.name] = kmsg.data.slice(off, off + cnt);
           else if (t.elem === 4) {
@@ -277,10 +293,6 @@ export class Routine<C> {
     return args;
   }
 
-  private onlyVariable(): boolean {
-    return this.params.filter((p) => sendsIn(p) && p.type.kind === "array").length === 1;
-  }
-
   private descFor(kdescs: KDesc[], target: Param): KDesc | undefined {
     let di = 0;
     for (const p of this.req.descs) {
@@ -292,13 +304,16 @@ export class Routine<C> {
 
   /** Encode a successful reply's body (everything after the 24-byte header) and its descriptors. */
   encodeReply(args: Args, out: Record<string, unknown>): { data: Uint8Array; descs: KDesc[] | null; complex: boolean } {
-    const params = this.params;
-    // Resolve array counts (SameCount siblings share the first one's).
-    const counts = new Map<string, number>();
-    let lastCount = 0;
-    for (const p of this.variableOuts) {
-      const t = p.type;
-      if (t.kind === "array" || t.kind === "ool" || t.kind === "oolports" || t.kind === "portarray" || t.kind === "cstring") {
+    void args;
+    // Sizes of the variable out-parameters (SameCount siblings share the first one's count).
+    let size = this.replyBaseSize;
+    let counts: Map<string, number> | null = null;
+    let strings: Map<string, Uint8Array> | null = null;
+    if (this.variableOuts.length > 0) {
+      counts = new Map();
+      let lastCount = 0;
+      for (const p of this.variableOuts) {
+        const t = p.type;
         const v = out[p.name] as ArrayLike<unknown> | string | undefined;
         // An OOL array's count is in elements; its data is given as bytes.
         const n = v === undefined ? 0 : t.kind === "ool" ? (v as Uint8Array).byteLength / t.elem : v.length;
@@ -307,70 +322,40 @@ export class Routine<C> {
           counts.set(p.name, n);
           lastCount = n;
         }
-      }
-    }
-    // Size.
-    let size = HEADER_SIZE;
-    if (this.replyComplex) size += 4 + this.replyDescs.reduce((n, p) => n + descSize(p) * descCount(p), 0);
-    // A simple reply always has NDR and RetCode; a complex one has NDR only before inline data.
-    const ndr = !this.replyComplex || params.some(inlineOut);
-    if (ndr) size += NDR_SIZE;
-    if (!this.replyComplex) size += 4; // RetCode
-    const strings = new Map<string, Uint8Array>();
-    for (const p of params) {
-      if (!sendsOut(p)) continue;
-      const t = p.type;
-      switch (t.kind) {
-        case "scalar":
-        case "bytes":
-          size += fixedInline(p);
-          break;
-        case "array": {
-          const n = counts.get(p.name)!;
-          if (!p.sameCount) size += 4;
-          size += (t.elem * n + 3) & ~3;
-          break;
-        }
-        case "cstring": {
-          const s = String(out[p.name] ?? "");
-          const enc = new TextEncoder().encode(s).subarray(0, t.max - 1);
+        if (t.kind === "array") size += (t.elem * counts.get(p.name)! + 3) & ~3;
+        else if (t.kind === "cstring") {
+          const enc = new TextEncoder().encode(String(out[p.name] ?? "")).subarray(0, t.max - 1);
           const withNul = new Uint8Array(enc.length + 1);
           withNul.set(enc);
-          strings.set(p.name, withNul);
-          size += 8 + ((withNul.length + 3) & ~3);
-          break;
+          (strings ??= new Map()).set(p.name, withNul);
+          size += (withNul.length + 3) & ~3;
         }
-        case "ool":
-        case "oolports":
-          if (hasOolCount(p)) size += 4;
-          break;
-        default:
-          break;
       }
     }
-    const data = newBytes(size);
+    const data = kmsgData(size, true);
     const view = viewOf(data);
     let off = HEADER_SIZE;
     let descs: KDesc[] | null = null;
     if (this.replyComplex) {
       descs = [];
-      const ndesc = this.replyDescs.reduce((n, p) => n + descCount(p), 0);
-      view.setUint32(off, ndesc, true);
+      wrU32(data, off, this.replyDescCount);
       off += 4;
+      // The bytes are fresh zeros: only the descriptors' non-zero fields are written
+      // (a port descriptor's type, MACH_MSG_PORT_DESCRIPTOR, is 0; its name comes at copyout).
       for (const p of this.replyDescs) {
         const t = p.type;
         const v = out[p.name];
         if (t.kind === "port") {
           const a = toPortArg(v, t.outName);
           descs.push({ kind: 0, off, port: a.port, type: a.type });
-          PORT_DESCRIPTOR.write(view, off, { disposition: a.type, type: MACH_MSG_PORT_DESCRIPTOR });
+          data[off + PD.disposition] = a.type;
           off += 12;
         } else if (t.kind === "portarray") {
           const list = (v as PortRef[] | undefined) ?? [];
           for (let i = 0; i < t.max; i++) {
             const port = i < list.length ? list[i]! : null;
             descs.push({ kind: 0, off, port, type: t.carried });
-            PORT_DESCRIPTOR.write(view, off, { disposition: t.carried, type: MACH_MSG_PORT_DESCRIPTOR });
+            data[off + PD.disposition] = t.carried;
             off += 12;
           }
         } else if (t.kind === "ool") {
@@ -391,21 +376,20 @@ export class Routine<C> {
         }
       }
     }
-    if (ndr) {
+    if (this.replyNdr) {
       data.set(NDR_RECORD, off);
       off += NDR_SIZE;
     }
     if (!this.replyComplex) {
-      view.setInt32(off, KERN_SUCCESS, true);
+      wrU32(data, off, KERN_SUCCESS);
       off += 4;
     }
-    for (const p of params) {
-      if (!sendsOut(p)) continue;
+    for (const p of this.replyOuts) {
       const t = p.type;
       const v = out[p.name];
       switch (t.kind) {
         case "scalar":
-          if (t.size === 4) view.setUint32(off, Number(v ?? 0) >>> 0, true);
+          if (t.size === 4) wrU32(data, off, Number(v ?? 0) >>> 0);
           else view.setBigUint64(off, BigInt.asUintN(64, BigInt((v as bigint | number | undefined) ?? 0)), true);
           off += t.size;
           break;
@@ -416,7 +400,7 @@ export class Routine<C> {
           break;
         }
         case "array": {
-          const n = counts.get(p.name)!;
+          const n = counts!.get(p.name)!;
           if (!p.sameCount) {
             view.setUint32(off, n, true);
             off += 4;
@@ -434,17 +418,17 @@ export class Routine<C> {
           break;
         }
         case "cstring": {
-          const s = strings.get(p.name)!;
+          const str = strings!.get(p.name)!;
           view.setUint32(off, 0, true);
-          view.setUint32(off + 4, s.length, true);
-          data.set(s, off + 8);
-          off += 8 + ((s.length + 3) & ~3);
+          view.setUint32(off + 4, str.length, true);
+          data.set(str, off + 8);
+          off += 8 + ((str.length + 3) & ~3);
           break;
         }
         case "ool":
         case "oolports":
           if (hasOolCount(p)) {
-            view.setUint32(off, counts.get(p.name)!, true);
+            view.setUint32(off, counts!.get(p.name)!, true);
             off += 4;
           }
           break;
@@ -455,6 +439,29 @@ export class Routine<C> {
     return { data, descs, complex: this.replyComplex };
   }
 }
+
+/**
+ * A reply's size with every variable out-parameter empty: header, descriptors,
+ * NDR (a simple reply always has it and RetCode; a complex one has NDR only
+ * before inline data), fixed inline values, and the count words.
+ */
+function replyBaseSize(outs: Param[], complex: boolean, descs: Param[], ndr: boolean): number {
+  let size = HEADER_SIZE;
+  if (complex) size += 4 + descs.reduce((n, p) => n + descSize(p) * descCount(p), 0);
+  if (ndr) size += NDR_SIZE;
+  if (!complex) size += 4;
+  for (const p of outs) {
+    const t = p.type;
+    if (t.kind === "scalar" || t.kind === "bytes") size += fixedInline(p);
+    else if (t.kind === "array") size += p.sameCount ? 0 : 4;
+    else if (t.kind === "cstring") size += 8;
+    else if ((t.kind === "ool" || t.kind === "oolports") && hasOolCount(p)) size += 4;
+  }
+  return size;
+}
+
+const NO_DESCS: KDesc[] = [];
+const PD = PORT_DESCRIPTOR.at;
 
 function toPortArg(v: unknown, outName: number): PortArg {
   if (v && typeof v === "object" && "port" in (v as object)) return v as PortArg;

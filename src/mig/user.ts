@@ -19,6 +19,7 @@ import {
 import { HEADER_SIZE, MACH_MSG_HEADER, NDR_RECORD, NDR_SIZE, OOL_DESCRIPTOR, OOL_PORTS_DESCRIPTOR, PORT_DESCRIPTOR } from "../abi/msg_layout.js";
 import { viewOf } from "../abi/layout.js";
 import type { UserMemory } from "../ipc/user_memory.js";
+import { kmsgData } from "../ipc/kmsg_buffer.js";
 import { inlineIn, inlineOut, type Routine } from "./routine.js";
 import { migReplyCheck } from "./reply_check.js";
 import { hasOolCount, type Param } from "./types.js";
@@ -56,13 +57,25 @@ function userPort(v: unknown, carried: { carried: number; user?: number }): User
   return { name: 0, disposition: defaultDisposition(carried) };
 }
 
+/** What a routine's requests share, found once per routine (the kernel's exception RPCs encode one per exception). */
+const layouts = new WeakMap<Routine<unknown>, { descParams: Param[]; ndr: boolean }>();
+function requestLayout(routine: Routine<unknown>): { descParams: Param[]; ndr: boolean } {
+  let l = layouts.get(routine);
+  if (!l) {
+    const descParams = routine.params.filter((p) => sendsIn(p) && ["port", "ool", "oolports", "portarray"].includes(p.type.kind));
+    l = { descParams, ndr: routine.params.some(inlineIn) };
+    layouts.set(routine, l);
+  }
+  return l;
+}
+
 /**
  * Lay out a request. OOL arguments are placed in `memory` (the caller's
  * address space) and their addresses written, as a C caller's pointers would be.
  */
 export function encodeRequest(routine: Routine<unknown>, target: number, reply: number, args: UserArgs, memory: UserMemory | null): Uint8Array {
   const params = routine.params;
-  const descParams = params.filter((p) => sendsIn(p) && ["port", "ool", "oolports", "portarray"].includes(p.type.kind));
+  const { descParams, ndr } = requestLayout(routine);
   let ndesc = 0;
   let size = HEADER_SIZE;
   for (const p of descParams) {
@@ -71,7 +84,6 @@ export function encodeRequest(routine: Routine<unknown>, target: number, reply: 
     size += (p.type.kind === "port" || p.type.kind === "portarray" ? 12 : 16) * n;
   }
   if (ndesc > 0) size += 4;
-  const ndr = params.some(inlineIn);
   if (ndr) size += NDR_SIZE;
   for (const p of params) {
     const t = p.type;
@@ -86,7 +98,8 @@ export function encodeRequest(routine: Routine<unknown>, target: number, reply: 
       size += 4 + ((t.elem * (v?.length ?? 0) + 3) & ~3);
     } else if (hasOolCount(p)) size += 4;
   }
-  const buf = new Uint8Array(size);
+  // A request the kernel builds (an exception) becomes a kernel message's bytes, and is pooled like them.
+  const buf = kmsgData(size, true);
   const view = viewOf(buf);
   MACH_MSG_HEADER.write(view, 0, {
     // The target goes with its type's disposition (MOVE_SEND for thread_terminate's); a simpleroutine has no reply port.

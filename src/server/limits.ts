@@ -52,6 +52,11 @@ export function kmsgBytes(kmsg: IpcKmsg): number {
   return n;
 }
 
+/** What the clients of one uid hold together. */
+interface UserHeld {
+  held: number;
+}
+
 /** One client's account. */
 export class ClientAccount {
   /** Frames read and not yet finished with (a blocked send keeps its frame), and their OOL copies. */
@@ -67,6 +72,8 @@ export class ClientAccount {
     private readonly budget: MemoryBudget,
     /** Whose account it is (the peer's uid, from the kernel). */
     readonly uid: number,
+    /** That uid's total, shared by its accounts (looked up once, not per charge). */
+    private readonly user: UserHeld,
   ) {}
 
   /** What the client holds now; `output` is its unread replies. */
@@ -77,13 +84,13 @@ export class ClientAccount {
   charge(kind: "frames" | "queued", bytes: number): void {
     if (this.closed && kind === "frames") return;
     this[kind] += bytes;
-    this.budget.add(this.uid, bytes);
+    this.budget.add(this.user, bytes);
   }
 
   release(kind: "frames" | "queued", bytes: number): void {
     if (this.closed && kind === "frames") return;
     this[kind] -= bytes;
-    this.budget.add(this.uid, -bytes);
+    this.budget.add(this.user, -bytes);
     this.budget.released();
   }
 
@@ -93,13 +100,14 @@ export class ClientAccount {
     const more = bytes - this.reserved;
     if (this.budget.total + more > this.budget.limits.totalMemory) return false;
     this.reserved = bytes;
-    this.budget.add(this.uid, more);
+    this.budget.add(this.user, more);
     return true;
   }
 
   /** The reserved frame arrived: its bytes now count as a frame being handled. */
   unreserve(): void {
-    this.budget.add(this.uid, -this.reserved);
+    if (this.reserved === 0) return;
+    this.budget.add(this.user, -this.reserved);
     this.reserved = 0;
   }
 
@@ -107,7 +115,7 @@ export class ClientAccount {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.budget.add(this.uid, -(this.frames + this.reserved));
+    this.budget.add(this.user, -(this.frames + this.reserved));
     this.frames = this.reserved = 0;
     this.budget.released();
   }
@@ -116,25 +124,26 @@ export class ClientAccount {
 /** The server's total, and who waits for room in it. */
 export class MemoryBudget {
   total = 0;
-  private readonly byUser = new Map<number, number>();
+  /** Every uid's total: a record per uid seen (kept at 0 rather than deleted and made again on every frame). */
+  private readonly byUser = new Map<number, UserHeld>();
   private readonly waiting = new Set<() => boolean>();
 
   constructor(readonly limits: ServerLimits) {}
 
   account(uid: number): ClientAccount {
-    return new ClientAccount(this, uid);
+    let user = this.byUser.get(uid);
+    if (!user) this.byUser.set(uid, (user = { held: 0 }));
+    return new ClientAccount(this, uid, user);
   }
 
-  add(uid: number, bytes: number): void {
+  add(user: UserHeld, bytes: number): void {
     this.total += bytes;
-    const n = (this.byUser.get(uid) ?? 0) + bytes;
-    if (n === 0) this.byUser.delete(uid);
-    else this.byUser.set(uid, n);
+    user.held += bytes;
   }
 
   /** Bytes the clients of `uid` hold together. */
   userHeld(uid: number): number {
-    return this.byUser.get(uid) ?? 0;
+    return this.byUser.get(uid)?.held ?? 0;
   }
 
   /** Whether `bytes` more fit in the total. */

@@ -211,10 +211,16 @@ export interface MachMsgRequest {
   msg: Uint8Array;
 }
 
+/** No regions (shared: callers only read it). */
 const NO_OOL: OolRegion[] = [];
 
 /** MACH_MSG's payload (after the frame header), or a ProtocolError. */
 export function decodeMachMsg(payload: Uint8Array): MachMsgRequest | ProtocolError {
+  return machMsgRequest(payload, 0, 0);
+}
+
+/** A MACH_MSG request with its frame's seq and thread: one object per frame, the common one. */
+function machMsgRequest(payload: Uint8Array, seq: number, thread: number): Extract<Request, { op: typeof OP_MACH_MSG }> | ProtocolError {
   if (payload.byteLength < MSG_ARGS.size) return new ProtocolError(`MACH_MSG payload of ${payload.byteLength} bytes, need ${MSG_ARGS.size}`);
   const at = MSG_ARGS.at;
   const oolCount = rdU32(payload, at.oolCount);
@@ -227,6 +233,9 @@ export function decodeMachMsg(payload: Uint8Array): MachMsgRequest | ProtocolErr
     msgAt = r.off;
   }
   return {
+    op: OP_MACH_MSG,
+    seq,
+    thread,
     option: rdU32(payload, at.option),
     sendSize: rdU32(payload, at.sendSize),
     rcvSize: rdU32(payload, at.rcvSize),
@@ -247,10 +256,8 @@ export function decodeRequest(f: Uint8Array): Request | ProtocolError {
   const short = (need: number): ProtocolError | null => (payload.byteLength < need ? new ProtocolError(`op ${op}: payload of ${payload.byteLength} bytes, need ${need}`) : null);
   const pv = viewOf(payload);
   switch (op) {
-    case OP_MACH_MSG: {
-      const m = decodeMachMsg(payload);
-      return m instanceof ProtocolError ? m : { op, seq, thread, ...m };
-    }
+    case OP_MACH_MSG:
+      return machMsgRequest(payload, seq, thread);
     case OP_HELLO: {
       const bad = short(HELLO.size);
       if (bad) return bad;
@@ -291,11 +298,12 @@ export function decodeRequest(f: Uint8Array): Request | ProtocolError {
 /**
  * The out-of-line regions a message's descriptors point at (OOL memory and
  * OOL port arrays), read through `read`; both ends of the wire need them.
+ * The data are copies unless `copy` is false (for a caller that unmaps the
+ * regions at once, so nothing else can write them while they are sent).
  */
-export function descriptorRegions(msg: Uint8Array, size: number, read: (address: bigint, size: number) => Uint8Array | null): OolRegion[] {
-  if (size < 28) return [];
+export function descriptorRegions(msg: Uint8Array, size: number, read: (address: bigint, size: number) => Uint8Array | null, copy = true): OolRegion[] {
+  if (size < 28 || !(rdU32(msg, 0) & MACH_MSGH_BITS_COMPLEX)) return NO_OOL;
   const dv = viewOf(msg);
-  if (!(dv.getUint32(0, true) & MACH_MSGH_BITS_COMPLEX)) return [];
   const out: OolRegion[] = [];
   const count = dv.getUint32(24, true);
   let off = 28;
@@ -306,7 +314,7 @@ export function descriptorRegions(msg: Uint8Array, size: number, read: (address:
       const address = dv.getBigUint64(off, true);
       const n = type === 2 ? dv.getUint32(off + 12, true) * 4 : dv.getUint32(off + 12, true);
       const data = n > 0 ? read(address, n) : null;
-      if (data) out.push({ address, data: data.slice() });
+      if (data) out.push({ address, data: copy ? data.slice() : data });
       off += 16;
     } else off += 12;
   }

@@ -15,7 +15,7 @@ import { ADMIN_HOST, ADMIN_INVARIANT, ADMIN_LSMP, ADMIN_LSMP_ALL, ADMIN_TASKS, A
 import { Session, type TaskRegistry } from "./session.js";
 import { hostReport, lsmpAll, lsmpRows, taskList, traceLine } from "./admin.js";
 import { ServeError, claimSocketPath, listenErrorMessage } from "./probe.js";
-import { peerCredentials } from "./native.js";
+import { nativeHelpers, peerCredentials } from "./native.js";
 import { DEFAULT_LIMITS, MemoryBudget, SMALL_FRAME, kmsgBytes, type ClientAccount, type ServerLimits } from "./limits.js";
 import { defaultSocketPath, prepareSocketDir, SocketPathError, socketMode, verifySocket, type SocketScope } from "./socket_path.js";
 
@@ -87,7 +87,10 @@ export class MachipcServer {
           if (problem) {
             this.server.close();
             reject(new SocketPathError(`refusing to serve: ${problem}`));
-          } else resolve();
+          } else {
+            this.watchCalendar();
+            resolve();
+          }
         });
       } finally {
         process.umask(umask);
@@ -95,7 +98,24 @@ export class MachipcServer {
     });
   }
 
+  /**
+   * HOST_NOTIFY_CALENDAR_CHANGE when the machine's wall clock is set underneath
+   * (settimeofday, an NTP step), as XNU's clock_set_calendar_microtime posts it.
+   * Where the addon cannot watch (not Linux), `calendarWatchError` says why.
+   */
+  private watchCalendar(): void {
+    try {
+      this.calendarWatch = nativeHelpers().watchCalendar(() => this.kernel.postCalendarChange());
+    } catch (e) {
+      this.calendarWatchError = e instanceof Error ? e : new Error(String(e));
+    }
+  }
+  private calendarWatch: { stop(): void } | null = null;
+  calendarWatchError: Error | null = null;
+
   close(): Promise<void> {
+    this.calendarWatch?.stop();
+    this.calendarWatch = null;
     for (const s of this.sessions) s.close();
     setSendObserver(null);
     observeQueues(this.queueObserver, false);

@@ -29,6 +29,7 @@ import type { Kernel } from "../kern/kernel.js";
 import { taskName } from "./proc_name.js";
 import type { Task } from "../kern/task.js";
 import type { Thread } from "../kern/thread.js";
+import type { VmMap } from "../kern/vm_map.js";
 import { findTrap } from "../abi/traps.js";
 import {
   FRAME_HEADER,
@@ -281,28 +282,12 @@ export class Session {
     const limits = this.hooks.limits;
     account.charge("frames", frameBytes);
     for (const r of m.regions) vm.mapAt(r.address, r.data);
-    let finished = false;
-    const finish = (mr: number, buf: Uint8Array): void => {
-      if (finished) return;
-      finished = true;
-      for (const r of m.regions) vm.unmap(r.address, r.data);
-      if (!this.closed) this.reply(seq, buf, option, sendSize, mr);
-      this.giveBack(buf);
-      account.release("frames", frameBytes);
-    };
-    const fail = (buf: Uint8Array) => (e: unknown) => {
-      this.log(`mach_msg failed: ${String(e)}`);
-      finished = true;
-      for (const r of m.regions) vm.unmap(r.address, r.data);
-      this.giveBack(buf);
-      account.release("frames", frameBytes);
-    };
     const sending = (option & MACH_SEND_MSG) !== 0;
     if (sending && sendSize > msg.byteLength) {
       // The client said more than it sent: as a bad user address would.
       const buf = this.borrow(msg.byteLength);
       buf.set(msg);
-      return finish(MACH_SEND_INVALID_DATA, buf);
+      return this.finishMsg(seq, m, frameBytes, MACH_SEND_INVALID_DATA, buf, vm);
     }
     const budget = this.hooks.budget;
     if (sending && !this.toKernel(msg) && (account.held(this.socket.writableLength) > limits.clientMemory || budget.userHeld(account.uid) > limits.userMemory || !budget.fits(0))) {
@@ -312,17 +297,31 @@ export class Session {
       );
       const buf = this.borrow(msg.byteLength);
       buf.set(msg);
-      return finish(MACH_SEND_NO_BUFFER, buf);
+      return this.finishMsg(seq, m, frameBytes, MACH_SEND_NO_BUFFER, buf, vm);
     }
     const receiving = (option & MACH_RCV_MSG) !== 0;
     if (!receiving || rcvSize <= SCRATCH) {
+      // The common case, one trap into a buffer of the receive size: no closure is made unless it waits.
       const buf = this.borrow(Math.max(msg.byteLength, receiving ? rcvSize : 0));
       buf.set(msg);
       const r = thread.machMsg(buf, option, sendSize, rcvSize, m.rcvName, m.timeout, 0);
-      if (typeof r === "number") return finish(r, buf);
-      r.then((mr) => finish(mr, buf), fail(buf));
+      if (typeof r === "number") return this.finishMsg(seq, m, frameBytes, r, buf, vm);
+      r.then(
+        (mr) => this.finishMsg(seq, m, frameBytes, mr, buf, vm),
+        (e: unknown) => this.failMsg(m, frameBytes, buf, e, vm),
+      );
       return;
     }
+    let finished = false;
+    const finish = (mr: number, buf: Uint8Array): void => {
+      if (finished) return;
+      finished = true;
+      this.finishMsg(seq, m, frameBytes, mr, buf, vm);
+    };
+    const fail = (buf: Uint8Array) => (e: unknown) => {
+      finished = true;
+      this.failMsg(m, frameBytes, buf, e, vm);
+    };
     // A large receive is not given its rcv_size up front: the send goes alone,
     // then the receive looks with a small buffer and MACH_RCV_LARGE (a bigger
     // message stays queued and says its size) and takes a buffer that size
@@ -360,6 +359,21 @@ export class Session {
     s.then(sent, fail(sbuf));
   }
 
+  /** The trap is done: the mirrored regions leave the task, the result goes back, the frame stops counting. */
+  private finishMsg(seq: number, m: MachMsgRequest, frameBytes: number, mr: number, buf: Uint8Array, vm: VmMap): void {
+    for (const r of m.regions) vm.unmap(r.address, r.data);
+    if (!this.closed) this.reply(seq, buf, m.option, m.sendSize, mr);
+    this.giveBack(buf);
+    this.account.release("frames", frameBytes);
+  }
+
+  private failMsg(m: MachMsgRequest, frameBytes: number, buf: Uint8Array, e: unknown, vm: VmMap): void {
+    this.log(`mach_msg failed: ${String(e)}`);
+    for (const r of m.regions) vm.unmap(r.address, r.data);
+    this.giveBack(buf);
+    this.account.release("frames", frameBytes);
+  }
+
   /** How many bytes of `buf` go back after a mach_msg: the received message (or the pseudo-received one). */
   private outgoingLength(buf: Uint8Array, option: number, sendSize: number, mr: number): number {
     const base = (mr & ~0x3e00) >>> 0;
@@ -378,7 +392,8 @@ export class Session {
   private reply(seq: number, buf: Uint8Array, option: number, sendSize: number, mr: number): void {
     const n = this.outgoingLength(buf, option, sendSize, mr);
     const vm = this.task!.vm;
-    const regions = n >= 28 ? descriptorRegions(buf, n, (address, size) => vm.read(address, size)) : NO_REGIONS;
+    // The regions leave the task's map here, so the data need no copy of their own.
+    const regions = n >= 28 ? descriptorRegions(buf, n, (address, size) => vm.read(address, size), false) : NO_REGIONS;
     for (const r of regions) vm.deallocate(r.address, r.data.byteLength);
     this.result(seq, mr, buf.subarray(0, n), regions);
   }

@@ -2,9 +2,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, symlinkSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
 /** A PATH with node and, if asked, apt-get, but no cc, gcc or clang. */
 function pathWithout(apt: boolean): string {
@@ -35,12 +35,20 @@ test("without apt-get: it says to install gcc or clang", () => {
   assert.match(r.stderr, /^build-native: no C compiler found; install gcc or clang with your system's package manager/);
 });
 
-test("with a compiler: it builds libmachipc where it is told", () => {
+test("in an installed package's layout (no examples, no benchmarks): it builds libmachipc and the server's helper where it is told, then skips", () => {
+  // What `npm install machipc` unpacks (package.json's files), beside the dependencies it installs.
+  const pkg = mkdtempSync(join(tmpdir(), "machipc-installed-"));
+  for (const d of ["native/include", "native/src", "native/addon", "scripts"]) mkdirSync(join(pkg, d), { recursive: true });
+  for (const d of ["native/include", "native/src", "native/addon"]) cpSync(d, join(pkg, d), { recursive: true });
+  cpSync("scripts/build-native.mjs", join(pkg, "scripts/build-native.mjs"));
+  cpSync("package.json", join(pkg, "package.json"));
+  symlinkSync(resolve("node_modules"), join(pkg, "node_modules"));
   const out = mkdtempSync(join(tmpdir(), "machipc-native-out-"));
-  const r = spawnSync(process.execPath, ["dist/cli/main.js", "build-native", "--out", out], { encoding: "utf8" });
+  const run = () => spawnSync(process.execPath, [join(pkg, "scripts/build-native.mjs"), "--out", out], { encoding: "utf8" });
+  const r = run();
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stderr, `build-native: built ${join(out, "libmachipc.so")}, ${join(out, "machipc.pc")}, ${join(out, "machipc_native.node")}, the examples, the benchmarks with cc\n`);
+  assert.equal(r.stderr.replace(/ with \S+\n$/, ""), `build-native: built ${join(out, "libmachipc.so")}, ${join(out, "machipc.pc")}, ${join(out, "machipc_native.node")}`);
+  assert.ok(existsSync(join(out, "libmachipc.so")) && existsSync(join(out, "machipc_native.node")));
   // Nothing changed since: the second run compiles nothing.
-  const again = spawnSync(process.execPath, ["dist/cli/main.js", "build-native", "--out", out], { encoding: "utf8" });
-  assert.equal(again.stderr, `build-native: ${out} is up to date with its C sources (nothing to compile)\n`);
+  assert.equal(run().stderr, `build-native: ${out} is up to date with its C sources (nothing to compile)\n`);
 });

@@ -22,7 +22,7 @@ test("every ```ts block of the README type-checks under strict NodeNext against 
   ts.forEach((code, i) => writeFileSync(join(dir, `snippet${i}.ts`), `${code}\nexport {};\n`));
   writeFileSync(
     join(dir, "tsconfig.json"),
-    JSON.stringify({ compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, types: ["node"], skipLibCheck: false }, include: ["*.ts"] }),
+    JSON.stringify({ compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, types: ["node"], skipLibCheck: true }, include: ["*.ts"] }),
   );
   const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
   try {

@@ -1,0 +1,53 @@
+/**
+ * The bytes of kernel messages. V8 keeps a typed array of up to 64 bytes on
+ * its own heap, where making one costs about as much as filling it; anything
+ * larger gets a backing store outside the heap, which costs ~200 ns to make at
+ * 436 bytes (a get_exception_ports reply) and ~650 ns at 4 KiB, and more again
+ * for the collector to free. Messages above 64 bytes therefore take their
+ * bytes from a few free buffers per power-of-two size, and give them back at
+ * the two points where a message's bytes are known to be dead: when copyout
+ * has copied them to the receiver, and when a kernel object has served a
+ * request. A message that ends any other way (destroyed, dropped with its
+ * port) is left to the collector, so a buffer is never handed out twice.
+ */
+import type { IpcKmsg } from "./kmsg.js";
+
+const ON_HEAP_MAX = 64;
+/** Larger messages are rare enough to allocate. */
+const POOLED_MAX = 64 * 1024;
+/** Buffers kept per size: a bound on what the pool holds (at most ~1 MiB over all sizes). */
+const PER_SIZE = 8;
+
+const free: ArrayBuffer[][] = [];
+/** The buffers this pool made: only those are ever taken back. */
+const ours = new WeakSet<ArrayBuffer>();
+const EMPTY = new Uint8Array(0);
+
+/** log2 of the pool size holding `n` bytes (n in 65..POOLED_MAX). */
+const sizeClass = (n: number): number => 32 - Math.clz32(n - 1);
+
+/** `n` bytes for a message; zero-filled when `zero` (a copy that overwrites them all need not be). */
+export function kmsgData(n: number, zero: boolean): Uint8Array {
+  if (n <= ON_HEAP_MAX || n > POOLED_MAX) return new Uint8Array(n);
+  const c = sizeClass(n);
+  const ab = free[c]?.pop();
+  if (ab === undefined) {
+    const fresh = new ArrayBuffer(1 << c);
+    ours.add(fresh);
+    return new Uint8Array(fresh, 0, n);
+  }
+  const out = new Uint8Array(ab, 0, n);
+  if (zero) out.fill(0);
+  return out;
+}
+
+/** The message's bytes are dead (copied out, or the request served): its buffer may be reused. */
+export function kmsgDataRelease(kmsg: IpcKmsg): void {
+  const d = kmsg.data;
+  if (d.byteLength <= ON_HEAP_MAX) return;
+  const ab = d.buffer;
+  if (!(ab instanceof ArrayBuffer) || !ours.has(ab)) return;
+  kmsg.data = EMPTY;
+  const list = (free[sizeClass(ab.byteLength)] ??= []);
+  if (list.length < PER_SIZE) list.push(ab);
+}
