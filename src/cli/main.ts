@@ -58,7 +58,7 @@ const COMMANDS: Record<string, Command> = {
       "--demo narrates the demo on the served kernel\n" +
       "first, so its tasks (launchd, app) are there to list. A path a live\n" +
       "server holds is refused; a socket a dead one left is replaced.\n\nlimits (default in brackets):\n" +
-      LIMIT_OPTIONS.map((o) => `  ${o.flag} N`.padEnd(24) + `${o.what} [${DEFAULT_LIMITS[o.key]}]`).join("\n"),
+      LIMIT_OPTIONS.map((o) => `${`  ${o.flag} N`.padEnd(23)} ${o.what} [${DEFAULT_LIMITS[o.key]}]`).join("\n"),
     async run(argv) {
       const limitSpecs = Object.fromEntries(LIMIT_OPTIONS.map((o) => [o.flag.slice(2), { type: "string" } as const]));
       // --service may come again and again: each one is taken out before the rest is parsed.

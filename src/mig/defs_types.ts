@@ -53,7 +53,7 @@ export const vm_prot_t = named("vm_prot_t", int32);
 // Ports (std_types.defs): the C type is mach_port_t; the user stub's disposition comes with the .defs type.
 export const mach_port_t = named("mach_port_t", sendPort, { user: MACH_MSG_TYPE_COPY_SEND });
 export const mach_port_make_send_t = named("mach_port_t", sendPort, { user: MACH_MSG_TYPE_MAKE_SEND });
-export const mach_port_move_send_t = named("mach_port_t", sendPort);
+export const mach_port_move_send_t = named("mach_port_t", sendPort, { user: MACH_MSG_TYPE_MOVE_SEND });
 export const mach_port_make_send_once_t = named("mach_port_t", sendOncePort, { user: MACH_MSG_TYPE_MAKE_SEND_ONCE });
 /** MACH_MSG_TYPE_PORT_SEND_ONCE: the kernel wants a send-once right, the caller says how it is made. */
 export const mach_port_send_once_t = named("mach_port_t", sendOncePort, { user: -1 });

@@ -643,7 +643,7 @@ kern_return_t semaphore_destroy(task_t task, semaphore_t semaphore) {
   put32(_b + _o, 1);
   _o += 4;
   put32(_b + _o, semaphore);
-  _b[_o + 10] = (unsigned char)(19);
+  _b[_o + 10] = (unsigned char)(17);
   _b[_o + 11] = MACH_MSG_PORT_DESCRIPTOR;
   _o += 12;
   mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE) | MACH_MSGH_BITS_COMPLEX, _o, 44, task, 3419);
