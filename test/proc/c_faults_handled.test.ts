@@ -103,3 +103,24 @@ test("a fault in a signal handler while its thread is blocked in mach_msg: raise
   h.client.close();
   await idle(server, 1);
 });
+
+test("a thread whose first act is a fault joins the task from its signal handler, and is resumed", async () => {
+  const server = await serve();
+  const p = new Proc(bin, ["fault", "newthread"], serverEnv(server));
+  const pid = Number((await p.line(/^ready (\d+)/))[1]);
+  const h = await handlerFor(server, pid, STATE_IDENTITY);
+  const before = server.kernel.tasks.get(pid)!.threads.length;
+  p.send();
+  const e = await catchException(h.t, h.port);
+  assert.equal(e.exception, EXC_BAD_ACCESS);
+  assert.equal(reg(e.state, RBX), 0x1111n);
+  assert.equal(server.kernel.tasks.get(pid)!.threads.length, before + 1, "the faulting thread is a new thread of the task");
+  const state = e.state.slice();
+  setReg(state, RIP, reg(e.state, RIP) + 2n);
+  await answer(h.t, h.self, e, KERN_SUCCESS, state);
+  await p.line(/^the new thread resumed$/);
+  await p.line(/^resumed newthread$/);
+  assert.deepEqual(await p.exited, { code: 0, signal: null });
+  h.client.close();
+  await idle(server, 1);
+});

@@ -159,6 +159,14 @@ static void on_usr1(int s) {
   fault_segv(); /* in the middle of the thread's blocked mach_msg */
 }
 
+/* A thread whose first act is a fault: it has no thread in the server yet. */
+static void *fault_first(void *arg) {
+  (void)arg;
+  fault_segv();
+  say("the new thread resumed");
+  return NULL;
+}
+
 static int do_fault(const char *kind) {
   say("ready %d", (int)getpid());
   wait_line();
@@ -178,6 +186,11 @@ static int do_fault(const char *kind) {
   else if (strcmp(kind, "fpe") == 0) fault_fpe();
   else if (strcmp(kind, "trap") == 0) fault_trap();
   else if (strcmp(kind, "overflow") == 0) return recurse(0);
+  else if (strcmp(kind, "newthread") == 0) {
+    pthread_t t;
+    pthread_create(&t, NULL, fault_first, NULL);
+    pthread_join(t, NULL);
+  }
   else if (strcmp(kind, "inlib") == 0) {
     /* A bad message pointer: the fault is inside libmachipc's mach_msg, reading the header's bits. */
     mach_msg((mach_msg_header_t *)(uintptr_t)0x10, MACH_SEND_MSG, 28, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
