@@ -13,6 +13,9 @@
 /* peerCredentials(fd) -> { pid, uid, gid }: SO_PEERCRED of a connected Unix socket. */
 napi_value machipc_peer_credentials(napi_env env, napi_callback_info info);
 
+/* watchCalendar(onSet) -> { stop() }: onSet() on every set of the wall clock (a timerfd with TFD_TIMER_CANCEL_ON_SET). */
+napi_value machipc_watch_calendar(napi_env env, napi_callback_info info);
+
 /* Helpers shared by the functions above (module.c). */
 
 /* Throws an Error "what: strerror(err)" with .code = "ERRNO" and .errno = err; returns NULL. */

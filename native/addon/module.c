@@ -9,6 +9,7 @@ static const struct {
   napi_callback fn;
 } helpers[] = {
     {"peerCredentials", machipc_peer_credentials},
+    {"watchCalendar", machipc_watch_calendar},
 };
 
 napi_value addon_throw_errno(napi_env env, const char *what, int err) {

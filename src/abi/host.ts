@@ -120,3 +120,6 @@ export const BASEPRI_DEFAULT = 31;
 export const DEPRESSPRI = 0;
 export const IDLEPRI = 0;
 export const MINPRI = 0;
+/** NRQS - 1: the highest priority there is. */
+export const MAXPRI = 127;
+export const MAXPRI_USER = 63;

@@ -81,3 +81,11 @@ export const MPO_IMPORTANCE_RECEIVER = 0x08;
 export const MPO_INSERT_SEND_RIGHT = 0x10;
 export const MPO_STRICT = 0x20;
 export const MPO_DENAP_RECEIVER = 0x40;
+
+/** EXC_GUARD codes for Mach ports (mach/port.h): the guard type and the flavors of violation. */
+export const GUARD_TYPE_MACH_PORT = 0x1;
+export const kGUARD_EXC_DESTROY = 1 << 0;
+export const kGUARD_EXC_MOD_REFS = 1 << 1;
+export const kGUARD_EXC_SET_CONTEXT = 1 << 2;
+export const kGUARD_EXC_UNGUARDED = 1 << 3;
+export const kGUARD_EXC_INCORRECT_GUARD = 1 << 4;

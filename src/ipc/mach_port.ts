@@ -62,6 +62,11 @@ import {
   MACH_PORT_TYPE_SEND_ONCE,
   MACH_PORT_UREFS_MAX,
   MPO_CONTEXT_AS_GUARD,
+  kGUARD_EXC_DESTROY,
+  kGUARD_EXC_INCORRECT_GUARD,
+  kGUARD_EXC_MOD_REFS,
+  kGUARD_EXC_SET_CONTEXT,
+  kGUARD_EXC_UNGUARDED,
   MPO_INSERT_SEND_RIGHT,
   MPO_IMPORTANCE_RECEIVER,
   MPO_DENAP_RECEIVER,
@@ -73,6 +78,7 @@ import {
   machPortValid,
 } from "../abi/port.js";
 import { IKOT_NONE } from "../abi/ikot.js";
+import { machPortGuardException } from "./guard.js";
 import { mqueueOf, psetAddMember, psetRemoveMember, wakeSenders } from "./mqueue.js";
 import { writeTrailer } from "./kmsg_copyout.js";
 import { viewOf } from "../abi/layout.js";
@@ -316,8 +322,11 @@ function rightDelta(space: IpcSpace, index: number, name: number, right: number,
       if (delta === 0) return KERN_SUCCESS;
       if (delta !== -1) return KERN_INVALID_VALUE;
       const port = obj as IpcPort;
-      // A guarded receive right cannot be dropped this way (EXC_GUARD kGUARD_EXC_MOD_REFS in XNU, not delivered here).
-      if (port.ext?.guarded) return KERN_INVALID_RIGHT;
+      // A guarded receive right cannot be dropped this way, whatever its guard.
+      if (port.ext?.guarded) {
+        machPortGuardException(name, 0n, port.ext.context, kGUARD_EXC_MOD_REFS);
+        return KERN_INVALID_RIGHT;
+      }
       let so: IpcPort | null = null;
       if (bits & MACH_PORT_TYPE_SEND) {
         // The name lives on as a send right (to a port about to die).
@@ -793,8 +802,11 @@ export function machPortSetContext(space: IpcSpace | null, name: number, context
   const t = receiveOf(space, name);
   if (t.kr !== KERN_SUCCESS) return t.kr;
   const x = t.port!.x();
-  // A strictly guarded port's context is its guard: never settable (EXC_GUARD kGUARD_EXC_SET_CONTEXT, not delivered here).
-  if (x.strictGuard) return KERN_INVALID_ARGUMENT;
+  // A strictly guarded port's context is its guard: never settable.
+  if (x.strictGuard) {
+    machPortGuardException(name, context, x.context, kGUARD_EXC_SET_CONTEXT);
+    return KERN_INVALID_ARGUMENT;
+  }
   x.context = context;
   return KERN_SUCCESS;
 }
@@ -842,7 +854,15 @@ export function machPortUnguard(space: IpcSpace | null, name: number, guard: big
   const t = receiveOf(space, name);
   if (t.kr !== KERN_SUCCESS) return t.kr;
   const x = t.port!.x();
-  if (!x.guarded || x.context !== guard) return KERN_INVALID_ARGUMENT;
+  // mach_port_unguard_locked: unguarded already, or the wrong guard; each raises EXC_GUARD.
+  if (!x.guarded) {
+    machPortGuardException(name, guard, 0n, kGUARD_EXC_UNGUARDED);
+    return KERN_INVALID_ARGUMENT;
+  }
+  if (x.context !== guard) {
+    machPortGuardException(name, guard, x.context, kGUARD_EXC_INCORRECT_GUARD);
+    return KERN_INVALID_ARGUMENT;
+  }
   x.guarded = false;
   x.strictGuard = false;
   x.context = 0n;
@@ -895,8 +915,11 @@ export function machPortDestruct(space: IpcSpace | null, name: number, srdelta: 
   if (srdelta > 0) return KERN_INVALID_VALUE;
   const port = translateReceive(space, name).port!;
   const x = port.ext;
-  // A wrong guard would also raise EXC_GUARD (kGUARD_EXC_DESTROY), which machipc does not deliver.
-  if (x?.guarded && x.context !== guard) return KERN_INVALID_ARGUMENT;
+  // A wrong guard: ipc_right_destruct raises EXC_GUARD with the port's guard (and 0 as the one offered).
+  if (x?.guarded && x.context !== guard) {
+    machPortGuardException(name, 0n, x.context, kGUARD_EXC_DESTROY);
+    return KERN_INVALID_ARGUMENT;
+  }
   if (srdelta !== 0) {
     const refs = machPortGetRefs(space, name, MACH_PORT_RIGHT_SEND).refs ?? 0;
     if (refs + srdelta < 0) return KERN_INVALID_VALUE;
@@ -959,7 +982,7 @@ export function machPortDnrequestInfo(space: IpcSpace | null, name: number): R<{
 export const objectToken = (obj: unknown): number => (obj instanceof IpcPort ? 0x80000000 | (obj.id << 4) : obj instanceof IpcPset ? 0xc0000000 | (obj.id << 4) : 0) >>> 0;
 
 /** mach_port_space_info: ipc_info_space_t, the whole table as ipc_info_name_t, an empty tree. */
-export function machPortSpaceInfo(space: IpcSpace | null): R<{ space_info: Uint8Array; table_info: Uint8Array; tree_info: Uint8Array }> {
+export function machPortSpaceInfo(space: IpcSpace | null, exposeObjects = true): R<{ space_info: Uint8Array; table_info: Uint8Array; tree_info: Uint8Array }> {
   if (!space) return fail(KERN_INVALID_TASK);
   const size = space.capacity;
   const info = new Uint8Array(24);
@@ -980,7 +1003,8 @@ export function machPortSpaceInfo(space: IpcSpace | null): R<{ space_info: Uint8
       const { type: t, urefs } = rightInfo(space, slot);
       tv.setUint32(at + 8, t, true);
       tv.setUint32(at + 12, urefs, true);
-      tv.setUint32(at + 16, objectToken(space.objs[slot]), true);
+      // iin_object only when the MAC policy exposes the kernel's task (dbg_ok), else 0.
+      if (exposeObjects) tv.setUint32(at + 16, objectToken(space.objs[slot]), true);
     }
   }
   return ok({ space_info: info, table_info: table, tree_info: new Uint8Array(0) });

@@ -39,6 +39,8 @@ import {
   MACH_PORT_UREFS_MAX,
 } from "../abi/port.js";
 import { IKOT_NONE } from "../abi/ikot.js";
+import { kGUARD_EXC_DESTROY } from "../abi/port.js";
+import { machPortGuardException } from "./guard.js";
 import { IP_DEAD, IpcPort, IpcPset, ipValid, type PortRef } from "./port.js";
 import { IE_BITS_GEN_MASK, IE_BITS_REQUEST, IE_BITS_TYPE_MASK, IE_BITS_UREFS_MASK, type IpcSpace } from "./space.js";
 import { notifyDeadName, notifyNoSenders, notifyPortDeleted, notifyPortDestroyed, notifySendOnce } from "./notify.js";
@@ -552,9 +554,12 @@ export function rightDestroy(space: IpcSpace, name: number): KernReturn {
   const index = space.lookup(name);
   if (index < 0) return KERN_INVALID_NAME;
   rightCheck(space, index);
-  // mach_port_destroy passes guard 0: a guarded receive right with another guard stays (EXC_GUARD in XNU, not delivered here).
+  // mach_port_destroy passes guard 0: a guarded receive right with another guard stays, and the caller gets EXC_GUARD.
   const obj = space.objs[index];
-  if (space.bits[index]! & MACH_PORT_TYPE_RECEIVE && obj instanceof IpcPort && obj.ext?.guarded && obj.ext.context !== 0n) return KERN_INVALID_RIGHT;
+  if (space.bits[index]! & MACH_PORT_TYPE_RECEIVE && obj instanceof IpcPort && obj.ext?.guarded && obj.ext.context !== 0n) {
+    machPortGuardException(name, 0n, obj.ext.context, kGUARD_EXC_DESTROY);
+    return KERN_INVALID_RIGHT;
+  }
   destroyEntry(space, index, name);
   return KERN_SUCCESS;
 }

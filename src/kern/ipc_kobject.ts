@@ -5,7 +5,7 @@
  * conversion, which turns a port of the wrong kind into a null object.
  */
 import { KERN_SUCCESS, MIG_BAD_ID, MIG_NO_REPLY } from "../abi/kern_return.js";
-import { MACH_MSGH_BITS_COMPLEX, msghBitsLocal, msghBitsRemote, msghBitsSet } from "../abi/message.js";
+import { MACH_MSG_TYPE_PORT_SEND_ONCE, MACH_MSGH_BITS_COMPLEX, msghBitsLocal, msghBitsRemote, msghBitsSet } from "../abi/message.js";
 import { MACH_NOTIFY_FIRST, MACH_NOTIFY_LAST } from "../abi/port.js";
 import { MACH_MSG_HEADER, NDR_RECORD } from "../abi/msg_layout.js";
 import { newBytes, viewOf } from "../abi/layout.js";
@@ -15,7 +15,6 @@ import { kmsgDestroy } from "../ipc/kmsg_destroy.js";
 import { kmsgDataRelease } from "../ipc/kmsg_buffer.js";
 import { IpcPort, ipValid } from "../ipc/port.js";
 import { destroyCarriedRight, portReleaseSend, portReleaseSendOnce } from "../ipc/right.js";
-import { MACH_MSG_TYPE_PORT_SEND_ONCE } from "../abi/message.js";
 import type { IpcSpace } from "../ipc/space.js";
 import type { Routine } from "../mig/routine.js";
 import type { PortArg } from "../mig/types.js";

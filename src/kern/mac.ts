@@ -22,6 +22,19 @@ export interface MacPolicy {
   procCheckSetHostExceptionPort?(cred: Credential, exception: number): number;
   /** mpo_system_check_host_priv: whether a uid 0 task is handed the host priv port. */
   systemCheckHostPriv?(cred: Credential): number;
+  /**
+   * mpo_proc_check_get_task: task_for_pid, after the POSIX check. Without it the
+   * kernel's `taskForPid` rule decides (default: root only, docs/processes.md).
+   */
+  procCheckGetTask?(cred: Credential, target: Credential): number;
+  /** mpo_proc_check_get_task_name: task_name_for_pid. */
+  procCheckGetTaskName?(cred: Credential, target: Credential): number;
+  /**
+   * mpo_proc_check_expose_task: whether the caller may be shown `target`'s task
+   * (processor_set_tasks / processor_set_threads filter on it; mach_port_space_info
+   * shows object addresses only when the kernel's task is exposed).
+   */
+  procCheckExposeTask?(cred: Credential, target: Credential): number;
 }
 
 export const EPERM = 1;
@@ -71,4 +84,14 @@ export function macCheckSetHostExceptionPort(policy: MacPolicy, caller: CallerId
     }
     return 0;
   };
+}
+
+/** The kernel's own credential, for a call the kernel makes itself. */
+const KERNEL_CRED: Credential = { uid: 0, gid: 0, pid: 0 };
+
+/** mac_task_check_expose_task: the caller's credential against the target task's process. */
+export function macCheckExposeTask(policy: MacPolicy, caller: CallerIdentity | null, target: CallerIdentity): number {
+  const cred = credentialOf(caller) ?? KERNEL_CRED;
+  const p = credentialOf(target)!;
+  return policy.procCheckExposeTask?.(cred, p) ?? 0;
 }

@@ -16,6 +16,11 @@ export interface MachineInfo {
   cpuTicks(): number[][];
   /** 1, 5 and 15 minute load averages. */
   loadAverage(): number[];
+  /**
+   * ml_get_max_affinity_sets: how many affinity sets (caches below the last
+   * level, shared by a group of CPUs) the machine has; 0 when it cannot say.
+   */
+  affinitySets: number;
   /** The VM counters host_statistics(64) report, in pages, named as vm_statistics64's fields. */
   vmStatistics(): VmStatistics;
 }
@@ -70,6 +75,16 @@ function parseVmstat(text: string): Map<string, number> {
     if (k && v) m.set(k, Number(v));
   }
   return m;
+}
+
+/** Distinct L2 caches among the CPUs, from sysfs (the level x86's affinity sets sit at). */
+function l2CacheGroups(cpus: number): number {
+  const groups = new Set<string>();
+  for (let i = 0; i < cpus; i++) {
+    const list = readProc(`/sys/devices/system/cpu/cpu${i}/cache/index2/shared_cpu_list`).trim();
+    if (list) groups.add(list);
+  }
+  return groups.size;
 }
 
 function readProc(path: string): string {
@@ -137,6 +152,7 @@ export function realMachine(cpuCount?: number): MachineInfo {
     cpuCount: n,
     memorySize: BigInt(os.totalmem()),
     pageSize: page,
+    affinitySets: l2CacheGroups(Math.max(1, cpus.length)),
     cpuTicks() {
       const now = os.cpus();
       const out: number[][] = [];

@@ -8,6 +8,10 @@ import { ipcTaskInit, ipcTaskTerminate, releaseExceptionActions, taskHeldRights,
 import { portCopySend } from "../ipc/right.js";
 import { Thread } from "./thread.js";
 import type { Kernel } from "./kernel.js";
+import { TaskPolicy } from "./sched_policy.js";
+import { taskResumePortTerminate } from "./task_suspend.js";
+import { TaskDebugState } from "./task_state.js";
+import type { IpcPort } from "../ipc/port.js";
 import { semaphoreDestroyAll } from "./sync_sema.js";
 
 export interface TaskOptions {
@@ -22,12 +26,15 @@ export interface TaskOptions {
   parent?: Task;
   /** Limit on names in this task's space (KERN_NO_SPACE past it). */
   maxNames?: number;
+  /** The real uid when it differs from the effective one (a set-uid program). */
+  realUid?: number;
 }
 
 export class Task {
   readonly kernel: Kernel;
   readonly pid: number;
-  readonly name: string;
+  /** A label for listings (p_comm: exec changes it). */
+  name: string;
   readonly space: IpcSpace;
   readonly vm = new VmMap();
   /** security_token_t {uid, gid}. */
@@ -39,21 +46,33 @@ export class Task {
   readonly excActions: ExceptionAction[];
   readonly threads: Thread[] = [];
   active = true;
+  /** The credential's real uid (task_for_pid's POSIX check compares it). */
+  realUid: number;
+  /** P_SUGID: the task changed credentials in a set-id exec (task_for_pid refuses it to non-root). */
+  sugid = false;
   /** task_suspend / task_resume count (scheduling is outside machipc; the count is kept). */
   suspendCount = 0;
+  /** task_policy_set's requested policy. */
+  readonly policy = new TaskPolicy();
+  /** task_set_state's debug registers for new threads. */
+  readonly debugState: TaskDebugState;
+  /** itk_resume: the port task_suspend2's tokens are send-once rights to, made on first use. */
+  resumePort: IpcPort | null = null;
   private nextThreadId = 1;
 
   /** Use kernel.createTask(). */
   constructor(kernel: Kernel, opts: TaskOptions, pid: number, space: IpcSpace | null = null) {
     this.kernel = kernel;
     this.pid = pid;
+    this.debugState = new TaskDebugState(kernel.options.arch);
     this.name = opts.name ?? `task${pid}`;
     this.space = space ?? new IpcSpace("user", this, opts.maxNames ?? kernel.options.maxNames);
     this.space.pegUrefs = kernel.options.fixes.urefsPegged;
     const uid = opts.uid ?? 501;
     const gid = opts.gid ?? 20;
     this.secToken = [uid, gid];
-    this.auditToken = Uint32Array.of(uid, uid, gid, uid, gid, pid, 100000 + pid, 1);
+    this.realUid = opts.realUid ?? uid;
+    this.auditToken = Uint32Array.of(uid, uid, gid, this.realUid, gid, pid, 100000 + pid, 1);
     const parent = opts.parent ?? null;
     this.ports = ipcTaskInit(kernel.kernelSpace, this, parent ? parent.ports : null, kernel.host.special[1] ?? null);
     this.excActions = emptyExceptionActions();
@@ -105,6 +124,7 @@ export class Task {
       if (space.lookup(name) === index) destroyEntry(space, index, name);
     }
     ipcTaskTerminate(this.ports);
+    taskResumePortTerminate(this);
     this.vm.clear();
     this.kernel.forgetTask(this);
   }

@@ -1,4 +1,7 @@
 /** A thread: the traps a user thread makes, and its own port and exception actions. */
+import { ThreadPolicy } from "./sched_policy.js";
+import { setGuardSink, type GuardViolation } from "../ipc/guard.js";
+import { EXC_GUARD } from "../abi/exception.js";
 import type { CallArgs, RoutineKey, RoutineResult } from "../mig/typed.js";
 import { MigArgumentError } from "../mig/validate.js";
 import { MACH_PORT_NULL } from "../abi/port.js";
@@ -20,9 +23,13 @@ import { findTrap, trapResult, trapSlots, type TrapArgs, type TrapResult } from 
 import { runTrap } from "./trap_table.js";
 import type { Routine } from "../mig/routine.js";
 
+let nextThreadSerial = 1;
+
 export class Thread {
   readonly task: Task;
   readonly id: number;
+  /** Position in the kernel's global thread list (creation order across tasks). */
+  readonly serial: number;
   readonly ports: ThreadPorts;
   /** thread->exc_actions: null until first set, as XNU allocates them lazily. */
   excActions: ExceptionAction[] | null = null;
@@ -31,13 +38,19 @@ export class Thread {
   suspendCount = 0;
   /** Register state for the kernel's architecture. */
   readonly state: MachineState;
+  /** thread_abort_safely found no abort-safe wait to clear: the abort waits for one (TH_SFLAG_ABORTSAFELY). */
+  abortSafelyPending = false;
+  /** thread_policy_set's requested scheduling. */
+  readonly policy: ThreadPolicy;
   private readonly ctx: MsgContext;
 
   constructor(task: Task, id: number) {
     this.task = task;
     this.id = id;
+    this.serial = nextThreadSerial++;
     this.ports = ipcThreadInit(task.kernel.kernelSpace, this);
     this.state = new MachineState(task.kernel.options.arch);
+    this.policy = new ThreadPolicy(task.kernel.options.arch);
     const t = task;
     this.ctx = {
       space: t.space,
@@ -59,13 +72,53 @@ export class Thread {
    */
   machMsg(buf: Uint8Array, option: number, sendSize: number, rcvSize: number, rcvName: number, timeout = 0, notify = 0): MachMsgResult {
     void notify;
-    return machMsgTrap(this.ctx, buf, option, sendSize, rcvSize, rcvName, timeout);
+    return this.asCurrent(() => machMsgTrap(this.ctx, buf, option, sendSize, rcvSize, rcvName, timeout));
   }
 
   /** mach_msg_overwrite: receive into `rcvBuf` instead of `buf`. */
   machMsgOverwrite(buf: Uint8Array, option: number, sendSize: number, rcvSize: number, rcvName: number, timeout: number, notify: number, rcvBuf: Uint8Array): MachMsgResult {
     void notify;
-    return machMsgTrap(this.ctx, buf, option, sendSize, rcvSize, rcvName, timeout, rcvBuf);
+    return this.asCurrent(() => machMsgTrap(this.ctx, buf, option, sendSize, rcvSize, rcvName, timeout, rcvBuf));
+  }
+
+  /** thread->guard_exc_info: a Mach port guard violation this thread made, until its AST runs. */
+  guardViolation: GuardViolation | null = null;
+  /** What the last EXC_GUARD raised on this thread came to (before its task was killed). */
+  guardOutcome: ExceptionOutcome | null = null;
+
+  /**
+   * Run a trap as this thread (current_thread() for the guard checks), then the
+   * AST a guard violation set: the thread does not get back to user code with
+   * the trap's result before EXC_GUARD has been delivered and its task killed.
+   */
+  private asCurrent<T>(run: () => T | Promise<T>): T | Promise<T> {
+    const prev = setGuardSink((v) => {
+      this.guardViolation = v;
+    });
+    let r: T | Promise<T>;
+    try {
+      r = run();
+    } finally {
+      setGuardSink(prev);
+    }
+    if (!this.guardViolation) return r;
+    return Promise.resolve(r).then(async (res) => {
+      await this.guardAst();
+      return res;
+    });
+  }
+
+  /**
+   * mach_port_guard_ast: EXC_GUARD (thread, then task, then host, as any
+   * exception, uninterruptibly) with the recorded codes, then task_bsdtask_kill:
+   * the task dies whatever the handlers answered.
+   */
+  private async guardAst(): Promise<void> {
+    const g = this.guardViolation;
+    if (!g) return;
+    this.guardViolation = null;
+    this.guardOutcome = await exceptionTriage(this, EXC_GUARD, [g.code, g.subcode]);
+    this.task.terminate();
   }
 
   /** task_self_trap: a send right to the task's own port (one more user reference each call). */
@@ -142,9 +195,12 @@ export class Thread {
 
   /** A trap by number with its argument slots (the TRAP_ARGS wire operation); unknown numbers throw. */
   trapSlots(number: number, slots: readonly bigint[]): { kr: number; outs?: bigint[] } | Promise<{ kr: number; outs?: bigint[] }> {
-    const r = runTrap(this, number, slots);
-    if (!r) throw new Error(`trap ${number} is not served`);
-    return r;
+    // The kernel-RPC traps (_kernelrpc_mach_port_destroy_trap...) check guards as their MIG routines do.
+    return this.asCurrent(() => {
+      const r = runTrap(this, number, slots);
+      if (!r) throw new Error(`trap ${number} is not served`);
+      return r;
+    });
   }
 
   /** An interruptible wait this thread is blocked in (a semaphore wait): thread_abort and termination end it. */

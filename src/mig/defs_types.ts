@@ -53,7 +53,7 @@ export const vm_prot_t = named("vm_prot_t", int32);
 // Ports (std_types.defs): the C type is mach_port_t; the user stub's disposition comes with the .defs type.
 export const mach_port_t = named("mach_port_t", sendPort, { user: MACH_MSG_TYPE_COPY_SEND });
 export const mach_port_make_send_t = named("mach_port_t", sendPort, { user: MACH_MSG_TYPE_MAKE_SEND });
-export const mach_port_move_send_t = named("mach_port_t", sendPort);
+export const mach_port_move_send_t = named("mach_port_t", sendPort, { user: MACH_MSG_TYPE_MOVE_SEND });
 export const mach_port_make_send_once_t = named("mach_port_t", sendOncePort, { user: MACH_MSG_TYPE_MAKE_SEND_ONCE });
 /** MACH_MSG_TYPE_PORT_SEND_ONCE: the kernel wants a send-once right, the caller says how it is made. */
 export const mach_port_send_once_t = named("mach_port_t", sendOncePort, { user: -1 });
@@ -124,6 +124,9 @@ export const clock_ctrl_t = named("clock_ctrl_t", sendPort);
 export const clock_flavor_t = named("clock_flavor_t", int32);
 export const clock_attr_t = named("clock_attr_t", array(4, 1));
 export const mach_timespec_t = named("mach_timespec_t", bytes(8));
+export const alarm_type_t = named("alarm_type_t", int32);
+/** polymorphic, MAKE_SEND_ONCE by default. */
+export const clock_reply_t = named("clock_reply_t", polyPort, { user: MACH_MSG_TYPE_MAKE_SEND_ONCE });
 export const memory_object_t = named("memory_object_t", sendPort, { user: MACH_MSG_TYPE_COPY_SEND });
 export const memory_object_default_t = named("memory_object_default_t", sendPort, { user: MACH_MSG_TYPE_MAKE_SEND });
 export const memory_object_cluster_size_t = named("memory_object_cluster_size_t", uint32);
@@ -158,6 +161,20 @@ export const thread_flavor_t = named("thread_flavor_t", int32);
 export const thread_info_t = named("thread_info_t", array(4, 32));
 export const thread_state_flavor_t = named("thread_state_flavor_t", int32);
 export const thread_state_t = named("thread_state_t", array(4, 224), { elemC: "natural_t" });
+
+// Policies, synchronizers, suspension tokens, emulation (mach_types.defs).
+export const task_policy_flavor_t = named("task_policy_flavor_t", uint32);
+export const task_policy_t = named("task_policy_t", array(4, 16), { elemC: "integer_t" });
+export const thread_policy_flavor_t = named("thread_policy_flavor_t", uint32);
+export const thread_policy_t = named("thread_policy_t", array(4, 16), { elemC: "integer_t" });
+export const policy_t = named("policy_t", int32);
+export const policy_base_t = named("policy_base_t", array(4, 5), { elemC: "integer_t" });
+export const policy_limit_t = named("policy_limit_t", array(4, 1), { elemC: "integer_t" });
+export const lock_set_t = named("lock_set_t", sendPort);
+export const emulation_vector_t = named("emulation_vector_t", ool(8));
+export const task_suspension_token_t = named("task_suspension_token_t", sendOncePort, { user: MACH_MSG_TYPE_MOVE_SEND_ONCE });
+export const task_purgable_info_t = named("task_purgable_info_t", bytes(272));
+export const mach_voucher_selector_t = named("mach_voucher_selector_t", uint32);
 
 // Exceptions (mach_types.defs, exc.defs, mach_exc.defs).
 export const exception_type_t = named("exception_type_t", int32);

@@ -583,6 +583,33 @@ export interface Routines {
       /** elements in clock_attr */ clock_attrCnt: number;
     };
   };
+  /** clock_alarm (1002) */
+  clock_alarm: {
+    id: 1002;
+    args: {
+      /** alarm_type_t */ alarm_type: number;
+      /** mach_timespec_t */ alarm_time: Uint8Array;
+      /** clock_reply_t */ alarm_port: PortIn;
+    };
+    outs: {};
+  };
+  /** clock_set_time (1200) */
+  clock_set_time: {
+    id: 1200;
+    args: {
+      /** mach_timespec_t */ new_time: Uint8Array;
+    };
+    outs: {};
+  };
+  /** clock_set_attributes (1201) */
+  clock_set_attributes: {
+    id: 1201;
+    args: {
+      /** clock_flavor_t */ flavor: number;
+      /** clock_attr_t */ clock_attr: number[];
+    };
+    outs: {};
+  };
   /** processor_start (3000) */
   processor_start: {
     id: 3000;
@@ -1172,6 +1199,26 @@ export interface Routines {
       /** elements in old_flavors */ old_flavorsCnt: number;
     };
   };
+  /** lock_set_create (3416) */
+  lock_set_create: {
+    id: 3416;
+    args: {
+      /** int */ n_ulocks: number;
+      /** int */ policy: number;
+    };
+    outs: {
+      /** lock_set_t: a name in the caller's space */ new_lock_set: number;
+      /** the disposition new_lock_set arrived with */ new_lock_setDisposition: number;
+    };
+  };
+  /** lock_set_destroy (3417) */
+  lock_set_destroy: {
+    id: 3417;
+    args: {
+      /** lock_set_t */ lock_set: PortIn;
+    };
+    outs: {};
+  };
   /** semaphore_create (3418) */
   semaphore_create: {
     id: 3418;
@@ -1191,6 +1238,211 @@ export interface Routines {
       /** semaphore_t */ semaphore: PortIn;
     };
     outs: {};
+  };
+  /** task_policy_set (3420) */
+  task_policy_set: {
+    id: 3420;
+    args: {
+      /** task_policy_flavor_t */ flavor: number;
+      /** task_policy_t */ policy_info: number[];
+    };
+    outs: {};
+  };
+  /** task_policy_get (3421) */
+  task_policy_get: {
+    id: 3421;
+    args: {
+      /** task_policy_flavor_t */ flavor: number;
+      /** capacity of policy_info, in elements (default: its maximum) */ policy_infoCnt?: number;
+      /** boolean_t */ get_default: number;
+    };
+    outs: {
+      /** task_policy_t */ policy_info: number[];
+      /** elements in policy_info */ policy_infoCnt: number;
+      /** boolean_t */ get_default: number;
+    };
+  };
+  /** task_policy (3423) */
+  task_policy: {
+    id: 3423;
+    args: {
+      /** policy_t */ policy: number;
+      /** policy_base_t */ base: number[];
+      /** boolean_t */ set_limit: number;
+      /** boolean_t */ change: number;
+    };
+    outs: {};
+  };
+  /** task_set_emulation (3424) */
+  task_set_emulation: {
+    id: 3424;
+    args: {
+      /** vm_address_t */ routine_entry_pt: bigint | number;
+      /** int */ routine_number: number;
+    };
+    outs: {};
+  };
+  /** task_get_emulation_vector (3425) */
+  task_get_emulation_vector: {
+    id: 3425;
+    args: {};
+    outs: {
+      /** int */ vector_start: number;
+      /** emulation_vector_t */ emulation_vector: Uint8Array;
+      /** elements in emulation_vector */ emulation_vectorCnt: number;
+    };
+  };
+  /** task_set_emulation_vector (3426) */
+  task_set_emulation_vector: {
+    id: 3426;
+    args: {
+      /** int */ vector_start: number;
+      /** emulation_vector_t */ emulation_vector: Uint8Array;
+    };
+    outs: {};
+  };
+  /** task_set_ras_pc (3427) */
+  task_set_ras_pc: {
+    id: 3427;
+    args: {
+      /** vm_address_t */ basepc: bigint | number;
+      /** vm_address_t */ boundspc: bigint | number;
+    };
+    outs: {};
+  };
+  /** task_zone_info (3428) */
+  task_zone_info: {
+    id: 3428;
+    args: {};
+    outs: {
+      /** mach_zone_name_array_t */ names: Uint8Array;
+      /** elements in names */ namesCnt: number;
+      /** task_zone_info_array_t */ info: Uint8Array;
+      /** elements in info */ infoCnt: number;
+    };
+  };
+  /** task_assign (3429) */
+  task_assign: {
+    id: 3429;
+    args: {
+      /** processor_set_t */ new_set: PortIn;
+      /** boolean_t */ assign_threads: number;
+    };
+    outs: {};
+  };
+  /** task_assign_default (3430) */
+  task_assign_default: {
+    id: 3430;
+    args: {
+      /** boolean_t */ assign_threads: number;
+    };
+    outs: {};
+  };
+  /** task_get_assignment (3431) */
+  task_get_assignment: {
+    id: 3431;
+    args: {};
+    outs: {
+      /** processor_set_name_t: a name in the caller's space */ assigned_set: number;
+      /** the disposition assigned_set arrived with */ assigned_setDisposition: number;
+    };
+  };
+  /** task_set_policy (3432) */
+  task_set_policy: {
+    id: 3432;
+    args: {
+      /** processor_set_t */ pset: PortIn;
+      /** policy_t */ policy: number;
+      /** policy_base_t */ base: number[];
+      /** policy_limit_t */ limit: number[];
+      /** boolean_t */ change: number;
+    };
+    outs: {};
+  };
+  /** task_get_state (3433) */
+  task_get_state: {
+    id: 3433;
+    args: {
+      /** thread_state_flavor_t */ flavor: number;
+      /** capacity of old_state, in elements (default: its maximum) */ old_stateCnt?: number;
+    };
+    outs: {
+      /** thread_state_t */ old_state: number[];
+      /** elements in old_state */ old_stateCnt: number;
+    };
+  };
+  /** task_set_state (3434) */
+  task_set_state: {
+    id: 3434;
+    args: {
+      /** thread_state_flavor_t */ flavor: number;
+      /** thread_state_t */ new_state: number[];
+    };
+    outs: {};
+  };
+  /** task_set_phys_footprint_limit (3435) */
+  task_set_phys_footprint_limit: {
+    id: 3435;
+    args: {
+      /** int */ new_limit: number;
+    };
+    outs: {
+      /** int */ old_limit: number;
+    };
+  };
+  /** task_suspend2 (3436) */
+  task_suspend2: {
+    id: 3436;
+    args: {};
+    outs: {
+      /** task_suspension_token_t: a name in the caller's space */ suspend_token: number;
+      /** the disposition suspend_token arrived with */ suspend_tokenDisposition: number;
+    };
+  };
+  /** task_resume2 (3437) */
+  task_resume2: {
+    id: 3437;
+    args: {};
+    outs: {};
+  };
+  /** task_purgable_info (3438) */
+  task_purgable_info: {
+    id: 3438;
+    args: {};
+    outs: {
+      /** task_purgable_info_t */ stats: Uint8Array;
+    };
+  };
+  /** task_get_mach_voucher (3439) */
+  task_get_mach_voucher: {
+    id: 3439;
+    args: {
+      /** mach_voucher_selector_t */ which: number;
+    };
+    outs: {
+      /** ipc_voucher_t: a name in the caller's space */ voucher: number;
+      /** the disposition voucher arrived with */ voucherDisposition: number;
+    };
+  };
+  /** task_set_mach_voucher (3440) */
+  task_set_mach_voucher: {
+    id: 3440;
+    args: {
+      /** ipc_voucher_t */ voucher: PortIn;
+    };
+    outs: {};
+  };
+  /** task_swap_mach_voucher (3441) */
+  task_swap_mach_voucher: {
+    id: 3441;
+    args: {
+      /** ipc_voucher_t */ new_voucher: PortIn;
+      /** ipc_voucher_t */ old_voucher: PortIn;
+    };
+    outs: {
+      /** ipc_voucher_t: a name in the caller's space */ old_voucher: number;
+      /** the disposition old_voucher arrived with */ old_voucherDisposition: number;
+    };
   };
   /** thread_terminate (3600) */
   thread_terminate: {
@@ -1255,6 +1507,18 @@ export interface Routines {
   /** thread_abort (3607) */
   thread_abort: {
     id: 3607;
+    args: {};
+    outs: {};
+  };
+  /** thread_abort_safely (3608) */
+  thread_abort_safely: {
+    id: 3608;
+    args: {};
+    outs: {};
+  };
+  /** thread_depress_abort (3609) */
+  thread_depress_abort: {
+    id: 3609;
     args: {};
     outs: {};
   };
@@ -1334,6 +1598,104 @@ export interface Routines {
       /** elements in old_behaviors */ old_behaviorsCnt: number;
       /** exception_flavor_array_t */ old_flavors: number[];
       /** elements in old_flavors */ old_flavorsCnt: number;
+    };
+  };
+  /** thread_policy (3616) */
+  thread_policy: {
+    id: 3616;
+    args: {
+      /** policy_t */ policy: number;
+      /** policy_base_t */ base: number[];
+      /** boolean_t */ set_limit: number;
+    };
+    outs: {};
+  };
+  /** thread_policy_set (3617) */
+  thread_policy_set: {
+    id: 3617;
+    args: {
+      /** thread_policy_flavor_t */ flavor: number;
+      /** thread_policy_t */ policy_info: number[];
+    };
+    outs: {};
+  };
+  /** thread_policy_get (3618) */
+  thread_policy_get: {
+    id: 3618;
+    args: {
+      /** thread_policy_flavor_t */ flavor: number;
+      /** capacity of policy_info, in elements (default: its maximum) */ policy_infoCnt?: number;
+      /** boolean_t */ get_default: number;
+    };
+    outs: {
+      /** thread_policy_t */ policy_info: number[];
+      /** elements in policy_info */ policy_infoCnt: number;
+      /** boolean_t */ get_default: number;
+    };
+  };
+  /** thread_assign (3621) */
+  thread_assign: {
+    id: 3621;
+    args: {
+      /** processor_set_t */ new_set: PortIn;
+    };
+    outs: {};
+  };
+  /** thread_assign_default (3622) */
+  thread_assign_default: {
+    id: 3622;
+    args: {};
+    outs: {};
+  };
+  /** thread_get_assignment (3623) */
+  thread_get_assignment: {
+    id: 3623;
+    args: {};
+    outs: {
+      /** processor_set_name_t: a name in the caller's space */ assigned_set: number;
+      /** the disposition assigned_set arrived with */ assigned_setDisposition: number;
+    };
+  };
+  /** thread_set_policy (3624) */
+  thread_set_policy: {
+    id: 3624;
+    args: {
+      /** processor_set_t */ pset: PortIn;
+      /** policy_t */ policy: number;
+      /** policy_base_t */ base: number[];
+      /** policy_limit_t */ limit: number[];
+    };
+    outs: {};
+  };
+  /** thread_get_mach_voucher (3625) */
+  thread_get_mach_voucher: {
+    id: 3625;
+    args: {
+      /** mach_voucher_selector_t */ which: number;
+    };
+    outs: {
+      /** ipc_voucher_t: a name in the caller's space */ voucher: number;
+      /** the disposition voucher arrived with */ voucherDisposition: number;
+    };
+  };
+  /** thread_set_mach_voucher (3626) */
+  thread_set_mach_voucher: {
+    id: 3626;
+    args: {
+      /** ipc_voucher_t */ voucher: PortIn;
+    };
+    outs: {};
+  };
+  /** thread_swap_mach_voucher (3627) */
+  thread_swap_mach_voucher: {
+    id: 3627;
+    args: {
+      /** ipc_voucher_t */ new_voucher: PortIn;
+      /** ipc_voucher_t */ old_voucher: PortIn;
+    };
+    outs: {
+      /** ipc_voucher_t: a name in the caller's space */ old_voucher: number;
+      /** the disposition old_voucher arrived with */ old_voucherDisposition: number;
     };
   };
   /** processor_set_statistics (4000) */
@@ -1492,6 +1854,9 @@ export interface RoutineNamesById {
   601: "host_security_set_task_token";
   1000: "clock_get_time";
   1001: "clock_get_attributes";
+  1002: "clock_alarm";
+  1200: "clock_set_time";
+  1201: "clock_set_attributes";
   3000: "processor_start";
   3001: "processor_exit";
   3002: "processor_info";
@@ -1550,8 +1915,31 @@ export interface RoutineNamesById {
   3413: "task_set_exception_ports";
   3414: "task_get_exception_ports";
   3415: "task_swap_exception_ports";
+  3416: "lock_set_create";
+  3417: "lock_set_destroy";
   3418: "semaphore_create";
   3419: "semaphore_destroy";
+  3420: "task_policy_set";
+  3421: "task_policy_get";
+  3423: "task_policy";
+  3424: "task_set_emulation";
+  3425: "task_get_emulation_vector";
+  3426: "task_set_emulation_vector";
+  3427: "task_set_ras_pc";
+  3428: "task_zone_info";
+  3429: "task_assign";
+  3430: "task_assign_default";
+  3431: "task_get_assignment";
+  3432: "task_set_policy";
+  3433: "task_get_state";
+  3434: "task_set_state";
+  3435: "task_set_phys_footprint_limit";
+  3436: "task_suspend2";
+  3437: "task_resume2";
+  3438: "task_purgable_info";
+  3439: "task_get_mach_voucher";
+  3440: "task_set_mach_voucher";
+  3441: "task_swap_mach_voucher";
   3600: "thread_terminate";
   3601: "act_get_state";
   3602: "act_set_state";
@@ -1560,12 +1948,24 @@ export interface RoutineNamesById {
   3605: "thread_suspend";
   3606: "thread_resume";
   3607: "thread_abort";
+  3608: "thread_abort_safely";
+  3609: "thread_depress_abort";
   3610: "thread_get_special_port";
   3611: "thread_set_special_port";
   3612: "thread_info";
   3613: "thread_set_exception_ports";
   3614: "thread_get_exception_ports";
   3615: "thread_swap_exception_ports";
+  3616: "thread_policy";
+  3617: "thread_policy_set";
+  3618: "thread_policy_get";
+  3621: "thread_assign";
+  3622: "thread_assign_default";
+  3623: "thread_get_assignment";
+  3624: "thread_set_policy";
+  3625: "thread_get_mach_voucher";
+  3626: "thread_set_mach_voucher";
+  3627: "thread_swap_mach_voucher";
   4000: "processor_set_statistics";
   4001: "processor_set_destroy";
   4002: "processor_set_max_priority";

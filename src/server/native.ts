@@ -17,6 +17,12 @@ export interface PeerCredentials {
 export interface NativeHelpers {
   /** SO_PEERCRED of a connected Unix socket's descriptor; throws an Error with code "ERRNO" when unreadable. */
   peerCredentials(fd: number): PeerCredentials;
+  /**
+   * Call `onSet` every time the machine's wall clock (CLOCK_REALTIME) is set, even
+   * to the time it had: a timerfd with TFD_TIMER_CANCEL_ON_SET watched by a
+   * thread. The watch does not keep the process alive; `stop()` ends it.
+   */
+  watchCalendar(onSet: () => void): { stop(): void };
 }
 
 /** From src/server and dist/server alike the build directory is two levels up. */

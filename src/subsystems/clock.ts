@@ -4,19 +4,21 @@
  * (wall time), as osfmk/kern/clock_oldops.c serves them.
  */
 import { IKOT_CLOCK } from "../abi/ikot.js";
-import { KERN_FAILURE, KERN_INVALID_ARGUMENT, KERN_INVALID_VALUE } from "../abi/kern_return.js";
+import { KERN_FAILURE, KERN_INVALID_ARGUMENT, KERN_INVALID_CAPABILITY, KERN_INVALID_RIGHT, KERN_INVALID_VALUE } from "../abi/kern_return.js";
+import { MACH_MSG_TYPE_PORT_RECEIVE } from "../abi/message.js";
+import { viewOf } from "../abi/layout.js";
+import { CALENDAR_CLOCK, SYSTEM_CLOCK, calendarNs, systemClockNs } from "../kern/clock.js";
 import type { Routine } from "../mig/routine.js";
 import { inP, outP } from "../mig/types.js";
-import { clock_attr_t, clock_flavor_t, clock_serv_t, mach_timespec_t } from "../mig/defs_types.js";
+import { alarm_type_t, clock_attr_t, clock_flavor_t, clock_reply_t, clock_serv_t, mach_timespec_t } from "../mig/defs_types.js";
 import type { KernelCall } from "../kern/kernel.js";
 import { ipValid } from "../ipc/port.js";
-import { num, routinesOn } from "./common.js";
+import { num, portArg, routinesOn } from "./common.js";
 
 export const CLOCK_BASE = 1000;
 export const CLOCK_END = 1003;
 
-export const SYSTEM_CLOCK = 0;
-export const CALENDAR_CLOCK = 1;
+export { SYSTEM_CLOCK, CALENDAR_CLOCK };
 export const CLOCK_GET_TIME_RES = 1;
 export const CLOCK_ALARM_CURRES = 3;
 export const CLOCK_ALARM_MINRES = 4;
@@ -39,14 +41,13 @@ function timespec(ns: bigint): Uint8Array {
 }
 
 const routine = routinesOn(inP("clock_serv", clock_serv_t));
-const started = process.hrtime.bigint();
 
 export const clockRoutines: Routine<KernelCall>[] = [
   routine(1000, "clock_get_time", [outP("cur_time", mach_timespec_t)], (call) => {
     const id = clockOf(call);
     if (id === null) return KERN_INVALID_ARGUMENT;
     // The system clock counts from boot; the calendar clock is the wall clock.
-    const ns = id === SYSTEM_CLOCK ? process.hrtime.bigint() - started : BigInt(Date.now()) * 1_000_000n;
+    const ns = id === SYSTEM_CLOCK ? systemClockNs() : calendarNs();
     return { cur_time: timespec(ns) };
   }),
   routine(1001, "clock_get_attributes", [inP("flavor", clock_flavor_t), outP("clock_attr", clock_attr_t, { countInOut: true })], (call, a) => {
@@ -65,4 +66,21 @@ export const clockRoutines: Routine<KernelCall>[] = [
         return KERN_INVALID_VALUE;
     }
   }),
+  routine(
+    1002,
+    "clock_alarm",
+    [inP("alarm_type", alarm_type_t), inP("alarm_time", mach_timespec_t), inP("alarm_port", clock_reply_t)],
+    (call, a) => {
+      const id = clockOf(call);
+      if (id === null) return KERN_INVALID_ARGUMENT;
+      // Only the system clock has alarms.
+      if (id !== SYSTEM_CLOCK) return KERN_FAILURE;
+      const p = portArg(a, "alarm_port");
+      if (!ipValid(p.port)) return KERN_INVALID_CAPABILITY;
+      // A receive right would be the reply's destination in 3248 (an unsafe path); machipc refuses it.
+      if (p.type === MACH_MSG_TYPE_PORT_RECEIVE) return KERN_INVALID_RIGHT;
+      const t = viewOf(a["alarm_time"] as Uint8Array);
+      return call.kernel.clockAlarms.post(num(a, "alarm_type"), { sec: t.getUint32(0, true), nsec: t.getInt32(4, true) }, p.port, p.type);
+    },
+  ),
 ];

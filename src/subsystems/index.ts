@@ -4,6 +4,7 @@ import type { KernelCall } from "../kern/kernel.js";
 import type { Routine } from "../mig/routine.js";
 import { MACH_PORT_BASE, MACH_PORT_END, machPortRoutines } from "./mach_port.js";
 import { CLOCK_BASE, CLOCK_END, clockRoutines } from "./clock.js";
+import { CLOCK_PRIV_BASE, CLOCK_PRIV_END, clockPrivRoutines } from "./clock_priv.js";
 import { TASK_BASE, TASK_END, taskRoutines } from "./task.js";
 import { MACH_HOST_BASE, MACH_HOST_END, machHostRoutines } from "./mach_host.js";
 import { HOST_PRIV_BASE, HOST_PRIV_END, hostPrivRoutines } from "./host_priv.js";
@@ -29,6 +30,7 @@ export const servedSubsystems: Subsystem[] = [
   { name: "processor_set", base: PROCESSOR_SET_BASE, end: PROCESSOR_SET_END, routines: processorSetRoutines },
   { name: "mach_port", base: MACH_PORT_BASE, end: MACH_PORT_END, routines: machPortRoutines },
   { name: "clock", base: CLOCK_BASE, end: CLOCK_END, routines: clockRoutines },
+  { name: "clock_priv", base: CLOCK_PRIV_BASE, end: CLOCK_PRIV_END, routines: clockPrivRoutines },
   { name: "task", base: TASK_BASE, end: TASK_END, routines: taskRoutines },
   { name: "thread_act", base: THREAD_ACT_BASE, end: THREAD_ACT_END, routines: threadActRoutines },
 ];

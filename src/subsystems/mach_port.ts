@@ -46,6 +46,8 @@ import {
 } from "../mig/defs_types.js";
 import type { KernelCall } from "../kern/kernel.js";
 import { big, num, portArg, routinesOn, spaceOf, withTrapMarks } from "./common.js";
+import { macCheckExposeTask } from "../kern/mac.js";
+import type { Task } from "../kern/task.js";
 
 export const MACH_PORT_BASE = 3200;
 export const MACH_PORT_END = 3236;
@@ -164,7 +166,7 @@ export const machPortRoutines: Routine<KernelCall>[] = withTrapMarks([
   routine(3221, "task_set_port_space", [inP("table_entries", c_int)], (call) => (sp(call) ? KERN_SUCCESS : KERN_INVALID_TASK)),
   routine(3222, "mach_port_get_srights", [name, outP("srights", mach_port_rights_t)], (call, a) => mp.machPortGetSrights(sp(call), num(a, "name"))),
   routine(3223, "mach_port_space_info", [outP("space_info", ipc_info_space_t), outP("table_info", ipc_info_name_array_t), outP("tree_info", ipc_info_tree_name_array_t)], (call) =>
-    mp.machPortSpaceInfo(sp(call)),
+    mp.machPortSpaceInfo(sp(call), macCheckExposeTask(call.kernel.mac, call.caller as Task | null, call.kernel.kernelTask) === 0),
   ),
   routine(3224, "mach_port_dnrequest_info", [name, outP("dnr_total", c_unsigned), outP("dnr_used", c_unsigned)], (call, a) =>
     mp.machPortDnrequestInfo(sp(call), num(a, "name")),

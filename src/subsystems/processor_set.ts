@@ -23,12 +23,20 @@ import { processorSetInfo, processorSetStatistics } from "../kern/host_info.js";
 import { convertHostToPort, convertPortToPset, convertPortToPsetName } from "../kern/ipc_host.js";
 import type { KernelCall } from "../kern/kernel.js";
 import { num, routinesOn } from "./common.js";
+import { macCheckExposeTask } from "../kern/mac.js";
+import type { Task } from "../kern/task.js";
 
 export const PROCESSOR_SET_BASE = 4000;
 export const PROCESSOR_SET_END = 4010;
 
 const routine = routinesOn(inP("processor_set", processor_set_t));
 const infoOut = outP("info_out", processor_set_info_t, { countInOut: true });
+/** processor_set_things under CONFIG_MACF: every task (kernel_task too), less those mac_task_check_expose_task refuses. */
+function exposedTasks(call: KernelCall): Task[] {
+  const caller = call.caller as Task | null;
+  return [...call.kernel.tasks.values()].filter((t) => t.active && macCheckExposeTask(call.kernel.mac, caller, t) === 0);
+}
+
 const madeSend = (port: import("../ipc/port.js").IpcPort): PortRef => (port.active ? portMakeSend(port) : IP_DEAD);
 
 export const processorSetRoutines: Routine<KernelCall>[] = [
@@ -45,15 +53,16 @@ export const processorSetRoutines: Routine<KernelCall>[] = [
   routine(4005, "processor_set_tasks", [outP("task_list", task_array_t)], (call) => {
     const pset = convertPortToPset(call.port);
     if (!pset || pset !== call.kernel.pset0) return KERN_INVALID_ARGUMENT;
-    // convert_task_to_port: a made send right to each task's own port.
-    return { task_list: [...call.kernel.tasks.values()].filter((t) => t.active).map((t) => madeSend(t.ports.itkSelf)) };
+    // convert_task_to_port: a made send right to each task's own port the MAC policy lets the caller see.
+    return { task_list: exposedTasks(call).map((t) => madeSend(t.ports.itkSelf)) };
   }),
   routine(4006, "processor_set_threads", [outP("thread_list", thread_act_array_t)], (call) => {
     const pset = convertPortToPset(call.port);
     if (!pset || pset !== call.kernel.pset0) return KERN_INVALID_ARGUMENT;
-    const list: PortRef[] = [];
-    for (const t of call.kernel.tasks.values()) for (const th of t.threads) if (th.active) list.push(madeSend(th.ports.ithSelf));
-    return { thread_list: list };
+    // The global thread list (creation order), keeping the threads of exposed tasks.
+    const threads = exposedTasks(call).flatMap((t) => t.threads.filter((th) => th.active));
+    threads.sort((x, y) => x.serial - y.serial);
+    return { thread_list: threads.map((th) => madeSend(th.ports.ithSelf)) };
   }),
   routine(
     4007,

@@ -28,6 +28,7 @@ import type { KernelCall } from "../kern/kernel.js";
 import { taskGetSpecialPort, taskSetSpecialPort } from "../kern/task_special.js";
 import { num, portArg, routinesOn, taskOf } from "./common.js";
 import { taskExceptionRoutines } from "./exc_ports_tt.js";
+import { taskMoreRoutines } from "./task_more.js";
 import { taskSyncRoutines } from "./task_sync.js";
 
 export const TASK_BASE = 3400;
@@ -143,4 +144,5 @@ export const taskRoutines: Routine<KernelCall>[] = [
   ),
   ...taskExceptionRoutines,
   ...taskSyncRoutines,
+  ...taskMoreRoutines,
 ];

@@ -9,11 +9,12 @@ import { c_int, task_t } from "../mig/defs_types.js";
 import type { KernelCall } from "../kern/kernel.js";
 import { convertPortToSemaphore, semaphoreCreate, semaphoreDestroy, semaphoreToPort } from "../kern/sync_sema.js";
 import { KERN_SUCCESS } from "../abi/kern_return.js";
+import { MACH_MSG_TYPE_MOVE_SEND } from "../abi/message.js";
 import { num, portArg, routinesOn, taskOf } from "./common.js";
 
 /** mach_types.defs: a semaphore is a send right; semaphore_consume_ref_t moves the caller's right to the kernel. */
 export const semaphore_t = named("semaphore_t", sendPort);
-export const semaphore_consume_ref_t = named("semaphore_t", sendPort);
+export const semaphore_consume_ref_t = named("semaphore_t", sendPort, { user: MACH_MSG_TYPE_MOVE_SEND });
 
 const routine = routinesOn(inP("task", task_t));
 

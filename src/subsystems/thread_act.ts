@@ -13,6 +13,7 @@ import { threadGetSpecialPort, threadSetSpecialPort } from "../kern/task_special
 import { THREAD_INFO_MAX, threadInfo } from "../kern/task_info.js";
 import { num, portArg, routinesOn } from "./common.js";
 import { threadExceptionRoutines } from "./exc_ports_tt.js";
+import { threadMoreRoutines } from "./thread_more.js";
 
 export const THREAD_ACT_BASE = 3600;
 export const THREAD_ACT_END = 3628;
@@ -90,4 +91,5 @@ export const threadActRoutines: Routine<KernelCall>[] = [
     threadSetSpecialPort(target(call), num(a, "which_port"), portArg(a, "special_port").port),
   onThrAct),
   ...threadExceptionRoutines,
+  ...threadMoreRoutines,
 ];

@@ -114,9 +114,11 @@ export function replyWords(m: Msg): number[] {
  * 32-bit `args`) sent and its reply received in the same buffer.
  */
 export function simpleRpc(a: Actor, target: number, id: number, args: number[] = [], bufSize = 1024): Msg {
-  const size = 32 + 4 * args.length;
+  // A request with no inline arguments is a bare header: MIG writes no NDR record for it.
+  const size = args.length === 0 ? 24 : 32 + 4 * args.length;
   const m = new Msg(bufSize);
-  m.header({ bits: 0x1513, size, remote: target, local: a.reply, id }).ndr(24);
+  m.header({ bits: 0x1513, size, remote: target, local: a.reply, id });
+  if (args.length > 0) m.ndr(24);
   args.forEach((w, i) => m.u32(32 + 4 * i, w));
   assert.equal(rpc(a.thread, m, size, a.reply), 0);
   return m;

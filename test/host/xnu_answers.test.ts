@@ -55,3 +55,30 @@ test("HOST_VM_INFO64 from Linux: each field from the counter that means the same
     compressorPages: 1024, throttled: 0, external: 70, internal: 30, uncompressedInCompressor: 4096,
   });
 });
+
+test("processor_set_things: every task and thread by default, kernel_task's included; a MAC policy's proc_check_expose_task filters both", async () => {
+  const hide501 = { name: "hide-501", procCheckExposeTask: (_c: unknown, t: { uid: number }) => (t.uid === 501 ? 1 : 0) };
+  for (const policy of [undefined, hide501]) {
+    const kernel = boot(policy ? { macPolicy: policy } : {});
+    const root = actor(kernel, { uid: 0, gid: 0 });
+    const user = actor(kernel, { uid: 501 });
+    user.task.createThread();
+    const host = root.thread.hostSelfTrap();
+    const name = (await root.thread.call("processor_set_default", host))["default_set"] as number;
+    const pset = (await root.thread.call("host_processor_set_priv", host, { set_name: name }))["set"] as number;
+    // processor_set_tasks as raw bytes: a bare header; the reply's OOL port array and its count.
+    const m = simpleRpc(root, pset, 4005);
+    const w = replyWords(m);
+    const expected = policy ? [kernel.kernelTask, root.task] : [kernel.kernelTask, root.task, user.task];
+    assert.deepEqual([w[0], w[1], w[5], w[6]], [0x80001200, 56, 4105, 1]);
+    // The OOL ports descriptor (address, then deallocate, copy, PORT_SEND, MACH_MSG_OOL_PORTS_DESCRIPTOR, count), NDR, task_listCnt.
+    assert.deepEqual(w.slice(9), [0x02110101, expected.length, 0, 1, expected.length, ...MIN_TRAILER]);
+    const tasks = (await root.thread.call("processor_set_tasks", pset))["task_list"] as number[];
+    assert.ok(tasks.includes(root.self), "the caller's own task, under its own name");
+    assert.equal(tasks.length, expected.length);
+    const threads = (await root.thread.call("processor_set_threads", pset))["thread_list"] as number[];
+    assert.equal(threads.length, expected.reduce((n, t) => n + t.threads.length, 0));
+    for (const n of [name, pset, ...tasks, ...threads]) await root.thread.call("mach_port_deallocate", root.self, { name: n });
+    assertInvariant(kernel);
+  }
+});

@@ -24,6 +24,9 @@ extern kern_return_t clock_get_time(clock_serv_t clock_serv, mach_timespec_t *cu
 /* Routine clock_get_attributes */
 extern kern_return_t clock_get_attributes(clock_serv_t clock_serv, clock_flavor_t flavor, clock_attr_t clock_attr, mach_msg_type_number_t *clock_attrCnt);
 
+/* Routine clock_alarm */
+extern kern_return_t clock_alarm(clock_serv_t clock_serv, alarm_type_t alarm_type, mach_timespec_t alarm_time, clock_reply_t alarm_port);
+
 #ifdef __cplusplus
 }
 #endif
@@ -31,7 +34,8 @@ extern kern_return_t clock_get_attributes(clock_serv_t clock_serv, clock_flavor_
 #ifndef subsystem_to_name_map_clock
 #define subsystem_to_name_map_clock \
     { "clock_get_time", 1000 },\
-    { "clock_get_attributes", 1001 }
+    { "clock_get_attributes", 1001 },\
+    { "clock_alarm", 1002 }
 #endif
 
 #endif /* _clock_user_ */

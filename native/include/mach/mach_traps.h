@@ -56,5 +56,10 @@ extern kern_return_t _kernelrpc_mach_port_destruct_trap(mach_port_name_t target,
                                                         uint64_t guard);
 extern kern_return_t _kernelrpc_mach_port_guard_trap(mach_port_name_t target, mach_port_name_t name, uint64_t guard, boolean_t strict);
 extern kern_return_t _kernelrpc_mach_port_unguard_trap(mach_port_name_t target, mach_port_name_t name, uint64_t guard);
+
+/* BSD's traps (bsd/vm/vm_unix.c): another process's task, its name port, a task's pid. */
+extern kern_return_t task_for_pid(mach_port_name_t target_tport, int pid, mach_port_name_t *t);
+extern kern_return_t task_name_for_pid(mach_port_name_t target_tport, int pid, mach_port_name_t *tn);
+extern kern_return_t pid_for_task(mach_port_name_t t, int *x);
 MACHIPC_END_DECLS
 #endif

@@ -67,11 +67,80 @@ extern kern_return_t task_get_exception_ports(task_t task, exception_mask_t exce
 /* Routine task_swap_exception_ports */
 extern kern_return_t task_swap_exception_ports(task_t task, exception_mask_t exception_mask, mach_port_t new_port, exception_behavior_t behavior, thread_state_flavor_t new_flavor, exception_mask_array_t masks, mach_msg_type_number_t *masksCnt, exception_handler_array_t old_handlerss, exception_behavior_array_t old_behaviors, exception_flavor_array_t old_flavors);
 
+/* Routine lock_set_create */
+extern kern_return_t lock_set_create(task_t task, lock_set_t *new_lock_set, int n_ulocks, int policy);
+
+/* Routine lock_set_destroy */
+extern kern_return_t lock_set_destroy(task_t task, lock_set_t lock_set);
+
 /* Routine semaphore_create */
 extern kern_return_t semaphore_create(task_t task, semaphore_t *semaphore, int policy, int value);
 
 /* Routine semaphore_destroy */
 extern kern_return_t semaphore_destroy(task_t task, semaphore_t semaphore);
+
+/* Routine task_policy_set */
+extern kern_return_t task_policy_set(task_t task, task_policy_flavor_t flavor, task_policy_t policy_info, mach_msg_type_number_t policy_infoCnt);
+
+/* Routine task_policy_get */
+extern kern_return_t task_policy_get(task_t task, task_policy_flavor_t flavor, task_policy_t policy_info, mach_msg_type_number_t *policy_infoCnt, boolean_t *get_default);
+
+/* Routine task_policy */
+extern kern_return_t task_policy(task_t task, policy_t policy, policy_base_t base, mach_msg_type_number_t baseCnt, boolean_t set_limit, boolean_t change);
+
+/* Routine task_set_emulation */
+extern kern_return_t task_set_emulation(task_t target_port, vm_address_t routine_entry_pt, int routine_number);
+
+/* Routine task_get_emulation_vector */
+extern kern_return_t task_get_emulation_vector(task_t task, int *vector_start, emulation_vector_t *emulation_vector, mach_msg_type_number_t *emulation_vectorCnt);
+
+/* Routine task_set_emulation_vector */
+extern kern_return_t task_set_emulation_vector(task_t task, int vector_start, emulation_vector_t emulation_vector, mach_msg_type_number_t emulation_vectorCnt);
+
+/* Routine task_set_ras_pc */
+extern kern_return_t task_set_ras_pc(task_t target_task, vm_address_t basepc, vm_address_t boundspc);
+
+/* Routine task_zone_info */
+extern kern_return_t task_zone_info(task_t target_task, mach_zone_name_array_t *names, mach_msg_type_number_t *namesCnt, task_zone_info_array_t *info, mach_msg_type_number_t *infoCnt);
+
+/* Routine task_assign */
+extern kern_return_t task_assign(task_t task, processor_set_t new_set, boolean_t assign_threads);
+
+/* Routine task_assign_default */
+extern kern_return_t task_assign_default(task_t task, boolean_t assign_threads);
+
+/* Routine task_get_assignment */
+extern kern_return_t task_get_assignment(task_t task, processor_set_name_t *assigned_set);
+
+/* Routine task_set_policy */
+extern kern_return_t task_set_policy(task_t task, processor_set_t pset, policy_t policy, policy_base_t base, mach_msg_type_number_t baseCnt, policy_limit_t limit, mach_msg_type_number_t limitCnt, boolean_t change);
+
+/* Routine task_get_state */
+extern kern_return_t task_get_state(task_t task, thread_state_flavor_t flavor, thread_state_t old_state, mach_msg_type_number_t *old_stateCnt);
+
+/* Routine task_set_state */
+extern kern_return_t task_set_state(task_t task, thread_state_flavor_t flavor, thread_state_t new_state, mach_msg_type_number_t new_stateCnt);
+
+/* Routine task_set_phys_footprint_limit */
+extern kern_return_t task_set_phys_footprint_limit(task_t task, int new_limit, int *old_limit);
+
+/* Routine task_suspend2 */
+extern kern_return_t task_suspend2(task_t target_task, task_suspension_token_t *suspend_token);
+
+/* Routine task_resume2 */
+extern kern_return_t task_resume2(task_suspension_token_t suspend_token);
+
+/* Routine task_purgable_info */
+extern kern_return_t task_purgable_info(task_t task, task_purgable_info_t *stats);
+
+/* Routine task_get_mach_voucher */
+extern kern_return_t task_get_mach_voucher(task_t task, mach_voucher_selector_t which, ipc_voucher_t *voucher);
+
+/* Routine task_set_mach_voucher */
+extern kern_return_t task_set_mach_voucher(task_t task, ipc_voucher_t voucher);
+
+/* Routine task_swap_mach_voucher */
+extern kern_return_t task_swap_mach_voucher(task_t task, ipc_voucher_t new_voucher, ipc_voucher_t *old_voucher);
 
 #ifdef __cplusplus
 }
@@ -95,8 +164,31 @@ extern kern_return_t semaphore_destroy(task_t task, semaphore_t semaphore);
     { "task_set_exception_ports", 3413 },\
     { "task_get_exception_ports", 3414 },\
     { "task_swap_exception_ports", 3415 },\
+    { "lock_set_create", 3416 },\
+    { "lock_set_destroy", 3417 },\
     { "semaphore_create", 3418 },\
-    { "semaphore_destroy", 3419 }
+    { "semaphore_destroy", 3419 },\
+    { "task_policy_set", 3420 },\
+    { "task_policy_get", 3421 },\
+    { "task_policy", 3423 },\
+    { "task_set_emulation", 3424 },\
+    { "task_get_emulation_vector", 3425 },\
+    { "task_set_emulation_vector", 3426 },\
+    { "task_set_ras_pc", 3427 },\
+    { "task_zone_info", 3428 },\
+    { "task_assign", 3429 },\
+    { "task_assign_default", 3430 },\
+    { "task_get_assignment", 3431 },\
+    { "task_set_policy", 3432 },\
+    { "task_get_state", 3433 },\
+    { "task_set_state", 3434 },\
+    { "task_set_phys_footprint_limit", 3435 },\
+    { "task_suspend2", 3436 },\
+    { "task_resume2", 3437 },\
+    { "task_purgable_info", 3438 },\
+    { "task_get_mach_voucher", 3439 },\
+    { "task_set_mach_voucher", 3440 },\
+    { "task_swap_mach_voucher", 3441 }
 #endif
 
 #endif /* _task_user_ */

@@ -42,6 +42,12 @@ extern kern_return_t thread_resume(thread_act_t target_act);
 /* Routine thread_abort */
 extern kern_return_t thread_abort(thread_act_t target_act);
 
+/* Routine thread_abort_safely */
+extern kern_return_t thread_abort_safely(thread_act_t target_act);
+
+/* Routine thread_depress_abort */
+extern kern_return_t thread_depress_abort(thread_act_t thread);
+
 /* Routine thread_get_special_port */
 extern kern_return_t thread_get_special_port(thread_act_t thr_act, int which_port, mach_port_t *special_port);
 
@@ -60,6 +66,36 @@ extern kern_return_t thread_get_exception_ports(thread_act_t thread, exception_m
 /* Routine thread_swap_exception_ports */
 extern kern_return_t thread_swap_exception_ports(thread_act_t thread, exception_mask_t exception_mask, mach_port_t new_port, exception_behavior_t behavior, thread_state_flavor_t new_flavor, exception_mask_array_t masks, mach_msg_type_number_t *masksCnt, exception_handler_array_t old_handlers, exception_behavior_array_t old_behaviors, exception_flavor_array_t old_flavors);
 
+/* Routine thread_policy */
+extern kern_return_t thread_policy(thread_act_t thr_act, policy_t policy, policy_base_t base, mach_msg_type_number_t baseCnt, boolean_t set_limit);
+
+/* Routine thread_policy_set */
+extern kern_return_t thread_policy_set(thread_act_t thread, thread_policy_flavor_t flavor, thread_policy_t policy_info, mach_msg_type_number_t policy_infoCnt);
+
+/* Routine thread_policy_get */
+extern kern_return_t thread_policy_get(thread_act_t thread, thread_policy_flavor_t flavor, thread_policy_t policy_info, mach_msg_type_number_t *policy_infoCnt, boolean_t *get_default);
+
+/* Routine thread_assign */
+extern kern_return_t thread_assign(thread_act_t thread, processor_set_t new_set);
+
+/* Routine thread_assign_default */
+extern kern_return_t thread_assign_default(thread_act_t thread);
+
+/* Routine thread_get_assignment */
+extern kern_return_t thread_get_assignment(thread_act_t thread, processor_set_name_t *assigned_set);
+
+/* Routine thread_set_policy */
+extern kern_return_t thread_set_policy(thread_act_t thr_act, processor_set_t pset, policy_t policy, policy_base_t base, mach_msg_type_number_t baseCnt, policy_limit_t limit, mach_msg_type_number_t limitCnt);
+
+/* Routine thread_get_mach_voucher */
+extern kern_return_t thread_get_mach_voucher(thread_act_t thr_act, mach_voucher_selector_t which, ipc_voucher_t *voucher);
+
+/* Routine thread_set_mach_voucher */
+extern kern_return_t thread_set_mach_voucher(thread_act_t thr_act, ipc_voucher_t voucher);
+
+/* Routine thread_swap_mach_voucher */
+extern kern_return_t thread_swap_mach_voucher(thread_act_t thr_act, ipc_voucher_t new_voucher, ipc_voucher_t *old_voucher);
+
 #ifdef __cplusplus
 }
 #endif
@@ -74,12 +110,24 @@ extern kern_return_t thread_swap_exception_ports(thread_act_t thread, exception_
     { "thread_suspend", 3605 },\
     { "thread_resume", 3606 },\
     { "thread_abort", 3607 },\
+    { "thread_abort_safely", 3608 },\
+    { "thread_depress_abort", 3609 },\
     { "thread_get_special_port", 3610 },\
     { "thread_set_special_port", 3611 },\
     { "thread_info", 3612 },\
     { "thread_set_exception_ports", 3613 },\
     { "thread_get_exception_ports", 3614 },\
-    { "thread_swap_exception_ports", 3615 }
+    { "thread_swap_exception_ports", 3615 },\
+    { "thread_policy", 3616 },\
+    { "thread_policy_set", 3617 },\
+    { "thread_policy_get", 3618 },\
+    { "thread_assign", 3621 },\
+    { "thread_assign_default", 3622 },\
+    { "thread_get_assignment", 3623 },\
+    { "thread_set_policy", 3624 },\
+    { "thread_get_mach_voucher", 3625 },\
+    { "thread_set_mach_voucher", 3626 },\
+    { "thread_swap_mach_voucher", 3627 }
 #endif
 
 #endif /* _thread_act_user_ */

@@ -69,3 +69,33 @@ kern_return_t clock_get_attributes(clock_serv_t clock_serv, clock_flavor_t flavo
   *clock_attrCnt = _n_clock_attr;
   return KERN_SUCCESS;
 }
+
+/* Routine clock_alarm (1002) */
+kern_return_t clock_alarm(clock_serv_t clock_serv, alarm_type_t alarm_type, mach_timespec_t alarm_time, clock_reply_t alarm_port) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[60];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 60);
+  mach_msg_size_t _o = 24;
+  put32(_b + _o, 1);
+  _o += 4;
+  put32(_b + _o, alarm_port);
+  _b[_o + 10] = (unsigned char)(21);
+  _b[_o + 11] = MACH_MSG_PORT_DESCRIPTOR;
+  _o += 12;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put32(_b + _o, (uint32_t)(alarm_type));
+  _o += 4;
+  memcpy(_b + _o, &alarm_time, 8);
+  _o += 8;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE) | MACH_MSGH_BITS_COMPLEX, _o, 44, clock_serv, 1002);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 1102) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
+  return (kern_return_t)get32(_b + 32);
+}

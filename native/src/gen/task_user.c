@@ -545,6 +545,61 @@ kern_return_t task_swap_exception_ports(task_t task, exception_mask_t exception_
   return KERN_SUCCESS;
 }
 
+/* Routine lock_set_create (3416) */
+kern_return_t lock_set_create(task_t task, lock_set_t *new_lock_set, int n_ulocks, int policy) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[48];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 40);
+  mach_msg_size_t _o = 24;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put32(_b + _o, (uint32_t)(n_ulocks));
+  _o += 4;
+  put32(_b + _o, (uint32_t)(policy));
+  _o += 4;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 48, task, 3416);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3516) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  const int _simple = !(get32(_b) & MACH_MSGH_BITS_COMPLEX);
+  if ((_simple || get32(_b + 24) != 1 || _size != 40) && (!_simple || _size != 36 || (kern_return_t)get32(_b + 32) == KERN_SUCCESS))
+    return MIG_TYPE_ERROR;
+  if (_simple) return (kern_return_t)get32(_b + 32);
+  if (_b[39] != MACH_MSG_PORT_DESCRIPTOR || _b[38] != 17) return MIG_TYPE_ERROR;
+  _o = 40;
+  (void)_o;
+  *new_lock_set = get32(_b + 28);
+  return KERN_SUCCESS;
+}
+
+/* Routine lock_set_destroy (3417) */
+kern_return_t lock_set_destroy(task_t task, lock_set_t lock_set) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[44];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 40);
+  mach_msg_size_t _o = 24;
+  put32(_b + _o, 1);
+  _o += 4;
+  put32(_b + _o, lock_set);
+  _b[_o + 10] = (unsigned char)(19);
+  _b[_o + 11] = MACH_MSG_PORT_DESCRIPTOR;
+  _o += 12;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE) | MACH_MSGH_BITS_COMPLEX, _o, 44, task, 3417);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3517) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
+  return (kern_return_t)get32(_b + 32);
+}
+
 /* Routine semaphore_create (3418) */
 kern_return_t semaphore_create(task_t task, semaphore_t *semaphore, int policy, int value) {
   union {
@@ -588,7 +643,7 @@ kern_return_t semaphore_destroy(task_t task, semaphore_t semaphore) {
   put32(_b + _o, 1);
   _o += 4;
   put32(_b + _o, semaphore);
-  _b[_o + 10] = (unsigned char)(19);
+  _b[_o + 10] = (unsigned char)(17);
   _b[_o + 11] = MACH_MSG_PORT_DESCRIPTOR;
   _o += 12;
   mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE) | MACH_MSGH_BITS_COMPLEX, _o, 44, task, 3419);
@@ -598,4 +653,624 @@ kern_return_t semaphore_destroy(task_t task, semaphore_t semaphore) {
   if (_id != 3519) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
   if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
   return (kern_return_t)get32(_b + 32);
+}
+
+/* Routine task_policy_set (3420) */
+kern_return_t task_policy_set(task_t task, task_policy_flavor_t flavor, task_policy_t policy_info, mach_msg_type_number_t policy_infoCnt) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[104];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 104);
+  mach_msg_size_t _o = 24;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put32(_b + _o, (uint32_t)(flavor));
+  _o += 4;
+  if (policy_infoCnt > 16) return MIG_ARRAY_TOO_LARGE;
+  put32(_b + _o, policy_infoCnt);
+  _o += 4;
+  memcpy(_b + _o, policy_info, 4 * policy_infoCnt);
+  _o += (4 * policy_infoCnt + 3) & ~3u;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 44, task, 3420);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3520) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
+  return (kern_return_t)get32(_b + 32);
+}
+
+/* Routine task_policy_get (3421) */
+kern_return_t task_policy_get(task_t task, task_policy_flavor_t flavor, task_policy_t policy_info, mach_msg_type_number_t *policy_infoCnt, boolean_t *get_default) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[116];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 44);
+  mach_msg_size_t _o = 24;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put32(_b + _o, (uint32_t)(flavor));
+  _o += 4;
+  put32(_b + _o, *policy_infoCnt < 16 ? *policy_infoCnt : 16);
+  _o += 4;
+  put32(_b + _o, (uint32_t)(*get_default));
+  _o += 4;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 116, task, 3421);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3521) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || ((_size < 44 || _size > 108) && (_size != 36 || (kern_return_t)get32(_b + 32) == KERN_SUCCESS)))
+    return MIG_TYPE_ERROR;
+  if ((kern_return_t)get32(_b + 32) != KERN_SUCCESS) return (kern_return_t)get32(_b + 32);
+  _o = 36;
+  mach_msg_size_t _rest = _size; /* what the variable arrays may still use */
+  const mach_msg_type_number_t _n_policy_info = get32(_b + _o);
+  _o += 4;
+  if (_n_policy_info > 16) return MIG_TYPE_ERROR;
+  if ((_rest - 44) / 4 < _n_policy_info || _rest != 44 + _n_policy_info * 4) return MIG_TYPE_ERROR;
+  const mach_msg_size_t _o_policy_info_data = _o;
+  _o += _n_policy_info * 4;
+  const mach_msg_size_t _o_get_default = _o;
+  _o += 4;
+  (void)_rest;
+  (void)_o;
+  if (_n_policy_info > *policy_infoCnt) {
+    memcpy(policy_info, _b + _o_policy_info_data, 4 * *policy_infoCnt);
+    *policy_infoCnt = _n_policy_info;
+    return MIG_ARRAY_TOO_LARGE;
+  }
+  memcpy(policy_info, _b + _o_policy_info_data, 4 * _n_policy_info);
+  *policy_infoCnt = _n_policy_info;
+  *get_default = (boolean_t)get32(_b + _o_get_default);
+  return KERN_SUCCESS;
+}
+
+/* Routine task_policy (3423) */
+kern_return_t task_policy(task_t task, policy_t policy, policy_base_t base, mach_msg_type_number_t baseCnt, boolean_t set_limit, boolean_t change) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[68];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 68);
+  mach_msg_size_t _o = 24;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put32(_b + _o, (uint32_t)(policy));
+  _o += 4;
+  if (baseCnt > 5) return MIG_ARRAY_TOO_LARGE;
+  put32(_b + _o, baseCnt);
+  _o += 4;
+  memcpy(_b + _o, base, 4 * baseCnt);
+  _o += (4 * baseCnt + 3) & ~3u;
+  put32(_b + _o, (uint32_t)(set_limit));
+  _o += 4;
+  put32(_b + _o, (uint32_t)(change));
+  _o += 4;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 44, task, 3423);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3523) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
+  return (kern_return_t)get32(_b + 32);
+}
+
+/* Routine task_set_emulation (3424) */
+kern_return_t task_set_emulation(task_t target_port, vm_address_t routine_entry_pt, int routine_number) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[44];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 44);
+  mach_msg_size_t _o = 24;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put64(_b + _o, (uint64_t)(routine_entry_pt));
+  _o += 8;
+  put32(_b + _o, (uint32_t)(routine_number));
+  _o += 4;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 44, target_port, 3424);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3524) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
+  return (kern_return_t)get32(_b + 32);
+}
+
+/* Routine task_get_emulation_vector (3425) */
+kern_return_t task_get_emulation_vector(task_t task, int *vector_start, emulation_vector_t *emulation_vector, mach_msg_type_number_t *emulation_vectorCnt) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[68];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 24);
+  mach_msg_size_t _o = 24;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 68, task, 3425);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3525) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  const int _simple = !(get32(_b) & MACH_MSGH_BITS_COMPLEX);
+  if ((_simple || get32(_b + 24) != 1 || _size != 60) && (!_simple || _size != 36 || (kern_return_t)get32(_b + 32) == KERN_SUCCESS))
+    return MIG_TYPE_ERROR;
+  if (_simple) return (kern_return_t)get32(_b + 32);
+  if (_b[39] != MACH_MSG_OOL_DESCRIPTOR) return MIG_TYPE_ERROR;
+  _o = 52;
+  const mach_msg_size_t _o_vector_start = _o;
+  _o += 4;
+  const mach_msg_size_t _o_emulation_vector = _o;
+  _o += 4;
+  (void)_o;
+  *vector_start = (int)get32(_b + _o_vector_start);
+  *emulation_vector = (emulation_vector_t)(uintptr_t)get64(_b + 28);
+  *emulation_vectorCnt = get32(_b + _o_emulation_vector);
+  return KERN_SUCCESS;
+}
+
+/* Routine task_set_emulation_vector (3426) */
+kern_return_t task_set_emulation_vector(task_t task, int vector_start, emulation_vector_t emulation_vector, mach_msg_type_number_t emulation_vectorCnt) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[60];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 60);
+  mach_msg_size_t _o = 24;
+  put32(_b + _o, 1);
+  _o += 4;
+  put64(_b + _o, (uint64_t)(uintptr_t)(emulation_vector));
+  _b[_o + 8] = FALSE;
+  _b[_o + 9] = MACH_MSG_VIRTUAL_COPY;
+  _b[_o + 11] = MACH_MSG_OOL_DESCRIPTOR;
+  put32(_b + _o + 12, 8 * emulation_vectorCnt);
+  _o += 16;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put32(_b + _o, (uint32_t)(vector_start));
+  _o += 4;
+  put32(_b + _o, emulation_vectorCnt);
+  _o += 4;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE) | MACH_MSGH_BITS_COMPLEX, _o, 44, task, 3426);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3526) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
+  return (kern_return_t)get32(_b + 32);
+}
+
+/* Routine task_set_ras_pc (3427) */
+kern_return_t task_set_ras_pc(task_t target_task, vm_address_t basepc, vm_address_t boundspc) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[48];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 48);
+  mach_msg_size_t _o = 24;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put64(_b + _o, (uint64_t)(basepc));
+  _o += 8;
+  put64(_b + _o, (uint64_t)(boundspc));
+  _o += 8;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 44, target_task, 3427);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3527) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
+  return (kern_return_t)get32(_b + 32);
+}
+
+/* Routine task_zone_info (3428) */
+kern_return_t task_zone_info(task_t target_task, mach_zone_name_array_t *names, mach_msg_type_number_t *namesCnt, task_zone_info_array_t *info, mach_msg_type_number_t *infoCnt) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[84];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 24);
+  mach_msg_size_t _o = 24;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 84, target_task, 3428);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3528) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  const int _simple = !(get32(_b) & MACH_MSGH_BITS_COMPLEX);
+  if ((_simple || get32(_b + 24) != 2 || _size != 76) && (!_simple || _size != 36 || (kern_return_t)get32(_b + 32) == KERN_SUCCESS))
+    return MIG_TYPE_ERROR;
+  if (_simple) return (kern_return_t)get32(_b + 32);
+  if (_b[39] != MACH_MSG_OOL_DESCRIPTOR) return MIG_TYPE_ERROR;
+  if (_b[55] != MACH_MSG_OOL_DESCRIPTOR) return MIG_TYPE_ERROR;
+  _o = 68;
+  const mach_msg_size_t _o_names = _o;
+  _o += 4;
+  const mach_msg_size_t _o_info = _o;
+  _o += 4;
+  (void)_o;
+  *names = (mach_zone_name_array_t)(uintptr_t)get64(_b + 28);
+  *namesCnt = get32(_b + _o_names);
+  *info = (task_zone_info_array_t)(uintptr_t)get64(_b + 44);
+  *infoCnt = get32(_b + _o_info);
+  return KERN_SUCCESS;
+}
+
+/* Routine task_assign (3429) */
+kern_return_t task_assign(task_t task, processor_set_t new_set, boolean_t assign_threads) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[52];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 52);
+  mach_msg_size_t _o = 24;
+  put32(_b + _o, 1);
+  _o += 4;
+  put32(_b + _o, new_set);
+  _b[_o + 10] = (unsigned char)(19);
+  _b[_o + 11] = MACH_MSG_PORT_DESCRIPTOR;
+  _o += 12;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put32(_b + _o, (uint32_t)(assign_threads));
+  _o += 4;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE) | MACH_MSGH_BITS_COMPLEX, _o, 44, task, 3429);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3529) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
+  return (kern_return_t)get32(_b + 32);
+}
+
+/* Routine task_assign_default (3430) */
+kern_return_t task_assign_default(task_t task, boolean_t assign_threads) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[44];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 36);
+  mach_msg_size_t _o = 24;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put32(_b + _o, (uint32_t)(assign_threads));
+  _o += 4;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 44, task, 3430);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3530) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
+  return (kern_return_t)get32(_b + 32);
+}
+
+/* Routine task_get_assignment (3431) */
+kern_return_t task_get_assignment(task_t task, processor_set_name_t *assigned_set) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[48];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 24);
+  mach_msg_size_t _o = 24;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 48, task, 3431);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3531) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  const int _simple = !(get32(_b) & MACH_MSGH_BITS_COMPLEX);
+  if ((_simple || get32(_b + 24) != 1 || _size != 40) && (!_simple || _size != 36 || (kern_return_t)get32(_b + 32) == KERN_SUCCESS))
+    return MIG_TYPE_ERROR;
+  if (_simple) return (kern_return_t)get32(_b + 32);
+  if (_b[39] != MACH_MSG_PORT_DESCRIPTOR || _b[38] != 17) return MIG_TYPE_ERROR;
+  _o = 40;
+  (void)_o;
+  *assigned_set = get32(_b + 28);
+  return KERN_SUCCESS;
+}
+
+/* Routine task_set_policy (3432) */
+kern_return_t task_set_policy(task_t task, processor_set_t pset, policy_t policy, policy_base_t base, mach_msg_type_number_t baseCnt, policy_limit_t limit, mach_msg_type_number_t limitCnt, boolean_t change) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[88];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 88);
+  mach_msg_size_t _o = 24;
+  put32(_b + _o, 1);
+  _o += 4;
+  put32(_b + _o, pset);
+  _b[_o + 10] = (unsigned char)(19);
+  _b[_o + 11] = MACH_MSG_PORT_DESCRIPTOR;
+  _o += 12;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put32(_b + _o, (uint32_t)(policy));
+  _o += 4;
+  if (baseCnt > 5) return MIG_ARRAY_TOO_LARGE;
+  put32(_b + _o, baseCnt);
+  _o += 4;
+  memcpy(_b + _o, base, 4 * baseCnt);
+  _o += (4 * baseCnt + 3) & ~3u;
+  if (limitCnt > 1) return MIG_ARRAY_TOO_LARGE;
+  put32(_b + _o, limitCnt);
+  _o += 4;
+  memcpy(_b + _o, limit, 4 * limitCnt);
+  _o += (4 * limitCnt + 3) & ~3u;
+  put32(_b + _o, (uint32_t)(change));
+  _o += 4;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE) | MACH_MSGH_BITS_COMPLEX, _o, 44, task, 3432);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3532) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
+  return (kern_return_t)get32(_b + 32);
+}
+
+/* Routine task_get_state (3433) */
+kern_return_t task_get_state(task_t task, thread_state_flavor_t flavor, thread_state_t old_state, mach_msg_type_number_t *old_stateCnt) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[944];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 40);
+  mach_msg_size_t _o = 24;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put32(_b + _o, (uint32_t)(flavor));
+  _o += 4;
+  put32(_b + _o, *old_stateCnt < 224 ? *old_stateCnt : 224);
+  _o += 4;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 944, task, 3433);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3533) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || ((_size < 40 || _size > 936) && (_size != 36 || (kern_return_t)get32(_b + 32) == KERN_SUCCESS)))
+    return MIG_TYPE_ERROR;
+  if ((kern_return_t)get32(_b + 32) != KERN_SUCCESS) return (kern_return_t)get32(_b + 32);
+  _o = 36;
+  mach_msg_size_t _rest = _size; /* what the variable arrays may still use */
+  const mach_msg_type_number_t _n_old_state = get32(_b + _o);
+  _o += 4;
+  if (_n_old_state > 224) return MIG_TYPE_ERROR;
+  if ((_rest - 40) / 4 < _n_old_state || _rest != 40 + _n_old_state * 4) return MIG_TYPE_ERROR;
+  const mach_msg_size_t _o_old_state_data = _o;
+  _o += _n_old_state * 4;
+  (void)_rest;
+  (void)_o;
+  if (_n_old_state > *old_stateCnt) {
+    memcpy(old_state, _b + _o_old_state_data, 4 * *old_stateCnt);
+    *old_stateCnt = _n_old_state;
+    return MIG_ARRAY_TOO_LARGE;
+  }
+  memcpy(old_state, _b + _o_old_state_data, 4 * _n_old_state);
+  *old_stateCnt = _n_old_state;
+  return KERN_SUCCESS;
+}
+
+/* Routine task_set_state (3434) */
+kern_return_t task_set_state(task_t task, thread_state_flavor_t flavor, thread_state_t new_state, mach_msg_type_number_t new_stateCnt) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[936];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 936);
+  mach_msg_size_t _o = 24;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put32(_b + _o, (uint32_t)(flavor));
+  _o += 4;
+  if (new_stateCnt > 224) return MIG_ARRAY_TOO_LARGE;
+  put32(_b + _o, new_stateCnt);
+  _o += 4;
+  memcpy(_b + _o, new_state, 4 * new_stateCnt);
+  _o += (4 * new_stateCnt + 3) & ~3u;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 44, task, 3434);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3534) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
+  return (kern_return_t)get32(_b + 32);
+}
+
+/* Routine task_set_phys_footprint_limit (3435) */
+kern_return_t task_set_phys_footprint_limit(task_t task, int new_limit, int *old_limit) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[48];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 36);
+  mach_msg_size_t _o = 24;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put32(_b + _o, (uint32_t)(new_limit));
+  _o += 4;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 48, task, 3435);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3535) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || ((_size != 40) && (_size != 36 || (kern_return_t)get32(_b + 32) == KERN_SUCCESS)))
+    return MIG_TYPE_ERROR;
+  if ((kern_return_t)get32(_b + 32) != KERN_SUCCESS) return (kern_return_t)get32(_b + 32);
+  _o = 36;
+  const mach_msg_size_t _o_old_limit = _o;
+  _o += 4;
+  (void)_o;
+  *old_limit = (int)get32(_b + _o_old_limit);
+  return KERN_SUCCESS;
+}
+
+/* Routine task_suspend2 (3436) */
+kern_return_t task_suspend2(task_t target_task, task_suspension_token_t *suspend_token) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[48];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 24);
+  mach_msg_size_t _o = 24;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 48, target_task, 3436);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3536) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  const int _simple = !(get32(_b) & MACH_MSGH_BITS_COMPLEX);
+  if ((_simple || get32(_b + 24) != 1 || _size != 40) && (!_simple || _size != 36 || (kern_return_t)get32(_b + 32) == KERN_SUCCESS))
+    return MIG_TYPE_ERROR;
+  if (_simple) return (kern_return_t)get32(_b + 32);
+  if (_b[39] != MACH_MSG_PORT_DESCRIPTOR || _b[38] != 18) return MIG_TYPE_ERROR;
+  _o = 40;
+  (void)_o;
+  *suspend_token = get32(_b + 28);
+  return KERN_SUCCESS;
+}
+
+/* Routine task_resume2 (3437) */
+kern_return_t task_resume2(task_suspension_token_t suspend_token) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[44];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 24);
+  mach_msg_size_t _o = 24;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(18, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 44, suspend_token, 3437);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3537) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
+  return (kern_return_t)get32(_b + 32);
+}
+
+/* Routine task_purgable_info (3438) */
+kern_return_t task_purgable_info(task_t task, task_purgable_info_t *stats) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[316];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 24);
+  mach_msg_size_t _o = 24;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 316, task, 3438);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3538) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || ((_size != 308) && (_size != 36 || (kern_return_t)get32(_b + 32) == KERN_SUCCESS)))
+    return MIG_TYPE_ERROR;
+  if ((kern_return_t)get32(_b + 32) != KERN_SUCCESS) return (kern_return_t)get32(_b + 32);
+  _o = 36;
+  const mach_msg_size_t _o_stats = _o;
+  _o += 272;
+  (void)_o;
+  memcpy(stats, _b + _o_stats, 272);
+  return KERN_SUCCESS;
+}
+
+/* Routine task_get_mach_voucher (3439) */
+kern_return_t task_get_mach_voucher(task_t task, mach_voucher_selector_t which, ipc_voucher_t *voucher) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[48];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 36);
+  mach_msg_size_t _o = 24;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put32(_b + _o, (uint32_t)(which));
+  _o += 4;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 48, task, 3439);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3539) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  const int _simple = !(get32(_b) & MACH_MSGH_BITS_COMPLEX);
+  if ((_simple || get32(_b + 24) != 1 || _size != 40) && (!_simple || _size != 36 || (kern_return_t)get32(_b + 32) == KERN_SUCCESS))
+    return MIG_TYPE_ERROR;
+  if (_simple) return (kern_return_t)get32(_b + 32);
+  if (_b[39] != MACH_MSG_PORT_DESCRIPTOR || _b[38] != 17) return MIG_TYPE_ERROR;
+  _o = 40;
+  (void)_o;
+  *voucher = get32(_b + 28);
+  return KERN_SUCCESS;
+}
+
+/* Routine task_set_mach_voucher (3440) */
+kern_return_t task_set_mach_voucher(task_t task, ipc_voucher_t voucher) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[44];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 40);
+  mach_msg_size_t _o = 24;
+  put32(_b + _o, 1);
+  _o += 4;
+  put32(_b + _o, voucher);
+  _b[_o + 10] = (unsigned char)(19);
+  _b[_o + 11] = MACH_MSG_PORT_DESCRIPTOR;
+  _o += 12;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE) | MACH_MSGH_BITS_COMPLEX, _o, 44, task, 3440);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3540) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
+  return (kern_return_t)get32(_b + 32);
+}
+
+/* Routine task_swap_mach_voucher (3441) */
+kern_return_t task_swap_mach_voucher(task_t task, ipc_voucher_t new_voucher, ipc_voucher_t *old_voucher) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[52];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 52);
+  mach_msg_size_t _o = 24;
+  put32(_b + _o, 2);
+  _o += 4;
+  put32(_b + _o, new_voucher);
+  _b[_o + 10] = (unsigned char)(19);
+  _b[_o + 11] = MACH_MSG_PORT_DESCRIPTOR;
+  _o += 12;
+  put32(_b + _o, *old_voucher);
+  _b[_o + 10] = (unsigned char)(19);
+  _b[_o + 11] = MACH_MSG_PORT_DESCRIPTOR;
+  _o += 12;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE) | MACH_MSGH_BITS_COMPLEX, _o, 48, task, 3441);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3541) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  const int _simple = !(get32(_b) & MACH_MSGH_BITS_COMPLEX);
+  if ((_simple || get32(_b + 24) != 1 || _size != 40) && (!_simple || _size != 36 || (kern_return_t)get32(_b + 32) == KERN_SUCCESS))
+    return MIG_TYPE_ERROR;
+  if (_simple) return (kern_return_t)get32(_b + 32);
+  if (_b[39] != MACH_MSG_PORT_DESCRIPTOR || _b[38] != 17) return MIG_TYPE_ERROR;
+  _o = 40;
+  (void)_o;
+  *old_voucher = get32(_b + 28);
+  return KERN_SUCCESS;
 }

@@ -214,6 +214,42 @@ kern_return_t thread_abort(thread_act_t target_act) {
   return (kern_return_t)get32(_b + 32);
 }
 
+/* Routine thread_abort_safely (3608) */
+kern_return_t thread_abort_safely(thread_act_t target_act) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[44];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 24);
+  mach_msg_size_t _o = 24;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 44, target_act, 3608);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3708) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
+  return (kern_return_t)get32(_b + 32);
+}
+
+/* Routine thread_depress_abort (3609) */
+kern_return_t thread_depress_abort(thread_act_t thread) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[44];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 24);
+  mach_msg_size_t _o = 24;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 44, thread, 3609);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3709) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
+  return (kern_return_t)get32(_b + 32);
+}
+
 /* Routine thread_get_special_port (3610) */
 kern_return_t thread_get_special_port(thread_act_t thr_act, int which_port, mach_port_t *special_port) {
   union {
@@ -489,5 +525,302 @@ kern_return_t thread_swap_exception_ports(thread_act_t thread, exception_mask_t 
     return MIG_ARRAY_TOO_LARGE;
   }
   memcpy(old_flavors, _b + _o_old_flavors_data, 4 * _n_masks);
+  return KERN_SUCCESS;
+}
+
+/* Routine thread_policy (3616) */
+kern_return_t thread_policy(thread_act_t thr_act, policy_t policy, policy_base_t base, mach_msg_type_number_t baseCnt, boolean_t set_limit) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[64];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 64);
+  mach_msg_size_t _o = 24;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put32(_b + _o, (uint32_t)(policy));
+  _o += 4;
+  if (baseCnt > 5) return MIG_ARRAY_TOO_LARGE;
+  put32(_b + _o, baseCnt);
+  _o += 4;
+  memcpy(_b + _o, base, 4 * baseCnt);
+  _o += (4 * baseCnt + 3) & ~3u;
+  put32(_b + _o, (uint32_t)(set_limit));
+  _o += 4;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 44, thr_act, 3616);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3716) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
+  return (kern_return_t)get32(_b + 32);
+}
+
+/* Routine thread_policy_set (3617) */
+kern_return_t thread_policy_set(thread_act_t thread, thread_policy_flavor_t flavor, thread_policy_t policy_info, mach_msg_type_number_t policy_infoCnt) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[104];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 104);
+  mach_msg_size_t _o = 24;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put32(_b + _o, (uint32_t)(flavor));
+  _o += 4;
+  if (policy_infoCnt > 16) return MIG_ARRAY_TOO_LARGE;
+  put32(_b + _o, policy_infoCnt);
+  _o += 4;
+  memcpy(_b + _o, policy_info, 4 * policy_infoCnt);
+  _o += (4 * policy_infoCnt + 3) & ~3u;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 44, thread, 3617);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3717) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
+  return (kern_return_t)get32(_b + 32);
+}
+
+/* Routine thread_policy_get (3618) */
+kern_return_t thread_policy_get(thread_act_t thread, thread_policy_flavor_t flavor, thread_policy_t policy_info, mach_msg_type_number_t *policy_infoCnt, boolean_t *get_default) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[116];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 44);
+  mach_msg_size_t _o = 24;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put32(_b + _o, (uint32_t)(flavor));
+  _o += 4;
+  put32(_b + _o, *policy_infoCnt < 16 ? *policy_infoCnt : 16);
+  _o += 4;
+  put32(_b + _o, (uint32_t)(*get_default));
+  _o += 4;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 116, thread, 3618);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3718) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || ((_size < 44 || _size > 108) && (_size != 36 || (kern_return_t)get32(_b + 32) == KERN_SUCCESS)))
+    return MIG_TYPE_ERROR;
+  if ((kern_return_t)get32(_b + 32) != KERN_SUCCESS) return (kern_return_t)get32(_b + 32);
+  _o = 36;
+  mach_msg_size_t _rest = _size; /* what the variable arrays may still use */
+  const mach_msg_type_number_t _n_policy_info = get32(_b + _o);
+  _o += 4;
+  if (_n_policy_info > 16) return MIG_TYPE_ERROR;
+  if ((_rest - 44) / 4 < _n_policy_info || _rest != 44 + _n_policy_info * 4) return MIG_TYPE_ERROR;
+  const mach_msg_size_t _o_policy_info_data = _o;
+  _o += _n_policy_info * 4;
+  const mach_msg_size_t _o_get_default = _o;
+  _o += 4;
+  (void)_rest;
+  (void)_o;
+  if (_n_policy_info > *policy_infoCnt) {
+    memcpy(policy_info, _b + _o_policy_info_data, 4 * *policy_infoCnt);
+    *policy_infoCnt = _n_policy_info;
+    return MIG_ARRAY_TOO_LARGE;
+  }
+  memcpy(policy_info, _b + _o_policy_info_data, 4 * _n_policy_info);
+  *policy_infoCnt = _n_policy_info;
+  *get_default = (boolean_t)get32(_b + _o_get_default);
+  return KERN_SUCCESS;
+}
+
+/* Routine thread_assign (3621) */
+kern_return_t thread_assign(thread_act_t thread, processor_set_t new_set) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[44];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 40);
+  mach_msg_size_t _o = 24;
+  put32(_b + _o, 1);
+  _o += 4;
+  put32(_b + _o, new_set);
+  _b[_o + 10] = (unsigned char)(19);
+  _b[_o + 11] = MACH_MSG_PORT_DESCRIPTOR;
+  _o += 12;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE) | MACH_MSGH_BITS_COMPLEX, _o, 44, thread, 3621);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3721) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
+  return (kern_return_t)get32(_b + 32);
+}
+
+/* Routine thread_assign_default (3622) */
+kern_return_t thread_assign_default(thread_act_t thread) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[44];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 24);
+  mach_msg_size_t _o = 24;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 44, thread, 3622);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3722) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
+  return (kern_return_t)get32(_b + 32);
+}
+
+/* Routine thread_get_assignment (3623) */
+kern_return_t thread_get_assignment(thread_act_t thread, processor_set_name_t *assigned_set) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[48];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 24);
+  mach_msg_size_t _o = 24;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 48, thread, 3623);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3723) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  const int _simple = !(get32(_b) & MACH_MSGH_BITS_COMPLEX);
+  if ((_simple || get32(_b + 24) != 1 || _size != 40) && (!_simple || _size != 36 || (kern_return_t)get32(_b + 32) == KERN_SUCCESS))
+    return MIG_TYPE_ERROR;
+  if (_simple) return (kern_return_t)get32(_b + 32);
+  if (_b[39] != MACH_MSG_PORT_DESCRIPTOR || _b[38] != 17) return MIG_TYPE_ERROR;
+  _o = 40;
+  (void)_o;
+  *assigned_set = get32(_b + 28);
+  return KERN_SUCCESS;
+}
+
+/* Routine thread_set_policy (3624) */
+kern_return_t thread_set_policy(thread_act_t thr_act, processor_set_t pset, policy_t policy, policy_base_t base, mach_msg_type_number_t baseCnt, policy_limit_t limit, mach_msg_type_number_t limitCnt) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[84];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 84);
+  mach_msg_size_t _o = 24;
+  put32(_b + _o, 1);
+  _o += 4;
+  put32(_b + _o, pset);
+  _b[_o + 10] = (unsigned char)(19);
+  _b[_o + 11] = MACH_MSG_PORT_DESCRIPTOR;
+  _o += 12;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put32(_b + _o, (uint32_t)(policy));
+  _o += 4;
+  if (baseCnt > 5) return MIG_ARRAY_TOO_LARGE;
+  put32(_b + _o, baseCnt);
+  _o += 4;
+  memcpy(_b + _o, base, 4 * baseCnt);
+  _o += (4 * baseCnt + 3) & ~3u;
+  if (limitCnt > 1) return MIG_ARRAY_TOO_LARGE;
+  put32(_b + _o, limitCnt);
+  _o += 4;
+  memcpy(_b + _o, limit, 4 * limitCnt);
+  _o += (4 * limitCnt + 3) & ~3u;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE) | MACH_MSGH_BITS_COMPLEX, _o, 44, thr_act, 3624);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3724) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
+  return (kern_return_t)get32(_b + 32);
+}
+
+/* Routine thread_get_mach_voucher (3625) */
+kern_return_t thread_get_mach_voucher(thread_act_t thr_act, mach_voucher_selector_t which, ipc_voucher_t *voucher) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[48];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 36);
+  mach_msg_size_t _o = 24;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put32(_b + _o, (uint32_t)(which));
+  _o += 4;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 48, thr_act, 3625);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3725) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  const int _simple = !(get32(_b) & MACH_MSGH_BITS_COMPLEX);
+  if ((_simple || get32(_b + 24) != 1 || _size != 40) && (!_simple || _size != 36 || (kern_return_t)get32(_b + 32) == KERN_SUCCESS))
+    return MIG_TYPE_ERROR;
+  if (_simple) return (kern_return_t)get32(_b + 32);
+  if (_b[39] != MACH_MSG_PORT_DESCRIPTOR || _b[38] != 17) return MIG_TYPE_ERROR;
+  _o = 40;
+  (void)_o;
+  *voucher = get32(_b + 28);
+  return KERN_SUCCESS;
+}
+
+/* Routine thread_set_mach_voucher (3626) */
+kern_return_t thread_set_mach_voucher(thread_act_t thr_act, ipc_voucher_t voucher) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[44];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 40);
+  mach_msg_size_t _o = 24;
+  put32(_b + _o, 1);
+  _o += 4;
+  put32(_b + _o, voucher);
+  _b[_o + 10] = (unsigned char)(19);
+  _b[_o + 11] = MACH_MSG_PORT_DESCRIPTOR;
+  _o += 12;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE) | MACH_MSGH_BITS_COMPLEX, _o, 44, thr_act, 3626);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3726) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
+  return (kern_return_t)get32(_b + 32);
+}
+
+/* Routine thread_swap_mach_voucher (3627) */
+kern_return_t thread_swap_mach_voucher(thread_act_t thr_act, ipc_voucher_t new_voucher, ipc_voucher_t *old_voucher) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[52];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 52);
+  mach_msg_size_t _o = 24;
+  put32(_b + _o, 2);
+  _o += 4;
+  put32(_b + _o, new_voucher);
+  _b[_o + 10] = (unsigned char)(19);
+  _b[_o + 11] = MACH_MSG_PORT_DESCRIPTOR;
+  _o += 12;
+  put32(_b + _o, *old_voucher);
+  _b[_o + 10] = (unsigned char)(19);
+  _b[_o + 11] = MACH_MSG_PORT_DESCRIPTOR;
+  _o += 12;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE) | MACH_MSGH_BITS_COMPLEX, _o, 48, thr_act, 3627);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3727) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  const int _simple = !(get32(_b) & MACH_MSGH_BITS_COMPLEX);
+  if ((_simple || get32(_b + 24) != 1 || _size != 40) && (!_simple || _size != 36 || (kern_return_t)get32(_b + 32) == KERN_SUCCESS))
+    return MIG_TYPE_ERROR;
+  if (_simple) return (kern_return_t)get32(_b + 32);
+  if (_b[39] != MACH_MSG_PORT_DESCRIPTOR || _b[38] != 17) return MIG_TYPE_ERROR;
+  _o = 40;
+  (void)_o;
+  *old_voucher = get32(_b + 28);
   return KERN_SUCCESS;
 }
