@@ -10,7 +10,11 @@
 import { Kernel } from "./kern/kernel.js";
 import { installSubsystems } from "./subsystems/index.js";
 
+import { installBootstrapSubsystem } from "./kern/bootstrap.js";
+import { installBootstrap } from "./subsystems/bootstrap.js";
+
 Kernel.installSubsystems(installSubsystems);
+installBootstrapSubsystem(installBootstrap);
 
 export { Kernel };
 export type { BootOptions, BugFixes, KernelCall } from "./kern/kernel.js";
@@ -46,3 +50,8 @@ export { MigArgumentError } from "./mig/validate.js";
 export type { CallArgs, CallResult, KernError, RoutineArgs, RoutineId, RoutineKey, RoutineName, RoutineOuts, RoutineResult, Routines } from "./mig/typed.js";
 export type { PortIn, UserPort } from "./mig/user.js";
 export { MachipcServer, defaultSocketPath, type ServeOptions } from "./server/server.js";
+export * from "./abi/bootstrap.js";
+export { bootstrapCheckIn, bootstrapRegister, bootstrapLookUp, bootstrapParent, bootstrapStrerrorText, type PortResult } from "./subsystems/bootstrap_user.js";
+export type { MachService } from "./kern/bootstrap.js";
+export { taskFork, taskExec, type ForkOptions, type ExecOptions } from "./kern/proc.js";
+export { taskForPid, taskNameForPid, pidForTask, type TaskForPidRule } from "./kern/task_for_pid.js";

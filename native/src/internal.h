@@ -15,6 +15,7 @@
 
 /* Wire operations and traps, as src/server/protocol.ts numbers them. */
 enum { OP_HELLO = 1, OP_JOIN = 2, OP_TRAP = 3, OP_MACH_MSG = 4, OP_TRAP_ARGS = 7, OP_RESULT = 0x80 };
+enum { OP_FORK = 8, OP_EXCEPTION = 9, OP_ADOPT = 10 };
 enum { TRAP_REPLY_PORT = 26, TRAP_THREAD_SELF = 27, TRAP_TASK_SELF = 28, TRAP_HOST_SELF = 29 };
 /* The traps with arguments (TRAP_ARGS), by mach_trap_table number as src/abi/traps.ts lists them. */
 enum {
@@ -40,6 +41,9 @@ enum {
   TRAP_SEMAPHORE_TIMEDWAIT_SIGNAL = 39,
   TRAP_PORT_GUARD = 41,
   TRAP_PORT_UNGUARD = 42,
+  TRAP_TASK_NAME_FOR_PID = 44,
+  TRAP_TASK_FOR_PID = 45,
+  TRAP_PID_FOR_TASK = 46,
 };
 
 /* What copyout answers for a bad user address (EFAULT), which a trap then returns as its kern_return_t. */
@@ -71,6 +75,34 @@ int machipc_send_frame(int fd, uint32_t op, uint32_t seq, const struct part *par
 unsigned char *machipc_recv_result(int fd, uint32_t *len);
 /* A TRAP op: the port name it answers, or MACH_PORT_NULL if the server cannot be reached. */
 mach_port_t machipc_trap(uint32_t which);
+
+/*
+ * Processes (proc.c, exec.c, faults.c): the task and thread this process is in
+ * the server, the connections it holds (a fork's child closes its copies), and
+ * what another module may set up for the transport.
+ */
+int machipc_have_task(void);
+uint64_t machipc_task_token(void);
+/* The server's id for this thread (0 before its connection is made): EXCEPTION names a thread by it. */
+uint32_t machipc_thread_id(void);
+/* The socket path of the last successful connect, for the fault handler (which cannot look it up). */
+extern char machipc_server_path[108];
+void machipc_track_fd(int fd);
+/* A fork's child: forget the parent's task and connections (the transport's and the MIG reply port's state). */
+void machipc_transport_forked(void);
+void machipc_mig_reply_forked(void);
+void machipc_faults_forked(void);
+/* Set this thread's connection (made by the fault handler's JOIN or exec's adoption) and the task. */
+void machipc_set_thread_connection(int fd, uint32_t thread_id);
+void machipc_set_task(uint64_t token, uint32_t pid);
+/* A fork's child: the parent's task token to present in FORK (0 if this process is not one). */
+int machipc_fork_parent(uint64_t *token);
+/* A new image after exec: carry on the task over the inherited connection; 0 on success. */
+int machipc_exec_adopt(void);
+/* A thread's first connection is made: its alternate signal stack for faults (faults.c). */
+void machipc_thread_started(void);
+/* The task is known (HELLO, FORK or ADOPT answered): libsystem's per-process setup (bootstrap_port). */
+void machipc_task_started(void);
 
 /*
  * A TRAP_ARGS op: trap `which` with `argc` argument slots; up to `nouts` copied-out slots land in

@@ -71,3 +71,6 @@ mach_msg_return_t machipc_mig_send(mach_msg_header_t *m, mach_msg_bits_t bits, m
   m->msgh_id = id;
   return mach_msg(m, MACH_SEND_MSG, send_size, 0, MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
 }
+
+/* A fork's child: the parent's reply port name means nothing in the child's new space. */
+void machipc_mig_reply_forked(void) { t_mig_reply = MACH_PORT_NULL; }

@@ -23,9 +23,39 @@ static uint32_t g_task_pid;
 static mach_port_t g_task_self;
 static __thread int t_fd = -1;
 static __thread uint32_t t_seq;
+static __thread uint32_t t_thread_id;
+char machipc_server_path[108];
 
 int machipc_thread_fd(void) { return t_fd; }
 uint32_t machipc_next_seq(void) { return ++t_seq; }
+int machipc_have_task(void) { return g_have_token; }
+uint64_t machipc_task_token(void) { return g_token; }
+uint32_t machipc_thread_id(void) { return t_thread_id; }
+
+void machipc_transport_forked(void) {
+  g_token = 0;
+  g_task_pid = 0;
+  g_have_token = 0;
+  g_task_self = MACH_PORT_NULL;
+  t_fd = -1;
+  t_seq = 0;
+  t_thread_id = 0;
+}
+
+void machipc_set_thread_connection(int fd, uint32_t thread_id) {
+  t_fd = fd;
+  t_seq = 0;
+  t_thread_id = thread_id;
+}
+
+void machipc_set_task(uint64_t token, uint32_t pid) {
+  g_token = token;
+  g_task_pid = pid;
+  g_have_token = 1;
+}
+
+/* Where a RESULT's extra bytes start (after the message, padded, and its OOL regions, of which these have none). */
+static uint64_t extra_at(const unsigned char *r) { return 16 + ((get32(r + 4) + 3) & ~(uint64_t)3); }
 
 static int read_all(int fd, void *buf, size_t n) {
   unsigned char *p = buf;
@@ -172,6 +202,8 @@ unsigned char *machipc_recv_result(int fd, uint32_t *len) {
 
 int machipc_connect_thread(void) {
   if (t_fd >= 0) return 0;
+  /* A new image after exec carries on its task over the connection it kept (exec.c). */
+  if (!g_have_token && machipc_exec_adopt() == 0) return 0;
   char pathbuf[512];
   const char *path = socket_path(pathbuf, sizeof pathbuf);
   if (check_socket_dir(path) < 0) return -1;
@@ -192,28 +224,38 @@ int machipc_connect_thread(void) {
     close(fd);
     return -1;
   }
+  size_t pl = strlen(path);
+  memcpy(machipc_server_path, path, pl < sizeof machipc_server_path ? pl + 1 : 0);
   pthread_mutex_lock(&machipc_lock);
-  unsigned char payload[16 + 64];
+  unsigned char payload[8 + 16 + 64];
   uint32_t len = 0;
   unsigned char *r = NULL;
+  int made_task = 0;
   if (!g_have_token) {
     char name[64];
     snprintf(name, sizeof name, "c:%d", (int)getpid());
     size_t nl = strlen(name);
-    put32(payload, (uint32_t)getuid());
-    put32(payload + 4, (uint32_t)getgid());
-    put32(payload + 8, (uint32_t)getpid());
-    put32(payload + 12, (uint32_t)nl);
-    memcpy(payload + 16, name, nl);
-    struct part p[1] = {{payload, 16 + nl}};
-    if (machipc_send_frame(fd, OP_HELLO, 0, p, 1) == 0) r = machipc_recv_result(fd, &len);
-    /* Success carries the 8-byte task token as its extra bytes; a refusal is a bare kern_return_t. */
-    if (r && len >= 16 && get32(r + 12) == 8) {
-      uint64_t msglen = get32(r + 4), at = 16 + ((msglen + 3) & ~(uint64_t)3);
+    /* A fork's child presents its parent's token first (FORK), then what HELLO says. */
+    uint64_t parent;
+    int forked = machipc_fork_parent(&parent);
+    put64(payload, parent);
+    unsigned char *hello = payload + 8;
+    put32(hello, (uint32_t)getuid());
+    put32(hello + 4, (uint32_t)getgid());
+    put32(hello + 8, (uint32_t)getpid());
+    put32(hello + 12, (uint32_t)nl);
+    memcpy(hello + 16, name, nl);
+    struct part p[1] = {{forked ? payload : hello, (forked ? 8 : 0) + 16 + nl}};
+    if (machipc_send_frame(fd, forked ? OP_FORK : OP_HELLO, 0, p, 1) == 0) r = machipc_recv_result(fd, &len);
+    /* Success carries the 8-byte task token (and the thread's id) as its extra bytes; a refusal is a bare kern_return_t. */
+    if (r && len >= 16 && get32(r + 12) >= 8) {
+      uint64_t at = extra_at(r);
       if (get32(r + 8) == 0 && at + 8 <= len) {
         g_token = get64(r + at);
         g_task_pid = get32(r);
         g_have_token = 1;
+        made_task = 1;
+        if (get32(r + 12) >= 12 && at + 12 <= len) t_thread_id = get32(r + at + 8);
       }
     }
   } else {
@@ -225,6 +267,7 @@ int machipc_connect_thread(void) {
       free(r);
       r = NULL;
     }
+    if (r && len >= 16 && get32(r + 12) >= 4 && extra_at(r) + 4 <= len) t_thread_id = get32(r + extra_at(r));
   }
   pthread_mutex_unlock(&machipc_lock);
   if (!r || (g_have_token == 0)) {
@@ -235,6 +278,9 @@ int machipc_connect_thread(void) {
   }
   free(r);
   t_fd = fd;
+  machipc_track_fd(fd);
+  machipc_thread_started();
+  if (made_task) machipc_task_started();
   return 0;
 }
 

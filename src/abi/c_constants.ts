@@ -4,6 +4,7 @@
  * native/include/machipc/constants.h is this text (`npm run gen:constants`;
  * a test keeps the committed file in step).
  */
+import * as bootstrap from "./bootstrap.js";
 import * as exception from "./exception.js";
 import * as host from "./host.js";
 import * as ikot from "./ikot.js";
@@ -24,6 +25,7 @@ const MODULES: [string, Record<string, unknown>][] = [
   ["thread state flavors and counts (mach/i386/thread_status.h, mach/arm/thread_status.h)", threadStatus],
   ["memory protections and vm_allocate flags (mach/vm_prot.h, mach/vm_statistics.h)", vm],
   ["semaphore wait policies (mach/sync_policy.h)", sync],
+  ["the bootstrap namespace (servers/bootstrap.h, launchd's bootstrap_priv.h)", bootstrap],
 ];
 
 /** Written by hand in mach.h, as casts, or declared by the SDK's own headers under their names (mach/port.h's guard type). */
@@ -50,7 +52,7 @@ const C_TYPES: [RegExp, string][] = [
   [/^VM_PROT_/, "vm_prot_t"],
   [/^CPU_SUBTYPE_/, "cpu_subtype_t"],
   [/^CPU_THREADTYPE_/, "cpu_threadtype_t"],
-  [/^(?!EXC_TYPES_COUNT$).*_COUNT$/, "mach_msg_type_number_t"],
+  [/^(?!EXC_TYPES_COUNT$|BOOTSTRAP_).*_COUNT$/, "mach_msg_type_number_t"],
 ];
 
 function spelling(name: string, v: number): string {

@@ -48,6 +48,10 @@ export const MACH_TRAPS: readonly TrapDescription[] = [
   trap(39, "semaphore_timedwait_signal_trap", ["wait_name", "signal_name", "sec", "nsec"]),
   trap(41, "_kernelrpc_mach_port_guard_trap", ["target", "name", "guard", "strict"], [], "mach_port_guard"),
   trap(42, "_kernelrpc_mach_port_unguard_trap", ["target", "name", "guard"], [], "mach_port_unguard"),
+  // BSD's (bsd/vm/vm_unix.c, src/kern/task_for_pid.ts): the out word is written whatever the answer.
+  trap(44, "task_name_for_pid", ["target_tport", "pid"], ["tn"]),
+  trap(45, "task_for_pid", ["target_tport", "pid"], ["t"]),
+  trap(46, "pid_for_task", ["t"], ["x"]),
 ];
 
 const byNumber = new Map(MACH_TRAPS.map((t) => [t.number, t]));

@@ -28,7 +28,8 @@ export async function runDemo(out: (line: string) => void = console.log, kernel:
   say("ipc_host_init made the host security, host and host priv ports, pset0's two ports, and a port per processor.");
   say();
 
-  const launchd = kernel.createTask({ uid: 0, gid: 0, name: "launchd", pid: 1 });
+  // A served kernel has launchd already (src/kern/bootstrap.ts): the demo's story is told with it.
+  const launchd = kernel.bootstrap?.launchd ?? kernel.createTask({ uid: 0, gid: 0, name: "launchd", pid: 1 });
   const lt = launchd.createThread();
   say("1. A root task, launchd (uid 0), calls host_self_trap():");
   const priv = lt.hostSelfTrap();

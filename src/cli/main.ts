@@ -47,18 +47,38 @@ async function withClient<T>(socketPath: string | undefined, name: string, fn: (
 
 const COMMANDS: Record<string, Command> = {
   serve: {
-    usage: "machipc serve [--socket PATH] [--system] [--fixes] [limits] [--demo]",
+    usage: "machipc serve [--socket PATH] [--system] [--fixes] [--service NAME]... [--task-for-pid root|posix] [limits] [--demo]",
     about:
       "Boot a kernel and serve it on a Unix domain socket; each connecting process is a task with the uid,\n" +
       "gid and pid the kernel reports for it. By default only this user is served (socket 0600 in a 0700\n" +
       "directory); --system (root only) serves every local user from /run/machipc. --fixes boots the\n" +
-      "kernel with every later XNU fix (docs/xnu-bugs.md). --demo narrates the demo on the served kernel\n" +
+      "kernel with every later XNU fix (docs/xnu-bugs.md). --service NAME declares a bootstrap service in\n" +
+      "advance (repeatable; the first process to check in gets its receive right). --task-for-pid says who\n" +
+      "may get another process's task (root: only root, the default; posix: also the same user).\n" +
+      "--demo narrates the demo on the served kernel\n" +
       "first, so its tasks (launchd, app) are there to list. A path a live\n" +
       "server holds is refused; a socket a dead one left is replaced.\n\nlimits (default in brackets):\n" +
       LIMIT_OPTIONS.map((o) => `${`  ${o.flag} N`.padEnd(23)} ${o.what} [${DEFAULT_LIMITS[o.key]}]`).join("\n"),
     async run(argv) {
       const limitSpecs = Object.fromEntries(LIMIT_OPTIONS.map((o) => [o.flag.slice(2), { type: "string" } as const]));
-      const a = parse("serve", argv, { ...SOCKET, ...HELP_OPT, ...limitSpecs, system: { type: "boolean" }, fixes: { type: "boolean" }, demo: { type: "boolean" } });
+      // --service may come again and again: each one is taken out before the rest is parsed.
+      const services: string[] = [];
+      const rest: string[] = [];
+      for (let i = 0; i < argv.length; i++) {
+        const w = argv[i]!;
+        if (w === "--service" && i + 1 < argv.length) services.push(argv[++i]!);
+        else if (w.startsWith("--service=")) services.push(w.slice("--service=".length));
+        else rest.push(w);
+      }
+      const a = parse("serve", rest, {
+        ...SOCKET,
+        ...HELP_OPT,
+        ...limitSpecs,
+        system: { type: "boolean" },
+        fixes: { type: "boolean" },
+        demo: { type: "boolean" },
+        "task-for-pid": { type: "string" },
+      });
       if (a.values.help) return help("serve");
       const values = a.values as Record<string, string | boolean | undefined>;
       const limits: Partial<ServerLimits> = {};
@@ -67,7 +87,20 @@ const COMMANDS: Record<string, Command> = {
         if (n !== undefined) limits[o.key] = n;
       }
       const system = a.values.system ?? false;
-      return serve({ socketPath: a.values.socket ?? (system ? undefined : socketPathFromEnv()), system, limits, fixes: a.values.fixes ?? false, demo: a.values.demo ?? false });
+      const tfp = a.values["task-for-pid"];
+      if (tfp !== undefined && tfp !== "root" && tfp !== "posix") {
+        log(`machipc serve: --task-for-pid takes root or posix, not '${tfp}'`);
+        return 2;
+      }
+      return serve({
+        socketPath: a.values.socket ?? (system ? undefined : socketPathFromEnv()),
+        system,
+        limits,
+        fixes: a.values.fixes ?? false,
+        demo: a.values.demo ?? false,
+        services,
+        taskForPid: tfp,
+      });
     },
   },
   demo: {

@@ -16,10 +16,22 @@ export interface ServeCommandOptions {
   /** Boot with every later XNU fix (docs/xnu-bugs.md). */
   fixes: boolean;
   demo: boolean;
+  /** Bootstrap services declared in advance (`--service NAME`). */
+  services?: string[];
+  /** Who may task_for_pid whom (`--task-for-pid`). */
+  taskForPid?: "root" | "posix";
 }
 
 export async function serve(opts: ServeCommandOptions): Promise<number> {
-  const server = new MachipcServer({ socketPath: opts.socketPath, system: opts.system, limits: opts.limits, boot: opts.fixes ? { fixes: true } : undefined, log: (l) => log(`machipc: ${l}`) });
+  const server = new MachipcServer({
+    socketPath: opts.socketPath,
+    system: opts.system,
+    limits: opts.limits,
+    boot: opts.fixes ? { fixes: true } : undefined,
+    services: opts.services,
+    taskForPid: opts.taskForPid,
+    log: (l) => log(`machipc: ${l}`),
+  });
   await server.listen();
   if (opts.demo) {
     const code = await runDemo((l) => out(`${l}\n`), server.kernel);

@@ -16,6 +16,7 @@ import type { Routine } from "../mig/routine.js";
 import { MigRegistry } from "../kern/ipc_kobject.js";
 import { installSubsystems } from "../subsystems/index.js";
 import { checkSocketDirForClient, defaultSocketPath } from "../server/socket_path.js";
+import { decodeExceptionResult, encodeException } from "../server/proc_ops.js";
 import type { HostReport, LsmpReport, TaskSummary } from "../server/admin.js";
 import { connectErrorMessage } from "./connect_error.js";
 import {
@@ -37,6 +38,7 @@ import {
   OP_THREAD,
   OP_TRAP,
   OP_TRAP_ARGS,
+  OP_EXCEPTION,
   RESULT,
   TRAP,
   TRAP_ARGS,
@@ -136,8 +138,8 @@ export class MachClient {
       early.push(resolve);
       socket.once("close", () => reject(new ClientError("the server closed the connection during the handshake")));
     });
-    // Success carries the task token; a refusal is a bare kern_return_t.
-    if (res.extra.byteLength !== 8) throw new ClientError(`the server refused this process (kern_return ${res.value})`);
+    // Success carries the task token (and the thread id); a refusal is a bare kern_return_t.
+    if (res.extra.byteLength < 8) throw new ClientError(`the server refused this process (kern_return ${res.value})`);
     client = new MachClient(socket, res.value);
     socket.on("close", () => client!.fail(new ClientError("connection to the machipc server closed")));
     return client;
@@ -333,6 +335,36 @@ export class ClientThread implements MachMsgCaller {
     if (name === this.migReply) this.migReply = 0;
   }
 
+  /** task_for_pid(target_tport, pid): a send right to the task of `pid`. */
+  async taskForPid(targetTport: number, pid: number): Promise<{ kr: number; task: number }> {
+    const r = await this.trap("task_for_pid", { target_tport: targetTport, pid });
+    return { kr: r.kr, task: r["t"] as number };
+  }
+  /** task_name_for_pid(target_tport, pid): a send right to its task name port. */
+  async taskNameForPid(targetTport: number, pid: number): Promise<{ kr: number; name: number }> {
+    const r = await this.trap("task_name_for_pid", { target_tport: targetTport, pid });
+    return { kr: r.kr, name: r["tn"] as number };
+  }
+  /** pid_for_task(t): the pid of a task (-1 on failure). */
+  async pidForTask(t: number): Promise<{ kr: number; pid: number }> {
+    const r = await this.trap("pid_for_task", { t });
+    return { kr: r.kr, pid: (r["x"] as number) | 0 };
+  }
+
+  /**
+   * Raise an exception on this thread, as a trap would, out of process: the
+   * thread's, the task's and the host's handlers are offered it in turn with
+   * `states` (flavor and words) as the thread's registers. Resolves when a
+   * handler answered: which level took it (null if only BSD's handler did, and
+   * then `signal` is the one it posted), and the thread's state afterwards.
+   */
+  async raiseException(exception: number, codes: (number | bigint)[] = [], states: { flavor: number; words: Uint32Array }[] = []): Promise<ClientExceptionOutcome> {
+    const body = encodeException({ token: 0n, thread: this.id, exception, codes: codes.map((c) => BigInt(c)), states });
+    const r = await this.client.request(OP_EXCEPTION, this.id, [body]);
+    const out = decodeExceptionResult(r.extra);
+    return { kr: r.value | 0, handledBy: LEVEL_NAMES[out.handledBy] ?? null, signal: out.signal, states: out.states };
+  }
+
   /**
    * Call a kernel routine by name or MIG id, as a generated stub would, over
    * the socket; typed by the routine's description, as Thread.call is.
@@ -350,6 +382,19 @@ export class ClientThread implements MachMsgCaller {
   }
 }
 
+const LEVEL_NAMES: Record<number, "thread" | "task" | "host"> = { 1: "thread", 2: "task", 3: "host" };
+
+export interface ClientExceptionOutcome {
+  /** exception_triage's result. */
+  kr: number;
+  handledBy: "thread" | "task" | "host" | null;
+  /** The signal (macOS numbering) BSD's handler posted when no one else handled it, else 0. */
+  signal: number;
+  /** The thread's registers after delivery (general and float flavors). */
+  states: { flavor: number; words: Uint32Array }[];
+}
+
+export { bootstrapCheckIn, bootstrapLookUp, bootstrapParent, bootstrapRegister, bootstrapStrerrorText } from "../subsystems/bootstrap_user.js";
 /** The socket a client uses by default: $MACHIPC_SOCKET, else the server's default path. */
 export function socketPathFromEnv(): string {
   return process.env["MACHIPC_SOCKET"] || defaultSocketPath();

@@ -21,6 +21,10 @@ import { allowAllPolicy, type MacPolicy } from "./mac.js";
 import { realMachine, type Arch, type MachineInfo } from "./machine.js";
 import { Task, type TaskOptions } from "./task.js";
 import { hostSecuritySetTaskToken } from "./host_security.js";
+import { BootstrapServer } from "./bootstrap.js";
+// task_for_pid's module also puts traps 44-46 in the trap table.
+import type { TaskForPidRule } from "./task_for_pid.js";
+import "./task_for_pid.js";
 import { HostNotify } from "./host_notify.js";
 import { ClockAlarms } from "./clock_alarm.js";
 import { systemClockNs, toTimespec } from "./clock.js";
@@ -33,6 +37,8 @@ export interface BugFixes {
   getExceptionPortsCount?: boolean;
   /** host_swap_exception_ports masks MACH_EXCEPTION_CODES before checking the behavior (fixed in xnu-8019.41.5). */
   swapExceptionBehavior?: boolean;
+  /** pid_for_task accepts task name ports (xnu-7195's port_name_to_task_name; 3248 takes task ports only). */
+  pidForTaskName?: boolean;
   /** CVE-2016-7637: user references that reach MACH_PORT_UREFS_MAX stay there instead of counting on (fixed in xnu-3789.31.2). */
   urefsPegged?: boolean;
 }
@@ -58,6 +64,14 @@ export interface BootOptions {
    * the host's exception ports start empty.
    */
   uxHandler?: boolean;
+  /**
+   * Start launchd's bootstrap server (a pid 1 task), whose port becomes every
+   * new task's TASK_BOOTSTRAP_PORT; `services` are declared in advance, as a
+   * plist's MachServices (default off in process; `machipc serve` turns it on).
+   */
+  bootstrap?: boolean | { services?: string[] };
+  /** Who may task_for_pid whom when the MAC policy does not say (docs/processes.md); default "root". */
+  taskForPid?: TaskForPidRule;
 }
 
 export interface ResolvedOptions {
@@ -66,6 +80,7 @@ export interface ResolvedOptions {
   maxNames: number;
   fixes: Required<BugFixes>;
   kernelVersion: string;
+  taskForPid: TaskForPidRule;
 }
 
 export type KernelCall = KobjectCall<Kernel, Task>;
@@ -123,13 +138,19 @@ export class Kernel {
   private constructor(opts: BootOptions) {
     const real = realMachine(opts.cpus);
     this.machine = { ...real, ...opts.machine };
-    const fixes = opts.fixes === true ? { getExceptionPortsCount: true, swapExceptionBehavior: true, urefsPegged: true } : opts.fixes || {};
+    const fixes = opts.fixes === true ? { getExceptionPortsCount: true, swapExceptionBehavior: true, urefsPegged: true, pidForTaskName: true } : opts.fixes || {};
     this.options = {
       cpus: opts.cpus ?? this.machine.cpuCount,
       arch: opts.arch ?? this.machine.arch,
       maxNames: opts.maxNames ?? DEFAULT_MAX_NAMES,
-      fixes: { getExceptionPortsCount: !!fixes.getExceptionPortsCount, swapExceptionBehavior: !!fixes.swapExceptionBehavior, urefsPegged: !!fixes.urefsPegged },
+      fixes: {
+        getExceptionPortsCount: !!fixes.getExceptionPortsCount,
+        swapExceptionBehavior: !!fixes.swapExceptionBehavior,
+        urefsPegged: !!fixes.urefsPegged,
+        pidForTaskName: !!fixes.pidForTaskName,
+      },
       kernelVersion: opts.kernelVersion ?? DEFAULT_VERSION,
+      taskForPid: opts.taskForPid ?? "root",
     };
     this.mac = opts.macPolicy ?? allowAllPolicy;
     this.kernelSpace = new IpcSpace("kernel", this);
@@ -162,7 +183,14 @@ export class Kernel {
     this.kernelTask = new Task(this, { uid: 0, gid: 0, name: "kernel_task" }, 0);
     this.tasks.set(0, this.kernelTask);
     if (opts.uxHandler !== false) this.ux = startUxHandler(this.kernelTask, this.host, this.options.arch);
+    if (opts.bootstrap) {
+      this.bootstrap = new BootstrapServer(this);
+      for (const name of (typeof opts.bootstrap === "object" && opts.bootstrap.services) || []) this.bootstrap.declare(name);
+    }
   }
+
+  /** launchd's bootstrap server (null when booted without it). */
+  bootstrap: BootstrapServer | null = null;
 
   private readonly serverHooks: ServerHooks<KernelCall> = {
     registry: this.registry,
@@ -191,6 +219,8 @@ export class Kernel {
     } else if (this.tasks.has(pid)) throw new Error(`pid ${pid} is in use`);
     const task = new Task(this, opts, pid);
     this.tasks.set(pid, task);
+    // A task with no parent task is one of launchd's children: its bootstrap port is launchd's.
+    if (!opts.parent && this.bootstrap && task.ports.itkBootstrap === null) task.ports.itkBootstrap = this.bootstrap.makeSend();
     hostSecuritySetTaskToken(this, task, task.secToken, task.auditToken);
     return task;
   }
@@ -198,6 +228,7 @@ export class Kernel {
   /** Called by Task.terminate. */
   forgetTask(task: Task): void {
     if (this.tasks.get(task.pid) === task) this.tasks.delete(task.pid);
+    this.bootstrap?.taskDied(task);
   }
 
   /** BSD's exception handler (null when booted without it). */

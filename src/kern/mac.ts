@@ -23,6 +23,13 @@ export interface MacPolicy {
   /** mpo_system_check_host_priv: whether a uid 0 task is handed the host priv port. */
   systemCheckHostPriv?(cred: Credential): number;
   /**
+   * mpo_proc_check_get_task: task_for_pid, after the POSIX check. Without it the
+   * kernel's `taskForPid` rule decides (default: root only, docs/processes.md).
+   */
+  procCheckGetTask?(cred: Credential, target: Credential): number;
+  /** mpo_proc_check_get_task_name: task_name_for_pid. */
+  procCheckGetTaskName?(cred: Credential, target: Credential): number;
+  /**
    * mpo_proc_check_expose_task: whether the caller may be shown `target`'s task
    * (processor_set_tasks / processor_set_threads filter on it; mach_port_space_info
    * shows object addresses only when the kernel's task is exposed).

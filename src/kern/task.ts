@@ -26,12 +26,15 @@ export interface TaskOptions {
   parent?: Task;
   /** Limit on names in this task's space (KERN_NO_SPACE past it). */
   maxNames?: number;
+  /** The real uid when it differs from the effective one (a set-uid program). */
+  realUid?: number;
 }
 
 export class Task {
   readonly kernel: Kernel;
   readonly pid: number;
-  readonly name: string;
+  /** A label for listings (p_comm: exec changes it). */
+  name: string;
   readonly space: IpcSpace;
   readonly vm = new VmMap();
   /** security_token_t {uid, gid}. */
@@ -43,6 +46,10 @@ export class Task {
   readonly excActions: ExceptionAction[];
   readonly threads: Thread[] = [];
   active = true;
+  /** The credential's real uid (task_for_pid's POSIX check compares it). */
+  realUid: number;
+  /** P_SUGID: the task changed credentials in a set-id exec (task_for_pid refuses it to non-root). */
+  sugid = false;
   /** task_suspend / task_resume count (scheduling is outside machipc; the count is kept). */
   suspendCount = 0;
   /** task_policy_set's requested policy. */
@@ -64,7 +71,8 @@ export class Task {
     const uid = opts.uid ?? 501;
     const gid = opts.gid ?? 20;
     this.secToken = [uid, gid];
-    this.auditToken = Uint32Array.of(uid, uid, gid, uid, gid, pid, 100000 + pid, 1);
+    this.realUid = opts.realUid ?? uid;
+    this.auditToken = Uint32Array.of(uid, uid, gid, this.realUid, gid, pid, 100000 + pid, 1);
     const parent = opts.parent ?? null;
     this.ports = ipcTaskInit(kernel.kernelSpace, this, parent ? parent.ports : null, kernel.host.special[1] ?? null);
     this.excActions = emptyExceptionActions();

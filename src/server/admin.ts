@@ -88,6 +88,8 @@ export interface LsmpEntry extends NameInfo {
   receiver?: { task: TaskRef; name: number; status: PortStatusView } | null;
   /** Port sets: the member receive rights, in the order mach_port_get_set_status gives. */
   members?: (NameInfo & { status: PortStatusView })[];
+  /** The bootstrap service names the port is registered under ("bootstrap" for launchd's own port), comma-separated. */
+  service?: string;
   /** Receive rights: the first queued messages (at most MESSAGES_SHOWN), with the rights each carries. */
   messages?: QueuedMessage[];
   /** Send rights to a port whose receive right is itself in a message: the port whose queue holds it. */
@@ -248,6 +250,8 @@ export function lsmpReport(k: Kernel, task: Task, tasks: Task[] = [...k.tasks.va
         if (!r && obj.inTransit && obj.destination) entry.transit = { queue: objectToken(obj.destination) };
       }
     }
+    const service = obj instanceof IpcPort && k.bootstrap ? k.bootstrap.describe(obj) : "";
+    if (service) entry.service = service;
     entries.push(entry);
   }
   return {

@@ -13,6 +13,14 @@
  *   ADMIN      command, argument          -> RESULT value = 0, extra = JSON text
  *   TRAP_ARGS  trap number, argc, argc u64 arguments (src/abi/traps.ts)
  *                                         -> RESULT value = kern_return_t, extra = the copied-out u64s
+ *   FORK       parent's task token, HELLO's fields, name (a fork's child, first frame)
+ *                                         -> RESULT value = pid, extra = task token (u64), thread id (u32)
+ *   EXCEPTION  task token (0: this connection's), thread, exception, codes, register state
+ *                                         -> RESULT value = exception_triage's kr, extra = EXCEPTION_RESULT, state
+ *   ADOPT      HELLO's fields, set-id flag (a new image after exec, on the connection it inherited)
+ *                                         -> RESULT value = pid, extra = task token (u64), thread id (u32)
+ * HELLO and JOIN answer with the connection's thread id (u32) in extra too,
+ * after HELLO's token: EXCEPTION names a C thread by it.
  */
 import { defineLayout, viewOf } from "../abi/layout.js";
 import { rdU32, wrU32 } from "../abi/bytes.js";
@@ -25,6 +33,9 @@ export const OP_MACH_MSG = 4;
 export const OP_THREAD = 5;
 export const OP_ADMIN = 6;
 export const OP_TRAP_ARGS = 7;
+export const OP_FORK = 8;
+export const OP_EXCEPTION = 9;
+export const OP_ADOPT = 10;
 export const OP_RESULT = 0x80;
 
 export const TRAP_MACH_REPLY_PORT = 26;
@@ -69,6 +80,58 @@ export const TRAP_ARGS = defineLayout("trap_args", 8, {
 });
 /** The most argument slots a trap takes (mach_msg_overwrite_trap's 8). */
 export const TRAP_ARGS_MAX = 8;
+
+
+/** FORK: the parent's token, then the child's HELLO fields and name. */
+export const FORK = defineLayout("fork", 24, {
+  parentToken: { at: 0, type: "u64" },
+  uid: { at: 8, type: "u32" },
+  gid: { at: 12, type: "u32" },
+  pid: { at: 16, type: "u32" },
+  nameLength: { at: 20, type: "u32" },
+});
+
+/** ADOPT: the new image's identity (effective ids; `setId` is AT_SECURE), then its name. */
+export const ADOPT = defineLayout("adopt", 20, {
+  uid: { at: 0, type: "u32" },
+  gid: { at: 4, type: "u32" },
+  pid: { at: 8, type: "u32" },
+  setId: { at: 12, type: "u32" },
+  nameLength: { at: 16, type: "u32" },
+});
+
+/**
+ * EXCEPTION: who raises it and what, then `flavorCount` states, each a
+ * flavor, a count and `count` 32-bit words (thread, float and exception state).
+ */
+export const EXCEPTION = defineLayout("exception", 40, {
+  token: { at: 0, type: "u64" },
+  thread: { at: 8, type: "u32" },
+  exception: { at: 12, type: "u32" },
+  codeCount: { at: 16, type: "u32" },
+  flavorCount: { at: 20, type: "u32" },
+  code0: { at: 24, type: "u64" },
+  code1: { at: 32, type: "u64" },
+});
+/** A state block's head in EXCEPTION and its result. */
+export const STATE_BLOCK = defineLayout("state_block", 8, {
+  flavor: { at: 0, type: "u32" },
+  count: { at: 4, type: "u32" },
+});
+/** Largest state a block may carry, in words (x86_AVX_STATE is 211, ARM_DEBUG_STATE64 130). */
+export const STATE_BLOCK_MAX = 256;
+/** Flavors one EXCEPTION frame may carry. */
+export const STATE_BLOCKS_MAX = 4;
+/** The largest EXCEPTION frame, which a fault handler's connection may send before any HELLO. */
+export const MAX_EXCEPTION_FRAME = 16 + 40 + STATE_BLOCKS_MAX * (8 + 4 * STATE_BLOCK_MAX);
+/** EXCEPTION's result extra: then `flavorCount` state blocks, the thread's state after delivery. */
+export const EXCEPTION_RESULT = defineLayout("exception_result", 12, {
+  /** 0 nobody, 1 thread, 2 task, 3 host (the level whose handler answered KERN_SUCCESS). */
+  handledBy: { at: 0, type: "u32" },
+  /** The signal BSD's ux handler posted (macOS numbering), 0 for none: the process should die of it. */
+  signal: { at: 4, type: "u32" },
+  flavorCount: { at: 8, type: "u32" },
+});
 
 export const MSG_ARGS = defineLayout("mach_msg_args", 24, {
   option: { at: 0, type: "u32" },

@@ -11,10 +11,11 @@ import { observeQueues } from "../ipc/mqueue.js";
 import type { IpcPort } from "../ipc/port.js";
 import { setSendObserver } from "../ipc/send.js";
 import { Task } from "../kern/task.js";
-import { ADMIN_HOST, ADMIN_INVARIANT, ADMIN_LSMP, ADMIN_LSMP_ALL, ADMIN_TASKS, ADMIN_TRACE, FrameReader, MAX_FRAME_BEFORE_HELLO, ProtocolError } from "./protocol.js";
+import { ADMIN_HOST, ADMIN_INVARIANT, ADMIN_LSMP, ADMIN_LSMP_ALL, ADMIN_TASKS, ADMIN_TRACE, FrameReader, MAX_EXCEPTION_FRAME, MAX_FRAME_BEFORE_HELLO, ProtocolError } from "./protocol.js";
 import { Session, type TaskRegistry } from "./session.js";
 import { hostReport, lsmpAll, lsmpRows, taskList, traceLine } from "./admin.js";
 import { ServeError, claimSocketPath, listenErrorMessage } from "./probe.js";
+import { macMayInspect, type TaskForPidRule } from "../kern/task_for_pid.js";
 import { nativeHelpers, peerCredentials } from "./native.js";
 import { DEFAULT_LIMITS, MemoryBudget, SMALL_FRAME, kmsgBytes, type ClientAccount, type ServerLimits } from "./limits.js";
 import { defaultSocketPath, prepareSocketDir, SocketPathError, socketMode, verifySocket, type SocketScope } from "./socket_path.js";
@@ -33,12 +34,16 @@ export interface ServeOptions {
   maxNames?: number;
   /** Resource limits; each defaults to DEFAULT_LIMITS. */
   limits?: Partial<ServerLimits>;
+  /** Bootstrap services declared in advance (`--service NAME`), as a plist's MachServices. */
+  services?: string[];
+  /** Who may task_for_pid whom when no MAC policy says (`--task-for-pid root|posix`; default root). */
+  taskForPid?: TaskForPidRule;
   log?: (line: string) => void;
 }
 
-/** task_for_pid's rule until a MAC hook decides it: root sees every task, a user the tasks of its own uid. */
+/** Who may see whose rights: mac_proc_check_get_task's policy hook when there is one, else root every task, a user its own uid's. */
 export function mayInspect(viewer: Task, target: Task): boolean {
-  return viewer.uid === 0 || viewer.uid === target.uid;
+  return macMayInspect(viewer, target);
 }
 
 export class MachipcServer {
@@ -57,7 +62,8 @@ export class MachipcServer {
   private readonly queued = new WeakMap<IpcKmsg, { account: ClientAccount; bytes: number }>();
 
   constructor(opts: ServeOptions = {}) {
-    this.kernel = opts.kernel ?? Kernel.boot(opts.boot);
+    // A served kernel has launchd: every connecting process is one of its children.
+    this.kernel = opts.kernel ?? Kernel.boot({ bootstrap: { services: opts.services ?? [] }, taskForPid: opts.taskForPid, ...opts.boot });
     this.scope = opts.system ? "system" : "user";
     this.socketPath = opts.socketPath ?? defaultSocketPath(this.scope);
     this.limits = { ...DEFAULT_LIMITS, ...(opts.maxNames !== undefined ? { maxNames: opts.maxNames } : {}), ...opts.limits };
@@ -186,7 +192,8 @@ export class MachipcServer {
     });
     this.sessions.add(session);
     const reader = new FrameReader();
-    reader.maxFrame = MAX_FRAME_BEFORE_HELLO;
+    // A fault handler's connection starts with an EXCEPTION frame (registers and all).
+    reader.maxFrame = Math.max(MAX_FRAME_BEFORE_HELLO, MAX_EXCEPTION_FRAME);
     const helloTimer = setTimeout(() => {
       if (!session.task) drop(`no HELLO or JOIN within ${this.limits.helloTimeoutMs} ms`);
     }, this.limits.helloTimeoutMs);

@@ -41,7 +41,13 @@ import {
   OP_THREAD,
   OP_TRAP,
   OP_TRAP_ARGS,
+  OP_FORK,
+  OP_EXCEPTION,
+  OP_ADOPT,
+  ADOPT,
+  FORK,
   ProtocolError,
+  MAX_TASK_NAME,
   RESULT,
   TRAP_HOST_SELF,
   TRAP_MACH_REPLY_PORT,
@@ -58,6 +64,8 @@ import {
   type Request,
 } from "./protocol.js";
 import type { PeerCredentials } from "./native.js";
+import { ProcFrameError, decodeException, raiseFromWire, verifyAdopter, verifyForkChild } from "./proc_ops.js";
+import { taskExec, taskFork } from "../kern/proc.js";
 import type { ClientAccount, MemoryBudget, ServerLimits } from "./limits.js";
 
 export { ProtocolError };
@@ -118,6 +126,7 @@ export class Session {
 
   /** Handle one complete frame; throws ProtocolError for a malformed one. */
   handle(f: Uint8Array): void {
+    if (this.procOp(f)) return;
     const r = decodeRequest(f);
     if (r instanceof ProtocolError) throw r;
     if (!this.task && r.op !== OP_HELLO && r.op !== OP_JOIN) throw new ProtocolError("first frame must be HELLO or JOIN");
@@ -186,9 +195,7 @@ export class Session {
     this.entry = { task: this.task, peer, connections: 1, threads: 1 };
     registry.byToken.set(this.token, this.entry);
     this.threads.set(0, this.task.createThread());
-    const tok = new Uint8Array(8);
-    new DataView(tok.buffer).setBigUint64(0, this.token, true);
-    this.result(r.seq, this.task.pid, EMPTY, NO_REGIONS, tok);
+    this.result(r.seq, this.task.pid, EMPTY, NO_REGIONS, this.identity());
   }
 
   /**
@@ -220,7 +227,132 @@ export class Session {
     this.task = entry.task;
     this.token = r.token;
     this.threads.set(0, this.task.createThread());
-    this.result(r.seq, this.task.pid);
+    this.result(r.seq, this.task.pid, EMPTY, NO_REGIONS, this.identity().subarray(8));
+  }
+
+  /** The task token and this connection's thread id (what a C thread names itself by in EXCEPTION). */
+  private identity(): Uint8Array {
+    const out = new Uint8Array(12);
+    new DataView(out.buffer).setBigUint64(0, this.token, true);
+    wrU32(out, 8, this.threads.get(0)?.id ?? 0);
+    return out;
+  }
+
+  /** FORK, ADOPT and EXCEPTION (src/server/proc_ops.ts decodes and checks them); false for any other op. */
+  private procOp(f: Uint8Array): boolean {
+    if (f.byteLength < FRAME_HEADER.size) return false;
+    const op = rdU32(f, FRAME_HEADER.at.op);
+    if (op !== OP_FORK && op !== OP_ADOPT && op !== OP_EXCEPTION) return false;
+    if (rdU32(f, FRAME_HEADER.at.length) !== f.byteLength) throw new ProtocolError(`frame of ${f.byteLength} bytes does not match its length field`);
+    const seq = rdU32(f, FRAME_HEADER.at.seq);
+    const threadId = rdU32(f, FRAME_HEADER.at.thread);
+    const payload = f.subarray(FRAME_HEADER.size);
+    if (!this.task && op !== OP_FORK && op !== OP_EXCEPTION) throw new ProtocolError("first frame must be HELLO or JOIN");
+    try {
+      if (op === OP_FORK) this.fork(seq, payload);
+      else if (op === OP_ADOPT) this.adopt(seq, payload);
+      else this.exception(seq, threadId, payload);
+    } catch (e) {
+      if (e instanceof ProcFrameError) throw new ProtocolError(e.message);
+      throw e;
+    }
+    return true;
+  }
+
+  /**
+   * FORK: a fork's child becomes a task of its own. The peer (by the kernel's
+   * word) must be a child, per /proc, of the process that made the parent's
+   * task, with the same credential, and present the parent's token.
+   */
+  private fork(seq: number, payload: Uint8Array): void {
+    if (this.task) throw new ProtocolError("FORK after HELLO");
+    if (payload.byteLength < FORK.size) throw new ProtocolError("short FORK");
+    const f = FORK.read(new DataView(payload.buffer, payload.byteOffset, payload.byteLength), 0);
+    if (f.nameLength > MAX_TASK_NAME || payload.byteLength < FORK.size + f.nameLength) throw new ProtocolError("FORK: bad name length");
+    const name = new TextDecoder().decode(payload.subarray(FORK.size, FORK.size + f.nameLength));
+    const { kernel, registry, limits } = this.hooks;
+    const parent = registry.byToken.get(f.parentToken);
+    const peer = this.peer;
+    if (!parent || !parent.task.active || peer.uid !== parent.peer.uid || peer.gid !== parent.peer.gid || !verifyForkChild(parent.peer.pid, peer.pid)) {
+      this.log(`FORK refused: not a child of the parent task's process`);
+      this.result(seq, KERN_INVALID_ARGUMENT);
+      this.close();
+      return;
+    }
+    if (registry.byToken.size >= limits.maxTasks) {
+      this.log(`refused: the server's task limit (${limits.maxTasks}) is reached`);
+      this.result(seq, KERN_RESOURCE_SHORTAGE);
+      this.close();
+      return;
+    }
+    const pid = kernel.tasks.has(peer.pid) ? undefined : peer.pid;
+    this.task = taskFork(parent.task, { pid, name: name || parent.task.name });
+    this.token = BigInt(`0x${randomBytes(8).toString("hex")}`);
+    this.entry = { task: this.task, peer, connections: 1, threads: 1 };
+    registry.byToken.set(this.token, this.entry);
+    this.threads.set(0, this.task.createThread());
+    this.result(seq, this.task.pid, EMPTY, NO_REGIONS, this.identity());
+  }
+
+  /**
+   * ADOPT: a new image after exec, on the connection its process kept, carries
+   * on the task. A set-id image (the effective ids /proc shows changed, or
+   * AT_SECURE) has the task's ports reset as exec_handle_sugid does.
+   */
+  private adopt(seq: number, payload: Uint8Array): void {
+    if (payload.byteLength < ADOPT.size) throw new ProtocolError("short ADOPT");
+    const a = ADOPT.read(new DataView(payload.buffer, payload.byteOffset, payload.byteLength), 0);
+    if (a.nameLength > MAX_TASK_NAME || payload.byteLength < ADOPT.size + a.nameLength) throw new ProtocolError("ADOPT: bad name length");
+    const entry = this.entry!;
+    const ids = verifyAdopter(entry.peer.pid, a.pid);
+    if (!ids) {
+      this.log(`ADOPT refused: pid ${a.pid} is not the connection's process ${entry.peer.pid}`);
+      this.result(seq, KERN_INVALID_ARGUMENT);
+      return;
+    }
+    const task = entry.task;
+    const name = new TextDecoder().decode(payload.subarray(ADOPT.size, ADOPT.size + a.nameLength));
+    // exec: this connection's thread carries on; every other thread of the task ends.
+    const keep = this.threads.get(0)!;
+    for (const [id, t] of this.threads) {
+      if (id === 0) continue;
+      t.terminate();
+      this.threads.delete(id);
+      entry.threads--;
+    }
+    const setId = a.setId !== 0 || ids.uid !== task.secToken[0] || ids.gid !== task.secToken[1] ? { uid: ids.uid, gid: ids.gid } : undefined;
+    taskExec(task, keep, { name: name || undefined, setId });
+    // The new image's other threads will connect with its own credential.
+    entry.peer = { ...entry.peer, uid: ids.uid, gid: ids.gid };
+    this.result(seq, task.pid, EMPTY, NO_REGIONS, this.identity());
+  }
+
+  /**
+   * EXCEPTION: a thread's fault raised as a Mach exception. With a token the
+   * frame may come on a connection of its own (a fault handler's), from the
+   * task's own process only, naming the thread by its id; with none it is
+   * this connection's thread.
+   */
+  private exception(seq: number, threadId: number, payload: Uint8Array): void {
+    const req = decodeException(payload);
+    let thread: Thread | undefined;
+    if (req.token === 0n) thread = this.task ? this.threads.get(threadId) : undefined;
+    else {
+      const entry = this.hooks.registry.byToken.get(req.token);
+      if (entry && entry.peer.pid === this.peer.pid && entry.peer.uid === this.peer.uid) {
+        thread = entry.task.threads.find((t) => t.id === req.thread && t.active);
+        // The connection is the task's from now on (no HELLO needed, no thread of its own made).
+        if (thread && !this.task) this.task = entry.task;
+      }
+    }
+    if (!thread || !thread.active) {
+      this.result(seq, KERN_INVALID_ARGUMENT);
+      return;
+    }
+    raiseFromWire(thread, req).then(
+      (r) => this.result(seq, r.kr, EMPTY, NO_REGIONS, r.extra),
+      (e: unknown) => this.log(`exception delivery failed: ${String(e)}`),
+    );
   }
 
   /** TRAP_ARGS: a trap with arguments; a wait that blocks answers when it ends, and the session goes on meanwhile. */

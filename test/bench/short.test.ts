@@ -21,13 +21,16 @@ test("every benchmark runs to the end in short mode and writes its results", () 
   const host = JSON.parse(readFileSync(join(dir, "host.json"), "utf8"));
   const sock = JSON.parse(readFileSync(join(dir, "socket.json"), "utf8"));
   const mpmm = JSON.parse(readFileSync(join(dir, "mpmm.json"), "utf8"));
+  const faults = JSON.parse(readFileSync(join(dir, "faults.json"), "utf8"));
   for (const [file, data, keys] of [
     ["ipc.json", ipc, ["nullRpc", "copyFloor"]],
     ["host.json", host, ["hostGetSpecialPort", "hostGetExceptionPorts", "exceptionRoundTrip", "exceptionToNullRpcRatio"]],
     ["socket.json", sock, ["cNullRpcNs", "nodeNullRpcNs", "scaling"]],
     ["mpmm.json", mpmm, ["empty", "empty+port", "inline4k", "inline4k+port", "ool64k", "ool64k+port"]],
+    ["faults.json", faults, ["faultRoundTripNs", "nullRpcNs", "faultToNullRpcRatio"]],
   ] as const) {
     for (const k of keys) assert.ok(k in data, `${file} has ${k}`);
   }
   assert.ok(host.exceptionToNullRpcRatio > 0 && Number.isFinite(host.exceptionToNullRpcRatio));
+  assert.ok(faults.faultToNullRpcRatio > 0 && Number.isFinite(faults.faultToNullRpcRatio));
 });

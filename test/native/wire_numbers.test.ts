@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { MACH_TRAPS } from "../../src/abi/traps.js";
-import { OP_TRAP_ARGS } from "../../src/server/protocol.js";
+import { OP_ADOPT, OP_EXCEPTION, OP_FORK, OP_TRAP_ARGS } from "../../src/server/protocol.js";
 
 const internal = readFileSync("native/src/internal.h", "utf8");
 const value = (name: string): number | undefined => {
@@ -13,6 +13,9 @@ const value = (name: string): number | undefined => {
 
 test("libmachipc's TRAP_ARGS op and trap numbers are src/abi/traps.ts's", () => {
   assert.equal(value("OP_TRAP_ARGS"), OP_TRAP_ARGS);
+  assert.equal(value("OP_FORK"), OP_FORK);
+  assert.equal(value("OP_EXCEPTION"), OP_EXCEPTION);
+  assert.equal(value("OP_ADOPT"), OP_ADOPT);
   const cNames: Record<string, string> = {
     _kernelrpc_mach_vm_allocate_trap: "TRAP_VM_ALLOCATE",
     _kernelrpc_mach_vm_deallocate_trap: "TRAP_VM_DEALLOCATE",
@@ -36,6 +39,9 @@ test("libmachipc's TRAP_ARGS op and trap numbers are src/abi/traps.ts's", () => 
     semaphore_timedwait_signal_trap: "TRAP_SEMAPHORE_TIMEDWAIT_SIGNAL",
     _kernelrpc_mach_port_guard_trap: "TRAP_PORT_GUARD",
     _kernelrpc_mach_port_unguard_trap: "TRAP_PORT_UNGUARD",
+    task_name_for_pid: "TRAP_TASK_NAME_FOR_PID",
+    task_for_pid: "TRAP_TASK_FOR_PID",
+    pid_for_task: "TRAP_PID_FOR_TASK",
   };
   assert.deepEqual(Object.keys(cNames).sort(), MACH_TRAPS.map((t) => t.name).sort(), "every trap has its C number");
   for (const t of MACH_TRAPS) assert.equal(value(cNames[t.name]!), t.number, t.name);

@@ -1,12 +1,26 @@
 /** A server on a fresh temp socket for each test. */
-import { mkdtempSync } from "node:fs";
+import { chmodSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MachipcServer } from "../../src/server/server.js";
 
-export async function startServer(opts: { maxNames?: number } = {}): Promise<MachipcServer> {
+/**
+ * `bootstrap` starts launchd (pid 1) as `machipc serve` does; tests that count
+ * the server's tasks leave it out (then only kernel_task is there when idle).
+ */
+export async function startServer(
+  opts: { maxNames?: number; bootstrap?: boolean; services?: string[]; taskForPid?: "root" | "posix"; system?: boolean } = {},
+): Promise<MachipcServer> {
   const dir = mkdtempSync(join(tmpdir(), "machipc-test-"));
-  const server = new MachipcServer({ socketPath: join(dir, "s.sock"), boot: { cpus: 2 }, maxNames: opts.maxNames });
+  // A system server (every user may connect) lives in a root-owned 0755 directory.
+  if (opts.system) chmodSync(dir, 0o755);
+  const bootstrap = opts.bootstrap || opts.services ? { services: opts.services ?? [] } : false;
+  const server = new MachipcServer({
+    socketPath: join(dir, "s.sock"),
+    system: opts.system,
+    boot: { cpus: 2, bootstrap, taskForPid: opts.taskForPid },
+    maxNames: opts.maxNames,
+  });
   await server.listen();
   return server;
 }

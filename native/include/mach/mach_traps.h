@@ -61,5 +61,10 @@ extern kern_return_t _kernelrpc_mach_port_unguard_trap(mach_port_name_t target, 
 extern boolean_t swtch_pri(int pri);
 extern boolean_t swtch(void);
 extern kern_return_t thread_switch(mach_port_name_t thread_name, int option, mach_msg_timeout_t option_time);
+
+/* BSD's traps (bsd/vm/vm_unix.c): another process's task, its name port, a task's pid. */
+extern kern_return_t task_for_pid(mach_port_name_t target_tport, int pid, mach_port_name_t *t);
+extern kern_return_t task_name_for_pid(mach_port_name_t target_tport, int pid, mach_port_name_t *tn);
+extern kern_return_t pid_for_task(mach_port_name_t t, int *x);
 MACHIPC_END_DECLS
 #endif
