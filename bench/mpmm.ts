@@ -38,8 +38,8 @@ export async function mpmmBenchmarks(): Promise<{ results: Record<string, unknow
       server.once("exit", (c) => reject(new Error(`server exited ${c}`)));
     });
     const env = { ...process.env, MACHIPC_SOCKET: socket };
-    const N = scaled(4000, 20);
-    const ROUNDS = scaled(5, 1);
+    const N = scaled(3000, 20);
+    const ROUNDS = scaled(7, 1);
     await mpmm(["null", String(scaled(1000, 5))], env);
     const lines = [`median of ${ROUNDS} rounds; targets: RPC at most 2.2x the null RPC, 4 clients at least 1.5x the throughput of 1`];
     const results: Record<string, unknown> = {};

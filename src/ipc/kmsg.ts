@@ -20,6 +20,8 @@ export interface KOolDesc {
   data: Uint8Array;
   copy: number;
   deallocate: boolean;
+  /** `data` is copyin's own copy, which nothing else holds: copyout may map it as it is instead of copying it again. */
+  owned?: boolean;
 }
 
 export interface KOolPortsDesc {

@@ -302,7 +302,7 @@ export function copyinBody(sender: SenderIdentity, kmsg: IpcKmsg): number {
           bytes = got.slice();
           if (d.deallocate) memory!.deallocate(d.address, d.size);
         }
-        descs.push({ kind: t as 1 | 3, off: at, data: bytes, copy: MACH_MSG_VIRTUAL_COPY, deallocate: d.deallocate !== 0 });
+        descs.push({ kind: t as 1 | 3, off: at, data: bytes, copy: MACH_MSG_VIRTUAL_COPY, deallocate: d.deallocate !== 0, owned: true });
         break;
       }
       case MACH_MSG_OOL_PORTS_DESCRIPTOR: {

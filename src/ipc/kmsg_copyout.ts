@@ -195,7 +195,10 @@ function copyoutBody(rcv: Receiver, kmsg: IpcKmsg, view: BytesView): number {
         count: d.ports.length,
       });
     } else {
-      const address = d.data.byteLength > 0 && rcv.memory ? rcv.memory.allocate(d.data) : 0n;
+      const memory = rcv.memory;
+      // copyin's own copy is handed over as it is (the message is gone after copyout).
+      const address = d.data.byteLength > 0 && memory ? (d.owned && memory.adopt ? memory.adopt(d.data) : memory.allocate(d.data)) : 0n;
+      d.owned = false;
       OOL_DESCRIPTOR.write(view, d.off, {
         address,
         deallocate: d.copy === MACH_MSG_VIRTUAL_COPY ? 1 : 0,

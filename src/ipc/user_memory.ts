@@ -6,4 +6,6 @@ export interface UserMemory {
   deallocate(address: bigint, size: number): void;
   /** Map a copy of `data` at a fresh address and return it. */
   allocate(data: Uint8Array): bigint;
+  /** Map `data` itself, which the caller gives up, at a fresh address (a message's own copy of OOL memory). */
+  adopt?(data: Uint8Array): bigint;
 }

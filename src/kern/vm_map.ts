@@ -23,10 +23,14 @@ export class VmMap implements UserMemory {
   }
 
   allocate(data: Uint8Array): bigint {
+    return this.adopt(data.slice());
+  }
+
+  adopt(data: Uint8Array): bigint {
     const address = this.nextAddress;
     const pages = (BigInt(Math.max(data.byteLength, 1)) + PAGE - 1n) / PAGE;
     this.nextAddress += pages * PAGE;
-    this.regions.set(address, data.slice());
+    this.regions.set(address, data);
     return address;
   }
 

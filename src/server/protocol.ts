@@ -206,12 +206,17 @@ export function frameBuffer(length: number, op: number, seq: number, thread: num
   return out;
 }
 
+/** An OOL_REGION header at `off`. */
+export function writeRegionHeader(out: Uint8Array, off: number, address: bigint, size: number): void {
+  wrU32(out, off + OOL_REGION.at.address, Number(address & 0xffffffffn));
+  wrU32(out, off + OOL_REGION.at.address + 4, Number(address >> 32n));
+  wrU32(out, off + OOL_REGION.at.size, size);
+}
+
 /** Write OOL regions (OOL_REGION then the data padded to 4) at `off`; returns the end. */
 export function writeRegions(out: Uint8Array, off: number, regions: OolRegion[]): number {
   for (const r of regions) {
-    wrU32(out, off + OOL_REGION.at.address, Number(r.address & 0xffffffffn));
-    wrU32(out, off + OOL_REGION.at.address + 4, Number(r.address >> 32n));
-    wrU32(out, off + OOL_REGION.at.size, r.data.byteLength);
+    writeRegionHeader(out, off, r.address, r.data.byteLength);
     out.set(r.data, off + OOL_REGION.size);
     off += OOL_REGION.size + pad4(r.data.byteLength);
   }
@@ -444,10 +449,18 @@ export class FrameReader {
       this.buffered -= n;
       return out;
     }
-    const all = this.flatten();
-    const out = all.slice(0, n);
-    const rest = all.subarray(n);
-    this.chunks = rest.byteLength > 0 ? [rest] : [];
+    // A frame over several chunks is copied once, into a buffer of its own size: the
+    // chunks it used up go, a partly used one stays for the next frame.
+    const out = new Uint8Array(n);
+    let off = 0;
+    while (off < n) {
+      const c = this.chunks[0]!;
+      const k = Math.min(c.byteLength, n - off);
+      out.set(k === c.byteLength ? c : c.subarray(0, k), off);
+      off += k;
+      if (k === c.byteLength) this.chunks.shift();
+      else this.chunks[0] = c.subarray(k);
+    }
     this.buffered -= n;
     return out;
   }

@@ -33,6 +33,7 @@ import type { VmMap } from "../kern/vm_map.js";
 import { findTrap } from "../abi/traps.js";
 import {
   FRAME_HEADER,
+  OOL_REGION,
   OP_ADMIN,
   OP_HELLO,
   OP_JOIN,
@@ -59,6 +60,7 @@ import {
   pad4,
   regionsLength,
   writeRegions,
+  writeRegionHeader,
   type MachMsgRequest,
   type OolRegion,
   type Request,
@@ -96,6 +98,9 @@ export interface SessionHooks {
 
 const EMPTY = new Uint8Array(0);
 const NO_REGIONS: OolRegion[] = [];
+/** Out-of-line data of at least this many bytes go to the socket without a copy into the RESULT frame. */
+const GATHER_REGIONS = 16384;
+const ZERO_PAD = new Uint8Array(4);
 /** The receive buffer most mach_msg calls use; larger receives are sized by the message that arrives. */
 const SCRATCH = 16384;
 
@@ -534,22 +539,52 @@ export class Session {
     if (this.closed) return;
     const body = FRAME_HEADER.size + RESULT.size;
     const regionsAt = body + pad4(msg.byteLength);
-    const extraAt = regionsAt + (regions.length > 0 ? regionsLength(regions) : 0);
-    const f = frameBuffer(extraAt + extra.byteLength, OP_RESULT, seq, 0);
+    const regionBytes = regions.length > 0 ? regionsLength(regions) : 0;
+    const extraAt = regionsAt + regionBytes;
+    // Large out-of-line data go to the socket as they are, gathered with the rest
+    // into one writev, rather than copied into one frame first.
+    const gather = regionBytes >= GATHER_REGIONS;
+    const f = frameBuffer(gather ? regionsAt : extraAt + extra.byteLength, OP_RESULT, seq, 0);
+    if (gather) wrU32(f, FRAME_HEADER.at.length, extraAt + extra.byteLength);
     const at = RESULT.at;
     wrU32(f, FRAME_HEADER.size + at.value, value >>> 0);
     wrU32(f, FRAME_HEADER.size + at.msgLength, msg.byteLength);
     wrU32(f, FRAME_HEADER.size + at.oolCount, regions.length);
     wrU32(f, FRAME_HEADER.size + at.extraLength, extra.byteLength);
     copyBytes(f, body, msg, 0, msg.byteLength);
-    if (regions.length > 0) writeRegions(f, regionsAt, regions);
-    if (extra.byteLength > 0) f.set(extra, extraAt);
-    this.socket.write(f);
+    if (gather) this.writeGathered(f, regions, extra);
+    else {
+      if (regions.length > 0) writeRegions(f, regionsAt, regions);
+      if (extra.byteLength > 0) f.set(extra, extraAt);
+      this.socket.write(f);
+    }
     // A client that does not read its results is cut off rather than let the server's memory grow.
     if (this.socket.writableLength > this.hooks.limits.clientMemory) {
       this.log(`disconnected: ${this.socket.writableLength} bytes of results unread (limit ${this.hooks.limits.clientMemory})`);
       this.close();
     }
+  }
+
+  /**
+   * A RESULT's head (frame header, RESULT, the message), then each region's
+   * header and its data in place, and the extra bytes, as one corked write:
+   * the region data are the received memory itself, which has left the
+   * task's map and is written by nothing else until the socket has sent it.
+   */
+  private writeGathered(head: Uint8Array, regions: OolRegion[], extra: Uint8Array): void {
+    const sock = this.socket;
+    sock.cork();
+    sock.write(head);
+    for (const r of regions) {
+      const h = new Uint8Array(OOL_REGION.size);
+      writeRegionHeader(h, 0, r.address, r.data.byteLength);
+      sock.write(h);
+      if (r.data.byteLength > 0) sock.write(r.data);
+      const pad = pad4(r.data.byteLength) - r.data.byteLength;
+      if (pad > 0) sock.write(ZERO_PAD.subarray(0, pad));
+    }
+    if (extra.byteLength > 0) sock.write(extra.slice());
+    sock.uncork();
   }
 
   /** The connection is gone: its threads end, and the task dies with its last connection. */
