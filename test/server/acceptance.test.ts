@@ -77,3 +77,27 @@ test("serve --help: every limit's flag and N stand apart from what it limits (--
   assert.equal(rows.length, LIMIT_OPTIONS.length);
   for (const o of LIMIT_OPTIONS) assert.ok(rows.some((l) => l.startsWith(`  ${o.flag} N `) && l.includes(` ${o.what} [`)), o.flag);
 });
+
+test("thread_switch, swtch and swtch_pri (mach_traps.h): xnu-3248's option check, a name that is no thread ignored, SWITCH_OPTION_WAIT waits option_time ms", async () => {
+  const lines = await runAgainstServer(
+    "thread_switch",
+    `#include <mach/mach.h>
+#include <mach/mach_time.h>
+#include <stdio.h>
+int main(void) {
+  printf("bad option %d\\n", thread_switch(MACH_PORT_NULL, 6, 0));
+  printf("negative option %d\\n", thread_switch(MACH_PORT_NULL, -1, 0));
+  printf("none %d\\n", thread_switch(MACH_PORT_NULL, SWITCH_OPTION_NONE, 0));
+  printf("depress, no such name %d\\n", thread_switch(0x12303, SWITCH_OPTION_DEPRESS, 10));
+  printf("handoff to self %d\\n", thread_switch(mach_thread_self(), SWITCH_OPTION_NONE, 0));
+  uint64_t t0 = mach_absolute_time();
+  kern_return_t kr = thread_switch(MACH_PORT_NULL, SWITCH_OPTION_WAIT, 30);
+  printf("wait %d %d\\n", kr, mach_absolute_time() - t0 >= 30000000ull);
+  boolean_t a = swtch(), b = swtch_pri(0);
+  printf("swtch %d %d\\n", a == TRUE || a == FALSE, b == TRUE || b == FALSE);
+  return 0;
+}
+`,
+  );
+  assert.deepEqual(lines, ["bad option 4", "negative option 4", "none 0", "depress, no such name 0", "handoff to self 0", "wait 0 1", "swtch 1 1"]);
+});

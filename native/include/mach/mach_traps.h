@@ -2,7 +2,8 @@
  * The Mach traps libsystem calls: the port and VM kernel-RPC traps (which
  * answer MACH_SEND_INVALID_DEST for a task other than the caller's, so the
  * caller falls back to the MIG message), the semaphore traps and the self
- * port traps. libmachipc carries each over the TRAP_ARGS wire operation.
+ * port traps. libmachipc carries each over the TRAP_ARGS wire operation;
+ * thread_switch, swtch and swtch_pri only yield or wait, in the library.
  */
 #ifndef _MACH_MACH_TRAPS_H_
 #define _MACH_MACH_TRAPS_H_
@@ -56,6 +57,10 @@ extern kern_return_t _kernelrpc_mach_port_destruct_trap(mach_port_name_t target,
                                                         uint64_t guard);
 extern kern_return_t _kernelrpc_mach_port_guard_trap(mach_port_name_t target, mach_port_name_t name, uint64_t guard, boolean_t strict);
 extern kern_return_t _kernelrpc_mach_port_unguard_trap(mach_port_name_t target, mach_port_name_t name, uint64_t guard);
+
+extern boolean_t swtch_pri(int pri);
+extern boolean_t swtch(void);
+extern kern_return_t thread_switch(mach_port_name_t thread_name, int option, mach_msg_timeout_t option_time);
 
 /* BSD's traps (bsd/vm/vm_unix.c): another process's task, its name port, a task's pid. */
 extern kern_return_t task_for_pid(mach_port_name_t target_tport, int pid, mach_port_name_t *t);
