@@ -109,6 +109,9 @@ function releaseDestination(dest: IpcPort, type: number): void {
   else destroyCarriedRight(dest, type);
 }
 
+/** The out-parameters of a handler that returned only KERN_SUCCESS. */
+const NO_OUTS: Record<string, unknown> = Object.freeze({});
+
 export function kobjectServe<C>(hooks: ServerHooks<C>, kmsg: IpcKmsg): IpcKmsg | null {
   const dest = kmsg.remote as IpcPort;
   const destType = msghBitsRemote(kmsg.bits);
@@ -117,7 +120,7 @@ export function kobjectServe<C>(hooks: ServerHooks<C>, kmsg: IpcKmsg): IpcKmsg |
   const routine = hooks.registry.routines.get(kmsg.id);
 
   let kr: number = KERN_SUCCESS;
-  let body: { data: Uint8Array; descs: IpcKmsg["descs"]; complex: boolean } | null = null;
+  let reply: IpcKmsg | null = null;
   let args: Record<string, unknown> | null = null;
 
   if (!routine) {
@@ -141,9 +144,9 @@ export function kobjectServe<C>(hooks: ServerHooks<C>, kmsg: IpcKmsg): IpcKmsg |
       if (typeof res === "number") kr = res;
       else {
         kr = res.kr ?? KERN_SUCCESS;
-        if (kr === KERN_SUCCESS) body = routine.encodeReply(decoded, res);
+        if (kr === KERN_SUCCESS) reply = routine.encodeReply(decoded, res);
       }
-      if (kr === KERN_SUCCESS && !body) body = routine.encodeReply(decoded, {});
+      if (kr === KERN_SUCCESS && !reply) reply = routine.encodeReply(decoded, NO_OUTS);
     }
   }
 
@@ -162,23 +165,21 @@ export function kobjectServe<C>(hooks: ServerHooks<C>, kmsg: IpcKmsg): IpcKmsg |
     kmsgDestroy(kmsg);
   } else if (routine && args) {
     // Conversion-typed in-ports are released by the stub once the routine has succeeded.
-    for (const p of routine.params) {
-      if (p.intran && p.dir === "in") {
-        const a = args[p.name] as PortArg | undefined;
-        if (a && ipValid(a.port)) portReleaseSend(a.port);
-      }
+    for (const p of routine.intranIns) {
+      const a = args[p.name] as PortArg | undefined;
+      if (a && ipValid(a.port)) portReleaseSend(a.port);
     }
   }
 
   // The request is served: nothing holds its bytes (arguments were copied out of them).
   kmsgDataRelease(kmsg);
-  const data = body ? body.data : errorReplyData(replyId, kr);
-  const reply = new IpcKmsg(data);
+  // The reply is the routine's message (body and descriptors), or the mig_reply_error_t.
+  if (!reply) reply = new IpcKmsg(errorReplyData(replyId, kr));
+  const data = reply.data;
   reply.id = replyId;
-  reply.bits = msghBitsSet(replyType, 0, 0, body?.complex ? MACH_MSGH_BITS_COMPLEX : 0);
+  reply.bits = msghBitsSet(replyType, 0, 0, reply.bits & MACH_MSGH_BITS_COMPLEX);
   reply.remote = replyPort;
   reply.local = null;
-  reply.descs = body?.descs ?? null;
   const at = MACH_MSG_HEADER.at;
   wrU32(data, at.bits, reply.bits);
   wrU32(data, at.size, data.byteLength);

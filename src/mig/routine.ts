@@ -15,10 +15,11 @@ import {
 import { HEADER_SIZE, NDR_RECORD, NDR_SIZE, OOL_DESCRIPTOR, OOL_PORTS_DESCRIPTOR, PORT_DESCRIPTOR } from "../abi/msg_layout.js";
 import { viewOf } from "../abi/layout.js";
 import { wrU32 } from "../abi/bytes.js";
-import type { IpcKmsg, KDesc } from "../ipc/kmsg.js";
+import { IpcKmsg, type KDesc } from "../ipc/kmsg.js";
 import { kmsgData } from "../ipc/kmsg_buffer.js";
 import { IP_DEAD, ipValid, type PortRef } from "../ipc/port.js";
 import { hasOolCount, type Param, type PortArg } from "./types.js";
+import { compileDecode, compileEncode, type FastDecode, type FastEncode } from "./routine_fast.js";
 
 export type Args = Record<string, unknown>;
 /** What a handler returns: a bare return code, or the code with out-parameters by name. */
@@ -151,7 +152,16 @@ export class Routine<C> {
     this.replyDescCount = this.replyDescs.reduce((n, p) => n + descCount(p), 0);
     this.replyNdr = !this.replyComplex || spec.params.some(inlineOut);
     this.replyBaseSize = replyBaseSize(this.replyOuts, this.replyComplex, this.replyDescs, this.replyNdr);
+    this.intranIns = spec.params.filter((p) => p.intran && p.dir === "in");
+    this.fastDecode = compileDecode(spec.params, HEADER_SIZE + (this.req.descriptorCount > 0 ? 4 + this.req.descBytes : 0) + this.req.ndr);
+    this.fastEncode = compileEncode(spec.params, this.replyBaseSize, this.replyComplex, this.replyNdr);
   }
+
+  /** Conversion-typed in-ports (intran), whose send rights the stub releases once the routine has succeeded. */
+  readonly intranIns: Param[];
+  /** Generated from the parameter list for fixed layouts (routine_fast.ts); null means the interpreter below. */
+  private readonly fastDecode: FastDecode | null;
+  private readonly fastEncode: FastEncode | null;
 
   /** Whether the request has exactly one inline array (its count then fixes the size exactly). */
   private readonly onlyOneArray: boolean;
@@ -189,6 +199,7 @@ export class Routine<C> {
       if (!complex || kdescs.length !== shape.descriptorCount) return MIG_BAD_ARGUMENTS;
     } else if (complex) return MIG_BAD_ARGUMENTS;
     if (shape.variable ? ksize < kmin || ksize > kmax : ksize !== kmin) return MIG_BAD_ARGUMENTS;
+    if (this.fastDecode) return this.fastDecode(kmsg, kmsg.data, kdescs);
 
     const args: Args = {};
     // Descriptors, in parameter order.
@@ -302,9 +313,13 @@ export class Routine<C> {
     return undefined;
   }
 
-  /** Encode a successful reply's body (everything after the 24-byte header) and its descriptors. */
-  encodeReply(args: Args, out: Record<string, unknown>): { data: Uint8Array; descs: KDesc[] | null; complex: boolean } {
+  /**
+   * Encode a successful reply: a kernel message holding the body (everything after the
+   * 24-byte header, which the dispatcher fills in), its descriptors, and the complex bit.
+   */
+  encodeReply(args: Args, out: Record<string, unknown>): IpcKmsg {
     void args;
+    if (this.fastEncode) return this.fastEncode(out);
     // Sizes of the variable out-parameters (SameCount siblings share the first one's count).
     let size = this.replyBaseSize;
     let counts: Map<string, number> | null = null;
@@ -436,7 +451,10 @@ export class Routine<C> {
           break;
       }
     }
-    return { data, descs, complex: this.replyComplex };
+    const reply = new IpcKmsg(data);
+    reply.descs = descs;
+    if (this.replyComplex) reply.bits = MACH_MSGH_BITS_COMPLEX;
+    return reply;
   }
 }
 
