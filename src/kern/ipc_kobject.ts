@@ -53,6 +53,9 @@ export function errorReplyData(id: number, kr: number): Uint8Array {
   return data;
 }
 
+/** MIG ids below this are found by index; the few above (none today) through the map. */
+const MAX_INDEXED_ID = 1 << 14;
+
 export class MigRegistry<C> {
   readonly routines = new Map<number, Routine<C>>();
   /** Subsystem ranges, for names in traces: [base, end, name]. */
@@ -60,6 +63,8 @@ export class MigRegistry<C> {
 
   /** Routines by name ("mach_port_allocate"). */
   readonly byName = new Map<string, Routine<C>>();
+  /** The same routines indexed by MIG id: the dispatch of every kernel RPC finds its routine here. */
+  private readonly byId: (Routine<C> | undefined)[] = [];
 
   add(subsystem: string, base: number, end: number, routines: Routine<C>[]): void {
     this.subsystems.push([base, end, subsystem]);
@@ -68,7 +73,13 @@ export class MigRegistry<C> {
       if (this.routines.has(r.id)) throw new Error(`MIG id ${r.id} registered twice`);
       this.routines.set(r.id, r);
       this.byName.set(r.name, r);
+      if (r.id >= 0 && r.id < MAX_INDEXED_ID) this.byId[r.id] = r;
     }
+  }
+
+  /** The routine with MIG id `id` (ipc_kobject_server's lookup), if any. */
+  routineOf(id: number): Routine<C> | undefined {
+    return id >= 0 && id < MAX_INDEXED_ID ? this.byId[id] : this.routines.get(id);
   }
 
   /** A routine by MIG id or by name. */
@@ -117,7 +128,7 @@ export function kobjectServe<C>(hooks: ServerHooks<C>, kmsg: IpcKmsg): IpcKmsg |
   const destType = msghBitsRemote(kmsg.bits);
   const replyType = msghBitsLocal(kmsg.bits);
   const replyId = kmsg.id + 100;
-  const routine = hooks.registry.routines.get(kmsg.id);
+  const routine = hooks.registry.routineOf(kmsg.id);
 
   let kr: number = KERN_SUCCESS;
   let reply: IpcKmsg | null = null;

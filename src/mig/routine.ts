@@ -15,8 +15,8 @@ import {
 import { HEADER_SIZE, NDR_RECORD, NDR_SIZE, OOL_DESCRIPTOR, OOL_PORTS_DESCRIPTOR, PORT_DESCRIPTOR } from "../abi/msg_layout.js";
 import { viewOf } from "../abi/layout.js";
 import { wrU32 } from "../abi/bytes.js";
-import { IpcKmsg, type KDesc } from "../ipc/kmsg.js";
-import { kmsgData } from "../ipc/kmsg_buffer.js";
+import type { IpcKmsg, KDesc } from "../ipc/kmsg.js";
+import { kmsgWithData } from "../ipc/kmsg_buffer.js";
 import { IP_DEAD, ipValid, type PortRef } from "../ipc/port.js";
 import { hasOolCount, type Param, type PortArg } from "./types.js";
 import { compileDecode, compileEncode, type FastDecode, type FastEncode } from "./routine_fast.js";
@@ -152,11 +152,14 @@ export class Routine<C> {
     this.replyDescCount = this.replyDescs.reduce((n, p) => n + descCount(p), 0);
     this.replyNdr = !this.replyComplex || spec.params.some(inlineOut);
     this.replyBaseSize = replyBaseSize(this.replyOuts, this.replyComplex, this.replyDescs, this.replyNdr);
+    this.replyOutVi = this.replyOuts.map((p) => this.variableOuts.indexOf(p));
     this.intranIns = spec.params.filter((p) => p.intran && p.dir === "in");
     this.fastDecode = compileDecode(spec.params, HEADER_SIZE + (this.req.descriptorCount > 0 ? 4 + this.req.descBytes : 0) + this.req.ndr);
     this.fastEncode = compileEncode(spec.params, this.replyBaseSize, this.replyComplex, this.replyNdr);
   }
 
+  /** For each out-parameter, its index in variableOuts (-1 for a fixed one). */
+  private readonly replyOutVi: number[];
   /** Conversion-typed in-ports (intran), whose send rights the stub releases once the routine has succeeded. */
   readonly intranIns: Param[];
   /** Generated from the parameter list for fixed layouts (routine_fast.ts); null means the interpreter below. */
@@ -322,32 +325,32 @@ export class Routine<C> {
     if (this.fastEncode) return this.fastEncode(out);
     // Sizes of the variable out-parameters (SameCount siblings share the first one's count).
     let size = this.replyBaseSize;
-    let counts: Map<string, number> | null = null;
-    let strings: Map<string, Uint8Array> | null = null;
-    if (this.variableOuts.length > 0) {
-      counts = new Map();
-      let lastCount = 0;
-      for (const p of this.variableOuts) {
-        const t = p.type;
-        const v = out[p.name] as ArrayLike<unknown> | string | undefined;
-        // An OOL array's count is in elements; its data is given as bytes.
-        const n = v === undefined ? 0 : t.kind === "ool" ? (v as Uint8Array).byteLength / t.elem : v.length;
-        if (p.sameCount) counts.set(p.name, lastCount);
-        else {
-          counts.set(p.name, n);
-          lastCount = n;
-        }
-        if (t.kind === "array") size += (t.elem * counts.get(p.name)! + 3) & ~3;
-        else if (t.kind === "cstring") {
-          const enc = new TextEncoder().encode(String(out[p.name] ?? "")).subarray(0, t.max - 1);
-          const withNul = new Uint8Array(enc.length + 1);
-          withNul.set(enc);
-          (strings ??= new Map()).set(p.name, withNul);
-          size += (withNul.length + 3) & ~3;
-        }
+    // Indexed like variableOuts (replyOutVi maps an out-parameter to its slot).
+    const counts: number[] = [];
+    let strings: Uint8Array[] | null = null;
+    let lastCount = 0;
+    for (let j = 0; j < this.variableOuts.length; j++) {
+      const p = this.variableOuts[j]!;
+      const t = p.type;
+      const v = out[p.name] as ArrayLike<unknown> | string | undefined;
+      // An OOL array's count is in elements; its data is given as bytes.
+      const n = v === undefined ? 0 : t.kind === "ool" ? (v as Uint8Array).byteLength / t.elem : v.length;
+      if (p.sameCount) counts[j] = lastCount;
+      else {
+        counts[j] = n;
+        lastCount = n;
+      }
+      if (t.kind === "array") size += (t.elem * counts[j]! + 3) & ~3;
+      else if (t.kind === "cstring") {
+        const enc = new TextEncoder().encode(String(out[p.name] ?? "")).subarray(0, t.max - 1);
+        const withNul = new Uint8Array(enc.length + 1);
+        withNul.set(enc);
+        (strings ??= [])[j] = withNul;
+        size += (withNul.length + 3) & ~3;
       }
     }
-    const data = kmsgData(size, true);
+    const reply = kmsgWithData(size, true);
+    const data = reply.data;
     const view = viewOf(data);
     let off = HEADER_SIZE;
     let descs: KDesc[] | null = null;
@@ -399,7 +402,9 @@ export class Routine<C> {
       wrU32(data, off, KERN_SUCCESS);
       off += 4;
     }
-    for (const p of this.replyOuts) {
+    for (let i = 0; i < this.replyOuts.length; i++) {
+      const p = this.replyOuts[i]!;
+      const vi = this.replyOutVi[i]!;
       const t = p.type;
       const v = out[p.name];
       switch (t.kind) {
@@ -415,7 +420,7 @@ export class Routine<C> {
           break;
         }
         case "array": {
-          const n = counts!.get(p.name)!;
+          const n = counts[vi]!;
           if (!p.sameCount) {
             view.setUint32(off, n, true);
             off += 4;
@@ -433,7 +438,7 @@ export class Routine<C> {
           break;
         }
         case "cstring": {
-          const str = strings!.get(p.name)!;
+          const str = strings![vi]!;
           view.setUint32(off, 0, true);
           view.setUint32(off + 4, str.length, true);
           data.set(str, off + 8);
@@ -443,7 +448,7 @@ export class Routine<C> {
         case "ool":
         case "oolports":
           if (hasOolCount(p)) {
-            view.setUint32(off, counts!.get(p.name)!, true);
+            view.setUint32(off, counts[vi]!, true);
             off += 4;
           }
           break;
@@ -451,7 +456,6 @@ export class Routine<C> {
           break;
       }
     }
-    const reply = new IpcKmsg(data);
     reply.descs = descs;
     if (this.replyComplex) reply.bits = MACH_MSGH_BITS_COMPLEX;
     return reply;

@@ -12,8 +12,8 @@ import { MIG_TYPE_ERROR } from "../abi/kern_return.js";
 import { MACH_MSG_PORT_DESCRIPTOR, MACH_MSGH_BITS_COMPLEX } from "../abi/message.js";
 import { HEADER_SIZE, NDR_RECORD, NDR_SIZE, PORT_DESCRIPTOR } from "../abi/msg_layout.js";
 import { rdI32, rdI64, rdU32, rdU64, wrU32, wrU64 } from "../abi/bytes.js";
-import { IpcKmsg, type KDesc } from "../ipc/kmsg.js";
-import { kmsgData } from "../ipc/kmsg_buffer.js";
+import type { IpcKmsg, KDesc } from "../ipc/kmsg.js";
+import { kmsgWithData } from "../ipc/kmsg_buffer.js";
 import type { Param } from "./types.js";
 
 type Args = Record<string, unknown>;
@@ -82,7 +82,7 @@ export function compileDecode(params: Param[], inlineStart: number): FastDecode 
 export function compileEncode(params: Param[], size: number, complex: boolean, ndr: boolean): FastEncode | null {
   const outs = params.filter(sendsOut);
   if (!outs.every((p) => fixedKinds.has(p.type.kind))) return null;
-  const lines: string[] = [`const d = kmsgData(${size}, true);`, "const reply = new IpcKmsg(d);"];
+  const lines: string[] = [`const reply = kmsgWithData(${size}, true);`, "const d = reply.data;"];
   let off = HEADER_SIZE;
   if (complex) {
     const ports = outs.filter((p) => p.type.kind === "port");
@@ -125,6 +125,6 @@ export function compileEncode(params: Param[], size: number, complex: boolean, n
   }
   if (off !== size) throw new Error(`fast reply encoder: laid out ${off} bytes of ${size}`);
   lines.push("return reply;");
-  const make = new Function("wrU32", "wrU64", "kmsgData", "IpcKmsg", `return function encodeReply(out) {\n${lines.join("\n")}\n};`);
-  return make(wrU32, wrU64, kmsgData, IpcKmsg) as FastEncode;
+  const make = new Function("wrU32", "wrU64", "kmsgWithData", `return function encodeReply(out) {\n${lines.join("\n")}\n};`);
+  return make(wrU32, wrU64, kmsgWithData) as FastEncode;
 }
