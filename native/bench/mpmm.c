@@ -6,6 +6,8 @@
  * inline bytes, the same out-of-line region, the same port right.
  *
  *   mpmm threads CLIENTS N KIND    CLIENTS client threads of this process, N RPCs each
+ *   mpmm procs CLIENTS N KIND      CLIENTS client processes, N RPCs each; they find the server's
+ *                                  port by name (bootstrap_check_in / bootstrap_look_up)
  *   mpmm null N                    N null RPCs (mach_port_type), the baseline of the same run
  *
  * KIND is empty | empty+port | inline4k | inline4k+port | ool64k | ool64k+port.
@@ -13,7 +15,11 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <mach/mach.h>
+#include <servers/bootstrap.h>
 #include <pthread.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,7 +146,7 @@ static void *serve(void *arg) {
   return NULL;
 }
 
-/* One client thread: N RPCs to the service, each checked, with what the answer carries released. */
+/* One client: N RPCs to the service, each checked, with what the answer carries released. */
 static void *client(void *arg) {
   struct shared *s = arg;
   mach_port_t self = mach_task_self();
@@ -171,7 +177,80 @@ static void *client(void *arg) {
   return NULL;
 }
 
+extern char **environ;
+
+/*
+ * A client process: look the service up by name, say it is ready on `ready`,
+ * wait for the start byte on `go`, then run its RPCs (timed by the parent).
+ */
+static int client_process(const char *arg, long n, const char *kind, int ready, int go) {
+  struct shared s;
+  name_t name;
+  snprintf(name, sizeof name, "%s", arg);
+  if (parse_kind(kind, &s.kind) != 0) return 2;
+  s.n = n;
+  /* bootstrap_port is set once the process is a task: become one first. */
+  (void)mach_task_self();
+  kern_return_t kr = bootstrap_look_up(bootstrap_port, name, &s.service);
+  if (kr != KERN_SUCCESS) die("bootstrap_look_up", kr);
+  char c = 'r';
+  if (write(ready, &c, 1) != 1 || read(go, &c, 1) != 1) return 1;
+  client(&s);
+  return 0;
+}
+
+/*
+ * The server thread in this process, CLIENTS processes (this program again,
+ * spawned) as clients, started together once all have found the service.
+ */
+static int processes(const char *self, int clients, long n, const char *kind) {
+  struct shared s;
+  if (parse_kind(kind, &s.kind) != 0) return 2;
+  name_t name;
+  snprintf(name, sizeof name, "machipc.mpmm.%d", (int)getpid());
+  (void)mach_task_self();
+  kern_return_t kr = bootstrap_check_in(bootstrap_port, name, &s.service);
+  if (kr != KERN_SUCCESS) die("bootstrap_check_in", kr);
+  pthread_t server;
+  pthread_create(&server, NULL, serve, &s);
+  int ready[2], go[2];
+  if (pipe(ready) != 0 || pipe(go) != 0) return 1;
+  char nbuf[32], rbuf[16], gbuf[16];
+  snprintf(nbuf, sizeof nbuf, "%ld", n);
+  snprintf(rbuf, sizeof rbuf, "%d", ready[1]);
+  snprintf(gbuf, sizeof gbuf, "%d", go[0]);
+  pid_t pids[64];
+  for (int i = 0; i < clients; i++) {
+    char *args[] = {(char *)self, "client", name, nbuf, (char *)kind, rbuf, gbuf, NULL};
+    if (posix_spawn(&pids[i], "/proc/self/exe", NULL, NULL, args, environ) != 0) return 1;
+  }
+  char c;
+  for (int i = 0; i < clients; i++)
+    if (read(ready[0], &c, 1) != 1) return 1;
+  double t0 = now_ns();
+  for (int i = 0; i < clients; i++)
+    if (write(go[1], "g", 1) != 1) return 1;
+  int failed = 0;
+  for (int i = 0; i < clients; i++) {
+    int st;
+    if (waitpid(pids[i], &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) failed = 1;
+  }
+  double total = now_ns() - t0;
+  if (failed) {
+    fprintf(stderr, "mpmm: a client process failed\n");
+    return 1;
+  }
+  printf("%.1f %.0f\n", total / n, (double)clients * n * 1e9 / total);
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 7 && strcmp(argv[1], "client") == 0) return client_process(argv[2], atol(argv[3]), argv[4], atoi(argv[5]), atoi(argv[6]));
+  if (argc == 5 && strcmp(argv[1], "procs") == 0) {
+    int clients = atoi(argv[2]);
+    if (clients < 1 || clients > 64 || atol(argv[3]) < 1) goto usage;
+    return processes(argv[0], clients, atol(argv[3]), argv[4]);
+  }
   if (argc == 3 && strcmp(argv[1], "null") == 0) {
     long n = atol(argv[2]);
     mach_port_t self = mach_task_self();
@@ -204,6 +283,6 @@ int main(int argc, char **argv) {
     return 0;
   }
 usage:
-  fprintf(stderr, "usage: mpmm threads CLIENTS N empty|empty+port|inline4k|inline4k+port|ool64k|ool64k+port | mpmm null N\n");
+  fprintf(stderr, "usage: mpmm threads|procs CLIENTS N empty|empty+port|inline4k|inline4k+port|ool64k|ool64k+port | mpmm null N\n");
   return 2;
 }
