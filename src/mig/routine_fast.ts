@@ -119,7 +119,8 @@ export function compileEncode(params: Param[], size: number, complex: boolean, n
       lines.push(t.size === 4 ? `wrU32(d, ${off}, Number(${v} ?? 0) >>> 0);` : `wrU64(d, ${off}, BigInt.asUintN(64, BigInt(${v} ?? 0)));`);
       off += t.size;
     } else if (t.kind === "bytes") {
-      lines.push(`{ const b = ${v}; if (b !== undefined) d.set(b.subarray(0, ${t.size}), ${off}); }`);
+      // As the interpreter: a missing value (undefined or null) leaves the fresh zeros.
+      lines.push(`{ const b = ${v}; if (b !== undefined && b !== null) d.set(b.subarray(0, ${t.size}), ${off}); }`);
       off += (t.size + 3) & ~3;
     }
   }
