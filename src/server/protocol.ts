@@ -389,12 +389,23 @@ export function descriptorRegions(msg: Uint8Array, size: number, read: (address:
   return out;
 }
 
+/** `n` bytes of a fresh buffer, not zeroed (for a caller that writes every byte). */
+export function ownBuffer(n: number): Uint8Array {
+  return new Uint8Array(Buffer.allocUnsafeSlow(n).buffer, 0, n);
+}
+
 /** Reassemble frames from a byte stream. */
 export class FrameReader {
   private chunks: Uint8Array[] = [];
   private buffered = 0;
   /** The largest frame accepted now (a server lowers it until HELLO). */
   maxFrame = MAX_FRAME;
+  /**
+   * Where a frame that came over several chunks is gathered: `n` bytes the
+   * reader overwrites whole. By default a buffer of its own, left unfilled
+   * (zeroing 64 KiB only to copy over it cost as much as the copy).
+   */
+  gather: (n: number) => Uint8Array = ownBuffer;
 
   /** Bytes received and not yet handed out as frames. */
   get bufferedBytes(): number {
@@ -449,9 +460,9 @@ export class FrameReader {
       this.buffered -= n;
       return out;
     }
-    // A frame over several chunks is copied once, into a buffer of its own size: the
+    // A frame over several chunks is copied once, into a buffer of its size: the
     // chunks it used up go, a partly used one stays for the next frame.
-    const out = new Uint8Array(n);
+    const out = this.gather(n);
     let off = 0;
     while (off < n) {
       const c = this.chunks[0]!;

@@ -57,6 +57,7 @@ import {
   decodeRequest,
   descriptorRegions,
   frameBuffer,
+  ownBuffer,
   pad4,
   regionsLength,
   writeRegions,
@@ -103,6 +104,11 @@ const GATHER_REGIONS = 16384;
 const ZERO_PAD = new Uint8Array(4);
 /** The receive buffer most mach_msg calls use; larger receives are sized by the message that arrives. */
 const SCRATCH = 16384;
+/**
+ * The largest frame gathered into the session's reused buffer (see gatherBuffer): a message
+ * with 64 KiB out of line and some inline data fits. Larger frames get buffers of their own.
+ */
+const GATHER_REUSED = 128 * 1024;
 
 export class Session {
   task: Task | null = null;
@@ -115,6 +121,9 @@ export class Session {
   /** See borrow(). */
   private readonly scratch = new Uint8Array(SCRATCH);
   private scratchBusy = false;
+  /** See gatherBuffer(). */
+  private gathered: Uint8Array | null = null;
+  private gatheredBusy = false;
 
   constructor(
     readonly socket: Socket,
@@ -129,11 +138,37 @@ export class Session {
     this.hooks.log?.(`${this.task?.name ?? `pid ${this.peer.pid}`}: ${line}`);
   }
 
+  /**
+   * Where the frame reader gathers a frame that came over several socket chunks
+   * (every large one: the socket hands data over 64 KiB at a time). One buffer
+   * per session is reused, lent to one frame at a time: a new 64 KiB buffer
+   * per frame was a third of the memory an OOL message churned through, and
+   * V8 collects in proportion to it. Up to GATHER_REUSED bytes, kept while the
+   * connection lasts; a frame that comes while it is lent gets its own.
+   */
+  gatherBuffer(n: number): Uint8Array {
+    if (this.gatheredBusy || n > GATHER_REUSED) return ownBuffer(n);
+    if (!this.gathered || this.gathered.byteLength < n) this.gathered = ownBuffer(Math.max(n, 65536 + 4096));
+    this.gatheredBusy = true;
+    return this.gathered.subarray(0, n);
+  }
+
+  /** The frame `f` is finished with: the gathered buffer, if it is that, may be lent again. */
+  private doneWith(f: Uint8Array): void {
+    if (this.gathered !== null && f.buffer === this.gathered.buffer) this.gatheredBusy = false;
+  }
+
   /** Handle one complete frame; throws ProtocolError for a malformed one. */
   handle(f: Uint8Array): void {
-    if (this.procOp(f)) return;
+    // A MACH_MSG's frame is given back when the trap is done (finishMsg, failMsg), every
+    // other op's at once; FORK, ADOPT and EXCEPTION may keep views of it, so it stays theirs.
+    if (this.procOp(f)) {
+      if (this.gathered !== null && f.buffer === this.gathered.buffer) this.gathered = null;
+      return;
+    }
     const r = decodeRequest(f);
     if (r instanceof ProtocolError) throw r;
+    if (r.op !== OP_MACH_MSG) this.doneWith(f);
     if (!this.task && r.op !== OP_HELLO && r.op !== OP_JOIN) throw new ProtocolError("first frame must be HELLO or JOIN");
     switch (r.op) {
       case OP_MACH_MSG:
@@ -499,6 +534,7 @@ export class Session {
   /** The trap is done: the mirrored regions leave the task, the result goes back, the frame stops counting. */
   private finishMsg(seq: number, m: MachMsgRequest, frameBytes: number, mr: number, buf: Uint8Array, vm: VmMap): void {
     for (const r of m.regions) vm.unmap(r.address, r.data);
+    this.doneWith(m.msg);
     if (!this.closed) this.reply(seq, buf, m.option, m.sendSize, mr);
     this.giveBack(buf);
     this.account.release("frames", frameBytes);
@@ -507,6 +543,7 @@ export class Session {
   private failMsg(m: MachMsgRequest, frameBytes: number, buf: Uint8Array, e: unknown, vm: VmMap): void {
     this.log(`mach_msg failed: ${String(e)}`);
     for (const r of m.regions) vm.unmap(r.address, r.data);
+    this.doneWith(m.msg);
     this.giveBack(buf);
     this.account.release("frames", frameBytes);
   }
