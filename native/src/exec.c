@@ -41,16 +41,14 @@ static void keep_undone(int fd) {
   if (flags >= 0) fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
 }
 
-/* envp with MACHIPC_TASK_FD=fd in place of any it had; malloc'd (NULL if out of memory). */
-static char **with_task_fd(char *const envp[], int fd, char *entry, size_t n) {
-  snprintf(entry, n, "%s=%d", ENV_NAME, fd);
-  size_t count = 0;
+char **machipc_env_with(char *const envp[], const char *name, char *entry) {
+  size_t nl = strlen(name), count = 0;
   while (envp && envp[count]) count++;
   char **out = malloc((count + 2) * sizeof *out);
   if (!out) return NULL;
   size_t k = 0;
   for (size_t i = 0; i < count; i++)
-    if (strncmp(envp[i], ENV_NAME, sizeof ENV_NAME - 1) != 0 || envp[i][sizeof ENV_NAME - 1] != '=') out[k++] = envp[i];
+    if (strncmp(envp[i], name, nl) != 0 || envp[i][nl] != '=') out[k++] = envp[i];
   out[k++] = entry;
   out[k] = NULL;
   return out;
@@ -68,7 +66,8 @@ static int exec_keeping(execve_fn fn, const char *what, const char *path, char *
   int fd = keep_connection();
   if (fd < 0) return real(path, argv, envp);
   char entry[sizeof ENV_NAME + 16];
-  char **env = with_task_fd(envp, fd, entry, sizeof entry);
+  snprintf(entry, sizeof entry, "%s=%d", ENV_NAME, fd);
+  char **env = machipc_env_with(envp, ENV_NAME, entry);
   if (!env) {
     keep_undone(fd);
     errno = ENOMEM;

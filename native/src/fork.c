@@ -35,6 +35,11 @@ void machipc_track_fd(int fd) {
   if (i < MAX_TRACKED) g_fds[i] = fd;
 }
 
+void machipc_fork_child_of(uint64_t parent_token) {
+  g_parent_token = parent_token;
+  g_forked = 1;
+}
+
 int machipc_fork_parent(uint64_t *token) {
   *token = g_parent_token;
   return g_forked;
@@ -67,7 +72,8 @@ static void start_process(void) {
   pthread_atfork(before_fork, in_parent, in_child);
   const char *path = getenv("MACHIPC_SOCKET");
   struct stat st;
-  if (getenv("MACHIPC_TASK_FD") || (path && *path && stat(path, &st) == 0 && S_ISSOCK(st.st_mode))) (void)machipc_connect_thread();
+  int spawned = !getenv("MACHIPC_TASK_FD") && machipc_spawned_child();
+  if (spawned || getenv("MACHIPC_TASK_FD") || (path && *path && stat(path, &st) == 0 && S_ISSOCK(st.st_mode))) (void)machipc_connect_thread();
 }
 
 __attribute__((constructor(200))) static void machipc_process_init(void) { start_process(); }

@@ -99,6 +99,12 @@ void machipc_set_task(uint64_t token, uint32_t pid);
 int machipc_fork_parent(uint64_t *token);
 /* A new image after exec: carry on the task over the inherited connection; 0 on success. */
 int machipc_exec_adopt(void);
+/* Present `parent_token` in FORK at this process's first connect (a posix_spawn'd image; spawn.c). */
+void machipc_fork_child_of(uint64_t parent_token);
+/* A posix_spawn'd image: take the parent's token from the environment; 1 if there was one. */
+int machipc_spawned_child(void);
+/* A copy of envp (malloc'd array, same strings) with `entry` ("NAME=value") in place of any NAME=; NULL if out of memory. */
+char **machipc_env_with(char *const envp[], const char *name, char *entry);
 /* A thread's first connection is made: its alternate signal stack for faults (faults.c). */
 void machipc_thread_started(void);
 /* The task is known (HELLO, FORK or ADOPT answered): libsystem's per-process setup (bootstrap_port). */

@@ -167,10 +167,103 @@ export const THREAD_BASIC_INFO_LAYOUT = defineLayout("thread_basic_info", 40, {
 /** thread_identifier_info (THREAD_IDENTIFIER_INFO). */
 export const THREAD_IDENTIFIER_INFO_LAYOUT = defineLayout("thread_identifier_info", 24, { threadId: u64(0), threadHandle: u64(8), dispatchQaddr: u64(16) });
 
+/** task_events_info (TASK_EVENTS_INFO). */
+export const TASK_EVENTS_INFO_LAYOUT = defineLayout("task_events_info", 32, {
+  faults: i32(0),
+  pageins: i32(4),
+  cowFaults: i32(8),
+  messagesSent: i32(12),
+  messagesReceived: i32(16),
+  syscallsMach: i32(20),
+  syscallsUnix: i32(24),
+  csw: i32(28),
+});
+/** task_thread_times_info (TASK_THREAD_TIMES_INFO): the live threads' times. */
+export const TASK_THREAD_TIMES_INFO_LAYOUT = defineLayout("task_thread_times_info", 16, {
+  userTimeSeconds: i32(0),
+  userTimeMicroseconds: i32(4),
+  systemTimeSeconds: i32(8),
+  systemTimeMicroseconds: i32(12),
+});
+/** task_absolutetime_info (TASK_ABSOLUTETIME_INFO), in mach_absolute_time units. */
+export const TASK_ABSOLUTETIME_INFO_LAYOUT = defineLayout("task_absolutetime_info", 32, {
+  totalUser: u64(0),
+  totalSystem: u64(8),
+  threadsUser: u64(16),
+  threadsSystem: u64(24),
+});
+/** task_kernelmemory_info (TASK_KERNELMEMORY_INFO). */
+export const TASK_KERNELMEMORY_INFO_LAYOUT = defineLayout("task_kernelmemory_info", 32, {
+  totalPalloc: u64(0),
+  totalPfree: u64(8),
+  totalSalloc: u64(16),
+  totalSfree: u64(24),
+});
+/** task_affinity_tag_info (TASK_AFFINITY_TAG_INFO). */
+export const TASK_AFFINITY_TAG_INFO_LAYOUT = defineLayout("task_affinity_tag_info", 16, { setCount: i32(0), min: i32(4), max: i32(8), taskCount: i32(12) });
+/** task_dyld_info (TASK_DYLD_INFO; packed to 4, 5 words, the legacy form the first 4). */
+export const TASK_DYLD_INFO_LAYOUT = defineLayout("task_dyld_info", 20, { allImageInfoAddr: u64(0), allImageInfoSize: u64(8), allImageInfoFormat: i32(16) });
+/** task_power_info (TASK_POWER_INFO). */
+export const TASK_POWER_INFO_LAYOUT = defineLayout("task_power_info", 48, {
+  totalUser: u64(0),
+  totalSystem: u64(8),
+  taskInterruptWakeups: u64(16),
+  taskPlatformIdleWakeups: u64(24),
+  taskTimerWakeupsBin1: u64(32),
+  taskTimerWakeupsBin2: u64(40),
+});
+/** task_vm_info (TASK_VM_INFO, TASK_VM_INFO_PURGEABLE; 38 words, 36 without phys_footprint). */
+export const TASK_VM_INFO_LAYOUT = defineLayout("task_vm_info", 152, {
+  virtualSize: u64(0),
+  regionCount: i32(8),
+  pageSize: i32(12),
+  residentSize: u64(16),
+  residentSizePeak: u64(24),
+  device: u64(32),
+  devicePeak: u64(40),
+  internal: u64(48),
+  internalPeak: u64(56),
+  external: u64(64),
+  externalPeak: u64(72),
+  reusable: u64(80),
+  reusablePeak: u64(88),
+  purgeableVolatilePmap: u64(96),
+  purgeableVolatileResident: u64(104),
+  purgeableVolatileVirtual: u64(112),
+  compressed: u64(120),
+  compressedPeak: u64(128),
+  compressedLifetime: u64(136),
+  physFootprint: u64(144),
+});
+/** task_wait_state_info (TASK_WAIT_STATE_INFO; four reserved words follow). */
+export const TASK_WAIT_STATE_INFO_LAYOUT = defineLayout("task_wait_state_info", 32, { totalWaitStateTime: u64(0), totalWaitSfiStateTime: u64(8) });
+/** task_flags_info (TASK_FLAGS_INFO). */
+export const TASK_FLAGS_INFO_LAYOUT = defineLayout("task_flags_info", 4, { flags: u32(0) });
+
 // Flavor numbers of task_info / thread_info (osfmk/mach/task_info.h, thread_info.h).
 export const TASK_BASIC_INFO_32 = 4;
 export const TASK_BASIC_INFO_64 = 5;
 export const MACH_TASK_BASIC_INFO = 20;
+export const TASK_ABSOLUTETIME_INFO = 1;
+export const TASK_EVENTS_INFO = 2;
+export const TASK_THREAD_TIMES_INFO = 3;
+export const TASK_BASIC2_INFO_32 = 6;
+export const TASK_KERNELMEMORY_INFO = 7;
+export const TASK_SCHED_TIMESHARE_INFO = 10;
+export const TASK_SCHED_RR_INFO = 11;
+export const TASK_SCHED_FIFO_INFO = 12;
+export const TASK_SCHED_INFO = 14;
+export const TASK_AFFINITY_TAG_INFO = 16;
+export const TASK_DYLD_INFO = 17;
+export const TASK_EXTMOD_INFO = 19;
+export const TASK_POWER_INFO = 21;
+export const TASK_VM_INFO = 22;
+export const TASK_VM_INFO_PURGEABLE = 23;
+export const TASK_WAIT_STATE_INFO = 25;
+export const TASK_POWER_INFO_V2 = 26;
+export const TASK_VM_INFO_PURGEABLE_ACCOUNT = 27;
+export const TASK_FLAGS_INFO = 28;
+export const TASK_DEBUG_INFO_INTERNAL = 29;
 export const THREAD_BASIC_INFO = 3;
 export const THREAD_IDENTIFIER_INFO = 4;
 
@@ -188,7 +281,23 @@ export const INFO_LAYOUTS = {
   host_processor_info: { [H.PROCESSOR_BASIC_INFO]: PROCESSOR_BASIC_INFO_LAYOUT, [H.PROCESSOR_CPU_LOAD_INFO]: PROCESSOR_CPU_LOAD_INFO_LAYOUT },
   processor_set_info: { [H.PROCESSOR_SET_BASIC_INFO]: PROCESSOR_SET_BASIC_INFO_LAYOUT },
   processor_set_statistics: { [H.PROCESSOR_SET_LOAD_INFO]: PROCESSOR_SET_LOAD_INFO_LAYOUT },
-  task_info: { [TASK_BASIC_INFO_32]: TASK_BASIC_INFO_32_LAYOUT, [TASK_BASIC_INFO_64]: TASK_BASIC_INFO_64_LAYOUT, [MACH_TASK_BASIC_INFO]: MACH_TASK_BASIC_INFO_LAYOUT },
+  task_info: {
+    [TASK_BASIC_INFO_32]: TASK_BASIC_INFO_32_LAYOUT,
+    [TASK_BASIC2_INFO_32]: TASK_BASIC_INFO_32_LAYOUT,
+    [TASK_BASIC_INFO_64]: TASK_BASIC_INFO_64_LAYOUT,
+    [MACH_TASK_BASIC_INFO]: MACH_TASK_BASIC_INFO_LAYOUT,
+    [TASK_ABSOLUTETIME_INFO]: TASK_ABSOLUTETIME_INFO_LAYOUT,
+    [TASK_EVENTS_INFO]: TASK_EVENTS_INFO_LAYOUT,
+    [TASK_THREAD_TIMES_INFO]: TASK_THREAD_TIMES_INFO_LAYOUT,
+    [TASK_KERNELMEMORY_INFO]: TASK_KERNELMEMORY_INFO_LAYOUT,
+    [TASK_AFFINITY_TAG_INFO]: TASK_AFFINITY_TAG_INFO_LAYOUT,
+    [TASK_DYLD_INFO]: TASK_DYLD_INFO_LAYOUT,
+    [TASK_POWER_INFO]: TASK_POWER_INFO_LAYOUT,
+    [TASK_VM_INFO]: TASK_VM_INFO_LAYOUT,
+    [TASK_VM_INFO_PURGEABLE]: TASK_VM_INFO_LAYOUT,
+    [TASK_WAIT_STATE_INFO]: TASK_WAIT_STATE_INFO_LAYOUT,
+    [TASK_FLAGS_INFO]: TASK_FLAGS_INFO_LAYOUT,
+  },
   thread_info: { [THREAD_BASIC_INFO]: THREAD_BASIC_INFO_LAYOUT, [THREAD_IDENTIFIER_INFO]: THREAD_IDENTIFIER_INFO_LAYOUT },
 } as const;
 

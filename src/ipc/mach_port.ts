@@ -101,6 +101,7 @@ import {
   psetDestroy,
 } from "./right.js";
 import { requestTableGrow, requestTableReserve, requestTableSize } from "./request_table.js";
+import { IPC_TABLE_MAX_ENTRIES, nextTableSize } from "./ipc_table.js";
 import { IE_BITS_GEN_MASK, IE_BITS_REQUEST, IE_BITS_TYPE_MASK, IE_BITS_UREFS_MASK, type IpcSpace } from "./space.js";
 
 type R<T> = { kr: KernReturn } & Partial<T>;
@@ -981,7 +982,20 @@ export function machPortDnrequestInfo(space: IpcSpace | null, name: number): R<{
 /** The iin_object a listing shows for a port or port set (stable, not a kernel address). */
 export const objectToken = (obj: unknown): number => (obj instanceof IpcPort ? 0x80000000 | (obj.id << 4) : obj instanceof IpcPset ? 0xc0000000 | (obj.id << 4) : 0) >>> 0;
 
-/** mach_port_space_info: ipc_info_space_t, the whole table as ipc_info_name_t, an empty tree. */
+/**
+ * is_table_next->its_size: the size the table grows to next. ipc_table's last
+ * size repeats, so a table at XNU's largest size reports that size again.
+ */
+function tableNext(space: IpcSpace): number {
+  const size = space.capacity;
+  return nextTableSize(size, 0, Math.max(size, IPC_TABLE_MAX_ENTRIES)) || size;
+}
+
+/**
+ * mach_port_space_info: ipc_info_space_t, the whole table as ipc_info_name_t, an empty tree.
+ * iin_next and iin_hash are XNU's free-list and hash-chain internals (the hash from kernel
+ * addresses): they read 0 here.
+ */
 export function machPortSpaceInfo(space: IpcSpace | null, exposeObjects = true): R<{ space_info: Uint8Array; table_info: Uint8Array; tree_info: Uint8Array }> {
   if (!space) return fail(KERN_INVALID_TASK);
   const size = space.capacity;
@@ -989,7 +1003,7 @@ export function machPortSpaceInfo(space: IpcSpace | null, exposeObjects = true):
   const iv = viewOf(info);
   iv.setUint32(0, 0xff, true); // iis_genno_mask
   iv.setUint32(4, size, true); // iis_table_size
-  iv.setUint32(8, size, true); // iis_table_next
+  iv.setUint32(8, tableNext(space), true); // iis_table_next
   const table = new Uint8Array(size * 28);
   const tv = viewOf(table);
   for (let i = 0; i < size; i++) {
@@ -1017,7 +1031,7 @@ export function machPortSpaceBasicInfo(space: IpcSpace | null): R<{ basic_info: 
   const v = viewOf(out);
   v.setUint32(0, 0xff, true);
   v.setUint32(4, space.capacity, true);
-  v.setUint32(8, space.capacity, true);
+  v.setUint32(8, tableNext(space), true);
   v.setUint32(12, space.used, true);
   return ok({ basic_info: out });
 }

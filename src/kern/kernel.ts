@@ -198,7 +198,7 @@ export class Kernel {
     // ipc_kobject_notify: a task's resume port hears of abandoned suspension tokens; a semaphore port's no-senders ends the semaphore.
     notify: (port, m) => {
       if (port.kotype === IKOT_SEMAPHORE && m.id === MACH_NOTIFY_NO_SENDERS) semaphoreNoSenders(this, port);
-      else taskSuspensionNotify(port, m.id);
+      else taskSuspensionNotify(port, m);
     },
   };
 

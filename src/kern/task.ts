@@ -52,11 +52,13 @@ export class Task {
   sugid = false;
   /** task_suspend / task_resume count (scheduling is outside machipc; the count is kept). */
   suspendCount = 0;
+  /** legacy_stop_count: how many of those holds the legacy task_suspend placed. */
+  legacyStopCount = 0;
   /** task_policy_set's requested policy. */
   readonly policy = new TaskPolicy();
   /** task_set_state's debug registers for new threads. */
   readonly debugState: TaskDebugState;
-  /** itk_resume: the port task_suspend2's tokens are send-once rights to, made on first use. */
+  /** itk_resume: the port task_suspend2's and task_suspend's tokens are rights to, made on first use. */
   resumePort: IpcPort | null = null;
   private nextThreadId = 1;
 

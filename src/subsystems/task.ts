@@ -26,6 +26,7 @@ import type { Task } from "../kern/task.js";
 import { portMakeSend } from "../ipc/right.js";
 import type { KernelCall } from "../kern/kernel.js";
 import { taskGetSpecialPort, taskSetSpecialPort } from "../kern/task_special.js";
+import { taskResumeLegacy, taskSuspendLegacy } from "../kern/task_suspend.js";
 import { num, portArg, routinesOn, taskOf } from "./common.js";
 import { taskExceptionRoutines } from "./exc_ports_tt.js";
 import { taskMoreRoutines } from "./task_more.js";
@@ -93,19 +94,8 @@ export const taskRoutines: Routine<KernelCall>[] = [
     if (num(a, "flavor") === TASK_TRACE_MEMORY_INFO && words.length === TASK_TRACE_MEMORY_INFO_COUNT) return KERN_NOT_SUPPORTED;
     return KERN_INVALID_ARGUMENT;
   }),
-  routine(3407, "task_suspend", [], (call) => {
-    const task = target(call);
-    if (!task) return KERN_INVALID_ARGUMENT;
-    task.suspendCount++;
-    return KERN_SUCCESS;
-  }),
-  routine(3408, "task_resume", [], (call) => {
-    const task = target(call);
-    if (!task) return KERN_INVALID_ARGUMENT;
-    if (task.suspendCount === 0) return KERN_FAILURE;
-    task.suspendCount--;
-    return KERN_SUCCESS;
-  }),
+  routine(3407, "task_suspend", [], (call) => taskSuspendLegacy(call.caller, target(call))),
+  routine(3408, "task_resume", [], (call) => taskResumeLegacy(call.caller, target(call))),
   routine(3409, "task_get_special_port", [inP("which_port", c_int), outP("special_port", mach_port_t)], (call, a) => {
     const r = taskGetSpecialPort(target(call), num(a, "which_port"));
     return r.kr !== KERN_SUCCESS ? r.kr : { special_port: r.port };

@@ -336,3 +336,18 @@ test("ipc_mqueue_send at MACH_PORT_QLIMIT_KERNEL: a zero timeout first, then MAC
   await a.thread.call("mach_port_mod_refs", a.self, { name: p, right: MACH_PORT_RIGHT_RECEIVE, delta: -1 });
   assertInvariant(kernel);
 });
+
+test("mach_port_space_basic_info and mach_port_space_info: iis_table_next is the size the table grows to next (ipc_table's steps: 21, 42, 85, ...)", async () => {
+  const kernel = boot();
+  const a = actor(kernel);
+  const words = (b: Uint8Array) => [...new Uint32Array(b.slice().buffer)];
+  const basic = async () => words((await a.thread.call("mach_port_space_basic_info", a.self, {}))["basic_info"] as Uint8Array).slice(0, 3);
+  assert.deepEqual(await basic(), [0xff, 21, 42]);
+  const made: number[] = [];
+  for (let i = 0; i < 30; i++) made.push((await a.thread.call("mach_port_allocate", a.self, { right: MACH_PORT_RIGHT_RECEIVE }))["name"] as number);
+  assert.deepEqual(await basic(), [0xff, 42, 85]);
+  const info = words((await a.thread.call("mach_port_space_info", a.self, {}))["space_info"] as Uint8Array);
+  assert.deepEqual(info, [0xff, 42, 85, 0, 0, 0]);
+  for (const name of made) await a.thread.call("mach_port_mod_refs", a.self, { name, right: MACH_PORT_RIGHT_RECEIVE, delta: -1 });
+  assertInvariant(kernel);
+});

@@ -92,7 +92,8 @@ function cMember(field: string): string {
   const time = /^(user|system)Time(Seconds|Microseconds)$/.exec(field);
   if (time) return `${time[1]}_time.${time[2]!.toLowerCase()}`;
   const indexed = /^(avenrun|machFactor)(\d)$/.exec(field);
-  const snake = (x: string) => x.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  // A number after a word is a member of its own (task_timer_wakeups_bin_1).
+  const snake = (x: string) => x.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace(/([a-z])(\d)/g, "$1_$2");
   return indexed ? `${snake(indexed[1]!)}[${indexed[2]}]` : snake(field);
 }
 

@@ -13,6 +13,8 @@ import { MachClient } from "../../src/client/index.js";
 import { KERN_SUCCESS } from "../../src/abi/kern_return.js";
 import { EXC_BAD_ACCESS, EXC_MASK_BAD_ACCESS, EXCEPTION_DEFAULT, MACH_EXCEPTION_CODES } from "../../src/abi/exception.js";
 import { IKOT_HOST_PRIV } from "../../src/abi/ikot.js";
+import type { MachipcServer } from "../../src/server/server.js";
+import type { Task } from "../../src/kern/task.js";
 import { Proc, serve, example, idle, killLeftovers, proctest, serverEnv as env, taskOf } from "./c_helpers.js";
 
 let bin = "";
@@ -21,31 +23,43 @@ before(() => {
 });
 afterEach(killLeftovers);
 
-test("fork: the child is a task of its own, with the parent's host, bootstrap, exception and registered ports and nothing else", async () => {
-  const server = await serve({ bootstrap: true });
-  const p = new Proc(bin, ["fork"], env(server));
-  const m = await p.line(/^parent (\d+) port 0x([0-9a-f]+)/);
-  const parent = taskOf(server, Number(m[1]));
-  // A debugger-like Node client (root) gives the C parent exception ports and registered ports.
+const INHERITED_BEHAVIOR = (EXCEPTION_DEFAULT | MACH_EXCEPTION_CODES) >>> 0;
+
+/** A debugger-like Node client (root) gives the C parent exception ports and registered ports; the caller closes it. */
+async function giveInheritables(server: MachipcServer, parent: Task): Promise<MachClient> {
   const dbg = await MachClient.connect({ socketPath: server.socketPath, name: "setup" });
   const t = dbg.mainThread;
   const self = await t.taskSelfTrap();
   const ptask = (await t.taskForPid(self, parent.pid)).task;
   const h = (await t.call("mach_port_allocate", self, { right: 1 }))["name"] as number;
   await t.call("mach_port_insert_right", self, { name: h, poly: { name: h, disposition: 20 } });
-  const behavior = (EXCEPTION_DEFAULT | MACH_EXCEPTION_CODES) >>> 0;
-  assert.equal((await t.call("task_set_exception_ports", ptask, { exception_mask: EXC_MASK_BAD_ACCESS, new_port: h, behavior, new_flavor: 0 })).kr, KERN_SUCCESS);
+  const kr = (await t.call("task_set_exception_ports", ptask, { exception_mask: EXC_MASK_BAD_ACCESS, new_port: h, behavior: INHERITED_BEHAVIOR, new_flavor: 0 })).kr;
+  assert.equal(kr, KERN_SUCCESS);
   assert.equal((await t.call("mach_ports_register", ptask, { init_port_set: [h] })).kr, KERN_SUCCESS);
+  return dbg;
+}
+
+/** What ipc_task_init gives a child task from its parent. */
+function assertInherited(child: Task, parent: Task): void {
+  assert.notEqual(child, parent);
+  assert.equal(child.excActions[EXC_BAD_ACCESS]!.port, parent.excActions[EXC_BAD_ACCESS]!.port);
+  assert.equal(child.excActions[EXC_BAD_ACCESS]!.behavior, INHERITED_BEHAVIOR | 0);
+  assert.equal(child.ports.itkRegistered[0], parent.ports.itkRegistered[0]);
+  assert.equal(child.ports.itkBootstrap, parent.ports.itkBootstrap);
+}
+
+test("fork: the child is a task of its own, with the parent's host, bootstrap, exception and registered ports and nothing else", async () => {
+  const server = await serve({ bootstrap: true });
+  const p = new Proc(bin, ["fork"], env(server));
+  const m = await p.line(/^parent (\d+) port 0x([0-9a-f]+)/);
+  const parent = taskOf(server, Number(m[1]));
+  const dbg = await giveInheritables(server, parent);
   p.send();
   const c = await p.line(/^child (\d+) type-of-parent-port (\S+) bootstrap (\S+)/);
   assert.equal(c[2], "KERN_INVALID_NAME", "the parent's receive right is no name in the child");
   assert.equal(c[3], "set", "bootstrap_port is set in the child");
   const child = taskOf(server, Number(c[1]));
-  assert.notEqual(child, parent);
-  assert.equal(child.excActions[EXC_BAD_ACCESS]!.port, parent.excActions[EXC_BAD_ACCESS]!.port);
-  assert.equal(child.excActions[EXC_BAD_ACCESS]!.behavior, behavior | 0);
-  assert.equal(child.ports.itkRegistered[0], parent.ports.itkRegistered[0]);
-  assert.equal(child.ports.itkBootstrap, parent.ports.itkBootstrap);
+  assertInherited(child, parent);
   assert.equal(child.ports.itkBootstrap, server.kernel.bootstrap!.port);
   // root's child keeps host priv.
   assert.equal(child.ports.itkHost, parent.ports.itkHost);
@@ -56,6 +70,27 @@ test("fork: the child is a task of its own, with the parent's host, bootstrap, e
   assert.equal(parseInt(after[2]!, 16), 0x30000, "the parent still holds its receive and send rights");
   await p.line(/^blocked call completed: \(os\/kern\) successful id 778$/);
   p.send();
+  assert.deepEqual(await p.exited, { code: 0, signal: null });
+  dbg.close();
+  await idle(server, 2);
+});
+
+test("posix_spawn: the spawned image is a task of its own made from the parent's, as on macOS (host, bootstrap, exception and registered ports)", async () => {
+  const server = await serve({ bootstrap: true });
+  const p = new Proc(bin, ["spawn"], env(server));
+  const m = await p.line(/^parent (\d+) port 0x([0-9a-f]+)/);
+  const parent = taskOf(server, Number(m[1]));
+  const dbg = await giveInheritables(server, parent);
+  p.send();
+  const c = await p.line(/^spawned (\d+) type-of-parent-port (\S+) bootstrap (\S+) registered (.*) (first-\S+) env (\S+)/);
+  assert.equal(c[2], "KERN_INVALID_NAME", "the parent's receive right is no name in the child");
+  assert.deepEqual([c[3], c[4], c[5], c[6]], ["set", "(os/kern) successful", "first-set", "gone"]);
+  const child = taskOf(server, Number(c[1]));
+  assertInherited(child, parent);
+  assert.equal(child.ports.itkHost, parent.ports.itkHost);
+  p.send();
+  const after = await p.line(/^parent after child: exit (\d+), (.*) type 0x([0-9a-f]+)/);
+  assert.deepEqual([after[1], after[2], parseInt(after[3]!, 16)], ["0", "(os/kern) successful", 0x30000]);
   assert.deepEqual(await p.exited, { code: 0, signal: null });
   dbg.close();
   await idle(server, 2);

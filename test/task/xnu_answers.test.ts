@@ -244,6 +244,60 @@ test("task_suspend2 / task_resume2 (task.c): a send-once token to the resume por
   assertInvariant(kernel);
 });
 
+test("legacy task_suspend / task_resume (task.c): the caller's space holds an unnamed send right to the resume port per hold; losing it releases every legacy hold", async () => {
+  const kernel = boot();
+  const a = actor(kernel);
+  const b = actor(kernel);
+  const victim = actor(kernel);
+  const vt = transfer(victim, victim.self, 19, a);
+  const vtB = transfer(victim, victim.self, 19, b);
+  const names = async (who: Actor) => {
+    const out = (await who.thread.call("mach_port_names", who.self, {}))["names"] as Uint8Array;
+    return [...new Uint32Array(out.buffer, out.byteOffset, out.byteLength / 4)];
+  };
+  const refs = async (who: Actor, name: number) => (await who.thread.call("mach_port_get_refs", who.self, { name, right: 0 }))["refs"] as number;
+  const before = await names(a);
+  assert.deepEqual(replyWords(simpleRpc(a, vt, 3407)), errorReply(a, 3507, KERN_SUCCESS));
+  assert.deepEqual(replyWords(simpleRpc(a, vt, 3407)), errorReply(a, 3507, KERN_SUCCESS));
+  assert.equal(victim.task.suspendCount, 2);
+  const token = (await names(a)).filter((n) => !before.includes(n));
+  assert.equal(token.length, 1, "one name, whatever the number of holds");
+  assert.equal(await refs(a, token[0]!), 2);
+  assert.equal(victim.task.resumePort?.kotype, IKOT_TASK_RESUME);
+  // Each legacy resume releases a hold and one reference of the caller's token.
+  assert.deepEqual(replyWords(simpleRpc(a, vt, 3408)), errorReply(a, 3508, KERN_SUCCESS));
+  assert.equal(await refs(a, token[0]!), 1);
+  assert.deepEqual(replyWords(simpleRpc(a, vt, 3408)), errorReply(a, 3508, KERN_SUCCESS));
+  assert.equal(victim.task.suspendCount, 0);
+  assert.deepEqual(await names(a), before, "the token went with the last hold");
+  assert.deepEqual(replyWords(simpleRpc(a, vt, 3408)), errorReply(a, 3508, KERN_FAILURE), "no hold to release");
+
+  // Deallocating the token (or dying) fires the resume port's no-senders: every legacy hold goes, task_suspend2's stays.
+  simpleRpc(a, vt, 3407);
+  simpleRpc(a, vt, 3407);
+  const token2 = replyWords(simpleRpc(a, vt, 3436))[7]!;
+  assert.equal(victim.task.suspendCount, 3);
+  const legacy = (await names(a)).filter((n) => !before.includes(n) && n !== token2);
+  assert.equal(legacy.length, 1);
+  await a.thread.call("mach_port_mod_refs", a.self, { name: legacy[0]!, right: 0, delta: -2 });
+  assert.equal(victim.task.suspendCount, 1);
+  await a.thread.call("mach_port_deallocate", a.self, { name: token2 });
+  assert.equal(victim.task.suspendCount, 0);
+
+  // An out-of-band resume (by a task holding no token) still releases a hold; the suspender's token stays.
+  simpleRpc(a, vt, 3407);
+  assert.deepEqual(replyWords(simpleRpc(b, vtB, 3408)), errorReply(b, 3508, KERN_SUCCESS));
+  assert.equal(victim.task.suspendCount, 0);
+  assert.equal((await names(a)).length, before.length + 1);
+  simpleRpc(b, vtB, 3407);
+  assert.equal(victim.task.suspendCount, 1);
+  b.task.terminate();
+  assert.equal(victim.task.suspendCount, 1, "a's token is still a send right: no no-senders yet");
+  a.task.terminate();
+  assert.equal(victim.task.suspendCount, 0, "the last token holder died: no-senders released the legacy hold");
+  assertInvariant(kernel);
+});
+
 test("task_get_state / task_set_state (machine_task.c): x86_DEBUG_STATE64 at its exact count, dr7 checked as debug_state_is_valid64", () => {
   const kernel = boot({ arch: "x86_64" });
   const a = actor(kernel);

@@ -5,6 +5,7 @@
  *
  *   proctest fork               a receive right, then fork; the child checks the name is not its own
  *   proctest exec [TARGET]      a receive right, then exec of TARGET (default itself) as "exec-after NAME"
+ *   proctest spawn              a receive right, then posix_spawn of itself as "spawned NAME"
  *   proctest fault KIND         a fault of KIND (segv prot bus ill fpe trap overflow inlib midcall)
  *
  * Lines go to stdout; "wait" lines make it read a line from stdin first.
@@ -16,6 +17,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +92,44 @@ static int do_fork(void) {
   say("parent after child: %s type 0x%x", mach_error_string(kr), t);
   send_id(g_block, 778);
   pthread_join(blocked, NULL);
+  wait_line();
+  return 0;
+}
+
+extern char **environ;
+
+static int do_spawn(char *self) {
+  mach_port_t p = new_port();
+  say("parent %d port 0x%x", (int)getpid(), p);
+  wait_line();
+  char name[32];
+  snprintf(name, sizeof name, "%u", p);
+  char *argv[] = {self, "spawned", name, NULL};
+  pid_t child;
+  int r = posix_spawn(&child, self, NULL, NULL, argv, environ);
+  if (r != 0) {
+    say("posix_spawn failed: %d", r);
+    return 1;
+  }
+  int status;
+  waitpid(child, &status, 0);
+  mach_port_type_t t = 0;
+  kern_return_t kr = mach_port_type(mach_task_self(), p, &t);
+  say("parent after child: exit %d, %s type 0x%x", WIFEXITED(status) ? WEXITSTATUS(status) : -1, mach_error_string(kr), t);
+  return 0;
+}
+
+/* The spawned image: a task of its own, made from the parent's. */
+static int spawned(const char *parent_name) {
+  mach_port_type_t t = 0;
+  kern_return_t kr = mach_port_type(mach_task_self(), (mach_port_name_t)strtoul(parent_name, NULL, 10), &t);
+  mach_port_array_t ports = NULL;
+  mach_msg_type_number_t n = 0;
+  kern_return_t lk = mach_ports_lookup(mach_task_self(), &ports, &n);
+  say("spawned %d type-of-parent-port %s bootstrap %s registered %s %s env %s", (int)getpid(),
+      kr == KERN_INVALID_NAME ? "KERN_INVALID_NAME" : mach_error_string(kr), bootstrap_port != MACH_PORT_NULL ? "set" : "null",
+      mach_error_string(lk), lk == KERN_SUCCESS && n > 0 && ports[0] != MACH_PORT_NULL ? "first-set" : "first-null",
+      getenv("MACHIPC_SPAWN_PARENT") ? "left" : "gone");
   wait_line();
   return 0;
 }
@@ -214,9 +254,11 @@ static int do_fault(const char *kind) {
 
 int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "fork") == 0) return do_fork();
+  if (argc >= 2 && strcmp(argv[1], "spawn") == 0) return do_spawn(argv[0]);
+  if (argc >= 3 && strcmp(argv[1], "spawned") == 0) return spawned(argv[2]);
   if (argc >= 2 && strcmp(argv[1], "exec") == 0) return do_exec(argc >= 3 ? argv[2] : argv[0]);
   if (argc >= 3 && strcmp(argv[1], "exec-after") == 0) return exec_after(argv[2]);
   if (argc >= 3 && strcmp(argv[1], "fault") == 0) return do_fault(argv[2]);
-  fprintf(stderr, "usage: proctest fork | exec | fault KIND\n");
+  fprintf(stderr, "usage: proctest fork | spawn | exec | fault KIND\n");
   return 2;
 }
