@@ -50,6 +50,11 @@ static void after_error(mach_msg_return_t mr, mach_port_t reply) {
 
 mach_msg_return_t machipc_mig_rpc(mach_msg_header_t *m, mach_msg_bits_t bits, mach_msg_size_t send_size, mach_msg_size_t rcv_size,
                                   mach_port_t target, mach_msg_id_t id) {
+  return machipc_mig_rpc_trailer(m, bits, send_size, rcv_size, target, id, 0);
+}
+
+mach_msg_return_t machipc_mig_rpc_trailer(mach_msg_header_t *m, mach_msg_bits_t bits, mach_msg_size_t send_size, mach_msg_size_t rcv_size,
+                                          mach_port_t target, mach_msg_id_t id, mach_msg_option_t rcv_options) {
   m->msgh_bits = bits;
   m->msgh_size = send_size;
   m->msgh_remote_port = target;
@@ -57,7 +62,7 @@ mach_msg_return_t machipc_mig_rpc(mach_msg_header_t *m, mach_msg_bits_t bits, ma
   m->msgh_voucher_port = MACH_PORT_NULL;
   m->msgh_id = id;
   mach_port_t reply = m->msgh_local_port;
-  mach_msg_return_t mr = mach_msg(m, MACH_SEND_MSG | MACH_RCV_MSG, send_size, rcv_size, reply, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
+  mach_msg_return_t mr = mach_msg(m, MACH_SEND_MSG | MACH_RCV_MSG | rcv_options, send_size, rcv_size, reply, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
   if (mr != MACH_MSG_SUCCESS) after_error(mr, reply);
   return mr;
 }

@@ -53,8 +53,9 @@ export function cParamsOf(p: Param): CParam[] {
   if (p.dir === "out") {
     switch (t.kind) {
       case "scalar":
-      case "bytes":
         return [one(`${c} *${n}`)];
+      case "bytes":
+        return [one(t.cArray ? `${c} ${n}` : `${c} *${n}`)];
       case "port":
         return isPoly(p) ? [one(`${c} *${n}`), poly(true)] : [one(`${c} *${n}`)];
       case "cstring":
@@ -84,7 +85,11 @@ export function cParamsOf(p: Param): CParam[] {
 /** The user-side C parameter list of a routine, its target first. */
 export function cParams(r: Routine<unknown>): CParam[] {
   if (!r.target) throw new Error(`${r.name}: no target in its description`);
-  return [...cParamsOf(r.target), ...r.params.flatMap(cParamsOf)];
+  const audit = r.userAuditToken;
+  return [
+    ...cParamsOf(r.target),
+    ...r.params.flatMap((p) => (audit && p.name === audit.after ? [...cParamsOf(p), { decl: `audit_token_t *${audit.name}`, name: audit.name }] : cParamsOf(p))),
+  ];
 }
 
 /** `kern_return_t name(\n\tT a,\n\tU b\n)` without the semicolon. */

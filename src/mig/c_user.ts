@@ -95,7 +95,8 @@ function emitRequest(r: Routine<unknown>, L: Lines): void {
         L.add(t.size === 4 ? `put32(_b + _o, (uint32_t)(${v}));` : `put64(_b + _o, (uint64_t)(${v}));`, `_o += ${t.size};`);
         break;
       case "bytes":
-        L.add(`memcpy(_b + _o, ${p.dir === "inout" ? n : `&${n}`}, ${t.size});`, `_o += ${align4(t.size)};`);
+        if (t.cstring) L.add(`machipc_mig_strncpy((char *)(_b + _o), ${n}, ${t.size});`, `_o += ${align4(t.size)};`);
+        else L.add(`memcpy(_b + _o, ${p.dir === "inout" || t.cArray ? n : `&${n}`}, ${t.size});`, `_o += ${align4(t.size)};`);
         break;
       case "array":
         L.add(
@@ -198,6 +199,14 @@ function emitReply(r: Routine<unknown>, L: Lines): void {
   }
   if (variable.length > 0) L.add("(void)_rest;");
   L.add("(void)_o;");
+  if (r.userAuditToken) {
+    // MIG's trailer checks, after the reply's: format 0, and room for an audit token.
+    L.add(
+      "const unsigned char *const _t = _b + ((_size + 3) & ~3u);",
+      "if (get32(_t) != MACH_MSG_TRAILER_FORMAT_0) return MIG_TRAILER_ERROR;",
+      "if (get32(_t + 4) < (mach_msg_size_t)sizeof(audit_token_t)) return MIG_TRAILER_ERROR;",
+    );
+  }
   // Copy-out, in parameter order.
   let descOff = 28;
   const descAt = new Map<Param, number>();
@@ -213,7 +222,8 @@ function emitReply(r: Routine<unknown>, L: Lines): void {
         L.add(t.size === 4 ? `*${n} = (${cTypeName(t)})get32(_b + ${offVar(p)});` : `*${n} = (${cTypeName(t)})get64(_b + ${offVar(p)});`);
         break;
       case "bytes":
-        L.add(`memcpy(${n}, _b + ${offVar(p)}, ${t.size});`);
+        if (t.cstring) L.add(`machipc_mig_strncpy(${n}, (const char *)(_b + ${offVar(p)}), ${t.size});`);
+        else L.add(`memcpy(${n}, _b + ${offVar(p)}, ${t.size});`);
         break;
       case "port":
         L.add(`*${n} = get32(_b + ${descAt.get(p)});`);
@@ -253,9 +263,15 @@ function emitReply(r: Routine<unknown>, L: Lines): void {
       default:
         break;
     }
+    if (r.userAuditToken?.after === p.name) L.add(`memcpy(${r.userAuditToken.name}, _t + ${AUDIT_AT}, sizeof(audit_token_t));`);
   }
   L.add("return KERN_SUCCESS;");
 }
+
+/** Where mach_msg_max_trailer_t keeps msgh_audit (after type, size, seqno and the security token). */
+const AUDIT_AT = 20;
+/** sizeof(mach_msg_max_trailer_t): the room MIG gives a reply whose stub asks for trailer elements. */
+const MAX_TRAILER = 68;
 
 /** The first array of a SameCount group: the one whose count travels. */
 function leaderOf(r: Routine<unknown>, p: Param): Param {
@@ -270,7 +286,8 @@ export function renderUserStub(r: Routine<unknown>, name = r.name): string {
   const req = requestShape(r);
   const rep = replyShape(r);
   const target = r.target!;
-  const bufSize = Math.max(req.max, r.simple ? 0 : rep.max + 8);
+  const trailer = r.userAuditToken ? MAX_TRAILER : 8;
+  const bufSize = Math.max(req.max, r.simple ? 0 : rep.max + trailer);
   const L = new Lines();
   L.add(`union {`, `  mach_msg_header_t head;`, `  unsigned char bytes[${bufSize}];`, `} _m;`, "unsigned char *const _b = _m.bytes;");
   L.add(`memset(_b, 0, ${req.max});`);
@@ -279,7 +296,10 @@ export function renderUserStub(r: Routine<unknown>, name = r.name): string {
   if (r.simple) {
     L.add(`return machipc_mig_send(&_m.head, ${bits}, _o, ${target.name}, ${r.id});`);
   } else {
-    L.add(`mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, ${bits}, _o, ${rep.max + 8}, ${target.name}, ${r.id});`);
+    const rpc = r.userAuditToken
+      ? `machipc_mig_rpc_trailer(&_m.head, ${bits}, _o, ${rep.max + trailer}, ${target.name}, ${r.id}, MACH_RCV_TRAILER_TYPE(MACH_MSG_TRAILER_FORMAT_0) | MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_AUDIT))`
+      : `machipc_mig_rpc(&_m.head, ${bits}, _o, ${rep.max + 8}, ${target.name}, ${r.id})`;
+    L.add(`mach_msg_return_t _mr = ${rpc};`);
     L.add("if (_mr != MACH_MSG_SUCCESS) return _mr;");
     emitReply(r, L);
   }

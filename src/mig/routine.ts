@@ -34,6 +34,12 @@ export interface RoutineSpec<C> {
   trap?: boolean;
   /** A simpleroutine: a one-way message, no reply. */
   simple?: boolean;
+  /**
+   * MIG's `UserAuditToken` parameter: no part of either message; the user stub asks
+   * for the audit trailer and gives the replier's audit_token_t under this name,
+   * placed in the C parameter list after the parameter `after`.
+   */
+  userAuditToken?: { name: string; after: string };
   /** The target port (the .defs' first parameter), for C prototypes; the kernel's dispatcher converts it itself. */
   target?: Param;
   /** The in/out parameters after the target port, in .defs order. */
@@ -127,6 +133,7 @@ export class Routine<C> {
   readonly target: Param | undefined;
   readonly simple: boolean;
   readonly trap: boolean;
+  readonly userAuditToken: { name: string; after: string } | undefined;
   readonly handler: (ctx: C, args: Args) => RoutineResult;
   private readonly req: Shape;
   private readonly replyDescs: Param[];
@@ -139,6 +146,7 @@ export class Routine<C> {
     this.target = spec.target;
     this.simple = spec.simple ?? false;
     this.trap = spec.trap ?? false;
+    this.userAuditToken = spec.userAuditToken;
     this.handler = spec.handler;
     this.req = requestShape(spec.params);
     this.replyDescs = spec.params.filter((p) => sendsOut(p) && isDescriptor(p));

@@ -17,7 +17,7 @@ export function argType(t: MigType): string {
     case "scalar":
       return t.size === 8 ? "bigint | number" : "number";
     case "bytes":
-      return "Uint8Array";
+      return t.cstring ? "string | Uint8Array" : "Uint8Array";
     case "port":
       return "PortIn";
     case "portarray":

@@ -24,6 +24,13 @@ export interface ScalarType extends Named {
 export interface BytesType extends Named {
   kind: "bytes";
   size: number;
+  /** The C type is an array (uuid_t, name_t): a prototype passes it by name, in or out, and a stub copies from or to it. */
+  cArray?: boolean;
+  /**
+   * `c_string[size]`, fixed (launchd's name_t): on the wire `size` bytes; a user stub
+   * copies the caller's string in with mig_strncpy (at most size - 1 bytes and a NUL).
+   */
+  cstring?: boolean;
 }
 /**
  * A port argument: one 12-byte port descriptor. `carried` is the disposition the
@@ -106,6 +113,20 @@ export const polyPort: PortType = { kind: "port", carried: -1, outName: -1 };
 export const bytes = (size: number): BytesType => ({ kind: "bytes", size });
 export const array = (elem: 1 | 4 | 8, max: number): ArrayType => ({ kind: "array", elem, max });
 export const cstring = (max: number): CStringType => ({ kind: "cstring", max });
+/** `c_string[size]`: a fixed inline string (see BytesType.cstring). */
+export const fixedCString = (size: number): BytesType => ({ kind: "bytes", size, cArray: true, cstring: true });
+
+/**
+ * mig_strncpy into a `c_string[size]`: the string's bytes up to its first NUL,
+ * at most size - 1 of them, the rest NULs (a Uint8Array is taken as C's char array).
+ */
+export function migStrncpy(s: string | Uint8Array, size: number): Uint8Array {
+  const b = new Uint8Array(size);
+  const src = typeof s === "string" ? new TextEncoder().encode(s) : s;
+  const nul = src.indexOf(0);
+  b.set(src.subarray(0, Math.min(nul < 0 ? src.length : nul, Math.max(0, size - 1))));
+  return b;
+}
 export const ool = (elem: number): OolType => ({ kind: "ool", elem });
 export const oolFixed = (size: number): OolType => ({ kind: "ool", elem: 1, fixed: size });
 /** Whether an OOL or OOL-ports parameter carries an inline count. */

@@ -22,7 +22,7 @@ import type { UserMemory } from "../ipc/user_memory.js";
 import { kmsgData } from "../ipc/kmsg_buffer.js";
 import { inlineIn, inlineOut, type Routine } from "./routine.js";
 import { migReplyCheck } from "./reply_check.js";
-import { hasOolCount, type Param } from "./types.js";
+import { hasOolCount, migStrncpy, type Param } from "./types.js";
 
 /** A port argument from the caller's side: a name, with the disposition to send it with. */
 export interface UserPort {
@@ -33,7 +33,7 @@ export interface UserPort {
 /** A port argument: a name (sent with the routine's usual disposition), or a name with the disposition to send it with. */
 export type PortIn = number | UserPort;
 
-export type UserArgs = Record<string, number | bigint | Uint8Array | number[] | bigint[] | UserPort | UserPort[] | number | undefined>;
+export type UserArgs = Record<string, number | bigint | Uint8Array | string | number[] | bigint[] | UserPort | UserPort[] | number | undefined>;
 
 const sendsIn = (p: Param): boolean => p.dir === "in" || p.dir === "inout";
 const sendsOut = (p: Param): boolean => p.dir === "out" || p.dir === "inout";
@@ -177,7 +177,8 @@ export function encodeRequest(routine: Routine<unknown>, target: number, reply: 
       else view.setBigUint64(off, BigInt.asUintN(64, BigInt((v as bigint | number | undefined) ?? 0)), true);
       off += t.size;
     } else if (t.kind === "bytes") {
-      if (v) buf.set((v as Uint8Array).subarray(0, t.size), off);
+      if (t.cstring) buf.set(migStrncpy((v as string | Uint8Array | undefined) ?? "", t.size), off);
+      else if (v) buf.set((v as Uint8Array).subarray(0, t.size), off);
       off += (t.size + 3) & ~3;
     } else if (t.kind === "array") {
       const list = (v as ArrayLike<number | bigint> | undefined) ?? [];

@@ -41,6 +41,7 @@ function problem(t: MigType, v: unknown): string | null {
       if (t.size === 8) return isDword(v) ? null : `must be a 64-bit integer (bigint or number)${ctype}, not ${describe(v)}`;
       return isWord(v) ? null : `must be a 32-bit integer${ctype}, not ${describe(v)}`;
     case "bytes":
+      if (t.cstring && typeof v === "string") return null;
       if (!(v instanceof Uint8Array)) return `must be a Uint8Array of ${t.size} bytes${ctype}, not ${describe(v)}`;
       return v.byteLength <= t.size ? null : `has ${v.byteLength} bytes; at most ${t.size}${ctype}`;
     case "port":

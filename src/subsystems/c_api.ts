@@ -8,6 +8,7 @@ import type { Routine } from "../mig/routine.js";
 import { EXC_BASE, MACH_EXC_BASE, excRoutines, machExcRoutines } from "./exc.js";
 import { servedSubsystems } from "./index.js";
 import { NOTIFY_BASE, notifyRoutines } from "./notify.js";
+import { BOOTSTRAP_BASE, BOOTSTRAP_USER_PREFIX, bootstrapRoutines } from "./bootstrap.js";
 
 /** The .defs that import mach_debug_types.defs. */
 const DEBUG_TYPES = new Set(["mach_host", "host_priv", "mach_port", "task"]);
@@ -21,6 +22,17 @@ export const cUserSubsystems: UserSubsystem[] = [
   })),
   { name: "exc", base: EXC_BASE, routines: excRoutines },
   { name: "mach_exc", base: MACH_EXC_BASE, routines: machExcRoutines },
+  // job.defs (launchd's bootstrap subsystem): liblaunch's own stubs, under <servers/bootstrap.h>'s calls.
+  {
+    name: "job",
+    base: BOOTSTRAP_BASE,
+    routines: bootstrapRoutines as Routine<unknown>[],
+    imports: ['"../job_types.h"'],
+    userPrefix: BOOTSTRAP_USER_PREFIX,
+    privateHeader: true,
+    publicHeader: "<servers/bootstrap.h>",
+    note: "liblaunch's stubs (job.defs' `userprefix vproc_mig_`), private to libmachipc: `<servers/bootstrap.h>`'s `bootstrap_check_in`, `bootstrap_register`, `bootstrap_look_up`, `bootstrap_parent` and their `*2` forms call them (native/src/bootstrap.c).",
+  },
 ];
 
 export const cServerSubsystems = [

@@ -19,7 +19,11 @@ export const routine = (id: number, name: string, params: Param[], handler: Hand
  * when the trap answers MACH_SEND_INVALID_DEST. Mark only routines whose trap libmachipc has.
  */
 export const trap = <C>(r: Routine<C>): Routine<C> =>
-  new Routine<C>({ id: r.id, name: r.name, params: r.params, handler: r.handler, target: r.target, simple: r.simple, trap: true });
+  new Routine<C>({ id: r.id, name: r.name, params: r.params, handler: r.handler, target: r.target, simple: r.simple, trap: true, userAuditToken: r.userAuditToken });
+
+/** MIG's `UserAuditToken name` after the parameter `after`: the C user stub also gives the replier's audit token. */
+export const withUserAuditToken = <C>(r: Routine<C>, name: string, after: string): Routine<C> =>
+  new Routine<C>({ id: r.id, name: r.name, params: r.params, handler: r.handler, target: r.target, simple: r.simple, trap: r.trap, userAuditToken: { name, after } });
 
 /**
  * The routine maker of a subsystem whose routines take `target` first (the

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { renderCApi, renderReadme } from "../../src/subsystems/c_api.js";
 import type { Routine } from "../../src/mig/routine.js";
+import { cUserName, userHeaderPath } from "../../src/mig/c_files.js";
 
 test("native/src/gen, the MIG headers and docs/c-api.md are the descriptions rendered (run `npm run gen:c` after changing a routine)", () => {
   const files = renderCApi();
@@ -22,12 +23,29 @@ test("every served routine has its stub in the generated sources and its prototy
   const files = renderCApi();
   for (const s of cUserSubsystems) {
     const src = files.get(`native/src/gen/${s.name}_user.c`)!;
-    const hdr = files.get(`native/include/mach/${s.name}.h`)!;
+    const hdr = files.get(userHeaderPath(s))!;
     for (const r of s.routines) {
-      assert.match(src, new RegExp(`\\nkern_return_t ${r.name}\\(`), `${r.name} defined`);
-      assert.match(hdr, new RegExp(`extern kern_return_t ${r.name}\\(`), `${r.name} declared`);
+      const name = cUserName(s, r);
+      assert.match(src, new RegExp(`\\nkern_return_t ${name}\\(`), `${name} defined`);
+      assert.match(hdr, new RegExp(`extern kern_return_t ${name}\\(`), `${name} declared`);
     }
   }
+});
+
+test("the bootstrap calls are wrappers over job.defs' generated vproc_mig_ stubs: no hand-written stub is left", async () => {
+  const { cUserSubsystems } = await import("../../src/subsystems/c_api.js");
+  const job = cUserSubsystems.find((s) => s.name === "job")!;
+  assert.equal(userHeaderPath(job), "native/src/gen/job.h", "a private header: job.defs' stubs are liblaunch's, not the SDK's");
+  const wrappers = readFileSync("native/src/bootstrap.c", "utf8");
+  assert.match(wrappers, /#include "gen\/job.h"/);
+  for (const r of job.routines) {
+    const name = cUserName(job, r);
+    assert.doesNotMatch(wrappers, new RegExp(`kern_return_t ${name}\\(`), `${name} is only the generated one`);
+    assert.match(wrappers, new RegExp(`\\b${name}\\(`), `<servers/bootstrap.h> calls ${name}`);
+  }
+  // Nothing outside native/src/gen defines a stub of job.defs.
+  for (const f of readdirSync("native/src").filter((x) => x.endsWith(".c")))
+    assert.doesNotMatch(readFileSync(`native/src/${f}`, "utf8"), /^[^\n]*\bkern_return_t vproc_mig_\w+\([^;]*\{/m, `native/src/${f}`);
 });
 
 test("a routine marked `trap` gets libsystem's wrapper: the trap first, the MIG message (as _kernelrpc_<name>) on MACH_SEND_INVALID_DEST", async () => {

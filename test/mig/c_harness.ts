@@ -1,16 +1,18 @@
 /**
  * A C program that calls libmachipc's generated user stubs against a
- * capturing and replaying mach_msg: it reads cases (a routine id, its C
+ * capturing and replaying mach_msg: it reads cases (a routine, its C
  * arguments, the reply to hand back), records the request bytes each stub
  * sends and prints what the stub made of the reply (its return code and every
  * out-parameter). The program is generated from the same routine descriptions
  * as the stubs, so every routine is covered; the tests compare both sides
  * with the TypeScript client.
  *
- * Case:   u32 id | arguments (per C parameter, below) | u32 reply size | reply bytes | u32 nregions | (u32 n | n bytes)*
- * Result: u32 request size | request bytes (OOL addresses zeroed) | u32 nregions | (u32 n | n bytes)* | i32 kr | outs
+ * Case:   u32 key (the routine's index in the subsystems' routines) | arguments (per C parameter, below) | u32 reply size | reply bytes | u32 nregions | (u32 n | n bytes)*
+ * Result: u32 key | u32 request size | request bytes (OOL addresses zeroed) | u32 nregions | (u32 n | n bytes)* | i32 kr | outs
  */
+import { resolve } from "node:path";
 import { cParams, cPrototype, isPoly } from "../../src/mig/c_proto.js";
+import { cUserName, userHeaderPath, type UserSubsystem } from "../../src/mig/c_files.js";
 import type { Routine } from "../../src/mig/routine.js";
 import { hasOolCount, type Param } from "../../src/mig/types.js";
 
@@ -26,7 +28,10 @@ const maxOf = (p: Param): number => {
   return t.kind === "array" || t.kind === "portarray" || t.kind === "cstring" ? t.max : 0;
 };
 
-function routineCase(r: Routine<unknown>): string {
+/** The audit token the capturing mach_msg puts in a trailer that asks for one: bytes 0xa0, 0xa1, ... */
+export const HARNESS_AUDIT = Uint8Array.from({ length: 32 }, (_, i) => 0xa0 + i);
+
+function routineCase(s: UserSubsystem, r: Routine<unknown>, key: number): string {
   const L: string[] = [];
   const args: string[] = [];
   const after: string[] = [];
@@ -34,7 +39,16 @@ function routineCase(r: Routine<unknown>): string {
   const target = r.target!;
   L.push(`mach_port_t a_${target.name} = rd32();`);
   args.push(`a_${target.name}`);
+  const audit = r.userAuditToken;
   for (const p of r.params) {
+    pushParam(p);
+    if (audit?.after === p.name) {
+      L.push(`unsigned char a_${audit.name}[32]; memset(a_${audit.name}, ${SENTINEL}, 32);`);
+      args.push(`(void *)a_${audit.name}`);
+      after.push(`wr(a_${audit.name}, 32);`);
+    }
+  }
+  function pushParam(p: Param): void {
     const t = p.type;
     const n = v(p);
     if (p.dir === "in") {
@@ -70,7 +84,7 @@ function routineCase(r: Routine<unknown>): string {
         default:
           throw new Error(`harness: in ${t.kind}`);
       }
-      continue;
+      return;
     }
     if (p.dir === "inout") {
       switch (t.kind) {
@@ -100,7 +114,7 @@ function routineCase(r: Routine<unknown>): string {
         default:
           throw new Error(`harness: inout ${t.kind}`);
       }
-      continue;
+      return;
     }
     // out
     switch (t.kind) {
@@ -152,10 +166,10 @@ function routineCase(r: Routine<unknown>): string {
     }
   }
   return [
-    `  case ${r.id}: {`,
+    `  case ${key}: { /* ${cUserName(s, r)} (${r.id}) */`,
     ...L.map((l) => `    ${l}`),
     "    reply_setup();",
-    `    kern_return_t kr = ${r.name}(${args.join(", ")});`,
+    `    kern_return_t kr = ${cUserName(s, r)}(${args.join(", ")});`,
     "    emit_request();",
     "    wr32((uint32_t)kr);",
     ...after.map((l) => `    ${l}`),
@@ -170,9 +184,11 @@ function argType(r: Routine<unknown>, p: Param): string {
   return decl.slice(0, decl.lastIndexOf(p.name)).replace(/^const /, "").trim();
 }
 
-export function renderHarness(subsystems: { name: string; routines: Routine<unknown>[] }[]): string {
-  const includes = subsystems.map((s) => `#include <mach/${s.name}.h>`).join("\n");
-  const cases = subsystems.flatMap((s) => s.routines.map(routineCase)).join("\n");
+export function renderHarness(subsystems: UserSubsystem[]): string {
+  const includes = subsystems.map((s) => (s.privateHeader ? `#include "${resolve(userHeaderPath(s))}"` : `#include <${userHeaderPath(s).replace("native/include/", "")}>`)).join("\n");
+  // A case is keyed by its routine's place in the subsystems' routines (ids repeat across subsystems: job 400 and host_priv 400).
+  const keyed = subsystems.flatMap((s) => s.routines.map((r) => [s, r] as const));
+  const cases = keyed.map(([s, r], key) => routineCase(s, r, key)).join("\n");
   // Routines libsystem tries as traps first: here every trap says "another task", so the MIG message is what is captured.
   const traps = subsystems
     .flatMap((s) => s.routines.filter((r) => r.trap))
@@ -263,6 +279,17 @@ mach_msg_return_t mach_msg(mach_msg_header_t *msg, mach_msg_option_t option, mac
   if (reply_size > rcv_size) return MACH_RCV_TOO_LARGE;
   memcpy(msg, reply, reply_size);
   each_ool((unsigned char *)msg, reply_size, place_region);
+  if (GET_RCV_ELEMENTS(option) != 0 && reply_size >= 8) {
+    /* The receive's own trailer, as large as the option asks: format 0, seqno 0, a zero security token, the audit token ${Array.from(HARNESS_AUDIT.subarray(0, 2), (b) => "0x" + b.toString(16)).join(", ")}, ... */
+    uint32_t size, at, tsize = REQUESTED_TRAILER_SIZE(option);
+    memcpy(&size, reply + 4, 4);
+    at = (size + 3) & ~3u;
+    if (at + tsize > rcv_size) return MACH_RCV_TOO_LARGE;
+    unsigned char *t = (unsigned char *)msg + at;
+    memset(t, 0, tsize);
+    memcpy(t + 4, &tsize, 4);
+    for (uint32_t i = 0; i < 32 && 20 + i < tsize; i++) t[20 + i] = (unsigned char)(0xa0 + i);
+  }
   return MACH_MSG_SUCCESS;
 }
 mach_port_name_t mach_reply_port(void) { return 0x1c03; }
@@ -324,10 +351,17 @@ export function parseResult(r: Routine<unknown>, inp: In): CResult {
   const kr = inp.u32() | 0;
   const outs = new Map<string, Uint8Array>();
   const present = new Map<string, boolean>();
+  const audit = r.userAuditToken;
   for (const p of r.params) {
+    readOut(p);
+    if (audit?.after === p.name) outs.set(audit.name, inp.bytes(32));
+  }
+  return { id, request, regions, kr, outs, present };
+
+  function readOut(p: Param): void {
     const t = p.type;
     const n = p.name;
-    if (p.dir === "in") continue;
+    if (p.dir === "in") return;
     switch (t.kind) {
       case "scalar":
         outs.set(n, inp.bytes(t.size));
@@ -363,7 +397,6 @@ export function parseResult(r: Routine<unknown>, inp: In): CResult {
         break;
     }
   }
-  return { id, request, regions, kr, outs, present };
 }
 
 /** The reply port the harness's mach_reply_port hands out. */

@@ -138,3 +138,25 @@ static_assert(std::is_same<boolean_t, ${process.arch === "x64" ? "unsigned int" 
 int main() { mach_msg_type_number_t n = HOST_BASIC_INFO_COUNT; return n == HOST_BASIC_INFO_COUNT ? 0 : 1; }
 `, { cxx: true });
 });
+
+test("<servers/bootstrap.h>'s calls take a service name as a short string literal with no warning (-O2 -Wall -Wextra -Werror, C and C++)", () => {
+  // Declared `const name_t`, GCC 12 reads 128 bytes of a 12-byte literal (-Wstringop-overread); `const char *` is the same ABI.
+  const src = `#include <servers/bootstrap.h>
+int main(void) {
+  mach_port_t bp = bootstrap_port, p = MACH_PORT_NULL;
+  bootstrap_status_t st;
+  kern_return_t kr = bootstrap_look_up(bp, "com.example", &p);
+  kr |= bootstrap_check_in(bp, "com.example", &p);
+  kr |= bootstrap_look_up2(bp, "com.example", &p, 0, 0);
+  kr |= bootstrap_check_in2(bp, "com.example", &p, 0);
+  kr |= bootstrap_register2(bp, "com.example", p, 0);
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  kr |= bootstrap_register(bp, "com.example", p);
+  kr |= bootstrap_create_service(bp, "com.example", &p);
+  kr |= bootstrap_status(bp, "com.example", &st);
+  return kr != KERN_SUCCESS;
+}
+`;
+  compile(src, { flags: ["-O2"], link: true });
+  compile(src, { flags: ["-O2"], cxx: true });
+});

@@ -12,6 +12,9 @@
  */
 mach_msg_return_t machipc_mig_rpc(mach_msg_header_t *m, mach_msg_bits_t bits, mach_msg_size_t send_size, mach_msg_size_t rcv_size,
                                   mach_port_t target, mach_msg_id_t id);
+/* The same, asking for the trailer elements in rcv_options (a stub with a UserAuditToken). */
+mach_msg_return_t machipc_mig_rpc_trailer(mach_msg_header_t *m, mach_msg_bits_t bits, mach_msg_size_t send_size, mach_msg_size_t rcv_size,
+                                          mach_port_t target, mach_msg_id_t id, mach_msg_option_t rcv_options);
 /* A simpleroutine's one-way send. */
 mach_msg_return_t machipc_mig_send(mach_msg_header_t *m, mach_msg_bits_t bits, mach_msg_size_t send_size, mach_port_t target, mach_msg_id_t id);
 
