@@ -462,7 +462,8 @@ export class Session {
       return this.finishMsg(seq, m, frameBytes, MACH_SEND_INVALID_DATA, buf, vm);
     }
     const budget = this.hooks.budget;
-    if (sending && !this.toKernel(msg) && (account.held(this.socket.writableLength) > limits.clientMemory || budget.userHeld(account.uid) > limits.userMemory || !budget.fits(0))) {
+    // The limits first: they are a few comparisons, the kernel-object test a name lookup.
+    if (sending && (account.held(this.socket.writableLength) > limits.clientMemory || budget.userHeld(account.uid) > limits.userMemory || !budget.fits(0)) && !this.toKernel(msg)) {
       // ipc_kmsg_alloc failing: the message is not copied in, the caller keeps everything.
       this.log(
         `MACH_SEND_NO_BUFFER: holds ${account.held(this.socket.writableLength)} bytes (limit ${limits.clientMemory}), uid ${account.uid} ${budget.userHeld(account.uid)} (limit ${limits.userMemory}), server ${budget.total} (limit ${limits.totalMemory})`,
@@ -581,7 +582,8 @@ export class Session {
     // Large out-of-line data go to the socket as they are, gathered with the rest
     // into one writev, rather than copied into one frame first.
     const gather = regionBytes >= GATHER_REGIONS;
-    const f = frameBuffer(gather ? regionsAt : extraAt + extra.byteLength, OP_RESULT, seq, 0);
+    // Every byte is written below (the pads explicitly): no zero-fill first.
+    const f = frameBuffer(gather ? regionsAt : extraAt + extra.byteLength, OP_RESULT, seq, 0, false);
     if (gather) wrU32(f, FRAME_HEADER.at.length, extraAt + extra.byteLength);
     const at = RESULT.at;
     wrU32(f, FRAME_HEADER.size + at.value, value >>> 0);
@@ -589,6 +591,7 @@ export class Session {
     wrU32(f, FRAME_HEADER.size + at.oolCount, regions.length);
     wrU32(f, FRAME_HEADER.size + at.extraLength, extra.byteLength);
     copyBytes(f, body, msg, 0, msg.byteLength);
+    for (let i = body + msg.byteLength; i < regionsAt; i++) f[i] = 0;
     if (gather) this.writeGathered(f, regions, extra);
     else {
       if (regions.length > 0) writeRegions(f, regionsAt, regions);
