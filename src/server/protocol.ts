@@ -194,13 +194,41 @@ export function frame(op: number, seq: number, thread: number, parts: Uint8Array
 }
 
 /**
+ * Frames up to FRAME_SLAB_MAX bytes are cut from a shared slab, as Node's Buffer
+ * pool does for up to 4 KiB: a small typed array of its own gets an off-heap
+ * store each time, which costs more than the frame's whole handling, and a
+ * message with 4 KiB inline got one per RESULT. A slab lives while any frame
+ * cut from it does; 64 KiB bounds what one frame left in a slow socket can hold.
+ */
+const FRAME_SLAB = 64 * 1024;
+const FRAME_SLAB_MAX = 16 * 1024;
+let slab: Uint8Array = new Uint8Array(0);
+let slabAt = 0;
+
+/** For tests: a fresh slab filled with `byte`, so that a frame cut next shows any byte its builder left unwritten. */
+export function dirtyFrameSlab(byte: number): void {
+  slab = ownBuffer(FRAME_SLAB).fill(byte);
+  slabAt = 0;
+}
+
+function carveFrame(n: number): Uint8Array {
+  if (n > FRAME_SLAB_MAX) return ownBuffer(n);
+  if (slabAt + n > slab.byteLength) {
+    slab = ownBuffer(FRAME_SLAB);
+    slabAt = 0;
+  }
+  const out = slab.subarray(slabAt, slabAt + n);
+  // The next frame starts 8-aligned, as the pool's do.
+  slabAt = (slabAt + n + 7) & ~7;
+  return out;
+}
+
+/**
  * A frame of `length` bytes with its header written; the caller fills the payload
  * from FRAME_HEADER.size on, every byte of it when `zeroed` is false.
  */
 export function frameBuffer(length: number, op: number, seq: number, thread: number, zeroed = true): Uint8Array {
-  // Node's pooled allocation: a small typed array of its own would get an
-  // off-heap store each time, which costs more than the frame's whole handling.
-  const out = Buffer.allocUnsafe(length);
+  const out = carveFrame(length);
   if (zeroed) out.fill(0);
   const at = FRAME_HEADER.at;
   wrU32(out, at.length, length);

@@ -1,7 +1,7 @@
 /**
- * RESULT frames are built in buffers that are not zero-filled first (Node's
- * pool): every byte must still be written, the pads after the message and
- * after each OOL region as zeros, whatever was in the pool before.
+ * RESULT frames are built in buffers that are not zero-filled first (cut from
+ * a shared slab): every byte must still be written, the pads after the message
+ * and after each OOL region as zeros, whatever was in the slab before.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -10,10 +10,10 @@ import type { Socket } from "node:net";
 import { Kernel } from "../../src/index.js";
 import { Session } from "../../src/server/session.js";
 import { DEFAULT_LIMITS, MemoryBudget } from "../../src/server/limits.js";
-import { FRAME_HEADER, OOL_REGION, RESULT, pad4 } from "../../src/server/protocol.js";
+import { FRAME_HEADER, OOL_REGION, RESULT, dirtyFrameSlab, pad4 } from "../../src/server/protocol.js";
 import { rdU32 } from "../../src/abi/bytes.js";
 
-test("a RESULT's pads are zeros and its lengths add up, for any message and region sizes, over a dirty pool", () => {
+test("a RESULT's pads are zeros and its lengths add up, for any message and region sizes, over a dirty slab", () => {
   const kernel = Kernel.boot({ bootstrap: false });
   const written: Uint8Array[] = [];
   const socket = { write: (b: Uint8Array) => (written.push(b), true), writableLength: 0, cork() {}, uncork() {}, destroy() {} } as unknown as Socket;
@@ -21,8 +21,7 @@ test("a RESULT's pads are zeros and its lengths add up, for any message and regi
   const session = new Session(socket, { uid: 0, gid: 0, pid: process.pid }, { kernel, registry: { byToken: new Map() }, limits, budget: new MemoryBudget(limits), admin: () => null });
   fc.assert(
     fc.property(fc.integer({ min: 0, max: 70 }), fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 3 }), fc.integer({ min: 0, max: 9 }), (msgLength, regionSizes, extraLength) => {
-      // Dirty Node's allocation pool, where the frame will come from.
-      for (let i = 0; i < 4; i++) Buffer.allocUnsafe(512).fill(0xee);
+      dirtyFrameSlab(0xee);
       written.length = 0;
       const msg = new Uint8Array(msgLength).fill(1);
       const regions = regionSizes.map((n, i) => ({ address: BigInt(0x1000 * (i + 1)), data: new Uint8Array(n).fill(2) }));
