@@ -144,6 +144,9 @@ export const mach_voucher_attr_manager_t = named("mach_voucher_attr_manager_t", 
 export const mach_voucher_attr_value_handle_t = named("mach_voucher_attr_value_handle_t", uint64);
 export const mach_voucher_attr_key_t = named("mach_voucher_attr_key_t", uint32);
 export const mach_voucher_attr_raw_recipe_array_t = named("mach_voucher_attr_raw_recipe_array_t", array(1, 5120));
+export const mach_voucher_attr_raw_recipe_t = named("mach_voucher_attr_raw_recipe_t", array(1, 4096));
+export const mach_voucher_attr_content_t = named("mach_voucher_attr_content_t", array(1, 4096));
+export const mach_voucher_attr_command_t = named("mach_voucher_attr_command_t", uint32);
 
 // Tasks and threads (mach_types.defs).
 export const ipc_space_t = named("ipc_space_t", sendPort);

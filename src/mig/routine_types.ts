@@ -1796,6 +1796,67 @@ export interface Routines {
       /** elements in info_out */ info_outCnt: number;
     };
   };
+  /** mach_voucher_extract_attr_content (5400) */
+  mach_voucher_extract_attr_content: {
+    id: 5400;
+    args: {
+      /** mach_voucher_attr_key_t */ key: number;
+      /** capacity of content, in elements (default: its maximum) */ contentCnt?: number;
+    };
+    outs: {
+      /** mach_voucher_attr_content_t */ content: Uint8Array;
+      /** elements in content */ contentCnt: number;
+    };
+  };
+  /** mach_voucher_extract_attr_recipe (5401) */
+  mach_voucher_extract_attr_recipe: {
+    id: 5401;
+    args: {
+      /** mach_voucher_attr_key_t */ key: number;
+      /** capacity of recipe, in elements (default: its maximum) */ recipeCnt?: number;
+    };
+    outs: {
+      /** mach_voucher_attr_raw_recipe_t */ recipe: Uint8Array;
+      /** elements in recipe */ recipeCnt: number;
+    };
+  };
+  /** mach_voucher_extract_all_attr_recipes (5402) */
+  mach_voucher_extract_all_attr_recipes: {
+    id: 5402;
+    args: {
+      /** capacity of recipes, in elements (default: its maximum) */ recipesCnt?: number;
+    };
+    outs: {
+      /** mach_voucher_attr_raw_recipe_array_t */ recipes: Uint8Array;
+      /** elements in recipes */ recipesCnt: number;
+    };
+  };
+  /** mach_voucher_attr_command (5403) */
+  mach_voucher_attr_command: {
+    id: 5403;
+    args: {
+      /** mach_voucher_attr_key_t */ key: number;
+      /** mach_voucher_attr_command_t */ command: number;
+      /** mach_voucher_attr_content_t */ in_content: Uint8Array | number[];
+      /** capacity of out_content, in elements (default: its maximum) */ out_contentCnt?: number;
+    };
+    outs: {
+      /** mach_voucher_attr_content_t */ out_content: Uint8Array;
+      /** elements in out_content */ out_contentCnt: number;
+    };
+  };
+  /** mach_voucher_debug_info (5404) */
+  mach_voucher_debug_info: {
+    id: 5404;
+    args: {
+      /** mach_port_name_t */ voucher_name: number;
+      /** capacity of recipes, in elements (default: its maximum) */ recipesCnt?: number;
+    };
+    outs: {
+      /** mach_voucher_attr_raw_recipe_array_t */ recipes: Uint8Array;
+      /** elements in recipes */ recipesCnt: number;
+    };
+  };
 }
 
 /** Routine names by MIG id. */
@@ -1976,6 +2037,11 @@ export interface RoutineNamesById {
   4007: "processor_set_policy_control";
   4008: "processor_set_stack_usage";
   4009: "processor_set_info";
+  5400: "mach_voucher_extract_attr_content";
+  5401: "mach_voucher_extract_attr_recipe";
+  5402: "mach_voucher_extract_all_attr_recipes";
+  5403: "mach_voucher_attr_command";
+  5404: "mach_voucher_debug_info";
 }
 
 /** The codes a failed call returns (kern_return_t, MIG's, mach_msg's), so `kr === KERN_SUCCESS` narrows a result. */

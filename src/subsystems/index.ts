@@ -12,6 +12,7 @@ import { HOST_SECURITY_BASE, HOST_SECURITY_END, hostSecurityRoutines } from "./h
 import { PROCESSOR_BASE, PROCESSOR_END, processorRoutines } from "./processor.js";
 import { PROCESSOR_SET_BASE, PROCESSOR_SET_END, processorSetRoutines } from "./processor_set.js";
 import { THREAD_ACT_BASE, THREAD_ACT_END, threadActRoutines } from "./thread_act.js";
+import { MACH_VOUCHER_BASE, MACH_VOUCHER_END, machVoucherRoutines } from "./mach_voucher.js";
 
 /** A subsystem as the kernel's mig_e table lists it: its name, its id range, its routines. */
 export interface Subsystem {
@@ -33,6 +34,7 @@ export const servedSubsystems: Subsystem[] = [
   { name: "clock_priv", base: CLOCK_PRIV_BASE, end: CLOCK_PRIV_END, routines: clockPrivRoutines },
   { name: "task", base: TASK_BASE, end: TASK_END, routines: taskRoutines },
   { name: "thread_act", base: THREAD_ACT_BASE, end: THREAD_ACT_END, routines: threadActRoutines },
+  { name: "mach_voucher", base: MACH_VOUCHER_BASE, end: MACH_VOUCHER_END, routines: machVoucherRoutines },
 ];
 
 export function installSubsystems(registry: MigRegistry<KernelCall>): void {

@@ -315,3 +315,15 @@ test("task_get_state / task_set_state (machine_task.c): x86_DEBUG_STATE64 at its
   assertInvariant(kernel);
 });
 
+
+test("mach_voucher (5400-5404) is served on any port as in xnu-3248: no port is a voucher (KERN_INVALID_ARGUMENT), debug_info is DEVELOPMENT-only (KERN_NOT_SUPPORTED)", () => {
+  const kernel = boot();
+  const a = actor(kernel);
+  assert.deepEqual(replyWords(simpleRpc(a, a.self, 5400, [1, 64])), errorReply(a, 5500, KERN_INVALID_ARGUMENT));
+  assert.deepEqual(replyWords(simpleRpc(a, a.self, 5401, [1, 64])), errorReply(a, 5501, KERN_INVALID_ARGUMENT));
+  assert.deepEqual(replyWords(simpleRpc(a, a.self, 5402, [64])), errorReply(a, 5502, KERN_INVALID_ARGUMENT));
+  assert.deepEqual(replyWords(simpleRpc(a, a.self, 5403, [1, 1, 4, 0x01020304, 64])), errorReply(a, 5503, KERN_INVALID_ARGUMENT));
+  assert.deepEqual(replyWords(simpleRpc(a, a.self, 5404, [0x103, 64])), errorReply(a, 5504, KERN_NOT_SUPPORTED));
+  assert.deepEqual(replyWords(simpleRpc(a, a.self, 5405)), errorReply(a, 5505, MIG_BAD_ID));
+  assertInvariant(kernel);
+});

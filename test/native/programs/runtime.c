@@ -266,13 +266,17 @@ int main(void) {
   kr = vm_deallocate(self, at, o.d.size);
   check("vm_deallocate of received OOL memory", kr == KERN_SUCCESS, kr);
 
-  /* No vouchers in machipc's kernel: the routines get its answers, as messages. */
+  /* No vouchers in machipc's kernel: the routines get a RELEASE kernel's answers, as messages. */
   uint8_t recipes[64];
   mach_msg_type_number_t nrecipes = sizeof recipes;
   kr = mach_voucher_debug_info(self, 0x103, recipes, &nrecipes);
-  check("mach_voucher_debug_info is a message the kernel does not serve (MIG_BAD_ID)", kr == MIG_BAD_ID, kr);
+  check("mach_voucher_debug_info is DEVELOPMENT-only (KERN_NOT_SUPPORTED)", kr == KERN_NOT_SUPPORTED, kr);
   kr = mach_voucher_extract_all_attr_recipes(MACH_PORT_NULL, recipes, &nrecipes);
   check("a null voucher is MACH_SEND_INVALID_DEST", kr == MACH_SEND_INVALID_DEST, kr);
+  kr = mach_voucher_extract_attr_content(self, MACH_VOUCHER_ATTR_KEY_BANK, recipes, &nrecipes);
+  check("a port that is no voucher converts to IV_NULL (KERN_INVALID_ARGUMENT)", kr == KERN_INVALID_ARGUMENT, kr);
+  kr = mach_voucher_attr_command(self, MACH_VOUCHER_ATTR_KEY_BANK, 1, recipes, 4, recipes, &nrecipes);
+  check("mach_voucher_attr_command on no voucher (KERN_INVALID_ARGUMENT)", kr == KERN_INVALID_ARGUMENT, kr);
 
   char *cpu, *sub;
   slot_name(CPU_TYPE_X86_64, CPU_SUBTYPE_X86_64_H, &cpu, &sub);
