@@ -66,6 +66,8 @@ export class IpcKmsg {
    * xnu-3248 leaves it in the kernel header, and the receiver sees it.
    */
   voucherName = 0;
+  /** `data` is a small buffer of kmsg_buffer's own (kmsgWithData) that nothing else holds. */
+  ownsSmallData = false;
   /** The port whose preallocated buffer this kernel message occupies (ikm_prealloc_set_inuse). */
   premsgPort: import("./port.js").IpcPort | null = null;
 

@@ -46,7 +46,7 @@ import { HEADER_SIZE, MACH_MSG_HEADER, OOL_DESCRIPTOR, OOL_PORTS_DESCRIPTOR, POR
 import { viewOf } from "../abi/layout.js";
 import { copyBytes, rdI32, rdU32 } from "../abi/bytes.js";
 import { IpcKmsg, type KDesc } from "./kmsg.js";
-import { kmsgData } from "./kmsg_buffer.js";
+import { kmsgWithData } from "./kmsg_buffer.js";
 import { kmsgCleanBody } from "./kmsg_destroy.js";
 import { notifyPortDeleted } from "./notify.js";
 import { IP_DEAD, IpcPort, ipValid, type PortRef } from "./port.js";
@@ -83,9 +83,8 @@ export function kmsgGetCheck(buf: Uint8Array, sendSize: number): number {
 export function kmsgCopyin(sender: SenderIdentity, buf: Uint8Array, sendSize: number): IpcKmsg | number {
   const gmr = kmsgGetCheck(buf, sendSize);
   if (gmr !== MACH_MSG_SUCCESS) return gmr;
-  const data = kmsgData(sendSize, false);
-  copyBytes(data, 0, buf, 0, sendSize);
-  const kmsg = new IpcKmsg(data);
+  const kmsg = kmsgWithData(sendSize, false);
+  copyBytes(kmsg.data, 0, buf, 0, sendSize);
   kmsg.secToken = sender.secToken;
   kmsg.auditToken = sender.auditToken;
   kmsg.senderTaskId = sender.taskId;

@@ -44,7 +44,7 @@ export interface RcvWaiter {
   rcvSize: number;
   done: boolean;
   timer: ReturnType<typeof setTimeout> | null;
-  sources: IpcMqueue[];
+  sources: readonly IpcMqueue[];
   resolve: (r: RcvResult) => void;
 }
 
@@ -106,8 +106,11 @@ function enqueue(port: IpcPort, mq: IpcMqueue, kmsg: IpcKmsg): void {
   mq.count++;
 }
 
-/** Remove and return the first message, advancing the port's sequence number; wakes one blocked sender. */
-function dequeue(port: IpcPort, mq: IpcMqueue): { kmsg: IpcKmsg; seqno: number } {
+/**
+ * Remove and return the first message, advancing the port's sequence number (the
+ * caller reads the message's seqno before); wakes one blocked sender.
+ */
+function dequeue(port: IpcPort, mq: IpcMqueue): IpcKmsg {
   const kmsg = mq.head!;
   mq.head = kmsg.next;
   if (!mq.head) mq.tail = null;
@@ -115,10 +118,9 @@ function dequeue(port: IpcPort, mq: IpcMqueue): { kmsg: IpcKmsg; seqno: number }
   mq.count--;
   kmsgReleasePrealloc(kmsg);
   queueObserver?.(kmsg, port, -1);
-  const seqno = port.seqno;
   port.seqno = (port.seqno + 1) >>> 0;
   wakeSenders(port, mq);
-  return { kmsg, seqno };
+  return kmsg;
 }
 
 /** Let blocked senders in while there is room (ipc_mqueue_release_msgcount). */
@@ -140,8 +142,11 @@ function detachWaiter(w: RcvWaiter): void {
     const i = mq.receivers.indexOf(w);
     if (i >= 0) mq.receivers.splice(i, 1);
   }
-  w.sources = [];
+  w.sources = NO_SOURCES;
 }
+
+/** A detached waiter's sources: none (shared, never written). */
+const NO_SOURCES: readonly IpcMqueue[] = Object.freeze([]);
 
 /** Offer `kmsg` to the receivers blocked on `mq`; true when one took it. */
 function offer(port: IpcPort, mq: IpcMqueue, kmsg: IpcKmsg): boolean {
@@ -217,8 +222,9 @@ function selectFrom(port: IpcPort, option: number, rcvSize: number): RcvResult |
   const kmsg = mq.head!;
   const fits = rcvSize >= kmsg.size + requestedTrailerSize(option);
   if (!fits && option & MACH_RCV_LARGE) return result(MACH_RCV_TOO_LARGE, null, port, kmsg.size);
-  const d = dequeue(port, mq);
-  return result(fits ? MACH_MSG_SUCCESS : MACH_RCV_TOO_LARGE, d.kmsg, port, d.kmsg.size, d.seqno);
+  const seqno = port.seqno;
+  const taken = dequeue(port, mq);
+  return result(fits ? MACH_MSG_SUCCESS : MACH_RCV_TOO_LARGE, taken, port, taken.size, seqno);
 }
 
 /**

@@ -29,7 +29,7 @@ import {
 } from "../abi/message.js";
 import { MACH_NOTIFY_SEND_ONCE } from "../abi/port.js";
 import { MACH_MSG_HEADER } from "../abi/msg_layout.js";
-import { viewOf } from "../abi/layout.js";
+import { rdI32, rdU32, wrU32 } from "../abi/bytes.js";
 import { IpcKmsg } from "../ipc/kmsg.js";
 import { kmsgDestroy } from "../ipc/kmsg_destroy.js";
 import { mqueueReceive, takeHandedOff, type RcvResult } from "../ipc/mqueue.js";
@@ -39,7 +39,7 @@ import { ipcKmsgSend, kmsgGetFromKernel } from "../ipc/send.js";
 import { encodeRequest } from "../mig/user.js";
 import { EXC_STATE_MAX, exceptionRoutine } from "../subsystems/exc.js";
 import type { ExceptionAction } from "./exc_action.js";
-import { ARM_THREAD_STATE64, x86_THREAD_STATE64 } from "../abi/thread_status.js";
+import type { GeneralSnapshot } from "./thread_state.js";
 import { kobjectAlloc } from "./ipc_kobject.js";
 import type { Thread } from "./thread.js";
 
@@ -70,18 +70,46 @@ export interface RaiseOptions {
 }
 
 /**
+ * What exception_triage came to. `state` is the general registers as they were
+ * when triage ended, copied on first read (GeneralSnapshot): most raisers never look.
+ */
+class Outcome implements ExceptionOutcome {
+  private words: Uint32Array | null = null;
+  constructor(
+    public handledBy: ExceptionLevel | null,
+    public kr: number,
+    public attempts: LevelAttempt[],
+    private readonly snapshot: GeneralSnapshot,
+  ) {}
+
+  get state(): Uint32Array {
+    return (this.words ??= this.snapshot.read());
+  }
+  set state(words: Uint32Array) {
+    this.words = words;
+  }
+
+  toJSON(): object {
+    return { handledBy: this.handledBy, state: this.state, kr: this.kr, attempts: this.attempts };
+  }
+}
+
+const NO_RAISE_OPTIONS: RaiseOptions = Object.freeze({});
+
+/**
  * exception_triage: offer the exception to the thread's, the task's and the
  * host's handler in turn; stop at KERN_SUCCESS or MACH_RCV_PORT_DIED.
  */
-export async function exceptionTriage(thread: Thread, exception: number, codes: bigint[], opts: RaiseOptions = {}): Promise<ExceptionOutcome> {
-  const levels: [ExceptionLevel, ExceptionAction[] | null][] = [
-    ["thread", thread.excActions],
-    ["task", thread.task.excActions],
-    ["host", thread.task.kernel.host.excActions],
-  ];
+export async function exceptionTriage(thread: Thread, exception: number, codes: bigint[], opts: RaiseOptions = NO_RAISE_OPTIONS): Promise<ExceptionOutcome> {
+  // The three levels' actions are taken before the first delivery, as they always were here.
+  const threadActions = thread.excActions;
+  const taskActions = thread.task.excActions;
+  const hostActions = thread.task.kernel.host.excActions;
   const attempts: LevelAttempt[] = [];
   let kr: number = KERN_FAILURE;
-  for (const [level, actions] of levels) {
+  for (let i = 0; i < 3; i++) {
+    const level = LEVELS[i]!;
+    const actions = i === 0 ? threadActions : i === 1 ? taskActions : hostActions;
     if (exception === EXC_CRASH && crashSkips(thread, actions, exception)) continue;
     // A level without a handler answers at once: only a real delivery waits.
     const d = exceptionDeliver(thread, exception, codes, actions, opts);
@@ -90,16 +118,13 @@ export async function exceptionTriage(thread: Thread, exception: number, codes: 
     if (kr === KERN_SUCCESS || kr === MACH_RCV_PORT_DIED) {
       // A terminating thread's KERN_SUCCESS is exception_deliver giving up, not a handler's answer.
       const handled = kr === KERN_SUCCESS && thread.active;
-      return { handledBy: handled ? level : null, state: generalState(thread), kr, attempts };
+      return new Outcome(handled ? level : null, kr, attempts, thread.state.generalSnapshot());
     }
   }
-  return { handledBy: null, state: generalState(thread), kr, attempts };
+  return new Outcome(null, kr, attempts, thread.state.generalSnapshot());
 }
 
-function generalState(thread: Thread): Uint32Array {
-  const flavor = thread.state.arch === "x86_64" ? x86_THREAD_STATE64 : ARM_THREAD_STATE64;
-  return thread.state.get(flavor, thread.state.countFor(flavor)).state;
-}
+const LEVELS: readonly ExceptionLevel[] = ["thread", "task", "host"];
 
 /** EXC_CRASH is not sent to a handler living in the crashing task itself (it could never answer). */
 function crashSkips(thread: Thread, actions: ExceptionAction[] | null, exception: number): boolean {
@@ -125,12 +150,10 @@ function exceptionDeliver(thread: Thread, exception: number, codes: bigint[], ac
   const code64 = (action.behavior & MACH_EXCEPTION_CODES) !== 0;
   const behavior = (action.behavior & ~MACH_EXCEPTION_CODES) >>> 0;
   // Without MACH_EXCEPTION_CODES each code is truncated to its low 32 bits.
-  const code = [codes[0] ?? 0n, codes[1] ?? 0n].map((c) => (code64 ? BigInt.asIntN(64, c) : BigInt.asIntN(32, c)));
+  const width = code64 ? 64 : 32;
+  const code = [BigInt.asIntN(width, codes[0] ?? 0n), BigInt.asIntN(width, codes[1] ?? 0n)];
 
-  if (behavior === EXCEPTION_DEFAULT) {
-    const r = exceptionRpc(thread, excPort, behavior, code64, { exception, code, flavor: 0, state: null }, opts);
-    return r instanceof Promise ? r.then(rpcKr) : r.kr;
-  }
+  if (behavior === EXCEPTION_DEFAULT) return exceptionRpc(thread, excPort, behavior, code64, { exception, code, flavor: 0, state: null }, opts, rpcKr);
   if (behavior === EXCEPTION_STATE || behavior === EXCEPTION_STATE_IDENTITY) {
     const count = thread.state.countFor(flavor0);
     const got = thread.state.get(flavor0, count);
@@ -146,8 +169,7 @@ function exceptionDeliver(thread: Thread, exception: number, codes: bigint[], ac
       }
       return r.kr;
     };
-    const r = exceptionRpc(thread, excPort, behavior, code64, { exception, code, flavor: flavor0, state: got.state }, opts);
-    return r instanceof Promise ? r.then(stated) : stated(r);
+    return exceptionRpc(thread, excPort, behavior, code64, { exception, code, flavor: flavor0, state: got.state }, opts, stated);
   }
   portReleaseSend(excPort);
   return KERN_FAILURE;
@@ -180,9 +202,24 @@ function dropReplyPort(thread: Thread): void {
 }
 
 const rpcKr = (r: RpcResult): number => r.kr;
+/** The state of a result that carries none (a zero-length array cannot be changed, so one serves all). */
+const NO_STATE = new Uint32Array(0);
+/** A DEFAULT request's empty old_state (encodeRequest only reads it). */
+const NO_OLD_STATE: number[] = [];
 
-/** mach_msg_rpc_from_kernel with a KernelUser stub's request layout and reply checks; waits only for the reply. */
-function exceptionRpc(thread: Thread, excPort: IpcPort, behavior: number, code64: boolean, a: RpcArgs, opts: RaiseOptions): RpcResult | Promise<RpcResult> {
+/**
+ * mach_msg_rpc_from_kernel with a KernelUser stub's request layout and reply checks; waits only for the reply.
+ * `finish` turns the result into the level's answer in the same step (one Promise hop, not two).
+ */
+function exceptionRpc(
+  thread: Thread,
+  excPort: IpcPort,
+  behavior: number,
+  code64: boolean,
+  a: RpcArgs,
+  opts: RaiseOptions,
+  finish: (r: RpcResult) => number,
+): number | Promise<number> {
   const routine = exceptionRoutine(behavior, code64);
   const identity = behavior !== EXCEPTION_STATE;
   const bytes = encodeRequest(routine, 0, 0, {
@@ -191,7 +228,7 @@ function exceptionRpc(thread: Thread, excPort: IpcPort, behavior: number, code64
     exception: a.exception,
     code: a.code,
     flavor: a.flavor,
-    old_state: a.state ? Array.from(a.state) : [],
+    old_state: a.state ? Array.from(a.state) : NO_OLD_STATE,
   }, null);
   const kmsg = new IpcKmsg(bytes);
   kmsg.id = routine.id;
@@ -199,7 +236,7 @@ function exceptionRpc(thread: Thread, excPort: IpcPort, behavior: number, code64
   kmsg.bits = msghBits(MACH_MSG_TYPE_PORT_SEND, 0);
   // mach_msg_rpc_from_kernel takes the buffer before the reply right is made.
   const got0 = kmsgGetFromKernel(kmsg);
-  if (got0 !== MACH_MSG_SUCCESS) return { kr: got0, flavor: a.flavor, state: new Uint32Array(0) };
+  if (got0 !== MACH_MSG_SUCCESS) return finish(failed(got0, a.flavor));
   const reply = rpcReplyPort(thread);
   kmsg.local = portMakeSendOnce(reply);
   kmsg.bits = (msghBits(MACH_MSG_TYPE_PORT_SEND, MACH_MSG_TYPE_PORT_SEND_ONCE) | (identity ? MACH_MSGH_BITS_COMPLEX : 0)) >>> 0;
@@ -211,21 +248,21 @@ function exceptionRpc(thread: Thread, excPort: IpcPort, behavior: number, code64
       { kind: 0, off: 40, port: portCopySend(thread.task.ports.itkSself), type: MACH_MSG_TYPE_PORT_SEND },
     ];
   }
-  MACH_MSG_HEADER.write(viewOf(bytes), 0, { bits: kmsg.bits });
+  wrU32(bytes, MACH_MSG_HEADER.at.bits, kmsg.bits);
   const sent = ipcKmsgSend(kmsg, MACH_SEND_KERNEL_DEFAULT, 0);
-  const receive = (mr: number): RpcResult | Promise<RpcResult> => {
-    if (mr !== MACH_MSG_SUCCESS) return { kr: mr, flavor: a.flavor, state: new Uint32Array(0) };
+  const receive = (mr: number): number | Promise<number> => {
+    if (mr !== MACH_MSG_SUCCESS) return finish(failed(mr, a.flavor));
     const timeout = opts.timeoutMs;
     const option = MACH_RCV_MSG | (timeout !== undefined ? MACH_RCV_TIMEOUT : 0);
     const got = mqueueReceive(reply, option, 0xffffffff, timeout ?? 0);
-    const answered = (g: RcvResult): RpcResult => {
+    const answered = (g: RcvResult): number => {
       if (g.mr !== MACH_MSG_SUCCESS || !g.kmsg) {
         dropReplyPort(thread);
         // A wait given up on (timeout, thread_abort, the thread terminating) is an
         // interrupted receive; the next level then finds the thread terminating.
-        return { kr: MACH_RCV_INTERRUPTED, flavor: a.flavor, state: new Uint32Array(0) };
+        return finish(failed(MACH_RCV_INTERRUPTED, a.flavor));
       }
-      return checkReply(routine.id, behavior, takeHandedOff(g.port, g.kmsg), a.flavor);
+      return finish(checkReply(routine.id, behavior, takeHandedOff(g.port, g.kmsg), a.flavor));
     };
     return got instanceof Promise ? got.then(answered) : answered(got);
   };
@@ -235,35 +272,39 @@ function exceptionRpc(thread: Thread, excPort: IpcPort, behavior: number, code64
 
 /** The KernelUser stub's checks on the handler's reply; the reply is consumed. */
 function checkReply(requestId: number, behavior: number, r: IpcKmsg, flavor: number): RpcResult {
-  const fail = (kr: number): RpcResult => ({ kr, flavor, state: new Uint32Array(0) });
   // The reply came on our send-once right: that right is used up.
   if (ipValid(r.remote)) portReleaseSendOnce(r.remote);
   r.remote = null;
+  const res = replyResult(requestId, behavior, r, flavor);
+  kmsgDestroy(r);
+  return res;
+}
+
+/** What the reply says (the stub's checks, in its order); the caller destroys it. */
+function replyResult(requestId: number, behavior: number, r: IpcKmsg, flavor: number): RpcResult {
   const data = r.data;
-  const v = viewOf(data);
   const size = r.size;
-  const retCode = size >= 36 ? v.getInt32(32, true) : 0;
+  const retCode = size >= 36 ? rdI32(data, 32) : 0;
   const complex = (r.bits & MACH_MSGH_BITS_COMPLEX) !== 0;
-  const done = (res: RpcResult): RpcResult => {
-    kmsgDestroy(r);
-    return res;
-  };
   // mach_msg_rpc_from_kernel refuses a reply larger than the stub's Reply (in kernel form)
   // before the stub looks at its id.
   const max = behavior === EXCEPTION_DEFAULT ? 36 : 44 + 4 * EXC_STATE_MAX;
-  if (r.kernelSize() - 8 > max) return done(fail(MACH_RCV_TOO_LARGE));
-  if (r.id === MACH_NOTIFY_SEND_ONCE) return done(fail(MIG_SERVER_DIED));
-  if (r.id !== requestId + 100) return done(fail(MIG_REPLY_MISMATCH));
+  if (r.kernelSize() - 8 > max) return failed(MACH_RCV_TOO_LARGE, flavor);
+  if (r.id === MACH_NOTIFY_SEND_ONCE) return failed(MIG_SERVER_DIED, flavor);
+  if (r.id !== requestId + 100) return failed(MIG_REPLY_MISMATCH, flavor);
   if (behavior === EXCEPTION_DEFAULT) {
-    if (complex || size !== 36) return done(fail(MIG_TYPE_ERROR));
-    return done(fail(retCode));
+    if (complex || size !== 36) return failed(MIG_TYPE_ERROR, flavor);
+    return failed(retCode, flavor);
   }
-  if (complex || !((size >= 44 && size <= max) || (size === 36 && retCode !== 0))) return done(fail(MIG_TYPE_ERROR));
-  if (retCode !== 0) return done(fail(retCode));
-  const newFlavor = v.getInt32(36, true);
-  const cnt = v.getUint32(40, true);
-  if (cnt > EXC_STATE_MAX || size !== 44 + 4 * cnt) return done(fail(MIG_TYPE_ERROR));
+  if (complex || !((size >= 44 && size <= max) || (size === 36 && retCode !== 0))) return failed(MIG_TYPE_ERROR, flavor);
+  if (retCode !== 0) return failed(retCode, flavor);
+  const newFlavor = rdI32(data, 36);
+  const cnt = rdU32(data, 40);
+  if (cnt > EXC_STATE_MAX || size !== 44 + 4 * cnt) return failed(MIG_TYPE_ERROR, flavor);
   const state = new Uint32Array(cnt);
-  for (let i = 0; i < cnt; i++) state[i] = v.getUint32(44 + 4 * i, true);
-  return done({ kr: KERN_SUCCESS, flavor: newFlavor, state });
+  for (let i = 0; i < cnt; i++) state[i] = rdU32(data, 44 + 4 * i);
+  return { kr: KERN_SUCCESS, flavor: newFlavor, state };
 }
+
+/** A result with no new state: a failure, or a DEFAULT reply's RetCode. */
+const failed = (kr: number, flavor: number): RpcResult => ({ kr, flavor, state: NO_STATE });

@@ -53,6 +53,9 @@ export function errorReplyData(id: number, kr: number): Uint8Array {
   return data;
 }
 
+/** MIG ids below this are found by index; the few above (none today) through the map. */
+const MAX_INDEXED_ID = 1 << 14;
+
 export class MigRegistry<C> {
   readonly routines = new Map<number, Routine<C>>();
   /** Subsystem ranges, for names in traces: [base, end, name]. */
@@ -60,6 +63,8 @@ export class MigRegistry<C> {
 
   /** Routines by name ("mach_port_allocate"). */
   readonly byName = new Map<string, Routine<C>>();
+  /** The same routines indexed by MIG id: the dispatch of every kernel RPC finds its routine here. */
+  private readonly byId: (Routine<C> | undefined)[] = [];
 
   add(subsystem: string, base: number, end: number, routines: Routine<C>[]): void {
     this.subsystems.push([base, end, subsystem]);
@@ -68,7 +73,13 @@ export class MigRegistry<C> {
       if (this.routines.has(r.id)) throw new Error(`MIG id ${r.id} registered twice`);
       this.routines.set(r.id, r);
       this.byName.set(r.name, r);
+      if (r.id >= 0 && r.id < MAX_INDEXED_ID) this.byId[r.id] = r;
     }
+  }
+
+  /** The routine with MIG id `id` (ipc_kobject_server's lookup), if any. */
+  routineOf(id: number): Routine<C> | undefined {
+    return id >= 0 && id < MAX_INDEXED_ID ? this.byId[id] : this.routines.get(id);
   }
 
   /** A routine by MIG id or by name. */
@@ -109,15 +120,18 @@ function releaseDestination(dest: IpcPort, type: number): void {
   else destroyCarriedRight(dest, type);
 }
 
+/** The out-parameters of a handler that returned only KERN_SUCCESS. */
+const NO_OUTS: Record<string, unknown> = Object.freeze({});
+
 export function kobjectServe<C>(hooks: ServerHooks<C>, kmsg: IpcKmsg): IpcKmsg | null {
   const dest = kmsg.remote as IpcPort;
   const destType = msghBitsRemote(kmsg.bits);
   const replyType = msghBitsLocal(kmsg.bits);
   const replyId = kmsg.id + 100;
-  const routine = hooks.registry.routines.get(kmsg.id);
+  const routine = hooks.registry.routineOf(kmsg.id);
 
   let kr: number = KERN_SUCCESS;
-  let body: { data: Uint8Array; descs: IpcKmsg["descs"]; complex: boolean } | null = null;
+  let reply: IpcKmsg | null = null;
   let args: Record<string, unknown> | null = null;
 
   if (!routine) {
@@ -141,9 +155,9 @@ export function kobjectServe<C>(hooks: ServerHooks<C>, kmsg: IpcKmsg): IpcKmsg |
       if (typeof res === "number") kr = res;
       else {
         kr = res.kr ?? KERN_SUCCESS;
-        if (kr === KERN_SUCCESS) body = routine.encodeReply(decoded, res);
+        if (kr === KERN_SUCCESS) reply = routine.encodeReply(decoded, res);
       }
-      if (kr === KERN_SUCCESS && !body) body = routine.encodeReply(decoded, {});
+      if (kr === KERN_SUCCESS && !reply) reply = routine.encodeReply(decoded, NO_OUTS);
     }
   }
 
@@ -162,23 +176,21 @@ export function kobjectServe<C>(hooks: ServerHooks<C>, kmsg: IpcKmsg): IpcKmsg |
     kmsgDestroy(kmsg);
   } else if (routine && args) {
     // Conversion-typed in-ports are released by the stub once the routine has succeeded.
-    for (const p of routine.params) {
-      if (p.intran && p.dir === "in") {
-        const a = args[p.name] as PortArg | undefined;
-        if (a && ipValid(a.port)) portReleaseSend(a.port);
-      }
+    for (const p of routine.intranIns) {
+      const a = args[p.name] as PortArg | undefined;
+      if (a && ipValid(a.port)) portReleaseSend(a.port);
     }
   }
 
   // The request is served: nothing holds its bytes (arguments were copied out of them).
   kmsgDataRelease(kmsg);
-  const data = body ? body.data : errorReplyData(replyId, kr);
-  const reply = new IpcKmsg(data);
+  // The reply is the routine's message (body and descriptors), or the mig_reply_error_t.
+  if (!reply) reply = new IpcKmsg(errorReplyData(replyId, kr));
+  const data = reply.data;
   reply.id = replyId;
-  reply.bits = msghBitsSet(replyType, 0, 0, body?.complex ? MACH_MSGH_BITS_COMPLEX : 0);
+  reply.bits = msghBitsSet(replyType, 0, 0, reply.bits & MACH_MSGH_BITS_COMPLEX);
   reply.remote = replyPort;
   reply.local = null;
-  reply.descs = body?.descs ?? null;
   const at = MACH_MSG_HEADER.at;
   wrU32(data, at.bits, reply.bits);
   wrU32(data, at.size, data.byteLength);

@@ -88,9 +88,29 @@ const canonical = (v: bigint): boolean => {
   return top === 0n || top === 0x1ffffn;
 };
 
+/**
+ * The general registers as they were when the snapshot was taken, read only
+ * when asked: an exception's outcome carries one, and most raisers never look
+ * (a 42-word copy is a fresh off-heap buffer, a sixth of an exception round
+ * trip). Until the registers change, reading copies the live registers; the
+ * first change after the snapshot copies them into it first.
+ */
+export class GeneralSnapshot {
+  /** The registers at snapshot time, once they have changed since. */
+  frozen: Uint32Array | null = null;
+  constructor(private readonly machine: MachineState) {}
+
+  /** A fresh copy of the snapshot's words (x86_THREAD_STATE64 or ARM_THREAD_STATE64). */
+  read(): Uint32Array {
+    return this.frozen ? this.frozen.slice() : this.machine.generalState();
+  }
+}
+
 export class MachineState {
   readonly arch: Arch;
   private readonly stores: Record<Store, Uint32Array>;
+  /** The snapshot handed out since the general registers last changed (shared by every taker). */
+  private snapshot: GeneralSnapshot | null = null;
 
   constructor(arch: Arch) {
     this.arch = arch;
@@ -110,6 +130,25 @@ export class MachineState {
   /** _MachineStateCount[flavor]: what the kernel asks for when it fetches state itself. */
   countFor(flavor: number): number {
     return ts.machineStateCount(this.arch, flavor) ?? 0;
+  }
+
+  /** The general registers in the 64-bit flavor (x86_THREAD_STATE64 or ARM_THREAD_STATE64), a fresh copy. */
+  generalState(): Uint32Array {
+    const flavor = this.arch === "x86_64" ? ts.x86_THREAD_STATE64 : ts.ARM_THREAD_STATE64;
+    return this.get(flavor, this.countFor(flavor)).state;
+  }
+
+  /** The general registers as they are now, copied only if read (GeneralSnapshot). */
+  generalSnapshot(): GeneralSnapshot {
+    return (this.snapshot ??= new GeneralSnapshot(this));
+  }
+
+  /** The general registers are about to change: the outstanding snapshot keeps what they were. */
+  private beforeGprChange(): void {
+    const snap = this.snapshot;
+    if (!snap) return;
+    this.snapshot = null;
+    snap.frozen = this.generalState();
   }
 
   /** thread_get_state: `count` is the caller's capacity in words. */
@@ -149,6 +188,7 @@ export class MachineState {
       const rip = word64(words, 16);
       if (!canonical(rsp) || !canonical(rip)) return KERN_INVALID_ARGUMENT;
     }
+    if (s.store === "gpr") this.beforeGprChange();
     this.stores[s.store].set(words);
     return KERN_SUCCESS;
   }
@@ -162,6 +202,7 @@ export class MachineState {
   setReg(name: string, value: bigint): void {
     const i = this.regIndex(name);
     const v = BigInt.asUintN(64, value);
+    this.beforeGprChange();
     this.stores.gpr[2 * i] = Number(v & 0xffffffffn);
     this.stores.gpr[2 * i + 1] = Number(v >> 32n);
   }

@@ -16,9 +16,10 @@ import { HEADER_SIZE, NDR_RECORD, NDR_SIZE, OOL_DESCRIPTOR, OOL_PORTS_DESCRIPTOR
 import { viewOf } from "../abi/layout.js";
 import { wrU32 } from "../abi/bytes.js";
 import type { IpcKmsg, KDesc } from "../ipc/kmsg.js";
-import { kmsgData } from "../ipc/kmsg_buffer.js";
+import { kmsgWithData } from "../ipc/kmsg_buffer.js";
 import { IP_DEAD, ipValid, type PortRef } from "../ipc/port.js";
 import { hasOolCount, type Param, type PortArg } from "./types.js";
+import { compileDecode, compileEncode, type FastDecode, type FastEncode } from "./routine_fast.js";
 
 export type Args = Record<string, unknown>;
 /** What a handler returns: a bare return code, or the code with out-parameters by name. */
@@ -159,7 +160,19 @@ export class Routine<C> {
     this.replyDescCount = this.replyDescs.reduce((n, p) => n + descCount(p), 0);
     this.replyNdr = !this.replyComplex || spec.params.some(inlineOut);
     this.replyBaseSize = replyBaseSize(this.replyOuts, this.replyComplex, this.replyDescs, this.replyNdr);
+    this.replyOutVi = this.replyOuts.map((p) => this.variableOuts.indexOf(p));
+    this.intranIns = spec.params.filter((p) => p.intran && p.dir === "in");
+    this.fastDecode = compileDecode(spec.params, HEADER_SIZE + (this.req.descriptorCount > 0 ? 4 + this.req.descBytes : 0) + this.req.ndr);
+    this.fastEncode = compileEncode(spec.params, this.replyBaseSize, this.replyComplex, this.replyNdr);
   }
+
+  /** For each out-parameter, its index in variableOuts (-1 for a fixed one). */
+  private readonly replyOutVi: number[];
+  /** Conversion-typed in-ports (intran), whose send rights the stub releases once the routine has succeeded. */
+  readonly intranIns: Param[];
+  /** Generated from the parameter list for fixed layouts (routine_fast.ts); null means the interpreter below. */
+  private readonly fastDecode: FastDecode | null;
+  private readonly fastEncode: FastEncode | null;
 
   /** Whether the request has exactly one inline array (its count then fixes the size exactly). */
   private readonly onlyOneArray: boolean;
@@ -197,6 +210,7 @@ export class Routine<C> {
       if (!complex || kdescs.length !== shape.descriptorCount) return MIG_BAD_ARGUMENTS;
     } else if (complex) return MIG_BAD_ARGUMENTS;
     if (shape.variable ? ksize < kmin || ksize > kmax : ksize !== kmin) return MIG_BAD_ARGUMENTS;
+    if (this.fastDecode) return this.fastDecode(kmsg, kmsg.data, kdescs);
 
     const args: Args = {};
     // Descriptors, in parameter order.
@@ -310,37 +324,41 @@ export class Routine<C> {
     return undefined;
   }
 
-  /** Encode a successful reply's body (everything after the 24-byte header) and its descriptors. */
-  encodeReply(args: Args, out: Record<string, unknown>): { data: Uint8Array; descs: KDesc[] | null; complex: boolean } {
+  /**
+   * Encode a successful reply: a kernel message holding the body (everything after the
+   * 24-byte header, which the dispatcher fills in), its descriptors, and the complex bit.
+   */
+  encodeReply(args: Args, out: Record<string, unknown>): IpcKmsg {
     void args;
+    if (this.fastEncode) return this.fastEncode(out);
     // Sizes of the variable out-parameters (SameCount siblings share the first one's count).
     let size = this.replyBaseSize;
-    let counts: Map<string, number> | null = null;
-    let strings: Map<string, Uint8Array> | null = null;
-    if (this.variableOuts.length > 0) {
-      counts = new Map();
-      let lastCount = 0;
-      for (const p of this.variableOuts) {
-        const t = p.type;
-        const v = out[p.name] as ArrayLike<unknown> | string | undefined;
-        // An OOL array's count is in elements; its data is given as bytes.
-        const n = v === undefined ? 0 : t.kind === "ool" ? (v as Uint8Array).byteLength / t.elem : v.length;
-        if (p.sameCount) counts.set(p.name, lastCount);
-        else {
-          counts.set(p.name, n);
-          lastCount = n;
-        }
-        if (t.kind === "array") size += (t.elem * counts.get(p.name)! + 3) & ~3;
-        else if (t.kind === "cstring") {
-          const enc = new TextEncoder().encode(String(out[p.name] ?? "")).subarray(0, t.max - 1);
-          const withNul = new Uint8Array(enc.length + 1);
-          withNul.set(enc);
-          (strings ??= new Map()).set(p.name, withNul);
-          size += (withNul.length + 3) & ~3;
-        }
+    // Indexed like variableOuts (replyOutVi maps an out-parameter to its slot).
+    const counts: number[] = [];
+    let strings: Uint8Array[] | null = null;
+    let lastCount = 0;
+    for (let j = 0; j < this.variableOuts.length; j++) {
+      const p = this.variableOuts[j]!;
+      const t = p.type;
+      const v = out[p.name] as ArrayLike<unknown> | string | undefined;
+      // An OOL array's count is in elements; its data is given as bytes.
+      const n = v === undefined ? 0 : t.kind === "ool" ? (v as Uint8Array).byteLength / t.elem : v.length;
+      if (p.sameCount) counts[j] = lastCount;
+      else {
+        counts[j] = n;
+        lastCount = n;
+      }
+      if (t.kind === "array") size += (t.elem * counts[j]! + 3) & ~3;
+      else if (t.kind === "cstring") {
+        const enc = new TextEncoder().encode(String(out[p.name] ?? "")).subarray(0, t.max - 1);
+        const withNul = new Uint8Array(enc.length + 1);
+        withNul.set(enc);
+        (strings ??= [])[j] = withNul;
+        size += (withNul.length + 3) & ~3;
       }
     }
-    const data = kmsgData(size, true);
+    const reply = kmsgWithData(size, true);
+    const data = reply.data;
     const view = viewOf(data);
     let off = HEADER_SIZE;
     let descs: KDesc[] | null = null;
@@ -392,7 +410,9 @@ export class Routine<C> {
       wrU32(data, off, KERN_SUCCESS);
       off += 4;
     }
-    for (const p of this.replyOuts) {
+    for (let i = 0; i < this.replyOuts.length; i++) {
+      const p = this.replyOuts[i]!;
+      const vi = this.replyOutVi[i]!;
       const t = p.type;
       const v = out[p.name];
       switch (t.kind) {
@@ -408,7 +428,7 @@ export class Routine<C> {
           break;
         }
         case "array": {
-          const n = counts!.get(p.name)!;
+          const n = counts[vi]!;
           if (!p.sameCount) {
             view.setUint32(off, n, true);
             off += 4;
@@ -426,7 +446,7 @@ export class Routine<C> {
           break;
         }
         case "cstring": {
-          const str = strings!.get(p.name)!;
+          const str = strings![vi]!;
           view.setUint32(off, 0, true);
           view.setUint32(off + 4, str.length, true);
           data.set(str, off + 8);
@@ -436,7 +456,7 @@ export class Routine<C> {
         case "ool":
         case "oolports":
           if (hasOolCount(p)) {
-            view.setUint32(off, counts!.get(p.name)!, true);
+            view.setUint32(off, counts[vi]!, true);
             off += 4;
           }
           break;
@@ -444,7 +464,9 @@ export class Routine<C> {
           break;
       }
     }
-    return { data, descs, complex: this.replyComplex };
+    reply.descs = descs;
+    if (this.replyComplex) reply.bits = MACH_MSGH_BITS_COMPLEX;
+    return reply;
   }
 }
 

@@ -18,6 +18,7 @@ import {
 } from "../abi/message.js";
 import { HEADER_SIZE, MACH_MSG_HEADER, NDR_RECORD, NDR_SIZE, OOL_DESCRIPTOR, OOL_PORTS_DESCRIPTOR, PORT_DESCRIPTOR } from "../abi/msg_layout.js";
 import { viewOf } from "../abi/layout.js";
+import { wrU32 } from "../abi/bytes.js";
 import type { UserMemory } from "../ipc/user_memory.js";
 import { kmsgData } from "../ipc/kmsg_buffer.js";
 import { inlineIn, inlineOut, type Routine } from "./routine.js";
@@ -55,6 +56,16 @@ function userPort(v: unknown, carried: { carried: number; user?: number }): User
   if (typeof v === "number") return { name: v, disposition: defaultDisposition(carried) };
   if (v && typeof v === "object" && "name" in v) return v as UserPort;
   return { name: 0, disposition: defaultDisposition(carried) };
+}
+
+const PD = PORT_DESCRIPTOR.at;
+
+/** A port descriptor for a port argument (a name, or a name with its disposition) in fresh zeroed bytes. */
+function writePortDescriptor(buf: Uint8Array, off: number, v: unknown, t: { carried: number; user?: number }): void {
+  const named = typeof v !== "number" && v && typeof v === "object" && "name" in v ? (v as UserPort) : null;
+  wrU32(buf, off + PD.name, named ? named.name : typeof v === "number" ? v : 0);
+  buf[off + PD.disposition] = named ? named.disposition : defaultDisposition(t);
+  buf[off + PD.type] = MACH_MSG_PORT_DESCRIPTOR;
 }
 
 /** What a routine's requests share, found once per routine (the kernel's exception RPCs encode one per exception). */
@@ -101,21 +112,20 @@ export function encodeRequest(routine: Routine<unknown>, target: number, reply: 
   // A request the kernel builds (an exception) becomes a kernel message's bytes, and is pooled like them.
   const buf = kmsgData(size, true);
   const view = viewOf(buf);
-  MACH_MSG_HEADER.write(view, 0, {
-    // The target goes with its type's disposition (MOVE_SEND for thread_terminate's); a simpleroutine has no reply port.
-    bits:
-      (msghBits(
-        routine.target?.type.kind === "port" ? defaultDisposition(routine.target.type) : MACH_MSG_TYPE_COPY_SEND,
-        routine.simple ? 0 : MACH_MSG_TYPE_MAKE_SEND_ONCE,
-      ) |
-        (ndesc > 0 ? MACH_MSGH_BITS_COMPLEX : 0)) >>>
-      0,
-    size,
-    remotePort: target,
-    localPort: reply,
-    voucherPort: 0,
-    id: routine.id,
-  });
+  // Field by field rather than through an object: the kernel encodes one request per exception.
+  const at = MACH_MSG_HEADER.at;
+  // The target goes with its type's disposition (MOVE_SEND for thread_terminate's); a simpleroutine has no reply port.
+  const bits =
+    msghBits(
+      routine.target?.type.kind === "port" ? defaultDisposition(routine.target.type) : MACH_MSG_TYPE_COPY_SEND,
+      routine.simple ? 0 : MACH_MSG_TYPE_MAKE_SEND_ONCE,
+    ) | (ndesc > 0 ? MACH_MSGH_BITS_COMPLEX : 0);
+  wrU32(buf, at.bits, bits >>> 0);
+  wrU32(buf, at.size, size);
+  wrU32(buf, at.remotePort, target);
+  wrU32(buf, at.localPort, reply);
+  wrU32(buf, at.voucherPort, 0);
+  wrU32(buf, at.id, routine.id);
   let off = HEADER_SIZE;
   if (ndesc > 0) {
     view.setUint32(off, ndesc, true);
@@ -124,14 +134,12 @@ export function encodeRequest(routine: Routine<unknown>, target: number, reply: 
       const t = p.type;
       const v = args[p.name];
       if (t.kind === "port") {
-        const up = userPort(v, t);
-        PORT_DESCRIPTOR.write(view, off, { name: up.name, disposition: up.disposition, type: MACH_MSG_PORT_DESCRIPTOR });
+        writePortDescriptor(buf, off, v, t);
         off += 12;
       } else if (t.kind === "portarray") {
         const list = (v as UserPort[] | undefined) ?? [];
         for (let i = 0; i < t.max; i++) {
-          const up = userPort(list[i] ?? 0, t);
-          PORT_DESCRIPTOR.write(view, off, { name: up.name, disposition: up.disposition, type: MACH_MSG_PORT_DESCRIPTOR });
+          writePortDescriptor(buf, off, list[i] ?? 0, t);
           off += 12;
         }
       } else if (t.kind === "ool") {
