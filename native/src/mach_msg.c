@@ -5,10 +5,68 @@
  * regions marked deallocate leave the sender once the message is sent, as
  * vm_map_copyin with src_destroy takes them.
  */
+#define _GNU_SOURCE
 #include "internal.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+/*
+ * Whether [p, p+n) can be read, asked of the kernel rather than found out
+ * by writev: a region writev cannot read fails the frame part-way, after its
+ * first bytes are on the wire, and the connection is lost. One byte of each
+ * page is read through process_vm_readv on this process (one system call per
+ * 256 pages, nothing copied but those bytes); where that call is refused
+ * (a seccomp filter), each page is written to a pipe, which fails the same way.
+ */
+enum { PROBE_BATCH = 256 };
+static pthread_mutex_t probe_pipe_lock = PTHREAD_MUTEX_INITIALIZER;
+static int probe_pipe[2] = {-1, -1};
+
+/* 0 when a page of [start, end) faults; 1 otherwise (without a pipe nothing is known, and the send goes as before). */
+static int readable_by_pipe(uintptr_t start, uintptr_t end, size_t page) {
+  pthread_mutex_lock(&probe_pipe_lock);
+  int ok = 1;
+  if (probe_pipe[0] >= 0 || pipe2(probe_pipe, O_CLOEXEC | O_NONBLOCK) == 0) {
+    for (uintptr_t a = start; ok && a < end; a = (a | (page - 1)) + 1) {
+      char c;
+      ssize_t w = write(probe_pipe[1], (const void *)a, 1);
+      if (w < 0 && errno == EFAULT) ok = 0;
+      else if (w == 1) (void)!read(probe_pipe[0], &c, 1);
+    }
+  }
+  pthread_mutex_unlock(&probe_pipe_lock);
+  return ok;
+}
+
+static int readable(const void *p, size_t n) {
+  uintptr_t start = (uintptr_t)p, end = start + n;
+  if (n == 0) return 1;
+  if (end < start) return 0;
+  size_t page = (size_t)vm_page_size;
+  static int no_vm_readv;
+  while (start < end && !no_vm_readv) {
+    struct iovec remote[PROBE_BATCH];
+    char sink[PROBE_BATCH];
+    int k = 0;
+    for (uintptr_t a = start; a < end && k < PROBE_BATCH; a = (a | (page - 1)) + 1) remote[k++] = (struct iovec){(void *)a, 1};
+    struct iovec local = {sink, (size_t)k};
+    ssize_t got = process_vm_readv(getpid(), &local, 1, remote, (unsigned long)k, 0);
+    if (got < 0 && (errno == ENOSYS || errno == EPERM)) {
+      no_vm_readv = 1;
+      break;
+    }
+    if (got != k) return 0;
+    start = ((uintptr_t)remote[k - 1].iov_base | (page - 1)) + 1;
+  }
+  if (start >= end) return 1;
+  return readable_by_pipe(start, end, page);
+}
 
 /* Walk a complex message's descriptors, calling fn for OOL and OOL-ports ones. */
 static void walk_ool(unsigned char *msg, size_t size, void (*fn)(unsigned char *desc, void *ctx), void *ctx) {
@@ -41,6 +99,9 @@ static void collect_region(unsigned char *d, void *ctx) {
   uint64_t addr = get64(d);
   uint32_t n = d[11] == 2 ? get32(d + 12) * 4 : get32(d + 12);
   if (!addr || !n) return;
+  /* Memory that cannot be read is not sent: the kernel finds nothing mapped there
+     and answers MACH_SEND_INVALID_MEMORY, as vm_map_copyin's failure does. */
+  if (!readable((const void *)(uintptr_t)addr, n)) return;
   unsigned char *h = c->heads[c->n];
   put64(h, addr);
   put32(h + 8, n);

@@ -43,7 +43,8 @@ static uint64_t round_pg(uint64_t a) { return (a + vm_page_mask) & ~(uint64_t)vm
 void *machipc_map_ool(uint64_t hint, const void *data, size_t n) {
   size_t len = round_pg(n ? n : 1);
   void *want = (void *)(uintptr_t)trunc_pg(hint);
-  void *p = mmap(want, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  /* Populated at once: the copy below touches every page, and one call filling them costs less than a fault per page. */
+  void *p = mmap(want, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
   if (p == MAP_FAILED) return NULL;
   memcpy(p, data, n);
   return p;

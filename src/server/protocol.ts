@@ -193,11 +193,43 @@ export function frame(op: number, seq: number, thread: number, parts: Uint8Array
   return out;
 }
 
-/** A frame of `length` bytes with its header written; the caller fills the payload from FRAME_HEADER.size on. */
-export function frameBuffer(length: number, op: number, seq: number, thread: number): Uint8Array {
-  // Node's pooled allocation: a small typed array of its own would get an
-  // off-heap store each time, which costs more than the frame's whole handling.
-  const out = Buffer.allocUnsafe(length).fill(0);
+/**
+ * Frames up to FRAME_SLAB_MAX bytes are cut from a shared slab, as Node's Buffer
+ * pool does for up to 4 KiB: a small typed array of its own gets an off-heap
+ * store each time, which costs more than the frame's whole handling, and a
+ * message with 4 KiB inline got one per RESULT. A slab lives while any frame
+ * cut from it does; 64 KiB bounds what one frame left in a slow socket can hold.
+ */
+const FRAME_SLAB = 64 * 1024;
+const FRAME_SLAB_MAX = 16 * 1024;
+let slab: Uint8Array = new Uint8Array(0);
+let slabAt = 0;
+
+/** For tests: a fresh slab filled with `byte`, so that a frame cut next shows any byte its builder left unwritten. */
+export function dirtyFrameSlab(byte: number): void {
+  slab = ownBuffer(FRAME_SLAB).fill(byte);
+  slabAt = 0;
+}
+
+function carveFrame(n: number): Uint8Array {
+  if (n > FRAME_SLAB_MAX) return ownBuffer(n);
+  if (slabAt + n > slab.byteLength) {
+    slab = ownBuffer(FRAME_SLAB);
+    slabAt = 0;
+  }
+  const out = slab.subarray(slabAt, slabAt + n);
+  // The next frame starts 8-aligned, as the pool's do.
+  slabAt = (slabAt + n + 7) & ~7;
+  return out;
+}
+
+/**
+ * A frame of `length` bytes with its header written; the caller fills the payload
+ * from FRAME_HEADER.size on, every byte of it when `zeroed` is false.
+ */
+export function frameBuffer(length: number, op: number, seq: number, thread: number, zeroed = true): Uint8Array {
+  const out = carveFrame(length);
+  if (zeroed) out.fill(0);
   const at = FRAME_HEADER.at;
   wrU32(out, at.length, length);
   wrU32(out, at.op, op);
@@ -213,12 +245,14 @@ export function writeRegionHeader(out: Uint8Array, off: number, address: bigint,
   wrU32(out, off + OOL_REGION.at.size, size);
 }
 
-/** Write OOL regions (OOL_REGION then the data padded to 4) at `off`; returns the end. */
+/** Write OOL regions (OOL_REGION then the data padded to 4 with zeros) at `off`; returns the end. */
 export function writeRegions(out: Uint8Array, off: number, regions: OolRegion[]): number {
   for (const r of regions) {
-    writeRegionHeader(out, off, r.address, r.data.byteLength);
+    const n = r.data.byteLength;
+    writeRegionHeader(out, off, r.address, n);
     out.set(r.data, off + OOL_REGION.size);
-    off += OOL_REGION.size + pad4(r.data.byteLength);
+    off += OOL_REGION.size + n;
+    for (const end = off - n + pad4(n); off < end; off++) out[off] = 0;
   }
   return off;
 }
@@ -284,18 +318,22 @@ const NO_OOL: OolRegion[] = [];
 
 /** MACH_MSG's payload (after the frame header), or a ProtocolError. */
 export function decodeMachMsg(payload: Uint8Array): MachMsgRequest | ProtocolError {
-  return machMsgRequest(payload, 0, 0);
+  return machMsgRequest(payload, 0, 0, 0);
 }
 
-/** A MACH_MSG request with its frame's seq and thread: one object per frame, the common one. */
-function machMsgRequest(payload: Uint8Array, seq: number, thread: number): Extract<Request, { op: typeof OP_MACH_MSG }> | ProtocolError {
-  if (payload.byteLength < MSG_ARGS.size) return new ProtocolError(`MACH_MSG payload of ${payload.byteLength} bytes, need ${MSG_ARGS.size}`);
+/**
+ * A MACH_MSG request whose payload starts at `base` in `f`, with its frame's seq and
+ * thread: one object per frame, the common one, read in place (no view of the payload first).
+ */
+function machMsgRequest(f: Uint8Array, base: number, seq: number, thread: number): Extract<Request, { op: typeof OP_MACH_MSG }> | ProtocolError {
+  const length = f.byteLength - base;
+  if (length < MSG_ARGS.size) return new ProtocolError(`MACH_MSG payload of ${length} bytes, need ${MSG_ARGS.size}`);
   const at = MSG_ARGS.at;
-  const oolCount = rdU32(payload, at.oolCount);
+  const oolCount = rdU32(f, base + at.oolCount);
   let regions = NO_OOL;
-  let msgAt = MSG_ARGS.size;
+  let msgAt = base + MSG_ARGS.size;
   if (oolCount > 0) {
-    const r = decodeRegions(payload, MSG_ARGS.size, payload.byteLength, oolCount);
+    const r = decodeRegions(f, msgAt, f.byteLength, oolCount);
     if (!r) return new ProtocolError(`MACH_MSG: ${oolCount} OOL regions overrun the frame`);
     regions = r.regions;
     msgAt = r.off;
@@ -304,13 +342,13 @@ function machMsgRequest(payload: Uint8Array, seq: number, thread: number): Extra
     op: OP_MACH_MSG,
     seq,
     thread,
-    option: rdU32(payload, at.option),
-    sendSize: rdU32(payload, at.sendSize),
-    rcvSize: rdU32(payload, at.rcvSize),
-    rcvName: rdU32(payload, at.rcvName),
-    timeout: rdU32(payload, at.timeout),
+    option: rdU32(f, base + at.option),
+    sendSize: rdU32(f, base + at.sendSize),
+    rcvSize: rdU32(f, base + at.rcvSize),
+    rcvName: rdU32(f, base + at.rcvName),
+    timeout: rdU32(f, base + at.timeout),
     regions,
-    msg: payload.subarray(msgAt),
+    msg: f.subarray(msgAt),
   };
 }
 
@@ -320,12 +358,16 @@ export function decodeRequest(f: Uint8Array): Request | ProtocolError {
   const op = rdU32(f, FRAME_HEADER.at.op);
   const seq = rdU32(f, FRAME_HEADER.at.seq);
   const thread = rdU32(f, FRAME_HEADER.at.thread);
-  const payload = f.subarray(FRAME_HEADER.size);
+  // The common frame first, before the views and the helper the other ops use are made.
+  if (op === OP_MACH_MSG) return machMsgRequest(f, FRAME_HEADER.size, seq, thread);
+  return decodeOther(op, seq, thread, f.subarray(FRAME_HEADER.size));
+}
+
+/** Every op but MACH_MSG, from its payload. */
+function decodeOther(op: number, seq: number, thread: number, payload: Uint8Array): Request | ProtocolError {
   const short = (need: number): ProtocolError | null => (payload.byteLength < need ? new ProtocolError(`op ${op}: payload of ${payload.byteLength} bytes, need ${need}`) : null);
   const pv = viewOf(payload);
   switch (op) {
-    case OP_MACH_MSG:
-      return machMsgRequest(payload, seq, thread);
     case OP_HELLO: {
       const bad = short(HELLO.size);
       if (bad) return bad;
@@ -389,12 +431,23 @@ export function descriptorRegions(msg: Uint8Array, size: number, read: (address:
   return out;
 }
 
+/** `n` bytes of a fresh buffer, not zeroed (for a caller that writes every byte). */
+export function ownBuffer(n: number): Uint8Array {
+  return new Uint8Array(Buffer.allocUnsafeSlow(n).buffer, 0, n);
+}
+
 /** Reassemble frames from a byte stream. */
 export class FrameReader {
   private chunks: Uint8Array[] = [];
   private buffered = 0;
   /** The largest frame accepted now (a server lowers it until HELLO). */
   maxFrame = MAX_FRAME;
+  /**
+   * Where a frame that came over several chunks is gathered: `n` bytes the
+   * reader overwrites whole. By default a buffer of its own, left unfilled
+   * (zeroing 64 KiB only to copy over it cost as much as the copy).
+   */
+  gather: (n: number) => Uint8Array = ownBuffer;
 
   /** Bytes received and not yet handed out as frames. */
   get bufferedBytes(): number {
@@ -403,7 +456,13 @@ export class FrameReader {
 
   /** The length field of the frame being received (0 until its first 4 bytes are in). */
   pendingLength(): number {
-    return this.buffered < 4 ? 0 : rdU32(this.peek(4), 0);
+    return this.buffered < 4 ? 0 : this.headLength();
+  }
+
+  /** The first 4 bytes buffered, as the length they are; read in place when the first chunk has them. */
+  private headLength(): number {
+    const first = this.chunks[0]!;
+    return first.byteLength >= 4 ? rdU32(first, 0) : rdU32(this.flatten(), 0);
   }
 
   push(chunk: Uint8Array): void {
@@ -414,16 +473,10 @@ export class FrameReader {
   /** The next whole frame, null if incomplete, or an Error for a frame that cannot be valid. */
   next(): Uint8Array | null | Error {
     if (this.buffered < 4) return null;
-    const head = this.peek(4);
-    const length = rdU32(head, 0);
+    const length = this.headLength();
     if (length < FRAME_HEADER.size || length > this.maxFrame) return new ProtocolError(`bad frame length ${length} (${FRAME_HEADER.size} to ${this.maxFrame})`);
     if (this.buffered < length) return null;
     return this.take(length);
-  }
-
-  private peek(n: number): Uint8Array {
-    if (this.chunks[0]!.byteLength >= n) return this.chunks[0]!.subarray(0, n);
-    return this.flatten().subarray(0, n);
   }
 
   private flatten(): Uint8Array {
@@ -442,16 +495,19 @@ export class FrameReader {
     const first = this.chunks[0]!;
     // The common case, one whole frame at the head of a chunk, costs no copy:
     // the socket hands each chunk over and never writes to it again.
-    if (first.byteLength >= n) {
-      const out = first.subarray(0, n);
-      if (first.byteLength === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
+    if (first.byteLength === n) {
+      this.chunks.shift();
       this.buffered -= n;
-      return out;
+      return first;
     }
-    // A frame over several chunks is copied once, into a buffer of its own size: the
+    if (first.byteLength > n) {
+      this.chunks[0] = first.subarray(n);
+      this.buffered -= n;
+      return first.subarray(0, n);
+    }
+    // A frame over several chunks is copied once, into a buffer of its size: the
     // chunks it used up go, a partly used one stays for the next frame.
-    const out = new Uint8Array(n);
+    const out = this.gather(n);
     let off = 0;
     while (off < n) {
       const c = this.chunks[0]!;

@@ -192,6 +192,7 @@ export class MachipcServer {
     });
     this.sessions.add(session);
     const reader = new FrameReader();
+    reader.gather = (n) => session.gatherBuffer(n);
     // A fault handler's connection starts with an EXCEPTION frame (registers and all).
     reader.maxFrame = Math.max(MAX_FRAME_BEFORE_HELLO, MAX_EXCEPTION_FRAME);
     const helloTimer = setTimeout(() => {

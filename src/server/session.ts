@@ -57,6 +57,7 @@ import {
   decodeRequest,
   descriptorRegions,
   frameBuffer,
+  ownBuffer,
   pad4,
   regionsLength,
   writeRegions,
@@ -103,6 +104,11 @@ const GATHER_REGIONS = 16384;
 const ZERO_PAD = new Uint8Array(4);
 /** The receive buffer most mach_msg calls use; larger receives are sized by the message that arrives. */
 const SCRATCH = 16384;
+/**
+ * The largest frame gathered into the session's reused buffer (see gatherBuffer): a message
+ * with 64 KiB out of line and some inline data fits. Larger frames get buffers of their own.
+ */
+const GATHER_REUSED = 128 * 1024;
 
 export class Session {
   task: Task | null = null;
@@ -115,6 +121,9 @@ export class Session {
   /** See borrow(). */
   private readonly scratch = new Uint8Array(SCRATCH);
   private scratchBusy = false;
+  /** See gatherBuffer(). */
+  private gathered: Uint8Array | null = null;
+  private gatheredBusy = false;
 
   constructor(
     readonly socket: Socket,
@@ -129,11 +138,37 @@ export class Session {
     this.hooks.log?.(`${this.task?.name ?? `pid ${this.peer.pid}`}: ${line}`);
   }
 
+  /**
+   * Where the frame reader gathers a frame that came over several socket chunks
+   * (every large one: the socket hands data over 64 KiB at a time). One buffer
+   * per session is reused, lent to one frame at a time: a new 64 KiB buffer
+   * per frame was a third of the memory an OOL message churned through, and
+   * V8 collects in proportion to it. Up to GATHER_REUSED bytes, kept while the
+   * connection lasts; a frame that comes while it is lent gets its own.
+   */
+  gatherBuffer(n: number): Uint8Array {
+    if (this.gatheredBusy || n > GATHER_REUSED) return ownBuffer(n);
+    if (!this.gathered || this.gathered.byteLength < n) this.gathered = ownBuffer(Math.max(n, 65536 + 4096));
+    this.gatheredBusy = true;
+    return this.gathered.subarray(0, n);
+  }
+
+  /** The frame `f` is finished with: the gathered buffer, if it is that, may be lent again. */
+  private doneWith(f: Uint8Array): void {
+    if (this.gathered !== null && f.buffer === this.gathered.buffer) this.gatheredBusy = false;
+  }
+
   /** Handle one complete frame; throws ProtocolError for a malformed one. */
   handle(f: Uint8Array): void {
-    if (this.procOp(f)) return;
+    // A MACH_MSG's frame is given back when the trap is done (finishMsg, failMsg), every
+    // other op's at once; FORK, ADOPT and EXCEPTION may keep views of it, so it stays theirs.
+    if (this.procOp(f)) {
+      if (this.gathered !== null && f.buffer === this.gathered.buffer) this.gathered = null;
+      return;
+    }
     const r = decodeRequest(f);
     if (r instanceof ProtocolError) throw r;
+    if (r.op !== OP_MACH_MSG) this.doneWith(f);
     if (!this.task && r.op !== OP_HELLO && r.op !== OP_JOIN) throw new ProtocolError("first frame must be HELLO or JOIN");
     switch (r.op) {
       case OP_MACH_MSG:
@@ -427,7 +462,8 @@ export class Session {
       return this.finishMsg(seq, m, frameBytes, MACH_SEND_INVALID_DATA, buf, vm);
     }
     const budget = this.hooks.budget;
-    if (sending && !this.toKernel(msg) && (account.held(this.socket.writableLength) > limits.clientMemory || budget.userHeld(account.uid) > limits.userMemory || !budget.fits(0))) {
+    // The limits first: they are a few comparisons, the kernel-object test a name lookup.
+    if (sending && (account.held(this.socket.writableLength) > limits.clientMemory || budget.userHeld(account.uid) > limits.userMemory || !budget.fits(0)) && !this.toKernel(msg)) {
       // ipc_kmsg_alloc failing: the message is not copied in, the caller keeps everything.
       this.log(
         `MACH_SEND_NO_BUFFER: holds ${account.held(this.socket.writableLength)} bytes (limit ${limits.clientMemory}), uid ${account.uid} ${budget.userHeld(account.uid)} (limit ${limits.userMemory}), server ${budget.total} (limit ${limits.totalMemory})`,
@@ -499,6 +535,7 @@ export class Session {
   /** The trap is done: the mirrored regions leave the task, the result goes back, the frame stops counting. */
   private finishMsg(seq: number, m: MachMsgRequest, frameBytes: number, mr: number, buf: Uint8Array, vm: VmMap): void {
     for (const r of m.regions) vm.unmap(r.address, r.data);
+    this.doneWith(m.msg);
     if (!this.closed) this.reply(seq, buf, m.option, m.sendSize, mr);
     this.giveBack(buf);
     this.account.release("frames", frameBytes);
@@ -507,6 +544,7 @@ export class Session {
   private failMsg(m: MachMsgRequest, frameBytes: number, buf: Uint8Array, e: unknown, vm: VmMap): void {
     this.log(`mach_msg failed: ${String(e)}`);
     for (const r of m.regions) vm.unmap(r.address, r.data);
+    this.doneWith(m.msg);
     this.giveBack(buf);
     this.account.release("frames", frameBytes);
   }
@@ -544,7 +582,8 @@ export class Session {
     // Large out-of-line data go to the socket as they are, gathered with the rest
     // into one writev, rather than copied into one frame first.
     const gather = regionBytes >= GATHER_REGIONS;
-    const f = frameBuffer(gather ? regionsAt : extraAt + extra.byteLength, OP_RESULT, seq, 0);
+    // Every byte is written below (the pads explicitly): no zero-fill first.
+    const f = frameBuffer(gather ? regionsAt : extraAt + extra.byteLength, OP_RESULT, seq, 0, false);
     if (gather) wrU32(f, FRAME_HEADER.at.length, extraAt + extra.byteLength);
     const at = RESULT.at;
     wrU32(f, FRAME_HEADER.size + at.value, value >>> 0);
@@ -552,6 +591,7 @@ export class Session {
     wrU32(f, FRAME_HEADER.size + at.oolCount, regions.length);
     wrU32(f, FRAME_HEADER.size + at.extraLength, extra.byteLength);
     copyBytes(f, body, msg, 0, msg.byteLength);
+    for (let i = body + msg.byteLength; i < regionsAt; i++) f[i] = 0;
     if (gather) this.writeGathered(f, regions, extra);
     else {
       if (regions.length > 0) writeRegions(f, regionsAt, regions);
