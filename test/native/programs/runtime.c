@@ -40,7 +40,11 @@ static void *ponger(void *arg) {
 }
 
 static semaphore_t doomed;
+static volatile int doomed_ready;
 static void *doomed_waiter(void *arg) {
+  /* The thread's connection first (its JOIN), so the wait itself is one frame away. */
+  mach_port_deallocate(mach_task_self(), mach_thread_self());
+  doomed_ready = 1;
   *(kern_return_t *)arg = semaphore_wait(doomed);
   return NULL;
 }
@@ -133,7 +137,9 @@ int main(void) {
   semaphore_create(self, &doomed, SYNC_POLICY_FIFO, 0);
   kern_return_t doomed_kr = KERN_FAILURE;
   pthread_create(&t, NULL, doomed_waiter, &doomed_kr);
-  struct timespec nap = {0, 50 * 1000 * 1000};
+  struct timespec tick = {0, 1000 * 1000};
+  while (!doomed_ready) nanosleep(&tick, NULL);
+  struct timespec nap = {0, 200 * 1000 * 1000};
   nanosleep(&nap, NULL);
   kr = semaphore_destroy(self, doomed);
   pthread_join(t, NULL);
