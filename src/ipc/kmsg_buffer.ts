@@ -29,7 +29,7 @@ const sizeClass = (n: number): number => 32 - Math.clz32(n - 1);
 /**
  * Small messages' bytes, kept by exact size (n / 4; message sizes are multiples of 4).
  * Making a small typed array costs more than taking one back (about 50 ns against 7),
- * and a null RPC makes two. Only the kernel messages made by kmsgWithData come back
+ * and a null RPC copies one request in. Only the kernel messages made by kmsgWithData come back
  * here, so no WeakSet check is needed for them: the flag on the message says it.
  */
 const smallFree: Uint8Array[][] = [];
@@ -37,10 +37,10 @@ const smallFree: Uint8Array[][] = [];
 /** `n` bytes for a message; zero-filled when `zero` (a copy that overwrites them all need not be). */
 export function kmsgData(n: number, zero: boolean): Uint8Array {
   if (n <= ON_HEAP_MAX) {
-    const b = (n & 3) === 0 ? smallFree[n >> 2]?.pop() : undefined;
-    if (b === undefined) return new Uint8Array(n);
-    if (zero) b.fill(0);
-    return b;
+    // Zeroing a kept buffer (fill) costs more than making a fresh one, which comes zeroed:
+    // only copies that overwrite every byte (copyin's) take kept ones.
+    const b = !zero && (n & 3) === 0 ? smallFree[n >> 2]?.pop() : undefined;
+    return b ?? new Uint8Array(n);
   }
   if (n > POOLED_MAX) return new Uint8Array(n);
   const c = sizeClass(n);
