@@ -75,34 +75,67 @@ export function compileDecode(params: Param[], inlineStart: number): FastDecode 
 }
 
 /**
- * A successful reply of a fixed layout: port descriptors (their names come at
- * copyout), the NDR record when MIG writes one, RetCode for a simple reply,
- * then the inline values. Null when the reply is not of a fixed layout.
+ * A successful reply: port descriptors (their names come at copyout), the NDR
+ * record when MIG writes one, RetCode for a simple reply, then the inline
+ * values, with inline arrays and port arrays counted as the interpreter counts
+ * them (a SameCount array takes the count of the array before it). Null when
+ * the reply has OOL data or a string.
  */
-export function compileEncode(params: Param[], size: number, complex: boolean, ndr: boolean): FastEncode | null {
+export function compileEncode(params: Param[], baseSize: number, complex: boolean, ndr: boolean): FastEncode | null {
   const outs = params.filter(sendsOut);
-  if (!outs.every((p) => fixedKinds.has(p.type.kind))) return null;
-  const lines: string[] = [`const reply = kmsgWithData(${size}, true);`, "const d = reply.data;"];
+  if (!outs.every((p) => replyKinds.has(p.type.kind))) return null;
+  const lines: string[] = [];
+  // Counts of the variable out-parameters, in order.
+  const count = new Map<Param, string>();
+  let last = "0";
+  const sizeTerms: string[] = [];
+  outs.forEach((p, i) => {
+    const t = p.type;
+    if (t.kind !== "array" && t.kind !== "portarray") return;
+    if (p.sameCount) count.set(p, last);
+    else {
+      lines.push(`const v${i} = out[${key(p.name)}];`, `const n${i} = v${i} === undefined ? 0 : v${i}.length;`);
+      count.set(p, `n${i}`);
+      last = `n${i}`;
+    }
+    if (t.kind === "array") sizeTerms.push(`((${t.elem} * ${count.get(p)} + 3) & ~3)`);
+  });
+  lines.push(`const reply = kmsgWithData(${baseSize}${sizeTerms.map((x) => ` + ${x}`).join("")}, true);`, "const d = reply.data;");
   let off = HEADER_SIZE;
   if (complex) {
-    const ports = outs.filter((p) => p.type.kind === "port");
-    lines.push(`wrU32(d, ${off}, ${ports.length});`, `reply.bits = ${MACH_MSGH_BITS_COMPLEX >>> 0};`);
+    const descParams = outs.filter((p) => p.type.kind === "port" || p.type.kind === "portarray");
+    const total = descParams.reduce((n, p) => n + (p.type.kind === "portarray" ? p.type.max : 1), 0);
+    lines.push(`wrU32(d, ${off}, ${total});`, `reply.bits = ${MACH_MSGH_BITS_COMPLEX >>> 0};`, `const descs = new Array(${total});`);
     off += 4;
-    const descs: string[] = [];
-    ports.forEach((p, i) => {
+    let di = 0;
+    descParams.forEach((p, i) => {
       const t = p.type;
-      if (t.kind !== "port") return;
-      // A handler gives a port, or a {port, type} pair when it chooses the disposition.
-      lines.push(
-        `const v${i} = out[${key(p.name)}];`,
-        `let p${i} = null, t${i} = ${t.outName};`,
-        `if (v${i} && typeof v${i} === "object" && "port" in v${i}) { p${i} = v${i}.port; t${i} = v${i}.type; } else p${i} = v${i} ?? null;`,
-        `d[${off + PORT_DESCRIPTOR.at.disposition}] = t${i};`,
-      );
-      descs.push(`{ kind: ${MACH_MSG_PORT_DESCRIPTOR}, off: ${off}, port: p${i}, type: t${i} }`);
-      off += PORT_DESCRIPTOR.size;
+      if (t.kind === "port") {
+        // A handler gives a port, or a {port, type} pair when it chooses the disposition.
+        lines.push(
+          `const q${i} = out[${key(p.name)}];`,
+          `let p${i} = null, t${i} = ${t.outName};`,
+          `if (q${i} && typeof q${i} === "object" && "port" in q${i}) { p${i} = q${i}.port; t${i} = q${i}.type; } else p${i} = q${i} ?? null;`,
+          `d[${off + PORT_DESCRIPTOR.at.disposition}] = t${i};`,
+          `descs[${di}] = { kind: ${MACH_MSG_PORT_DESCRIPTOR}, off: ${off}, port: p${i}, type: t${i} };`,
+        );
+        di++;
+        off += PORT_DESCRIPTOR.size;
+      } else if (t.kind === "portarray") {
+        // Always `max` descriptors; those past the list are null ports.
+        lines.push(
+          `{ const list = out[${key(p.name)}] ?? EMPTY;`,
+          `for (let i = 0; i < ${t.max}; i++) {`,
+          `const at = ${off} + ${PORT_DESCRIPTOR.size} * i;`,
+          `descs[${di} + i] = { kind: ${MACH_MSG_PORT_DESCRIPTOR}, off: at, port: i < list.length ? list[i] : null, type: ${t.carried} };`,
+          `d[at + ${PORT_DESCRIPTOR.at.disposition}] = ${t.carried};`,
+          "} }",
+        );
+        di += t.max;
+        off += PORT_DESCRIPTOR.size * t.max;
+      }
     });
-    lines.push(`reply.descs = [${descs.join(", ")}];`);
+    lines.push("reply.descs = descs;");
   }
   if (ndr) {
     // The bytes are fresh zeros: only NDR_record's non-zero bytes are written.
@@ -112,19 +145,30 @@ export function compileEncode(params: Param[], size: number, complex: boolean, n
     off += NDR_SIZE;
   }
   if (!complex) off += 4; // RetCode: KERN_SUCCESS, already zero
+  lines.push(`let off = ${off};`);
   for (const p of outs) {
     const t = p.type;
     const v = `out[${key(p.name)}]`;
     if (t.kind === "scalar") {
-      lines.push(t.size === 4 ? `wrU32(d, ${off}, Number(${v} ?? 0) >>> 0);` : `wrU64(d, ${off}, BigInt.asUintN(64, BigInt(${v} ?? 0)));`);
-      off += t.size;
+      lines.push(t.size === 4 ? `wrU32(d, off, Number(${v} ?? 0) >>> 0);` : `wrU64(d, off, BigInt.asUintN(64, BigInt(${v} ?? 0)));`, `off += ${t.size};`);
     } else if (t.kind === "bytes") {
-      lines.push(`{ const b = ${v}; if (b !== undefined) d.set(b.subarray(0, ${t.size}), ${off}); }`);
-      off += (t.size + 3) & ~3;
+      // As the interpreter: a missing value (undefined or null) leaves the fresh zeros.
+      lines.push(`{ const b = ${v}; if (b !== undefined && b !== null) d.set(b.subarray(0, ${t.size}), off); }`, `off += ${(t.size + 3) & ~3};`);
+    } else if (t.kind === "array") {
+      const n = count.get(p)!;
+      if (!p.sameCount) lines.push(`wrU32(d, off, ${n});`, "off += 4;");
+      lines.push(`{ const list = ${v};`);
+      if (t.elem === 1) lines.push("if (list) d.set(list, off);");
+      else if (t.elem === 4) lines.push(`for (let i = 0; i < ${n}; i++) wrU32(d, off + 4 * i, Number((list ? list[i] : 0) ?? 0) >>> 0);`);
+      else lines.push(`for (let i = 0; i < ${n}; i++) wrU64(d, off + 8 * i, BigInt.asUintN(64, BigInt((list ? list[i] : 0) ?? 0)));`);
+      lines.push(`off += (${t.elem} * ${n} + 3) & ~3; }`);
     }
   }
-  if (off !== size) throw new Error(`fast reply encoder: laid out ${off} bytes of ${size}`);
   lines.push("return reply;");
-  const make = new Function("wrU32", "wrU64", "kmsgWithData", `return function encodeReply(out) {\n${lines.join("\n")}\n};`);
-  return make(wrU32, wrU64, kmsgWithData) as FastEncode;
+  const make = new Function("wrU32", "wrU64", "kmsgWithData", "EMPTY", `return function encodeReply(out) {\n${lines.join("\n")}\n};`);
+  return make(wrU32, wrU64, kmsgWithData, EMPTY) as FastEncode;
 }
+
+/** The out-parameter kinds the generated encoder lays out. */
+const replyKinds = new Set(["scalar", "bytes", "port", "array", "portarray"]);
+const EMPTY: readonly never[] = Object.freeze([]);

@@ -24,6 +24,7 @@ import { kmsgData } from "../ipc/kmsg_buffer.js";
 import { inlineIn, inlineOut, type Routine } from "./routine.js";
 import { migReplyCheck } from "./reply_check.js";
 import { hasOolCount, migStrncpy, type Param } from "./types.js";
+import { compileRequest, type FastRequest } from "./request_fast.js";
 
 /** A port argument from the caller's side: a name, with the disposition to send it with. */
 export interface UserPort {
@@ -69,15 +70,35 @@ function writePortDescriptor(buf: Uint8Array, off: number, v: unknown, t: { carr
 }
 
 /** What a routine's requests share, found once per routine (the kernel's exception RPCs encode one per exception). */
-const layouts = new WeakMap<Routine<unknown>, { descParams: Param[]; ndr: boolean }>();
-function requestLayout(routine: Routine<unknown>): { descParams: Param[]; ndr: boolean } {
+interface RequestLayout {
+  descParams: Param[];
+  ndr: boolean;
+  /** The generated encoder for requests that need no caller memory (request_fast.ts), or null. */
+  fast: FastRequest | null;
+}
+const layouts = new WeakMap<Routine<unknown>, RequestLayout>();
+function requestLayout(routine: Routine<unknown>): RequestLayout {
   let l = layouts.get(routine);
   if (!l) {
     const descParams = routine.params.filter((p) => sendsIn(p) && ["port", "ool", "oolports", "portarray"].includes(p.type.kind));
-    l = { descParams, ndr: routine.params.some(inlineIn) };
+    const ndr = routine.params.some(inlineIn);
+    const ndesc = descParams.length;
+    l = { descParams, ndr, fast: compileRequest(routine.id, routine.params, headerBits(routine, ndesc), ndr, writePortDescriptor) };
     layouts.set(routine, l);
   }
   return l;
+}
+
+/** msgh_bits of a request: the target goes with its type's disposition (MOVE_SEND for thread_terminate's); a simpleroutine has no reply port. */
+function headerBits(routine: Routine<unknown>, ndesc: number): number {
+  return (
+    (msghBits(
+      routine.target?.type.kind === "port" ? defaultDisposition(routine.target.type) : MACH_MSG_TYPE_COPY_SEND,
+      routine.simple ? 0 : MACH_MSG_TYPE_MAKE_SEND_ONCE,
+    ) |
+      (ndesc > 0 ? MACH_MSGH_BITS_COMPLEX : 0)) >>>
+    0
+  );
 }
 
 /**
@@ -86,7 +107,8 @@ function requestLayout(routine: Routine<unknown>): { descParams: Param[]; ndr: b
  */
 export function encodeRequest(routine: Routine<unknown>, target: number, reply: number, args: UserArgs, memory: UserMemory | null): Uint8Array {
   const params = routine.params;
-  const { descParams, ndr } = requestLayout(routine);
+  const { descParams, ndr, fast } = requestLayout(routine);
+  if (fast) return fast(target, reply, args);
   let ndesc = 0;
   let size = HEADER_SIZE;
   for (const p of descParams) {
@@ -114,13 +136,7 @@ export function encodeRequest(routine: Routine<unknown>, target: number, reply: 
   const view = viewOf(buf);
   // Field by field rather than through an object: the kernel encodes one request per exception.
   const at = MACH_MSG_HEADER.at;
-  // The target goes with its type's disposition (MOVE_SEND for thread_terminate's); a simpleroutine has no reply port.
-  const bits =
-    msghBits(
-      routine.target?.type.kind === "port" ? defaultDisposition(routine.target.type) : MACH_MSG_TYPE_COPY_SEND,
-      routine.simple ? 0 : MACH_MSG_TYPE_MAKE_SEND_ONCE,
-    ) | (ndesc > 0 ? MACH_MSGH_BITS_COMPLEX : 0);
-  wrU32(buf, at.bits, bits >>> 0);
+  wrU32(buf, at.bits, headerBits(routine, ndesc));
   wrU32(buf, at.size, size);
   wrU32(buf, at.remotePort, target);
   wrU32(buf, at.localPort, reply);
