@@ -75,9 +75,3 @@ const char *bootstrap_strerror(kern_return_t r) {
       return mach_error_string(r);
   }
 }
-
-/* libsystem's start: bootstrap_port is the task's TASK_BOOTSTRAP_PORT. */
-void machipc_task_started(void) {
-  mach_port_t p = MACH_PORT_NULL;
-  if (task_get_special_port(mach_task_self(), TASK_BOOTSTRAP_PORT, &p) == KERN_SUCCESS) bootstrap_port = p;
-}

@@ -59,7 +59,7 @@ static void in_child(void) {
   machipc_transport_forked();
   machipc_mig_reply_forked();
   machipc_faults_forked();
-  bootstrap_port = MACH_PORT_NULL;
+  machipc_task_forked();
   if (!had) return;
   g_parent_token = token;
   g_forked = 1;
@@ -74,6 +74,8 @@ static void start_process(void) {
   struct stat st;
   int spawned = !getenv("MACHIPC_TASK_FD") && machipc_spawned_child();
   if (spawned || getenv("MACHIPC_TASK_FD") || (path && *path && stat(path, &st) == 0 && S_ISSOCK(st.st_mode))) (void)machipc_connect_thread();
+  /* mach_task_self_ is a variable, as libsystem's: it must name the task before main runs, default server or not. */
+  else if ((!path || !*path) && machipc_server_there()) (void)machipc_connect_quietly();
 }
 
 __attribute__((constructor(200))) static void machipc_process_init(void) { start_process(); }

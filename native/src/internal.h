@@ -22,6 +22,7 @@ enum {
   TRAP_VM_ALLOCATE = 10,
   TRAP_VM_DEALLOCATE = 12,
   TRAP_VM_PROTECT = 14,
+  TRAP_VM_MAP = 15,
   TRAP_PORT_ALLOCATE = 16,
   TRAP_PORT_DESTROY = 17,
   TRAP_PORT_DEALLOCATE = 18,
@@ -107,7 +108,13 @@ int machipc_spawned_child(void);
 char **machipc_env_with(char *const envp[], const char *name, char *entry);
 /* A thread's first connection is made: its alternate signal stack for faults (faults.c). */
 void machipc_thread_started(void);
-/* The task is known (HELLO, FORK or ADOPT answered): libsystem's per-process setup (bootstrap_port). */
+/* Whether the server's socket (MACHIPC_SOCKET, else the default path) is there, to connect to at load. */
+int machipc_server_there(void);
+/* machipc_connect_thread, saying nothing on stderr if it fails. */
+int machipc_connect_quietly(void);
+/* A fork's child: the parent's mach_task_self_ and bootstrap_port name nothing in the child until it is a task (mach_init.c). */
+void machipc_task_forked(void);
+/* The task is known (HELLO, FORK or ADOPT answered): libsystem's per-process setup (mach_task_self_, bootstrap_port). */
 void machipc_task_started(void);
 
 /*

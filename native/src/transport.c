@@ -20,8 +20,9 @@ pthread_mutex_t machipc_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t g_token;
 static int g_have_token;
 static uint32_t g_task_pid;
-static mach_port_t g_task_self;
 static __thread int t_fd = -1;
+/* A connect at load to a server nobody named: failing it says nothing (the first call will). */
+static __thread int t_quiet;
 static __thread uint32_t t_seq;
 static __thread uint32_t t_thread_id;
 char machipc_server_path[108];
@@ -36,7 +37,6 @@ void machipc_transport_forked(void) {
   g_token = 0;
   g_task_pid = 0;
   g_have_token = 0;
-  g_task_self = MACH_PORT_NULL;
   t_fd = -1;
   t_seq = 0;
   t_thread_id = 0;
@@ -91,6 +91,20 @@ static const char *socket_path(char *buf, size_t n) {
   return buf;
 }
 
+int machipc_connect_quietly(void) {
+  t_quiet = 1;
+  int r = machipc_connect_thread();
+  t_quiet = 0;
+  return r;
+}
+
+int machipc_server_there(void) {
+  char buf[512];
+  struct stat st;
+  const char *path = socket_path(buf, sizeof buf);
+  return stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
 /*
  * Before saying who we are: the socket's directory must be ours or root's and
  * writable by no one else, so the socket in it is the one its owner put there.
@@ -111,7 +125,7 @@ static int check_socket_dir(const char *path) {
   else if (st.st_uid != getuid() && st.st_uid != 0) why = "is owned by another user";
   else if (st.st_mode & 022) why = "is writable by others, who could replace the socket";
   if (!why) return 0;
-  fprintf(stderr, "machipc: refusing to connect to %s: %s %s (uid %u, mode %04o)\n", path, dir, why, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+  if (!t_quiet) fprintf(stderr, "machipc: refusing to connect to %s: %s %s (uid %u, mode %04o)\n", path, dir, why, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
   return -1;
 }
 
@@ -215,13 +229,13 @@ int machipc_connect_thread(void) {
   addr.sun_family = AF_UNIX;
   size_t plen = strlen(path);
   if (plen >= sizeof addr.sun_path) {
-    fprintf(stderr, "machipc: socket path too long: %s\n", path);
+    if (!t_quiet) fprintf(stderr, "machipc: socket path too long: %s\n", path);
     close(fd);
     return -1;
   }
   memcpy(addr.sun_path, path, plen + 1);
   if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
-    fprintf(stderr, "machipc: no server at %s (start one with `machipc serve`)\n", path);
+    if (!t_quiet) fprintf(stderr, "machipc: no server at %s (start one with `machipc serve`)\n", path);
     close(fd);
     return -1;
   }
@@ -274,7 +288,7 @@ int machipc_connect_thread(void) {
   if (!r || (g_have_token == 0)) {
     free(r);
     close(fd);
-    fprintf(stderr, "machipc: the server refused this process\n");
+    if (!t_quiet) fprintf(stderr, "machipc: the server refused this process\n");
     return -1;
   }
   free(r);
@@ -302,9 +316,3 @@ mach_port_t machipc_trap(uint32_t which) {
 mach_port_name_t mach_reply_port(void) { return machipc_trap(TRAP_REPLY_PORT); }
 mach_port_t mach_thread_self(void) { return machipc_trap(TRAP_THREAD_SELF); }
 mach_port_t mach_host_self(void) { return machipc_trap(TRAP_HOST_SELF); }
-
-/* Like Libsyscall's mach_task_self_: fetched once per process. */
-mach_port_t mach_task_self(void) {
-  if (g_task_self == MACH_PORT_NULL) g_task_self = machipc_trap(TRAP_TASK_SELF);
-  return g_task_self;
-}

@@ -105,6 +105,117 @@ kern_return_t _kernelrpc_mach_vm_protect_trap(mach_port_name_t target, mach_vm_a
   return KERN_SUCCESS;
 }
 
+/*
+ * _kernelrpc_mach_vm_map_trap: mach_vm_map with no memory object on the
+ * process's own mappings, with the checks the kernel's mach_vm_map and
+ * vm_map_enter make (as src/kern/vm_user.ts's machVmMap has them):
+ * VM_FLAGS_USER_MAP's flags only, a protection within VM_PROT_ALL, a
+ * non-zero size, superpages of 2 MB, the address aligned to mask + 1
+ * (anywhere: the first such place the kernel finds, at or above the hint).
+ */
+enum { SUPERPAGE_BYTES = 2 * 1024 * 1024 };
+kern_return_t _kernelrpc_mach_vm_map_trap(mach_port_name_t target, mach_vm_offset_t *addr, mach_vm_size_t size, mach_vm_offset_t mask, int flags,
+                                          vm_prot_t cur_protection) {
+  kern_return_t kr = self_target(target);
+  if (kr != KERN_SUCCESS) return kr;
+  /* The kernel's copyin of *addr failing leaves the trap's MACH_SEND_INVALID_DEST. */
+  if (!addr) return MACH_SEND_INVALID_DEST;
+  if ((unsigned)flags & ~(unsigned)VM_FLAGS_USER_MAP) return KERN_INVALID_ARGUMENT;
+  vm_prot_t cur = cur_protection & ~VM_PROT_IS_MASK;
+  if ((cur & ~VM_PROT_ALL) || size == 0) return KERN_INVALID_ARGUMENT;
+  uint64_t len = round_pg(size), align = mask;
+  unsigned superpage = ((unsigned)flags & VM_FLAGS_SUPERPAGE_MASK) >> VM_FLAGS_SUPERPAGE_SHIFT;
+  if (superpage) {
+    if (superpage == SUPERPAGE_SIZE_ANY) len = (len + SUPERPAGE_BYTES - 1) & ~(uint64_t)(SUPERPAGE_BYTES - 1);
+    else if (superpage != SUPERPAGE_SIZE_2MB) return KERN_INVALID_ARGUMENT;
+    align = SUPERPAGE_BYTES - 1;
+    if (len & (SUPERPAGE_BYTES - 1)) return KERN_INVALID_ARGUMENT;
+  }
+  if ((flags & VM_FLAGS_PURGABLE) && len > 0xfffff000ull) return KERN_INVALID_ARGUMENT;
+  if (len == 0 || len > (uint64_t)SIZE_MAX / 2) return KERN_INVALID_ARGUMENT;
+  align |= vm_page_mask;
+  int prot = cur & VM_PROT_ALL; /* Linux's PROT_READ / WRITE / EXEC are VM_PROT_'s bits. */
+  uint64_t start;
+  if (flags & VM_FLAGS_ANYWHERE) {
+    /* Room for the alignment, then only the aligned pages are kept. */
+    uint64_t span = len + (align > vm_page_mask ? align + 1 : 0);
+    if (span < len || span > (uint64_t)SIZE_MAX) return KERN_NO_SPACE;
+    void *hint = (void *)(uintptr_t)trunc_pg(*addr);
+    void *p = mmap(hint, (size_t)span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) return KERN_NO_SPACE;
+    uint64_t base = (uint64_t)(uintptr_t)p;
+    start = (base + align) & ~align;
+    if (start > base) munmap(p, (size_t)(start - base));
+    if (base + span > start + len) munmap((void *)(uintptr_t)(start + len), (size_t)(base + span - start - len));
+    if (mprotect((void *)(uintptr_t)start, (size_t)len, prot) != 0) {
+      munmap((void *)(uintptr_t)start, (size_t)len);
+      return KERN_NO_SPACE;
+    }
+  } else {
+    start = trunc_pg(*addr);
+    if (start & align) return KERN_NO_SPACE;
+    if (start == 0 || start + len < start) return KERN_INVALID_ADDRESS;
+    int mflags = MAP_PRIVATE | MAP_ANONYMOUS;
+#ifdef MAP_FIXED_NOREPLACE
+    mflags |= (flags & VM_FLAGS_OVERWRITE) ? MAP_FIXED : MAP_FIXED_NOREPLACE;
+#else
+    if (flags & VM_FLAGS_OVERWRITE) mflags |= MAP_FIXED;
+#endif
+    void *p = mmap((void *)(uintptr_t)start, (size_t)len, prot, mflags, -1, 0);
+    if (p == MAP_FAILED) return errno == EEXIST ? KERN_NO_SPACE : KERN_INVALID_ADDRESS;
+    if ((uint64_t)(uintptr_t)p != start) {
+      munmap(p, (size_t)len);
+      return KERN_NO_SPACE;
+    }
+  }
+  *addr = start;
+  return KERN_SUCCESS;
+}
+
+/* mach_vm.defs' _kernelrpc_mach_vm_map (4811) and vm_map.defs' vm_map (3812), for a call the trap does not take. */
+static kern_return_t map_mig(mach_port_t target, mach_msg_id_t id, uint64_t *address, uint64_t size, uint64_t mask, int flags, mach_port_t object,
+                             uint64_t offset, boolean_t copy, vm_prot_t cur, vm_prot_t max, vm_inherit_t inheritance) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[100 + 8];
+  } m;
+  unsigned char *b = m.bytes;
+  memset(&m, 0, sizeof m);
+  put32(b + 24, 1);
+  put32(b + 28, object);
+  b[38] = MACH_MSG_TYPE_COPY_SEND;
+  b[39] = MACH_MSG_PORT_DESCRIPTOR;
+  memcpy(b + 40, &NDR_record, 8);
+  put64(b + 48, *address);
+  put64(b + 56, size);
+  put64(b + 64, mask);
+  put32(b + 72, (uint32_t)flags);
+  put64(b + 76, offset);
+  put32(b + 84, (uint32_t)copy);
+  put32(b + 88, (uint32_t)cur);
+  put32(b + 92, (uint32_t)max);
+  put32(b + 96, (uint32_t)inheritance);
+  mach_msg_return_t mr = machipc_mig_rpc(&m.head, MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE) | MACH_MSGH_BITS_COMPLEX, 100,
+                                         sizeof m, target, id);
+  if (mr != MACH_MSG_SUCCESS) return mr;
+  if (m.head.msgh_id != id + 100) return m.head.msgh_id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  kern_return_t ret = (kern_return_t)get32(b + 32);
+  if ((m.head.msgh_bits & MACH_MSGH_BITS_COMPLEX) || (m.head.msgh_size != 44 && (m.head.msgh_size != 36 || ret == KERN_SUCCESS))) return MIG_TYPE_ERROR;
+  if (ret == KERN_SUCCESS) *address = get64(b + 36);
+  return ret;
+}
+
+/* As libsystem's mach_vm_map: the trap when it can serve the call (no object, the default maximum and inheritance), else the message. */
+static kern_return_t map(mach_port_t target, mach_msg_id_t id, uint64_t *address, uint64_t size, uint64_t mask, int flags, mach_port_t object,
+                         uint64_t offset, boolean_t copy, vm_prot_t cur, vm_prot_t max, vm_inherit_t inheritance) {
+  kern_return_t kr = MACH_SEND_INVALID_DEST;
+  mach_vm_offset_t a = *address;
+  if (object == MACH_PORT_NULL && max == VM_PROT_ALL && inheritance == VM_INHERIT_DEFAULT) kr = _kernelrpc_mach_vm_map_trap(target, &a, size, mask, flags, cur);
+  if (kr == KERN_SUCCESS) *address = a;
+  if (kr == MACH_SEND_INVALID_DEST) kr = map_mig(target, id, address, size, mask, flags, object, offset, copy, cur, max, inheritance);
+  return kr;
+}
+
 /* The MIG message libsystem sends when the trap says the target is another task: a simple request, a RetCode reply. */
 static kern_return_t vm_mig(mach_port_t target, mach_msg_id_t id, const void *args, size_t n, void *reply_out, size_t reply_n) {
   union {
@@ -191,6 +302,22 @@ kern_return_t vm_deallocate(vm_map_t target_task, vm_address_t address, vm_size_
 }
 kern_return_t vm_protect(vm_map_t target_task, vm_address_t address, vm_size_t size, boolean_t set_maximum, vm_prot_t new_protection) {
   return protect(target_task, VM_PROTECT_ID, address, size, set_maximum, new_protection);
+}
+
+kern_return_t mach_vm_map(vm_map_t target_task, mach_vm_address_t *address, mach_vm_size_t size, mach_vm_offset_t mask, int flags,
+                          mem_entry_name_port_t object, memory_object_offset_t offset, boolean_t copy, vm_prot_t cur_protection,
+                          vm_prot_t max_protection, vm_inherit_t inheritance) {
+  uint64_t a = *address;
+  kern_return_t kr = map(target_task, 4811, &a, size, mask, flags, object, offset, copy, cur_protection, max_protection, inheritance);
+  if (kr == KERN_SUCCESS) *address = a;
+  return kr;
+}
+kern_return_t vm_map(vm_map_t target_task, vm_address_t *address, vm_size_t size, vm_address_t mask, int flags, mem_entry_name_port_t object,
+                     vm_offset_t offset, boolean_t copy, vm_prot_t cur_protection, vm_prot_t max_protection, vm_inherit_t inheritance) {
+  uint64_t a = *address;
+  kern_return_t kr = map(target_task, 3812, &a, size, mask, flags, object, offset, copy, cur_protection, max_protection, inheritance);
+  if (kr == KERN_SUCCESS) *address = (vm_address_t)a;
+  return kr;
 }
 
 /* mig_allocate / mig_deallocate: how MIG server code gets and frees out-of-line buffers (anywhere, page-rounded). */

@@ -29,6 +29,7 @@ export const MACH_TRAPS: readonly TrapDescription[] = [
   trap(10, "_kernelrpc_mach_vm_allocate_trap", ["target", "addr", "size", "flags"], ["addr"], "mach_vm_allocate"),
   trap(12, "_kernelrpc_mach_vm_deallocate_trap", ["target", "address", "size"], [], "mach_vm_deallocate"),
   trap(14, "_kernelrpc_mach_vm_protect_trap", ["target", "address", "size", "set_maximum", "new_protection"], [], "mach_vm_protect"),
+  trap(15, "_kernelrpc_mach_vm_map_trap", ["target", "addr", "size", "mask", "flags", "cur_protection"], ["addr"], "mach_vm_map"),
   trap(16, "_kernelrpc_mach_port_allocate_trap", ["target", "right"], ["name"], "mach_port_allocate"),
   trap(17, "_kernelrpc_mach_port_destroy_trap", ["target", "name"], [], "mach_port_destroy"),
   trap(18, "_kernelrpc_mach_port_deallocate_trap", ["target", "name"], [], "mach_port_deallocate"),

@@ -18,7 +18,11 @@ import { destroyCarriedRight, portReleaseSend, rightCopyin } from "../ipc/right.
 import { convertPortToTask } from "./ipc_tt.js";
 import type { Task } from "./task.js";
 import type { Thread } from "./thread.js";
-import { machVmAllocate, machVmDeallocate, machVmProtect } from "./vm_user.js";
+import { machVmAllocate, machVmDeallocate, machVmMap, machVmProtect } from "./vm_user.js";
+import { VM_PROT_ALL } from "../abi/vm.js";
+
+/** vm_inherit.h's VM_INHERIT_DEFAULT (VM_INHERIT_COPY), what the map trap asks for. */
+const VM_INHERIT_DEFAULT = 1;
 
 /**
  * port_name_to_task / port_name_to_thread: a send right the caller holds is copied in (COPY_SEND,
@@ -61,6 +65,18 @@ export function vmDeallocateTrap(thread: Thread, target: number, address: bigint
 export function vmProtectTrap(thread: Thread, target: number, address: bigint, size: bigint, setMaximum: boolean, prot: number): KernelrpcResult {
   const task = selfTarget(thread, target);
   return task ? kr(machVmProtect(task.vm, address, size, setMaximum, prot)) : notSelf;
+}
+
+/**
+ * _kernelrpc_mach_vm_map_trap: mach_vm_map on the caller's own map with no memory object
+ * (IPC_PORT_NULL, offset 0, no copy), the maximum protection VM_PROT_ALL and the default
+ * inheritance; the address comes back only on success.
+ */
+export function vmMapTrap(thread: Thread, target: number, addr: bigint, size: bigint, mask: bigint, flags: number, cur: number): KernelrpcResult {
+  const task = selfTarget(thread, target);
+  if (!task) return notSelf;
+  const r = machVmMap(task.vm, addr, size, mask, flags, cur, VM_PROT_ALL, VM_INHERIT_DEFAULT);
+  return r.kr === KERN_SUCCESS ? { kr: KERN_SUCCESS, outs: [r.addr] } : kr(r.kr);
 }
 
 export function portAllocateTrap(thread: Thread, target: number, right: number): KernelrpcResult {

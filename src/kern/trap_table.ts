@@ -49,6 +49,7 @@ const RUNNERS: Record<number, Runner> = {
   10: (t, a) => rpc.vmAllocateTrap(t, u32(a[0]), a[1]!, a[2]!, i32(a[3])),
   12: (t, a) => rpc.vmDeallocateTrap(t, u32(a[0]), a[1]!, a[2]!),
   14: (t, a) => rpc.vmProtectTrap(t, u32(a[0]), a[1]!, a[2]!, u32(a[3]) !== 0, i32(a[4])),
+  15: (t, a) => rpc.vmMapTrap(t, u32(a[0]), a[1]!, a[2]!, a[3]!, i32(a[4]), i32(a[5])),
   16: (t, a) => rpc.portAllocateTrap(t, u32(a[0]), u32(a[1])),
   17: (t, a) => rpc.portDestroyTrap(t, u32(a[0]), u32(a[1])),
   18: (t, a) => rpc.portDeallocateTrap(t, u32(a[0]), u32(a[1])),

@@ -13,8 +13,25 @@ export class VmMap implements UserMemory {
   private nextAddress: bigint;
 
   /** `base`: where this map's own allocations start (a client's map keeps clear of the addresses a server's task map hands out). */
-  constructor(base: bigint = BASE) {
+  constructor(private readonly base: bigint = BASE) {
     this.nextAddress = base;
+  }
+
+  /**
+   * vm_map_enter's search for VM_FLAGS_ANYWHERE: the lowest address at or above `from` (this
+   * map's base for 0), aligned to `mask` + 1 and to a page, with `size` bytes free below `limit`;
+   * null if there is none.
+   */
+  firstFit(from: bigint, size: bigint, mask: bigint, limit: bigint): bigint | null {
+    const align = (a: bigint): bigint => (((a + mask) & ~mask) + PAGE - 1n) & ~(PAGE - 1n);
+    const spans = [...this.regions].map(([b, r]) => [b, b + BigInt(Math.max(r.byteLength, 1))] as const).sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+    let at = align(from === 0n ? this.base : from);
+    for (const [b, e] of spans) {
+      if (e <= at) continue;
+      if (b >= at + size) break;
+      at = align(e);
+    }
+    return at + size <= limit ? at : null;
   }
 
   /** vm_allocate: a zero-filled region of `size` bytes. */

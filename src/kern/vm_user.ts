@@ -6,7 +6,29 @@
  */
 import { KERN_INVALID_ADDRESS, KERN_INVALID_ARGUMENT, KERN_NO_SPACE, KERN_PROTECTION_FAILURE, KERN_SUCCESS } from "../abi/kern_return.js";
 import type { VmMap } from "./vm_map.js";
-import { VM_FLAGS_ANYWHERE, VM_FLAGS_USER_ALLOCATE, VM_PROT_ALL, VM_PROT_COPY, VM_PROT_DEFAULT } from "../abi/vm.js";
+import {
+  VM_FLAGS_ANYWHERE,
+  VM_FLAGS_OVERWRITE,
+  VM_FLAGS_PURGABLE,
+  VM_FLAGS_SUPERPAGE_MASK,
+  VM_FLAGS_USER_ALLOCATE,
+  VM_PROT_ALL,
+  VM_PROT_COPY,
+  VM_PROT_DEFAULT,
+  VM_PROT_IS_MASK,
+} from "../abi/vm.js";
+
+// osfmk/mach/vm_statistics.h, vm_inherit.h and vm_map.c's names for what mach_vm_map checks (the C headers have them).
+const VM_FLAGS_RETURN_DATA_ADDR = 0x100000;
+const VM_FLAGS_RETURN_4K_DATA_ADDR = 0x800000;
+const VM_FLAGS_USER_MAP = (VM_FLAGS_USER_ALLOCATE | VM_FLAGS_RETURN_4K_DATA_ADDR | VM_FLAGS_RETURN_DATA_ADDR) >>> 0;
+const VM_FLAGS_SUPERPAGE_SHIFT = 16;
+const SUPERPAGE_SIZE_ANY = 1;
+const SUPERPAGE_SIZE_2MB = 2;
+const SUPERPAGE_SIZE = 2n * 1024n * 1024n;
+const VM_INHERIT_LAST_VALID = 2;
+/** vm_map_enter's limit for purgable anonymous memory. */
+const ANON_MAX_SIZE = 0xfffff000n;
 
 /** Bytes of memory a task's VM calls may hold in the server. */
 export const VM_USER_LIMIT = 64 * 1024 * 1024;
@@ -77,4 +99,59 @@ export function machVmProtect(map: VmMap, address: bigint, size: bigint, setMaxi
     table.set(b, setMaximum ? { max: want, cur: e.cur & want } : { max: e.max, cur: want });
   });
   return KERN_SUCCESS;
+}
+
+/**
+ * mach_vm_map with no memory object (IPC_PORT_NULL, as _kernelrpc_mach_vm_map_trap calls it):
+ * mach_vm_map's flag filter, vm_map_enter_mem_object's argument checks, then vm_map_enter's, in
+ * xnu-3248's order (superpages as x86_64 has them). The memory is anonymous and zero-filled; a
+ * named entry or memory object is not modelled (the trap never passes one). `addr` is where the
+ * mapping went (with VM_FLAGS_ANYWHERE, the lowest free `mask`-aligned address at or above the
+ * hint).
+ */
+export function machVmMap(
+  map: VmMap,
+  addr: bigint,
+  size: bigint,
+  mask: bigint,
+  flags: number,
+  curProtection: number,
+  maxProtection: number,
+  inheritance: number,
+): { kr: number; addr: bigint } {
+  const fail = (kr: number) => ({ kr, addr });
+  if ((flags & ~VM_FLAGS_USER_MAP) >>> 0) return fail(KERN_INVALID_ARGUMENT);
+  // vm_map_enter_mem_object: VM_PROT_IS_MASK only matters for a named entry.
+  const cur = curProtection & ~VM_PROT_IS_MASK;
+  const max = maxProtection & ~VM_PROT_IS_MASK;
+  if (cur & ~VM_PROT_ALL || max & ~VM_PROT_ALL || inheritance >>> 0 > VM_INHERIT_LAST_VALID || size === 0n) return fail(KERN_INVALID_ARGUMENT);
+  let at = truncPage(addr);
+  let mapSize = BigInt.asUintN(64, roundPage(size));
+  let align = BigInt.asUintN(64, mask);
+  // vm_map_enter.
+  const superpage = (flags & VM_FLAGS_SUPERPAGE_MASK) >>> VM_FLAGS_SUPERPAGE_SHIFT;
+  if (superpage) {
+    if (superpage === SUPERPAGE_SIZE_ANY) mapSize = BigInt.asUintN(64, (mapSize + SUPERPAGE_SIZE - 1n) & ~(SUPERPAGE_SIZE - 1n));
+    else if (superpage !== SUPERPAGE_SIZE_2MB) return fail(KERN_INVALID_ARGUMENT);
+    align = SUPERPAGE_SIZE - 1n;
+    if (mapSize & (SUPERPAGE_SIZE - 1n)) return fail(KERN_INVALID_ARGUMENT);
+  }
+  if (flags & VM_FLAGS_PURGABLE && mapSize > ANON_MAX_SIZE) return fail(KERN_INVALID_ARGUMENT);
+  if (mapSize === 0n) return fail(KERN_INVALID_ARGUMENT);
+  // machipc's bound on what a task's VM calls make the server hold, before anything changes.
+  if (BigInt(map.mappedBytes()) + mapSize > BigInt(VM_USER_LIMIT)) return fail(KERN_NO_SPACE);
+  if (flags & VM_FLAGS_ANYWHERE) {
+    const found = map.firstFit(at, mapSize, align, MAX_ADDRESS);
+    if (found === null) return fail(KERN_NO_SPACE);
+    at = found;
+  } else {
+    if (at & align) return fail(KERN_NO_SPACE);
+    const end = at + mapSize;
+    if (at === 0n || end > MAX_ADDRESS) return fail(KERN_INVALID_ADDRESS);
+    if (flags & VM_FLAGS_OVERWRITE) machVmDeallocate(map, at, mapSize);
+    if (map.overlaps(at, end)) return fail(KERN_NO_SPACE);
+  }
+  map.allocateAt(at, Number(mapSize));
+  protOf(map).set(at, { cur, max });
+  return { kr: KERN_SUCCESS, addr: at };
 }

@@ -145,10 +145,69 @@ test("vm traps: allocate anywhere and fixed, protect within the maximum, dealloc
   assertInvariant(kernel);
 });
 
+test("_kernelrpc_mach_vm_map_trap (15): mach_vm_map with no memory object, its checks in xnu-3248's order, on the task's map", () => {
+  const kernel = boot();
+  const a = actor(kernel);
+  type MapResult = { kr: number; addr?: bigint };
+  const map = (args: Record<string, number | bigint>): MapResult =>
+    a.thread.trap("_kernelrpc_mach_vm_map_trap", { target: a.self, addr: 0n, size: 4096n, mask: 0n, flags: 1, cur_protection: 3, ...args }) as unknown as MapResult;
+  const regions = () => a.task.vm.regionCount;
+  // Anywhere, aligned to mask + 1: zero-filled pages of the rounded size.
+  const r = map({ size: 10000n, mask: 0xfffffn });
+  assert.equal(r.kr, KERN_SUCCESS);
+  assert.equal(r.addr! & 0xfffffn, 0n, "aligned to the mask");
+  assert.deepEqual(a.task.vm.regionAt(r.addr!), { base: r.addr!, size: 12288 });
+  assert.ok(a.task.vm.read(r.addr!, 12288)!.every((b) => b === 0));
+  // The maximum is VM_PROT_ALL whatever the current protection: raising it later is allowed.
+  const ro = map({ cur_protection: 1 });
+  const protect = (address: bigint, prot: number) =>
+    (a.thread.trap("_kernelrpc_mach_vm_protect_trap", { target: a.self, address, size: 4096n, set_maximum: 0, new_protection: prot }) as unknown as { kr: number }).kr;
+  assert.equal(protect(ro.addr!, 7), KERN_SUCCESS);
+  // With VM_FLAGS_ANYWHERE the address is a hint: the first free place at or above it.
+  const hinted = map({ addr: r.addr! + 0x100000n });
+  assert.ok(hinted.addr! >= r.addr! + 0x100000n, "at or above the hint");
+  // Fixed: a taken address, or one off the mask, is KERN_NO_SPACE; VM_FLAGS_OVERWRITE replaces.
+  assert.equal(map({ addr: hinted.addr!, flags: 0 }).kr, KERN_NO_SPACE);
+  const free = hinted.addr! + 0x10000000n;
+  assert.equal(map({ addr: free + 0x1000n, flags: 0, mask: 0xffffn }).kr, KERN_NO_SPACE);
+  assert.deepEqual(map({ addr: free + 0x1234n, flags: 0 }), { kr: KERN_SUCCESS, addr: free + 0x1000n }, "the address is truncated to its page");
+  a.task.vm.write(free + 0x1000n, Uint8Array.of(7));
+  assert.equal(map({ addr: free + 0x1000n, flags: 0x4000 }).kr, KERN_SUCCESS);
+  assert.equal(a.task.vm.read(free + 0x1000n, 1)![0], 0, "overwritten with fresh zero pages");
+  assert.equal(map({ addr: 0n, flags: 0 }).kr, KERN_INVALID_ADDRESS);
+  assert.equal(map({ addr: 0x7ffffffff000n, flags: 0 }).kr, KERN_INVALID_ADDRESS);
+  // The checks that refuse before anything is mapped, and copy nothing out.
+  const before = regions();
+  const refused: [Record<string, number | bigint>, number, string][] = [
+    [{ flags: 0x100 }, KERN_INVALID_ARGUMENT, "VM_FLAGS_PERMANENT is not a user flag"],
+    [{ flags: 0x8 }, KERN_INVALID_ARGUMENT, "an undefined flag"],
+    [{ size: 0n }, KERN_INVALID_ARGUMENT, "size 0 (mach_vm_allocate would succeed)"],
+    [{ size: 0xfffffffffffff001n }, KERN_INVALID_ARGUMENT, "a size that rounds past 2^64"],
+    [{ cur_protection: 0x20 }, KERN_INVALID_ARGUMENT, "a protection beyond VM_PROT_ALL"],
+    [{ flags: 1 | (3 << 16) }, KERN_INVALID_ARGUMENT, "an unknown superpage size"],
+    [{ flags: 1 | (2 << 16) }, KERN_INVALID_ARGUMENT, "a 2 MB superpage of 4 KB"],
+    [{ flags: 1 | 2, size: 0x100000000n }, KERN_INVALID_ARGUMENT, "purgable beyond ANON_MAX_SIZE"],
+    [{ size: 0x8000000n }, KERN_NO_SPACE, "more than the server holds for a task"],
+  ];
+  // (The table reports an out slot the trap did not copy out as 0.)
+  for (const [args, code, why] of refused) assert.deepEqual(map(args), { kr: code, addr: 0n }, why);
+  assert.equal(regions(), before, "nothing mapped by a refused call");
+  // Accepted: VM_PROT_IS_MASK (it matters only for a named entry), VM_FLAGS_RETURN_DATA_ADDR, superpages.
+  assert.equal(map({ cur_protection: 0x43 }).kr, KERN_SUCCESS);
+  assert.equal(map({ flags: 1 | 0x100000 }).kr, KERN_SUCCESS);
+  const sp = map({ flags: 1 | (1 << 16) });
+  assert.equal(sp.kr, KERN_SUCCESS);
+  assert.equal(sp.addr! & 0x1fffffn, 0n, "a superpage is 2 MB aligned");
+  assert.equal(a.task.vm.regionAt(sp.addr!)!.size, 0x200000, "VM_FLAGS_SUPERPAGE_SIZE_ANY rounds the size up to 2 MB");
+  // Only the caller's own task: any other target (here a port that is no task) sends libsystem on to the MIG message.
+  assert.deepEqual(map({ target: a.reply }), { kr: MACH_SEND_INVALID_DEST, addr: 0n });
+  assertInvariant(kernel);
+});
+
 test("each trap marked as a routine's fast path names a served routine (the C generator's trap-first wrappers)", () => {
   const kernel = boot();
   const marked = MACH_TRAPS.filter((t) => t.routine);
-  assert.equal(marked.length, 15);
+  assert.equal(marked.length, 16);
   for (const t of marked.filter((x) => !x.routine!.startsWith("mach_vm_"))) {
     assert.ok(kernel.registry.find(t.routine!), `${t.routine} is served`);
   }

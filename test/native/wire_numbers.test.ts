@@ -20,6 +20,7 @@ test("libmachipc's TRAP_ARGS op and trap numbers are src/abi/traps.ts's", () => 
     _kernelrpc_mach_vm_allocate_trap: "TRAP_VM_ALLOCATE",
     _kernelrpc_mach_vm_deallocate_trap: "TRAP_VM_DEALLOCATE",
     _kernelrpc_mach_vm_protect_trap: "TRAP_VM_PROTECT",
+    _kernelrpc_mach_vm_map_trap: "TRAP_VM_MAP",
     _kernelrpc_mach_port_allocate_trap: "TRAP_PORT_ALLOCATE",
     _kernelrpc_mach_port_destroy_trap: "TRAP_PORT_DESTROY",
     _kernelrpc_mach_port_deallocate_trap: "TRAP_PORT_DEALLOCATE",

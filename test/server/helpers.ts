@@ -1,8 +1,20 @@
 /** A server on a fresh temp socket for each test. */
+import { after } from "node:test";
 import { chmodSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MachipcServer } from "../../src/server/server.js";
+
+/**
+ * Every server a test file started, closed when the file ends: a test that
+ * fails before its own close() would otherwise keep the file's process alive
+ * until the runner's timeout (closing a closed server is harmless).
+ */
+const started = new Set<MachipcServer>();
+after(async () => {
+  for (const s of started) await s.close();
+  started.clear();
+});
 
 /**
  * `bootstrap` starts launchd (pid 1) as `machipc serve` does; tests that count
@@ -22,6 +34,7 @@ export async function startServer(
     maxNames: opts.maxNames,
   });
   await server.listen();
+  started.add(server);
   return server;
 }
 

@@ -1,6 +1,8 @@
 /*
- * The self ports and the process's Mach globals. mach_task_self() is fetched
- * from the server once per process, as libsystem caches mach_task_self_.
+ * The self ports and the process's Mach globals. As in libsystem,
+ * mach_task_self() reads mach_task_self_, the task's own port name, which
+ * libmachipc sets when the process becomes a task: at load when a server is
+ * there, in a fork's child, and in the new image after exec.
  */
 #ifndef _MACH_INIT_
 #define _MACH_INIT_ 1
@@ -12,11 +14,12 @@
 MACHIPC_BEGIN_DECLS
 extern mach_port_t mach_host_self(void);
 extern mach_port_t mach_thread_self(void);
-extern mach_port_t mach_task_self(void);
 extern kern_return_t host_page_size(host_t, vm_size_t *);
-MACHIPC_END_DECLS
-#define mach_task_self_ (mach_task_self())
+
+extern mach_port_t mach_task_self_;
+#define mach_task_self() mach_task_self_
 #define current_task() mach_task_self()
+MACHIPC_END_DECLS
 
 #include <mach/mach_traps.h>
 

@@ -20,5 +20,7 @@ MACHIPC_BEGIN_DECLS
 kern_return_t vm_allocate(vm_map_t target_task, vm_address_t *address, vm_size_t size, int flags);
 kern_return_t vm_deallocate(vm_map_t target_task, vm_address_t address, vm_size_t size);
 kern_return_t vm_protect(vm_map_t target_task, vm_address_t address, vm_size_t size, boolean_t set_maximum, vm_prot_t new_protection);
+kern_return_t vm_map(vm_map_t target_task, vm_address_t *address, vm_size_t size, vm_address_t mask, int flags, mem_entry_name_port_t object,
+                     vm_offset_t offset, boolean_t copy, vm_prot_t cur_protection, vm_prot_t max_protection, vm_inherit_t inheritance);
 MACHIPC_END_DECLS
 #endif

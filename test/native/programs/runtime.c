@@ -40,7 +40,11 @@ static void *ponger(void *arg) {
 }
 
 static semaphore_t doomed;
+static volatile int doomed_ready;
 static void *doomed_waiter(void *arg) {
+  /* The thread's connection first (its JOIN), so the wait itself is one frame away. */
+  mach_port_deallocate(mach_task_self(), mach_thread_self());
+  doomed_ready = 1;
   *(kern_return_t *)arg = semaphore_wait(doomed);
   return NULL;
 }
@@ -133,7 +137,9 @@ int main(void) {
   semaphore_create(self, &doomed, SYNC_POLICY_FIFO, 0);
   kern_return_t doomed_kr = KERN_FAILURE;
   pthread_create(&t, NULL, doomed_waiter, &doomed_kr);
-  struct timespec nap = {0, 50 * 1000 * 1000};
+  struct timespec tick = {0, 1000 * 1000};
+  while (!doomed_ready) nanosleep(&tick, NULL);
+  struct timespec nap = {0, 200 * 1000 * 1000};
   nanosleep(&nap, NULL);
   kr = semaphore_destroy(self, doomed);
   pthread_join(t, NULL);
@@ -235,6 +241,28 @@ int main(void) {
   mach_vm_address_t mva = 0;
   kr = mach_vm_allocate(self, &mva, 1, 0x8);
   check("mach_vm_allocate refuses kernel-only flags", kr == KERN_INVALID_ARGUMENT, kr);
+  /* mach_vm_map with no memory object goes through _kernelrpc_mach_vm_map_trap, with mach_vm_map's checks. */
+  mach_vm_address_t mm = 0;
+  kr = mach_vm_map(self, &mm, 3 * vm_page_size, 0xfffff, VM_FLAGS_ANYWHERE, MACH_PORT_NULL, 0, FALSE, VM_PROT_DEFAULT, VM_PROT_ALL, VM_INHERIT_DEFAULT);
+  check("mach_vm_map anywhere gives zeroed memory aligned to mask + 1", kr == KERN_SUCCESS && (mm & 0xfffff) == 0 && ((char *)(uintptr_t)mm)[2 * vm_page_size] == 0, kr);
+  ((char *)(uintptr_t)mm)[0] = 7;
+  mach_vm_address_t fixed = mm;
+  kr = mach_vm_map(self, &fixed, vm_page_size, 0, VM_FLAGS_FIXED, MACH_PORT_NULL, 0, FALSE, VM_PROT_DEFAULT, VM_PROT_ALL, VM_INHERIT_DEFAULT);
+  check("mach_vm_map at a taken fixed address is KERN_NO_SPACE", kr == KERN_NO_SPACE, kr);
+  kr = mach_vm_map(self, &fixed, vm_page_size, 0, VM_FLAGS_FIXED | VM_FLAGS_OVERWRITE, MACH_PORT_NULL, 0, FALSE, VM_PROT_DEFAULT, VM_PROT_ALL, VM_INHERIT_DEFAULT);
+  check("mach_vm_map with VM_FLAGS_OVERWRITE replaces the pages", kr == KERN_SUCCESS && fixed == mm && ((char *)(uintptr_t)mm)[0] == 0, kr);
+  mach_vm_address_t refused = 0;
+  kr = mach_vm_map(self, &refused, 0, 0, VM_FLAGS_ANYWHERE, MACH_PORT_NULL, 0, FALSE, VM_PROT_DEFAULT, VM_PROT_ALL, VM_INHERIT_DEFAULT);
+  check("mach_vm_map of size 0 is KERN_INVALID_ARGUMENT", kr == KERN_INVALID_ARGUMENT && refused == 0, kr);
+  kr = mach_vm_map(self, &refused, vm_page_size, 0, VM_FLAGS_ANYWHERE | 0x100, MACH_PORT_NULL, 0, FALSE, VM_PROT_DEFAULT, VM_PROT_ALL, VM_INHERIT_DEFAULT);
+  check("mach_vm_map refuses VM_FLAGS_PERMANENT", kr == KERN_INVALID_ARGUMENT && refused == 0, kr);
+  kr = mach_vm_map(self, &refused, vm_page_size, 0, VM_FLAGS_ANYWHERE, MACH_PORT_NULL, 0, FALSE, 0x20, VM_PROT_ALL, VM_INHERIT_DEFAULT);
+  check("mach_vm_map refuses a protection beyond VM_PROT_ALL", kr == KERN_INVALID_ARGUMENT && refused == 0, kr);
+  vm_address_t vmm = 0;
+  kr = vm_map(self, &vmm, vm_page_size, 0, VM_FLAGS_ANYWHERE, MACH_PORT_NULL, 0, FALSE, VM_PROT_READ, VM_PROT_ALL, VM_INHERIT_DEFAULT);
+  check("vm_map anywhere, read-only", kr == KERN_SUCCESS && vmm != 0 && (vmm & vm_page_mask) == 0 && ((volatile char *)vmm)[0] == 0, kr);
+  kr = mach_vm_deallocate(self, mm, 3 * vm_page_size) | vm_deallocate(self, vmm, vm_page_size);
+  check("and both deallocate", kr == KERN_SUCCESS, kr);
   vm_address_t buf2 = 0;
   mig_allocate(&buf2, 100);
   check("mig_allocate", buf2 != 0 && (buf2 & vm_page_mask) == 0, KERN_FAILURE);
