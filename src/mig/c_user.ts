@@ -15,6 +15,7 @@ import type { Routine } from "./routine.js";
 import { cParams, cTypeName, isPoly } from "./c_proto.js";
 import { align4, descCount, descSize, inlineFixed, replyInline, replyShape, requestInline, requestShape, sendsOut } from "./shape.js";
 import { hasOolCount, type Param } from "./types.js";
+import { MAX_TRAILER } from "../abi/msg_layout.js";
 
 /** The disposition a user stub sends a port with, or an expression for a polymorphic one. */
 function userDisposition(p: Param): string {
@@ -269,9 +270,7 @@ function emitReply(r: Routine<unknown>, L: Lines): void {
 }
 
 /** Where mach_msg_max_trailer_t keeps msgh_audit (after type, size, seqno and the security token). */
-const AUDIT_AT = 20;
-/** sizeof(mach_msg_max_trailer_t): the room MIG gives a reply whose stub asks for trailer elements. */
-const MAX_TRAILER = 68;
+const AUDIT_AT = MAX_TRAILER.at.audit0;
 
 /** The first array of a SameCount group: the one whose count travels. */
 function leaderOf(r: Routine<unknown>, p: Param): Param {
@@ -286,7 +285,8 @@ export function renderUserStub(r: Routine<unknown>, name = r.name): string {
   const req = requestShape(r);
   const rep = replyShape(r);
   const target = r.target!;
-  const trailer = r.userAuditToken ? MAX_TRAILER : 8;
+  // sizeof(mach_msg_max_trailer_t) is the room MIG gives a reply whose stub asks for trailer elements.
+  const trailer = r.userAuditToken ? MAX_TRAILER.size : 8;
   const bufSize = Math.max(req.max, r.simple ? 0 : rep.max + trailer);
   const L = new Lines();
   L.add(`union {`, `  mach_msg_header_t head;`, `  unsigned char bytes[${bufSize}];`, `} _m;`, "unsigned char *const _b = _m.bytes;");

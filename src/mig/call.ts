@@ -3,7 +3,21 @@
  * stub: send with COPY_SEND / MAKE_SEND_ONCE on the thread's MIG reply port,
  * receive the reply, decode it.
  */
-import { MACH_MSG_SUCCESS, MACH_RCV_MSG, MACH_SEND_MSG, MACH_RCV_TIMEOUT, MACH_SEND_TIMEOUT, MAX_TRAILER_SIZE } from "../abi/message.js";
+import {
+  MACH_MSG_SUCCESS,
+  MACH_MSG_TRAILER_FORMAT_0,
+  MACH_RCV_MSG,
+  MACH_RCV_TRAILER_AUDIT,
+  MACH_SEND_MSG,
+  MACH_RCV_TIMEOUT,
+  MACH_SEND_TIMEOUT,
+  MAX_TRAILER_SIZE,
+  machRcvTrailerElements,
+  machRcvTrailerType,
+} from "../abi/message.js";
+import { MIG_TRAILER_ERROR } from "../abi/kern_return.js";
+import { MAX_TRAILER } from "../abi/msg_layout.js";
+import { rdU32 } from "../abi/bytes.js";
 import type { UserMemory } from "../ipc/user_memory.js";
 import type { Routine } from "./routine.js";
 import { decodeReply, encodeRequest, type UserArgs, type UserResult } from "./user.js";
@@ -30,14 +44,26 @@ export async function migCall(caller: MachMsgCaller, routine: Routine<unknown>, 
   const req = encodeRequest(routine, target, reply, args, caller.memory);
   const buf = new Uint8Array(Math.max(REPLY_BUFFER, req.byteLength));
   buf.set(req);
-  const option = MACH_SEND_MSG | MACH_RCV_MSG | (timeoutMs > 0 ? MACH_SEND_TIMEOUT | MACH_RCV_TIMEOUT : 0);
+  const audit = routine.userAuditToken;
+  const option =
+    (MACH_SEND_MSG |
+      MACH_RCV_MSG |
+      (timeoutMs > 0 ? MACH_SEND_TIMEOUT | MACH_RCV_TIMEOUT : 0) |
+      (audit ? machRcvTrailerType(MACH_MSG_TRAILER_FORMAT_0) | machRcvTrailerElements(MACH_RCV_TRAILER_AUDIT) : 0)) >>>
+    0;
   const mr = await caller.machMsg(buf, option, req.byteLength, buf.byteLength, reply, timeoutMs, 0);
   if (mr !== MACH_MSG_SUCCESS) {
     // A failed receive may leave a late reply behind: the stub gives up the reply port.
     if (mr >= 0x10004000 && caller.migDeallocReplyPort) await caller.migDeallocReplyPort(reply);
     return { kr: mr };
   }
-  return decodeReply(routine, buf, caller.memory);
+  const r = decodeReply(routine, buf, caller.memory);
+  if (!audit || r.kr !== 0) return r;
+  // MIG's UserAuditToken: the trailer checks the C stub makes, then the replier's audit_token_t as 32 bytes.
+  const t = (rdU32(buf, 4) + 3) & ~3;
+  if (rdU32(buf, t + MAX_TRAILER.at.type) !== MACH_MSG_TRAILER_FORMAT_0 || rdU32(buf, t + MAX_TRAILER.at.size) < 32) return { kr: MIG_TRAILER_ERROR };
+  const at = t + MAX_TRAILER.at.audit0;
+  return { ...r, [audit.name]: buf.slice(at, at + 32) } as UserResult;
 }
 
 export type { UserArgs, UserResult };
