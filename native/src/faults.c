@@ -29,6 +29,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -91,11 +92,20 @@ static long exchange(int fd, uint32_t op, const unsigned char *payload, size_t n
   put32(frame + 12, 0);
   if (payload != frame + 16) memmove(frame + 16, payload, n);
   if (write_all_safe(fd, frame, 16 + n) < 0) return -1;
+  /* Header and payload in one read (readv is a bare system call, safe here): nothing but
+     this request's answer comes on the connection, so reading up to `cap` takes no more. */
   unsigned char head[16];
-  if (read_all_safe(fd, head, 16) < 0) return -1;
+  size_t got = 0;
+  while (got < 16) {
+    struct iovec iov[2] = {{head + got, 16 - got}, {out, cap}};
+    ssize_t k = readv(fd, iov, 2);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) return -1;
+    got += (size_t)k;
+  }
   uint32_t total = get32(head);
-  if (get32(head + 4) != OP_RESULT || total < 32 || total - 16 > cap) return -1;
-  if (read_all_safe(fd, out, total - 16) < 0) return -1;
+  if (get32(head + 4) != OP_RESULT || total < 32 || total - 16 > cap || got > total) return -1;
+  if (got < total && read_all_safe(fd, out + (got - 16), total - got) < 0) return -1;
   return (long)(total - 16);
 }
 

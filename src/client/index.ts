@@ -174,6 +174,29 @@ export class MachClient {
     });
   }
 
+  /**
+   * As send, settled with what `finish` makes of the RESULT as it arrives: one
+   * promise per call, where `send(...).then(finish)` makes a second one and
+   * costs a microtask turn more on every RPC.
+   */
+  sendFinished<T>(build: (seq: number) => Uint8Array, finish: (r: Result) => T): Promise<T> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    const seq = this.seq++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(seq, {
+        resolve: (r) => {
+          try {
+            resolve(finish(r));
+          } catch (e) {
+            reject(e instanceof Error ? e : new Error(String(e)));
+          }
+        },
+        reject,
+      });
+      this.socket.write(build(seq));
+    });
+  }
+
   async trap(thread: number, trap: number): Promise<number> {
     return (await this.request(OP_TRAP, thread, [struct(TRAP, { trap })])).value;
   }
@@ -298,16 +321,16 @@ export class ClientThread implements MachMsgCaller {
   machMsg(buf: Uint8Array, option: number, sendSize: number, rcvSize: number, rcvName: number, timeout = 0, notify = 0): Promise<number> {
     void notify;
     const memory = this.client.memory;
-    const regions = option & MACH_SEND_MSG ? descriptorRegions(buf, sendSize, (a, n) => memory.read(a, n)) : [];
+    const regions = option & MACH_SEND_MSG ? descriptorRegions(buf, sendSize, (a, n) => memory.read(a, n)) : NO_REGIONS;
     const msg = option & MACH_SEND_MSG ? buf.subarray(0, Math.min(sendSize, buf.byteLength)) : EMPTY;
     const regionBytes = regions.length > 0 ? regionsLength(regions) : 0;
     const id = this.id;
-    return this.client
-      .send((seq) => {
-        // One buffer: frame header, arguments, OOL regions, the message.
+    return this.client.sendFinished(
+      (seq) => {
+        // One buffer: frame header, arguments, OOL regions, the message (every byte written, so not zeroed first).
         const argsAt = FRAME_HEADER.size;
         const msgAt = argsAt + MSG_ARGS.size + regionBytes;
-        const f = frameBuffer(msgAt + msg.byteLength, OP_MACH_MSG, seq, id);
+        const f = frameBuffer(msgAt + msg.byteLength, OP_MACH_MSG, seq, id, false);
         const at = MSG_ARGS.at;
         wrU32(f, argsAt + at.option, option);
         wrU32(f, argsAt + at.sendSize, sendSize);
@@ -318,12 +341,13 @@ export class ClientThread implements MachMsgCaller {
         if (regionBytes > 0) writeRegions(f, argsAt + MSG_ARGS.size, regions);
         copyBytes(f, msgAt, msg, 0, msg.byteLength);
         return f;
-      })
-      .then((r) => {
+      },
+      (r) => {
         if (r.msg.byteLength > 0) copyBytes(buf, 0, r.msg, 0, Math.min(r.msg.byteLength, buf.byteLength));
         for (const reg of r.regions) memory.mapAt(reg.address, reg.data);
         return r.value;
-      });
+      },
+    );
   }
 
   async migReplyPort(): Promise<number> {
