@@ -3,7 +3,11 @@
  * one server thread receives on a port and answers each request on its
  * send-once reply port; client threads send with MACH_SEND_MSG|MACH_RCV_MSG
  * and wait for the answer. The answer echoes the request's payload: the same
- * inline bytes, the same out-of-line region, the same port right.
+ * inline bytes, the same out-of-line region, the same port right. Both
+ * sides hand on what they were given, as a Mach program passing data and
+ * rights along does: the region goes with deallocate set (it leaves the
+ * sender as it is sent) and the right is moved, so the RPC itself is all that
+ * is measured, with no vm_deallocate or mach_port_deallocate per message.
  *
  *   mpmm threads CLIENTS N KIND    CLIENTS client threads of this process, N RPCs each
  *   mpmm procs CLIENTS N KIND      CLIENTS client processes, N RPCs each; they find the server's
@@ -146,7 +150,7 @@ static void *serve(void *arg) {
   return NULL;
 }
 
-/* One client: N RPCs to the service, each checked, with what the answer carries released. */
+/* One client: N RPCs to the service, each checked; the region and the right the answer brings go out again with the next request. */
 static void *client(void *arg) {
   struct shared *s = arg;
   mach_port_t self = mach_task_self();
@@ -157,23 +161,22 @@ static void *client(void *arg) {
     if ((kr = mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &token)) != KERN_SUCCESS) die("mach_port_allocate", kr);
     if ((kr = mach_port_insert_right(self, token, token, MACH_MSG_TYPE_MAKE_SEND)) != KERN_SUCCESS) die("mach_port_insert_right", kr);
   }
-  void *region = s->kind.ool ? calloc(1, OOL_BYTES) : NULL;
+  vm_address_t region = 0;
+  if (s->kind.ool && (kr = vm_allocate(self, &region, OOL_BYTES, VM_FLAGS_ANYWHERE)) != KERN_SUCCESS) die("vm_allocate", kr);
   unsigned char *buf = malloc(BUF_BYTES);
   for (long i = 0; i < s->n; i++) {
-    mach_msg_size_t size = build(buf, &s->kind, s->service, MACH_MSG_TYPE_COPY_SEND, reply, MACH_MSG_TYPE_MAKE_SEND_ONCE, region, 0, token,
-                                 MACH_MSG_TYPE_COPY_SEND);
+    mach_msg_size_t size = build(buf, &s->kind, s->service, MACH_MSG_TYPE_COPY_SEND, reply, MACH_MSG_TYPE_MAKE_SEND_ONCE, (void *)region, 1, token,
+                                 MACH_MSG_TYPE_MOVE_SEND);
     mach_msg_return_t mr = mach_msg((mach_msg_header_t *)buf, MACH_SEND_MSG | MACH_RCV_MSG, size, BUF_BYTES, reply, 0, MACH_PORT_NULL);
     if (mr != MACH_MSG_SUCCESS) die("client RPC", mr);
     void *ool;
     mach_port_t port;
     carried(buf, &s->kind, &ool, &port);
-    if (((mach_msg_header_t *)buf)->msgh_id != MSG_ID || (s->kind.port && port != token)) die("answer", KERN_FAILURE);
-    if (ool) vm_deallocate(self, (vm_address_t)ool, OOL_BYTES);
-    /* The answer moved a send right back: keep one reference, as before the call. */
-    if (port) mach_port_deallocate(self, port);
+    if (((mach_msg_header_t *)buf)->msgh_id != MSG_ID || (s->kind.port && port != token) || (s->kind.ool && !ool)) die("answer", KERN_FAILURE);
+    region = (vm_address_t)ool;
   }
   free(buf);
-  free(region);
+  if (region) vm_deallocate(self, region, OOL_BYTES);
   return NULL;
 }
 
