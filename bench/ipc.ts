@@ -79,7 +79,7 @@ export function ipcBenchmarks(): { results: Record<string, unknown>; lines: stri
   });
 
   for (const m of [nullRpc, copyFloor, oneWay, oneWayFloor]) lines.push(fmt(m));
-  lines.push(`null RPC / copy floor: ${ratio(nullRpc, copyFloor).toFixed(1)}x (target <= 10x)`);
+  lines.push(`null RPC / copy floor: ${ratio(nullRpc, copyFloor).toFixed(1)}x (target <= 5x)`);
   lines.push(`one-way / copy floor:  ${ratio(oneWay, oneWayFloor).toFixed(1)}x`);
   void calls;
   void sends;
