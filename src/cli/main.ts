@@ -20,7 +20,6 @@ import { formatHostinfo, formatProcessorStates } from "./hostinfo_format.js";
 import { log, out, setupStreams, untilInterrupted } from "./io.js";
 import { formatLsmp, formatLsmpAll } from "./lsmp_format.js";
 import { serve } from "./serve.js";
-import { runInspect } from "./inspect.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const VERSION = (createRequire(import.meta.url)(join(ROOT, "package.json")) as { version: string }).version;
@@ -200,6 +199,8 @@ const COMMANDS: Record<string, Command> = {
       const a = parse("inspect", argv, { ...SOCKET, ...HELP_OPT, port: { type: "string" } });
       if (a.values.help) return help("inspect");
       const port = intOption("inspect", "port", a.values.port, 0, 65535) ?? 7780;
+      // Loaded only here: the inspector's graph layout (elkjs) would add ~10 MB to every other command's heap, a server's included.
+      const { runInspect } = await import("./inspect.js");
       return runInspect({ socketPath: a.values.socket ?? socketPathFromEnv(), port });
     },
   },
