@@ -5,12 +5,9 @@
  * to the null RPC (mach_port_type) of the same process, median of rounds that
  * interleave the two.
  */
-import { spawn, execFile, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { scaled } from "./harness.js";
+import { median, scaled, withServedKernel } from "./harness.js";
 
 const run = promisify(execFile);
 const FAULTBENCH = "native/build/bench/faultbench";
@@ -22,19 +19,8 @@ async function ns(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return v;
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
 export async function faultBenchmarks(): Promise<{ results: Record<string, unknown>; lines: string[] }> {
-  const dir = mkdtempSync(join(tmpdir(), "machipc-faults-"));
-  const socket = join(dir, "machipc.sock");
-  const server: ChildProcess = spawn(process.execPath, ["dist/cli/main.js", "serve", "--socket", socket], { stdio: ["ignore", "ignore", "pipe"] });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      // machipc serve logs to stderr.
-      server.stderr!.on("data", (d: Buffer) => d.toString().includes("serving") && resolve());
-      server.once("exit", (c) => reject(new Error(`server exited ${c}`)));
-    });
-    const env = { ...process.env, MACHIPC_SOCKET: socket };
+  return withServedKernel("machipc-faults-", async (env) => {
     const N = scaled(2000, 20);
     const ROUNDS = scaled(5, 1);
     const rounds: { nullNs: number; faultNs: number }[] = [];
@@ -46,7 +32,5 @@ export async function faultBenchmarks(): Promise<{ results: Record<string, unkno
       lines: [`fault -> handler -> resume ${faultNs.toFixed(0)} ns, ${ratio.toFixed(2)}x the null RPC (median of ${ROUNDS} rounds, ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`],
       results: { faultRoundTripNs: faultNs, nullRpcNs: median(rounds.map((x) => x.nullNs)), faultToNullRpcRatio: ratio, rounds },
     };
-  } finally {
-    server.kill();
-  }
+  });
 }

@@ -2,7 +2,9 @@
  * A small benchmark harness: run an operation for a while, report operations
  * per second, and compare against a baseline measured in the same run.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /**
@@ -55,4 +57,27 @@ export function writeResults(file: string, data: unknown): string {
   const path = join(dir, file);
   writeFileSync(path, JSON.stringify(data, null, 2) + "\n");
   return path;
+}
+
+/** The middle value of a list (the upper one of an even list). */
+export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * Run `fn` against a `machipc serve` of its own (the built CLI, a socket in a
+ * fresh temp directory), given the environment that points C clients at it;
+ * the server is stopped however `fn` ends.
+ */
+export async function withServedKernel<T>(prefix: string, fn: (env: NodeJS.ProcessEnv) => Promise<T>): Promise<T> {
+  const socket = join(mkdtempSync(join(tmpdir(), prefix)), "machipc.sock");
+  const server = spawn(process.execPath, ["dist/cli/main.js", "serve", "--socket", socket], { stdio: ["ignore", "ignore", "pipe"] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      // machipc serve logs to stderr.
+      server.stderr!.on("data", (d: Buffer) => d.toString().includes("serving") && resolve());
+      server.once("exit", (c) => reject(new Error(`server exited ${c}`)));
+    });
+    return await fn({ ...process.env, MACHIPC_SOCKET: socket });
+  } finally {
+    server.kill();
+  }
 }

@@ -5,12 +5,9 @@
  * line, each with and without a port descriptor. Every figure is a median of rounds that
  * interleave it with the null RPC of the same run, its baseline.
  */
-import { spawn, execFile, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { scaled } from "./harness.js";
+import { median, scaled, withServedKernel } from "./harness.js";
 
 const run = promisify(execFile);
 const MPMM = "native/build/bench/mpmm";
@@ -26,20 +23,10 @@ async function mpmm(args: string[], env: NodeJS.ProcessEnv): Promise<{ ns: numbe
   return { ns: ns!, perSec: perSec! };
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const spread = (xs: number[]): string => `${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}`;
 
 export async function mpmmBenchmarks(): Promise<{ results: Record<string, unknown>; lines: string[] }> {
-  const dir = mkdtempSync(join(tmpdir(), "machipc-mpmm-"));
-  const socket = join(dir, "machipc.sock");
-  const server: ChildProcess = spawn(process.execPath, ["dist/cli/main.js", "serve", "--socket", socket], { stdio: ["ignore", "ignore", "pipe"] });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      // machipc serve logs to stderr.
-      server.stderr!.on("data", (d: Buffer) => d.toString().includes("serving") && resolve());
-      server.once("exit", (c) => reject(new Error(`server exited ${c}`)));
-    });
-    const env = { ...process.env, MACHIPC_SOCKET: socket };
+  return withServedKernel("machipc-mpmm-", async (env) => {
     const N = scaled(3000, 20);
     const ROUNDS = scaled(7, 1);
     await mpmm(["null", String(scaled(1000, 5))], env);
@@ -69,7 +56,5 @@ export async function mpmmBenchmarks(): Promise<{ results: Record<string, unknow
       results[kind] = entry;
     }
     return { lines, results };
-  } finally {
-    server.kill();
-  }
+  });
 }
