@@ -186,7 +186,8 @@ function emitReply(r: Routine<unknown>, L: Lines): void {
         if (t.kind === "cstring") L.add(`const mach_msg_type_number_t ${cntVar(p)} = get32(_b + _o + 4);`, "_o += 8;");
         else if (!p.sameCount) L.add(`const mach_msg_type_number_t ${cntVar(p)} = get32(_b + _o);`, "_o += 4;");
         const bytesOf = elem === 1 ? `((${cntVar(p)} + 3) & ~3u)` : `${cntVar(p)} * ${elem}`;
-        L.add(`if (${cntVar(p)} > ${maxCount}) return MIG_TYPE_ERROR;`);
+        // A SameCount follower's count is its leader's, already checked against a bound no larger than its own.
+        if (!p.sameCount || maxOf(leaderOf(r, p)) > maxCount) L.add(`if (${cntVar(p)} > ${maxCount}) return MIG_TYPE_ERROR;`);
         L.add(
           `if ((_rest - ${shape.min})${elem === 1 ? "" : ` / ${elem}`} < ${cntVar(p)} || _rest ${last ? "!=" : "<"} ${shape.min} + ${bytesOf}) return MIG_TYPE_ERROR;`,
         );
@@ -232,10 +233,9 @@ function emitReply(r: Routine<unknown>, L: Lines): void {
         break;
       case "portarray": {
         const lead = leaderOf(r, p);
-        L.add(
-          `for (mach_msg_type_number_t _i = 0; _i < ${cntVar(p)}; _i++) ${n}[_i] = get32(_b + ${descAt.get(p)} + 12 * _i);`,
-          `if (${cntVar(p)} > ${t.max}) { *${lead.name}Cnt = ${cntVar(p)}; return MIG_ARRAY_TOO_LARGE; }`,
-        );
+        L.add(`for (mach_msg_type_number_t _i = 0; _i < ${cntVar(p)}; _i++) ${n}[_i] = get32(_b + ${descAt.get(p)} + 12 * _i);`);
+        // Only a count bounded more loosely than this array can still exceed it here.
+        if (maxOf(lead) > t.max) L.add(`if (${cntVar(p)} > ${t.max}) { *${lead.name}Cnt = ${cntVar(p)}; return MIG_ARRAY_TOO_LARGE; }`);
         break;
       }
       case "ool":
@@ -245,16 +245,19 @@ function emitReply(r: Routine<unknown>, L: Lines): void {
         break;
       case "array": {
         const lead = leaderOf(r, p);
-        const cap = p.countInOut ? `*${lead.name}Cnt` : String(t.max);
         const bytes = (count: string) => (t.elem === 1 ? count : `${t.elem} * ${count}`);
-        L.add(
-          `if (${cntVar(p)} > ${cap}) {`,
-          `  memcpy(${n}, _b + ${offVar(p)}_data, ${bytes(cap)});`,
-          `  *${lead.name}Cnt = ${cntVar(p)};`,
-          "  return MIG_ARRAY_TOO_LARGE;",
-          "}",
-          `memcpy(${n}, _b + ${offVar(p)}_data, ${bytes(cntVar(p))});`,
-        );
+        // The reply checks bounded the count by the array's size; only the caller's own capacity (CountInOut) can be smaller.
+        if (p.countInOut) {
+          const cap = `*${lead.name}Cnt`;
+          L.add(
+            `if (${cntVar(p)} > ${cap}) {`,
+            `  memcpy(${n}, _b + ${offVar(p)}_data, ${bytes(cap)});`,
+            `  *${lead.name}Cnt = ${cntVar(p)};`,
+            "  return MIG_ARRAY_TOO_LARGE;",
+            "}",
+          );
+        }
+        L.add(`memcpy(${n}, _b + ${offVar(p)}_data, ${bytes(cntVar(p))});`);
         if (!p.sameCount) L.add(`*${n}Cnt = ${cntVar(p)};`);
         break;
       }
@@ -271,6 +274,9 @@ function emitReply(r: Routine<unknown>, L: Lines): void {
 
 /** Where mach_msg_max_trailer_t keeps msgh_audit (after type, size, seqno and the security token). */
 const AUDIT_AT = MAX_TRAILER.at.audit0;
+
+/** An array parameter's bound (0 for anything else). */
+const maxOf = (p: Param): number => (p.type.kind === "array" || p.type.kind === "portarray" ? p.type.max : 0);
 
 /** The first array of a SameCount group: the one whose count travels. */
 function leaderOf(r: Routine<unknown>, p: Param): Param {

@@ -508,37 +508,19 @@ kern_return_t host_get_exception_ports(host_priv_t host_priv, exception_mask_t e
   _rest -= _n_masks * 4;
   const mach_msg_size_t _o_masks_data = _o;
   _o += _n_masks * 4;
-  if (_n_masks > 32) return MIG_TYPE_ERROR;
   if ((_rest - 424) / 4 < _n_masks || _rest < 424 + _n_masks * 4) return MIG_TYPE_ERROR;
   _rest -= _n_masks * 4;
   const mach_msg_size_t _o_old_behaviors_data = _o;
   _o += _n_masks * 4;
-  if (_n_masks > 32) return MIG_TYPE_ERROR;
   if ((_rest - 424) / 4 < _n_masks || _rest != 424 + _n_masks * 4) return MIG_TYPE_ERROR;
   const mach_msg_size_t _o_old_flavors_data = _o;
   _o += _n_masks * 4;
   (void)_rest;
   (void)_o;
-  if (_n_masks > 32) {
-    memcpy(masks, _b + _o_masks_data, 4 * 32);
-    *masksCnt = _n_masks;
-    return MIG_ARRAY_TOO_LARGE;
-  }
   memcpy(masks, _b + _o_masks_data, 4 * _n_masks);
   *masksCnt = _n_masks;
   for (mach_msg_type_number_t _i = 0; _i < _n_masks; _i++) old_handlers[_i] = get32(_b + 28 + 12 * _i);
-  if (_n_masks > 32) { *masksCnt = _n_masks; return MIG_ARRAY_TOO_LARGE; }
-  if (_n_masks > 32) {
-    memcpy(old_behaviors, _b + _o_old_behaviors_data, 4 * 32);
-    *masksCnt = _n_masks;
-    return MIG_ARRAY_TOO_LARGE;
-  }
   memcpy(old_behaviors, _b + _o_old_behaviors_data, 4 * _n_masks);
-  if (_n_masks > 32) {
-    memcpy(old_flavors, _b + _o_old_flavors_data, 4 * 32);
-    *masksCnt = _n_masks;
-    return MIG_ARRAY_TOO_LARGE;
-  }
   memcpy(old_flavors, _b + _o_old_flavors_data, 4 * _n_masks);
   return KERN_SUCCESS;
 }
@@ -586,37 +568,19 @@ kern_return_t host_swap_exception_ports(host_priv_t host_priv, exception_mask_t 
   _rest -= _n_masks * 4;
   const mach_msg_size_t _o_masks_data = _o;
   _o += _n_masks * 4;
-  if (_n_masks > 32) return MIG_TYPE_ERROR;
   if ((_rest - 424) / 4 < _n_masks || _rest < 424 + _n_masks * 4) return MIG_TYPE_ERROR;
   _rest -= _n_masks * 4;
   const mach_msg_size_t _o_old_behaviors_data = _o;
   _o += _n_masks * 4;
-  if (_n_masks > 32) return MIG_TYPE_ERROR;
   if ((_rest - 424) / 4 < _n_masks || _rest != 424 + _n_masks * 4) return MIG_TYPE_ERROR;
   const mach_msg_size_t _o_old_flavors_data = _o;
   _o += _n_masks * 4;
   (void)_rest;
   (void)_o;
-  if (_n_masks > 32) {
-    memcpy(masks, _b + _o_masks_data, 4 * 32);
-    *masksCnt = _n_masks;
-    return MIG_ARRAY_TOO_LARGE;
-  }
   memcpy(masks, _b + _o_masks_data, 4 * _n_masks);
   *masksCnt = _n_masks;
   for (mach_msg_type_number_t _i = 0; _i < _n_masks; _i++) old_handlerss[_i] = get32(_b + 28 + 12 * _i);
-  if (_n_masks > 32) { *masksCnt = _n_masks; return MIG_ARRAY_TOO_LARGE; }
-  if (_n_masks > 32) {
-    memcpy(old_behaviors, _b + _o_old_behaviors_data, 4 * 32);
-    *masksCnt = _n_masks;
-    return MIG_ARRAY_TOO_LARGE;
-  }
   memcpy(old_behaviors, _b + _o_old_behaviors_data, 4 * _n_masks);
-  if (_n_masks > 32) {
-    memcpy(old_flavors, _b + _o_old_flavors_data, 4 * 32);
-    *masksCnt = _n_masks;
-    return MIG_ARRAY_TOO_LARGE;
-  }
   memcpy(old_flavors, _b + _o_old_flavors_data, 4 * _n_masks);
   return KERN_SUCCESS;
 }

@@ -85,11 +85,6 @@ kern_return_t mach_exception_raise_state(mach_port_t exception_port, exception_t
   (void)_rest;
   (void)_o;
   *flavor = (int)get32(_b + _o_flavor);
-  if (_n_new_state > 224) {
-    memcpy(new_state, _b + _o_new_state_data, 4 * 224);
-    *new_stateCnt = _n_new_state;
-    return MIG_ARRAY_TOO_LARGE;
-  }
   memcpy(new_state, _b + _o_new_state_data, 4 * _n_new_state);
   *new_stateCnt = _n_new_state;
   return KERN_SUCCESS;
@@ -151,11 +146,6 @@ kern_return_t mach_exception_raise_state_identity(mach_port_t exception_port, ma
   (void)_rest;
   (void)_o;
   *flavor = (int)get32(_b + _o_flavor);
-  if (_n_new_state > 224) {
-    memcpy(new_state, _b + _o_new_state_data, 4 * 224);
-    *new_stateCnt = _n_new_state;
-    return MIG_ARRAY_TOO_LARGE;
-  }
   memcpy(new_state, _b + _o_new_state_data, 4 * _n_new_state);
   *new_stateCnt = _n_new_state;
   return KERN_SUCCESS;

@@ -432,37 +432,19 @@ kern_return_t task_get_exception_ports(task_t task, exception_mask_t exception_m
   _rest -= _n_masks * 4;
   const mach_msg_size_t _o_masks_data = _o;
   _o += _n_masks * 4;
-  if (_n_masks > 32) return MIG_TYPE_ERROR;
   if ((_rest - 424) / 4 < _n_masks || _rest < 424 + _n_masks * 4) return MIG_TYPE_ERROR;
   _rest -= _n_masks * 4;
   const mach_msg_size_t _o_old_behaviors_data = _o;
   _o += _n_masks * 4;
-  if (_n_masks > 32) return MIG_TYPE_ERROR;
   if ((_rest - 424) / 4 < _n_masks || _rest != 424 + _n_masks * 4) return MIG_TYPE_ERROR;
   const mach_msg_size_t _o_old_flavors_data = _o;
   _o += _n_masks * 4;
   (void)_rest;
   (void)_o;
-  if (_n_masks > 32) {
-    memcpy(masks, _b + _o_masks_data, 4 * 32);
-    *masksCnt = _n_masks;
-    return MIG_ARRAY_TOO_LARGE;
-  }
   memcpy(masks, _b + _o_masks_data, 4 * _n_masks);
   *masksCnt = _n_masks;
   for (mach_msg_type_number_t _i = 0; _i < _n_masks; _i++) old_handlers[_i] = get32(_b + 28 + 12 * _i);
-  if (_n_masks > 32) { *masksCnt = _n_masks; return MIG_ARRAY_TOO_LARGE; }
-  if (_n_masks > 32) {
-    memcpy(old_behaviors, _b + _o_old_behaviors_data, 4 * 32);
-    *masksCnt = _n_masks;
-    return MIG_ARRAY_TOO_LARGE;
-  }
   memcpy(old_behaviors, _b + _o_old_behaviors_data, 4 * _n_masks);
-  if (_n_masks > 32) {
-    memcpy(old_flavors, _b + _o_old_flavors_data, 4 * 32);
-    *masksCnt = _n_masks;
-    return MIG_ARRAY_TOO_LARGE;
-  }
   memcpy(old_flavors, _b + _o_old_flavors_data, 4 * _n_masks);
   return KERN_SUCCESS;
 }
@@ -510,37 +492,19 @@ kern_return_t task_swap_exception_ports(task_t task, exception_mask_t exception_
   _rest -= _n_masks * 4;
   const mach_msg_size_t _o_masks_data = _o;
   _o += _n_masks * 4;
-  if (_n_masks > 32) return MIG_TYPE_ERROR;
   if ((_rest - 424) / 4 < _n_masks || _rest < 424 + _n_masks * 4) return MIG_TYPE_ERROR;
   _rest -= _n_masks * 4;
   const mach_msg_size_t _o_old_behaviors_data = _o;
   _o += _n_masks * 4;
-  if (_n_masks > 32) return MIG_TYPE_ERROR;
   if ((_rest - 424) / 4 < _n_masks || _rest != 424 + _n_masks * 4) return MIG_TYPE_ERROR;
   const mach_msg_size_t _o_old_flavors_data = _o;
   _o += _n_masks * 4;
   (void)_rest;
   (void)_o;
-  if (_n_masks > 32) {
-    memcpy(masks, _b + _o_masks_data, 4 * 32);
-    *masksCnt = _n_masks;
-    return MIG_ARRAY_TOO_LARGE;
-  }
   memcpy(masks, _b + _o_masks_data, 4 * _n_masks);
   *masksCnt = _n_masks;
   for (mach_msg_type_number_t _i = 0; _i < _n_masks; _i++) old_handlerss[_i] = get32(_b + 28 + 12 * _i);
-  if (_n_masks > 32) { *masksCnt = _n_masks; return MIG_ARRAY_TOO_LARGE; }
-  if (_n_masks > 32) {
-    memcpy(old_behaviors, _b + _o_old_behaviors_data, 4 * 32);
-    *masksCnt = _n_masks;
-    return MIG_ARRAY_TOO_LARGE;
-  }
   memcpy(old_behaviors, _b + _o_old_behaviors_data, 4 * _n_masks);
-  if (_n_masks > 32) {
-    memcpy(old_flavors, _b + _o_old_flavors_data, 4 * 32);
-    *masksCnt = _n_masks;
-    return MIG_ARRAY_TOO_LARGE;
-  }
   memcpy(old_flavors, _b + _o_old_flavors_data, 4 * _n_masks);
   return KERN_SUCCESS;
 }
