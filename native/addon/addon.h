@@ -16,6 +16,12 @@ napi_value machipc_peer_credentials(napi_env env, napi_callback_info info);
 /* watchCalendar(onSet) -> { stop() }: onSet() on every set of the wall clock (a timerfd with TFD_TIMER_CANCEL_ON_SET). */
 napi_value machipc_watch_calendar(napi_env env, napi_callback_info info);
 
+/* dupFd(fd) -> a second descriptor (close-on-exec) for the same open socket. */
+napi_value machipc_dup_fd(napi_env env, napi_callback_info info);
+
+/* sendFrame(fd, bytes) -> bytes sent (0 when it would block) or -errno: one non-blocking send, no SIGPIPE. */
+napi_value machipc_send_frame(napi_env env, napi_callback_info info);
+
 /* Helpers shared by the functions above (module.c). */
 
 /* Throws an Error "what: strerror(err)" with .code = "ERRNO" and .errno = err; returns NULL. */

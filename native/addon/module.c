@@ -10,6 +10,8 @@ static const struct {
 } helpers[] = {
     {"peerCredentials", machipc_peer_credentials},
     {"watchCalendar", machipc_watch_calendar},
+    {"dupFd", machipc_dup_fd},
+    {"sendFrame", machipc_send_frame},
 };
 
 napi_value addon_throw_errno(napi_env env, const char *what, int err) {

@@ -23,6 +23,10 @@ export interface NativeHelpers {
    * thread. The watch does not keep the process alive; `stop()` ends it.
    */
   watchCalendar(onSet: () => void): { stop(): void };
+  /** A second descriptor (close-on-exec) for the same open socket; throws an Error with code "ERRNO". */
+  dupFd(fd: number): number;
+  /** One non-blocking send of `bytes` (no SIGPIPE): how many went, 0 when the socket would block, or -errno. */
+  sendFrame(fd: number, bytes: Uint8Array): number;
 }
 
 /** From src/server and dist/server alike the build directory is two levels up. */

@@ -470,6 +470,11 @@ export class FrameReader {
     this.buffered += chunk.byteLength;
   }
 
+  /** The bytes still held that are views of `memory` (a read buffer about to be reused) become copies of their own. */
+  keep(memory: ArrayBufferLike): void {
+    for (let i = 0; i < this.chunks.length; i++) if (this.chunks[i]!.buffer === memory) this.chunks[i] = this.chunks[i]!.slice();
+  }
+
   /** The next whole frame, null if incomplete, or an Error for a frame that cannot be valid. */
   next(): Uint8Array | null | Error {
     if (this.buffered < 4) return null;

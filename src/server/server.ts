@@ -17,6 +17,7 @@ import { hostReport, lsmpAll, lsmpRows, taskList, traceLine } from "./admin.js";
 import { ServeError, claimSocketPath, listenErrorMessage } from "./probe.js";
 import { macMayInspect, type TaskForPidRule } from "../kern/task_for_pid.js";
 import { nativeHelpers, peerCredentials } from "./native.js";
+import { READ_MEMORY, inReadBuffer, openWire } from "./wire.js";
 import { DEFAULT_LIMITS, MemoryBudget, SMALL_FRAME, kmsgBytes, type ClientAccount, type ServerLimits } from "./limits.js";
 import { defaultSocketPath, prepareSocketDir, SocketPathError, socketMode, verifySocket, type SocketScope } from "./socket_path.js";
 
@@ -69,7 +70,8 @@ export class MachipcServer {
     this.limits = { ...DEFAULT_LIMITS, ...(opts.maxNames !== undefined ? { maxNames: opts.maxNames } : {}), ...opts.limits };
     this.budget = new MemoryBudget(this.limits);
     this.log = opts.log ?? (() => undefined);
-    this.server = createServer((sock) => this.accept(sock));
+    // Nothing is read through the accepted socket: openWire reads the connection (src/server/wire.ts).
+    this.server = createServer({ pauseOnConnect: true }, (sock) => this.accept(sock));
     this.server.maxConnections = this.limits.maxConnections;
     this.server.on("drop", () => this.log(`refused a connection: ${this.limits.maxConnections} connections already (maxConnections)`));
     observeQueues(this.queueObserver, true);
@@ -168,18 +170,26 @@ export class MachipcServer {
     this.queued.set(kmsg, { account: session.account, bytes });
   }
 
-  private accept(sock: Socket): void {
-    const peer = peerCredentials(sock);
+  private accept(accepted: Socket): void {
+    const peer = peerCredentials(accepted);
     if (peer instanceof Error) {
       // Without the kernel's word on who this is, nothing it says can be believed.
       this.log(`refused a connection: cannot read its credentials (${peer.message})`);
-      sock.destroy();
+      accepted.destroy();
       return;
     }
     const me = process.getuid?.() ?? 0;
     if (this.scope === "user" && peer.uid !== me && peer.uid !== 0) {
       this.log(`refused pid ${peer.pid}: uid ${peer.uid} is not this server's user (${me}); a system server (--system) serves every user`);
-      sock.destroy();
+      accepted.destroy();
+      return;
+    }
+    let sock: Socket;
+    try {
+      sock = openWire(accepted, (bytes) => onRead(bytes));
+    } catch (e) {
+      this.log(`refused pid ${peer.pid}: cannot serve its connection (${e instanceof Error ? e.message : String(e)})`);
+      accepted.destroy();
       return;
     }
     const session = new Session(sock, peer, {
@@ -203,11 +213,13 @@ export class MachipcServer {
     const drop = (why: string): void => {
       clearTimeout(helloTimer);
       if (waitingForRoom) this.budget.cancel(waitingForRoom);
-      if (session.closed) return;
-      // A connection that never said HELLO and just closed is a probe (a second `machipc serve` checking for us).
-      if (session.task) this.log(`${session.task.name} (pid ${session.task.pid}) ${why}`);
-      else if (why !== "disconnected") this.log(`a client (pid ${peer.pid}) ${why}`);
-      this.sessions.delete(session);
+      if (!this.sessions.delete(session)) return;
+      // A session that closed itself (a refusal, a stuck reader) has logged why; it still leaves the tables.
+      if (!session.closed) {
+        // A connection that never said HELLO and just closed is a probe (a second `machipc serve` checking for us).
+        if (session.task) this.log(`${session.task.name} (pid ${session.task.pid}) ${why}`);
+        else if (why !== "disconnected") this.log(`a client (pid ${peer.pid}) ${why}`);
+      }
       if (session.task && this.byTask.get(session.task) === session) this.byTask.delete(session.task);
       session.close();
     };
@@ -228,15 +240,18 @@ export class MachipcServer {
       }
       return false;
     };
-    sock.on("data", (chunk: Buffer) => {
-      reader.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    const onRead = (bytes: Uint8Array): void => {
+      reader.push(bytes);
       for (;;) {
-        const f = reader.next();
+        let f = reader.next();
         if (f === null) {
           roomFor();
+          // The read buffer is the next read's: what is left of a frame is copied out.
+          reader.keep(READ_MEMORY);
           return;
         }
         if (f instanceof Error) return drop(`dropped (protocol error: ${f.message})`);
+        if (inReadBuffer(f) && session.keepsFrame(f)) f = f.slice();
         session.account.unreserve();
         const hadTask = session.task !== null;
         try {
@@ -253,7 +268,7 @@ export class MachipcServer {
           if (!this.byTask.has(session.task)) this.byTask.set(session.task, session);
         }
       }
-    });
+    };
     sock.on("close", () => drop("disconnected"));
     sock.on("error", () => drop("dropped (connection error)"));
   }

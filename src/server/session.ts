@@ -33,6 +33,7 @@ import type { VmMap } from "../kern/vm_map.js";
 import { findTrap } from "../abi/traps.js";
 import {
   FRAME_HEADER,
+  MSG_ARGS,
   OOL_REGION,
   OP_ADMIN,
   OP_HELLO,
@@ -66,7 +67,8 @@ import {
   type OolRegion,
   type Request,
 } from "./protocol.js";
-import type { PeerCredentials } from "./native.js";
+import { socketFd, type PeerCredentials } from "./native.js";
+import { sendFrame } from "./wire.js";
 import { ProcFrameError, decodeException, raiseFromWire, verifyAdopter, verifyForkChild } from "./proc_ops.js";
 import { taskExec, taskFork } from "../kern/proc.js";
 import type { ClientAccount, MemoryBudget, ServerLimits } from "./limits.js";
@@ -124,6 +126,8 @@ export class Session {
   /** See gatherBuffer(). */
   private gathered: Uint8Array | null = null;
   private gatheredBusy = false;
+  /** The socket's descriptor, for sendFrame's direct send. */
+  private readonly fd: number;
 
   constructor(
     readonly socket: Socket,
@@ -132,6 +136,7 @@ export class Session {
     private readonly hooks: SessionHooks,
   ) {
     this.account = hooks.budget.account(peer.uid);
+    this.fd = socketFd(socket) ?? -1;
   }
 
   private log(line: string): void {
@@ -156,6 +161,16 @@ export class Session {
   /** The frame `f` is finished with: the gathered buffer, if it is that, may be lent again. */
   private doneWith(f: Uint8Array): void {
     if (this.gathered !== null && f.buffer === this.gathered.buffer) this.gatheredBusy = false;
+  }
+
+  /**
+   * Whether handling `f` may keep views of it past handle()'s return: every op but a
+   * MACH_MSG without OOL regions, whose message is copied into the trap's buffer and
+   * whose frame is kept only as a reference (doneWith). The server reads into a buffer
+   * the next read reuses (src/server/wire.ts), and copies such a frame first.
+   */
+  keepsFrame(f: Uint8Array): boolean {
+    return f.byteLength < FRAME_HEADER.size + MSG_ARGS.size || rdU32(f, FRAME_HEADER.at.op) !== OP_MACH_MSG || rdU32(f, FRAME_HEADER.size + MSG_ARGS.at.oolCount) !== 0;
   }
 
   /** Handle one complete frame; throws ProtocolError for a malformed one. */
@@ -596,7 +611,7 @@ export class Session {
     else {
       if (regions.length > 0) writeRegions(f, regionsAt, regions);
       if (extra.byteLength > 0) f.set(extra, extraAt);
-      this.socket.write(f);
+      sendFrame(this.socket, this.fd, f);
     }
     // A client that does not read its results is cut off rather than let the server's memory grow.
     if (this.socket.writableLength > this.hooks.limits.clientMemory) {

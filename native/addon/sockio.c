@@ -1,0 +1,57 @@
+/*
+ * The server's socket fast path: a descriptor of its own for a connection
+ * (read through net.Socket's onread into one reused buffer), and a direct
+ * non-blocking send of a whole frame, which the server tries before queueing
+ * through the socket's stream (src/server/wire.ts).
+ */
+#define _GNU_SOURCE
+#include "addon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+napi_value machipc_dup_fd(napi_env env, napi_callback_info info) {
+  int fd = addon_arg_fd(env, info, "dupFd(fd): fd must be a non-negative integer");
+  if (fd < 0) return NULL;
+  int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (copy < 0) return addon_throw_errno(env, "fcntl(F_DUPFD_CLOEXEC)", errno);
+  napi_value out;
+  if (napi_create_int32(env, copy, &out) != napi_ok) {
+    close(copy);
+    return NULL;
+  }
+  return out;
+}
+
+/*
+ * sendFrame(fd, bytes) -> how many bytes went (0 when the socket would block),
+ * or -errno. Never blocks and never raises SIGPIPE.
+ */
+napi_value machipc_send_frame(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t fd = -1;
+  bool typed = false;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0 ||
+      napi_is_typedarray(env, argv[1], &typed) != napi_ok || !typed) {
+    napi_throw_type_error(env, NULL, "sendFrame(fd, bytes): a descriptor and a Uint8Array");
+    return NULL;
+  }
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *data = NULL;
+  if (napi_get_typedarray_info(env, argv[1], &type, &length, &data, NULL, NULL) != napi_ok) return NULL;
+  if (type != napi_uint8_array) {
+    napi_throw_type_error(env, NULL, "sendFrame(fd, bytes): bytes must be a Uint8Array");
+    return NULL;
+  }
+  ssize_t k;
+  do k = send(fd, data, length, MSG_DONTWAIT | MSG_NOSIGNAL);
+  while (k < 0 && errno == EINTR);
+  double result = k >= 0 ? (double)k : (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -(double)errno;
+  napi_value out;
+  if (napi_create_double(env, result, &out) != napi_ok) return NULL;
+  return out;
+}
