@@ -58,6 +58,8 @@ import {
 } from "../server/protocol.js";
 
 const EMPTY = new Uint8Array(0);
+/** Where every client connection's reads land (see connect). */
+const READ_BUFFER = new Uint8Array(64 * 1024);
 const NO_REGIONS: OolRegion[] = [];
 
 export interface ConnectOptions {
@@ -90,7 +92,8 @@ export class MachClient {
   // Received regions arrive at the addresses the server's task map chose; this
   // process's own allocations start elsewhere so the two never land on each other.
   readonly memory = new VmMap(CLIENT_VM_BASE);
-  private readonly pending = new Map<number, { resolve: (r: Result) => void; reject: (e: Error) => void }>();
+  /** `now`: resolve uses the RESULT before it returns (sendFinished's finish), keeping no view of it. */
+  private readonly pending = new Map<number, { resolve: (r: Result) => void; reject: (e: Error) => void; now?: boolean }>();
   private readonly streams = new Map<number, (text: string) => void>();
   private seq = 1;
   private closedError: Error | null = null;
@@ -107,27 +110,39 @@ export class MachClient {
     // Before saying who we are, make sure the socket is the one its directory's owner put there.
     const unsafe = checkSocketDirForClient(path);
     if (unsafe) throw new ClientError(`refusing to connect to ${path}: ${unsafe}`);
-    const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = netConnect(path);
-      s.once("connect", () => resolve(s));
-      s.once("error", (e: NodeJS.ErrnoException) => reject(new ClientError(connectErrorMessage(path, e))));
-    });
-    const reader = new FrameReader();
-    let client: MachClient | null = null;
-    const early: ((r: Result) => void)[] = [];
-    socket.on("data", (chunk: Buffer) => {
-      reader.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    // Reads land in one buffer shared by every connection (onread): no Buffer per chunk.
+    // A frame is handled before the next read; what outlives that is copied (deliver).
+    const onBytes = (bytes: Uint8Array): void => {
+      reader.push(bytes);
       for (;;) {
         const f = reader.next();
-        if (f === null) return;
+        if (f === null) break;
         const r = f instanceof Error ? null : parseResult(f);
         if (!r) {
           socket.destroy(new ClientError(`a malformed frame from the server${f instanceof Error ? `: ${f.message}` : ""}`));
           return;
         }
-        if (client) client.deliver(r.seq, r.result);
-        else early.shift()?.(r.result);
+        if (client) client.deliver(r.seq, r.result, f as Uint8Array);
+        else early.shift()?.(parseResult((f as Uint8Array).slice())!.result);
       }
+      reader.keep(READ_BUFFER.buffer);
+    };
+    const reader = new FrameReader();
+    let client: MachClient | null = null;
+    const early: ((r: Result) => void)[] = [];
+    const socket = await new Promise<Socket>((resolve, reject) => {
+      const s = netConnect({
+        path,
+        onread: {
+          buffer: READ_BUFFER,
+          callback: (n: number, buf: Uint8Array) => {
+            onBytes(buf.subarray(0, n));
+            return true;
+          },
+        },
+      });
+      s.once("connect", () => resolve(s));
+      s.once("error", (e: NodeJS.ErrnoException) => reject(new ClientError(connectErrorMessage(path, e))));
     });
     // The server takes at most MAX_TASK_NAME bytes of a label (a longer HELLO is a protocol error).
     const name = new TextEncoder().encode(opts.name ?? `node:${process.pid}`).subarray(0, MAX_TASK_NAME);
@@ -145,12 +160,15 @@ export class MachClient {
     return client;
   }
 
-  private deliver(seq: number, r: Result): void {
+  /** `r` was parsed from `f`, which may be a view of the shared read buffer: whoever keeps it past this call gets a copy. */
+  private deliver(seq: number, r: Result, f: Uint8Array): void {
     const stream = this.streams.get(seq);
     if (stream) return stream(new TextDecoder().decode(r.extra));
     const done = this.pending.get(seq);
+    if (!done) return;
     this.pending.delete(seq);
-    done?.resolve(r);
+    if (f.buffer === READ_BUFFER.buffer && !(done.now && r.regions.length === 0)) r = parseResult(f.slice())!.result;
+    done.resolve(r);
   }
 
   private fail(e: Error): void {
@@ -177,7 +195,8 @@ export class MachClient {
   /**
    * As send, settled with what `finish` makes of the RESULT as it arrives: one
    * promise per call, where `send(...).then(finish)` makes a second one and
-   * costs a microtask turn more on every RPC.
+   * costs a microtask turn more on every RPC. `finish` must not keep the
+   * RESULT's views (they may be of the read buffer), except its regions'.
    */
   sendFinished<T>(build: (seq: number) => Uint8Array, finish: (r: Result) => T): Promise<T> {
     if (this.closedError) return Promise.reject(this.closedError);
@@ -192,6 +211,7 @@ export class MachClient {
           }
         },
         reject,
+        now: true,
       });
       this.socket.write(build(seq));
     });
