@@ -47,6 +47,15 @@ export function mayInspect(viewer: Task, target: Task): boolean {
   return macMayInspect(viewer, target);
 }
 
+/** Which server's account a queued message is charged to, and how much (IpcKmsg.queuedNote). */
+class QueuedCharge {
+  constructor(
+    readonly server: MachipcServer,
+    readonly account: ClientAccount,
+    readonly bytes: number,
+  ) {}
+}
+
 export class MachipcServer {
   readonly kernel: Kernel;
   readonly socketPath: string;
@@ -59,8 +68,6 @@ export class MachipcServer {
   private readonly registry: TaskRegistry = { byToken: new Map() };
   private readonly tracers = new Map<(line: string) => void, Task>();
   private readonly log: (line: string) => void;
-  /** Which account each queued message is charged to, and how much. */
-  private readonly queued = new WeakMap<IpcKmsg, { account: ClientAccount; bytes: number }>();
 
   constructor(opts: ServeOptions = {}) {
     // A served kernel has launchd: every connecting process is one of its children.
@@ -149,9 +156,10 @@ export class MachipcServer {
   /** A queued message counts against the task that sent it, or for the kernel's, the task it waits for. */
   private accountQueued(kmsg: IpcKmsg, port: IpcPort, delta: 1 | -1): void {
     if (delta < 0) {
-      const c = this.queued.get(kmsg);
-      if (c) {
-        this.queued.delete(kmsg);
+      const c = kmsg.queuedNote;
+      // Another server in this process may have charged it: that one releases it.
+      if (c instanceof QueuedCharge && c.server === this) {
+        kmsg.queuedNote = null;
         c.account.release("queued", c.bytes);
       }
       return;
@@ -167,7 +175,7 @@ export class MachipcServer {
     if (!session) return;
     const bytes = kmsgBytes(kmsg);
     session.account.charge("queued", bytes);
-    this.queued.set(kmsg, { account: session.account, bytes });
+    kmsg.queuedNote = new QueuedCharge(this, session.account, bytes);
   }
 
   private accept(accepted: Socket): void {
