@@ -53,6 +53,11 @@ export const MACH_TRAPS: readonly TrapDescription[] = [
   trap(44, "task_name_for_pid", ["target_tport", "pid"], ["tn"]),
   trap(45, "task_for_pid", ["target_tport", "pid"], ["t"]),
   trap(46, "pid_for_task", ["t"], ["x"]),
+  // osfmk/kern/mk_timer.c (src/kern/mk_timer.ts): create answers the new name, not a kern_return_t.
+  trap(91, "mk_timer_create_trap", []),
+  trap(92, "mk_timer_destroy_trap", ["name"]),
+  trap(93, "mk_timer_arm_trap", ["name", "expire_time"]),
+  trap(94, "mk_timer_cancel_trap", ["name", "result_time"], ["result_time"]),
 ];
 
 const byNumber = new Map(MACH_TRAPS.map((t) => [t.number, t]));
@@ -78,8 +83,11 @@ export function trapSlots(t: TrapDescription, args: TrapArgs): bigint[] {
   });
 }
 
+/** The copied-out values that are 64-bit (an address, mk_timer_cancel's armed time), which come back as bigints. */
+const WIDE_OUTS: readonly string[] = ["addr", "result_time"];
+
 /** Copied-out slots back to names; 32-bit values come back as numbers. */
-export function trapResult(t: TrapDescription, kr: number, outs: readonly bigint[], wide: readonly string[] = ["addr"]): TrapResult {
+export function trapResult(t: TrapDescription, kr: number, outs: readonly bigint[], wide: readonly string[] = WIDE_OUTS): TrapResult {
   const r: TrapResult = { kr };
   t.outs.forEach((name, i) => {
     const v = outs[i] ?? 0n;

@@ -70,6 +70,11 @@ export class IpcSpace {
    * once changes them. Off, as in xnu-3248, by default (Kernel.boot({ fixes })).
    */
   pegUrefs = false;
+  /**
+   * xnu-3789.60.24's fix: no port-destroyed request on a kernel-object port.
+   * Off, as in xnu-3248, by default (Kernel.boot({ fixes })).
+   */
+  refuseKobjectPdrequest = false;
   /** Reverse map for send-right entries, so a send right copied out joins the name already held (ipc_hash). */
   readonly sendHash = new Map<IpcPort, number>();
   /**
