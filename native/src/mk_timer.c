@@ -3,13 +3,9 @@
  * themselves (libsystem has no wrappers around them), carried by TRAP_ARGS.
  * The kernel sends the expiry message; cancel's armed time is copied out here.
  */
-#define _GNU_SOURCE
 #include "internal.h"
 
-#include <errno.h>
 #include <mach/mk_timer.h>
-#include <sys/uio.h>
-#include <unistd.h>
 
 mach_port_name_t mk_timer_create(void) {
   kern_return_t r = machipc_trap_args(TRAP_MK_TIMER_CREATE, NULL, 0, NULL, 0);
@@ -27,26 +23,11 @@ kern_return_t mk_timer_arm(mach_port_name_t name, uint64_t expire_time) {
   return machipc_trap_args(TRAP_MK_TIMER_ARM, a, 2, NULL, 0);
 }
 
-/*
- * copyout of the armed time: a bad result_time pointer is KERN_FAILURE with the
- * timer cancelled all the same, as in XNU. process_vm_writev on this process
- * finds the bad address without faulting.
- */
-static int copyout64(uint64_t *dst, uint64_t v) {
-  struct iovec local = {&v, sizeof v}, remote = {dst, sizeof v};
-  ssize_t n = process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
-  if (n == (ssize_t)sizeof v) return 1;
-  if (n < 0 && (errno == ENOSYS || errno == EPERM)) {
-    memcpy(dst, &v, sizeof v);
-    return 1;
-  }
-  return 0;
-}
-
 kern_return_t mk_timer_cancel(mach_port_name_t name, uint64_t *result_time) {
   uint64_t a[] = {name, (uint64_t)(uintptr_t)result_time};
   uint64_t armed = 0;
   kern_return_t kr = machipc_trap_args(TRAP_MK_TIMER_CANCEL, a, 2, &armed, 1);
-  if (kr == KERN_SUCCESS && result_time && !copyout64(result_time, armed)) return KERN_FAILURE;
+  /* A bad result_time is KERN_FAILURE (the copyout), the timer cancelled all the same, as in XNU. */
+  if (kr == KERN_SUCCESS && result_time && !machipc_copyout(result_time, &armed, sizeof armed)) return KERN_FAILURE;
   return kr;
 }

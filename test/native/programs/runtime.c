@@ -369,6 +369,19 @@ int main(void) {
   kr = mk_timer_destroy(timer);
   check("a destroyed timer's name is gone (KERN_INVALID_NAME)", kr == KERN_INVALID_NAME, kr);
 
+  /* clock_sleep (trap 62) on the system clock: relative 2 ms, a refused type, the calendar clock. */
+  mach_timespec_t snooze = {0, 2000000}, woke = {0, 0};
+  kr = clock_sleep(MACH_PORT_NULL, TIME_RELATIVE, snooze, &woke);
+  check("clock_sleep sleeps on the system clock and answers its time", kr == KERN_SUCCESS && (woke.tv_sec > 0 || woke.tv_nsec >= 2000000), kr);
+  mach_timespec_t odd = {3, 4};
+  kr = clock_sleep(MACH_PORT_NULL, 2, odd, &woke);
+  check("clock_sleep with a bad type is KERN_INVALID_VALUE, the time copied out as given", kr == KERN_INVALID_VALUE && woke.tv_sec == 3 && woke.tv_nsec == 4, kr);
+  clock_serv_t calendar;
+  kr = host_get_clock_service(mach_host_self(), CALENDAR_CLOCK, &calendar);
+  if (kr == KERN_SUCCESS) kr = clock_sleep(calendar, TIME_RELATIVE, snooze, &woke);
+  check("the calendar clock cannot be slept on (KERN_FAILURE)", kr == KERN_FAILURE, kr);
+  mach_port_deallocate(self, calendar);
+
   char *cpu, *sub;
   slot_name(CPU_TYPE_X86_64, CPU_SUBTYPE_X86_64_H, &cpu, &sub);
   check("slot_name", strcmp(cpu, "x86_64h") == 0 && strcmp(sub, "Intel x86-64h Haswell") == 0, KERN_FAILURE);
