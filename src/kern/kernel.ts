@@ -48,6 +48,8 @@ export interface BugFixes {
    * notification with the object still bound (fixed in xnu-3789.60.24).
    */
   kobjectPortDestroyed?: boolean;
+  /** mach_port_deallocate of a port set's name destroys the set (xnu-4570.1.46's ipc_right_dealloc, radar 21692215) instead of KERN_INVALID_RIGHT. */
+  portSetDeallocate?: boolean;
 }
 
 export interface BootOptions {
@@ -147,7 +149,7 @@ export class Kernel {
   private constructor(opts: BootOptions) {
     const real = realMachine(opts.cpus);
     this.machine = { ...real, ...opts.machine };
-    const fixes = opts.fixes === true ? { getExceptionPortsCount: true, swapExceptionBehavior: true, urefsPegged: true, pidForTaskName: true, kobjectPortDestroyed: true } : opts.fixes || {};
+    const fixes = opts.fixes === true ? { getExceptionPortsCount: true, swapExceptionBehavior: true, urefsPegged: true, pidForTaskName: true, kobjectPortDestroyed: true, portSetDeallocate: true } : opts.fixes || {};
     this.options = {
       cpus: opts.cpus ?? this.machine.cpuCount,
       arch: opts.arch ?? this.machine.arch,
@@ -158,6 +160,7 @@ export class Kernel {
         urefsPegged: !!fixes.urefsPegged,
         pidForTaskName: !!fixes.pidForTaskName,
         kobjectPortDestroyed: !!fixes.kobjectPortDestroyed,
+        portSetDeallocate: !!fixes.portSetDeallocate,
       },
       kernelVersion: opts.kernelVersion ?? DEFAULT_VERSION,
       taskForPid: opts.taskForPid ?? "root",
