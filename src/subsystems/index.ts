@@ -13,6 +13,7 @@ import { PROCESSOR_BASE, PROCESSOR_END, processorRoutines } from "./processor.js
 import { PROCESSOR_SET_BASE, PROCESSOR_SET_END, processorSetRoutines } from "./processor_set.js";
 import { THREAD_ACT_BASE, THREAD_ACT_END, threadActRoutines } from "./thread_act.js";
 import { MACH_VOUCHER_BASE, MACH_VOUCHER_END, machVoucherRoutines } from "./mach_voucher.js";
+import { LOCK_SET_BASE, LOCK_SET_END, lockSetRoutines } from "./lock_set.js";
 
 /** A subsystem as the kernel's mig_e table lists it: its name, its id range, its routines. */
 export interface Subsystem {
@@ -35,6 +36,7 @@ export const servedSubsystems: Subsystem[] = [
   { name: "task", base: TASK_BASE, end: TASK_END, routines: taskRoutines },
   { name: "thread_act", base: THREAD_ACT_BASE, end: THREAD_ACT_END, routines: threadActRoutines },
   { name: "mach_voucher", base: MACH_VOUCHER_BASE, end: MACH_VOUCHER_END, routines: machVoucherRoutines },
+  { name: "lock_set", base: LOCK_SET_BASE, end: LOCK_SET_END, routines: lockSetRoutines },
 ];
 
 export function installSubsystems(registry: MigRegistry<KernelCall>): void {
