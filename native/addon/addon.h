@@ -16,7 +16,12 @@ napi_value machipc_peer_credentials(napi_env env, napi_callback_info info);
 /* watchCalendar(onSet) -> { stop() }: onSet() on every set of the wall clock (a timerfd with TFD_TIMER_CANCEL_ON_SET). */
 napi_value machipc_watch_calendar(napi_env env, napi_callback_info info);
 
-/* dupFd(fd) -> a second descriptor (close-on-exec) for the same open socket. */
+/* OOL regions by descriptor (fdpass.c): a side channel's SCM_RIGHTS messages, a memfd's checks and bytes. */
+napi_value machipc_ool_recv_fds(napi_env env, napi_callback_info info);
+napi_value machipc_ool_send_fds(napi_env env, napi_callback_info info);
+napi_value machipc_ool_check_fd(napi_env env, napi_callback_info info);
+napi_value machipc_ool_read_fd(napi_env env, napi_callback_info info);
+napi_value machipc_close_fd(napi_env env, napi_callback_info info);
 napi_value machipc_dup_fd(napi_env env, napi_callback_info info);
 
 /* sendFrame(fd, bytes) -> bytes sent (0 when it would block) or -errno: one non-blocking send, no SIGPIPE. */

@@ -1,29 +1,13 @@
 /*
- * The server's socket fast path: a descriptor of its own for a connection
- * (read through net.Socket's onread into one reused buffer), and a direct
- * non-blocking send of a whole frame, which the server tries before queueing
- * through the socket's stream (src/server/wire.ts).
+ * The server's socket fast path: a direct non-blocking send of a whole frame,
+ * which the server tries before queueing through the socket's stream
+ * (src/server/wire.ts).
  */
 #define _GNU_SOURCE
 #include "addon.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <sys/socket.h>
-#include <unistd.h>
-
-napi_value machipc_dup_fd(napi_env env, napi_callback_info info) {
-  int fd = addon_arg_fd(env, info, "dupFd(fd): fd must be a non-negative integer");
-  if (fd < 0) return NULL;
-  int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  if (copy < 0) return addon_throw_errno(env, "fcntl(F_DUPFD_CLOEXEC)", errno);
-  napi_value out;
-  if (napi_create_int32(env, copy, &out) != napi_ok) {
-    close(copy);
-    return NULL;
-  }
-  return out;
-}
 
 /*
  * sendFrame(fd, bytes) -> how many bytes went (0 when the socket would block),
