@@ -16,6 +16,10 @@ napi_value machipc_peer_credentials(napi_env env, napi_callback_info info);
 /* watchCalendar(onSet) -> { stop() }: onSet() on every set of the wall clock (a timerfd with TFD_TIMER_CANCEL_ON_SET). */
 napi_value machipc_watch_calendar(napi_env env, napi_callback_info info);
 
+/* processVmRead / processVmWrite(pid, address: bigint, bytes: Uint8Array) -> bytes moved or -errno: process_vm_readv / writev (procmem.c). */
+napi_value machipc_process_vm_read(napi_env env, napi_callback_info info);
+napi_value machipc_process_vm_write(napi_env env, napi_callback_info info);
+
 /* Helpers shared by the functions above (module.c). */
 
 /* Throws an Error "what: strerror(err)" with .code = "ERRNO" and .errno = err; returns NULL. */

@@ -10,6 +10,7 @@ static const struct {
 } helpers[] = {
     {"peerCredentials", machipc_peer_credentials},
     {"watchCalendar", machipc_watch_calendar},
+    {"processVmRead", machipc_process_vm_read}, {"processVmWrite", machipc_process_vm_write},
 };
 
 napi_value addon_throw_errno(napi_env env, const char *what, int err) {

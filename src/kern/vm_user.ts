@@ -46,6 +46,11 @@ const protOf = (map: VmMap) => {
   return m;
 };
 
+/** The current and maximum protection of the region at `base` (what vm_allocate gives, for regions no VM call made). */
+export function regionProtection(map: VmMap, base: bigint): { cur: number; max: number } {
+  return protOf(map).get(base) ?? { cur: VM_PROT_DEFAULT, max: VM_PROT_ALL };
+}
+
 /** mach_vm_allocate: `addr` is the wanted address (ignored with VM_FLAGS_ANYWHERE); the result's `addr` is where it went. */
 export function machVmAllocate(map: VmMap, addr: bigint, size: bigint, flags: number): { kr: number; addr: bigint } {
   if ((flags & ~VM_FLAGS_USER_ALLOCATE) >>> 0) return { kr: KERN_INVALID_ARGUMENT, addr };
@@ -101,6 +106,16 @@ export function machVmProtect(map: VmMap, address: bigint, size: bigint, setMaxi
   return KERN_SUCCESS;
 }
 
+/** mach_vm_map's flag filter and vm_map_enter_mem_object's argument checks, whatever the object. */
+export function machVmMapChecks(flags: number, size: bigint, curProtection: number, maxProtection: number, inheritance: number): number {
+  if ((flags & ~VM_FLAGS_USER_MAP) >>> 0) return KERN_INVALID_ARGUMENT;
+  // VM_PROT_IS_MASK only matters for a named entry.
+  const cur = curProtection & ~VM_PROT_IS_MASK;
+  const max = maxProtection & ~VM_PROT_IS_MASK;
+  if (cur & ~VM_PROT_ALL || max & ~VM_PROT_ALL || inheritance >>> 0 > VM_INHERIT_LAST_VALID || size === 0n) return KERN_INVALID_ARGUMENT;
+  return KERN_SUCCESS;
+}
+
 /**
  * mach_vm_map with no memory object (IPC_PORT_NULL, as _kernelrpc_mach_vm_map_trap calls it):
  * mach_vm_map's flag filter, vm_map_enter_mem_object's argument checks, then vm_map_enter's, in
@@ -120,11 +135,10 @@ export function machVmMap(
   inheritance: number,
 ): { kr: number; addr: bigint } {
   const fail = (kr: number) => ({ kr, addr });
-  if ((flags & ~VM_FLAGS_USER_MAP) >>> 0) return fail(KERN_INVALID_ARGUMENT);
-  // vm_map_enter_mem_object: VM_PROT_IS_MASK only matters for a named entry.
+  const checked = machVmMapChecks(flags, size, curProtection, maxProtection, inheritance);
+  if (checked !== KERN_SUCCESS) return fail(checked);
   const cur = curProtection & ~VM_PROT_IS_MASK;
   const max = maxProtection & ~VM_PROT_IS_MASK;
-  if (cur & ~VM_PROT_ALL || max & ~VM_PROT_ALL || inheritance >>> 0 > VM_INHERIT_LAST_VALID || size === 0n) return fail(KERN_INVALID_ARGUMENT);
   let at = truncPage(addr);
   let mapSize = BigInt.asUintN(64, roundPage(size));
   let align = BigInt.asUintN(64, mask);
