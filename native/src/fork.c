@@ -15,6 +15,8 @@
 #define _GNU_SOURCE
 #include "internal.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -45,12 +47,33 @@ int machipc_fork_parent(uint64_t *token) {
   return g_forked;
 }
 
-/* The lock is held across fork so the child's copy of the library's state is consistent. */
-static void before_fork(void) { pthread_mutex_lock(&machipc_lock); }
-static void in_parent(void) { pthread_mutex_unlock(&machipc_lock); }
+/*
+ * The lock is held across fork so the child's copy of the library's state is consistent. A task's
+ * fork returns in the parent only once the child is a task (XNU's fork1 makes the child's task
+ * before it returns), so the parent's next task_for_pid of the child finds it: the child says so
+ * on a pipe once its FORK is answered, or by dying.
+ */
+static int g_fork_pipe[2] = {-1, -1};
+static void before_fork(void) {
+  pthread_mutex_lock(&machipc_lock);
+  if (!machipc_have_task() || pipe2(g_fork_pipe, O_CLOEXEC) != 0) g_fork_pipe[0] = g_fork_pipe[1] = -1;
+}
+static void in_parent(void) {
+  int rd = g_fork_pipe[0], wr = g_fork_pipe[1];
+  g_fork_pipe[0] = g_fork_pipe[1] = -1;
+  pthread_mutex_unlock(&machipc_lock);
+  if (rd < 0) return;
+  close(wr);
+  char c;
+  while (read(rd, &c, 1) < 0 && errno == EINTR) {}
+  close(rd);
+}
 
 static void in_child(void) {
   int had = machipc_have_task();
+  int told = g_fork_pipe[1];
+  if (g_fork_pipe[0] >= 0) close(g_fork_pipe[0]);
+  g_fork_pipe[0] = g_fork_pipe[1] = -1;
   uint64_t token = machipc_task_token();
   int n = atomic_load(&g_nfds);
   for (int i = 0; i < n && i < MAX_TRACKED; i++) close(g_fds[i]);
@@ -65,6 +88,10 @@ static void in_child(void) {
   g_forked = 1;
   /* task_create_internal happens at fork: the child is its own task before it runs on. */
   (void)machipc_connect_thread();
+  if (told >= 0) {
+    while (write(told, "", 1) < 0 && errno == EINTR) {}
+    close(told);
+  }
 }
 
 /* libsystem's process start: a server that is there is connected to at once. */

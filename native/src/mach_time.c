@@ -35,3 +35,7 @@ kern_return_t mach_wait_until(uint64_t deadline) {
   int r = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
   return r == 0 ? KERN_SUCCESS : r == EINTR ? KERN_ABORTED : KERN_INVALID_ARGUMENT;
 }
+
+/* libsystem_kernel's stub for trap -89, which programs declare themselves (the SDK does not): the same timebase. */
+kern_return_t mach_timebase_info_trap(mach_timebase_info_t info);
+kern_return_t mach_timebase_info_trap(mach_timebase_info_t info) { return mach_timebase_info(info); }

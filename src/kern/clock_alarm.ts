@@ -6,14 +6,15 @@
  */
 import { KERN_INVALID_VALUE, KERN_RESOURCE_SHORTAGE, KERN_SUCCESS, type KernReturn } from "../abi/kern_return.js";
 import { MACH_MSG_TYPE_PORT_SEND_ONCE, msghBits } from "../abi/message.js";
-import { MACH_MSG_HEADER, NDR_RECORD } from "../abi/msg_layout.js";
+import { MACH_MSG_HEADER } from "../abi/msg_layout.js";
+import { wrU32 } from "../abi/bytes.js";
+import { encodeRequest } from "../mig/user.js";
+import { clockAlarmReply } from "../subsystems/clock_reply.js";
 import { newBytes, viewOf } from "../abi/layout.js";
 import { IpcKmsg } from "../ipc/kmsg.js";
 import type { IpcPort } from "../ipc/port.js";
 import { kernelSend } from "../ipc/send.js";
 
-/** clock_reply.defs: clock_alarm_reply, the one routine of subsystem 3125107. */
-export const CLOCK_ALARM_REPLY_ID = 3125107;
 export const TIME_ABSOLUTE = 0x00;
 export const TIME_RELATIVE = 0x01;
 const NSEC_PER_SEC = 1_000_000_000;
@@ -120,19 +121,21 @@ function checkTime(type: number, time: MachTimespec, clock: MachTimespec): numbe
   return r >= 0 ? r : 0;
 }
 
-/** clock_alarm_reply: header (the right moved), NDR, alarm_code, alarm_type, alarm_time: 48 bytes. */
+/**
+ * clock_alarm_reply, laid out from its description (src/subsystems/clock_reply.ts),
+ * sent on the alarm's port with the right the kernel held (moved, as the
+ * KernelUser stub sends it).
+ */
 function alarmReply(port: IpcPort, portType: number, code: number, type: number, time: MachTimespec): void {
-  const data = newBytes(48);
-  const view = viewOf(data);
+  const stamp = newBytes(8);
+  const sv = viewOf(stamp);
+  sv.setUint32(0, time.sec >>> 0, true);
+  sv.setInt32(4, time.nsec, true);
+  const data = encodeRequest(clockAlarmReply, 0, 0, { alarm_code: code, alarm_type: type, alarm_time: stamp }, null);
   const kmsg = new IpcKmsg(data);
   kmsg.bits = msghBits(portType === MACH_MSG_TYPE_PORT_SEND_ONCE ? MACH_MSG_TYPE_PORT_SEND_ONCE : portType, 0);
   kmsg.remote = port;
-  kmsg.id = CLOCK_ALARM_REPLY_ID;
-  MACH_MSG_HEADER.write(view, 0, { bits: kmsg.bits, size: 48, id: kmsg.id });
-  data.set(NDR_RECORD, 24);
-  view.setInt32(32, code, true);
-  view.setInt32(36, type, true);
-  view.setUint32(40, time.sec >>> 0, true);
-  view.setInt32(44, time.nsec, true);
+  kmsg.id = clockAlarmReply.id;
+  wrU32(data, MACH_MSG_HEADER.at.bits, kmsg.bits);
   kernelSend(kmsg);
 }

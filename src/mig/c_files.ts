@@ -178,6 +178,18 @@ static inline void machipc_mig_strncpy(char *dst, const char *src, int max) {
 `;
 }
 
+/** What libmachipc and its headers give beside MIG that Apple's own Mach tests and benchmarks include. */
+const BEYOND_MIG = [
+  "## Beside MIG",
+  "",
+  "SDK headers and libsystem calls that Mach programs (xnu's tools/tests and darwintests among them) use with the routines above:",
+  "",
+  "- `<AvailabilityMacros.h>`: the 10.11 SDK's version macros (`MAC_OS_X_VERSION_MIN_REQUIRED` and `MAX_ALLOWED` are 10.11) and empty availability marks",
+  "- `<libkern/OSAtomic.h>`: `OSAtomicAdd32/64`, `Increment`, `Decrement`, `Or32`, `And32`, `Xor32`, `CompareAndSwap32/64/Int/Long/Ptr` (each with its `Barrier` form), `OSMemoryBarrier`, `OSSpinLockTry/Lock/Unlock` (inline, from the compiler's atomics)",
+  "- `<sys/sysctl.h>`: `sysctl`, `sysctlbyname`, `sysctlnametomib` for `hw.ncpu`, `activecpu`, `physicalcpu[_max]`, `logicalcpu[_max]`, `cputype`, `cpusubtype`, `memsize` (from `host_info(HOST_BASIC_INFO)` of the served kernel, as `sysctl_hw_generic` reads them), `pagesize`, `cachelinesize`, `l1icachesize`, `l1dcachesize`, `l2cachesize`, `l3cachesize`, `cacheconfig`, `cachesize`, `tbfrequency`, `byteorder`, `machine`, `model`, `packages`, `cpu64bit_capable`, and `kern.ostype`, `osrelease`, `osrevision`, `version`, `hostname`, `boottime`, `secure_kernel`; all read-only (`EPERM`), any other name `ENOENT`",
+  "- `mach_timebase_info_trap` (libsystem_kernel's trap stub, which programs declare themselves)",
+];
+
 /** What libmachipc offers, by subsystem: the list the README links. */
 function renderApiDoc(users: UserSubsystem[], servers: ServerSubsystem[]): string {
   const lines = [
@@ -207,7 +219,7 @@ function renderApiDoc(users: UserSubsystem[], servers: ServerSubsystem[]): strin
   for (const s of servers) {
     lines.push(`- \`${s.name}_server()\` — \`#include <mach/${s.name}_server.h>\`: ${byId(s.routines).map((r) => `\`${s.prefix}${r.name}\``).join(", ")}`);
   }
-  lines.push("");
+  lines.push("", ...BEYOND_MIG, "");
   return lines.join("\n");
 }
 

@@ -2163,6 +2163,54 @@ export interface Routines {
       /** elements in recipes */ recipesCnt: number;
     };
   };
+  /** lock_acquire (617000) */
+  lock_acquire: {
+    id: 617000;
+    args: {
+      /** int */ lock_id: number;
+    };
+    outs: {};
+  };
+  /** lock_release (617001) */
+  lock_release: {
+    id: 617001;
+    args: {
+      /** int */ lock_id: number;
+    };
+    outs: {};
+  };
+  /** lock_try (617002) */
+  lock_try: {
+    id: 617002;
+    args: {
+      /** int */ lock_id: number;
+    };
+    outs: {};
+  };
+  /** lock_make_stable (617003) */
+  lock_make_stable: {
+    id: 617003;
+    args: {
+      /** int */ lock_id: number;
+    };
+    outs: {};
+  };
+  /** lock_handoff (617004) */
+  lock_handoff: {
+    id: 617004;
+    args: {
+      /** int */ lock_id: number;
+    };
+    outs: {};
+  };
+  /** lock_handoff_accept (617005) */
+  lock_handoff_accept: {
+    id: 617005;
+    args: {
+      /** int */ lock_id: number;
+    };
+    outs: {};
+  };
 }
 
 /** Routine names by MIG id. */
@@ -2371,6 +2419,12 @@ export interface RoutineNamesById {
   5402: "mach_voucher_extract_all_attr_recipes";
   5403: "mach_voucher_attr_command";
   5404: "mach_voucher_debug_info";
+  617000: "lock_acquire";
+  617001: "lock_release";
+  617002: "lock_try";
+  617003: "lock_make_stable";
+  617004: "lock_handoff";
+  617005: "lock_handoff_accept";
 }
 
 /** The codes a failed call returns (kern_return_t, MIG's, mach_msg's), so `kr === KERN_SUCCESS` narrows a result. */

@@ -108,6 +108,8 @@ function headerBits(routine: Routine<unknown>, ndesc: number): number {
 export function encodeRequest(routine: Routine<unknown>, target: number, reply: number, args: UserArgs, memory: UserMemory | null): Uint8Array {
   const params = routine.params;
   const { descParams, ndr, fast } = requestLayout(routine);
+  // A simpleroutine's request carries no reply port (MIG's stub sends MACH_PORT_NULL), whatever the caller has.
+  if (routine.simple) reply = 0;
   if (fast) return fast(target, reply, args);
   let ndesc = 0;
   let size = HEADER_SIZE;

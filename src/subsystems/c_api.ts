@@ -9,6 +9,7 @@ import { EXC_BASE, MACH_EXC_BASE, excRoutines, machExcRoutines } from "./exc.js"
 import { servedSubsystems } from "./index.js";
 import { NOTIFY_BASE, notifyRoutines } from "./notify.js";
 import { BOOTSTRAP_BASE, BOOTSTRAP_USER_PREFIX, bootstrapRoutines } from "./bootstrap.js";
+import { CLOCK_REPLY_BASE, clockReplyRoutines } from "./clock_reply.js";
 
 /** The .defs that import mach_debug_types.defs. */
 const DEBUG_TYPES = new Set(["mach_host", "host_priv", "mach_port", "task", "vm_map", "mach_vm"]);
@@ -38,6 +39,7 @@ export const cUserSubsystems: UserSubsystem[] = [
   })),
   { name: "exc", base: EXC_BASE, routines: excRoutines },
   { name: "mach_exc", base: MACH_EXC_BASE, routines: machExcRoutines },
+  { name: "clock_reply", base: CLOCK_REPLY_BASE, routines: clockReplyRoutines },
   // job.defs (launchd's bootstrap subsystem): liblaunch's own stubs, under <servers/bootstrap.h>'s calls.
   {
     name: "job",

@@ -39,6 +39,11 @@ function routineCase(s: UserSubsystem, r: Routine<unknown>, key: number): string
   const target = r.target!;
   L.push(`mach_port_t a_${target.name} = rd32();`);
   args.push(`a_${target.name}`);
+  if (isPoly(target)) {
+    // A polymorphic request port (clock_reply_t): MIG's stub takes its disposition next.
+    L.push(`mach_msg_type_name_t a_${target.name}Poly = rd32();`);
+    args.push(`a_${target.name}Poly`);
+  }
   const audit = r.userAuditToken;
   for (const p of r.params) {
     pushParam(p);

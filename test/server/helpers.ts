@@ -21,7 +21,7 @@ after(async () => {
  * the server's tasks leave it out (then only kernel_task is there when idle).
  */
 export async function startServer(
-  opts: { maxNames?: number; bootstrap?: boolean; services?: string[]; taskForPid?: "root" | "posix"; system?: boolean } = {},
+  opts: { maxNames?: number; bootstrap?: boolean; services?: string[]; taskForPid?: "root" | "posix"; system?: boolean; cpus?: number } = {},
 ): Promise<MachipcServer> {
   const dir = mkdtempSync(join(tmpdir(), "machipc-test-"));
   // A system server (every user may connect) lives in a root-owned 0755 directory.
@@ -30,7 +30,7 @@ export async function startServer(
   const server = new MachipcServer({
     socketPath: join(dir, "s.sock"),
     system: opts.system,
-    boot: { cpus: 2, bootstrap, taskForPid: opts.taskForPid },
+    boot: { cpus: opts.cpus ?? 2, bootstrap, taskForPid: opts.taskForPid },
     maxNames: opts.maxNames,
   });
   await server.listen();

@@ -20,6 +20,7 @@ import {
   KERN_PROTECTION_FAILURE,
   KERN_SUCCESS,
   MACH_PORT_TYPE_SEND,
+  MIG_BAD_ARGUMENTS,
   MIG_BAD_ID,
   POLICY_RR,
 } from "../../src/index.js";
@@ -325,5 +326,14 @@ test("mach_voucher (5400-5404) is served on any port as in xnu-3248: no port is 
   assert.deepEqual(replyWords(simpleRpc(a, a.self, 5403, [1, 1, 4, 0x01020304, 64])), errorReply(a, 5503, KERN_INVALID_ARGUMENT));
   assert.deepEqual(replyWords(simpleRpc(a, a.self, 5404, [0x103, 64])), errorReply(a, 5504, KERN_NOT_SUPPORTED));
   assert.deepEqual(replyWords(simpleRpc(a, a.self, 5405)), errorReply(a, 5505, MIG_BAD_ID));
+  assertInvariant(kernel);
+});
+
+test("lock_set (617000-617005) is served on any port as in xnu-3248: lock sets are gone (sync_lock.c), so every routine is KERN_FAILURE, after MIG's own checks", () => {
+  const kernel = boot();
+  const a = actor(kernel);
+  for (let id = 617000; id <= 617005; id++) assert.deepEqual(replyWords(simpleRpc(a, a.self, id, [7])), errorReply(a, id + 100, KERN_FAILURE));
+  assert.deepEqual(replyWords(simpleRpc(a, a.self, 617000)), errorReply(a, 617100, MIG_BAD_ARGUMENTS), "a request without lock_id");
+  assert.deepEqual(replyWords(simpleRpc(a, a.self, 617006, [7])), errorReply(a, 617106, MIG_BAD_ID));
   assertInvariant(kernel);
 });

@@ -11,6 +11,8 @@
 #include <mach/mach_traps.h>
 #include <mach/mach_vm.h>
 #include <mach/mach_voucher.h>
+#include <mach/clock.h>
+#include <mach/clock_reply.h>
 #include <mach/semaphore.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -305,6 +307,39 @@ int main(void) {
   check("a port that is no voucher converts to IV_NULL (KERN_INVALID_ARGUMENT)", kr == KERN_INVALID_ARGUMENT, kr);
   kr = mach_voucher_attr_command(self, MACH_VOUCHER_ATTR_KEY_BANK, 1, recipes, 4, recipes, &nrecipes);
   check("mach_voucher_attr_command on no voucher (KERN_INVALID_ARGUMENT)", kr == KERN_INVALID_ARGUMENT, kr);
+
+  /* xnu-3248's lock sets are gone (sync_lock.c): no port is one, every routine is KERN_FAILURE. */
+  kr = lock_acquire(self, 0);
+  check("lock_acquire on a port that is no lock set (KERN_FAILURE)", kr == KERN_FAILURE, kr);
+  kr = lock_try(self, 3);
+  check("lock_try (KERN_FAILURE)", kr == KERN_FAILURE, kr);
+
+  /* clock_alarm_reply: the kernel's alarm message, and the same message sent by the stub. */
+  struct {
+    mach_msg_header_t h;
+    NDR_record_t ndr;
+    kern_return_t code;
+    alarm_type_t type;
+    mach_timespec_t t;
+    mach_msg_trailer_t tr;
+  } am;
+  mach_port_t alarms, sysclock;
+  mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &alarms);
+  mach_timespec_t when = {0, 1000};
+  kr = host_get_clock_service(mach_host_self(), SYSTEM_CLOCK, &sysclock);
+  if (kr == KERN_SUCCESS) kr = clock_alarm(sysclock, TIME_RELATIVE, when, alarms);
+  if (kr == KERN_SUCCESS) kr = mach_msg(&am.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof am, alarms, 5000, MACH_PORT_NULL);
+  check("clock_alarm's clock_alarm_reply arrives (3125107, 48 bytes, KERN_SUCCESS, the alarm's type)",
+        kr == KERN_SUCCESS && am.h.msgh_id == 3125107 && am.h.msgh_size == 48 && am.code == KERN_SUCCESS && am.type == TIME_RELATIVE, kr);
+  mach_timespec_t stamp = {5, 6};
+  kr = clock_alarm_reply(alarms, MACH_MSG_TYPE_MAKE_SEND_ONCE, KERN_INVALID_VALUE, TIME_ABSOLUTE, stamp);
+  if (kr == KERN_SUCCESS) kr = mach_msg(&am.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof am, alarms, 5000, MACH_PORT_NULL);
+  check("clock_alarm_reply's stub sends the same layout with the disposition given",
+        kr == KERN_SUCCESS && am.h.msgh_bits == 0x1200 && am.h.msgh_id == 3125107 && am.h.msgh_size == 48 && am.code == KERN_INVALID_VALUE &&
+            am.type == TIME_ABSOLUTE && am.t.tv_sec == 5 && am.t.tv_nsec == 6,
+        kr);
+  mach_port_mod_refs(self, alarms, MACH_PORT_RIGHT_RECEIVE, -1);
+  mach_port_deallocate(self, sysclock);
 
   char *cpu, *sub;
   slot_name(CPU_TYPE_X86_64, CPU_SUBTYPE_X86_64_H, &cpu, &sub);
