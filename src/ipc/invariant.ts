@@ -11,7 +11,7 @@
  */
 import { MACH_MSG_TYPE_PORT_RECEIVE, MACH_MSG_TYPE_PORT_SEND, MACH_MSG_TYPE_PORT_SEND_ONCE, msghBitsLocal, msghBitsRemote } from "../abi/message.js";
 import { MACH_PORT_TYPE_DEAD_NAME, MACH_PORT_TYPE_PORT_SET, MACH_PORT_TYPE_RECEIVE, MACH_PORT_TYPE_SEND, MACH_PORT_TYPE_SEND_ONCE } from "../abi/port.js";
-import type { IpcKmsg } from "./kmsg.js";
+import { KDESC_PORT_RUN, type IpcKmsg } from "./kmsg.js";
 import { queuedMessages } from "./mqueue.js";
 import { IpcPort, IpcPset, ipValid, type PortRef } from "./port.js";
 import { IE_BITS_TYPE_MASK, IE_BITS_UREFS_MASK, type IpcSpace } from "./space.js";
@@ -74,6 +74,7 @@ export function findViolations(k: KernelRights): string[] {
       for (const d of m.descs) {
         if (d.kind === 0) countCarried(d.port, d.type, `${where} descriptor`);
         else if (d.kind === 2) for (const p of d.ports) countCarried(p, d.type, `${where} ool ports`);
+        else if (d.kind === KDESC_PORT_RUN) for (const p of d.ports) countCarried(p, d.type, `${where} descriptor`);
       }
   };
 

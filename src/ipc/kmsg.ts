@@ -3,6 +3,7 @@
  * port objects instead of names. Inline data stays in user form, so copyout
  * is one copy plus patches of the header and descriptors.
  */
+import { PORT_DESCRIPTOR } from "../abi/msg_layout.js";
 import type { PortRef } from "./port.js";
 
 export interface KPortDesc {
@@ -33,7 +34,40 @@ export interface KOolPortsDesc {
   deallocate: boolean;
 }
 
-export type KDesc = KPortDesc | KOolDesc | KOolPortsDesc;
+/**
+ * A run of consecutive port descriptors carrying one type, the i-th at `off + 12 * i`
+ * (PORT_DESCRIPTOR.size): how a kernel reply holds a port array (host_get_exception_ports'
+ * 32 handlers, most of them null). One object and one array per run instead of an object per
+ * descriptor, which cost half of a get_exception_ports round trip to build and copy out.
+ * `kind` is no MACH_MSG_*_DESCRIPTOR value. Whoever makes a run writes its descriptors' bytes
+ * whole (null names, zero pads, the disposition, MACH_MSG_PORT_DESCRIPTOR): copyout writes
+ * only the names of the rights.
+ */
+export interface KPortRunDesc {
+  kind: 4;
+  off: number;
+  ports: PortRef[];
+  type: number;
+}
+
+/** KPortRunDesc's kind. */
+export const KDESC_PORT_RUN = 4;
+
+export type KDesc = KPortDesc | KOolDesc | KOolPortsDesc | KPortRunDesc;
+
+/**
+ * The descriptors one per entry, a run given as its port descriptors: for the readers
+ * that index descriptors by position (a MIG decoder), should a message with runs reach them.
+ */
+export function descriptorsOf(descs: KDesc[]): KDesc[] {
+  if (!descs.some((d) => d.kind === KDESC_PORT_RUN)) return descs;
+  const out: KDesc[] = [];
+  for (const d of descs) {
+    if (d.kind !== KDESC_PORT_RUN) out.push(d);
+    else d.ports.forEach((port, i) => out.push({ kind: 0, off: d.off + PORT_DESCRIPTOR.size * i, port, type: d.type }));
+  }
+  return out;
+}
 
 /** KERNEL_SECURITY_TOKEN and KERNEL_AUDIT_TOKEN. */
 export const KERNEL_SECURITY_TOKEN: readonly [number, number] = [0, 1];
@@ -83,7 +117,12 @@ export class IpcKmsg {
   /** Number of port descriptors (a 64-bit task's kernel form grows each by 4 bytes). */
   portDescriptorCount(): number {
     let n = 0;
-    if (this.descs) for (const d of this.descs) if (d.kind === 0) n++;
+    if (this.descs) {
+      for (const d of this.descs) {
+        if (d.kind === 0) n++;
+        else if (d.kind === KDESC_PORT_RUN) n += d.ports.length;
+      }
+    }
     return n;
   }
 

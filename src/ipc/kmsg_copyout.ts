@@ -25,7 +25,7 @@ import { MACH_PORT_DEAD, MACH_PORT_NULL } from "../abi/port.js";
 import { HEADER_SIZE, MACH_MSG_HEADER, MAX_TRAILER, OOL_DESCRIPTOR, OOL_PORTS_DESCRIPTOR, PORT_DESCRIPTOR } from "../abi/msg_layout.js";
 import { viewOf, type ByteView } from "../abi/layout.js";
 import { copyBytes, wrU32, type BytesView } from "../abi/bytes.js";
-import { KERNEL_AUDIT_TOKEN, KERNEL_SECURITY_TOKEN, type IpcKmsg } from "./kmsg.js";
+import { KDESC_PORT_RUN, KERNEL_AUDIT_TOKEN, KERNEL_SECURITY_TOKEN, type IpcKmsg } from "./kmsg.js";
 import { kmsgCleanBody, kmsgDestroy } from "./kmsg_destroy.js";
 import { kmsgDataRelease } from "./kmsg_buffer.js";
 import { IpcPort, ipValid, IP_DEAD, type PortRef } from "./port.js";
@@ -154,6 +154,19 @@ export function kmsgCopyout(rcv: Receiver, kmsg: IpcKmsg, buf: Uint8Array, optio
   return mr;
 }
 
+/**
+ * A port descriptor in user form, its fields written one by one (name, pads, disposition,
+ * type 0): this runs once per port descriptor, 32 times for a get_exception_ports reply.
+ */
+function writePortDescriptor(b: Uint8Array, o: number, name: number, type: number): void {
+  wrU32(b, o + PD.name, name);
+  wrU32(b, o + PD.pad1, 0);
+  b[o + PD.pad2] = 0;
+  b[o + PD.pad2 + 1] = 0;
+  b[o + PD.disposition] = type;
+  b[o + PD.type] = MACH_MSG_PORT_DESCRIPTOR;
+}
+
 function copyoutBody(rcv: Receiver, kmsg: IpcKmsg, view: BytesView): number {
   let mr = MACH_MSG_SUCCESS;
   for (const d of kmsg.descs!) {
@@ -164,16 +177,25 @@ function copyoutBody(rcv: Receiver, kmsg: IpcKmsg, view: BytesView): number {
         name = MACH_PORT_NULL;
         mr = MACH_RCV_BODY_ERROR | MACH_MSG_IPC_SPACE;
       }
-      // The descriptor's fields written one by one (name, pads, disposition, type 0): this
-      // runs once per port descriptor, 32 times for a get_exception_ports reply.
-      const o = d.off;
+      writePortDescriptor(view.bytes, d.off, name, d.type);
+    } else if (d.kind === KDESC_PORT_RUN) {
+      // A run is copied out descriptor by descriptor, in order, as separate ones would be. Only
+      // the kernel's encoders make runs, and they write each descriptor whole (null name, zero
+      // pads, the disposition, MACH_MSG_PORT_DESCRIPTOR) in bytes copied above: only the names
+      // of rights are left to write.
+      const ports = d.ports;
       const b = view.bytes;
-      wrU32(b, o + PD.name, name);
-      wrU32(b, o + PD.pad1, 0);
-      b[o + PD.pad2] = 0;
-      b[o + PD.pad2 + 1] = 0;
-      b[o + PD.disposition] = d.type;
-      b[o + PD.type] = MACH_MSG_PORT_DESCRIPTOR;
+      for (let i = 0, o = d.off + PD.name; i < ports.length; i++, o += PORT_DESCRIPTOR.size) {
+        const p = ports[i]!;
+        if (p === null) continue;
+        let name = copyoutObject(rcv.space, p, d.type);
+        ports[i] = null;
+        if (name === COPYOUT_FAILED) {
+          name = MACH_PORT_NULL;
+          mr = MACH_RCV_BODY_ERROR | MACH_MSG_IPC_SPACE;
+        }
+        wrU32(b, o, name);
+      }
     } else if (d.kind === 2) {
       const names = new Uint8Array(d.ports.length * 4);
       for (let i = 0; i < d.ports.length; i++) {

@@ -5,7 +5,7 @@
  * rather than by recursion, so deep chains cannot overflow the stack.
  */
 import { msghBitsLocal, msghBitsRemote, msghBitsVoucher } from "../abi/message.js";
-import { kmsgReleasePrealloc, type IpcKmsg } from "./kmsg.js";
+import { KDESC_PORT_RUN, kmsgReleasePrealloc, type IpcKmsg } from "./kmsg.js";
 import { destroyCarriedRight } from "./right.js";
 
 const pending: IpcKmsg[] = [];
@@ -42,7 +42,7 @@ export function kmsgCleanBody(kmsg: IpcKmsg, count: number): void {
     if (d.kind === 0) {
       destroyCarriedRight(d.port, d.type);
       d.port = null;
-    } else if (d.kind === 2) {
+    } else if (d.kind === 2 || d.kind === KDESC_PORT_RUN) {
       for (let j = 0; j < d.ports.length; j++) {
         destroyCarriedRight(d.ports[j]!, d.type);
         d.ports[j] = null;

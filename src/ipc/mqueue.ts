@@ -58,7 +58,14 @@ interface SendWaiter {
 
 /** The receiver took `kmsg` (from `port`) out of the hand-off, to copy it out or consume it. */
 export function takeHandedOff(port: IpcPort | null, kmsg: IpcKmsg): IpcKmsg {
-  port?.mqueue?.handed?.delete(kmsg);
+  const handed = port?.mqueue?.handed;
+  if (handed) {
+    const i = handed.indexOf(kmsg);
+    if (i >= 0) {
+      handed[i] = handed[handed.length - 1]!;
+      handed.pop();
+    }
+  }
   kmsgReleasePrealloc(kmsg);
   return kmsg;
 }
@@ -66,9 +73,11 @@ export function takeHandedOff(port: IpcPort | null, kmsg: IpcKmsg): IpcKmsg {
 export class IpcMqueue {
   /**
    * Messages handed to a blocked receiver that has not yet copied them out (its
-   * continuation runs a moment later). They hold rights like the queue does.
+   * continuation runs a moment later). They hold rights like the queue does. An array, not a
+   * Set: it holds one message at a time, and a Set going from one entry to none shrinks its
+   * table, an allocation per exception's reply.
    */
-  handed: Set<IpcKmsg> | null = null;
+  handed: IpcKmsg[] | null = null;
   head: IpcKmsg | null = null;
   tail: IpcKmsg | null = null;
   count = 0;
@@ -167,7 +176,7 @@ function offer(port: IpcPort, mq: IpcMqueue, kmsg: IpcKmsg): boolean {
     detachWaiter(w);
     const seqno = port.seqno;
     port.seqno = (port.seqno + 1) >>> 0;
-    (mqueueOf(port).handed ??= new Set()).add(kmsg);
+    (mqueueOf(port).handed ??= []).push(kmsg);
     w.resolve(result(fits ? MACH_MSG_SUCCESS : MACH_RCV_TOO_LARGE, kmsg, port, kmsg.size, seqno));
     return true;
   }
@@ -243,19 +252,39 @@ export function mqueueReceive(obj: IpcPort | IpcPset, option: number, rcvSize: n
     }
   }
   if (option & MACH_RCV_TIMEOUT && timeoutMs === 0) return result(MACH_RCV_TIMED_OUT, null, null);
-  return new Promise<RcvResult>((resolve) => {
-    const mq = mqueueOf(obj);
-    const w: RcvWaiter = { option, rcvSize, done: false, timer: null, sources: [mq], resolve };
-    if (option & MACH_RCV_TIMEOUT) {
-      w.timer = setTimeout(() => {
-        if (w.done) return;
-        detachWaiter(w);
-        resolve(result(MACH_RCV_TIMED_OUT, null, null));
-      }, timeoutMs);
-    }
-    mq.receivers.push(w);
-  });
+  return new Promise<RcvResult>((resolve) => block(mqueueOf(obj), option, rcvSize, timeoutMs, resolve));
 }
+
+/** The receiver waits on `mq` (with its timeout) until `resolve` is given what came. */
+function block(mq: IpcMqueue, option: number, rcvSize: number, timeoutMs: number, resolve: (r: RcvResult) => void): void {
+  const w: RcvWaiter = { option, rcvSize, done: false, timer: null, sources: [mq], resolve };
+  if (option & MACH_RCV_TIMEOUT) {
+    w.timer = setTimeout(() => {
+      if (w.done) return;
+      detachWaiter(w);
+      resolve(result(MACH_RCV_TIMED_OUT, null, null));
+    }, timeoutMs);
+  }
+  mq.receivers.push(w);
+}
+
+/**
+ * mqueueReceive on a port for a kernel thread's own RPC (mach_msg_rpc_from_kernel's wait):
+ * the result at once when a message is there (or the receive polls), else null, and `then`
+ * is given the result in the microtask after the one that delivered it, as a blocked receiver
+ * resumes after its sender's trap. No Promise: an exception waits once per level, and a
+ * Promise with its reactions and their hops was a quarter of an exception's round trip.
+ */
+export function mqueueReceiveThen(port: IpcPort, option: number, rcvSize: number, timeoutMs: number, then: (r: RcvResult) => void): RcvResult | null {
+  const r = selectFrom(port, option, rcvSize);
+  if (r) return r;
+  if (option & MACH_RCV_TIMEOUT && timeoutMs === 0) return result(MACH_RCV_TIMED_OUT, null, null);
+  block(mqueueOf(port), option, rcvSize, timeoutMs, (got) => void RESOLVED.then(() => then(got)));
+  return null;
+}
+
+/** A reaction on a settled Promise is the cheapest microtask: queueMicrotask makes an async resource per call. */
+const RESOLVED = Promise.resolve();
 
 /** Wake every receiver blocked on `obj` with a result. */
 function wakeAll(mq: IpcMqueue | null, r: () => RcvResult): void {
@@ -321,7 +350,7 @@ export function psetAddMember(pset: IpcPset, port: IpcPort): void {
     const r = selectFrom(port, w.option, w.rcvSize);
     if (!r) break;
     detachWaiter(w);
-    if (r.kmsg) (mqueueOf(port).handed ??= new Set()).add(r.kmsg);
+    if (r.kmsg) (mqueueOf(port).handed ??= []).push(r.kmsg);
     w.resolve(r);
   }
 }

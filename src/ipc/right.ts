@@ -546,6 +546,10 @@ export function rightDealloc(space: IpcSpace, name: number): KernReturn {
     if (so) notifyPortDeleted(so, name);
     return KERN_SUCCESS;
   }
+  if (type === MACH_PORT_TYPE_PORT_SET && space.deallocPortSets) {
+    destroyEntry(space, index, name);
+    return KERN_SUCCESS;
+  }
   return KERN_INVALID_RIGHT;
 }
 

@@ -70,6 +70,11 @@ export class IpcSpace {
    * once changes them. Off, as in xnu-3248, by default (Kernel.boot({ fixes })).
    */
   pegUrefs = false;
+  /**
+   * xnu-4570.1.46's ipc_right_dealloc (radar 21692215): mach_port_deallocate of a port set's
+   * name destroys the set. Off, as in xnu-3248 (KERN_INVALID_RIGHT), by default.
+   */
+  deallocPortSets = false;
   /** Reverse map for send-right entries, so a send right copied out joins the name already held (ipc_hash). */
   readonly sendHash = new Map<IpcPort, number>();
   /**

@@ -32,7 +32,7 @@ import { MACH_MSG_HEADER } from "../abi/msg_layout.js";
 import { rdI32, rdU32, wrU32 } from "../abi/bytes.js";
 import { IpcKmsg } from "../ipc/kmsg.js";
 import { kmsgDestroy } from "../ipc/kmsg_destroy.js";
-import { mqueueReceive, takeHandedOff, type RcvResult } from "../ipc/mqueue.js";
+import { mqueueReceiveThen, takeHandedOff, type RcvResult } from "../ipc/mqueue.js";
 import { ipValid, type IpcPort } from "../ipc/port.js";
 import { portDestroy, portCopySend, portMakeSendOnce, portReleaseSend, portReleaseSendOnce } from "../ipc/right.js";
 import { ipcKmsgSend, kmsgGetFromKernel } from "../ipc/send.js";
@@ -100,31 +100,101 @@ const NO_RAISE_OPTIONS: RaiseOptions = Object.freeze({});
  * exception_triage: offer the exception to the thread's, the task's and the
  * host's handler in turn; stop at KERN_SUCCESS or MACH_RCV_PORT_DIED.
  */
-export async function exceptionTriage(thread: Thread, exception: number, codes: bigint[], opts: RaiseOptions = NO_RAISE_OPTIONS): Promise<ExceptionOutcome> {
-  // The three levels' actions are taken before the first delivery, as they always were here.
-  const threadActions = thread.excActions;
-  const taskActions = thread.task.excActions;
-  const hostActions = thread.task.kernel.host.excActions;
-  const attempts: LevelAttempt[] = [];
-  let kr: number = KERN_FAILURE;
-  for (let i = 0; i < 3; i++) {
-    const level = LEVELS[i]!;
-    const actions = i === 0 ? threadActions : i === 1 ? taskActions : hostActions;
-    if (exception === EXC_CRASH && crashSkips(thread, actions, exception)) continue;
-    // A level without a handler answers at once: only a real delivery waits.
-    const d = exceptionDeliver(thread, exception, codes, actions, opts);
-    kr = typeof d === "number" ? d : await d;
-    attempts.push({ level, kr });
-    if (kr === KERN_SUCCESS || kr === MACH_RCV_PORT_DIED) {
-      // A terminating thread's KERN_SUCCESS is exception_deliver giving up, not a handler's answer.
-      const handled = kr === KERN_SUCCESS && thread.active;
-      return new Outcome(handled ? level : null, kr, attempts, thread.state.generalSnapshot());
-    }
+export function exceptionTriage(thread: Thread, exception: number, codes: bigint[], opts: RaiseOptions = NO_RAISE_OPTIONS): Promise<ExceptionOutcome> {
+  try {
+    const t = new Triage(thread, exception, codes, opts);
+    const done = t.run(0);
+    if (done) return Promise.resolve(done);
+    // A handler was asked; its answer always comes in a later microtask (mqueueReceiveThen).
+    return new Promise<ExceptionOutcome>((resolve, reject) => {
+      t.resolve = resolve;
+      t.reject = reject;
+    });
+  } catch (e) {
+    return Promise.reject(e);
   }
-  return new Outcome(null, kr, attempts, thread.state.generalSnapshot());
 }
 
 const LEVELS: readonly ExceptionLevel[] = ["thread", "task", "host"];
+
+/** A kernel RPC waiting for its handler's reply: what its answer is checked against. */
+interface PendingRpc {
+  routineId: number;
+  behavior: number;
+  flavor: number;
+  finish: (r: RpcResult) => number;
+}
+
+/**
+ * One exception's way through the three levels. A level whose handler has to be asked
+ * leaves `run` with null; the reply resumes it (`replied`), and the triage goes on from
+ * there. Continuations rather than an async function with a Promise per wait: each
+ * Promise, its reactions and their microtask hops cost more than the delivery itself.
+ */
+class Triage {
+  readonly attempts: LevelAttempt[] = [];
+  /** The level asked last, and what it answered. */
+  private level = 0;
+  private kr: number = KERN_FAILURE;
+  /** The three levels' actions are taken before the first delivery, as they always were here. */
+  private readonly actions: readonly (ExceptionAction[] | null)[];
+  rpc: PendingRpc | null = null;
+  resolve: ((o: ExceptionOutcome) => void) | null = null;
+  reject: ((e: unknown) => void) | null = null;
+
+  constructor(
+    readonly thread: Thread,
+    readonly exception: number,
+    readonly codes: bigint[],
+    readonly opts: RaiseOptions,
+  ) {
+    this.actions = [thread.excActions, thread.task.excActions, thread.task.kernel.host.excActions];
+  }
+
+  /** Offer the exception from level `from` on: the outcome, or null while a handler is asked. */
+  run(from: number): ExceptionOutcome | null {
+    const { thread, exception } = this;
+    for (let i = from; i < 3; i++) {
+      const actions = this.actions[i]!;
+      if (exception === EXC_CRASH && crashSkips(thread, actions, exception)) continue;
+      // A level without a handler answers at once: only a real delivery waits.
+      this.level = i;
+      const kr = exceptionDeliver(this, actions);
+      if (kr === null) return null;
+      const done = this.answered(kr);
+      if (done) return done;
+    }
+    return new Outcome(null, this.kr, this.attempts, thread.state.generalSnapshot());
+  }
+
+  /** The current level answered `kr`: the outcome when triage stops here. */
+  private answered(kr: number): ExceptionOutcome | null {
+    this.kr = kr;
+    const level = LEVELS[this.level]!;
+    this.attempts.push({ level, kr });
+    if (kr !== KERN_SUCCESS && kr !== MACH_RCV_PORT_DIED) return null;
+    // A terminating thread's KERN_SUCCESS is exception_deliver giving up, not a handler's answer.
+    const handled = kr === KERN_SUCCESS && this.thread.active;
+    return new Outcome(handled ? level : null, kr, this.attempts, this.thread.state.generalSnapshot());
+  }
+
+  /** What the asked handler's reply port gave (a reply, or the end of the wait). */
+  readonly replied = (g: RcvResult): void => {
+    try {
+      const rpc = this.rpc!;
+      this.rpc = null;
+      this.resumed(rpcAnswered(this.thread, rpc, g));
+    } catch (e) {
+      this.reject!(e);
+    }
+  };
+
+  /** The asked level's answer came: go on from there, and settle once triage ends. */
+  resumed(kr: number): void {
+    const done = this.answered(kr) ?? this.run(this.level + 1);
+    if (done) this.resolve!(done);
+  }
+}
 
 /** EXC_CRASH is not sent to a handler living in the crashing task itself (it could never answer). */
 function crashSkips(thread: Thread, actions: ExceptionAction[] | null, exception: number): boolean {
@@ -132,12 +202,9 @@ function crashSkips(thread: Thread, actions: ExceptionAction[] | null, exception
   return ipValid(port) && port.active && port.receiver === thread.task.space;
 }
 
-/**
- * exception_deliver: one level. A plain function returning a number or a
- * Promise rather than an async one: each async layer adds microtask hops to
- * every exception, which cost more than the rest of the delivery.
- */
-function exceptionDeliver(thread: Thread, exception: number, codes: bigint[], actions: ExceptionAction[] | null, opts: RaiseOptions): number | Promise<number> {
+/** exception_deliver: one level. Its answer, or null when the handler has been asked (the triage is resumed). */
+function exceptionDeliver(t: Triage, actions: ExceptionAction[] | null): number | null {
+  const { thread, exception, codes } = t;
   if (!thread.active) return KERN_SUCCESS;
   if (!actions) return KERN_FAILURE;
   if (exception >= EXC_TYPES_COUNT) return KERN_FAILURE;
@@ -153,7 +220,7 @@ function exceptionDeliver(thread: Thread, exception: number, codes: bigint[], ac
   const width = code64 ? 64 : 32;
   const code = [BigInt.asIntN(width, codes[0] ?? 0n), BigInt.asIntN(width, codes[1] ?? 0n)];
 
-  if (behavior === EXCEPTION_DEFAULT) return exceptionRpc(thread, excPort, behavior, code64, { exception, code, flavor: 0, state: null }, opts, rpcKr);
+  if (behavior === EXCEPTION_DEFAULT) return exceptionRpc(t, excPort, behavior, code64, { exception, code, flavor: 0, state: null }, rpcKr);
   if (behavior === EXCEPTION_STATE || behavior === EXCEPTION_STATE_IDENTITY) {
     const count = thread.state.countFor(flavor0);
     const got = thread.state.get(flavor0, count);
@@ -169,7 +236,7 @@ function exceptionDeliver(thread: Thread, exception: number, codes: bigint[], ac
       }
       return r.kr;
     };
-    return exceptionRpc(thread, excPort, behavior, code64, { exception, code, flavor: flavor0, state: got.state }, opts, stated);
+    return exceptionRpc(t, excPort, behavior, code64, { exception, code, flavor: flavor0, state: got.state }, stated);
   }
   portReleaseSend(excPort);
   return KERN_FAILURE;
@@ -208,18 +275,12 @@ const NO_STATE = new Uint32Array(0);
 const NO_OLD_STATE: number[] = [];
 
 /**
- * mach_msg_rpc_from_kernel with a KernelUser stub's request layout and reply checks; waits only for the reply.
- * `finish` turns the result into the level's answer in the same step (one Promise hop, not two).
+ * mach_msg_rpc_from_kernel with a KernelUser stub's request layout and reply checks; waits
+ * only for the reply. `finish` turns the result into the level's answer in the same step.
+ * The answer, or null when the triage waits for the reply (Triage.replied resumes it).
  */
-function exceptionRpc(
-  thread: Thread,
-  excPort: IpcPort,
-  behavior: number,
-  code64: boolean,
-  a: RpcArgs,
-  opts: RaiseOptions,
-  finish: (r: RpcResult) => number,
-): number | Promise<number> {
+function exceptionRpc(t: Triage, excPort: IpcPort, behavior: number, code64: boolean, a: RpcArgs, finish: (r: RpcResult) => number): number | null {
+  const thread = t.thread;
   const routine = exceptionRoutine(behavior, code64);
   const identity = behavior !== EXCEPTION_STATE;
   const bytes = encodeRequest(routine, 0, 0, {
@@ -249,25 +310,40 @@ function exceptionRpc(
     ];
   }
   wrU32(bytes, MACH_MSG_HEADER.at.bits, kmsg.bits);
+  const rpc: PendingRpc = { routineId: routine.id, behavior, flavor: a.flavor, finish };
   const sent = ipcKmsgSend(kmsg, MACH_SEND_KERNEL_DEFAULT, 0);
-  const receive = (mr: number): number | Promise<number> => {
-    if (mr !== MACH_MSG_SUCCESS) return finish(failed(mr, a.flavor));
-    const timeout = opts.timeoutMs;
-    const option = MACH_RCV_MSG | (timeout !== undefined ? MACH_RCV_TIMEOUT : 0);
-    const got = mqueueReceive(reply, option, 0xffffffff, timeout ?? 0);
-    const answered = (g: RcvResult): number => {
-      if (g.mr !== MACH_MSG_SUCCESS || !g.kmsg) {
-        dropReplyPort(thread);
-        // A wait given up on (timeout, thread_abort, the thread terminating) is an
-        // interrupted receive; the next level then finds the thread terminating.
-        return finish(failed(MACH_RCV_INTERRUPTED, a.flavor));
-      }
-      return finish(checkReply(routine.id, behavior, takeHandedOff(g.port, g.kmsg), a.flavor));
-    };
-    return got instanceof Promise ? got.then(answered) : answered(got);
-  };
   // The kernel sends with MACH_SEND_ALWAYS, so the send does not wait; a Promise is followed all the same.
-  return typeof sent === "number" ? receive(sent) : sent.then(receive);
+  if (typeof sent === "number") return rpcReceive(t, reply, rpc, sent);
+  sent
+    .then((mr) => {
+      const kr = rpcReceive(t, reply, rpc, mr);
+      if (kr !== null) t.resumed(kr);
+    })
+    .catch((e: unknown) => t.reject!(e));
+  return null;
+}
+
+/** The request is sent (or refused, `mr`): wait for the reply on the thread's reply port. */
+function rpcReceive(t: Triage, reply: IpcPort, rpc: PendingRpc, mr: number): number | null {
+  if (mr !== MACH_MSG_SUCCESS) return rpc.finish(failed(mr, rpc.flavor));
+  const timeout = t.opts.timeoutMs;
+  const option = MACH_RCV_MSG | (timeout !== undefined ? MACH_RCV_TIMEOUT : 0);
+  t.rpc = rpc;
+  const got = mqueueReceiveThen(reply, option, 0xffffffff, timeout ?? 0, t.replied);
+  if (got === null) return null;
+  t.rpc = null;
+  return rpcAnswered(t.thread, rpc, got);
+}
+
+/** What the wait came to: the reply's answer, or an interrupted receive. */
+function rpcAnswered(thread: Thread, rpc: PendingRpc, g: RcvResult): number {
+  if (g.mr !== MACH_MSG_SUCCESS || !g.kmsg) {
+    dropReplyPort(thread);
+    // A wait given up on (timeout, thread_abort, the thread terminating) is an
+    // interrupted receive; the next level then finds the thread terminating.
+    return rpc.finish(failed(MACH_RCV_INTERRUPTED, rpc.flavor));
+  }
+  return rpc.finish(checkReply(rpc.routineId, rpc.behavior, takeHandedOff(g.port, g.kmsg), rpc.flavor));
 }
 
 /** The KernelUser stub's checks on the handler's reply; the reply is consumed. */

@@ -63,7 +63,11 @@ export class MigRegistry<C> {
 
   /** Routines by name ("mach_port_allocate"). */
   readonly byName = new Map<string, Routine<C>>();
-  /** The same routines indexed by MIG id: the dispatch of every kernel RPC finds its routine here. */
+  /**
+   * The same routines indexed by MIG id: the dispatch of every kernel RPC finds its routine here.
+   * Kept dense (every slot up to the highest id written, undefined where no routine is): an array
+   * filled at scattered indices turns into a dictionary, whose lookup was 3% of a null RPC.
+   */
   private readonly byId: (Routine<C> | undefined)[] = [];
 
   add(subsystem: string, base: number, end: number, routines: Routine<C>[]): void {
@@ -73,13 +77,16 @@ export class MigRegistry<C> {
       if (this.routines.has(r.id)) throw new Error(`MIG id ${r.id} registered twice`);
       this.routines.set(r.id, r);
       this.byName.set(r.name, r);
-      if (r.id >= 0 && r.id < MAX_INDEXED_ID) this.byId[r.id] = r;
+      if (r.id >= 0 && r.id < MAX_INDEXED_ID) {
+        while (this.byId.length <= r.id) this.byId.push(undefined);
+        this.byId[r.id] = r;
+      }
     }
   }
 
   /** The routine with MIG id `id` (ipc_kobject_server's lookup), if any. */
   routineOf(id: number): Routine<C> | undefined {
-    return id >= 0 && id < MAX_INDEXED_ID ? this.byId[id] : this.routines.get(id);
+    return id >= 0 && id < MAX_INDEXED_ID ? (id < this.byId.length ? this.byId[id] : undefined) : this.routines.get(id);
   }
 
   /** A routine by MIG id or by name. */

@@ -41,6 +41,8 @@ export interface BugFixes {
   pidForTaskName?: boolean;
   /** CVE-2016-7637: user references that reach MACH_PORT_UREFS_MAX stay there instead of counting on (fixed in xnu-3789.31.2). */
   urefsPegged?: boolean;
+  /** mach_port_deallocate of a port set's name destroys the set (xnu-4570.1.46's ipc_right_dealloc, radar 21692215) instead of KERN_INVALID_RIGHT. */
+  portSetDeallocate?: boolean;
 }
 
 export interface BootOptions {
@@ -138,7 +140,7 @@ export class Kernel {
   private constructor(opts: BootOptions) {
     const real = realMachine(opts.cpus);
     this.machine = { ...real, ...opts.machine };
-    const fixes = opts.fixes === true ? { getExceptionPortsCount: true, swapExceptionBehavior: true, urefsPegged: true, pidForTaskName: true } : opts.fixes || {};
+    const fixes = opts.fixes === true ? { getExceptionPortsCount: true, swapExceptionBehavior: true, urefsPegged: true, pidForTaskName: true, portSetDeallocate: true } : opts.fixes || {};
     this.options = {
       cpus: opts.cpus ?? this.machine.cpuCount,
       arch: opts.arch ?? this.machine.arch,
@@ -148,6 +150,7 @@ export class Kernel {
         swapExceptionBehavior: !!fixes.swapExceptionBehavior,
         urefsPegged: !!fixes.urefsPegged,
         pidForTaskName: !!fixes.pidForTaskName,
+        portSetDeallocate: !!fixes.portSetDeallocate,
       },
       kernelVersion: opts.kernelVersion ?? DEFAULT_VERSION,
       taskForPid: opts.taskForPid ?? "root",

@@ -15,7 +15,7 @@ import {
 import { HEADER_SIZE, NDR_RECORD, NDR_SIZE, OOL_DESCRIPTOR, OOL_PORTS_DESCRIPTOR, PORT_DESCRIPTOR } from "../abi/msg_layout.js";
 import { viewOf } from "../abi/layout.js";
 import { wrU32 } from "../abi/bytes.js";
-import type { IpcKmsg, KDesc } from "../ipc/kmsg.js";
+import { descriptorsOf, KDESC_PORT_RUN, type IpcKmsg, type KDesc } from "../ipc/kmsg.js";
 import { kmsgWithData } from "../ipc/kmsg_buffer.js";
 import { IP_DEAD, ipValid, type PortRef } from "../ipc/port.js";
 import { hasOolCount, type Param, type PortArg } from "./types.js";
@@ -201,7 +201,7 @@ export class Routine<C> {
   decode(kmsg: IpcKmsg): Args | number {
     const shape = this.req;
     const complex = (kmsg.bits & MACH_MSGH_BITS_COMPLEX) !== 0;
-    const kdescs = kmsg.descs ?? NO_DESCS;
+    const kdescs = kmsg.descs === null ? NO_DESCS : descriptorsOf(kmsg.descs);
     // Kernel stubs compare sizes in the K64 form: header +8, each port descriptor +4.
     const ksize = kmsg.kernelSize();
     const kmin = shape.min + 8 + 4 * shape.portDescriptors;
@@ -377,10 +377,12 @@ export class Routine<C> {
           data[off + PD.disposition] = a.type;
           off += 12;
         } else if (t.kind === "portarray") {
+          // Always `max` descriptors, as one run; those past the list are null ports.
           const list = (v as PortRef[] | undefined) ?? [];
+          const ports: PortRef[] = new Array(t.max);
+          descs.push({ kind: KDESC_PORT_RUN, off, ports, type: t.carried });
           for (let i = 0; i < t.max; i++) {
-            const port = i < list.length ? list[i]! : null;
-            descs.push({ kind: 0, off, port, type: t.carried });
+            ports[i] = i < list.length ? list[i]! : null;
             data[off + PD.disposition] = t.carried;
             off += 12;
           }

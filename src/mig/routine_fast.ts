@@ -12,7 +12,7 @@ import { MIG_TYPE_ERROR } from "../abi/kern_return.js";
 import { MACH_MSG_PORT_DESCRIPTOR, MACH_MSGH_BITS_COMPLEX } from "../abi/message.js";
 import { HEADER_SIZE, NDR_RECORD, NDR_SIZE, PORT_DESCRIPTOR } from "../abi/msg_layout.js";
 import { rdI32, rdI64, rdU32, rdU64, wrU32, wrU64 } from "../abi/bytes.js";
-import type { IpcKmsg, KDesc } from "../ipc/kmsg.js";
+import { KDESC_PORT_RUN, type IpcKmsg, type KDesc } from "../ipc/kmsg.js";
 import { kmsgWithData } from "../ipc/kmsg_buffer.js";
 import type { Param } from "./types.js";
 
@@ -105,7 +105,8 @@ export function compileEncode(params: Param[], baseSize: number, complex: boolea
   if (complex) {
     const descParams = outs.filter((p) => p.type.kind === "port" || p.type.kind === "portarray");
     const total = descParams.reduce((n, p) => n + (p.type.kind === "portarray" ? p.type.max : 1), 0);
-    lines.push(`wrU32(d, ${off}, ${total});`, `reply.bits = ${MACH_MSGH_BITS_COMPLEX >>> 0};`, `const descs = new Array(${total});`);
+    // One entry per port, one per port array (a run: kmsg.ts's KPortRunDesc).
+    lines.push(`wrU32(d, ${off}, ${total});`, `reply.bits = ${MACH_MSGH_BITS_COMPLEX >>> 0};`, `const descs = new Array(${descParams.length});`);
     off += 4;
     let di = 0;
     descParams.forEach((p, i) => {
@@ -122,16 +123,17 @@ export function compileEncode(params: Param[], baseSize: number, complex: boolea
         di++;
         off += PORT_DESCRIPTOR.size;
       } else if (t.kind === "portarray") {
-        // Always `max` descriptors; those past the list are null ports.
+        // Always `max` descriptors, as one run; those past the list are null ports.
         lines.push(
           `{ const list = out[${key(p.name)}] ?? EMPTY;`,
+          `const ports = new Array(${t.max});`,
           `for (let i = 0; i < ${t.max}; i++) {`,
-          `const at = ${off} + ${PORT_DESCRIPTOR.size} * i;`,
-          `descs[${di} + i] = { kind: ${MACH_MSG_PORT_DESCRIPTOR}, off: at, port: i < list.length ? list[i] : null, type: ${t.carried} };`,
-          `d[at + ${PORT_DESCRIPTOR.at.disposition}] = ${t.carried};`,
-          "} }",
+          "ports[i] = i < list.length ? list[i] : null;",
+          `d[${off + PORT_DESCRIPTOR.at.disposition} + ${PORT_DESCRIPTOR.size} * i] = ${t.carried};`,
+          "}",
+          `descs[${di}] = { kind: ${KDESC_PORT_RUN}, off: ${off}, ports, type: ${t.carried} }; }`,
         );
-        di += t.max;
+        di++;
         off += PORT_DESCRIPTOR.size * t.max;
       }
     });

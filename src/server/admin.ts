@@ -16,7 +16,7 @@ import {
 import { hostInfo, processorSetInfo, processorSetStatistics } from "../kern/host_info.js";
 import { threadInfo } from "../kern/task_info.js";
 import { decodeInfo, THREAD_IDENTIFIER_INFO } from "../abi/info.js";
-import type { IpcKmsg } from "../ipc/kmsg.js";
+import { KDESC_PORT_RUN, type IpcKmsg } from "../ipc/kmsg.js";
 import { machPortGetSetStatus, objectToken, portStatus, rightInfo } from "../ipc/mach_port.js";
 import { IpcPort, ipValid, type PortRef } from "../ipc/port.js";
 import type { IpcSpace } from "../ipc/space.js";
@@ -114,7 +114,7 @@ function queuedMessages(port: IpcPort): QueuedMessage[] {
     if (ipValid(m.local)) rights.push({ object: objectToken(m.local), type: (m.bits >>> 8) & 0x1f });
     for (const d of m.descs ?? []) {
       if (d.kind === 0 && ipValid(d.port)) rights.push({ object: objectToken(d.port), type: d.type });
-      else if (d.kind === 2) for (const p of d.ports) if (ipValid(p)) rights.push({ object: objectToken(p), type: d.type });
+      else if (d.kind === 2 || d.kind === KDESC_PORT_RUN) for (const p of d.ports) if (ipValid(p)) rights.push({ object: objectToken(p), type: d.type });
     }
     out.push({ id: m.id, size: m.size, rights });
   }

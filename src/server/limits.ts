@@ -4,7 +4,7 @@
  * docs/server.md. Mach-level limits answer with XNU's codes (the message is
  * not sent, nothing is lost); wire-level ones disconnect with a logged reason.
  */
-import type { IpcKmsg } from "../ipc/kmsg.js";
+import { KDESC_PORT_RUN, type IpcKmsg } from "../ipc/kmsg.js";
 
 export interface ServerLimits {
   /** Largest frame after HELLO (a maximal Mach message and its OOL data). */
@@ -48,7 +48,7 @@ export const SMALL_FRAME = 64 * 1024;
 /** Bytes a queued message holds: its inline body, its out-of-line memory, its OOL port arrays. */
 export function kmsgBytes(kmsg: IpcKmsg): number {
   let n = kmsg.size;
-  if (kmsg.descs) for (const d of kmsg.descs) n += d.kind === 2 ? d.ports.length * 8 : d.kind === 0 ? 0 : d.data.byteLength;
+  if (kmsg.descs) for (const d of kmsg.descs) n += d.kind === 2 ? d.ports.length * 8 : d.kind === 0 || d.kind === KDESC_PORT_RUN ? 0 : d.data.byteLength;
   return n;
 }
 
