@@ -62,10 +62,7 @@ kern_return_t _kernelrpc_mach_vm_allocate_trap(mach_port_name_t target, mach_vm_
   if (kr != KERN_SUCCESS) return kr;
   if (!addr) return MACH_SEND_INVALID_DEST;
   if ((unsigned)flags & ~VM_FLAGS_USER_ALLOCATE) return KERN_INVALID_ARGUMENT;
-  if (size == 0) {
-    *addr = 0;
-    return KERN_SUCCESS;
-  }
+  if (size == 0) return KERN_SUCCESS; /* the address is left as the caller gave it */
   uint64_t len = round_pg(size);
   if (len == 0 || len > (uint64_t)SIZE_MAX) return KERN_INVALID_ARGUMENT;
   int anywhere = (flags & VM_FLAGS_ANYWHERE) != 0;
@@ -86,7 +83,9 @@ kern_return_t _kernelrpc_mach_vm_allocate_trap(mach_port_name_t target, mach_vm_
 
 kern_return_t _kernelrpc_mach_vm_deallocate_trap(mach_port_name_t target, mach_vm_address_t address, mach_vm_size_t size) {
   kern_return_t kr = self_target(target);
-  if (kr != KERN_SUCCESS || size == 0) return kr;
+  if (kr != KERN_SUCCESS) return kr;
+  if (address + size < address) return KERN_INVALID_ARGUMENT; /* vm_user.c: a range that wraps */
+  if (size == 0) return KERN_SUCCESS;
   uint64_t start = trunc_pg(address), end = round_pg(address + size);
   if (end > start) munmap((void *)(uintptr_t)start, (size_t)(end - start));
   return KERN_SUCCESS;
@@ -96,7 +95,7 @@ kern_return_t _kernelrpc_mach_vm_protect_trap(mach_port_name_t target, mach_vm_a
                                               vm_prot_t new_protection) {
   kern_return_t kr = self_target(target);
   if (kr != KERN_SUCCESS) return kr;
-  if (new_protection & ~(VM_PROT_ALL | VM_PROT_COPY)) return KERN_INVALID_ARGUMENT;
+  if (address + size < address || (new_protection & ~(VM_PROT_ALL | VM_PROT_COPY))) return KERN_INVALID_ARGUMENT;
   if (size == 0) return KERN_SUCCESS;
   /* Linux keeps no maximum protection: setting the maximum lowers the current one to it, as XNU's vm_map_protect does. */
   (void)set_maximum;

@@ -13,6 +13,7 @@ import {
 } from "../abi/kern_return.js";
 import * as R from "../abi/vm_region.js";
 import { encodeInfo } from "../abi/info.js";
+import { VM_FLAGS_USER_ALLOCATE, VM_PROT_ALL, VM_PROT_COPY } from "../abi/vm.js";
 import { ipValid } from "../ipc/port.js";
 import type { KernelCall } from "../kern/kernel.js";
 import type { Task } from "../kern/task.js";
@@ -24,6 +25,7 @@ import { big, num, portArg, taskOf } from "./common.js";
 /** i386/vm_param.h's VM_MAX_ADDRESS, a 32-bit value even on x86_64: the vm_region* forms of vm_map.defs check the region's end against it. */
 export const VM_MAX_ADDRESS = 0xffe00000n;
 const U32_MAX = 0xffffffffn;
+const U64_MAX = 0xffffffffffffffffn;
 
 /** convert_port_to_map (and convert_port_entry_to_map: machipc has no named entries): an active task's map, else VM_MAP_NULL. */
 const mapOf = (call: KernelCall): Task | null => taskOf(call.port);
@@ -71,26 +73,48 @@ export function vmCopy(call: KernelCall, a: Args): RoutineResult {
   return r.kr !== KERN_SUCCESS ? r.kr : vmMapCopyOverwrite(task, big(a, "dest_address"), r.data!);
 }
 
+/*
+ * For a process outside the server, allocate, deallocate and protect make the checks vm_user.c
+ * makes before it touches the map (a size of 0 is success, changing nothing), then refuse.
+ */
+
 export function vmAllocate(call: KernelCall, a: Args): RoutineResult {
   const task = mapOf(call);
   if (!task) return KERN_INVALID_ARGUMENT;
-  if (outsideProcess(task)) return KERN_NOT_SUPPORTED;
-  const r = machVmAllocate(task.vm, big(a, "address"), big(a, "size"), num(a, "flags"));
+  const address = big(a, "address");
+  const size = big(a, "size");
+  const flags = num(a, "flags");
+  if (outsideProcess(task)) {
+    if ((flags & ~VM_FLAGS_USER_ALLOCATE) >>> 0) return KERN_INVALID_ARGUMENT;
+    return size === 0n ? { address } : KERN_NOT_SUPPORTED;
+  }
+  const r = machVmAllocate(task.vm, address, size, flags);
   return r.kr !== KERN_SUCCESS ? r.kr : { address: r.addr };
 }
 
 export function vmDeallocate(call: KernelCall, a: Args): RoutineResult {
   const task = mapOf(call);
   if (!task) return KERN_INVALID_ARGUMENT;
-  if (outsideProcess(task)) return KERN_NOT_SUPPORTED;
-  return machVmDeallocate(task.vm, big(a, "address"), big(a, "size"));
+  const address = big(a, "address");
+  const size = big(a, "size");
+  if (outsideProcess(task)) {
+    if (address + size > U64_MAX) return KERN_INVALID_ARGUMENT;
+    return size === 0n ? KERN_SUCCESS : KERN_NOT_SUPPORTED;
+  }
+  return machVmDeallocate(task.vm, address, size);
 }
 
 export function vmProtect(call: KernelCall, a: Args): RoutineResult {
   const task = mapOf(call);
   if (!task) return KERN_INVALID_ARGUMENT;
-  if (outsideProcess(task)) return KERN_NOT_SUPPORTED;
-  return machVmProtect(task.vm, big(a, "address"), big(a, "size"), num(a, "set_maximum") !== 0, num(a, "new_protection"));
+  const address = big(a, "address");
+  const size = big(a, "size");
+  const prot = num(a, "new_protection");
+  if (outsideProcess(task)) {
+    if (address + size > U64_MAX || (prot & ~(VM_PROT_ALL | VM_PROT_COPY)) >>> 0) return KERN_INVALID_ARGUMENT;
+    return size === 0n ? KERN_SUCCESS : KERN_NOT_SUPPORTED;
+  }
+  return machVmProtect(task.vm, address, size, num(a, "set_maximum") !== 0, prot);
 }
 
 /** mach_vm_map / vm_map / vm_map_64: anonymous memory; a memory object (a named entry, a pager) is not modelled: no port is one. */

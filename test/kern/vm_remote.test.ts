@@ -184,6 +184,15 @@ test("a process's memory: a read beyond the server's bound is KERN_RESOURCE_SHOR
     ["mach_vm_deallocate", { address: base, size: BigInt(PAGE) }],
     ["mach_vm_protect", { address: base, size: BigInt(PAGE), set_maximum: 0, new_protection: VM_PROT_READ }],
   ] as const) assert.equal((await dbg.thread.call(name, port, args as never)).kr, KERN_NOT_SUPPORTED, name);
+  // vm_user.c's checks before the map is touched still answer first: a size of 0 changes nothing and succeeds, a wrapping range is refused.
+  const none = await dbg.thread.call("mach_vm_allocate", port, { address: 0x1234000n, size: 0n, flags: VM_FLAGS_ANYWHERE });
+  assert.equal(none.kr, KERN_SUCCESS);
+  if (none.kr === KERN_SUCCESS) assert.equal(none.address, 0x1234000n, "the address as given");
+  assert.equal((await dbg.thread.call("mach_vm_allocate", port, { address: 0n, size: 1n, flags: 0x8 })).kr, KERN_INVALID_ARGUMENT, "a flag outside VM_FLAGS_USER_ALLOCATE");
+  assert.equal((await dbg.thread.call("mach_vm_deallocate", port, { address: base, size: 0n })).kr, KERN_SUCCESS);
+  assert.equal((await dbg.thread.call("mach_vm_deallocate", port, { address: base, size: -base })).kr, KERN_INVALID_ARGUMENT, "start + size wraps");
+  assert.equal((await dbg.thread.call("mach_vm_protect", port, { address: base, size: 0n, set_maximum: 0, new_protection: VM_PROT_READ })).kr, KERN_SUCCESS);
+  assert.equal((await dbg.thread.call("mach_vm_protect", port, { address: base, size: BigInt(PAGE), set_maximum: 0, new_protection: 0x20 })).kr, KERN_INVALID_ARGUMENT);
   assertInvariant(kernel);
 });
 
@@ -265,6 +274,10 @@ test("allocate, protect, deallocate and map from another task change an in-proce
   if (r.kr === KERN_SUCCESS) assert.equal(decodeInfo("mach_vm_region", VM_REGION_BASIC_INFO_64, r.info).protection, VM_PROT_READ);
   assert.equal((await dbg.thread.call("mach_vm_deallocate", port, { address: a.address, size: BigInt(PAGE) })).kr, KERN_SUCCESS);
   assert.equal(target.task.vm.regionAt(a.address), null);
+  assert.equal((await dbg.thread.call("vm_deallocate", port, { address: 0x10000n, size: 0xffffffffffff0000n })).kr, KERN_INVALID_ARGUMENT, "start + size wraps");
+  const zero = await dbg.thread.call("mach_vm_allocate", port, { address: 0x5000n, size: 0n, flags: VM_FLAGS_ANYWHERE });
+  assert.equal(zero.kr, KERN_SUCCESS);
+  if (zero.kr === KERN_SUCCESS) assert.equal(zero.address, 0x5000n, "a size of 0: the address as given");
   const m = await dbg.thread.call("mach_vm_map", port, {
     address: 0n,
     size: BigInt(PAGE),

@@ -177,6 +177,12 @@ int main(void) {
   check("mach_vm_protect in another process is KERN_NOT_SUPPORTED", kr == KERN_NOT_SUPPORTED, kr);
   kr = mach_vm_deallocate(task, (mach_vm_address_t)(uintptr_t)ro, (mach_vm_size_t)page);
   check("mach_vm_deallocate in another process is KERN_NOT_SUPPORTED", kr == KERN_NOT_SUPPORTED, kr);
+  kr = mach_vm_deallocate(task, (mach_vm_address_t)(uintptr_t)ro, 0);
+  check("a size of 0 is success before the map would be touched", kr == KERN_SUCCESS, kr);
+  kr = mach_vm_deallocate(task, (mach_vm_address_t)(uintptr_t)ro, ~(mach_vm_size_t)0);
+  check("a range that wraps is KERN_INVALID_ARGUMENT", kr == KERN_INVALID_ARGUMENT, kr);
+  kr = mach_vm_deallocate(mach_task_self(), (mach_vm_address_t)(uintptr_t)ro, ~(mach_vm_size_t)0);
+  check("so it is for the caller's own task, through the trap", kr == KERN_INVALID_ARGUMENT, kr);
   vm_address_t where32 = 0;
   kr = vm_allocate(task, &where32, (vm_size_t)page, VM_FLAGS_ANYWHERE);
   check("vm_allocate in another process is KERN_NOT_SUPPORTED", kr == KERN_NOT_SUPPORTED, kr);
