@@ -19,6 +19,13 @@ napi_value machipc_watch_calendar(napi_env env, napi_callback_info info);
 /* processVmRead / processVmWrite(pid, address: bigint, bytes: Uint8Array) -> bytes moved or -errno: process_vm_readv / writev (procmem.c). */
 napi_value machipc_process_vm_read(napi_env env, napi_callback_info info);
 napi_value machipc_process_vm_write(napi_env env, napi_callback_info info);
+/* OOL regions by descriptor (fdpass.c): a side channel's SCM_RIGHTS messages, a memfd's checks and bytes. */
+napi_value machipc_ool_recv_fds(napi_env env, napi_callback_info info);
+napi_value machipc_ool_send_fds(napi_env env, napi_callback_info info);
+napi_value machipc_ool_check_fd(napi_env env, napi_callback_info info);
+napi_value machipc_ool_read_fd(napi_env env, napi_callback_info info);
+napi_value machipc_close_fd(napi_env env, napi_callback_info info);
+napi_value machipc_dup_fd(napi_env env, napi_callback_info info);
 
 /* Helpers shared by the functions above (module.c). */
 
