@@ -45,10 +45,6 @@ enum {
   TRAP_TASK_NAME_FOR_PID = 44,
   TRAP_TASK_FOR_PID = 45,
   TRAP_PID_FOR_TASK = 46,
-  TRAP_MK_TIMER_CREATE = 91,
-  TRAP_MK_TIMER_DESTROY = 92,
-  TRAP_MK_TIMER_ARM = 93,
-  TRAP_MK_TIMER_CANCEL = 94,
 };
 
 /* What copyout answers for a bad user address (EFAULT), which a trap then returns as its kern_return_t. */

@@ -49,11 +49,6 @@ export const MACH_TRAPS: readonly TrapDescription[] = [
   trap(39, "semaphore_timedwait_signal_trap", ["wait_name", "signal_name", "sec", "nsec"]),
   trap(41, "_kernelrpc_mach_port_guard_trap", ["target", "name", "guard", "strict"], [], "mach_port_guard"),
   trap(42, "_kernelrpc_mach_port_unguard_trap", ["target", "name", "guard"], [], "mach_port_unguard"),
-  // osfmk/kern/mk_timer.c (src/kern/mk_timer.ts): create answers the new name as its value.
-  trap(91, "mk_timer_create_trap", []),
-  trap(92, "mk_timer_destroy_trap", ["name"]),
-  trap(93, "mk_timer_arm_trap", ["name", "expire_time"]),
-  trap(94, "mk_timer_cancel_trap", ["name", "result_time"], ["result_time"]),
   // BSD's (bsd/vm/vm_unix.c, src/kern/task_for_pid.ts): the out word is written whatever the answer.
   trap(44, "task_name_for_pid", ["target_tport", "pid"], ["tn"]),
   trap(45, "task_for_pid", ["target_tport", "pid"], ["t"]),
@@ -83,8 +78,8 @@ export function trapSlots(t: TrapDescription, args: TrapArgs): bigint[] {
   });
 }
 
-/** Copied-out slots back to names: the 64-bit ones (addresses, mk_timer_cancel's deadline) as bigints, the rest as numbers. */
-export function trapResult(t: TrapDescription, kr: number, outs: readonly bigint[], wide: readonly string[] = ["addr", "result_time"]): TrapResult {
+/** Copied-out slots back to names; 32-bit values come back as numbers. */
+export function trapResult(t: TrapDescription, kr: number, outs: readonly bigint[], wide: readonly string[] = ["addr"]): TrapResult {
   const r: TrapResult = { kr };
   t.outs.forEach((name, i) => {
     const v = outs[i] ?? 0n;

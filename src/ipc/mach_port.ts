@@ -518,8 +518,7 @@ export function machPortRequestNotification(
       const t = translateReceive(space, name);
       if (t.kr !== KERN_SUCCESS) return fail(t.kr);
       const port = t.port!;
-      // xnu-3248 lets a port bound to a kernel object (a timer, a host notification) have one too.
-      if (space.refuseKobjectPdrequest && port.kotype !== 0) return fail(KERN_INVALID_RIGHT);
+      if (port.kotype !== 0) return fail(KERN_INVALID_RIGHT);
       const x = port.x();
       const previous = x.pdrequest;
       x.pdrequest = so;

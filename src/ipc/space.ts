@@ -75,11 +75,6 @@ export class IpcSpace {
    * name destroys the set. Off, as in xnu-3248 (KERN_INVALID_RIGHT), by default.
    */
   deallocPortSets = false;
-  /**
-   * xnu-3789.60.24's mach_port_request_notification: no port-destroyed request on a port bound
-   * to a kernel object (KERN_INVALID_RIGHT). Off, as in xnu-3248 (accepted), by default.
-   */
-  refuseKobjectPdrequest = false;
   /** Reverse map for send-right entries, so a send right copied out joins the name already held (ipc_hash). */
   readonly sendHash = new Map<IpcPort, number>();
   /**

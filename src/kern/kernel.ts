@@ -25,8 +25,6 @@ import { BootstrapServer } from "./bootstrap.js";
 // task_for_pid's module also puts traps 44-46 in the trap table.
 import type { TaskForPidRule } from "./task_for_pid.js";
 import "./task_for_pid.js";
-import type { MkTimers } from "./mk_timer.js";
-import "./mk_timer.js";
 import { HostNotify } from "./host_notify.js";
 import { ClockAlarms } from "./clock_alarm.js";
 import { systemClockNs, toTimespec } from "./clock.js";
@@ -45,8 +43,6 @@ export interface BugFixes {
   urefsPegged?: boolean;
   /** mach_port_deallocate of a port set's name destroys the set (xnu-4570.1.46's ipc_right_dealloc, radar 21692215) instead of KERN_INVALID_RIGHT. */
   portSetDeallocate?: boolean;
-  /** mach_port_request_notification refuses a port-destroyed request on a kernel object's port (xnu-3789.60.24) instead of accepting it. */
-  kobjectPortDestroyed?: boolean;
 }
 
 export interface BootOptions {
@@ -129,8 +125,6 @@ export class Kernel {
   readonly clockAlarms = new ClockAlarms(() => toTimespec(systemClockNs()));
   /** host_request_notification's registrations (HOST_NOTIFY_CALENDAR_CHANGE). */
   readonly hostNotify = new HostNotify();
-  /** mk_timer_create's timers, each holding a send right to its port. */
-  readonly mkTimers: MkTimers = new Set();
   private nextPid = 100;
 
   /** Install the MIG subsystems every booted kernel serves (done by the package entry point). */
@@ -146,7 +140,7 @@ export class Kernel {
   private constructor(opts: BootOptions) {
     const real = realMachine(opts.cpus);
     this.machine = { ...real, ...opts.machine };
-    const fixes = opts.fixes === true ? { getExceptionPortsCount: true, swapExceptionBehavior: true, urefsPegged: true, pidForTaskName: true, portSetDeallocate: true, kobjectPortDestroyed: true } : opts.fixes || {};
+    const fixes = opts.fixes === true ? { getExceptionPortsCount: true, swapExceptionBehavior: true, urefsPegged: true, pidForTaskName: true, portSetDeallocate: true } : opts.fixes || {};
     this.options = {
       cpus: opts.cpus ?? this.machine.cpuCount,
       arch: opts.arch ?? this.machine.arch,
@@ -157,7 +151,6 @@ export class Kernel {
         urefsPegged: !!fixes.urefsPegged,
         pidForTaskName: !!fixes.pidForTaskName,
         portSetDeallocate: !!fixes.portSetDeallocate,
-        kobjectPortDestroyed: !!fixes.kobjectPortDestroyed,
       },
       kernelVersion: opts.kernelVersion ?? DEFAULT_VERSION,
       taskForPid: opts.taskForPid ?? "root",
@@ -263,7 +256,6 @@ export class Kernel {
       }
     }
     for (const p of this.kports) kernelPorts.push(p);
-    for (const t of this.mkTimers) send.push(t.port);
     const sendOnce: PortRef[] = [...this.heldSendOnce, ...this.hostNotify.heldSendOnce()];
     for (const a of this.clockAlarms.heldRights()) (a.portType === MACH_MSG_TYPE_PORT_SEND_ONCE ? sendOnce : send).push(a.port);
     return { spaces, sendRights: send, sendOnceRights: sendOnce, kernelPorts, heldMessages: this.heldMessages };

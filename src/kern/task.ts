@@ -71,7 +71,6 @@ export class Task {
     this.space = space ?? new IpcSpace("user", this, opts.maxNames ?? kernel.options.maxNames);
     this.space.pegUrefs = kernel.options.fixes.urefsPegged;
     this.space.deallocPortSets = kernel.options.fixes.portSetDeallocate;
-    this.space.refuseKobjectPdrequest = kernel.options.fixes.kobjectPortDestroyed;
     const uid = opts.uid ?? 501;
     const gid = opts.gid ?? 20;
     this.secToken = [uid, gid];

@@ -2,8 +2,8 @@
  * What xnu's own tools/tests and darwintests need from libmachipc beyond the MIG routines, pinned
  * by a program of our own (test/native/programs/classic.c): the SDK's AvailabilityMacros.h and
  * libkern/OSAtomic.h, mach_timebase_info_trap, sysctl's hw.* and kern.* names as xnu-3248's
- * sysctl_hw_generic / sysctl_io_number / sysctlbyname answer them, mk_timer.c's timers, and fork1's
- * order (the child is a task before fork returns in the parent).
+ * sysctl_hw_generic / sysctl_io_number / sysctlbyname answer them, and fork1's order (the child is
+ * a task before fork returns in the parent).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -11,7 +11,6 @@
 #include <libkern/OSAtomic.h>
 #include <mach/mach.h>
 #include <mach/mach_time.h>
-#include <mach/mk_timer.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,24 +112,6 @@ int main(int argc, char **argv) {
   len = sizeof n;
   check("an OID_AUTO name's MIB reads it back", sysctlnametomib("hw.physicalcpu", pmib, &pn) == 0 && pmib[1] >= 100 &&
         sysctl(pmib, 2, &n, &len, NULL, 0) == 0 && n == hi.physical_cpu);
-
-  /* mk_timer.c: a receive right the kernel sends an mk_timer_expire_msg_t to at its deadline. */
-  mach_port_t timer = mk_timer_create();
-  mach_port_type_t pt = 0;
-  check("mk_timer_create gives a receive right", timer != MACH_PORT_NULL && mach_port_type(mach_task_self(), timer, &pt) == KERN_SUCCESS && pt == MACH_PORT_TYPE_RECEIVE);
-  uint64_t when = mach_absolute_time() + 20 * NSEC_PER_MSEC;
-  check("mk_timer_arm", mk_timer_arm(timer, when) == KERN_SUCCESS);
-  struct {
-    mk_timer_expire_msg_t m;
-    mach_msg_trailer_t t;
-  } em;
-  kern_return_t mr = mach_msg(&em.m.header, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof em, timer, 5000, MACH_PORT_NULL);
-  check("the expiry message comes at the deadline: id 0, 48 bytes, on the timer",
-        mr == MACH_MSG_SUCCESS && mach_absolute_time() >= when && em.m.header.msgh_id == 0 && em.m.header.msgh_size == sizeof(mk_timer_expire_msg_t) &&
-            sizeof(mk_timer_expire_msg_t) == 48 && em.m.header.msgh_local_port == timer);
-  uint64_t armed = 0, later = mach_absolute_time() + 10 * NSEC_PER_SEC;
-  check("mk_timer_cancel answers the armed deadline", mk_timer_arm(timer, later) == KERN_SUCCESS && mk_timer_cancel(timer, &armed) == KERN_SUCCESS && armed == later);
-  check("mk_timer_destroy", mk_timer_destroy(timer) == KERN_SUCCESS && mach_port_type(mach_task_self(), timer, &pt) == KERN_INVALID_NAME);
 
   /* fork1 makes the child's task before fork returns: task_for_pid finds it at once. */
   int found = 0;
