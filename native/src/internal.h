@@ -45,10 +45,17 @@ enum {
   TRAP_TASK_NAME_FOR_PID = 44,
   TRAP_TASK_FOR_PID = 45,
   TRAP_PID_FOR_TASK = 46,
+  TRAP_CLOCK_SLEEP = 62,
+  TRAP_MK_TIMER_CREATE = 91,
+  TRAP_MK_TIMER_DESTROY = 92,
+  TRAP_MK_TIMER_ARM = 93,
+  TRAP_MK_TIMER_CANCEL = 94,
 };
 
 /* What copyout answers for a bad user address (EFAULT), which a trap then returns as its kern_return_t. */
 enum { MACHIPC_EFAULT = 14 };
+/* A trap's copyout to a caller's pointer: 0 when the address is bad (nothing written, nothing faulted). */
+int machipc_copyout(void *dst, const void *src, size_t n);
 
 /* Little-endian loads and stores, as the wire and the Mach ABI lay out integers. */
 static inline void put32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); }

@@ -53,6 +53,13 @@ export const MACH_TRAPS: readonly TrapDescription[] = [
   trap(44, "task_name_for_pid", ["target_tport", "pid"], ["tn"]),
   trap(45, "task_for_pid", ["target_tport", "pid"], ["t"]),
   trap(46, "pid_for_task", ["t"], ["x"]),
+  // osfmk/kern/clock_oldops.c (src/kern/clock_sleep.ts): the wake-up time's mach_timespec_t comes back as its 8 bytes in one slot.
+  trap(62, "clock_sleep_trap", ["clock_name", "sleep_type", "sleep_sec", "sleep_nsec", "wakeup_time"], ["wakeup_time"]),
+  // osfmk/kern/mk_timer.c (src/kern/mk_timer.ts): create answers the new name, not a kern_return_t.
+  trap(91, "mk_timer_create_trap", []),
+  trap(92, "mk_timer_destroy_trap", ["name"]),
+  trap(93, "mk_timer_arm_trap", ["name", "expire_time"]),
+  trap(94, "mk_timer_cancel_trap", ["name", "result_time"], ["result_time"]),
 ];
 
 const byNumber = new Map(MACH_TRAPS.map((t) => [t.number, t]));
@@ -78,8 +85,11 @@ export function trapSlots(t: TrapDescription, args: TrapArgs): bigint[] {
   });
 }
 
+/** The copied-out values that are 64-bit (an address, mk_timer_cancel's armed time, clock_sleep's packed wake time), which come back as bigints. */
+const WIDE_OUTS: readonly string[] = ["addr", "result_time", "wakeup_time"];
+
 /** Copied-out slots back to names; 32-bit values come back as numbers. */
-export function trapResult(t: TrapDescription, kr: number, outs: readonly bigint[], wide: readonly string[] = ["addr"]): TrapResult {
+export function trapResult(t: TrapDescription, kr: number, outs: readonly bigint[], wide: readonly string[] = WIDE_OUTS): TrapResult {
   const r: TrapResult = { kr };
   t.outs.forEach((name, i) => {
     const v = outs[i] ?? 0n;

@@ -518,7 +518,9 @@ export function machPortRequestNotification(
       const t = translateReceive(space, name);
       if (t.kr !== KERN_SUCCESS) return fail(t.kr);
       const port = t.port!;
-      if (port.kotype !== 0) return fail(KERN_INVALID_RIGHT);
+      // xnu-3248 takes the request on a kernel-object port too (a timer's, a host notification port's):
+      // the receive right then travels in the notification with its object still bound.
+      if (space.refuseKobjectPdrequest && port.kotype !== 0) return fail(KERN_INVALID_RIGHT);
       const x = port.x();
       const previous = x.pdrequest;
       x.pdrequest = so;

@@ -71,6 +71,11 @@ export class IpcSpace {
    */
   pegUrefs = false;
   /**
+   * xnu-3789.60.24's fix: no port-destroyed request on a kernel-object port.
+   * Off, as in xnu-3248, by default (Kernel.boot({ fixes })).
+   */
+  refuseKobjectPdrequest = false;
+  /**
    * xnu-4570.1.46's ipc_right_dealloc (radar 21692215): mach_port_deallocate of a port set's
    * name destroys the set. Off, as in xnu-3248 (KERN_INVALID_RIGHT), by default.
    */

@@ -106,7 +106,7 @@ export class ClockAlarms {
  * check_time: -1 for a bad type or time; a relative time made absolute;
  * then how far in the future it is (0 when not).
  */
-function checkTime(type: number, time: MachTimespec, clock: MachTimespec): number {
+export function checkTime(type: number, time: MachTimespec, clock: MachTimespec): number {
   if ((type & ~TIME_RELATIVE) !== 0) return -1;
   if (time.nsec < 0 || time.nsec >= NSEC_PER_SEC) return -1;
   if ((type & 0xff) === TIME_RELATIVE) {

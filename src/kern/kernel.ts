@@ -26,6 +26,7 @@ import { BootstrapServer } from "./bootstrap.js";
 import type { TaskForPidRule } from "./task_for_pid.js";
 import "./task_for_pid.js";
 import { HostNotify } from "./host_notify.js";
+import { MkTimers } from "./mk_timer.js";
 import { ClockAlarms } from "./clock_alarm.js";
 import { systemClockNs, toTimespec } from "./clock.js";
 import { MACH_MSG_TYPE_PORT_SEND_ONCE } from "../abi/message.js";
@@ -41,6 +42,12 @@ export interface BugFixes {
   pidForTaskName?: boolean;
   /** CVE-2016-7637: user references that reach MACH_PORT_UREFS_MAX stay there instead of counting on (fixed in xnu-3789.31.2). */
   urefsPegged?: boolean;
+  /**
+   * mach_port_request_notification refuses a port-destroyed request on a kernel-object port (a timer,
+   * a host notification port) with KERN_INVALID_RIGHT, so its receive right never travels in the
+   * notification with the object still bound (fixed in xnu-3789.60.24).
+   */
+  kobjectPortDestroyed?: boolean;
   /** mach_port_deallocate of a port set's name destroys the set (xnu-4570.1.46's ipc_right_dealloc, radar 21692215) instead of KERN_INVALID_RIGHT. */
   portSetDeallocate?: boolean;
 }
@@ -121,6 +128,8 @@ export class Kernel {
   bootInfo = "";
   /** host_reboot calls received (machipc never halts its host; an embedder may act on these). */
   readonly rebootRequests: number[] = [];
+  /** Mach timers (mk_timer_create), each keeping a send right to its port. */
+  readonly mkTimers = new MkTimers();
   /** clock_alarm's pending alarms on the system clock. */
   readonly clockAlarms = new ClockAlarms(() => toTimespec(systemClockNs()));
   /** host_request_notification's registrations (HOST_NOTIFY_CALENDAR_CHANGE). */
@@ -140,7 +149,7 @@ export class Kernel {
   private constructor(opts: BootOptions) {
     const real = realMachine(opts.cpus);
     this.machine = { ...real, ...opts.machine };
-    const fixes = opts.fixes === true ? { getExceptionPortsCount: true, swapExceptionBehavior: true, urefsPegged: true, pidForTaskName: true, portSetDeallocate: true } : opts.fixes || {};
+    const fixes = opts.fixes === true ? { getExceptionPortsCount: true, swapExceptionBehavior: true, urefsPegged: true, pidForTaskName: true, kobjectPortDestroyed: true, portSetDeallocate: true } : opts.fixes || {};
     this.options = {
       cpus: opts.cpus ?? this.machine.cpuCount,
       arch: opts.arch ?? this.machine.arch,
@@ -150,6 +159,7 @@ export class Kernel {
         swapExceptionBehavior: !!fixes.swapExceptionBehavior,
         urefsPegged: !!fixes.urefsPegged,
         pidForTaskName: !!fixes.pidForTaskName,
+        kobjectPortDestroyed: !!fixes.kobjectPortDestroyed,
         portSetDeallocate: !!fixes.portSetDeallocate,
       },
       kernelVersion: opts.kernelVersion ?? DEFAULT_VERSION,
@@ -257,6 +267,7 @@ export class Kernel {
     }
     for (const p of this.kports) kernelPorts.push(p);
     const sendOnce: PortRef[] = [...this.heldSendOnce, ...this.hostNotify.heldSendOnce()];
+    send.push(...this.mkTimers.heldRights());
     for (const a of this.clockAlarms.heldRights()) (a.portType === MACH_MSG_TYPE_PORT_SEND_ONCE ? sendOnce : send).push(a.port);
     return { spaces, sendRights: send, sendOnceRights: sendOnce, kernelPorts, heldMessages: this.heldMessages };
   }

@@ -70,6 +70,7 @@ export class Task {
     this.name = opts.name ?? `task${pid}`;
     this.space = space ?? new IpcSpace("user", this, opts.maxNames ?? kernel.options.maxNames);
     this.space.pegUrefs = kernel.options.fixes.urefsPegged;
+    this.space.refuseKobjectPdrequest = kernel.options.fixes.kobjectPortDestroyed;
     this.space.deallocPortSets = kernel.options.fixes.portSetDeallocate;
     const uid = opts.uid ?? 501;
     const gid = opts.gid ?? 20;

@@ -11,6 +11,8 @@ import * as rpc from "./kernelrpc.js";
 import { badTimespec, portNameToSemaphore, semaphoreSignalInternal, semaphoreWaitInternal, timeoutOf, type Semaphore } from "./sync_sema.js";
 import { convertPortToThread } from "./ipc_tt.js";
 import type { Thread } from "./thread.js";
+import { clockSleepTrap } from "./clock_sleep.js";
+import { mkTimerArm, mkTimerCancel, mkTimerDestroy } from "./mk_timer.js";
 
 export type TrapOutcome = rpc.KernelrpcResult | Promise<rpc.KernelrpcResult>;
 type Runner = (thread: Thread, a: readonly bigint[]) => TrapOutcome;
@@ -80,6 +82,15 @@ const RUNNERS: Record<number, Runner> = {
   39: (t, a) => (badTimespec(i32(a[3])) ? done(KERN_INVALID_VALUE) : waitTrap(t, u32(a[0]), u32(a[1]), timeoutOf(u32(a[2]), i32(a[3])))),
   41: (t, a) => rpc.portGuardTrap(t, u32(a[0]), u32(a[1]), a[2]!, u32(a[3]) !== 0),
   42: (t, a) => rpc.portUnguardTrap(t, u32(a[0]), u32(a[1]), a[2]!),
+  62: (t, a) => clockSleepTrap(t, u32(a[0]), i32(a[1]), i32(a[2]), i32(a[3])),
+  91: (t) => done(t.task.kernel.mkTimers.create(t.task.space)),
+  92: (t, a) => done(mkTimerDestroy(t.task.space, u32(a[0]))),
+  93: (t, a) => done(mkTimerArm(t.task.space, u32(a[0]), a[1]!)),
+  94: (t, a) => {
+    // The armed time goes back as the copied-out value; the caller writes it to result_time when it gave one.
+    const r = mkTimerCancel(t.task.space, u32(a[0]));
+    return a[1] !== 0n && r.kr === KERN_SUCCESS ? { kr: r.kr, outs: [r.armedTime] } : done(r.kr);
+  },
 };
 
 /** Run trap `number` for `thread`; null for a trap machipc does not serve (the caller decides how to refuse it). */

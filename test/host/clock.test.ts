@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { actor, assertInvariant, boot, MIN_TRAILER, Msg, replyHead, replyWords, rpc, type Actor } from "../helpers/kernel.js";
-import { KERN_FAILURE, KERN_INVALID_ARGUMENT, KERN_INVALID_VALUE, KERN_SUCCESS, MACH_MSG_TYPE_MAKE_SEND_ONCE } from "../../src/index.js";
+import { KERN_ABORTED, KERN_FAILURE, KERN_INVALID_ARGUMENT, KERN_INVALID_VALUE, KERN_SUCCESS, MACH_MSG_TYPE_MAKE_SEND_ONCE } from "../../src/index.js";
 import { recv } from "../ipc/lib.js";
 
 const errorReply = (a: Actor, id: number, kr: number) => [...replyHead(a, 36, id), kr >>> 0, ...MIN_TRAILER];
@@ -90,5 +90,46 @@ test("host_notify_calendar_change (Kernel.postCalendarChange): each registration
   assert.notEqual(recv(a, p).mr, 0, "once per registration");
   assert.equal((await a.thread.call("mach_port_kernel_object", a.self, { name: p }))["object_type"], 0);
   assert.equal((await a.thread.call("host_request_notification", host, { notify_type: 0, notify_port: { name: p, disposition: MACH_MSG_TYPE_MAKE_SEND_ONCE } })).kr, KERN_SUCCESS);
+  assertInvariant(kernel);
+});
+
+/** clock_sleep_trap's copied-out wake time: the mach_timespec_t's 8 bytes as one slot. */
+const unpack = (v: bigint | undefined) => ({ sec: Number((v ?? 0n) & 0xffffffffn), nsec: Number((v ?? 0n) >> 32n) });
+const sleepTrap = (a: Actor, clock: number, type: number, sec: number, nsec: number) =>
+  a.thread.trap("clock_sleep_trap", { clock_name: clock, sleep_type: type, sleep_sec: sec, sleep_nsec: nsec, wakeup_time: 0x1000 }) as
+    | { kr: number; wakeup_time?: bigint }
+    | Promise<{ kr: number; wakeup_time?: bigint }>;
+
+test("clock_sleep_trap (clock_oldops.c): the system clock (or a null name) sleeps the thread; the wake time is copied out except for KERN_INVALID_ARGUMENT / KERN_FAILURE", async () => {
+  const kernel = boot();
+  const a = actor(kernel);
+  const host = a.thread.hostSelfTrap();
+  const sys = (await a.thread.call("host_get_clock_service", host, { clock_id: 0 }))["clock_serv"] as number;
+  const cal = (await a.thread.call("host_get_clock_service", host, { clock_id: 1 }))["clock_serv"] as number;
+  // Nothing is copied out for these two: the slot reads 0.
+  assert.deepEqual(await sleepTrap(a, a.self, 1, 0, 1000), { kr: KERN_INVALID_ARGUMENT, wakeup_time: 0n }, "port_name_to_clock: no clock");
+  assert.deepEqual(await sleepTrap(a, cal, 1, 0, 1000), { kr: KERN_FAILURE, wakeup_time: 0n }, "only the system clock sleeps");
+  const bad = await sleepTrap(a, sys, 2, 7, 9);
+  assert.equal(bad.kr, KERN_INVALID_VALUE);
+  assert.deepEqual(unpack(bad.wakeup_time), { sec: 7, nsec: 9 }, "a refused time is copied out as given");
+  assert.equal((await sleepTrap(a, sys, 1, 0, 1_000_000_000)).kr, KERN_INVALID_VALUE, "nsec must be below a second");
+  const past = sleepTrap(a, sys, 0, 0, 0);
+  assert.ok(!(past instanceof Promise), "a time already past does not block");
+  assert.equal(past.kr, KERN_SUCCESS);
+  const start = Date.now();
+  const slept = sleepTrap(a, 0, 1, 0, 30_000_000);
+  assert.ok(slept instanceof Promise, "a future time blocks the thread");
+  const r = await slept;
+  assert.equal(r.kr, KERN_SUCCESS);
+  assert.ok(Date.now() - start >= 25, "slept about 30 ms");
+  const woke = unpack(r.wakeup_time);
+  assert.ok(woke.sec > 0 || woke.nsec >= 30_000_000, "the wake time is the system clock's (uptime) at the wake-up");
+  // thread_abort ends the sleep with KERN_ABORTED and the absolute time it was to end.
+  const aborted = sleepTrap(a, sys, 1, 100, 0);
+  assert.ok(aborted instanceof Promise);
+  a.thread.abort();
+  const ab = await aborted;
+  assert.equal(ab.kr, KERN_ABORTED);
+  assert.ok(unpack(ab.wakeup_time).sec >= 100);
   assertInvariant(kernel);
 });

@@ -13,7 +13,7 @@ const everyHeader = () => shippedHeaders().map((h) => `#include <${h}>`).join("\
 
 test("one translation unit including every header machipc ships compiles as C11 and C++17 with -Wall -Wextra -Werror", () => {
   const headers = shippedHeaders();
-  for (const h of ["mach/mach.h", "mach/mig.h", "mach/mach_time.h", "mach/vm_page_size.h", "mach/thread_policy.h", "mach/mach_voucher_types.h", "mach_debug/ipc_info.h", "mach_debug/mach_debug_types.h", "mach/semaphore.h", "mach/sync_policy.h", "mach/mach_traps.h"]) {
+  for (const h of ["mach/mach.h", "mach/mig.h", "mach/mach_time.h", "mach/vm_page_size.h", "mach/thread_policy.h", "mach/mach_voucher_types.h", "mach_debug/ipc_info.h", "mach_debug/mach_debug_types.h", "mach/semaphore.h", "mach/sync_policy.h", "mach/mach_traps.h", "mach/mk_timer.h", "mach/clock_reply.h", "mach/lock_set.h"]) {
     assert.ok(headers.includes(h), `${h} is shipped`);
   }
   const tu = `${everyHeader()}\nint main(void) { return 0; }\n`;

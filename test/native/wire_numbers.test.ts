@@ -43,6 +43,11 @@ test("libmachipc's TRAP_ARGS op and trap numbers are src/abi/traps.ts's", () => 
     task_name_for_pid: "TRAP_TASK_NAME_FOR_PID",
     task_for_pid: "TRAP_TASK_FOR_PID",
     pid_for_task: "TRAP_PID_FOR_TASK",
+    clock_sleep_trap: "TRAP_CLOCK_SLEEP",
+    mk_timer_create_trap: "TRAP_MK_TIMER_CREATE",
+    mk_timer_destroy_trap: "TRAP_MK_TIMER_DESTROY",
+    mk_timer_arm_trap: "TRAP_MK_TIMER_ARM",
+    mk_timer_cancel_trap: "TRAP_MK_TIMER_CANCEL",
   };
   assert.deepEqual(Object.keys(cNames).sort(), MACH_TRAPS.map((t) => t.name).sort(), "every trap has its C number");
   for (const t of MACH_TRAPS) assert.equal(value(cNames[t.name]!), t.number, t.name);

@@ -32,5 +32,6 @@ extern mach_msg_return_t mach_msg_server(boolean_t (*)(mach_msg_header_t *, mach
                                          mach_msg_options_t);
 extern mach_msg_return_t mach_msg_server_importance(boolean_t (*)(mach_msg_header_t *, mach_msg_header_t *), mach_msg_size_t,
                                                     mach_port_t, mach_msg_options_t);
+extern kern_return_t clock_sleep(mach_port_t, int, mach_timespec_t, mach_timespec_t *);
 MACHIPC_END_DECLS
 #endif

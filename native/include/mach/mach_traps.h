@@ -60,6 +60,9 @@ extern kern_return_t _kernelrpc_mach_port_destruct_trap(mach_port_name_t target,
 extern kern_return_t _kernelrpc_mach_port_guard_trap(mach_port_name_t target, mach_port_name_t name, uint64_t guard, boolean_t strict);
 extern kern_return_t _kernelrpc_mach_port_unguard_trap(mach_port_name_t target, mach_port_name_t name, uint64_t guard);
 
+extern kern_return_t clock_sleep_trap(mach_port_name_t clock_name, sleep_type_t sleep_type, int sleep_sec, int sleep_nsec,
+                                     mach_timespec_t *wakeup_time);
+
 extern boolean_t swtch_pri(int pri);
 extern boolean_t swtch(void);
 extern kern_return_t thread_switch(mach_port_name_t thread_name, int option, mach_msg_timeout_t option_time);

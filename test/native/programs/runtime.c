@@ -13,6 +13,7 @@
 #include <mach/mach_voucher.h>
 #include <mach/clock.h>
 #include <mach/clock_reply.h>
+#include <mach/mk_timer.h>
 #include <mach/semaphore.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -340,6 +341,46 @@ int main(void) {
         kr);
   mach_port_mod_refs(self, alarms, MACH_PORT_RIGHT_RECEIVE, -1);
   mach_port_deallocate(self, sysclock);
+
+  /* Mach timers (traps 91-94): an armed deadline sends one mk_timer_expire_msg_t to the timer's own port. */
+  mach_port_name_t timer = mk_timer_create();
+  check("mk_timer_create gives a receive right", timer != MACH_PORT_NULL, KERN_FAILURE);
+  struct {
+    mk_timer_expire_msg_t m;
+    mach_msg_trailer_t tr;
+  } tm;
+  kr = mk_timer_arm(timer, mach_absolute_time() + 2000000);
+  if (kr == KERN_SUCCESS) kr = mach_msg(&tm.m.header, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof tm, timer, 5000, MACH_PORT_NULL);
+  check("an armed timer's expiry arrives (id 0, 48 bytes, on the timer's port)",
+        kr == KERN_SUCCESS && tm.m.header.msgh_id == 0 && tm.m.header.msgh_size == 48 && tm.m.header.msgh_local_port == timer && tm.m.unused[0] == 0, kr);
+  uint64_t deadline = mach_absolute_time() + 60ull * 1000000000ull, armed = 1;
+  mk_timer_arm(timer, deadline);
+  kr = mk_timer_cancel(timer, &armed);
+  check("mk_timer_cancel gives the deadline it was armed for", kr == KERN_SUCCESS && armed == deadline, kr);
+  kr = mk_timer_cancel(timer, &armed);
+  check("a timer not armed cancels to 0", kr == KERN_SUCCESS && armed == 0, kr);
+  mk_timer_arm(timer, deadline);
+  kr = mk_timer_cancel(timer, (uint64_t *)8);
+  check("a bad result_time is KERN_FAILURE (the copyout), the timer cancelled", kr == KERN_FAILURE && mk_timer_cancel(timer, &armed) == KERN_SUCCESS && armed == 0, kr);
+  kr = mk_timer_arm(self, 0);
+  check("mk_timer_arm on a send right is KERN_INVALID_RIGHT", kr == KERN_INVALID_RIGHT, kr);
+  kr = mk_timer_destroy(timer);
+  check("mk_timer_destroy", kr == KERN_SUCCESS, kr);
+  kr = mk_timer_destroy(timer);
+  check("a destroyed timer's name is gone (KERN_INVALID_NAME)", kr == KERN_INVALID_NAME, kr);
+
+  /* clock_sleep (trap 62) on the system clock: relative 2 ms, a refused type, the calendar clock. */
+  mach_timespec_t snooze = {0, 2000000}, woke = {0, 0};
+  kr = clock_sleep(MACH_PORT_NULL, TIME_RELATIVE, snooze, &woke);
+  check("clock_sleep sleeps on the system clock and answers its time", kr == KERN_SUCCESS && (woke.tv_sec > 0 || woke.tv_nsec >= 2000000), kr);
+  mach_timespec_t odd = {3, 4};
+  kr = clock_sleep(MACH_PORT_NULL, 2, odd, &woke);
+  check("clock_sleep with a bad type is KERN_INVALID_VALUE, the time copied out as given", kr == KERN_INVALID_VALUE && woke.tv_sec == 3 && woke.tv_nsec == 4, kr);
+  clock_serv_t calendar;
+  kr = host_get_clock_service(mach_host_self(), CALENDAR_CLOCK, &calendar);
+  if (kr == KERN_SUCCESS) kr = clock_sleep(calendar, TIME_RELATIVE, snooze, &woke);
+  check("the calendar clock cannot be slept on (KERN_FAILURE)", kr == KERN_FAILURE, kr);
+  mach_port_deallocate(self, calendar);
 
   char *cpu, *sub;
   slot_name(CPU_TYPE_X86_64, CPU_SUBTYPE_X86_64_H, &cpu, &sub);
