@@ -16,6 +16,14 @@ napi_value machipc_peer_credentials(napi_env env, napi_callback_info info);
 /* watchCalendar(onSet) -> { stop() }: onSet() on every set of the wall clock (a timerfd with TFD_TIMER_CANCEL_ON_SET). */
 napi_value machipc_watch_calendar(napi_env env, napi_callback_info info);
 
+/* OOL regions by descriptor (fdpass.c): a side channel's SCM_RIGHTS messages, a memfd's checks and bytes. */
+napi_value machipc_ool_recv_fds(napi_env env, napi_callback_info info);
+napi_value machipc_ool_send_fds(napi_env env, napi_callback_info info);
+napi_value machipc_ool_check_fd(napi_env env, napi_callback_info info);
+napi_value machipc_ool_read_fd(napi_env env, napi_callback_info info);
+napi_value machipc_close_fd(napi_env env, napi_callback_info info);
+napi_value machipc_dup_fd(napi_env env, napi_callback_info info);
+
 /* Helpers shared by the functions above (module.c). */
 
 /* Throws an Error "what: strerror(err)" with .code = "ERRNO" and .errno = err; returns NULL. */

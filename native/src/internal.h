@@ -15,7 +15,7 @@
 
 /* Wire operations and traps, as src/server/protocol.ts numbers them. */
 enum { OP_HELLO = 1, OP_JOIN = 2, OP_TRAP = 3, OP_MACH_MSG = 4, OP_TRAP_ARGS = 7, OP_RESULT = 0x80 };
-enum { OP_FORK = 8, OP_EXCEPTION = 9, OP_ADOPT = 10 };
+enum { OP_FORK = 8, OP_EXCEPTION = 9, OP_ADOPT = 10, OP_OOL_CHANNEL = 11, OP_OOL_ATTACH = 12 };
 enum { TRAP_REPLY_PORT = 26, TRAP_THREAD_SELF = 27, TRAP_TASK_SELF = 28, TRAP_HOST_SELF = 29 };
 /* The traps with arguments (TRAP_ARGS), by mach_trap_table number as src/abi/traps.ts lists them. */
 enum {
@@ -136,5 +136,29 @@ kern_return_t machipc_trap_args(uint32_t which, const uint64_t *args, uint32_t a
  * exactly those pages. NULL if there is no memory.
  */
 void *machipc_map_ool(uint64_t hint, const void *data, size_t n);
+
+/*
+ * OOL regions by file descriptor (ool_fd.c; src/server/protocol.ts has the same numbers): an OOL
+ * region header's size with OOL_REGION_BY_FD set carries no bytes, its memfd goes on the side
+ * channel; OOL_FDS_MAX descriptors at most per frame; OOL_CHANNEL's nonce is OOL_NONCE_BYTES long.
+ */
+enum { OOL_NONCE_BYTES = 16, OOL_FDS_MAX = 32 };
+#define OOL_REGION_BY_FD 0x80000000u
+/* The largest region sent by descriptor: a frame's largest (src/server/protocol.ts's MAX_FRAME). */
+#define OOL_FD_MAX_BYTES (64u * 1024 * 1024)
+/* Regions of at least this many bytes go by descriptor (MACHIPC_OOL_FD_MIN; 0: never). */
+size_t machipc_ool_fd_min(void);
+/* This thread's side channel, attached on first use; -1 when there is none. */
+int machipc_ool_channel(void);
+/* A sealed memfd holding a copy of [data, data+n); -1 on failure. */
+int machipc_ool_memfd(const void *data, size_t n);
+/* Pass n descriptors, tagged with a frame's seq; 0 on success. */
+int machipc_ool_send_fds(int chan, uint32_t seq, const int *fds, int n);
+/* Take the n descriptors tagged `seq` (queued before the RESULT naming them); 0 on success, else none kept. */
+int machipc_ool_recv_fds(int chan, uint32_t seq, int *fds, int n);
+/* Map a received region's memfd copy-on-write (near `hint`); NULL on failure. The caller closes fd. */
+void *machipc_ool_map_fd(uint64_t hint, int fd, size_t n);
+/* A fork's child: the parent's side channel is not this process's. */
+void machipc_ool_forked(void);
 
 #endif

@@ -86,12 +86,22 @@ static void walk_ool(unsigned char *msg, size_t size, void (*fn)(unsigned char *
 /* The OOL regions a message sends along: a header and the data for each (sized by the caller). */
 struct collect {
   struct part *parts;
-  /* Per region: address (8), size (4), the descriptor's deallocate flag (1). */
+  /* Per region: address (8), size (4, OOL_REGION_BY_FD set for one sent by descriptor), the descriptor's deallocate flag (1). */
   unsigned char (*heads)[16];
   unsigned char **padded;
   int n;
   int cap;
+  /* Regions sent by descriptor (ool_fd.c): their memfds and region indexes, in order. */
+  int fds[OOL_FDS_MAX];
+  int fd_region[OOL_FDS_MAX];
+  int nfd;
 };
+
+/* Whether region `n` bytes long goes as a memfd: large enough, room in the frame's list, and a side channel. */
+static int by_fd(struct collect *c, size_t n) {
+  size_t min = machipc_ool_fd_min();
+  return min > 0 && n >= min && c->nfd < OOL_FDS_MAX && machipc_ool_channel() >= 0;
+}
 
 static void collect_region(unsigned char *d, void *ctx) {
   struct collect *c = ctx;
@@ -108,28 +118,68 @@ static void collect_region(unsigned char *d, void *ctx) {
   h[12] = d[8];
   c->parts[2 * c->n] = (struct part){h, 12};
   c->parts[2 * c->n + 1] = (struct part){(const void *)(uintptr_t)addr, (n + 3) & ~3u};
+  /* OOL memory (not port arrays) of the threshold's size goes by descriptor, no bytes in the frame. */
+  int fd = d[11] != 2 && n <= OOL_FD_MAX_BYTES && by_fd(c, n) ? machipc_ool_memfd((const void *)(uintptr_t)addr, n) : -1;
+  if (fd >= 0) {
+    put32(h + 8, n | OOL_REGION_BY_FD);
+    c->parts[2 * c->n + 1].n = 0;
+    c->fds[c->nfd] = fd;
+    c->fd_region[c->nfd++] = c->n;
+  }
   c->n++;
+}
+
+/* The memfds could not be passed: their regions go inline after all. */
+static void inline_again(struct collect *c) {
+  for (int i = 0; i < c->nfd; i++) {
+    int k = c->fd_region[i];
+    uint32_t n = get32(c->heads[k] + 8) & ~OOL_REGION_BY_FD;
+    put32(c->heads[k] + 8, n);
+    c->parts[2 * k + 1].n = (n + 3) & ~3u;
+  }
 }
 
 struct patch {
   const unsigned char *regions;
   uint32_t count;
+  /* The descriptors of the regions the RESULT marks OOL_REGION_BY_FD, in order (-1 where none came). */
+  const int *fds;
 };
 
 static void patch_region(unsigned char *d, void *ctx) {
   struct patch *p = ctx;
   uint64_t addr = get64(d);
   const unsigned char *r = p->regions;
+  int k = 0;
   for (uint32_t i = 0; i < p->count; i++) {
     uint64_t a = get64(r);
     uint32_t n = get32(r + 8);
+    int fd_carried = (n & OOL_REGION_BY_FD) != 0;
+    n &= ~OOL_REGION_BY_FD;
     if (a == addr) {
-      void *copy = machipc_map_ool(a, r + 12, n);
+      void *copy = fd_carried ? (k < OOL_FDS_MAX && p->fds[k] >= 0 ? machipc_ool_map_fd(a, p->fds[k], n) : NULL) : machipc_map_ool(a, r + 12, n);
       put64(d, (uint64_t)(uintptr_t)copy);
       return;
     }
-    r += 12 + ((n + 3) & ~3u);
+    if (fd_carried) k++;
+    r += 12 + (fd_carried ? 0 : ((n + 3) & ~3u));
   }
+}
+
+/*
+ * How many of a RESULT's `count` regions came by descriptor; `*large` is set when one
+ * came inline that could have come so (this thread has no side channel yet).
+ */
+static int fd_regions(const unsigned char *r, uint32_t count, const unsigned char *end, int *large) {
+  int k = 0;
+  size_t min = machipc_ool_fd_min();
+  for (uint32_t i = 0; i < count && r + 12 <= end; i++) {
+    uint32_t n = get32(r + 8);
+    if (n & OOL_REGION_BY_FD) k++;
+    else if (min > 0 && n >= min) *large = 1;
+    r += 12 + ((n & OOL_REGION_BY_FD) ? 0 : ((n + 3) & ~3u));
+  }
+  return k;
 }
 
 mach_msg_return_t mach_msg_overwrite(mach_msg_header_t *msg, mach_msg_option_t option, mach_msg_size_t send_size, mach_msg_size_t rcv_size,
@@ -170,7 +220,7 @@ mach_msg_return_t mach_msg_overwrite(mach_msg_header_t *msg, mach_msg_option_t o
      further: copy them instead so nothing outside the caller's memory is read. */
   for (int i = 0; i < c.n; i++) {
     size_t n = get32(c.heads[i] + 8);
-    if (n & 3) {
+    if (!(n & OOL_REGION_BY_FD) && (n & 3)) {
       c.padded[i] = calloc(1, (n + 3) & ~3u);
       if (c.padded[i]) memcpy(c.padded[i], c.parts[2 * i + 1].p, n);
       c.parts[2 * i + 1].p = c.padded[i];
@@ -187,7 +237,11 @@ mach_msg_return_t mach_msg_overwrite(mach_msg_header_t *msg, mach_msg_option_t o
   parts[np++] = (struct part){args, 24};
   np += 2 * c.n; /* the regions were collected in place, right after the arguments */
   if (option & MACH_SEND_MSG) parts[np++] = (struct part){msg, send_size};
-  int rc = machipc_send_frame(machipc_thread_fd(), OP_MACH_MSG, machipc_next_seq(), parts, np);
+  uint32_t seq = machipc_next_seq();
+  /* The descriptors go first, so they are queued when the server reads the frame naming them. */
+  if (c.nfd > 0 && machipc_ool_send_fds(machipc_ool_channel(), seq, c.fds, c.nfd) != 0) inline_again(&c);
+  for (int i = 0; i < c.nfd; i++) close(c.fds[i]);
+  int rc = machipc_send_frame(machipc_thread_fd(), OP_MACH_MSG, seq, parts, np);
   for (int i = 0; i < c.n; i++) free(c.padded[i]);
   unsigned char *r = NULL;
   uint32_t len = 0;
@@ -197,7 +251,7 @@ mach_msg_return_t mach_msg_overwrite(mach_msg_header_t *msg, mach_msg_option_t o
   int sent = r && (mr == MACH_MSG_SUCCESS || (mr & ~MACH_MSG_MASK) >= MACH_RCV_IN_PROGRESS);
   for (int i = 0; sent && i < c.n; i++) {
     if (!c.heads[i][12]) continue;
-    uint64_t a = get64(c.heads[i]), end = a + get32(c.heads[i] + 8);
+    uint64_t a = get64(c.heads[i]), end = a + (get32(c.heads[i] + 8) & ~OOL_REGION_BY_FD);
     uint64_t start = a & ~(uint64_t)vm_page_mask;
     end = (end + vm_page_mask) & ~(uint64_t)vm_page_mask;
     munmap((void *)(uintptr_t)start, (size_t)(end - start));
@@ -216,8 +270,21 @@ mach_msg_return_t mach_msg_overwrite(mach_msg_header_t *msg, mach_msg_option_t o
     size_t room = (option & MACH_RCV_MSG) ? rcv_size : send_size;
     if (!(option & MACH_RCV_MSG)) out = (unsigned char *)msg;
     memcpy(out, r + 16, msglen < room ? msglen : room);
-    struct patch p = {r + 16 + ((msglen + 3) & ~3u), ool};
+    const unsigned char *regions = r + 16 + ((msglen + 3) & ~3u);
+    int fds[OOL_FDS_MAX];
+    int large = 0;
+    int nfd = ool ? fd_regions(regions, ool, r + len, &large) : 0;
+    if (nfd > OOL_FDS_MAX || (nfd > 0 && machipc_ool_channel() < 0) || (nfd > 0 && machipc_ool_recv_fds(machipc_ool_channel(), seq, fds, nfd) != 0)) {
+      if (nfd > OOL_FDS_MAX) nfd = OOL_FDS_MAX;
+      for (int i = 0; i < nfd; i++) fds[i] = -1;
+    }
+    struct patch p = {regions, ool, fds};
     if (ool) walk_ool(out, msglen < room ? msglen : room, patch_region, &p);
+    /* Mapped regions keep their pages; the descriptors are no longer needed. */
+    for (int i = 0; i < nfd; i++)
+      if (fds[i] >= 0) close(fds[i]);
+    /* A receiver of large regions gets the next ones by descriptor. */
+    if (large) (void)machipc_ool_channel();
   }
   free(r);
   return mr;

@@ -40,6 +40,7 @@ void machipc_transport_forked(void) {
   t_fd = -1;
   t_seq = 0;
   t_thread_id = 0;
+  machipc_ool_forked();
 }
 
 void machipc_set_thread_connection(int fd, uint32_t thread_id) {

@@ -23,6 +23,8 @@ export interface KOolDesc {
   deallocate: boolean;
   /** `data` is copyin's own copy, which nothing else holds: copyout may map it as it is instead of copying it again. */
   owned?: boolean;
+  /** The memory as a backing not read yet (ool_backing.ts): `data` reads it; copyout may pass it on unread. */
+  backing?: import("./ool_backing.js").OolBacking | null;
 }
 
 export interface KOolPortsDesc {

@@ -53,6 +53,7 @@ import { IP_DEAD, IpcPort, ipValid, type PortRef } from "./port.js";
 import { destroyCarriedRight, portCopySend, rightCheck, rightCopyin, rightCopyinCheck } from "./right.js";
 import type { IpcSpace } from "./space.js";
 import type { UserMemory } from "./user_memory.js";
+import { BackedOolDesc } from "./ool_backing.js";
 
 /** msg_ool_size_small: OOL regions below this are copied with the message and do not count against the VM limit. */
 const MSG_OOL_SIZE_SMALL = 2 * 4096 + 1;
@@ -291,6 +292,13 @@ export function copyinBody(sender: SenderIdentity, kmsg: IpcKmsg): number {
       case MACH_MSG_OOL_DESCRIPTOR:
       case MACH_MSG_OOL_VOLATILE_DESCRIPTOR: {
         const d = OOL_DESCRIPTOR.read(view, at);
+        // A region the sender handed over sealed is taken as it is, unread (ool_backing.ts).
+        const backing = d.size > 0 && memory?.takeBacking ? memory.takeBacking(d.address, d.size) : null;
+        if (backing) {
+          if (d.deallocate) memory!.deallocate(d.address, d.size);
+          descs.push(new BackedOolDesc(t as 1 | 3, at, backing, MACH_MSG_VIRTUAL_COPY, d.deallocate !== 0));
+          break;
+        }
         let bytes = new Uint8Array(0);
         if (d.size > 0) {
           const got = memory ? memory.read(d.address, d.size) : null;

@@ -218,8 +218,13 @@ function copyoutBody(rcv: Receiver, kmsg: IpcKmsg, view: BytesView): number {
       });
     } else {
       const memory = rcv.memory;
+      // A backing goes to a receiver that takes one unread; any other reads it (`data`).
+      const backing = d.backing;
+      const passed = backing && memory?.adoptBacking ? memory.adoptBacking(backing) : null;
+      if (passed !== null) d.backing = null;
+      const size = passed !== null ? backing!.size : d.data.byteLength;
       // copyin's own copy is handed over as it is (the message is gone after copyout).
-      const address = d.data.byteLength > 0 && memory ? (d.owned && memory.adopt ? memory.adopt(d.data) : memory.allocate(d.data)) : 0n;
+      const address = passed ?? (size > 0 && memory ? (d.owned && memory.adopt ? memory.adopt(d.data) : memory.allocate(d.data)) : 0n);
       d.owned = false;
       OOL_DESCRIPTOR.write(view, d.off, {
         address,
@@ -227,7 +232,7 @@ function copyoutBody(rcv: Receiver, kmsg: IpcKmsg, view: BytesView): number {
         copy: d.copy,
         pad1: 0,
         type: d.kind,
-        size: d.data.byteLength,
+        size,
       });
     }
   }

@@ -47,6 +47,10 @@ export function kmsgCleanBody(kmsg: IpcKmsg, count: number): void {
         destroyCarriedRight(d.ports[j]!, d.type);
         d.ports[j] = null;
       }
+    } else if (d.backing) {
+      // OOL memory held unread (a memfd in the server) goes with the message.
+      d.backing.release();
+      d.backing = null;
     }
   }
 }

@@ -3,6 +3,7 @@
  * bytes at addresses, for out-of-line memory and out-of-line port arrays.
  */
 import type { UserMemory } from "../ipc/user_memory.js";
+import type { OolBacking } from "../ipc/ool_backing.js";
 
 const PAGE = 4096n;
 /** Where simulated allocations start: far above where Linux puts heaps and below its mmap area, so a client process's own addresses (mirrored for OOL data) do not collide. */
@@ -10,6 +11,10 @@ const BASE = 0x0000100000000000n;
 
 export class VmMap implements UserMemory {
   private readonly regions = new Map<bigint, Uint8Array>();
+  /** Regions held as backings, unread (ool_backing.ts): a sender's sealed regions, a receiver's not yet passed on. */
+  private readonly backings = new Map<bigint, OolBacking>();
+  /** Whether copyout may hand this map backings unread (its task's connections can pass them on). */
+  acceptsBackings = false;
   private nextAddress: bigint;
 
   /** `base`: where this map's own allocations start (a client's map keeps clear of the addresses a server's task map hands out). */
@@ -51,6 +56,55 @@ export class VmMap implements UserMemory {
     return address;
   }
 
+  /** Map a backing at a chosen address (a client's region, handed over sealed); the map holds it until unmapBacking. */
+  mapBacking(address: bigint, backing: OolBacking): void {
+    this.backings.get(address)?.release();
+    this.backings.set(address, backing);
+  }
+
+  /** Let go of the backing mapBacking put at `address`, if it is still there. */
+  unmapBacking(address: bigint, backing: OolBacking): void {
+    if (this.backings.get(address) !== backing) return;
+    this.backings.delete(address);
+    backing.release();
+  }
+
+  takeBacking(address: bigint, size: number): OolBacking | null {
+    const b = this.backings.get(address);
+    if (!b || b.size !== size) return null;
+    b.retain();
+    return b;
+  }
+
+  adoptBacking(backing: OolBacking): bigint | null {
+    if (!this.acceptsBackings) return null;
+    const address = this.nextAddress;
+    const pages = (BigInt(Math.max(backing.size, 1)) + PAGE - 1n) / PAGE;
+    this.nextAddress += pages * PAGE;
+    this.backings.set(address, backing);
+    return address;
+  }
+
+  /** The backing copyout put at `address`, taken out of the map (the caller releases it); null if there is none. */
+  removeBacking(address: bigint): OolBacking | null {
+    const b = this.backings.get(address);
+    if (!b) return null;
+    this.backings.delete(address);
+    return b;
+  }
+
+  /** A backing someone reads part of (or by another size) becomes ordinary memory. */
+  private materialize(address: bigint, size: number): void {
+    for (const [base, b] of this.backings) {
+      if (address >= base && address + BigInt(size) <= base + BigInt(b.size)) {
+        this.backings.delete(base);
+        this.regions.set(base, b.read());
+        b.release();
+        return;
+      }
+    }
+  }
+
   /** Map bytes at a chosen address (used by the server to mirror a client's buffer). */
   mapAt(address: bigint, data: Uint8Array): void {
     this.regions.set(address, data);
@@ -66,6 +120,7 @@ export class VmMap implements UserMemory {
   read(address: bigint, size: number): Uint8Array | null {
     const direct = this.regions.get(address);
     if (direct && direct.byteLength >= size) return direct.subarray(0, size);
+    if (this.backings.size > 0) this.materialize(address, size);
     const f = this.find(address, size);
     if (!f) return null;
     const start = Number(address - f.base);
@@ -89,6 +144,8 @@ export class VmMap implements UserMemory {
   regionAt(address: bigint): { base: bigint; size: number } | null {
     const direct = this.regions.get(address);
     if (direct) return { base: address, size: direct.byteLength };
+    const b = this.backings.get(address);
+    if (b) return { base: address, size: b.size };
     const f = this.find(address, 1);
     return f ? { base: f.base, size: f.region.byteLength } : null;
   }
@@ -109,9 +166,20 @@ export class VmMap implements UserMemory {
   /** vm_map_remove: every region that starts inside [start, end) goes. */
   removeRange(start: bigint, end: bigint): void {
     for (const base of [...this.regions.keys()]) if (base >= start && base < end) this.regions.delete(base);
+    for (const [base, b] of [...this.backings]) {
+      if (base < start || base >= end) continue;
+      this.backings.delete(base);
+      b.release();
+    }
   }
 
   deallocate(address: bigint, size: number): void {
+    const b = this.backings.get(address);
+    if (b) {
+      this.backings.delete(address);
+      b.release();
+      return;
+    }
     const r = this.regions.get(address);
     if (r && r.byteLength <= Math.max(size, 1) + Number(PAGE)) this.regions.delete(address);
   }
@@ -120,15 +188,18 @@ export class VmMap implements UserMemory {
   mappedBytes(): number {
     let n = 0;
     for (const r of this.regions.values()) n += r.byteLength;
+    for (const b of this.backings.values()) n += b.size;
     return n;
   }
 
   /** Number of mapped regions (tests use it to see that OOL memory is not leaked). */
   get regionCount(): number {
-    return this.regions.size;
+    return this.regions.size + this.backings.size;
   }
 
   clear(): void {
     this.regions.clear();
+    for (const b of this.backings.values()) b.release();
+    this.backings.clear();
   }
 }

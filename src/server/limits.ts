@@ -27,6 +27,10 @@ export interface ServerLimits {
   maxNames: number;
   /** Milliseconds a connection may take to say HELLO or JOIN. */
   helloTimeoutMs: number;
+  /** OOL regions held as descriptors (memfds) for one task's messages; past it they are read into memory. */
+  maxOolFdsPerTask: number;
+  /** OOL regions held as descriptors for all tasks (well under the server's RLIMIT_NOFILE). */
+  maxOolFds: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
@@ -40,6 +44,8 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
   maxThreadsPerTask: 256,
   maxNames: 32768,
   helloTimeoutMs: 10_000,
+  maxOolFdsPerTask: 64,
+  maxOolFds: 512,
 });
 
 /** Frames up to this size are read whatever the total (so receives and small RPCs always get through). */
@@ -48,7 +54,8 @@ export const SMALL_FRAME = 64 * 1024;
 /** Bytes a queued message holds: its inline body, its out-of-line memory, its OOL port arrays. */
 export function kmsgBytes(kmsg: IpcKmsg): number {
   let n = kmsg.size;
-  if (kmsg.descs) for (const d of kmsg.descs) n += d.kind === 2 ? d.ports.length * 8 : d.kind === 0 || d.kind === KDESC_PORT_RUN ? 0 : d.data.byteLength;
+  // A region held as a backing (a memfd) is not in the server's memory: ool_fd.ts counts its descriptor instead.
+  if (kmsg.descs) for (const d of kmsg.descs) n += d.kind === 2 ? d.ports.length * 8 : d.kind === 0 || d.kind === KDESC_PORT_RUN || d.backing ? 0 : d.data.byteLength;
   return n;
 }
 
@@ -177,4 +184,6 @@ export const LIMIT_OPTIONS: readonly { flag: string; key: keyof ServerLimits; wh
   { flag: "--max-threads", key: "maxThreadsPerTask", what: "threads of one task" },
   { flag: "--max-names", key: "maxNames", what: "names in one task's space" },
   { flag: "--hello-timeout", key: "helloTimeoutMs", what: "milliseconds a connection may take to say HELLO or JOIN" },
+  { flag: "--max-ool-fds-per-task", key: "maxOolFdsPerTask", what: "OOL regions one task's messages hold as descriptors (more are read into memory)" },
+  { flag: "--max-ool-fds", key: "maxOolFds", what: "OOL regions held as descriptors for all tasks" },
 ];

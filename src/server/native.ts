@@ -23,6 +23,17 @@ export interface NativeHelpers {
    * thread. The watch does not keep the process alive; `stop()` ends it.
    */
   watchCalendar(onSet: () => void): { stop(): void };
+  /** One SCM_RIGHTS message of a side channel, without blocking (null: none queued, or the peer is gone); its descriptors are the caller's to close. */
+  oolRecvFds(sock: number): { tag: number; fds: number[]; truncated: boolean } | null;
+  /** Pass descriptors tagged `tag` without blocking: 0, or the errno that stopped it. */
+  oolSendFds(sock: number, tag: number, fds: number[]): number;
+  /** 0 when `fd` is a memfd sealed against shrink, grow and write with at least `size` bytes; 1 not a memfd, 2 not sealed, 3 smaller. */
+  oolCheckFd(fd: number, size: number): number;
+  /** The first `size` bytes of a checked memfd (pread). */
+  oolReadFd(fd: number, size: number): ArrayBuffer;
+  closeFd(fd: number): void;
+  /** A close-on-exec duplicate of `fd`. */
+  dupFd(fd: number): number;
 }
 
 /** From src/server and dist/server alike the build directory is two levels up. */

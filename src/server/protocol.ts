@@ -19,12 +19,16 @@
  *                                         -> RESULT value = exception_triage's kr, extra = EXCEPTION_RESULT, state
  *   ADOPT      HELLO's fields, set-id flag (a new image after exec, on the connection it inherited)
  *                                         -> RESULT value = pid, extra = task token (u64), thread id (u32)
+ *   OOL_CHANNEL (nothing)              -> RESULT value = 0, extra = a one-use nonce (OOL_NONCE_BYTES) for OOL_ATTACH
+ *   OOL_ATTACH  the nonce (the first frame of a second connection of the same process: its side channel)
+ *                                         -> RESULT value = 0 on that connection, or KERN_INVALID_ARGUMENT and it is closed
  * HELLO and JOIN answer with the connection's thread id (u32) in extra too,
  * after HELLO's token: EXCEPTION names a C thread by it.
  */
 import { defineLayout, viewOf } from "../abi/layout.js";
 import { rdU32, wrU32 } from "../abi/bytes.js";
 import { MACH_MSGH_BITS_COMPLEX } from "../abi/message.js";
+import type { OolBacking } from "../ipc/ool_backing.js";
 
 export const OP_HELLO = 1;
 export const OP_JOIN = 2;
@@ -36,6 +40,8 @@ export const OP_TRAP_ARGS = 7;
 export const OP_FORK = 8;
 export const OP_EXCEPTION = 9;
 export const OP_ADOPT = 10;
+export const OP_OOL_CHANNEL = 11;
+export const OP_OOL_ATTACH = 12;
 export const OP_RESULT = 0x80;
 
 export const TRAP_MACH_REPLY_PORT = 26;
@@ -148,6 +154,16 @@ export const OOL_REGION = defineLayout("ool_region", 12, {
   size: { at: 8, type: "u32" },
 });
 
+/**
+ * An OOL_REGION whose size has this bit carries no bytes: its memory is a sealed memfd passed
+ * on the connection's side channel (src/server/ool_fd.ts, docs/server.md's wire section).
+ */
+export const OOL_REGION_BY_FD = 0x80000000;
+/** Regions one frame may pass by descriptor (native/src/internal.h mirrors it). */
+export const OOL_FDS_MAX = 32;
+/** OOL_CHANNEL's nonce, which OOL_ATTACH presents. */
+export const OOL_NONCE_BYTES = 16;
+
 export const ADMIN = defineLayout("admin", 8, {
   command: { at: 0, type: "u32" },
   argument: { at: 4, type: "u32" },
@@ -178,6 +194,15 @@ export const MAX_FRAME_BEFORE_HELLO = FRAME_HEADER_SIZE + 16 + MAX_TASK_NAME + 1
 export interface OolRegion {
   address: bigint;
   data: Uint8Array;
+  /** A region by descriptor (OOL_REGION_BY_FD): its size; `data` is empty, the memfd comes on the side channel. */
+  fdSize?: number | undefined;
+  /** The server's hold on that memfd once checked (src/server/ool_fd.ts). */
+  backing?: OolBacking | undefined;
+}
+
+/** The size field an OOL_REGION header carries for `r`. */
+export function regionSizeField(r: OolRegion): number {
+  return r.fdSize !== undefined ? (OOL_REGION_BY_FD | r.fdSize) >>> 0 : r.data.byteLength;
 }
 
 /** Encode a frame with a payload built from parts. */
@@ -249,7 +274,7 @@ export function writeRegionHeader(out: Uint8Array, off: number, address: bigint,
 export function writeRegions(out: Uint8Array, off: number, regions: OolRegion[]): number {
   for (const r of regions) {
     const n = r.data.byteLength;
-    writeRegionHeader(out, off, r.address, n);
+    writeRegionHeader(out, off, r.address, regionSizeField(r));
     out.set(r.data, off + OOL_REGION.size);
     off += OOL_REGION.size + n;
     for (const end = off - n + pad4(n); off < end; off++) out[off] = 0;
@@ -285,6 +310,12 @@ export function decodeRegions(buf: Uint8Array, off: number, end: number, count: 
     if (end - off < OOL_REGION.size) return null;
     const h = OOL_REGION.read(dv, off);
     off += OOL_REGION.size;
+    if (h.size >= OOL_REGION_BY_FD) {
+      // No memfd larger than a frame could be is taken: its bytes may have to be sent on inline.
+      if (h.size - OOL_REGION_BY_FD > MAX_FRAME) return null;
+      regions.push({ address: h.address, data: buf.subarray(off, off), fdSize: h.size - OOL_REGION_BY_FD });
+      continue;
+    }
     if (end - off < pad4(h.size)) return null;
     regions.push({ address: h.address, data: buf.subarray(off, off + h.size) });
     off += pad4(h.size);

@@ -62,6 +62,7 @@ import {
   regionsLength,
   writeRegions,
   writeRegionHeader,
+  regionSizeField,
   type MachMsgRequest,
   type OolRegion,
   type Request,
@@ -70,6 +71,7 @@ import type { PeerCredentials } from "./native.js";
 import { ProcFrameError, decodeException, raiseFromWire, verifyAdopter, verifyForkChild } from "./proc_ops.js";
 import { taskExec, taskFork } from "../kern/proc.js";
 import type { ClientAccount, MemoryBudget, ServerLimits } from "./limits.js";
+import { mapRegions, oolClosed, oolIncoming, oolOp, oolOutgoing, unmapRegions } from "./ool_fd.js";
 
 export { ProtocolError };
 
@@ -166,6 +168,7 @@ export class Session {
       if (this.gathered !== null && f.buffer === this.gathered.buffer) this.gathered = null;
       return;
     }
+    if (oolOp(this, f, (line) => this.log(line))) return;
     const r = decodeRequest(f);
     if (r instanceof ProtocolError) throw r;
     if (r.op !== OP_MACH_MSG) this.doneWith(f);
@@ -453,7 +456,11 @@ export class Session {
     const account = this.account;
     const limits = this.hooks.limits;
     account.charge("frames", frameBytes);
-    for (const r of m.regions) vm.mapAt(r.address, r.data);
+    if (m.regions.length > 0) {
+      // Regions by descriptor are taken from the side channel and checked first (ool_fd.ts).
+      oolIncoming(this, seq, m.regions, limits, this.hooks.budget, () => this.toKernel(msg), (line) => this.log(line));
+      mapRegions(vm, m.regions);
+    }
     const sending = (option & MACH_SEND_MSG) !== 0;
     if (sending && sendSize > msg.byteLength) {
       // The client said more than it sent: as a bad user address would.
@@ -523,7 +530,7 @@ export class Session {
     const sent = (mr: number): void => {
       if (mr !== MACH_MSG_SUCCESS) return finish(mr, sbuf);
       // The copyin is done: the mirrored regions need not wait for the receive.
-      for (const r of m.regions) vm.unmap(r.address, r.data);
+      unmapRegions(vm, m.regions);
       this.giveBack(sbuf);
       receive();
     };
@@ -534,7 +541,7 @@ export class Session {
 
   /** The trap is done: the mirrored regions leave the task, the result goes back, the frame stops counting. */
   private finishMsg(seq: number, m: MachMsgRequest, frameBytes: number, mr: number, buf: Uint8Array, vm: VmMap): void {
-    for (const r of m.regions) vm.unmap(r.address, r.data);
+    unmapRegions(vm, m.regions);
     this.doneWith(m.msg);
     if (!this.closed) this.reply(seq, buf, m.option, m.sendSize, mr);
     this.giveBack(buf);
@@ -543,7 +550,7 @@ export class Session {
 
   private failMsg(m: MachMsgRequest, frameBytes: number, buf: Uint8Array, e: unknown, vm: VmMap): void {
     this.log(`mach_msg failed: ${String(e)}`);
-    for (const r of m.regions) vm.unmap(r.address, r.data);
+    unmapRegions(vm, m.regions);
     this.doneWith(m.msg);
     this.giveBack(buf);
     this.account.release("frames", frameBytes);
@@ -567,8 +574,11 @@ export class Session {
   private reply(seq: number, buf: Uint8Array, option: number, sendSize: number, mr: number): void {
     const n = this.outgoingLength(buf, option, sendSize, mr);
     const vm = this.task!.vm;
+    // Regions held as memfds go on by descriptor (or as bytes read from them), taken out of the map first.
+    const passed = n >= 28 ? oolOutgoing(this, vm, buf, n, seq) : NO_REGIONS;
     // The regions leave the task's map here, so the data need no copy of their own.
-    const regions = n >= 28 ? descriptorRegions(buf, n, (address, size) => vm.read(address, size), false) : NO_REGIONS;
+    const inline = n >= 28 ? descriptorRegions(buf, n, (address, size) => vm.read(address, size), false) : NO_REGIONS;
+    const regions = passed.length === 0 ? inline : inline.length === 0 ? passed : [...passed, ...inline];
     for (const r of regions) vm.deallocate(r.address, r.data.byteLength);
     this.result(seq, mr, buf.subarray(0, n), regions);
   }
@@ -617,7 +627,7 @@ export class Session {
     sock.write(head);
     for (const r of regions) {
       const h = new Uint8Array(OOL_REGION.size);
-      writeRegionHeader(h, 0, r.address, r.data.byteLength);
+      writeRegionHeader(h, 0, r.address, regionSizeField(r));
       sock.write(h);
       if (r.data.byteLength > 0) sock.write(r.data);
       const pad = pad4(r.data.byteLength) - r.data.byteLength;
@@ -632,6 +642,7 @@ export class Session {
     if (this.closed) return;
     this.closed = true;
     this.socket.destroy();
+    oolClosed(this);
     for (const t of this.threads.values()) t.terminate();
     this.account.close();
     const entry = this.entry;
