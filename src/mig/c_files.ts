@@ -188,6 +188,7 @@ const BEYOND_MIG = [
   "- `<libkern/OSAtomic.h>`: `OSAtomicAdd32/64`, `Increment`, `Decrement`, `Or32`, `And32`, `Xor32`, `CompareAndSwap32/64/Int/Long/Ptr` (each with its `Barrier` form), `OSMemoryBarrier`, `OSSpinLockTry/Lock/Unlock` (inline, from the compiler's atomics)",
   "- `<sys/sysctl.h>`: `sysctl`, `sysctlbyname`, `sysctlnametomib` for `hw.ncpu`, `activecpu`, `physicalcpu[_max]`, `logicalcpu[_max]`, `cputype`, `cpusubtype`, `memsize` (from `host_info(HOST_BASIC_INFO)` of the served kernel, as `sysctl_hw_generic` reads them), `pagesize`, `cachelinesize`, `l1icachesize`, `l1dcachesize`, `l2cachesize`, `l3cachesize`, `cacheconfig`, `cachesize`, `tbfrequency`, `byteorder`, `machine`, `model`, `packages`, `cpu64bit_capable`, and `kern.ostype`, `osrelease`, `osrevision`, `version`, `hostname`, `boottime`, `secure_kernel`; all read-only (`EPERM`), any other name `ENOENT`",
   "- `mach_timebase_info_trap` (libsystem_kernel's trap stub, which programs declare themselves)",
+  "- `<mach/mk_timer.h>`: `mk_timer_create`, `mk_timer_destroy`, `mk_timer_arm`, `mk_timer_cancel` (traps 91-94, as `osfmk/kern/mk_timer.c` serves them), and `clock_sleep` / `clock_sleep_trap` (trap 62)",
 ];
 
 /** What libmachipc offers, by subsystem: the list the README links. */
