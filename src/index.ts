@@ -31,6 +31,7 @@ export { defineLayout, viewOf, type Layout } from "./abi/layout.js";
 export { allowAllPolicy, rootOnlyHostPolicy, type MacPolicy, type Credential } from "./kern/mac.js";
 export { InvariantViolation } from "./ipc/invariant.js";
 export * from "./abi/thread_status.js";
+export * from "./abi/vm_region.js";
 export { kernReturnName } from "./abi/names.js";
 export {
   TASK_KERNEL_PORT,

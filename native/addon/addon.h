@@ -16,6 +16,9 @@ napi_value machipc_peer_credentials(napi_env env, napi_callback_info info);
 /* watchCalendar(onSet) -> { stop() }: onSet() on every set of the wall clock (a timerfd with TFD_TIMER_CANCEL_ON_SET). */
 napi_value machipc_watch_calendar(napi_env env, napi_callback_info info);
 
+/* processVmRead / processVmWrite(pid, address: bigint, bytes: Uint8Array) -> bytes moved or -errno: process_vm_readv / writev (procmem.c). */
+napi_value machipc_process_vm_read(napi_env env, napi_callback_info info);
+napi_value machipc_process_vm_write(napi_env env, napi_callback_info info);
 /* OOL regions by descriptor (fdpass.c): a side channel's SCM_RIGHTS messages, a memfd's checks and bytes. */
 napi_value machipc_ool_recv_fds(napi_env env, napi_callback_info info);
 napi_value machipc_ool_send_fds(napi_env env, napi_callback_info info);

@@ -10,6 +10,7 @@ static const struct {
 } helpers[] = {
     {"peerCredentials", machipc_peer_credentials},
     {"watchCalendar", machipc_watch_calendar},
+    {"processVmRead", machipc_process_vm_read}, {"processVmWrite", machipc_process_vm_write},
     {"oolRecvFds", machipc_ool_recv_fds}, {"oolSendFds", machipc_ool_send_fds}, {"oolCheckFd", machipc_ool_check_fd}, {"oolReadFd", machipc_ool_read_fd}, {"closeFd", machipc_close_fd}, {"dupFd", machipc_dup_fd},
     {"sendFrame", machipc_send_frame},
 };

@@ -136,6 +136,8 @@ kern_return_t machipc_trap_args(uint32_t which, const uint64_t *args, uint32_t a
  * exactly those pages. NULL if there is no memory.
  */
 void *machipc_map_ool(uint64_t hint, const void *data, size_t n);
+/* Names the server at the other end of `fd` this process's ptracer (Yama), so its mach_vm_read / write reach it (ptracer.c). */
+void machipc_name_server_ptracer(int fd);
 
 /*
  * OOL regions by file descriptor (ool_fd.c; src/server/protocol.ts has the same numbers): an OOL

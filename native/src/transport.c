@@ -240,6 +240,7 @@ int machipc_connect_thread(void) {
     close(fd);
     return -1;
   }
+  machipc_name_server_ptracer(fd);
   size_t pl = strlen(path);
   memcpy(machipc_server_path, path, pl < sizeof machipc_server_path ? pl + 1 : 0);
   pthread_mutex_lock(&machipc_lock);

@@ -5,7 +5,8 @@
  * process's mappings with mach_vm_allocate's checks. The server only says
  * whether the target names the caller's own task: the VM traps with a size of
  * zero do nothing else, and any other target is MACH_SEND_INVALID_DEST, so
- * the call goes on as a MIG message to that task, as libsystem's does.
+ * the call goes on as the MIG message to that task (the generated
+ * mach_vm_* wrappers, gen/mach_vm_user.c), as libsystem's does.
  */
 #define _GNU_SOURCE
 #include "gen/gen.h"
@@ -61,10 +62,7 @@ kern_return_t _kernelrpc_mach_vm_allocate_trap(mach_port_name_t target, mach_vm_
   if (kr != KERN_SUCCESS) return kr;
   if (!addr) return MACH_SEND_INVALID_DEST;
   if ((unsigned)flags & ~VM_FLAGS_USER_ALLOCATE) return KERN_INVALID_ARGUMENT;
-  if (size == 0) {
-    *addr = 0;
-    return KERN_SUCCESS;
-  }
+  if (size == 0) return KERN_SUCCESS; /* the address is left as the caller gave it */
   uint64_t len = round_pg(size);
   if (len == 0 || len > (uint64_t)SIZE_MAX) return KERN_INVALID_ARGUMENT;
   int anywhere = (flags & VM_FLAGS_ANYWHERE) != 0;
@@ -85,7 +83,9 @@ kern_return_t _kernelrpc_mach_vm_allocate_trap(mach_port_name_t target, mach_vm_
 
 kern_return_t _kernelrpc_mach_vm_deallocate_trap(mach_port_name_t target, mach_vm_address_t address, mach_vm_size_t size) {
   kern_return_t kr = self_target(target);
-  if (kr != KERN_SUCCESS || size == 0) return kr;
+  if (kr != KERN_SUCCESS) return kr;
+  if (address + size < address) return KERN_INVALID_ARGUMENT; /* vm_user.c: a range that wraps */
+  if (size == 0) return KERN_SUCCESS;
   uint64_t start = trunc_pg(address), end = round_pg(address + size);
   if (end > start) munmap((void *)(uintptr_t)start, (size_t)(end - start));
   return KERN_SUCCESS;
@@ -95,7 +95,7 @@ kern_return_t _kernelrpc_mach_vm_protect_trap(mach_port_name_t target, mach_vm_a
                                               vm_prot_t new_protection) {
   kern_return_t kr = self_target(target);
   if (kr != KERN_SUCCESS) return kr;
-  if (new_protection & ~(VM_PROT_ALL | VM_PROT_COPY)) return KERN_INVALID_ARGUMENT;
+  if (address + size < address || (new_protection & ~(VM_PROT_ALL | VM_PROT_COPY))) return KERN_INVALID_ARGUMENT;
   if (size == 0) return KERN_SUCCESS;
   /* Linux keeps no maximum protection: setting the maximum lowers the current one to it, as XNU's vm_map_protect does. */
   (void)set_maximum;
@@ -172,152 +172,47 @@ kern_return_t _kernelrpc_mach_vm_map_trap(mach_port_name_t target, mach_vm_offse
   return KERN_SUCCESS;
 }
 
-/* mach_vm.defs' _kernelrpc_mach_vm_map (4811) and vm_map.defs' vm_map (3812), for a call the trap does not take. */
-static kern_return_t map_mig(mach_port_t target, mach_msg_id_t id, uint64_t *address, uint64_t size, uint64_t mask, int flags, mach_port_t object,
-                             uint64_t offset, boolean_t copy, vm_prot_t cur, vm_prot_t max, vm_inherit_t inheritance) {
-  union {
-    mach_msg_header_t head;
-    unsigned char bytes[100 + 8];
-  } m;
-  unsigned char *b = m.bytes;
-  memset(&m, 0, sizeof m);
-  put32(b + 24, 1);
-  put32(b + 28, object);
-  b[38] = MACH_MSG_TYPE_COPY_SEND;
-  b[39] = MACH_MSG_PORT_DESCRIPTOR;
-  memcpy(b + 40, &NDR_record, 8);
-  put64(b + 48, *address);
-  put64(b + 56, size);
-  put64(b + 64, mask);
-  put32(b + 72, (uint32_t)flags);
-  put64(b + 76, offset);
-  put32(b + 84, (uint32_t)copy);
-  put32(b + 88, (uint32_t)cur);
-  put32(b + 92, (uint32_t)max);
-  put32(b + 96, (uint32_t)inheritance);
-  mach_msg_return_t mr = machipc_mig_rpc(&m.head, MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE) | MACH_MSGH_BITS_COMPLEX, 100,
-                                         sizeof m, target, id);
-  if (mr != MACH_MSG_SUCCESS) return mr;
-  if (m.head.msgh_id != id + 100) return m.head.msgh_id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
-  kern_return_t ret = (kern_return_t)get32(b + 32);
-  if ((m.head.msgh_bits & MACH_MSGH_BITS_COMPLEX) || (m.head.msgh_size != 44 && (m.head.msgh_size != 36 || ret == KERN_SUCCESS))) return MIG_TYPE_ERROR;
-  if (ret == KERN_SUCCESS) *address = get64(b + 36);
-  return ret;
-}
-
-/* As libsystem's mach_vm_map: the trap when it can serve the call (no object, the default maximum and inheritance), else the message. */
-static kern_return_t map(mach_port_t target, mach_msg_id_t id, uint64_t *address, uint64_t size, uint64_t mask, int flags, mach_port_t object,
-                         uint64_t offset, boolean_t copy, vm_prot_t cur, vm_prot_t max, vm_inherit_t inheritance) {
-  kern_return_t kr = MACH_SEND_INVALID_DEST;
-  mach_vm_offset_t a = *address;
-  if (object == MACH_PORT_NULL && max == VM_PROT_ALL && inheritance == VM_INHERIT_DEFAULT) kr = _kernelrpc_mach_vm_map_trap(target, &a, size, mask, flags, cur);
-  if (kr == KERN_SUCCESS) *address = a;
-  if (kr == MACH_SEND_INVALID_DEST) kr = map_mig(target, id, address, size, mask, flags, object, offset, copy, cur, max, inheritance);
-  return kr;
-}
-
-/* The MIG message libsystem sends when the trap says the target is another task: a simple request, a RetCode reply. */
-static kern_return_t vm_mig(mach_port_t target, mach_msg_id_t id, const void *args, size_t n, void *reply_out, size_t reply_n) {
-  union {
-    mach_msg_header_t head;
-    unsigned char bytes[24 + 8 + 4 + 16 + 68];
-  } m;
-  memset(&m, 0, sizeof m);
-  memcpy(m.bytes + 24, &NDR_record, 8);
-  memcpy(m.bytes + 32, args, n);
-  mach_msg_return_t mr = machipc_mig_rpc(&m.head, MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE), (mach_msg_size_t)(32 + n),
-                                         sizeof m, target, id);
-  if (mr != MACH_MSG_SUCCESS) return mr;
-  if (m.head.msgh_id == MACH_NOTIFY_SEND_ONCE) return MIG_SERVER_DIED;
-  if (m.head.msgh_id != id + 100) return MIG_REPLY_MISMATCH;
-  kern_return_t ret = (kern_return_t)get32(m.bytes + 32);
-  if (ret == KERN_SUCCESS && reply_out) {
-    if (m.head.msgh_size != 36 + reply_n) return MIG_TYPE_ERROR;
-    memcpy(reply_out, m.bytes + 36, reply_n);
-  }
-  return ret;
-}
-
-/* mach_vm.defs ids (4800...) and vm_map.defs ids (3800...) for the three calls. */
-enum { MACH_VM_ALLOCATE_ID = 4800, MACH_VM_DEALLOCATE_ID = 4801, MACH_VM_PROTECT_ID = 4802, VM_ALLOCATE_ID = 3801, VM_DEALLOCATE_ID = 3802, VM_PROTECT_ID = 3803 };
-
-static kern_return_t allocate(mach_port_t task, mach_msg_id_t id, uint64_t *address, uint64_t size, int flags) {
-  mach_vm_offset_t a = *address;
-  kern_return_t kr = _kernelrpc_mach_vm_allocate_trap(task, &a, size, flags);
-  if (kr == MACH_SEND_INVALID_DEST) {
-    unsigned char args[20];
-    put64(args, *address);
-    put64(args + 8, size);
-    put32(args + 16, (uint32_t)flags);
-    uint64_t out = 0;
-    kr = vm_mig(task, id, args, sizeof args, &out, 8);
-    if (kr == KERN_SUCCESS) a = out;
-  }
-  if (kr == KERN_SUCCESS) *address = a;
-  return kr;
-}
-
-static kern_return_t deallocate(mach_port_t task, mach_msg_id_t id, uint64_t address, uint64_t size) {
-  kern_return_t kr = _kernelrpc_mach_vm_deallocate_trap(task, address, size);
-  if (kr == MACH_SEND_INVALID_DEST) {
-    unsigned char args[16];
-    put64(args, address);
-    put64(args + 8, size);
-    kr = vm_mig(task, id, args, sizeof args, NULL, 0);
-  }
-  return kr;
-}
-
-static kern_return_t protect(mach_port_t task, mach_msg_id_t id, uint64_t address, uint64_t size, boolean_t set_maximum, vm_prot_t prot) {
-  kern_return_t kr = _kernelrpc_mach_vm_protect_trap(task, address, size, set_maximum, prot);
-  if (kr == MACH_SEND_INVALID_DEST) {
-    unsigned char args[24];
-    put64(args, address);
-    put64(args + 8, size);
-    put32(args + 16, set_maximum);
-    put32(args + 20, (uint32_t)prot);
-    kr = vm_mig(task, id, args, sizeof args, NULL, 0);
-  }
-  return kr;
-}
-
-kern_return_t mach_vm_allocate(vm_map_t target, mach_vm_address_t *address, mach_vm_size_t size, int flags) {
-  return allocate(target, MACH_VM_ALLOCATE_ID, address, size, flags);
-}
-kern_return_t mach_vm_deallocate(vm_map_t target, mach_vm_address_t address, mach_vm_size_t size) {
-  return deallocate(target, MACH_VM_DEALLOCATE_ID, address, size);
-}
-kern_return_t mach_vm_protect(vm_map_t target, mach_vm_address_t address, mach_vm_size_t size, boolean_t set_maximum, vm_prot_t new_protection) {
-  return protect(target, MACH_VM_PROTECT_ID, address, size, set_maximum, new_protection);
-}
-
-kern_return_t vm_allocate(vm_map_t target_task, vm_address_t *address, vm_size_t size, int flags) {
-  uint64_t a = *address;
-  kern_return_t kr = allocate(target_task, VM_ALLOCATE_ID, &a, size, flags);
-  if (kr == KERN_SUCCESS) *address = (vm_address_t)a;
-  return kr;
-}
-kern_return_t vm_deallocate(vm_map_t target_task, vm_address_t address, vm_size_t size) {
-  return deallocate(target_task, VM_DEALLOCATE_ID, address, size);
-}
-kern_return_t vm_protect(vm_map_t target_task, vm_address_t address, vm_size_t size, boolean_t set_maximum, vm_prot_t new_protection) {
-  return protect(target_task, VM_PROTECT_ID, address, size, set_maximum, new_protection);
+/*
+ * As libsystem's mach_vm_map and vm_map: anonymous memory with the default maximum and
+ * inheritance goes through the trap, which serves the caller's own task; anything else (another
+ * task, a memory object) is the MIG message (the generated _kernelrpc_ stubs of gen/mach_vm_user.c and vm_map_user.c).
+ */
+static int trap_can_map(mem_entry_name_port_t object, vm_prot_t max, vm_inherit_t inheritance) {
+  return object == MACH_PORT_NULL && max == VM_PROT_ALL && inheritance == VM_INHERIT_DEFAULT;
 }
 
 kern_return_t mach_vm_map(vm_map_t target_task, mach_vm_address_t *address, mach_vm_size_t size, mach_vm_offset_t mask, int flags,
                           mem_entry_name_port_t object, memory_object_offset_t offset, boolean_t copy, vm_prot_t cur_protection,
                           vm_prot_t max_protection, vm_inherit_t inheritance) {
-  uint64_t a = *address;
-  kern_return_t kr = map(target_task, 4811, &a, size, mask, flags, object, offset, copy, cur_protection, max_protection, inheritance);
-  if (kr == KERN_SUCCESS) *address = a;
+  kern_return_t kr = MACH_SEND_INVALID_DEST;
+  if (trap_can_map(object, max_protection, inheritance)) kr = _kernelrpc_mach_vm_map_trap(target_task, address, size, mask, flags, cur_protection);
+  if (kr == MACH_SEND_INVALID_DEST)
+    kr = _kernelrpc_mach_vm_map(target_task, address, size, mask, flags, object, offset, copy, cur_protection, max_protection, inheritance);
   return kr;
 }
+
 kern_return_t vm_map(vm_map_t target_task, vm_address_t *address, vm_size_t size, vm_address_t mask, int flags, mem_entry_name_port_t object,
                      vm_offset_t offset, boolean_t copy, vm_prot_t cur_protection, vm_prot_t max_protection, vm_inherit_t inheritance) {
-  uint64_t a = *address;
-  kern_return_t kr = map(target_task, 3812, &a, size, mask, flags, object, offset, copy, cur_protection, max_protection, inheritance);
-  if (kr == KERN_SUCCESS) *address = (vm_address_t)a;
+  kern_return_t kr = MACH_SEND_INVALID_DEST;
+  if (trap_can_map(object, max_protection, inheritance)) {
+    mach_vm_offset_t a = *address;
+    kr = _kernelrpc_mach_vm_map_trap(target_task, &a, size, mask, flags, cur_protection);
+    if (kr == KERN_SUCCESS) *address = (vm_address_t)a;
+  }
+  if (kr == MACH_SEND_INVALID_DEST) kr = _kernelrpc_vm_map(target_task, address, size, mask, flags, object, offset, copy, cur_protection, max_protection, inheritance);
   return kr;
+}
+
+/* vm_map.defs skips these on the user side: libsystem's are the mach_vm_* calls. */
+kern_return_t vm_allocate(vm_map_t target_task, vm_address_t *address, vm_size_t size, int flags) {
+  mach_vm_address_t a = *address;
+  kern_return_t kr = mach_vm_allocate(target_task, &a, size, flags);
+  *address = (vm_address_t)a;
+  return kr;
+}
+kern_return_t vm_deallocate(vm_map_t target_task, vm_address_t address, vm_size_t size) { return mach_vm_deallocate(target_task, address, size); }
+kern_return_t vm_protect(vm_map_t target_task, vm_address_t address, vm_size_t size, boolean_t set_maximum, vm_prot_t new_protection) {
+  return mach_vm_protect(target_task, address, size, set_maximum, new_protection);
 }
 
 /* mig_allocate / mig_deallocate: how MIG server code gets and frees out-of-line buffers (anywhere, page-rounded). */

@@ -8,6 +8,7 @@
  */
 import * as H from "./host.js";
 import { defineLayout, type Fields, type Layout, type Values } from "./layout.js";
+import * as VR from "./vm_region.js";
 
 const i32 = (at: number) => ({ at, type: "i32" }) as const;
 const u32 = (at: number) => ({ at, type: "u32" }) as const;
@@ -267,6 +268,13 @@ export const TASK_DEBUG_INFO_INTERNAL = 29;
 export const THREAD_BASIC_INFO = 3;
 export const THREAD_IDENTIFIER_INFO = 4;
 
+const MACH_VM_REGION_LAYOUTS = {
+  [VR.VM_REGION_BASIC_INFO_64]: VR.VM_REGION_BASIC_INFO_64_LAYOUT,
+  [VR.VM_REGION_BASIC_INFO]: VR.VM_REGION_BASIC_INFO_64_LAYOUT,
+  [VR.VM_REGION_EXTENDED_INFO]: VR.VM_REGION_EXTENDED_INFO_LAYOUT,
+  [VR.VM_REGION_TOP_INFO]: VR.VM_REGION_TOP_INFO_LAYOUT,
+} as const;
+
 /** Which structure each routine's out array holds, by flavor. */
 export const INFO_LAYOUTS = {
   host_info: { [H.HOST_BASIC_INFO]: HOST_BASIC_INFO_LAYOUT, [H.HOST_SCHED_INFO]: HOST_SCHED_INFO_LAYOUT, [H.HOST_PRIORITY_INFO]: HOST_PRIORITY_INFO_LAYOUT },
@@ -299,6 +307,10 @@ export const INFO_LAYOUTS = {
     [TASK_FLAGS_INFO]: TASK_FLAGS_INFO_LAYOUT,
   },
   thread_info: { [THREAD_BASIC_INFO]: THREAD_BASIC_INFO_LAYOUT, [THREAD_IDENTIFIER_INFO]: THREAD_IDENTIFIER_INFO_LAYOUT },
+  // mach_vm_region and vm_region_64 answer VM_REGION_BASIC_INFO with the 64-bit structure; vm_region with the 32-bit one.
+  mach_vm_region: MACH_VM_REGION_LAYOUTS,
+  vm_region_64: MACH_VM_REGION_LAYOUTS,
+  vm_region: { ...MACH_VM_REGION_LAYOUTS, [VR.VM_REGION_BASIC_INFO]: VR.VM_REGION_BASIC_INFO_LAYOUT },
 } as const;
 
 export type InfoRoutine = keyof typeof INFO_LAYOUTS;

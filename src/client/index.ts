@@ -454,6 +454,7 @@ export * from "../abi/ikot.js";
 export * from "../abi/exception.js";
 export * from "../abi/host.js";
 export * from "../abi/info.js";
+export * from "../abi/vm_region.js";
 export { kernReturnName } from "../abi/names.js";
 export { MigArgumentError } from "../mig/validate.js";
 export type { CallArgs, CallResult, KernError, RoutineArgs, RoutineId, RoutineKey, RoutineName, RoutineOuts, RoutineResult, Routines } from "../mig/typed.js";

@@ -150,6 +150,11 @@ export class VmMap implements UserMemory {
     return f ? { base: f.base, size: f.region.byteLength } : null;
   }
 
+  /** Every region as [base, bytes], in address order (vm_region's walk). */
+  entries(): [bigint, Uint8Array][] {
+    return [...this.regions].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+  }
+
   /** Whether any region overlaps [start, end). */
   overlaps(start: bigint, end: bigint): boolean {
     for (const [base, region] of this.regions) if (base < end && start < base + BigInt(region.byteLength)) return true;

@@ -35,6 +35,8 @@ export const VM_USER_LIMIT = 64 * 1024 * 1024;
 
 const PAGE = 4096n;
 const MAX_ADDRESS = 0x00007fffffe00000n;
+/** `start + size < start` in vm_user.c: a range that wraps is KERN_INVALID_ARGUMENT. */
+const MAX_U64 = 0xffffffffffffffffn;
 const truncPage = (a: bigint): bigint => a & ~(PAGE - 1n);
 const roundPage = (a: bigint): bigint => (a + PAGE - 1n) & ~(PAGE - 1n);
 
@@ -46,10 +48,16 @@ const protOf = (map: VmMap) => {
   return m;
 };
 
+/** The current and maximum protection of the region at `base` (what vm_allocate gives, for regions no VM call made). */
+export function regionProtection(map: VmMap, base: bigint): { cur: number; max: number } {
+  return protOf(map).get(base) ?? { cur: VM_PROT_DEFAULT, max: VM_PROT_ALL };
+}
+
 /** mach_vm_allocate: `addr` is the wanted address (ignored with VM_FLAGS_ANYWHERE); the result's `addr` is where it went. */
 export function machVmAllocate(map: VmMap, addr: bigint, size: bigint, flags: number): { kr: number; addr: bigint } {
   if ((flags & ~VM_FLAGS_USER_ALLOCATE) >>> 0) return { kr: KERN_INVALID_ARGUMENT, addr };
-  if (size === 0n) return { kr: KERN_SUCCESS, addr: 0n };
+  // A size of 0 succeeds and leaves the caller's address as it was.
+  if (size === 0n) return { kr: KERN_SUCCESS, addr };
   const mapSize = roundPage(size);
   if (mapSize === 0n || mapSize > MAX_ADDRESS) return { kr: KERN_INVALID_ARGUMENT, addr };
   if (BigInt(map.mappedBytes()) + mapSize > BigInt(VM_USER_LIMIT)) return { kr: KERN_NO_SPACE, addr };
@@ -69,6 +77,7 @@ export function machVmAllocate(map: VmMap, addr: bigint, size: bigint, flags: nu
 
 /** mach_vm_deallocate: everything mapped in the pages of [address, address + size) goes; nothing mapped is not an error. */
 export function machVmDeallocate(map: VmMap, address: bigint, size: bigint): number {
+  if (address + size > MAX_U64) return KERN_INVALID_ARGUMENT;
   if (size === 0n) return KERN_SUCCESS;
   const start = truncPage(address);
   const end = roundPage(address + size);
@@ -79,7 +88,7 @@ export function machVmDeallocate(map: VmMap, address: bigint, size: bigint): num
 
 /** mach_vm_protect: the whole range must be mapped; a protection above a region's maximum is refused. */
 export function machVmProtect(map: VmMap, address: bigint, size: bigint, setMaximum: boolean, prot: number): number {
-  if ((prot & ~(VM_PROT_ALL | VM_PROT_COPY)) >>> 0) return KERN_INVALID_ARGUMENT;
+  if (address + size > MAX_U64 || (prot & ~(VM_PROT_ALL | VM_PROT_COPY)) >>> 0) return KERN_INVALID_ARGUMENT;
   if (size === 0n) return KERN_SUCCESS;
   const start = truncPage(address);
   const end = roundPage(address + size);
@@ -98,6 +107,16 @@ export function machVmProtect(map: VmMap, address: bigint, size: bigint, setMaxi
     const e = entries[i]!;
     table.set(b, setMaximum ? { max: want, cur: e.cur & want } : { max: e.max, cur: want });
   });
+  return KERN_SUCCESS;
+}
+
+/** mach_vm_map's flag filter and vm_map_enter_mem_object's argument checks, whatever the object. */
+export function machVmMapChecks(flags: number, size: bigint, curProtection: number, maxProtection: number, inheritance: number): number {
+  if ((flags & ~VM_FLAGS_USER_MAP) >>> 0) return KERN_INVALID_ARGUMENT;
+  // VM_PROT_IS_MASK only matters for a named entry.
+  const cur = curProtection & ~VM_PROT_IS_MASK;
+  const max = maxProtection & ~VM_PROT_IS_MASK;
+  if (cur & ~VM_PROT_ALL || max & ~VM_PROT_ALL || inheritance >>> 0 > VM_INHERIT_LAST_VALID || size === 0n) return KERN_INVALID_ARGUMENT;
   return KERN_SUCCESS;
 }
 
@@ -120,11 +139,10 @@ export function machVmMap(
   inheritance: number,
 ): { kr: number; addr: bigint } {
   const fail = (kr: number) => ({ kr, addr });
-  if ((flags & ~VM_FLAGS_USER_MAP) >>> 0) return fail(KERN_INVALID_ARGUMENT);
-  // vm_map_enter_mem_object: VM_PROT_IS_MASK only matters for a named entry.
+  const checked = machVmMapChecks(flags, size, curProtection, maxProtection, inheritance);
+  if (checked !== KERN_SUCCESS) return fail(checked);
   const cur = curProtection & ~VM_PROT_IS_MASK;
   const max = maxProtection & ~VM_PROT_IS_MASK;
-  if (cur & ~VM_PROT_ALL || max & ~VM_PROT_ALL || inheritance >>> 0 > VM_INHERIT_LAST_VALID || size === 0n) return fail(KERN_INVALID_ARGUMENT);
   let at = truncPage(addr);
   let mapSize = BigInt.asUintN(64, roundPage(size));
   let align = BigInt.asUintN(64, mask);

@@ -7,8 +7,9 @@
  * test/mig/c_gen.test.ts checks that the committed files are this rendering.
  */
 import type { Routine } from "./routine.js";
-import { cPrototype } from "./c_proto.js";
+import { cParams, cPrototype } from "./c_proto.js";
 import { renderTrapWrapper, renderUserStub } from "./c_user.js";
+
 import { renderServer, serverPrototypes, type ServerSubsystem } from "./c_server.js";
 
 /** A subsystem whose user side libmachipc provides. */
@@ -29,6 +30,26 @@ export interface UserSubsystem {
   publicHeader?: string;
   /** A line for docs/c-api.md under the subsystem's heading. */
   note?: string;
+  /**
+   * The .defs' `PREFIX(name)` routines (`_kernelrpc_<name>` on the user side): the stub goes
+   * under that name, and `<name>` is libsystem's wrapper over it, generated ("wrap") or
+   * libmachipc's own in native/src ("native", where it tries a trap under conditions).
+   */
+  kernelrpc?: Record<string, "wrap" | "native">;
+  /** Routines the .defs `skip`s on the user side: no stub; `<name>` is libmachipc's own (over another subsystem's routine). */
+  userSkip?: string[];
+}
+
+/** The C name of the function that sends a routine's message (null: the user side has none). */
+export function cStubName(s: UserSubsystem, r: Routine<unknown>): string | null {
+  if (s.userSkip?.includes(r.name)) return null;
+  return r.trap || s.kernelrpc?.[r.name] ? `_kernelrpc_${r.name}` : cUserName(s, r);
+}
+
+/** libsystem's wrapper that only forwards to the `_kernelrpc_` stub (libsyscall/mach/mach_vm.c's mach_vm_read). */
+function renderForwarder(r: Routine<unknown>): string {
+  const ps = cParams(r);
+  return `kern_return_t ${r.name}(${ps.map((p) => p.decl).join(", ")}) {\n  return _kernelrpc_${r.name}(${ps.map((p) => p.name).join(", ")});\n}\n`;
 }
 
 /** A stub's C name: the subsystem's user prefix and the routine's name. */
@@ -62,8 +83,11 @@ const byId = (rs: Routine<unknown>[]): Routine<unknown>[] => [...rs].sort((a, b)
 function renderUserSource(s: UserSubsystem): string {
   const parts = [`/* ${s.name} (${s.base}): MIG user stubs. ${GENERATED} */`, '#include "gen.h"', userHeaderInclude(s), ""];
   for (const r of byId(s.routines)) {
-    if (r.trap) parts.push(renderUserStub(r, `_kernelrpc_${r.name}`), renderTrapWrapper(r));
-    else parts.push(renderUserStub(r, cUserName(s, r)));
+    const stub = cStubName(s, r);
+    if (stub === null) continue;
+    if (r.trap) parts.push(renderUserStub(r, stub), renderTrapWrapper(r));
+    else if (s.kernelrpc?.[r.name] === "wrap") parts.push(renderUserStub(r, stub), renderForwarder(r));
+    else parts.push(renderUserStub(r, stub));
   }
   return parts.join("\n");
 }
@@ -84,7 +108,8 @@ function renderUserHeader(s: UserSubsystem): string {
   ];
   for (const r of byId(s.routines)) {
     lines.push(`/* ${r.simple ? "SimpleRoutine" : "Routine"} ${r.name} */`, `extern ${cPrototype(r, cUserName(s, r))};`, "");
-    if (r.trap) lines.push(`extern ${cPrototype(r, `_kernelrpc_${r.name}`)};`, "");
+    const stub = cStubName(s, r);
+    if (stub !== null && stub !== cUserName(s, r)) lines.push(`extern ${cPrototype(r, stub)};`, "");
   }
   lines.push("#ifdef __cplusplus", "}", "#endif", "");
   lines.push(`#ifndef subsystem_to_name_map_${s.name}`, `#define subsystem_to_name_map_${s.name} \\`);
@@ -163,6 +188,7 @@ const BEYOND_MIG = [
   "- `<libkern/OSAtomic.h>`: `OSAtomicAdd32/64`, `Increment`, `Decrement`, `Or32`, `And32`, `Xor32`, `CompareAndSwap32/64/Int/Long/Ptr` (each with its `Barrier` form), `OSMemoryBarrier`, `OSSpinLockTry/Lock/Unlock` (inline, from the compiler's atomics)",
   "- `<sys/sysctl.h>`: `sysctl`, `sysctlbyname`, `sysctlnametomib` for `hw.ncpu`, `activecpu`, `physicalcpu[_max]`, `logicalcpu[_max]`, `cputype`, `cpusubtype`, `memsize` (from `host_info(HOST_BASIC_INFO)` of the served kernel, as `sysctl_hw_generic` reads them), `pagesize`, `cachelinesize`, `l1icachesize`, `l1dcachesize`, `l2cachesize`, `l3cachesize`, `cacheconfig`, `cachesize`, `tbfrequency`, `byteorder`, `machine`, `model`, `packages`, `cpu64bit_capable`, and `kern.ostype`, `osrelease`, `osrevision`, `version`, `hostname`, `boottime`, `secure_kernel`; all read-only (`EPERM`), any other name `ENOENT`",
   "- `mach_timebase_info_trap` (libsystem_kernel's trap stub, which programs declare themselves)",
+  "- `<mach/mk_timer.h>`: `mk_timer_create`, `mk_timer_destroy`, `mk_timer_arm`, `mk_timer_cancel` (traps 91-94, as `osfmk/kern/mk_timer.c` serves them), and `clock_sleep` / `clock_sleep_trap` (trap 62)",
 ];
 
 /** What libmachipc offers, by subsystem: the list the README links. */
@@ -175,7 +201,9 @@ function renderApiDoc(users: UserSubsystem[], servers: ServerSubsystem[]): strin
     "Every routine the kernel serves has a C user stub in libmachipc under the SDK's name and",
     "signature, declared in the header MIG would generate for its subsystem. Routines marked",
     "*trap* try libsystem's `_kernelrpc_*_trap` first and send the MIG message when the trap",
-    "answers `MACH_SEND_INVALID_DEST`.",
+    "answers `MACH_SEND_INVALID_DEST`; *kernelrpc* ones send theirs as `_kernelrpc_<name>`, which",
+    "`<name>` wraps as libsystem does; *libmachipc* ones have no message of their own in the",
+    "subsystem (the .defs skips them on the user side) and go through another routine.",
     "",
   ];
   for (const s of users) {
@@ -183,7 +211,9 @@ function renderApiDoc(users: UserSubsystem[], servers: ServerSubsystem[]): strin
     lines.push(`## ${s.name} (${s.base}) — ${where}`, "");
     if (s.note) lines.push(s.note, "");
     lines.push("| id | routine |", "|---:|---|");
-    for (const r of byId(s.routines)) lines.push(`| ${r.id} | \`${cUserName(s, r)}\`${r.trap ? " (trap)" : ""} |`);
+    const mark = (r: Routine<unknown>): string =>
+      r.trap ? " (trap)" : s.kernelrpc?.[r.name] ? " (kernelrpc)" : s.userSkip?.includes(r.name) ? " (libmachipc)" : "";
+    for (const r of byId(s.routines)) lines.push(`| ${r.id} | \`${cUserName(s, r)}\`${mark(r)} |`);
     lines.push("");
   }
   lines.push("## Servers", "", "Demultiplexers for the messages a program receives, calling the program's own routines:", "");

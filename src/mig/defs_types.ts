@@ -190,3 +190,16 @@ export const exception_handler_array_t = named("exception_handler_array_t", port
 export const exception_behavior_array_t = named("exception_behavior_array_t", array(4, 32));
 export const exception_flavor_array_t = named("exception_flavor_array_t", array(4, 32));
 
+
+// The VM interfaces (mach_types.defs, std_types.defs) of mach_vm.defs and vm_map.defs.
+export const mach_vm_offset_t = named("mach_vm_offset_t", uint64);
+export const memory_object_offset_t = named("memory_object_offset_t", uint64);
+export const mem_entry_name_port_t = named("mem_entry_name_port_t", sendPort, { user: MACH_MSG_TYPE_COPY_SEND });
+/** mach_vm_region's object_name: `= MACH_MSG_TYPE_MOVE_SEND ctype: mach_port_t`. */
+export const memory_object_name_t = named("mach_port_t", sendPort);
+export const vm_inherit_t = named("vm_inherit_t", int32);
+export const vm_behavior_t = named("vm_behavior_t", int32);
+export const vm_sync_t = named("vm_sync_t", int32);
+export const vm_region_flavor_t = named("vm_region_flavor_t", int32);
+export const vm_region_info_t = named("vm_region_info_t", array(4, 10), { elemC: "int" });
+export const vm_region_recurse_info_t = named("vm_region_recurse_info_t", array(4, 19), { elemC: "int" });

@@ -1698,6 +1698,185 @@ export interface Routines {
       /** the disposition old_voucher arrived with */ old_voucherDisposition: number;
     };
   };
+  /** vm_region (3800) */
+  vm_region: {
+    id: 3800;
+    args: {
+      /** vm_address_t */ address: bigint | number;
+      /** vm_region_flavor_t */ flavor: number;
+      /** capacity of info, in elements (default: its maximum) */ infoCnt?: number;
+    };
+    outs: {
+      /** vm_address_t */ address: bigint;
+      /** vm_size_t */ size: bigint;
+      /** vm_region_info_t */ info: number[];
+      /** elements in info */ infoCnt: number;
+      /** mach_port_t: a name in the caller's space */ object_name: number;
+      /** the disposition object_name arrived with */ object_nameDisposition: number;
+    };
+  };
+  /** vm_allocate (3801) */
+  vm_allocate: {
+    id: 3801;
+    args: {
+      /** vm_address_t */ address: bigint | number;
+      /** vm_size_t */ size: bigint | number;
+      /** int */ flags: number;
+    };
+    outs: {
+      /** vm_address_t */ address: bigint;
+    };
+  };
+  /** vm_deallocate (3802) */
+  vm_deallocate: {
+    id: 3802;
+    args: {
+      /** vm_address_t */ address: bigint | number;
+      /** vm_size_t */ size: bigint | number;
+    };
+    outs: {};
+  };
+  /** vm_protect (3803) */
+  vm_protect: {
+    id: 3803;
+    args: {
+      /** vm_address_t */ address: bigint | number;
+      /** vm_size_t */ size: bigint | number;
+      /** boolean_t */ set_maximum: number;
+      /** vm_prot_t */ new_protection: number;
+    };
+    outs: {};
+  };
+  /** vm_read (3805) */
+  vm_read: {
+    id: 3805;
+    args: {
+      /** vm_address_t */ address: bigint | number;
+      /** vm_size_t */ size: bigint | number;
+    };
+    outs: {
+      /** vm_offset_t */ data: Uint8Array;
+      /** elements in data */ dataCnt: number;
+    };
+  };
+  /** vm_write (3807) */
+  vm_write: {
+    id: 3807;
+    args: {
+      /** vm_address_t */ address: bigint | number;
+      /** vm_offset_t */ data: Uint8Array;
+    };
+    outs: {};
+  };
+  /** vm_copy (3808) */
+  vm_copy: {
+    id: 3808;
+    args: {
+      /** vm_address_t */ source_address: bigint | number;
+      /** vm_size_t */ size: bigint | number;
+      /** vm_address_t */ dest_address: bigint | number;
+    };
+    outs: {};
+  };
+  /** vm_read_overwrite (3809) */
+  vm_read_overwrite: {
+    id: 3809;
+    args: {
+      /** vm_address_t */ address: bigint | number;
+      /** vm_size_t */ size: bigint | number;
+      /** vm_address_t */ data: bigint | number;
+    };
+    outs: {
+      /** vm_size_t */ outsize: bigint;
+    };
+  };
+  /** vm_map (3812) */
+  vm_map: {
+    id: 3812;
+    args: {
+      /** vm_address_t */ address: bigint | number;
+      /** vm_size_t */ size: bigint | number;
+      /** vm_address_t */ mask: bigint | number;
+      /** int */ flags: number;
+      /** mem_entry_name_port_t */ object: PortIn;
+      /** vm_offset_t */ offset: bigint | number;
+      /** boolean_t */ copy: number;
+      /** vm_prot_t */ cur_protection: number;
+      /** vm_prot_t */ max_protection: number;
+      /** vm_inherit_t */ inheritance: number;
+    };
+    outs: {
+      /** vm_address_t */ address: bigint;
+    };
+  };
+  /** vm_region_recurse (3821) */
+  vm_region_recurse: {
+    id: 3821;
+    args: {
+      /** vm_address_t */ address: bigint | number;
+      /** natural_t */ nesting_depth: number;
+      /** capacity of info, in elements (default: its maximum) */ infoCnt?: number;
+    };
+    outs: {
+      /** vm_address_t */ address: bigint;
+      /** vm_size_t */ size: bigint;
+      /** natural_t */ nesting_depth: number;
+      /** vm_region_recurse_info_t */ info: number[];
+      /** elements in info */ infoCnt: number;
+    };
+  };
+  /** vm_region_recurse_64 (3822) */
+  vm_region_recurse_64: {
+    id: 3822;
+    args: {
+      /** vm_address_t */ address: bigint | number;
+      /** natural_t */ nesting_depth: number;
+      /** capacity of info, in elements (default: its maximum) */ infoCnt?: number;
+    };
+    outs: {
+      /** vm_address_t */ address: bigint;
+      /** vm_size_t */ size: bigint;
+      /** natural_t */ nesting_depth: number;
+      /** vm_region_recurse_info_t */ info: number[];
+      /** elements in info */ infoCnt: number;
+    };
+  };
+  /** vm_region_64 (3824) */
+  vm_region_64: {
+    id: 3824;
+    args: {
+      /** vm_address_t */ address: bigint | number;
+      /** vm_region_flavor_t */ flavor: number;
+      /** capacity of info, in elements (default: its maximum) */ infoCnt?: number;
+    };
+    outs: {
+      /** vm_address_t */ address: bigint;
+      /** vm_size_t */ size: bigint;
+      /** vm_region_info_t */ info: number[];
+      /** elements in info */ infoCnt: number;
+      /** mach_port_t: a name in the caller's space */ object_name: number;
+      /** the disposition object_name arrived with */ object_nameDisposition: number;
+    };
+  };
+  /** vm_map_64 (3826) */
+  vm_map_64: {
+    id: 3826;
+    args: {
+      /** vm_address_t */ address: bigint | number;
+      /** vm_size_t */ size: bigint | number;
+      /** vm_address_t */ mask: bigint | number;
+      /** int */ flags: number;
+      /** mem_entry_name_port_t */ object: PortIn;
+      /** memory_object_offset_t */ offset: bigint | number;
+      /** boolean_t */ copy: number;
+      /** vm_prot_t */ cur_protection: number;
+      /** vm_prot_t */ max_protection: number;
+      /** vm_inherit_t */ inheritance: number;
+    };
+    outs: {
+      /** vm_address_t */ address: bigint;
+    };
+  };
   /** processor_set_statistics (4000) */
   processor_set_statistics: {
     id: 4000;
@@ -1794,6 +1973,133 @@ export interface Routines {
       /** the disposition host arrived with */ hostDisposition: number;
       /** processor_set_info_t */ info_out: number[];
       /** elements in info_out */ info_outCnt: number;
+    };
+  };
+  /** mach_vm_allocate (4800) */
+  mach_vm_allocate: {
+    id: 4800;
+    args: {
+      /** mach_vm_address_t */ address: bigint | number;
+      /** mach_vm_size_t */ size: bigint | number;
+      /** int */ flags: number;
+    };
+    outs: {
+      /** mach_vm_address_t */ address: bigint;
+    };
+  };
+  /** mach_vm_deallocate (4801) */
+  mach_vm_deallocate: {
+    id: 4801;
+    args: {
+      /** mach_vm_address_t */ address: bigint | number;
+      /** mach_vm_size_t */ size: bigint | number;
+    };
+    outs: {};
+  };
+  /** mach_vm_protect (4802) */
+  mach_vm_protect: {
+    id: 4802;
+    args: {
+      /** mach_vm_address_t */ address: bigint | number;
+      /** mach_vm_size_t */ size: bigint | number;
+      /** boolean_t */ set_maximum: number;
+      /** vm_prot_t */ new_protection: number;
+    };
+    outs: {};
+  };
+  /** mach_vm_read (4804) */
+  mach_vm_read: {
+    id: 4804;
+    args: {
+      /** mach_vm_address_t */ address: bigint | number;
+      /** mach_vm_size_t */ size: bigint | number;
+    };
+    outs: {
+      /** vm_offset_t */ data: Uint8Array;
+      /** elements in data */ dataCnt: number;
+    };
+  };
+  /** mach_vm_write (4806) */
+  mach_vm_write: {
+    id: 4806;
+    args: {
+      /** mach_vm_address_t */ address: bigint | number;
+      /** vm_offset_t */ data: Uint8Array;
+    };
+    outs: {};
+  };
+  /** mach_vm_copy (4807) */
+  mach_vm_copy: {
+    id: 4807;
+    args: {
+      /** mach_vm_address_t */ source_address: bigint | number;
+      /** mach_vm_size_t */ size: bigint | number;
+      /** mach_vm_address_t */ dest_address: bigint | number;
+    };
+    outs: {};
+  };
+  /** mach_vm_read_overwrite (4808) */
+  mach_vm_read_overwrite: {
+    id: 4808;
+    args: {
+      /** mach_vm_address_t */ address: bigint | number;
+      /** mach_vm_size_t */ size: bigint | number;
+      /** mach_vm_address_t */ data: bigint | number;
+    };
+    outs: {
+      /** mach_vm_size_t */ outsize: bigint;
+    };
+  };
+  /** mach_vm_map (4811) */
+  mach_vm_map: {
+    id: 4811;
+    args: {
+      /** mach_vm_address_t */ address: bigint | number;
+      /** mach_vm_size_t */ size: bigint | number;
+      /** mach_vm_offset_t */ mask: bigint | number;
+      /** int */ flags: number;
+      /** mem_entry_name_port_t */ object: PortIn;
+      /** memory_object_offset_t */ offset: bigint | number;
+      /** boolean_t */ copy: number;
+      /** vm_prot_t */ cur_protection: number;
+      /** vm_prot_t */ max_protection: number;
+      /** vm_inherit_t */ inheritance: number;
+    };
+    outs: {
+      /** mach_vm_address_t */ address: bigint;
+    };
+  };
+  /** mach_vm_region_recurse (4815) */
+  mach_vm_region_recurse: {
+    id: 4815;
+    args: {
+      /** mach_vm_address_t */ address: bigint | number;
+      /** natural_t */ nesting_depth: number;
+      /** capacity of info, in elements (default: its maximum) */ infoCnt?: number;
+    };
+    outs: {
+      /** mach_vm_address_t */ address: bigint;
+      /** mach_vm_size_t */ size: bigint;
+      /** natural_t */ nesting_depth: number;
+      /** vm_region_recurse_info_t */ info: number[];
+      /** elements in info */ infoCnt: number;
+    };
+  };
+  /** mach_vm_region (4816) */
+  mach_vm_region: {
+    id: 4816;
+    args: {
+      /** mach_vm_address_t */ address: bigint | number;
+      /** vm_region_flavor_t */ flavor: number;
+      /** capacity of info, in elements (default: its maximum) */ infoCnt?: number;
+    };
+    outs: {
+      /** mach_vm_address_t */ address: bigint;
+      /** mach_vm_size_t */ size: bigint;
+      /** vm_region_info_t */ info: number[];
+      /** elements in info */ infoCnt: number;
+      /** mach_port_t: a name in the caller's space */ object_name: number;
+      /** the disposition object_name arrived with */ object_nameDisposition: number;
     };
   };
   /** mach_voucher_extract_attr_content (5400) */
@@ -2075,6 +2381,19 @@ export interface RoutineNamesById {
   3625: "thread_get_mach_voucher";
   3626: "thread_set_mach_voucher";
   3627: "thread_swap_mach_voucher";
+  3800: "vm_region";
+  3801: "vm_allocate";
+  3802: "vm_deallocate";
+  3803: "vm_protect";
+  3805: "vm_read";
+  3807: "vm_write";
+  3808: "vm_copy";
+  3809: "vm_read_overwrite";
+  3812: "vm_map";
+  3821: "vm_region_recurse";
+  3822: "vm_region_recurse_64";
+  3824: "vm_region_64";
+  3826: "vm_map_64";
   4000: "processor_set_statistics";
   4001: "processor_set_destroy";
   4002: "processor_set_max_priority";
@@ -2085,6 +2404,16 @@ export interface RoutineNamesById {
   4007: "processor_set_policy_control";
   4008: "processor_set_stack_usage";
   4009: "processor_set_info";
+  4800: "mach_vm_allocate";
+  4801: "mach_vm_deallocate";
+  4802: "mach_vm_protect";
+  4804: "mach_vm_read";
+  4806: "mach_vm_write";
+  4807: "mach_vm_copy";
+  4808: "mach_vm_read_overwrite";
+  4811: "mach_vm_map";
+  4815: "mach_vm_region_recurse";
+  4816: "mach_vm_region";
   5400: "mach_voucher_extract_attr_content";
   5401: "mach_voucher_extract_attr_recipe";
   5402: "mach_voucher_extract_all_attr_recipes";

@@ -23,6 +23,10 @@ export interface NativeHelpers {
    * thread. The watch does not keep the process alive; `stop()` ends it.
    */
   watchCalendar(onSet: () => void): { stop(): void };
+  /** process_vm_readv of `into.length` bytes at `address` of process `pid`: all of them (the count), or a negative errno. */
+  processVmRead(pid: number, address: bigint, into: Uint8Array): number;
+  /** process_vm_writev of `data` at `address` of process `pid`: all of it (the count), or a negative errno. */
+  processVmWrite(pid: number, address: bigint, data: Uint8Array): number;
   /** One SCM_RIGHTS message of a side channel, without blocking (null: none queued, or the peer is gone); its descriptors are the caller's to close. */
   oolRecvFds(sock: number): { tag: number; fds: number[]; truncated: boolean } | null;
   /** Pass descriptors tagged `tag` without blocking: 0, or the errno that stopped it. */

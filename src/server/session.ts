@@ -72,6 +72,8 @@ import { socketFd, type PeerCredentials } from "./native.js";
 import { sendFrame } from "./wire.js";
 import { ProcFrameError, decodeException, raiseFromWire, verifyAdopter, verifyForkChild } from "./proc_ops.js";
 import { taskExec, taskFork } from "../kern/proc.js";
+import { attachProcessMemory } from "../kern/vm_remote.js";
+import { processMemory } from "./proc_memory.js";
 import type { ClientAccount, MemoryBudget, ServerLimits } from "./limits.js";
 import { mapRegions, oolClosed, oolIncoming, oolOp, oolOutgoing, unmapRegions } from "./ool_fd.js";
 
@@ -248,6 +250,7 @@ export class Session {
     const pid = kernel.tasks.has(peer.pid) ? undefined : peer.pid;
     // Named by its process, as macOS names a task, unless the client chose a name (taskName).
     this.task = kernel.createTask({ uid: peer.uid, gid: peer.gid, pid, name: taskName(r.name, peer.pid), maxNames: limits.maxNames });
+    attachProcessMemory(this.task, processMemory(peer.pid, limits.maxFrame));
     this.hooks.log?.(`${this.task.name} (pid ${this.task.pid}, uid ${peer.uid}) connected`);
     this.token = BigInt(`0x${randomBytes(8).toString("hex")}`);
     this.entry = { task: this.task, peer, connections: 1, threads: 1 };
@@ -345,6 +348,7 @@ export class Session {
     }
     const pid = kernel.tasks.has(peer.pid) ? undefined : peer.pid;
     this.task = taskFork(parent.task, { pid, name: name || parent.task.name });
+    attachProcessMemory(this.task, processMemory(peer.pid, this.hooks.limits.maxFrame));
     this.token = BigInt(`0x${randomBytes(8).toString("hex")}`);
     this.entry = { task: this.task, peer, connections: 1, threads: 1 };
     registry.byToken.set(this.token, this.entry);

@@ -12,7 +12,22 @@ import { BOOTSTRAP_BASE, BOOTSTRAP_USER_PREFIX, bootstrapRoutines } from "./boot
 import { CLOCK_REPLY_BASE, clockReplyRoutines } from "./clock_reply.js";
 
 /** The .defs that import mach_debug_types.defs. */
-const DEBUG_TYPES = new Set(["mach_host", "host_priv", "mach_port", "task"]);
+const DEBUG_TYPES = new Set(["mach_host", "host_priv", "mach_port", "task", "vm_map", "mach_vm"]);
+
+/**
+ * The user side of mach_vm.defs and vm_map.defs as libsystem builds it: `PREFIX(name)` routines
+ * are `_kernelrpc_<name>` stubs under libsyscall/mach/mach_vm.c's wrappers (mach_vm_map's and
+ * vm_map's are libmachipc's own, in native/src/vm.c: the trap for anonymous memory first), and
+ * vm_map.defs skips allocate / deallocate / protect, which libsystem makes over mach_vm_*.
+ */
+const VM_USER_SIDE: Record<string, Pick<UserSubsystem, "kernelrpc" | "userSkip" | "note">> = {
+  mach_vm: { kernelrpc: { mach_vm_read: "wrap", mach_vm_map: "native" } },
+  vm_map: {
+    kernelrpc: { vm_read: "wrap", vm_map: "native" },
+    userSkip: ["vm_allocate", "vm_deallocate", "vm_protect"],
+    note: "`vm_allocate`, `vm_deallocate` and `vm_protect` call `mach_vm_allocate`, `mach_vm_deallocate` and `mach_vm_protect`, as libsystem's do (native/src/vm.c). For a task that is a process outside the server, the routines that would change its address space (allocate, deallocate, protect, map) answer `KERN_NOT_SUPPORTED`; reads, writes, copies and region walks work (docs/processes.md).",
+  },
+};
 
 export const cUserSubsystems: UserSubsystem[] = [
   ...servedSubsystems.map((s) => ({
@@ -20,6 +35,7 @@ export const cUserSubsystems: UserSubsystem[] = [
     base: s.base,
     routines: s.routines as Routine<unknown>[],
     imports: DEBUG_TYPES.has(s.name) ? ["mach_debug/mach_debug_types.h"] : [],
+    ...VM_USER_SIDE[s.name],
   })),
   { name: "exc", base: EXC_BASE, routines: excRoutines },
   { name: "mach_exc", base: MACH_EXC_BASE, routines: machExcRoutines },

@@ -13,6 +13,8 @@ import { PROCESSOR_BASE, PROCESSOR_END, processorRoutines } from "./processor.js
 import { PROCESSOR_SET_BASE, PROCESSOR_SET_END, processorSetRoutines } from "./processor_set.js";
 import { THREAD_ACT_BASE, THREAD_ACT_END, threadActRoutines } from "./thread_act.js";
 import { MACH_VOUCHER_BASE, MACH_VOUCHER_END, machVoucherRoutines } from "./mach_voucher.js";
+import { MACH_VM_BASE, MACH_VM_END, machVmRoutines } from "./mach_vm.js";
+import { VM_MAP_BASE, VM_MAP_END, vmMapRoutines } from "./vm_map.js";
 import { LOCK_SET_BASE, LOCK_SET_END, lockSetRoutines } from "./lock_set.js";
 
 /** A subsystem as the kernel's mig_e table lists it: its name, its id range, its routines. */
@@ -36,6 +38,8 @@ export const servedSubsystems: Subsystem[] = [
   { name: "task", base: TASK_BASE, end: TASK_END, routines: taskRoutines },
   { name: "thread_act", base: THREAD_ACT_BASE, end: THREAD_ACT_END, routines: threadActRoutines },
   { name: "mach_voucher", base: MACH_VOUCHER_BASE, end: MACH_VOUCHER_END, routines: machVoucherRoutines },
+  { name: "vm_map", base: VM_MAP_BASE, end: VM_MAP_END, routines: vmMapRoutines },
+  { name: "mach_vm", base: MACH_VM_BASE, end: MACH_VM_END, routines: machVmRoutines },
   { name: "lock_set", base: LOCK_SET_BASE, end: LOCK_SET_END, routines: lockSetRoutines },
 ];
 

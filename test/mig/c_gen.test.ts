@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { renderCApi, renderReadme } from "../../src/subsystems/c_api.js";
 import type { Routine } from "../../src/mig/routine.js";
-import { cUserName, userHeaderPath } from "../../src/mig/c_files.js";
+import { cStubName, cUserName, userHeaderPath } from "../../src/mig/c_files.js";
 
 test("native/src/gen, the MIG headers and docs/c-api.md are the descriptions rendered (run `npm run gen:c` after changing a routine)", () => {
   const files = renderCApi();
@@ -26,7 +26,10 @@ test("every served routine has its stub in the generated sources and its prototy
     const hdr = files.get(userHeaderPath(s))!;
     for (const r of s.routines) {
       const name = cUserName(s, r);
-      assert.match(src, new RegExp(`\\nkern_return_t ${name}\\(`), `${name} defined`);
+      const stub = cStubName(s, r);
+      // A routine the user side skips is libmachipc's own (native/src), over another subsystem's stub.
+      if (stub === null) assert.doesNotMatch(src, new RegExp(`\\nkern_return_t ${name}\\(`), `${name} not generated`);
+      else assert.match(src, new RegExp(`\\nkern_return_t ${stub}\\(`), `${stub} defined`);
       assert.match(hdr, new RegExp(`extern kern_return_t ${name}\\(`), `${name} declared`);
     }
   }

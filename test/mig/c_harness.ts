@@ -12,7 +12,7 @@
  */
 import { resolve } from "node:path";
 import { cParams, cPrototype, isPoly } from "../../src/mig/c_proto.js";
-import { cUserName, userHeaderPath, type UserSubsystem } from "../../src/mig/c_files.js";
+import { cStubName, userHeaderPath, type UserSubsystem } from "../../src/mig/c_files.js";
 import type { Routine } from "../../src/mig/routine.js";
 import { hasOolCount, type Param } from "../../src/mig/types.js";
 
@@ -171,10 +171,10 @@ function routineCase(s: UserSubsystem, r: Routine<unknown>, key: number): string
     }
   }
   return [
-    `  case ${key}: { /* ${cUserName(s, r)} (${r.id}) */`,
+    `  case ${key}: { /* ${cStubName(s, r)} (${r.id}) */`,
     ...L.map((l) => `    ${l}`),
     "    reply_setup();",
-    `    kern_return_t kr = ${cUserName(s, r)}(${args.join(", ")});`,
+    `    kern_return_t kr = ${cStubName(s, r)}(${args.join(", ")});`,
     "    emit_request();",
     "    wr32((uint32_t)kr);",
     ...after.map((l) => `    ${l}`),
@@ -192,7 +192,8 @@ function argType(r: Routine<unknown>, p: Param): string {
 export function renderHarness(subsystems: UserSubsystem[]): string {
   const includes = subsystems.map((s) => (s.privateHeader ? `#include "${resolve(userHeaderPath(s))}"` : `#include <${userHeaderPath(s).replace("native/include/", "")}>`)).join("\n");
   // A case is keyed by its routine's place in the subsystems' routines (ids repeat across subsystems: job 400 and host_priv 400).
-  const keyed = subsystems.flatMap((s) => s.routines.map((r) => [s, r] as const));
+  // Routines the user side skips have no stub to capture.
+  const keyed = subsystems.flatMap((s) => s.routines.filter((r) => cStubName(s, r) !== null).map((r) => [s, r] as const));
   const cases = keyed.map(([s, r], key) => routineCase(s, r, key)).join("\n");
   // Routines libsystem tries as traps first: here every trap says "another task", so the MIG message is what is captured.
   const traps = subsystems

@@ -1,0 +1,105 @@
+/**
+ * The mach_vm subsystem (4800, osfmk/mach/mach_vm.defs): the 64-bit VM interface a debugger or a
+ * memory tool uses on a task port it holds. Served for both kinds of task memory
+ * (src/subsystems/vm_common.ts); the routines that change an address space work on an
+ * in-process task's simulated memory and answer KERN_NOT_SUPPORTED for a process outside the
+ * server. Routines left out here (inherit, read_list, msync, behavior_set, machine_attribute,
+ * remap, page_query, memory entries, purgable_control, page_info) answer MIG_BAD_ID.
+ */
+import type { Routine } from "../mig/routine.js";
+import { inoutP, inP, outP } from "../mig/types.js";
+import {
+  boolean_t,
+  c_int,
+  mach_vm_address_t,
+  mach_vm_offset_t,
+  mach_vm_size_t,
+  mem_entry_name_port_t,
+  memory_object_name_t,
+  memory_object_offset_t,
+  natural_t,
+  pointer_t,
+  vm_inherit_t,
+  vm_map_t,
+  vm_prot_t,
+  vm_region_flavor_t,
+  vm_region_info_t,
+  vm_region_recurse_info_t,
+} from "../mig/defs_types.js";
+import type { KernelCall } from "../kern/kernel.js";
+import { routine, trap } from "./common.js";
+import { vmAllocate, vmCopy, vmDeallocate, vmMap, vmProtect, vmRead, vmReadOverwrite, vmRegion, vmRegionRecurse, vmWrite } from "./vm_common.js";
+
+export const MACH_VM_BASE = 4800;
+export const MACH_VM_END = 4820;
+
+const target = inP("target", vm_map_t);
+const targetTask = inP("target_task", vm_map_t);
+
+export const machVmRoutines: Routine<KernelCall>[] = [
+  trap(routine(4800, "mach_vm_allocate", [inoutP("address", mach_vm_address_t), inP("size", mach_vm_size_t), inP("flags", c_int)], vmAllocate, target)),
+  trap(routine(4801, "mach_vm_deallocate", [inP("address", mach_vm_address_t), inP("size", mach_vm_size_t)], vmDeallocate, target)),
+  trap(
+    routine(
+      4802,
+      "mach_vm_protect",
+      [inP("address", mach_vm_address_t), inP("size", mach_vm_size_t), inP("set_maximum", boolean_t), inP("new_protection", vm_prot_t)],
+      vmProtect,
+      targetTask,
+    ),
+  ),
+  routine(4804, "mach_vm_read", [inP("address", mach_vm_address_t), inP("size", mach_vm_size_t), outP("data", pointer_t)], vmRead, targetTask),
+  routine(4806, "mach_vm_write", [inP("address", mach_vm_address_t), inP("data", pointer_t)], vmWrite, targetTask),
+  routine(
+    4807,
+    "mach_vm_copy",
+    [inP("source_address", mach_vm_address_t), inP("size", mach_vm_size_t), inP("dest_address", mach_vm_address_t)],
+    vmCopy,
+    targetTask,
+  ),
+  routine(
+    4808,
+    "mach_vm_read_overwrite",
+    [inP("address", mach_vm_address_t), inP("size", mach_vm_size_t), inP("data", mach_vm_address_t), outP("outsize", mach_vm_size_t)],
+    vmReadOverwrite,
+    targetTask,
+  ),
+  routine(
+    4811,
+    "mach_vm_map",
+    [
+      inoutP("address", mach_vm_address_t),
+      inP("size", mach_vm_size_t),
+      inP("mask", mach_vm_offset_t),
+      inP("flags", c_int),
+      inP("object", mem_entry_name_port_t),
+      inP("offset", memory_object_offset_t),
+      inP("copy", boolean_t),
+      inP("cur_protection", vm_prot_t),
+      inP("max_protection", vm_prot_t),
+      inP("inheritance", vm_inherit_t),
+    ],
+    vmMap,
+    targetTask,
+  ),
+  routine(
+    4815,
+    "mach_vm_region_recurse",
+    [inoutP("address", mach_vm_address_t), outP("size", mach_vm_size_t), inoutP("nesting_depth", natural_t), outP("info", vm_region_recurse_info_t, { countInOut: true })],
+    (call, a) => vmRegionRecurse(call, a, { maxAddressCheck: false, thirtyTwo: false }),
+    targetTask,
+  ),
+  routine(
+    4816,
+    "mach_vm_region",
+    [
+      inoutP("address", mach_vm_address_t),
+      outP("size", mach_vm_size_t),
+      inP("flavor", vm_region_flavor_t),
+      outP("info", vm_region_info_t, { countInOut: true }),
+      outP("object_name", memory_object_name_t),
+    ],
+    (call, a) => vmRegion(call, a, { basicAs64: true, maxAddressCheck: false }),
+    targetTask,
+  ),
+];

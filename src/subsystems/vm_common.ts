@@ -1,0 +1,286 @@
+/**
+ * The handlers mach_vm (4800) and vm_map (3800) share: osfmk/vm/vm_user.c's routines over
+ * src/kern/vm_remote.ts (reads, writes and region walks of either kind of task memory) and
+ * src/kern/vm_user.ts (allocate, deallocate, protect, map of an in-process task's simulated
+ * memory). The two subsystems differ in their address types and in what the 32-bit forms check.
+ */
+import {
+  KERN_INVALID_ADDRESS,
+  KERN_INVALID_ARGUMENT,
+  KERN_INVALID_OBJECT,
+  KERN_NOT_SUPPORTED,
+  KERN_SUCCESS,
+} from "../abi/kern_return.js";
+import * as R from "../abi/vm_region.js";
+import { encodeInfo } from "../abi/info.js";
+import { VM_FLAGS_USER_ALLOCATE, VM_PROT_ALL, VM_PROT_COPY } from "../abi/vm.js";
+import { ipValid } from "../ipc/port.js";
+import type { KernelCall } from "../kern/kernel.js";
+import type { Task } from "../kern/task.js";
+import { processMemoryOf, vmMapCopyin, vmMapCopyOverwrite, vmMapRegion, type VmEntry } from "../kern/vm_remote.js";
+import { machVmAllocate, machVmDeallocate, machVmMap, machVmMapChecks, machVmProtect } from "../kern/vm_user.js";
+import type { Args, RoutineResult } from "../mig/routine.js";
+import { big, num, portArg, taskOf } from "./common.js";
+
+/** i386/vm_param.h's VM_MAX_ADDRESS, a 32-bit value even on x86_64: the vm_region* forms of vm_map.defs check the region's end against it. */
+export const VM_MAX_ADDRESS = 0xffe00000n;
+const U32_MAX = 0xffffffffn;
+const U64_MAX = 0xffffffffffffffffn;
+
+/** convert_port_to_map (and convert_port_entry_to_map: machipc has no named entries): an active task's map, else VM_MAP_NULL. */
+const mapOf = (call: KernelCall): Task | null => taskOf(call.port);
+
+/**
+ * A process outside the server: its address space can be read and written (process_vm_readv,
+ * writev) but not changed from outside, so the calls that would change it answer this.
+ */
+const outsideProcess = (task: Task): boolean => processMemoryOf(task) !== null;
+
+/** mach_vm_read / vm_read: the size must fit the reply's 32-bit count; the data comes back out of line. */
+export function vmRead(call: KernelCall, a: Args): RoutineResult {
+  const task = mapOf(call);
+  if (!task) return KERN_INVALID_ARGUMENT;
+  const size = big(a, "size");
+  if (size > U32_MAX) return KERN_INVALID_ARGUMENT;
+  const r = vmMapCopyin(task, big(a, "address"), size);
+  return r.kr !== KERN_SUCCESS ? r.kr : { data: r.data };
+}
+
+/** mach_vm_read_overwrite / vm_read_overwrite: copied in from the target, then over the caller's own memory at `data`. */
+export function vmReadOverwrite(call: KernelCall, a: Args): RoutineResult {
+  const task = mapOf(call);
+  if (!task) return KERN_INVALID_ARGUMENT;
+  const size = big(a, "size");
+  const r = vmMapCopyin(task, big(a, "address"), size);
+  if (r.kr !== KERN_SUCCESS) return r.kr;
+  if (!call.caller) return KERN_INVALID_ARGUMENT;
+  const kr = vmMapCopyOverwrite(call.caller, big(a, "data"), r.data!);
+  return kr !== KERN_SUCCESS ? kr : { outsize: size };
+}
+
+/** mach_vm_write / vm_write: the message's out-of-line data over the target's memory. */
+export function vmWrite(call: KernelCall, a: Args): RoutineResult {
+  const task = mapOf(call);
+  if (!task) return KERN_INVALID_ARGUMENT;
+  return vmMapCopyOverwrite(task, big(a, "address"), (a["data"] as Uint8Array | undefined) ?? new Uint8Array(0));
+}
+
+/** mach_vm_copy / vm_copy: within one map. */
+export function vmCopy(call: KernelCall, a: Args): RoutineResult {
+  const task = mapOf(call);
+  if (!task) return KERN_INVALID_ARGUMENT;
+  const r = vmMapCopyin(task, big(a, "source_address"), big(a, "size"));
+  return r.kr !== KERN_SUCCESS ? r.kr : vmMapCopyOverwrite(task, big(a, "dest_address"), r.data!);
+}
+
+/*
+ * For a process outside the server, allocate, deallocate and protect make the checks vm_user.c
+ * makes before it touches the map (a size of 0 is success, changing nothing), then refuse.
+ */
+
+export function vmAllocate(call: KernelCall, a: Args): RoutineResult {
+  const task = mapOf(call);
+  if (!task) return KERN_INVALID_ARGUMENT;
+  const address = big(a, "address");
+  const size = big(a, "size");
+  const flags = num(a, "flags");
+  if (outsideProcess(task)) {
+    if ((flags & ~VM_FLAGS_USER_ALLOCATE) >>> 0) return KERN_INVALID_ARGUMENT;
+    return size === 0n ? { address } : KERN_NOT_SUPPORTED;
+  }
+  const r = machVmAllocate(task.vm, address, size, flags);
+  return r.kr !== KERN_SUCCESS ? r.kr : { address: r.addr };
+}
+
+export function vmDeallocate(call: KernelCall, a: Args): RoutineResult {
+  const task = mapOf(call);
+  if (!task) return KERN_INVALID_ARGUMENT;
+  const address = big(a, "address");
+  const size = big(a, "size");
+  if (outsideProcess(task)) {
+    if (address + size > U64_MAX) return KERN_INVALID_ARGUMENT;
+    return size === 0n ? KERN_SUCCESS : KERN_NOT_SUPPORTED;
+  }
+  return machVmDeallocate(task.vm, address, size);
+}
+
+export function vmProtect(call: KernelCall, a: Args): RoutineResult {
+  const task = mapOf(call);
+  if (!task) return KERN_INVALID_ARGUMENT;
+  const address = big(a, "address");
+  const size = big(a, "size");
+  const prot = num(a, "new_protection");
+  if (outsideProcess(task)) {
+    if (address + size > U64_MAX || (prot & ~(VM_PROT_ALL | VM_PROT_COPY)) >>> 0) return KERN_INVALID_ARGUMENT;
+    return size === 0n ? KERN_SUCCESS : KERN_NOT_SUPPORTED;
+  }
+  return machVmProtect(task.vm, address, size, num(a, "set_maximum") !== 0, prot);
+}
+
+/** mach_vm_map / vm_map / vm_map_64: anonymous memory; a memory object (a named entry, a pager) is not modelled: no port is one. */
+export function vmMap(call: KernelCall, a: Args): RoutineResult {
+  const task = mapOf(call);
+  if (!task) return KERN_INVALID_ARGUMENT;
+  const flags = num(a, "flags");
+  const cur = num(a, "cur_protection");
+  const max = num(a, "max_protection");
+  const inheritance = num(a, "inheritance");
+  const size = big(a, "size");
+  if (ipValid(portArg(a, "object").port)) {
+    // vm_map_enter_mem_object: its argument checks, then a port that is neither a named entry nor a memory object.
+    const kr = machVmMapChecks(flags, size, cur, max, inheritance);
+    return kr !== KERN_SUCCESS ? kr : KERN_INVALID_OBJECT;
+  }
+  if (outsideProcess(task)) {
+    const kr = machVmMapChecks(flags, size, cur, max, inheritance);
+    return kr !== KERN_SUCCESS ? kr : KERN_NOT_SUPPORTED;
+  }
+  const r = machVmMap(task.vm, big(a, "address"), size, big(a, "mask"), flags, cur, max, inheritance);
+  return r.kr !== KERN_SUCCESS ? r.kr : { address: r.addr };
+}
+
+/** How each routine of the vm_region family differs from mach_vm_region. */
+export interface RegionForm {
+  /** mach_vm_region and vm_region_64 read VM_REGION_BASIC_INFO as VM_REGION_BASIC_INFO_64 ("legacy conversion"). */
+  basicAs64: boolean;
+  /** vm_region, vm_region_64 and the recurse forms of vm_map.defs: a region ending above VM_MAX_ADDRESS is KERN_INVALID_ADDRESS. */
+  maxAddressCheck: boolean;
+}
+
+const basic = (e: VmEntry) => ({
+  protection: e.protection,
+  maxProtection: e.maxProtection,
+  inheritance: e.inheritance,
+  shared: e.shared ? 1 : 0,
+  reserved: 0,
+  behavior: R.VM_BEHAVIOR_DEFAULT,
+  userWiredCount: 0,
+});
+
+/** vm_map_region_walk's view of an entry: what Linux tells of it (resident pages from the mapping). */
+const extended = (e: VmEntry) => ({
+  protection: e.protection,
+  userTag: e.userTag,
+  pagesResident: e.pagesResident,
+  refCount: e.refCount,
+  externalPager: e.externalPager ? 1 : 0,
+  shareMode: e.shareMode,
+});
+
+/** vm_map_region's info for `flavor`, in the caller's room of `count` words; null is KERN_INVALID_ARGUMENT. */
+function regionInfo(e: VmEntry, flavor: number, count: number): number[] | null {
+  switch (flavor) {
+    case R.VM_REGION_BASIC_INFO:
+      if (count < R.VM_REGION_BASIC_INFO_COUNT) return null;
+      return encodeInfo(R.VM_REGION_BASIC_INFO_LAYOUT, { ...basic(e), offset: Number(e.offset & U32_MAX) });
+    case R.VM_REGION_BASIC_INFO_64:
+      if (count < R.VM_REGION_BASIC_INFO_COUNT_64) return null;
+      return encodeInfo(R.VM_REGION_BASIC_INFO_64_LAYOUT, { ...basic(e), offset: e.offset });
+    case R.VM_REGION_EXTENDED_INFO:
+    case R.VM_REGION_EXTENDED_INFO__legacy: {
+      // The newer flavor's count is checked first, then (falling through) the legacy one's.
+      if (flavor === R.VM_REGION_EXTENDED_INFO && count < R.VM_REGION_EXTENDED_INFO_COUNT) return null;
+      if (count < R.VM_REGION_EXTENDED_INFO_COUNT__legacy) return null;
+      const words = encodeInfo(R.VM_REGION_EXTENDED_INFO_LAYOUT, { ...extended(e), pagesReusable: 0 });
+      return flavor === R.VM_REGION_EXTENDED_INFO ? words : words.slice(0, R.VM_REGION_EXTENDED_INFO_COUNT__legacy);
+    }
+    case R.VM_REGION_TOP_INFO: {
+      if (count < R.VM_REGION_TOP_INFO_COUNT) return null;
+      const priv = e.shareMode === R.SM_PRIVATE || e.shareMode === R.SM_COW;
+      return encodeInfo(R.VM_REGION_TOP_INFO_LAYOUT, {
+        objId: e.objectId,
+        refCount: e.refCount,
+        privatePagesResident: priv ? e.pagesResident : 0,
+        sharedPagesResident: priv ? 0 : e.pagesResident,
+        shareMode: e.shareMode,
+      });
+    }
+    default:
+      return null;
+  }
+}
+
+/** mach_vm_region, vm_region_64, vm_region. */
+export function vmRegion(call: KernelCall, a: Args, form: RegionForm): RoutineResult {
+  const task = mapOf(call);
+  if (!task) return KERN_INVALID_ARGUMENT;
+  let flavor = num(a, "flavor");
+  if (form.basicAs64 && flavor === R.VM_REGION_BASIC_INFO) flavor = R.VM_REGION_BASIC_INFO_64;
+  const count = num(a, "infoCnt");
+  // vm_map_region checks the flavor and the room before it looks the address up.
+  if (!regionInfo(ZERO_ENTRY, flavor, count)) return KERN_INVALID_ARGUMENT;
+  const r = vmMapRegion(task, big(a, "address"));
+  if (r.kr !== KERN_SUCCESS) return r.kr;
+  const e = r.entry!;
+  if (form.maxAddressCheck && e.end > VM_MAX_ADDRESS) return KERN_INVALID_ADDRESS;
+  return { address: e.start, size: e.end - e.start, info: regionInfo(e, flavor, count), object_name: null };
+}
+
+const ZERO_ENTRY: VmEntry = {
+  start: 0n,
+  end: 0n,
+  protection: 0,
+  maxProtection: 0,
+  inheritance: 0,
+  shared: false,
+  shareMode: 0,
+  offset: 0n,
+  userTag: 0,
+  objectId: 0,
+  refCount: 0,
+  externalPager: false,
+  pagesResident: 0,
+};
+
+/** The submap info of an entry (no sub-maps: depth 0), as vm_map_region_recurse_64 fills it for `count` words. */
+function submapInfo(e: VmEntry, count: number): number[] {
+  const common = {
+    protection: e.protection,
+    maxProtection: e.maxProtection,
+    inheritance: e.inheritance,
+    offset: e.offset,
+    userTag: e.userTag,
+    refCount: e.refCount,
+    shadowDepth: 0,
+    externalPager: e.externalPager ? 1 : 0,
+    shareMode: e.shareMode,
+    isSubmap: 0,
+    behavior: R.VM_BEHAVIOR_DEFAULT,
+    objectId: e.objectId,
+    userWiredCount: 0,
+  };
+  if (count < R.VM_REGION_SUBMAP_INFO_V0_COUNT_64) return encodeInfo(R.VM_REGION_SUBMAP_SHORT_INFO_64_LAYOUT, common);
+  const words = encodeInfo(R.VM_REGION_SUBMAP_INFO_64_LAYOUT, { ...common, pagesResident: e.pagesResident, pagesReusable: 0 });
+  return count >= R.VM_REGION_SUBMAP_INFO_V1_COUNT_64 ? words : words.slice(0, R.VM_REGION_SUBMAP_INFO_V0_COUNT_64);
+}
+
+/** mach_vm_region_recurse, vm_region_recurse_64 (`maxAddressCheck`), and vm_region_recurse (`thirtyTwo`: the 32-bit submap info). */
+export function vmRegionRecurse(call: KernelCall, a: Args, form: { maxAddressCheck: boolean; thirtyTwo: boolean }): RoutineResult {
+  const task = mapOf(call);
+  const count = num(a, "infoCnt");
+  if (form.thirtyTwo) {
+    if (!task || count < R.VM_REGION_SUBMAP_INFO_COUNT) return KERN_INVALID_ARGUMENT;
+  } else {
+    if (!task) return KERN_INVALID_ARGUMENT;
+    if (count < R.VM_REGION_SUBMAP_SHORT_INFO_COUNT_64) return KERN_INVALID_ARGUMENT;
+  }
+  const r = vmMapRegion(task, big(a, "address"));
+  if (r.kr !== KERN_SUCCESS) return r.kr;
+  const e = r.entry!;
+  if (form.maxAddressCheck && e.end > VM_MAX_ADDRESS) return KERN_INVALID_ADDRESS;
+  let info: number[];
+  if (form.thirtyTwo) {
+    const w = submapInfo(e, R.VM_REGION_SUBMAP_INFO_V1_COUNT_64);
+    const v = R.VM_REGION_SUBMAP_INFO_64_LAYOUT.read(wordsView(w), 0);
+    info = encodeInfo(R.VM_REGION_SUBMAP_INFO_LAYOUT, { ...v, offset: Number(v.offset & U32_MAX) });
+  } else {
+    info = submapInfo(e, count);
+  }
+  return { address: e.start, size: e.end - e.start, nesting_depth: 0, info };
+}
+
+function wordsView(words: number[]): DataView {
+  const v = new DataView(new ArrayBuffer(words.length * 4));
+  words.forEach((w, i) => v.setUint32(4 * i, w >>> 0, true));
+  return v;
+}
