@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 
 export const INCLUDE = "native/include";
+/** The test programs' own headers (check.h), for a program compiled from a copy of its source. */
+export const PROGRAMS = "test/native/programs";
 export const LIBDIR = "native/build";
 
 /** Every header machipc ships, as an #include spelling, leaving out the other machine's directory. */
@@ -32,7 +34,7 @@ export function compile(source: string, opts: { cxx?: boolean; link?: boolean; n
   const out = join(dir, opts.link ? (opts.name ?? "t") : "t.o");
   const std = opts.cxx ? ["-std=c++17"] : ["-std=c11"];
   const link = opts.link ? [`-L${LIBDIR}`, "-lmachipc", `-Wl,-rpath,${join(process.cwd(), LIBDIR)}`, "-lpthread"] : ["-c"];
-  execFileSync(opts.cxx ? "c++" : "cc", [...std, "-Wall", "-Wextra", "-Werror", `-I${INCLUDE}`, ...(opts.flags ?? []), src, "-o", out, ...link], {
+  execFileSync(opts.cxx ? "c++" : "cc", [...std, "-Wall", "-Wextra", "-Werror", `-I${INCLUDE}`, `-I${PROGRAMS}`, ...(opts.flags ?? []), src, "-o", out, ...link], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   return out;

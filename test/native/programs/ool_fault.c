@@ -10,16 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-static int failures;
-
-static void check(const char *what, int ok, kern_return_t kr) {
-  if (ok)
-    printf("ok %s\n", what);
-  else {
-    printf("FAIL %s: %s (0x%x)\n", what, mach_error_string(kr), kr);
-    failures++;
-  }
-}
+#include "check.h"
 
 struct ool_msg {
   mach_msg_header_t h;

@@ -21,16 +21,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-static int failures;
-
-static void check(const char *what, int ok, kern_return_t kr) {
-  if (ok)
-    printf("ok %s\n", what);
-  else {
-    printf("FAIL %s: %s (0x%x)\n", what, mach_error_string(kr), kr);
-    failures++;
-  }
-}
+#include "check.h"
 
 struct ool_msg {
   mach_msg_header_t h;

@@ -40,16 +40,7 @@ int machipc_ool_memfd(const void *data, size_t n);
 extern char machipc_server_path[108];
 enum { OP_MACH_MSG = 4, OP_OOL_CHANNEL = 11, OP_OOL_ATTACH = 12, BY_FD = (int)0x80000000u, BIG = 65536 };
 
-static int failures;
-static void check(const char *what, int ok, kern_return_t kr) {
-  if (ok)
-    printf("ok %s\n", what);
-  else {
-    printf("FAIL %s: %s (0x%x)\n", what, mach_error_string(kr), kr);
-    failures++;
-  }
-  fflush(stdout);
-}
+#include "check.h"
 
 static unsigned char region[BIG];
 

@@ -20,16 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures;
-
-static void check(const char *what, int ok, kern_return_t kr) {
-  if (ok)
-    printf("ok %s\n", what);
-  else {
-    printf("FAIL %s: %s (0x%x)\n", what, mach_error_string(kr), kr);
-    failures++;
-  }
-}
+#include "check.h"
 
 static semaphore_t ping, pong;
 

@@ -16,17 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int failures;
-
-static void check(const char *what, int ok, kern_return_t kr) {
-  if (ok)
-    printf("ok %s\n", what);
-  else {
-    printf("FAIL %s: %s (0x%x)\n", what, mach_error_string(kr), kr);
-    failures++;
-  }
-  fflush(stdout);
-}
+#include "check.h"
 
 static char secret[64] = "machipc: the child's own secret";
 static char inbox[64] = "nothing yet";
