@@ -50,18 +50,29 @@ export function clockSleepTrap(thread: Thread, clockName: number, type: number, 
   const chk = checkTime(type, time, clockTime);
   if (chk < 0) return answer(KERN_INVALID_VALUE, time);
   if (chk === 0) return answer(KERN_SUCCESS, clockTime);
-  // `time` is absolute now; the sleep lasts until the system clock reaches it.
-  const ms = Math.max(1, Math.ceil(((time.sec - clockTime.sec) * 1e9 + (time.nsec - clockTime.nsec)) / 1e6));
+  // `time` is absolute now; the sleep lasts until the system clock reaches it. setTimeout's
+  // ceiling (about 24.8 days; beyond it Node fires at once) is met by waking early and waiting again.
+  const msUntil = (): number => {
+    const c = now();
+    return Math.ceil(((time.sec - c.sec) * 1e9 + (time.nsec - c.nsec)) / 1e6);
+  };
   return new Promise<KernelrpcResult>((resolve) => {
-    const timer = setTimeout(() => {
-      thread.waitCancel = null;
-      resolve(answer(KERN_SUCCESS, now()));
-    }, ms);
+    let timer: ReturnType<typeof setTimeout>;
+    const wait = (): void => {
+      const ms = msUntil();
+      if (ms <= 0) {
+        thread.waitCancel = null;
+        resolve(answer(KERN_SUCCESS, now()));
+        return;
+      }
+      timer = setTimeout(wait, Math.min(ms, 0x7fffffff));
+    };
     // THREAD_ABORTSAFE: thread_abort (or the thread's end) ends the sleep with the time it was to wake.
     thread.waitCancel = () => {
       clearTimeout(timer);
       thread.waitCancel = null;
       resolve(answer(KERN_ABORTED, time));
     };
+    timer = setTimeout(wait, Math.min(Math.max(1, msUntil()), 0x7fffffff));
   });
 }

@@ -26,6 +26,10 @@ const newTimer = (a: Actor): number => (a.thread.trap("mk_timer_create_trap", {}
 /** A turn of the event loop, for an expiry armed in the past (it runs as a thread call would, not inside the trap). */
 const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
 
+/** mach_port_request_notification(MACH_NOTIFY_PORT_DESTROYED) on `name`, the notification to a send-once right made from `notify`. */
+const requestPortDestroyed = (a: Actor, name: number, notify: number) =>
+  a.thread.call("mach_port_request_notification", a.self, { name, msgid: MACH_NOTIFY_PORT_DESTROYED, sync: 0, notify: { name: notify, disposition: MACH_MSG_TYPE_MAKE_SEND_ONCE } });
+
 /** The expiry message as received: 48 bytes, id 0, the send right it came on, no reply port, three zero words. */
 const expiry = (name: number) => [0x1100, 48, 0, name, 0, 0, 0, 0, 0, 0, 0, 0, ...MIN_TRAILER];
 
@@ -128,12 +132,7 @@ test("xnu-3248 takes a port-destroyed request on a timer's receive right, which 
   const a = actor(kernel);
   const t = newTimer(a);
   const notify = (await a.thread.call("mach_port_allocate", a.self, { right: MACH_PORT_RIGHT_RECEIVE }))["name"] as number;
-  const req = await a.thread.call("mach_port_request_notification", a.self, {
-    name: t,
-    msgid: MACH_NOTIFY_PORT_DESTROYED,
-    sync: 0,
-    notify: { name: notify, disposition: MACH_MSG_TYPE_MAKE_SEND_ONCE },
-  });
+  const req = await requestPortDestroyed(a, t, notify);
   assert.equal(req.kr, KERN_SUCCESS, "mach_port_request_notification has no kobject check in 3248");
   assert.equal((await a.thread.call("mach_port_mod_refs", a.self, { name: t, right: MACH_PORT_RIGHT_RECEIVE, delta: -1 })).kr, KERN_SUCCESS);
   const n = recv(a, notify);
@@ -153,20 +152,10 @@ test("xnu-3248 takes a port-destroyed request on a timer's receive right, which 
   const b = actor(fixed);
   const ft = newTimer(b);
   const bn = (await b.thread.call("mach_port_allocate", b.self, { right: MACH_PORT_RIGHT_RECEIVE }))["name"] as number;
-  const refused = await b.thread.call("mach_port_request_notification", b.self, {
-    name: ft,
-    msgid: MACH_NOTIFY_PORT_DESTROYED,
-    sync: 0,
-    notify: { name: bn, disposition: MACH_MSG_TYPE_MAKE_SEND_ONCE },
-  });
+  const refused = await requestPortDestroyed(b, ft, bn);
   assert.equal(refused.kr, KERN_INVALID_RIGHT);
   // A plain port still takes the request under the fix.
-  const ok = await b.thread.call("mach_port_request_notification", b.self, {
-    name: bn,
-    msgid: MACH_NOTIFY_PORT_DESTROYED,
-    sync: 0,
-    notify: { name: bn, disposition: MACH_MSG_TYPE_MAKE_SEND_ONCE },
-  });
+  const ok = await requestPortDestroyed(b, bn, bn);
   assert.equal(ok.kr, KERN_SUCCESS);
   trap(b, "mk_timer_destroy_trap", { name: ft });
   assertInvariant(fixed);
