@@ -85,8 +85,9 @@ export class IpcKmsg {
   local: PortRef = null;
   voucher: PortRef = null;
   /**
-   * The whole message in user form (header bytes included but stale: the
-   * fields above are authoritative). Descriptor names are patched at copyout.
+   * The whole message in user form, but for its header: the 24 header bytes are not
+   * copied in, nor read by anything (the fields above hold the header). Descriptor names are
+   * patched at copyout.
    */
   data: Uint8Array;
   descs: KDesc[] | null = null;
