@@ -72,7 +72,7 @@ export interface SenderIdentity {
 export function kmsgGetCheck(buf: Uint8Array, sendSize: number): number {
   if (sendSize < HEADER_SIZE || sendSize % 4 !== 0) return MACH_SEND_MSG_TOO_SMALL;
   if (sendSize > IPC_KMSG_MAX_BODY_SPACE) return MACH_SEND_TOO_LARGE;
-  if (sendSize > buf.byteLength) return MACH_SEND_INVALID_DATA;
+  if (sendSize > buf.length) return MACH_SEND_INVALID_DATA;
   return MACH_MSG_SUCCESS;
 }
 
