@@ -5,27 +5,8 @@
  * or a user event, timers, select() on the kqueue, and a fork's child without it.
  */
 import { test } from "node:test";
-import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
-import { startServer, until } from "../server/helpers.js";
-import { compile } from "./cc.js";
-
-const run = promisify(execFile);
+import { runCheckProgram } from "./check_program.js";
 
 test("kqueue: EVFILT_MACHPORT on a port set, the errors and flags of kevent_register, waits, timers and user events", async () => {
-  const source = readFileSync("test/native/programs/kqueue.c", "utf8");
-  const prog = compile(source, { link: true, name: "kqueue", flags: ["-D_GNU_SOURCE"] });
-  const server = await startServer();
-  try {
-    const r = await run(prog, [], { env: { ...process.env, MACHIPC_SOCKET: server.socketPath }, timeout: 60_000 }).catch((e: { stdout: string; stderr: string }) => e);
-    const lines = r.stdout.trim().split("\n");
-    assert.deepEqual(lines.filter((l) => !l.startsWith("ok ")), [], r.stderr);
-    assert.equal(lines.length, source.split(/\n\s*check\(/).length - 1, "every check ran");
-    await until(() => server.kernel.tasks.size === 1, "the C tasks to die");
-    assert.deepEqual(server.kernel.findViolations(), []);
-  } finally {
-    await server.close();
-  }
+  await runCheckProgram("kqueue", { flags: ["-D_GNU_SOURCE"] });
 });
