@@ -158,7 +158,7 @@ enum { OOL_NONCE_BYTES = 16, OOL_FDS_MAX = 32 };
 size_t machipc_ool_fd_min(void);
 /* This thread's side channel, attached on first use; -1 when there is none. */
 int machipc_ool_channel(void);
-/* A sealed memfd holding a copy of [data, data+n); -1 on failure. */
+/* A sealed memfd holding a copy of [data, data+n); -2 when those bytes cannot be read, -1 on any other failure. */
 int machipc_ool_memfd(const void *data, size_t n);
 /* Pass n descriptors, tagged with a frame's seq; 0 on success. */
 int machipc_ool_send_fds(int chan, uint32_t seq, const int *fds, int n);
@@ -168,5 +168,15 @@ int machipc_ool_recv_fds(int chan, uint32_t seq, int *fds, int n);
 void *machipc_ool_map_fd(uint64_t hint, int fd, size_t n);
 /* A fork's child: the parent's side channel is not this process's. */
 void machipc_ool_forked(void);
+/*
+ * Received regions' memfds, kept while they stay mapped (ool_kept.c): keep takes `fd` for the
+ * region mapped at addr; reuse answers a duplicate of the one kept for [addr, addr+n) when the
+ * mapping still shows exactly its bytes (-1 otherwise: copy); forget lets go of those of a range
+ * unmapped or mapped over.
+ */
+void machipc_ool_keep(void *addr, size_t n, int fd);
+int machipc_ool_reuse(const void *addr, size_t n);
+void machipc_ool_forget(uint64_t start, uint64_t end);
+void machipc_ool_kept_forked(void);
 
 #endif
