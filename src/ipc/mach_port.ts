@@ -140,11 +140,17 @@ function urefsDelta(space: IpcSpace, urefs: number, delta: number, peak: number)
 
 /** ipc_right_info: the type a name reports, after a dead-port check. */
 export function rightInfo(space: IpcSpace, index: number): { type: number; urefs: number } {
+  const type = rightType(space, index);
+  return { type, urefs: space.bits[index]! & IE_BITS_UREFS_MASK };
+}
+
+/** rightInfo's type alone (mach_port_type, a null RPC: no object for it). */
+function rightType(space: IpcSpace, index: number): number {
   rightCheck(space, index);
   const bits = space.bits[index]!;
   let type = bits & IE_BITS_TYPE_MASK;
   if (bits & IE_BITS_REQUEST) type |= requestType(space, index);
-  return { type: type >>> 0, urefs: bits & IE_BITS_UREFS_MASK };
+  return type >>> 0;
 }
 
 /**
@@ -182,7 +188,9 @@ export function machPortType(space: IpcSpace | null, name: number): R<{ ptype: n
   if (name === MACH_PORT_DEAD) return ok({ ptype: MACH_PORT_TYPE_DEAD_NAME });
   const index = space.lookup(name);
   if (index < 0) return fail(KERN_INVALID_NAME);
-  return ok({ ptype: rightInfo(space, index).type });
+  // A literal with its code already in it: ok() adding `kr` to one gives it a property store
+  // to allocate as well.
+  return { kr: KERN_SUCCESS, ptype: rightType(space, index) };
 }
 
 /** mach_port_qos_t: a chosen name, a preallocated kernel message buffer of `len` bytes. */
