@@ -96,6 +96,12 @@ uint32_t machipc_thread_id(void);
 /* The socket path of the last successful connect, for the fault handler (which cannot look it up). */
 extern char machipc_server_path[108];
 void machipc_track_fd(int fd);
+/* A tracked connection is being closed: a fork's child must not close whatever reuses its number. */
+void machipc_untrack_fd(int fd);
+/* A thread is ending (pthread_np.c): its MIG reply port, its side channel, then its connection (and so its Mach thread) go. */
+void machipc_mig_reply_thread_exit(void);
+void machipc_ool_thread_exit(void);
+void machipc_thread_exit(void);
 /* A fork's child: forget the parent's task and connections (the transport's and the MIG reply port's state). */
 void machipc_transport_forked(void);
 void machipc_mig_reply_forked(void);

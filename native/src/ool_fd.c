@@ -99,6 +99,14 @@ int machipc_ool_channel(void) {
   return t_chan >= 0 ? t_chan : -1;
 }
 
+void machipc_ool_thread_exit(void) {
+  if (t_chan >= 0) {
+    machipc_untrack_fd(t_chan);
+    close(t_chan);
+  }
+  t_chan = -1;
+}
+
 int machipc_ool_memfd(const void *data, size_t n) {
   int fd = memfd_create("machipc-ool", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (fd < 0) return -1;
