@@ -69,6 +69,9 @@ struct part {
   size_t n;
 };
 
+/* Whether MACHIPC_FIXES asks for the later XNU's behaviour where xnu-3248 has bug `name` (fixes.c). */
+int machipc_fix(const char *name);
+
 /* Process-wide state shared by the modules (the task token, the allocation list). */
 extern pthread_mutex_t machipc_lock;
 

@@ -6,6 +6,8 @@
  * timerfd each) and an eventfd that EVFILT_USER's triggers write are registered in it, so a thread
  * waiting in kevent wakes for any of them, and select() or poll() on the kqueue sees them.
  *
+ * close() is interposed so that closing a kqueue ends the kevent calls waiting in it (EBADF).
+ *
  * EVFILT_MACHPORT is evaluated as filt_machport does, when kevent processes the knote: a receive
  * that never waits on the port set, directly into ext[0] (size ext[1]) when fflags asks for
  * MACH_RCV_MSG, else one that only learns which member port holds a message (data). A Mach port
@@ -19,7 +21,10 @@
 #define _GNU_SOURCE
 #include "internal.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <stdatomic.h>
+#include <sys/syscall.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/sockios.h>
@@ -37,6 +42,8 @@
 
 /* How long a wait for several sources stays in one port set's receive before looking at the others. */
 enum { SLICE_MS = 2 };
+/* A wait in one port set's receive looks up this often, to see its kqueue closed. */
+enum { CLOSE_NOTICE_MS = 100 };
 /* The port sets a wait takes turns on (more are still delivered, only found later). */
 enum { MAX_SETS_WAITED = 64 };
 /* Knotes per kqueue: every one holds a little memory and maybe a timerfd. */
@@ -66,7 +73,10 @@ struct knote {
 
 struct kq {
   struct kq *next;
+  int refs;    /* kevent calls using it (g_lock): a closed kqueue is freed by the last */
+  int dead;    /* closed: kevent calls in it end with EBADF */
   int fd;      /* the epoll descriptor the program holds */
+  int ep;      /* this library's own descriptor of the same epoll, which the program's close() leaves open */
   int wakefd;  /* eventfd: EVFILT_USER triggers */
   int kind;
   int nknotes;
@@ -77,7 +87,16 @@ struct kq {
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct kq *g_kqs;
+/* How many kqueues exist, read without the lock by raw_close() on every descriptor. */
+static atomic_int g_nkqs;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+
+/* The C library's close: this file's own descriptors bypass the interposed raw_close() below (which takes g_lock). */
+static int raw_close(int fd) {
+  static int (*real)(int);
+  if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, "close");
+  return real ? real(fd) : (int)syscall(SYS_close, fd);
+}
 
 static uint64_t tag(int kind, int v) { return ((uint64_t)kind << 32) | (uint32_t)v; }
 
@@ -87,21 +106,25 @@ static void kq_forked(void) {
     n = q->next;
     for (struct knote *k = q->knotes, *kn; k; k = kn) {
       kn = k->next;
-      if (k->kev.filter == EVFILT_TIMER) close(k->tfd);
+      if (k->kev.filter == EVFILT_TIMER) raw_close(k->tfd);
       free(k);
     }
-    close(q->fd);
-    close(q->wakefd);
+    raw_close(q->fd);
+    raw_close(q->ep);
+    raw_close(q->wakefd);
     free(q);
   }
   g_kqs = NULL;
+  atomic_store(&g_nkqs, 0);
   pthread_mutex_init(&g_lock, NULL);
 }
 
 static void kq_once(void) { pthread_atfork(NULL, NULL, kq_forked); }
 
+static void wake(struct kq *q);
+
 static void knote_free(struct kq *q, struct knote *k) {
-  if (k->kev.filter == EVFILT_TIMER) close(k->tfd);
+  if (k->kev.filter == EVFILT_TIMER) raw_close(k->tfd);
   free(k);
   q->nknotes--;
 }
@@ -111,9 +134,24 @@ static void kq_free(struct kq *q) {
     n = k->next;
     knote_free(q, k);
   }
-  close(q->wakefd);
+  raw_close(q->wakefd);
+  raw_close(q->ep);
   pthread_mutex_destroy(&q->lock);
   free(q);
+}
+
+/* Takes the kqueue of descriptor `fd` out of the table (g_lock held); the last kevent in it frees it. */
+static void kq_retire_locked(int fd) {
+  for (struct kq **p = &g_kqs; *p; p = &(*p)->next)
+    if ((*p)->fd == fd) {
+      struct kq *old = *p;
+      *p = old->next;
+      atomic_fetch_sub(&g_nkqs, 1);
+      old->dead = 1;
+      if (old->refs == 0) kq_free(old);
+      else wake(old);
+      return;
+    }
 }
 
 int kqueue(void) {
@@ -121,29 +159,39 @@ int kqueue(void) {
   struct kq *q = calloc(1, sizeof *q);
   if (!q) return errno = ENOMEM, -1;
   q->fd = epoll_create1(0);
+  q->ep = q->fd >= 0 ? fcntl(q->fd, F_DUPFD_CLOEXEC, 0) : -1;
   q->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag(TAG_WAKE, 0)};
-  if (q->fd < 0 || q->wakefd < 0 || epoll_ctl(q->fd, EPOLL_CTL_ADD, q->wakefd, &ev) < 0) {
+  if (q->fd < 0 || q->ep < 0 || q->wakefd < 0 || epoll_ctl(q->ep, EPOLL_CTL_ADD, q->wakefd, &ev) < 0) {
     int e = errno;
-    if (q->fd >= 0) close(q->fd);
-    if (q->wakefd >= 0) close(q->wakefd);
+    if (q->fd >= 0) raw_close(q->fd);
+    if (q->ep >= 0) raw_close(q->ep);
+    if (q->wakefd >= 0) raw_close(q->wakefd);
     free(q);
     return errno = e, -1;
   }
   pthread_mutex_init(&q->lock, NULL);
   pthread_mutex_lock(&g_lock);
-  /* A kqueue closed by the program left its record: a new descriptor with the same number replaces it. */
-  for (struct kq **p = &g_kqs; *p; p = &(*p)->next)
-    if ((*p)->fd == q->fd) {
-      struct kq *old = *p;
-      *p = old->next;
-      kq_free(old);
-      break;
-    }
+  /* A kqueue closed without raw_close() (dup2 over it, a raw syscall) left its record: the new descriptor's replaces it. */
+  kq_retire_locked(q->fd);
   q->next = g_kqs;
   g_kqs = q;
+  atomic_fetch_add(&g_nkqs, 1);
   pthread_mutex_unlock(&g_lock);
   return q->fd;
+}
+
+/*
+ * raw_close() of any descriptor: a kqueue's ends the kevent calls waiting in it (EBADF, as closing a
+ * kqueue wakes its waiters in XNU) and frees it once they are gone.
+ */
+int close(int fd) {
+  if (atomic_load(&g_nkqs) > 0) {
+    pthread_mutex_lock(&g_lock);
+    kq_retire_locked(fd);
+    pthread_mutex_unlock(&g_lock);
+  }
+  return raw_close(fd);
 }
 
 /* The kqueue `fd` names, locked; NULL (EBADF) when it names none. */
@@ -158,9 +206,18 @@ static struct kq *kq_lookup(int fd) {
   pthread_mutex_lock(&g_lock);
   struct kq *q = g_kqs;
   while (q && q->fd != fd) q = q->next;
-  if (q) pthread_mutex_lock(&q->lock);
+  if (q) q->refs++;
   pthread_mutex_unlock(&g_lock);
+  if (q) pthread_mutex_lock(&q->lock);
   return q;
+}
+
+/* The kevent call is done with q (unlocks it); a kqueue closed meanwhile is freed by the last one out. */
+static void kq_release(struct kq *q) {
+  pthread_mutex_unlock(&q->lock);
+  pthread_mutex_lock(&g_lock);
+  if (--q->refs == 0 && q->dead) kq_free(q);
+  pthread_mutex_unlock(&g_lock);
 }
 
 static int is_fd_filter(int16_t f) { return f == EVFILT_READ || f == EVFILT_WRITE; }
@@ -174,11 +231,11 @@ static int fd_reregister(struct kq *q, int fd) {
   }
   struct epoll_event ev = {.events = want, .data.u64 = tag(TAG_FD, fd)};
   if (!want) {
-    (void)epoll_ctl(q->fd, EPOLL_CTL_DEL, fd, &ev);
+    (void)epoll_ctl(q->ep, EPOLL_CTL_DEL, fd, &ev);
     return 0;
   }
-  if (epoll_ctl(q->fd, EPOLL_CTL_MOD, fd, &ev) == 0) return 0;
-  if (errno == ENOENT && epoll_ctl(q->fd, EPOLL_CTL_ADD, fd, &ev) == 0) return 0;
+  if (epoll_ctl(q->ep, EPOLL_CTL_MOD, fd, &ev) == 0) return 0;
+  if (errno == ENOENT && epoll_ctl(q->ep, EPOLL_CTL_ADD, fd, &ev) == 0) return 0;
   /* A regular file cannot be polled by epoll; like BSD's, it is always readable and writable. */
   return errno == EPERM ? 0 : -1;
 }
@@ -286,15 +343,20 @@ static int kq_register(struct kq *q, struct kevent64_s *c) {
       k->dev = st.st_dev;
       k->ino = st.st_ino;
     }
-    if (f == EVFILT_USER) k->active = (c->fflags & NOTE_TRIGGER) != 0;
+    /*
+     * xnu-3248's filt_userattach looks for NOTE_TRIGGER in the knote's fflags, which
+     * kevent_register has just zeroed, so EV_ADD with NOTE_TRIGGER does not fire (rdar 28139044;
+     * later kernels look at the saved fflags). Reproduced unless MACHIPC_FIXES has kqueueAddTrigger.
+     */
+    if (f == EVFILT_USER) k->active = (c->fflags & NOTE_TRIGGER) && machipc_fix("kqueueAddTrigger");
     if (f == EVFILT_TIMER) {
       /* NOTE_ABSOLUTE's deadline is in the calendar's time; an interval is not moved by clock changes. */
       k->tfd = timerfd_create((k->sfflags & NOTE_ABSOLUTE) ? CLOCK_REALTIME : CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
       if (k->tfd < 0) return free(k), errno;
       int e = timer_arm(k);
       struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag(TAG_TIMER, k->tfd)};
-      if (!e && epoll_ctl(q->fd, EPOLL_CTL_ADD, k->tfd, &ev) < 0) e = errno;
-      if (e) return close(k->tfd), free(k), e;
+      if (!e && epoll_ctl(q->ep, EPOLL_CTL_ADD, k->tfd, &ev) < 0) e = errno;
+      if (e) return raw_close(k->tfd), free(k), e;
     }
     k->next = NULL;
     *prev = k;
@@ -358,7 +420,7 @@ static void kq_refresh(struct kq *q) {
   struct epoll_event evs[64];
   int n;
   do {
-    n = epoll_wait(q->fd, evs, 64, 0);
+    n = epoll_wait(q->ep, evs, 64, 0);
     for (int i = 0; i < n; i++) {
       int kind = (int)(evs[i].data.u64 >> 32), v = (int)(uint32_t)evs[i].data.u64;
       if (kind == TAG_WAKE) {
@@ -534,13 +596,13 @@ static void kq_wait(struct kq *q, int64_t deadline) {
   if (deadline >= 0 && left <= 0) return;
   int ms = left < 0 ? -1 : (int)((left + 999999) / 1000000 > INT_MAX ? INT_MAX : (left + 999999) / 1000000);
   mach_port_name_t set = nsets ? sets[q->rotor++ % (unsigned)(nsets < MAX_SETS_WAITED ? nsets : MAX_SETS_WAITED)] : MACH_PORT_NULL;
-  int fd = q->fd;
+  int fd = q->ep;
   pthread_mutex_unlock(&q->lock);
   if (!nsets) {
     struct epoll_event ev;
     (void)epoll_wait(fd, &ev, 1, ms);
   } else {
-    int slice = (nsets == 1 && !others) ? ms : (ms < 0 || ms > SLICE_MS ? SLICE_MS : ms);
+    int slice = (nsets == 1 && !others) ? (ms < 0 || ms > CLOSE_NOTICE_MS ? CLOSE_NOTICE_MS : ms) : (ms < 0 || ms > SLICE_MS ? SLICE_MS : ms);
     mach_msg_header_t h = {0};
     mach_msg_option_t opt = MACH_RCV_MSG | MACH_RCV_LARGE | (slice >= 0 ? MACH_RCV_TIMEOUT : 0);
     (void)mach_msg(&h, opt, 0, sizeof h, set, slice < 0 ? 0 : (mach_msg_timeout_t)slice, MACH_PORT_NULL);
@@ -560,7 +622,7 @@ static int kevent_common(int fd, const struct kevent64_s *changes, int nchanges,
   struct kq *q = kq_lookup(fd);
   if (!q) return errno = EBADF, -1;
   if (q->kind != KIND_NONE && q->kind != kind) {
-    pthread_mutex_unlock(&q->lock);
+    kq_release(q);
     return errno = EINVAL, -1;
   }
   q->kind = kind;
@@ -572,7 +634,7 @@ static int kevent_common(int fd, const struct kevent64_s *changes, int nchanges,
     if (e || (c.flags & EV_RECEIPT)) {
       if (nevents - out <= 0) {
         if (!e) continue;
-        pthread_mutex_unlock(&q->lock);
+        kq_release(q);
         return errno = e, -1;
       }
       c.flags = EV_ERROR;
@@ -586,6 +648,10 @@ static int kevent_common(int fd, const struct kevent64_s *changes, int nchanges,
       out = kq_collect(q, events, nevents);
       if (out > 0 || deadline == 0 || (deadline > 0 && now_ns() >= deadline)) break;
       kq_wait(q, deadline);
+      if (q->dead) {
+        kq_release(q);
+        return errno = EBADF, -1;
+      }
     }
   }
   /*
@@ -599,7 +665,7 @@ static int kevent_common(int fd, const struct kevent64_s *changes, int nchanges,
       wake(q);
       break;
     }
-  pthread_mutex_unlock(&q->lock);
+  kq_release(q);
   return out;
 }
 

@@ -12,12 +12,12 @@ import { compile } from "./cc.js";
 
 const run = promisify(execFile);
 
-export async function runCheckProgram(name: string, opts: { flags?: string[]; args?: string[]; server?: Parameters<typeof startServer>[0] } = {}): Promise<void> {
+export async function runCheckProgram(name: string, opts: { flags?: string[]; args?: string[]; env?: NodeJS.ProcessEnv; server?: Parameters<typeof startServer>[0] } = {}): Promise<void> {
   const source = readFileSync(`test/native/programs/${name}.c`, "utf8");
   const prog = compile(source, { link: true, name, flags: opts.flags ?? [] });
   const server = await startServer(opts.server);
   try {
-    const r = await run(prog, opts.args ?? [], { env: { ...process.env, MACHIPC_SOCKET: server.socketPath }, timeout: 120_000 }).catch(
+    const r = await run(prog, opts.args ?? [], { env: { ...process.env, ...opts.env, MACHIPC_SOCKET: server.socketPath }, timeout: 120_000 }).catch(
       (e: { stdout: string; stderr: string }) => e,
     );
     const lines = r.stdout.trim().split("\n");

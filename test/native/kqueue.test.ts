@@ -8,5 +8,9 @@ import { test } from "node:test";
 import { runCheckProgram } from "./check_program.js";
 
 test("kqueue: EVFILT_MACHPORT on a port set, the errors and flags of kevent_register, waits, timers and user events", async () => {
-  await runCheckProgram("kqueue", { flags: ["-D_GNU_SOURCE"] });
+  await runCheckProgram("kqueue", { flags: ["-D_GNU_SOURCE"], env: { MACHIPC_FIXES: "" } });
+});
+
+test("kqueue with MACHIPC_FIXES=kqueueAddTrigger: EV_ADD with NOTE_TRIGGER fires, as after xnu-3248", async () => {
+  await runCheckProgram("kqueue", { flags: ["-D_GNU_SOURCE"], env: { MACHIPC_FIXES: "kqueueAddTrigger" } });
 });

@@ -8,6 +8,7 @@
 #include <mach/mach.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/event.h>
 #include <sys/select.h>
@@ -59,6 +60,17 @@ static void *later(void *arg) {
     EV_SET64(&t, 9, EVFILT_USER, 0, NOTE_TRIGGER | NOTE_FFCOPY | 0x21, 0, 0, 0, 0);
     (void)kevent64(kq, &t, 1, NULL, 0, 0, NULL);
   }
+  return NULL;
+}
+
+/* A kevent waiting in a kqueue another thread closes. */
+static int closing_kq;
+static int closing_result, closing_errno;
+static void *wait_in_closing(void *arg) {
+  struct kevent64_s ev;
+  (void)arg;
+  closing_result = kevent64(closing_kq, NULL, 0, &ev, 1, 0, NULL);
+  closing_errno = errno;
   return NULL;
 }
 
@@ -178,6 +190,16 @@ int main(void) {
   n = kevent64(kq, &c, 1, ev, 4, 0, &zero);
   check("EV_DELETE: the pipe's knote goes", n == 0, errno);
 
+  /* xnu-3248's add-and-trigger bug, unless MACHIPC_FIXES asks for the later behaviour. */
+  const char *fixes = getenv("MACHIPC_FIXES");
+  int fixed = fixes && strstr(fixes, "kqueueAddTrigger");
+  EV_SET64(&c, 8, EVFILT_USER, EV_ADD | EV_CLEAR, NOTE_TRIGGER, 0, 0, 0, 0);
+  n = kevent64(kq, &c, 1, ev, 4, 0, &zero);
+  check(fixed ? "EV_ADD with NOTE_TRIGGER fires (MACHIPC_FIXES=kqueueAddTrigger)" : "EV_ADD with NOTE_TRIGGER does not fire, as in xnu-3248",
+        fixed ? n == 1 && ev[0].ident == 8 && ev[0].filter == EVFILT_USER : n == 0, n);
+  EV_SET64(&c, 8, EVFILT_USER, EV_DELETE, 0, 0, 0, 0, 0);
+  (void)kevent64(kq, &c, 1, NULL, 0, 0, NULL);
+
   /* User events and timers. */
   EV_SET64(&c, 9, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, 0, 0, 0);
   (void)kevent64(kq, &c, 1, NULL, 0, 0, NULL);
@@ -205,6 +227,25 @@ int main(void) {
   check("a destroyed port set: EV_EOF", n == 1 && (ev[0].flags & EV_EOF) && ev[0].data == 0, ev[0].flags);
   n = kevent64(kq, NULL, 0, ev, 4, 0, &zero);
   check("and then the knote is gone", n == 0, errno);
+
+  /* A kqueue closed under a kevent waiting in it (on a port set alone) ends that kevent with EBADF. */
+  mach_port_t set2;
+  mach_port_allocate(self, MACH_PORT_RIGHT_PORT_SET, &set2);
+  closing_kq = kqueue();
+  EV_SET64(&c, set2, EVFILT_MACHPORT, EV_ADD, 0, 0, 0, 0, 0);
+  (void)kevent64(closing_kq, &c, 1, NULL, 0, 0, NULL);
+  pthread_t waiter;
+  pthread_create(&waiter, NULL, wait_in_closing, NULL);
+  usleep(50000);
+  t0 = ms_now();
+  close(closing_kq);
+  pthread_join(waiter, NULL);
+  check("closing a kqueue ends the kevent waiting in it: EBADF", closing_result == -1 && closing_errno == EBADF && ms_now() - t0 < 1000, closing_errno);
+  int again = kqueue();
+  EV_SET64(&c, set2, EVFILT_MACHPORT, EV_ADD, 0, 0, 0, 0, 0);
+  check("a new kqueue in the closed one's place starts empty", again >= 0 && kevent64(again, NULL, 0, ev, 4, 0, &zero) == 0 && kevent64(again, &c, 1, NULL, 0, 0, NULL) == 0, errno);
+  close(again);
+  mach_port_mod_refs(self, set2, MACH_PORT_RIGHT_PORT_SET, -1);
 
   pid_t child = fork();
   if (child == 0) _exit(kevent64(kq, NULL, 0, ev, 1, 0, &zero) == -1 && errno == EBADF ? 0 : 1);
