@@ -173,12 +173,13 @@ void *machipc_ool_map_fd(uint64_t hint, int fd, size_t n);
 void machipc_ool_forked(void);
 /*
  * Received regions' memfds, kept while they stay mapped (ool_kept.c): keep takes `fd` for the
- * region mapped at addr; reuse answers a duplicate of the one kept for [addr, addr+n) when the
- * mapping still shows exactly its bytes (-1 otherwise: copy); forget lets go of those of a range
- * unmapped or mapped over.
+ * region mapped at addr; reuse answers the one kept for [addr, addr+n) when the mapping still
+ * shows exactly its bytes (-1 otherwise: copy), lent until reuse_done(*slot); forget lets go of
+ * those of a range unmapped or mapped over.
  */
 void machipc_ool_keep(void *addr, size_t n, int fd);
-int machipc_ool_reuse(const void *addr, size_t n);
+int machipc_ool_reuse(const void *addr, size_t n, int *slot);
+void machipc_ool_reuse_done(int slot);
 void machipc_ool_forget(uint64_t start, uint64_t end);
 void machipc_ool_kept_forked(void);
 
