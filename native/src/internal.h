@@ -14,7 +14,7 @@
 #include <string.h>
 
 /* Wire operations and traps, as src/server/protocol.ts numbers them. */
-enum { OP_HELLO = 1, OP_JOIN = 2, OP_TRAP = 3, OP_MACH_MSG = 4, OP_TRAP_ARGS = 7, OP_RESULT = 0x80 };
+enum { OP_HELLO = 1, OP_JOIN = 2, OP_TRAP = 3, OP_MACH_MSG = 4, OP_ADMIN = 6, OP_TRAP_ARGS = 7, OP_RESULT = 0x80 };
 enum { OP_FORK = 8, OP_EXCEPTION = 9, OP_ADOPT = 10, OP_OOL_CHANNEL = 11, OP_OOL_ATTACH = 12 };
 enum { TRAP_REPLY_PORT = 26, TRAP_THREAD_SELF = 27, TRAP_TASK_SELF = 28, TRAP_HOST_SELF = 29 };
 /* The traps with arguments (TRAP_ARGS), by mach_trap_table number as src/abi/traps.ts lists them. */
