@@ -81,3 +81,32 @@ export async function withServedKernel<T>(prefix: string, fn: (env: NodeJS.Proce
     server.kill();
   }
 }
+
+/**
+ * A measurement and its baseline in interleaved rounds (each the best batch of `roundMs`), after
+ * warming `fn` up: the ratio of each round, and the median round's figures. Drift in the machine's
+ * speed between rounds (a VM, a neighbour) then hits both sides of a ratio alike, and one
+ * disturbed stretch moves one round, not the figure.
+ */
+export function interleaved(
+  name: string,
+  fn: () => void,
+  baseName: string,
+  base: () => void,
+  rounds = scaled(9, 1),
+  roundMs = 150,
+): { m: Measurement; base: Measurement; ratio: number; ratios: number[] } {
+  measure(name, fn, roundMs);
+  const pairs: { m: Measurement; base: Measurement; ratio: number }[] = [];
+  for (let r = 0; r < rounds; r++) {
+    // Alternate which goes first, so neither always runs right after the other.
+    const first = r % 2 === 0;
+    const b0 = first ? null : measure(baseName, base, roundMs);
+    const m = measure(name, fn, roundMs);
+    const b = b0 ?? measure(baseName, base, roundMs);
+    pairs.push({ m, base: b, ratio: m.nsPerOp / b.nsPerOp });
+  }
+  const ratios = pairs.map((p) => p.ratio);
+  const mid = [...pairs].sort((a, b) => a.ratio - b.ratio)[Math.floor(pairs.length / 2)]!;
+  return { ...mid, ratios };
+}

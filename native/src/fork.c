@@ -32,9 +32,21 @@ static int g_forked;
 
 /* Lock-free: the fault handler's JOIN records its connection from a signal handler. */
 void machipc_track_fd(int fd) {
+  /* A slot an ended thread's connection left (-1) is taken first, so threads coming and going stay within the bound. */
+  int n = atomic_load(&g_nfds);
+  for (int i = 0; i < n && i < MAX_TRACKED; i++) {
+    int freed = -1;
+    if (__atomic_compare_exchange_n(&g_fds[i], &freed, fd, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) return;
+  }
   int i = atomic_fetch_add(&g_nfds, 1);
   /* Past the bound a fork's child merely keeps an extra copy open: nothing breaks. */
   if (i < MAX_TRACKED) g_fds[i] = fd;
+}
+
+void machipc_untrack_fd(int fd) {
+  int n = atomic_load(&g_nfds);
+  for (int i = 0; i < n && i < MAX_TRACKED; i++)
+    if (__atomic_load_n(&g_fds[i], __ATOMIC_SEQ_CST) == fd) __atomic_store_n(&g_fds[i], -1, __ATOMIC_SEQ_CST);
 }
 
 void machipc_fork_child_of(uint64_t parent_token) {

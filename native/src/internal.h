@@ -69,6 +69,9 @@ struct part {
   size_t n;
 };
 
+/* Whether MACHIPC_FIXES asks for the later XNU's behaviour where xnu-3248 has bug `name` (fixes.c). */
+int machipc_fix(const char *name);
+
 /* Process-wide state shared by the modules (the task token, the allocation list). */
 extern pthread_mutex_t machipc_lock;
 
@@ -96,6 +99,12 @@ uint32_t machipc_thread_id(void);
 /* The socket path of the last successful connect, for the fault handler (which cannot look it up). */
 extern char machipc_server_path[108];
 void machipc_track_fd(int fd);
+/* A tracked connection is being closed: a fork's child must not close whatever reuses its number. */
+void machipc_untrack_fd(int fd);
+/* A thread is ending (pthread_np.c): its MIG reply port, its side channel, then its connection (and so its Mach thread) go. */
+void machipc_mig_reply_thread_exit(void);
+void machipc_ool_thread_exit(void);
+void machipc_thread_exit(void);
 /* A fork's child: forget the parent's task and connections (the transport's and the MIG reply port's state). */
 void machipc_transport_forked(void);
 void machipc_mig_reply_forked(void);
@@ -152,7 +161,7 @@ enum { OOL_NONCE_BYTES = 16, OOL_FDS_MAX = 32 };
 size_t machipc_ool_fd_min(void);
 /* This thread's side channel, attached on first use; -1 when there is none. */
 int machipc_ool_channel(void);
-/* A sealed memfd holding a copy of [data, data+n); -1 on failure. */
+/* A sealed memfd holding a copy of [data, data+n); -2 when those bytes cannot be read, -1 on any other failure. */
 int machipc_ool_memfd(const void *data, size_t n);
 /* Pass n descriptors, tagged with a frame's seq; 0 on success. */
 int machipc_ool_send_fds(int chan, uint32_t seq, const int *fds, int n);
@@ -162,5 +171,15 @@ int machipc_ool_recv_fds(int chan, uint32_t seq, int *fds, int n);
 void *machipc_ool_map_fd(uint64_t hint, int fd, size_t n);
 /* A fork's child: the parent's side channel is not this process's. */
 void machipc_ool_forked(void);
+/*
+ * Received regions' memfds, kept while they stay mapped (ool_kept.c): keep takes `fd` for the
+ * region mapped at addr; reuse answers a duplicate of the one kept for [addr, addr+n) when the
+ * mapping still shows exactly its bytes (-1 otherwise: copy); forget lets go of those of a range
+ * unmapped or mapped over.
+ */
+void machipc_ool_keep(void *addr, size_t n, int fd);
+int machipc_ool_reuse(const void *addr, size_t n);
+void machipc_ool_forget(uint64_t start, uint64_t end);
+void machipc_ool_kept_forked(void);
 
 #endif

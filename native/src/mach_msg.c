@@ -109,17 +109,22 @@ static void collect_region(unsigned char *d, void *ctx) {
   uint64_t addr = get64(d);
   uint32_t n = d[11] == 2 ? get32(d + 12) * 4 : get32(d + 12);
   if (!addr || !n) return;
+  const void *p = (const void *)(uintptr_t)addr;
+  /*
+   * OOL memory (not port arrays) of the threshold's size goes by descriptor, no bytes in the frame:
+   * the memfd it came in when the region is a received one handed on unchanged, else a new one.
+   */
+  int fd = -1;
+  if (d[11] != 2 && n <= OOL_FD_MAX_BYTES && by_fd(c, n) && (fd = machipc_ool_reuse(p, n)) < 0) fd = machipc_ool_memfd(p, n);
   /* Memory that cannot be read is not sent: the kernel finds nothing mapped there
      and answers MACH_SEND_INVALID_MEMORY, as vm_map_copyin's failure does. */
-  if (!readable((const void *)(uintptr_t)addr, n)) return;
+  if (fd == -2 || (fd < 0 && !readable(p, n))) return;
   unsigned char *h = c->heads[c->n];
   put64(h, addr);
   put32(h + 8, n);
   h[12] = d[8];
   c->parts[2 * c->n] = (struct part){h, 12};
-  c->parts[2 * c->n + 1] = (struct part){(const void *)(uintptr_t)addr, (n + 3) & ~3u};
-  /* OOL memory (not port arrays) of the threshold's size goes by descriptor, no bytes in the frame. */
-  int fd = d[11] != 2 && n <= OOL_FD_MAX_BYTES && by_fd(c, n) ? machipc_ool_memfd((const void *)(uintptr_t)addr, n) : -1;
+  c->parts[2 * c->n + 1] = (struct part){p, (n + 3) & ~3u};
   if (fd >= 0) {
     put32(h + 8, n | OOL_REGION_BY_FD);
     c->parts[2 * c->n + 1].n = 0;
@@ -142,8 +147,8 @@ static void inline_again(struct collect *c) {
 struct patch {
   const unsigned char *regions;
   uint32_t count;
-  /* The descriptors of the regions the RESULT marks OOL_REGION_BY_FD, in order (-1 where none came). */
-  const int *fds;
+  /* The descriptors of the regions the RESULT marks OOL_REGION_BY_FD, in order (-1 where none came, or once kept). */
+  int *fds;
 };
 
 static void patch_region(unsigned char *d, void *ctx) {
@@ -158,6 +163,11 @@ static void patch_region(unsigned char *d, void *ctx) {
     n &= ~OOL_REGION_BY_FD;
     if (a == addr) {
       void *copy = fd_carried ? (k < OOL_FDS_MAX && p->fds[k] >= 0 ? machipc_ool_map_fd(a, p->fds[k], n) : NULL) : machipc_map_ool(a, r + 12, n);
+      /* The memfd stays with its mapping, to go on as it is if the region is sent on unchanged. */
+      if (fd_carried && copy) {
+        machipc_ool_keep(copy, n, p->fds[k]);
+        p->fds[k] = -1;
+      }
       put64(d, (uint64_t)(uintptr_t)copy);
       return;
     }
@@ -255,6 +265,7 @@ mach_msg_return_t mach_msg_overwrite(mach_msg_header_t *msg, mach_msg_option_t o
     uint64_t start = a & ~(uint64_t)vm_page_mask;
     end = (end + vm_page_mask) & ~(uint64_t)vm_page_mask;
     munmap((void *)(uintptr_t)start, (size_t)(end - start));
+    machipc_ool_forget(start, end);
   }
   if (c.heads && c.heads != small_heads) {
     free(c.heads);

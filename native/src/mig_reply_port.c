@@ -30,6 +30,13 @@ void mig_dealloc_reply_port(mach_port_t reply_port) {
 
 void mig_put_reply_port(mach_port_t reply_port) { (void)reply_port; }
 
+/* The thread is ending: its reply port goes with it, as libpthread destroys it at thread exit. */
+void machipc_mig_reply_thread_exit(void) {
+  mach_port_t port = t_mig_reply;
+  t_mig_reply = MACH_PORT_NULL;
+  if (port != MACH_PORT_NULL) (void)mach_port_mod_refs(mach_task_self(), port, MACH_PORT_RIGHT_RECEIVE, -1);
+}
+
 /*
  * __MachMsgErrorWithoutTimeout: a message the kernel refused before taking the
  * reply right (invalid data, destination or header) leaves the reply port

@@ -45,7 +45,10 @@ size_t machipc_ool_fd_min(void) {
   return g_min;
 }
 
-void machipc_ool_forked(void) { t_chan = -1; }
+void machipc_ool_forked(void) {
+  t_chan = -1;
+  machipc_ool_kept_forked();
+}
 
 /*
  * Attach the side channel: OOL_CHANNEL on this thread's connection answers a
@@ -96,6 +99,14 @@ int machipc_ool_channel(void) {
   return t_chan >= 0 ? t_chan : -1;
 }
 
+void machipc_ool_thread_exit(void) {
+  if (t_chan >= 0) {
+    machipc_untrack_fd(t_chan);
+    close(t_chan);
+  }
+  t_chan = -1;
+}
+
 int machipc_ool_memfd(const void *data, size_t n) {
   int fd = memfd_create("machipc-ool", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (fd < 0) return -1;
@@ -104,6 +115,11 @@ int machipc_ool_memfd(const void *data, size_t n) {
   while (off < n) {
     ssize_t w = pwrite(fd, p + off, n - off, (off_t)off);
     if (w < 0 && errno == EINTR) continue;
+    /* The copy itself finds memory that cannot be read (no probe first: the write faults as the probe would). */
+    if (w < 0 && errno == EFAULT) {
+      close(fd);
+      return -2;
+    }
     if (w <= 0) goto fail;
     off += (size_t)w;
   }

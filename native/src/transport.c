@@ -317,6 +317,15 @@ int machipc_connect_thread(void) {
   return 0;
 }
 
+void machipc_thread_exit(void) {
+  if (t_fd < 0) return;
+  machipc_untrack_fd(t_fd);
+  close(t_fd);
+  t_fd = -1;
+  t_thread_id = 0;
+  if (t_ahead_fd >= 0) t_ahead_len = 0, t_ahead_fd = -1;
+}
+
 mach_port_t machipc_trap(uint32_t which) {
   if (machipc_connect_thread() < 0) return MACH_PORT_NULL;
   unsigned char p4[4];

@@ -88,6 +88,7 @@ kern_return_t _kernelrpc_mach_vm_deallocate_trap(mach_port_name_t target, mach_v
   if (size == 0) return KERN_SUCCESS;
   uint64_t start = trunc_pg(address), end = round_pg(address + size);
   if (end > start) munmap((void *)(uintptr_t)start, (size_t)(end - start));
+  machipc_ool_forget(start, end);
   return KERN_SUCCESS;
 }
 
@@ -163,6 +164,8 @@ kern_return_t _kernelrpc_mach_vm_map_trap(mach_port_name_t target, mach_vm_offse
 #endif
     void *p = mmap((void *)(uintptr_t)start, (size_t)len, prot, mflags, -1, 0);
     if (p == MAP_FAILED) return errno == EEXIST ? KERN_NO_SPACE : KERN_INVALID_ADDRESS;
+    /* Mapped over (VM_FLAGS_OVERWRITE): a received region's memfd kept there no longer shows. */
+    if (flags & VM_FLAGS_OVERWRITE) machipc_ool_forget(start, start + len);
     if ((uint64_t)(uintptr_t)p != start) {
       munmap(p, (size_t)len);
       return KERN_NO_SPACE;

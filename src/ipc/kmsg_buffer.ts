@@ -65,11 +65,11 @@ export function kmsgWithData(n: number, zero: boolean): IpcKmsg {
 /** The message's bytes are dead (copied out, or the request served): its buffer may be reused. */
 export function kmsgDataRelease(kmsg: IpcKmsg): void {
   const d = kmsg.data;
-  if (d.byteLength <= ON_HEAP_MAX) {
+  if (d.length <= ON_HEAP_MAX) {
     if (!kmsg.ownsSmallData) return;
     kmsg.ownsSmallData = false;
     kmsg.data = EMPTY;
-    const list = (smallFree[d.byteLength >> 2] ??= []);
+    const list = (smallFree[d.length >> 2] ??= []);
     if (list.length < PER_SIZE) list.push(d);
     return;
   }

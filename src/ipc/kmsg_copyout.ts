@@ -99,7 +99,7 @@ export function writeTrailer(
  */
 export function kmsgCopyout(rcv: Receiver, kmsg: IpcKmsg, buf: Uint8Array, option: number, seqno: number, from: IpcPort | null): number {
   const trailerSize = requestedTrailerSize(option);
-  if (buf.byteLength < kmsg.size + trailerSize) {
+  if (buf.length < kmsg.size + trailerSize) {
     kmsgDestroy(kmsg);
     return MACH_RCV_INVALID_DATA;
   }
@@ -254,7 +254,7 @@ export function kmsgReceiveError(rcv: Receiver, kmsg: IpcKmsg, buf: Uint8Array, 
   const replyName = ipValid(reply) ? (destroyCarriedRight(reply, replyType), MACH_PORT_NULL) : reply === IP_DEAD ? MACH_PORT_DEAD : MACH_PORT_NULL;
   if (kmsg.descs) kmsgCleanBody(kmsg, kmsg.descs.length);
   const trailerSize = option & MACH_RCV_TRAILER_MASK ? requestedTrailerSize(option) : 8;
-  if (buf.byteLength < HEADER_SIZE + trailerSize) return MACH_RCV_INVALID_DATA;
+  if (buf.length < HEADER_SIZE + trailerSize) return MACH_RCV_INVALID_DATA;
   const view = viewOf(buf);
   // ipc_kmsg_copyout_dest keeps the voucher bits and the raw voucher name.
   MACH_MSG_HEADER.write(view, 0, {

@@ -181,7 +181,7 @@ function receiveResults(ctx: MsgContext, buf: Uint8Array, option: number, rcvSiz
   if (r.changed || r.mr === MACH_RCV_PORT_DIED) return MACH_RCV_PORT_CHANGED;
   if (r.mr === MACH_RCV_TOO_LARGE && !r.kmsg) {
     // MACH_RCV_LARGE: the message stays queued; say how big it is (and where, for sets).
-    if (option & MACH_RCV_LARGE && buf.byteLength >= HEADER_SIZE) {
+    if (option & MACH_RCV_LARGE && buf.length >= HEADER_SIZE) {
       const view = viewOf(buf);
       view.setUint32(4, r.msize, true);
       if (option & MACH_RCV_LARGE_IDENTITY && r.port) view.setUint32(12, r.port.receiverName, true);

@@ -36,7 +36,7 @@ import { mqueueReceiveThen, takeHandedOff, type RcvResult } from "../ipc/mqueue.
 import { ipValid, type IpcPort } from "../ipc/port.js";
 import { portDestroy, portCopySend, portMakeSendOnce, portReleaseSend, portReleaseSendOnce } from "../ipc/right.js";
 import { ipcKmsgSend, kmsgGetFromKernel } from "../ipc/send.js";
-import { encodeRequest } from "../mig/user.js";
+import { encodeRequest, type UserArgs } from "../mig/user.js";
 import { EXC_STATE_MAX, exceptionRoutine } from "../subsystems/exc.js";
 import type { ExceptionAction } from "./exc_action.js";
 import type { GeneralSnapshot } from "./thread_state.js";
@@ -122,7 +122,7 @@ interface PendingRpc {
   routineId: number;
   behavior: number;
   flavor: number;
-  finish: (r: RpcResult) => number;
+  finish: Finish;
 }
 
 /**
@@ -216,11 +216,9 @@ function exceptionDeliver(t: Triage, actions: ExceptionAction[] | null): number 
   const flavor0 = action.flavor;
   const code64 = (action.behavior & MACH_EXCEPTION_CODES) !== 0;
   const behavior = (action.behavior & ~MACH_EXCEPTION_CODES) >>> 0;
-  // Without MACH_EXCEPTION_CODES each code is truncated to its low 32 bits.
-  const width = code64 ? 64 : 32;
-  const code = [BigInt.asIntN(width, codes[0] ?? 0n), BigInt.asIntN(width, codes[1] ?? 0n)];
+  const code = [messageCode(codes[0] ?? 0n, code64), messageCode(codes[1] ?? 0n, code64)];
 
-  if (behavior === EXCEPTION_DEFAULT) return exceptionRpc(t, excPort, behavior, code64, { exception, code, flavor: 0, state: null }, rpcKr);
+  if (behavior === EXCEPTION_DEFAULT) return exceptionRpc(t, excPort, behavior, code64, code, 0, null, rpcKr);
   if (behavior === EXCEPTION_STATE || behavior === EXCEPTION_STATE_IDENTITY) {
     const count = thread.state.countFor(flavor0);
     const got = thread.state.get(flavor0, count);
@@ -229,31 +227,40 @@ function exceptionDeliver(t: Triage, actions: ExceptionAction[] | null): number 
       portReleaseSend(excPort);
       return got.kr;
     }
-    const stated = (r: RpcResult): number => {
-      if (r.kr === MACH_MSG_SUCCESS && exception !== EXC_CORPSE_NOTIFY) {
+    const stated: Finish = (kr, flavor, state) => {
+      if (kr === MACH_MSG_SUCCESS && exception !== EXC_CORPSE_NOTIFY) {
         // The handler may change the flavor: the state is set with the flavor it returned.
-        return thread.state.set(r.flavor, r.state);
+        return thread.state.set(flavor, state);
       }
-      return r.kr;
+      return kr;
     };
-    return exceptionRpc(t, excPort, behavior, code64, { exception, code, flavor: flavor0, state: got.state }, stated);
+    return exceptionRpc(t, excPort, behavior, code64, code, flavor0, got.state, stated);
   }
   portReleaseSend(excPort);
   return KERN_FAILURE;
 }
 
-interface RpcArgs {
-  exception: number;
-  code: bigint[];
-  flavor: number;
-  state: Uint32Array | null;
+const INT32_SAFE = 1n << 52n;
+const INT64_MIN = -(1n << 63n);
+const INT64_MAX = (1n << 63n) - 1n;
+
+/**
+ * A code as the message carries it: its low 32 bits, signed, without MACH_EXCEPTION_CODES
+ * (as a number, which the request's 32-bit array takes as it is), else its low 64 bits. Codes
+ * already in range are passed as they are: BigInt.asIntN makes a new BigInt each call, and
+ * those were most of what an exception allocates before its message.
+ */
+function messageCode(c: bigint, code64: boolean): number | bigint {
+  if (code64) return c >= INT64_MIN && c <= INT64_MAX ? c : BigInt.asIntN(64, c);
+  // Below 2^52 in magnitude the double is exact, and ToInt32 keeps the same low 32 bits.
+  return c > -INT32_SAFE && c < INT32_SAFE ? Number(c) | 0 : Number(BigInt.asIntN(32, c));
 }
 
-interface RpcResult {
-  kr: number;
-  flavor: number;
-  state: Uint32Array;
-}
+/**
+ * What the handler's answer comes to, for the level: the reply's RetCode (or the RPC's failure),
+ * and for a STATE reply the flavor and state it returned (else the request's flavor, no state).
+ */
+type Finish = (kr: number, flavor: number, state: Uint32Array) => number;
 
 /** The thread's kernel reply port (ith_rpc_reply), made on first use in the reply space. */
 function rpcReplyPort(thread: Thread): IpcPort {
@@ -268,36 +275,59 @@ function dropReplyPort(thread: Thread): void {
   if (p) portDestroy(p);
 }
 
-const rpcKr = (r: RpcResult): number => r.kr;
+const rpcKr: Finish = (kr) => kr;
 /** The state of a result that carries none (a zero-length array cannot be changed, so one serves all). */
 const NO_STATE = new Uint32Array(0);
+/** No codes (requestArgs between requests). */
+const NO_CODE: number[] = [];
 /** A DEFAULT request's empty old_state (encodeRequest only reads it). */
 const NO_OLD_STATE: number[] = [];
+/**
+ * The request's arguments, filled in for each exception: encodeRequest only reads them while it
+ * lays out the bytes, so one object serves every request (its lists are dropped afterwards).
+ */
+const requestArgs: { thread: number; task: number; exception: number; code: (number | bigint)[]; flavor: number; old_state: number[] } = {
+  thread: 0,
+  task: 0,
+  exception: 0,
+  code: [],
+  flavor: 0,
+  old_state: NO_OLD_STATE,
+};
 
 /**
  * mach_msg_rpc_from_kernel with a KernelUser stub's request layout and reply checks; waits
  * only for the reply. `finish` turns the result into the level's answer in the same step.
  * The answer, or null when the triage waits for the reply (Triage.replied resumes it).
  */
-function exceptionRpc(t: Triage, excPort: IpcPort, behavior: number, code64: boolean, a: RpcArgs, finish: (r: RpcResult) => number): number | null {
+function exceptionRpc(
+  t: Triage,
+  excPort: IpcPort,
+  behavior: number,
+  code64: boolean,
+  code: (number | bigint)[],
+  flavor: number,
+  state: Uint32Array | null,
+  finish: Finish,
+): number | null {
   const thread = t.thread;
   const routine = exceptionRoutine(behavior, code64);
   const identity = behavior !== EXCEPTION_STATE;
-  const bytes = encodeRequest(routine, 0, 0, {
-    thread: 0,
-    task: 0,
-    exception: a.exception,
-    code: a.code,
-    flavor: a.flavor,
-    old_state: a.state ? Array.from(a.state) : NO_OLD_STATE,
-  }, null);
+  const args = requestArgs;
+  args.exception = t.exception;
+  args.code = code;
+  args.flavor = flavor;
+  args.old_state = state ? Array.from(state) : NO_OLD_STATE;
+  const bytes = encodeRequest(routine, 0, 0, args as UserArgs, null);
+  args.code = NO_CODE;
+  args.old_state = NO_OLD_STATE;
   const kmsg = new IpcKmsg(bytes);
   kmsg.id = routine.id;
   kmsg.remote = excPort;
   kmsg.bits = msghBits(MACH_MSG_TYPE_PORT_SEND, 0);
   // mach_msg_rpc_from_kernel takes the buffer before the reply right is made.
   const got0 = kmsgGetFromKernel(kmsg);
-  if (got0 !== MACH_MSG_SUCCESS) return finish(failed(got0, a.flavor));
+  if (got0 !== MACH_MSG_SUCCESS) return finish(got0, flavor, NO_STATE);
   const reply = rpcReplyPort(thread);
   kmsg.local = portMakeSendOnce(reply);
   kmsg.bits = (msghBits(MACH_MSG_TYPE_PORT_SEND, MACH_MSG_TYPE_PORT_SEND_ONCE) | (identity ? MACH_MSGH_BITS_COMPLEX : 0)) >>> 0;
@@ -310,7 +340,7 @@ function exceptionRpc(t: Triage, excPort: IpcPort, behavior: number, code64: boo
     ];
   }
   wrU32(bytes, MACH_MSG_HEADER.at.bits, kmsg.bits);
-  const rpc: PendingRpc = { routineId: routine.id, behavior, flavor: a.flavor, finish };
+  const rpc: PendingRpc = { routineId: routine.id, behavior, flavor, finish };
   const sent = ipcKmsgSend(kmsg, MACH_SEND_KERNEL_DEFAULT, 0);
   // The kernel sends with MACH_SEND_ALWAYS, so the send does not wait; a Promise is followed all the same.
   if (typeof sent === "number") return rpcReceive(t, reply, rpc, sent);
@@ -325,7 +355,7 @@ function exceptionRpc(t: Triage, excPort: IpcPort, behavior: number, code64: boo
 
 /** The request is sent (or refused, `mr`): wait for the reply on the thread's reply port. */
 function rpcReceive(t: Triage, reply: IpcPort, rpc: PendingRpc, mr: number): number | null {
-  if (mr !== MACH_MSG_SUCCESS) return rpc.finish(failed(mr, rpc.flavor));
+  if (mr !== MACH_MSG_SUCCESS) return rpc.finish(mr, rpc.flavor, NO_STATE);
   const timeout = t.opts.timeoutMs;
   const option = MACH_RCV_MSG | (timeout !== undefined ? MACH_RCV_TIMEOUT : 0);
   t.rpc = rpc;
@@ -341,23 +371,33 @@ function rpcAnswered(thread: Thread, rpc: PendingRpc, g: RcvResult): number {
     dropReplyPort(thread);
     // A wait given up on (timeout, thread_abort, the thread terminating) is an
     // interrupted receive; the next level then finds the thread terminating.
-    return rpc.finish(failed(MACH_RCV_INTERRUPTED, rpc.flavor));
+    return rpc.finish(MACH_RCV_INTERRUPTED, rpc.flavor, NO_STATE);
   }
-  return rpc.finish(checkReply(rpc.routineId, rpc.behavior, takeHandedOff(g.port, g.kmsg), rpc.flavor));
+  return checkReply(rpc, takeHandedOff(g.port, g.kmsg));
 }
 
-/** The KernelUser stub's checks on the handler's reply; the reply is consumed. */
-function checkReply(requestId: number, behavior: number, r: IpcKmsg, flavor: number): RpcResult {
+/** The KernelUser stub's checks on the handler's reply, and the level's answer; the reply is consumed. */
+function checkReply(rpc: PendingRpc, r: IpcKmsg): number {
   // The reply came on our send-once right: that right is used up.
   if (ipValid(r.remote)) portReleaseSendOnce(r.remote);
   r.remote = null;
-  const res = replyResult(requestId, behavior, r, flavor);
+  replyState.flavor = rpc.flavor;
+  replyState.state = NO_STATE;
+  const kr = replyResult(rpc.routineId, rpc.behavior, r);
+  const { flavor, state } = replyState;
+  replyState.state = NO_STATE;
   kmsgDestroy(r);
-  return res;
+  return rpc.finish(kr, flavor, state);
 }
 
-/** What the reply says (the stub's checks, in its order); the caller destroys it. */
-function replyResult(requestId: number, behavior: number, r: IpcKmsg, flavor: number): RpcResult {
+/** A STATE reply's flavor and state, as replyResult found them (read at once by checkReply: no object per reply). */
+const replyState: { flavor: number; state: Uint32Array } = { flavor: 0, state: NO_STATE };
+
+/**
+ * What the reply says (the stub's checks, in its order): its RetCode or the check's failure;
+ * a STATE reply's flavor and state go to `replyState`. The caller destroys it.
+ */
+function replyResult(requestId: number, behavior: number, r: IpcKmsg): number {
   const data = r.data;
   const size = r.size;
   const retCode = size >= 36 ? rdI32(data, 32) : 0;
@@ -365,22 +405,21 @@ function replyResult(requestId: number, behavior: number, r: IpcKmsg, flavor: nu
   // mach_msg_rpc_from_kernel refuses a reply larger than the stub's Reply (in kernel form)
   // before the stub looks at its id.
   const max = behavior === EXCEPTION_DEFAULT ? 36 : 44 + 4 * EXC_STATE_MAX;
-  if (r.kernelSize() - 8 > max) return failed(MACH_RCV_TOO_LARGE, flavor);
-  if (r.id === MACH_NOTIFY_SEND_ONCE) return failed(MIG_SERVER_DIED, flavor);
-  if (r.id !== requestId + 100) return failed(MIG_REPLY_MISMATCH, flavor);
+  if (r.kernelSize() - 8 > max) return MACH_RCV_TOO_LARGE;
+  if (r.id === MACH_NOTIFY_SEND_ONCE) return MIG_SERVER_DIED;
+  if (r.id !== requestId + 100) return MIG_REPLY_MISMATCH;
   if (behavior === EXCEPTION_DEFAULT) {
-    if (complex || size !== 36) return failed(MIG_TYPE_ERROR, flavor);
-    return failed(retCode, flavor);
+    if (complex || size !== 36) return MIG_TYPE_ERROR;
+    return retCode;
   }
-  if (complex || !((size >= 44 && size <= max) || (size === 36 && retCode !== 0))) return failed(MIG_TYPE_ERROR, flavor);
-  if (retCode !== 0) return failed(retCode, flavor);
+  if (complex || !((size >= 44 && size <= max) || (size === 36 && retCode !== 0))) return MIG_TYPE_ERROR;
+  if (retCode !== 0) return retCode;
   const newFlavor = rdI32(data, 36);
   const cnt = rdU32(data, 40);
-  if (cnt > EXC_STATE_MAX || size !== 44 + 4 * cnt) return failed(MIG_TYPE_ERROR, flavor);
+  if (cnt > EXC_STATE_MAX || size !== 44 + 4 * cnt) return MIG_TYPE_ERROR;
   const state = new Uint32Array(cnt);
   for (let i = 0; i < cnt; i++) state[i] = rdU32(data, 44 + 4 * i);
-  return { kr: KERN_SUCCESS, flavor: newFlavor, state };
+  replyState.flavor = newFlavor;
+  replyState.state = state;
+  return KERN_SUCCESS;
 }
-
-/** A result with no new state: a failure, or a DEFAULT reply's RetCode. */
-const failed = (kr: number, flavor: number): RpcResult => ({ kr, flavor, state: NO_STATE });

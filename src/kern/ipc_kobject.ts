@@ -200,7 +200,7 @@ export function kobjectServe<C>(hooks: ServerHooks<C>, kmsg: IpcKmsg): IpcKmsg |
   reply.local = null;
   const at = MACH_MSG_HEADER.at;
   wrU32(data, at.bits, reply.bits);
-  wrU32(data, at.size, data.byteLength);
+  wrU32(data, at.size, data.length);
   wrU32(data, at.id, replyId);
   if (!ipValid(replyPort)) {
     kmsgDestroy(reply);

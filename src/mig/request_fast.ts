@@ -6,7 +6,8 @@
  * and walks over the parameter list cost more than the bytes it writes. Same
  * layout, same order, same values as the interpreter, which handles the rest.
  */
-import { HEADER_SIZE, MACH_MSG_HEADER, NDR_RECORD, NDR_SIZE } from "../abi/msg_layout.js";
+import { HEADER_SIZE, MACH_MSG_HEADER, NDR_RECORD, NDR_SIZE, PORT_DESCRIPTOR } from "../abi/msg_layout.js";
+import { MACH_MSG_PORT_DESCRIPTOR } from "../abi/message.js";
 import { wrU32, wrU64 } from "../abi/bytes.js";
 import { kmsgData } from "../ipc/kmsg_buffer.js";
 import type { Param, PortType } from "./types.js";
@@ -23,7 +24,14 @@ const EMPTY: readonly never[] = Object.freeze([]);
  * follows the descriptors (both as the interpreter finds them). Null when a
  * parameter needs the interpreter (OOL data, port arrays).
  */
-export function compileRequest(id: number, params: Param[], bits: number, ndr: boolean, writePort: PortWriter): FastRequest | null {
+export function compileRequest(
+  id: number,
+  params: Param[],
+  bits: number,
+  ndr: boolean,
+  writePort: PortWriter,
+  defaultDisposition: (t: PortType) => number,
+): FastRequest | null {
   const ins = params.filter(sendsIn);
   const plain = (p: Param): boolean =>
     p.type.kind === "port" || p.type.kind === "scalar" || p.type.kind === "array" || (p.type.kind === "bytes" && !p.type.cstring);
@@ -47,29 +55,50 @@ export function compileRequest(id: number, params: Param[], bits: number, ndr: b
       sizeTerms.push(`((${t.elem} * l${i}.length + 3) & ~3)`);
     }
   });
-  lines.push(`const size = ${fixed}${sizeTerms.map((s) => ` + ${s}`).join("")};`, "const buf = kmsgData(size, true);");
+  // The constant bytes (msgh_bits, msgh_id, the descriptor count, each port descriptor's type and
+  // usual disposition, NDR_record) are laid out once and copied in whole over a buffer taken
+  // unzeroed: zeroing a pooled buffer and writing them one by one cost more (the kernel encodes
+  // one request per exception).
+  const template = new Uint8Array(fixed);
   const at = MACH_MSG_HEADER.at;
+  wrU32(template, at.bits, bits >>> 0);
+  wrU32(template, at.id, id);
+  // Bytes past the template that no value covers (an inline byte array's pad, fixed bytes
+  // after an array, which a missing value leaves alone) must read as zeros.
+  const tailNeedsZero = params.some((p, i) => {
+    if (!sendsIn(p)) return false;
+    const t = p.type;
+    if (t.kind === "array" && t.elem === 1) return true;
+    return t.kind === "bytes" && params.slice(0, i).some((q) => sendsIn(q) && q.type.kind === "array");
+  });
   lines.push(
-    `wrU32(buf, ${at.bits}, ${bits >>> 0});`,
+    `const size = ${fixed}${sizeTerms.map((s) => ` + ${s}`).join("")};`,
+    "const buf = kmsgData(size, false);",
+    "buf.set(TEMPLATE);",
+    ...(tailNeedsZero ? [`if (size > ${fixed}) buf.fill(0, ${fixed}, size);`] : []),
     `wrU32(buf, ${at.size}, size);`,
     `wrU32(buf, ${at.remotePort}, target);`,
     `wrU32(buf, ${at.localPort}, reply);`,
-    `wrU32(buf, ${at.id}, ${id});`,
   );
   let off = HEADER_SIZE;
   if (ports.length > 0) {
-    lines.push(`wrU32(buf, ${off}, ${ports.length});`);
+    wrU32(template, off, ports.length);
     off += 4;
     for (const p of ports) {
-      consts.push(p.type);
-      lines.push(`writePort(buf, ${off}, args[${key(p.name)}], consts[${consts.length - 1}]);`);
+      const t = p.type as PortType;
+      template[off + PORT_DESCRIPTOR.at.disposition] = defaultDisposition(t);
+      template[off + PORT_DESCRIPTOR.at.type] = MACH_MSG_PORT_DESCRIPTOR;
+      consts.push(t);
+      // A bare name goes with the template's disposition; anything else is the writer's to lay out.
+      lines.push(
+        `{ const v = args[${key(p.name)}];`,
+        `if (typeof v === "number") wrU32(buf, ${off + PORT_DESCRIPTOR.at.name}, v); else writePort(buf, ${off}, v, consts[${consts.length - 1}]); }`,
+      );
       off += 12;
     }
   }
   if (ndr) {
-    NDR_RECORD.forEach((b, i) => {
-      if (b !== 0) lines.push(`buf[${off + i}] = ${b};`);
-    });
+    template.set(NDR_RECORD, off);
     off += NDR_SIZE;
   }
   lines.push(`let off = ${off};`);
@@ -98,6 +127,6 @@ export function compileRequest(id: number, params: Param[], bits: number, ndr: b
     }
   });
   lines.push("return buf;");
-  const make = new Function("wrU32", "wrU64", "kmsgData", "writePort", "consts", "EMPTY", `return function encodeRequest(target, reply, args) {\n${lines.join("\n")}\n};`);
-  return make(wrU32, wrU64, kmsgData, writePort, consts, EMPTY) as FastRequest;
+  const make = new Function("wrU32", "wrU64", "kmsgData", "writePort", "consts", "EMPTY", "TEMPLATE", `return function encodeRequest(target, reply, args) {\n${lines.join("\n")}\n};`);
+  return make(wrU32, wrU64, kmsgData, writePort, consts, EMPTY, template) as FastRequest;
 }

@@ -83,7 +83,7 @@ function requestLayout(routine: Routine<unknown>): RequestLayout {
     const descParams = routine.params.filter((p) => sendsIn(p) && ["port", "ool", "oolports", "portarray"].includes(p.type.kind));
     const ndr = routine.params.some(inlineIn);
     const ndesc = descParams.length;
-    l = { descParams, ndr, fast: compileRequest(routine.id, routine.params, headerBits(routine, ndesc), ndr, writePortDescriptor) };
+    l = { descParams, ndr, fast: compileRequest(routine.id, routine.params, headerBits(routine, ndesc), ndr, writePortDescriptor, defaultDisposition) };
     layouts.set(routine, l);
   }
   return l;

@@ -88,6 +88,19 @@ test("C to C by descriptor: data intact, the receiver's writes its own, vm_deall
   }
 });
 
+test("a received region sent on unchanged goes as the memfd it came in; written, mapped over or unreadable it does not; the kept descriptors are bounded and closed", async () => {
+  const server = await startServer();
+  const tasks = server.kernel.tasks.size;
+  const fds = fdCount();
+  try {
+    const lines = await runChecks(program(), ["kept"], server.socketPath);
+    assert.ok(lines.includes("ok and comes as the same memfd, intact") && lines.includes("ok the port is destroyed"), lines.join("\n"));
+    await settled(server, tasks, fds);
+  } finally {
+    await server.close();
+  }
+});
+
 test("a hostile client: no memfd, unsealed, smaller, missing, surplus or mistagged descriptors get MACH_SEND_INVALID_MEMORY; a side channel of another process is refused", async () => {
   const prog = compile(readFileSync("test/native/programs/ool_fd_bad.c", "utf8"), { link: true, name: "ool_fd_bad" });
   const server = await startServer();

@@ -1,0 +1,31 @@
+/**
+ * Running one of test/native/programs' check() programs against a server of its own: every line
+ * must be "ok", every check() in the source must have run, the program's tasks must die, and the
+ * kernel's right accounting must hold afterwards.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { startServer, until } from "../server/helpers.js";
+import { compile } from "./cc.js";
+
+const run = promisify(execFile);
+
+export async function runCheckProgram(name: string, opts: { flags?: string[]; args?: string[]; env?: NodeJS.ProcessEnv; server?: Parameters<typeof startServer>[0] } = {}): Promise<void> {
+  const source = readFileSync(`test/native/programs/${name}.c`, "utf8");
+  const prog = compile(source, { link: true, name, flags: opts.flags ?? [] });
+  const server = await startServer(opts.server);
+  try {
+    const r = await run(prog, opts.args ?? [], { env: { ...process.env, ...opts.env, MACHIPC_SOCKET: server.socketPath }, timeout: 120_000 }).catch(
+      (e: { stdout: string; stderr: string }) => e,
+    );
+    const lines = r.stdout.trim().split("\n");
+    assert.deepEqual(lines.filter((l) => !l.startsWith("ok ")), [], r.stderr);
+    assert.equal(lines.length, source.split(/\n\s*check\(/).length - 1, "every check ran");
+    await until(() => server.kernel.tasks.size === 1, `${name}'s tasks to die`);
+    assert.deepEqual(server.kernel.findViolations(), []);
+  } finally {
+    await server.close();
+  }
+}
