@@ -38,13 +38,28 @@ bad:
 }
 
 /*
- * oolRecvFds(sock) -> null (nothing queued, or the peer is gone) or { tag, fds, truncated }:
- * one message of the side channel, taken without blocking; its descriptors are the server's
- * (close-on-exec) from now on, and the caller closes every one it does not keep.
+ * oolRecvFds(sock, out) -> -1 (nothing queued, or the peer is gone), or how many descriptors one
+ * message of the side channel brought, taken without blocking: out (an Int32Array of 2 + 64) gets
+ * its tag, whether it was cut off (1: the caller refuses it) and the descriptors, which are the
+ * server's (close-on-exec) from now on; the caller closes every one it does not keep. Filled in
+ * place, not answered as an object: an object with its named properties per frame cost more than
+ * the recvmsg.
  */
 napi_value machipc_ool_recv_fds(napi_env env, napi_callback_info info) {
-  int fd = addon_arg_fd(env, info, "oolRecvFds(sock): sock must be a non-negative integer");
-  if (fd < 0) return NULL;
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t fd = -1;
+  napi_typedarray_type type;
+  size_t room = 0;
+  void *data = NULL;
+  bool typed = false;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0 ||
+      napi_is_typedarray(env, argv[1], &typed) != napi_ok || !typed || napi_get_typedarray_info(env, argv[1], &type, &room, &data, NULL, NULL) != napi_ok ||
+      type != napi_int32_array || room < 2 + FDS_MAX) {
+    napi_throw_type_error(env, NULL, "oolRecvFds(sock, out): a descriptor and an Int32Array of at least 66");
+    return NULL;
+  }
+  int32_t *out = data;
   unsigned char tag[4] = {0};
   struct iovec iov = {tag, sizeof tag};
   union {
@@ -55,32 +70,22 @@ napi_value machipc_ool_recv_fds(napi_env env, napi_callback_info info) {
   ssize_t k;
   do k = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
   while (k < 0 && errno == EINTR);
-  napi_value out, fds;
-  if (k <= 0) {
-    napi_get_null(env, &out);
-    return out;
-  }
-  if (napi_create_object(env, &out) != napi_ok || napi_create_array(env, &fds) != napi_ok) return NULL;
-  uint32_t n = 0;
-  for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    size_t m = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    for (size_t i = 0; i < m; i++) {
-      int got;
-      memcpy(&got, CMSG_DATA(c) + sizeof(int) * i, sizeof got);
-      napi_value v;
-      if (napi_create_int32(env, got, &v) != napi_ok || napi_set_element(env, fds, n++, v) != napi_ok) return NULL;
+  int32_t n = -1;
+  if (k > 0) {
+    n = 0;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+      size_t m = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      /* The control buffer holds FDS_MAX at most, so they all fit in out. */
+      for (size_t i = 0; i < m && n < FDS_MAX; i++) memcpy(&out[2 + n++], CMSG_DATA(c) + sizeof(int) * i, sizeof(int));
     }
+    memcpy(&out[0], tag, 4);
+    /* A short tag or cut-off descriptors make the message unusable. */
+    out[1] = k != (ssize_t)sizeof tag || (mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) != 0;
   }
-  uint32_t t;
-  memcpy(&t, tag, 4);
-  /* A short tag or cut-off descriptors make the message unusable: the caller refuses it. */
-  int truncated = k != (ssize_t)sizeof tag || (mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) != 0;
-  napi_value tr;
-  if (addon_set_u32(env, out, "tag", t) || napi_set_named_property(env, out, "fds", fds) != napi_ok || napi_get_boolean(env, truncated, &tr) != napi_ok ||
-      napi_set_named_property(env, out, "truncated", tr) != napi_ok)
-    return NULL;
-  return out;
+  napi_value r;
+  if (napi_create_int32(env, n, &r) != napi_ok) return NULL;
+  return r;
 }
 
 /* oolSendFds(sock, tag, fds) -> 0, or the errno that stopped it (EAGAIN: the peer's queue is full). Never blocks. */

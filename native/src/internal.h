@@ -14,7 +14,7 @@
 #include <string.h>
 
 /* Wire operations and traps, as src/server/protocol.ts numbers them. */
-enum { OP_HELLO = 1, OP_JOIN = 2, OP_TRAP = 3, OP_MACH_MSG = 4, OP_TRAP_ARGS = 7, OP_RESULT = 0x80 };
+enum { OP_HELLO = 1, OP_JOIN = 2, OP_TRAP = 3, OP_MACH_MSG = 4, OP_ADMIN = 6, OP_TRAP_ARGS = 7, OP_RESULT = 0x80 };
 enum { OP_FORK = 8, OP_EXCEPTION = 9, OP_ADOPT = 10, OP_OOL_CHANNEL = 11, OP_OOL_ATTACH = 12 };
 enum { TRAP_REPLY_PORT = 26, TRAP_THREAD_SELF = 27, TRAP_TASK_SELF = 28, TRAP_HOST_SELF = 29 };
 /* The traps with arguments (TRAP_ARGS), by mach_trap_table number as src/abi/traps.ts lists them. */
@@ -173,12 +173,13 @@ void *machipc_ool_map_fd(uint64_t hint, int fd, size_t n);
 void machipc_ool_forked(void);
 /*
  * Received regions' memfds, kept while they stay mapped (ool_kept.c): keep takes `fd` for the
- * region mapped at addr; reuse answers a duplicate of the one kept for [addr, addr+n) when the
- * mapping still shows exactly its bytes (-1 otherwise: copy); forget lets go of those of a range
- * unmapped or mapped over.
+ * region mapped at addr; reuse answers the one kept for [addr, addr+n) when the mapping still
+ * shows exactly its bytes (-1 otherwise: copy), lent until reuse_done(*slot); forget lets go of
+ * those of a range unmapped or mapped over.
  */
 void machipc_ool_keep(void *addr, size_t n, int fd);
-int machipc_ool_reuse(const void *addr, size_t n);
+int machipc_ool_reuse(const void *addr, size_t n, int *slot);
+void machipc_ool_reuse_done(int slot);
 void machipc_ool_forget(uint64_t start, uint64_t end);
 void machipc_ool_kept_forked(void);
 

@@ -94,6 +94,8 @@ struct collect {
   /* Regions sent by descriptor (ool_fd.c): their memfds and region indexes, in order. */
   int fds[OOL_FDS_MAX];
   int fd_region[OOL_FDS_MAX];
+  /* A kept memfd's slot (ool_kept.c) where the descriptor is lent, not the send's own (-1). */
+  int fd_slot[OOL_FDS_MAX];
   int nfd;
 };
 
@@ -114,8 +116,8 @@ static void collect_region(unsigned char *d, void *ctx) {
    * OOL memory (not port arrays) of the threshold's size goes by descriptor, no bytes in the frame:
    * the memfd it came in when the region is a received one handed on unchanged, else a new one.
    */
-  int fd = -1;
-  if (d[11] != 2 && n <= OOL_FD_MAX_BYTES && by_fd(c, n) && (fd = machipc_ool_reuse(p, n)) < 0) fd = machipc_ool_memfd(p, n);
+  int fd = -1, slot = -1;
+  if (d[11] != 2 && n <= OOL_FD_MAX_BYTES && by_fd(c, n) && (fd = machipc_ool_reuse(p, n, &slot)) < 0) fd = machipc_ool_memfd(p, n);
   /* Memory that cannot be read is not sent: the kernel finds nothing mapped there
      and answers MACH_SEND_INVALID_MEMORY, as vm_map_copyin's failure does. */
   if (fd == -2 || (fd < 0 && !readable(p, n))) return;
@@ -129,6 +131,7 @@ static void collect_region(unsigned char *d, void *ctx) {
     put32(h + 8, n | OOL_REGION_BY_FD);
     c->parts[2 * c->n + 1].n = 0;
     c->fds[c->nfd] = fd;
+    c->fd_slot[c->nfd] = slot;
     c->fd_region[c->nfd++] = c->n;
   }
   c->n++;
@@ -250,7 +253,10 @@ mach_msg_return_t mach_msg_overwrite(mach_msg_header_t *msg, mach_msg_option_t o
   uint32_t seq = machipc_next_seq();
   /* The descriptors go first, so they are queued when the server reads the frame naming them. */
   if (c.nfd > 0 && machipc_ool_send_fds(machipc_ool_channel(), seq, c.fds, c.nfd) != 0) inline_again(&c);
-  for (int i = 0; i < c.nfd; i++) close(c.fds[i]);
+  for (int i = 0; i < c.nfd; i++) {
+    if (c.fd_slot[i] >= 0) machipc_ool_reuse_done(c.fd_slot[i]);
+    else close(c.fds[i]);
+  }
   int rc = machipc_send_frame(machipc_thread_fd(), OP_MACH_MSG, seq, parts, np);
   for (int i = 0; i < c.n; i++) free(c.padded[i]);
   unsigned char *r = NULL;

@@ -49,14 +49,17 @@ enum { KEPT_MAX = 64, PAGEMAP_BATCH = 512 };
 #define PM_GUARD (1ull << 58)
 
 struct kept {
-  uint64_t start, end; /* the mapping's pages */
+  uint64_t start, end; /* the mapping's pages; 0, 0 once let go (closed when no send uses it) */
   size_t size;         /* the memfd's bytes (the region's size as it came) */
-  int fd;
+  int fd;              /* -1: a free slot */
+  int busy;            /* sends passing fd now: it is closed after the last */
+  uint64_t age;        /* the order they came, so that the one let go past KEPT_MAX is the oldest */
+  uint64_t ino, dev;   /* the memfd's, once asked (ino 0: not yet) */
 };
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct kept g_kept[KEPT_MAX];
-static int g_n;
+static struct kept g_kept[KEPT_MAX] = {[0 ... KEPT_MAX - 1] = {.fd = -1}};
+static uint64_t g_age;
 /* /proc/self/maps and /proc/self/pagemap, opened on first use (-1); -2: not available, no shortcut. */
 static int g_maps = -1, g_pagemap = -1;
 /* The kernel does not answer PROCMAP_QUERY (before 6.11): every region is copied. */
@@ -67,18 +70,19 @@ static void lock_before_fork(void) { pthread_mutex_lock(&g_lock); }
 static void unlock_after_fork(void) { pthread_mutex_unlock(&g_lock); }
 static void register_atfork(void) { pthread_atfork(lock_before_fork, unlock_after_fork, unlock_after_fork); }
 
-/* Called with the lock held: entry i goes (its descriptor closed). */
-static void drop(int i) {
-  close(g_kept[i].fd);
-  /* In the order they came, so that the one let go past KEPT_MAX is the oldest. */
-  memmove(g_kept + i, g_kept + i + 1, sizeof g_kept[0] * (size_t)(g_n - i - 1));
-  g_n--;
+/* Called with the lock held: slot i's region is gone; its descriptor is closed now, or after the sends passing it. */
+static void let_go(int i) {
+  struct kept *k = &g_kept[i];
+  k->start = k->end = 0;
+  if (k->busy > 0) return;
+  close(k->fd);
+  k->fd = -1;
 }
 
 void machipc_ool_forget(uint64_t start, uint64_t end) {
   pthread_mutex_lock(&g_lock);
-  for (int i = g_n - 1; i >= 0; i--)
-    if (g_kept[i].start < end && start < g_kept[i].end) drop(i);
+  for (int i = 0; i < KEPT_MAX; i++)
+    if (g_kept[i].fd >= 0 && g_kept[i].start < end && start < g_kept[i].end) let_go(i);
   pthread_mutex_unlock(&g_lock);
 }
 
@@ -86,11 +90,22 @@ void machipc_ool_keep(void *addr, size_t n, int fd) {
   pthread_once(&g_atfork_once, register_atfork);
   uint64_t start = (uint64_t)(uintptr_t)addr, end = start + ((n + vm_page_mask) & ~(uint64_t)vm_page_mask);
   pthread_mutex_lock(&g_lock);
-  /* What was kept for these pages is stale: the kernel gave them out again, so they had been unmapped. */
-  for (int i = g_n - 1; i >= 0; i--)
-    if (g_kept[i].start < end && start < g_kept[i].end) drop(i);
-  if (g_n == KEPT_MAX) drop(0);
-  g_kept[g_n++] = (struct kept){start, end, n, fd};
+  int free_slot = -1, oldest = -1;
+  for (int i = 0; i < KEPT_MAX; i++) {
+    struct kept *k = &g_kept[i];
+    /* What was kept for these pages is stale: the kernel gave them out again, so they had been unmapped. */
+    if (k->fd >= 0 && k->start < end && start < k->end) let_go(i);
+    if (k->fd < 0) {
+      if (free_slot < 0) free_slot = i;
+    } else if (k->busy == 0 && (oldest < 0 || k->age < g_kept[oldest].age))
+      oldest = i;
+  }
+  if (free_slot < 0 && oldest >= 0) {
+    let_go(oldest);
+    free_slot = oldest;
+  }
+  if (free_slot >= 0) g_kept[free_slot] = (struct kept){start, end, n, fd, 0, ++g_age, 0, 0};
+  else close(fd);
   pthread_mutex_unlock(&g_lock);
 }
 
@@ -103,10 +118,8 @@ static int proc_fd(int *slot, const char *path) {
   return *slot;
 }
 
-/* Whether [start, end) is still exactly a private, readable, unwritten mapping of `fd` at offset 0. */
-static int unchanged(uint64_t start, uint64_t end, int fd, int maps, int pagemap) {
-  struct stat st;
-  if (fstat(fd, &st) != 0) return 0;
+/* Whether [start, end) is still exactly a private, readable, unwritten mapping of the memfd (ino, dev) at offset 0. */
+static int unchanged(uint64_t start, uint64_t end, uint64_t ino, uint64_t dev, int maps, int pagemap) {
   struct procmap_query q;
   memset(&q, 0, sizeof q);
   q.size = sizeof q;
@@ -115,8 +128,8 @@ static int unchanged(uint64_t start, uint64_t end, int fd, int maps, int pagemap
     if (errno == ENOTTY || errno == EINVAL) g_no_query = 1;
     return 0;
   }
-  if (q.vma_start != start || q.vma_end != end || q.vma_offset != 0 || q.inode != (uint64_t)st.st_ino ||
-      makedev(q.dev_major, q.dev_minor) != st.st_dev || !(q.vma_flags & PROCMAP_QUERY_VMA_READABLE) || (q.vma_flags & PROCMAP_QUERY_VMA_SHARED))
+  if (q.vma_start != start || q.vma_end != end || q.vma_offset != 0 || q.inode != ino || (uint64_t)makedev(q.dev_major, q.dev_minor) != dev ||
+      !(q.vma_flags & PROCMAP_QUERY_VMA_READABLE) || (q.vma_flags & PROCMAP_QUERY_VMA_SHARED))
     return 0;
   uint64_t pm[PAGEMAP_BATCH];
   uint64_t page = vm_page_size;
@@ -132,28 +145,40 @@ static int unchanged(uint64_t start, uint64_t end, int fd, int maps, int pagemap
   return 1;
 }
 
-int machipc_ool_reuse(const void *addr, size_t n) {
+int machipc_ool_reuse(const void *addr, size_t n, int *slot) {
   uint64_t start = (uint64_t)(uintptr_t)addr;
+  *slot = -1;
   if ((start & vm_page_mask) || g_no_query) return -1;
   uint64_t end = start + ((n + vm_page_mask) & ~(uint64_t)vm_page_mask);
-  int fd = -1;
+  int i = 0, maps = -2, pagemap = -2;
   pthread_mutex_lock(&g_lock);
-  int maps = -2, pagemap = -2;
-  for (int i = 0; i < g_n; i++) {
-    /* The whole mapping, and no more of it than the memfd holds (the server checks the memfd is that big). */
-    if (g_kept[i].start != start || g_kept[i].end != end || n > g_kept[i].size) continue;
+  /* The whole mapping, and no more of it than the memfd holds (the server checks the memfd is that big). */
+  while (i < KEPT_MAX && (g_kept[i].fd < 0 || g_kept[i].start != start || g_kept[i].end != end || n > g_kept[i].size)) i++;
+  if (i < KEPT_MAX) {
     maps = proc_fd(&g_maps, "/proc/self/maps");
     pagemap = maps >= 0 ? proc_fd(&g_pagemap, "/proc/self/pagemap") : -2;
-    /* A duplicate: the kept one stays until the region goes, whatever another thread does meanwhile. */
-    if (pagemap >= 0) fd = fcntl(g_kept[i].fd, F_DUPFD_CLOEXEC, 0);
-    break;
   }
+  struct stat st;
+  /* Busy: the descriptor stays open through this send, whatever another thread deallocates meanwhile. */
+  int ok = i < KEPT_MAX && pagemap >= 0 && (g_kept[i].ino != 0 || fstat(g_kept[i].fd, &st) == 0);
+  if (ok && g_kept[i].ino == 0) g_kept[i].ino = st.st_ino, g_kept[i].dev = st.st_dev;
+  if (ok) g_kept[i].busy++;
+  struct kept k = ok ? g_kept[i] : (struct kept){0};
   pthread_mutex_unlock(&g_lock);
-  if (fd >= 0 && !unchanged(start, end, fd, maps, pagemap)) {
-    close(fd);
-    fd = -1;
+  if (!ok) return -1;
+  if (!unchanged(start, end, k.ino, k.dev, maps, pagemap)) {
+    machipc_ool_reuse_done(i);
+    return -1;
   }
-  return fd;
+  *slot = i;
+  return k.fd;
+}
+
+void machipc_ool_reuse_done(int slot) {
+  pthread_mutex_lock(&g_lock);
+  struct kept *k = &g_kept[slot];
+  if (--k->busy == 0 && k->end == 0) let_go(slot);
+  pthread_mutex_unlock(&g_lock);
 }
 
 void machipc_ool_kept_forked(void) {
@@ -161,4 +186,9 @@ void machipc_ool_kept_forked(void) {
   if (g_maps >= 0) close(g_maps);
   if (g_pagemap >= 0) close(g_pagemap);
   g_maps = g_pagemap = -1;
+  /* The sends that had a descriptor lent were other threads', which the child does not have. */
+  for (int i = 0; i < KEPT_MAX; i++) {
+    g_kept[i].busy = 0;
+    if (g_kept[i].fd >= 0 && g_kept[i].end == 0) let_go(i);
+  }
 }

@@ -24,6 +24,7 @@ import {
   ADMIN_HOST,
   ADMIN_LSMP,
   ADMIN_LSMP_ALL,
+  ADMIN_PROC_NAME,
   ADMIN_TASKS,
   ADMIN_TRACE,
   FRAME_HEADER,
@@ -255,6 +256,11 @@ export class MachClient {
   /** lsmp -a: every task's name space. */
   lsmpAll(): Promise<LsmpReport[]> {
     return this.admin(ADMIN_LSMP_ALL) as Promise<LsmpReport[]>;
+  }
+  /** The name of the task with pid `pid` (libproc's proc_name), or null when the kernel has none. */
+  async procName(pid: number): Promise<string | null> {
+    const r = (await this.admin(ADMIN_PROC_NAME, pid)) as { name?: string };
+    return r.name ?? null;
   }
   /** What hostinfo reports. */
   host(): Promise<HostReport> {

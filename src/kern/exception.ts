@@ -131,14 +131,19 @@ interface PendingRpc {
  * there. Continuations rather than an async function with a Promise per wait: each
  * Promise, its reactions and their microtask hops cost more than the delivery itself.
  */
-class Triage {
+class Triage implements PendingRpc {
   readonly attempts: LevelAttempt[] = [];
   /** The level asked last, and what it answered. */
   private level = 0;
   private kr: number = KERN_FAILURE;
   /** The three levels' actions are taken before the first delivery, as they always were here. */
   private readonly actions: readonly (ExceptionAction[] | null)[];
+  /** The RPC being waited for: the triage itself, whose fields below describe it (no object per RPC). */
   rpc: PendingRpc | null = null;
+  routineId = 0;
+  behavior = 0;
+  flavor = 0;
+  finish: Finish = rpcKr;
   resolve: ((o: ExceptionOutcome) => void) | null = null;
   reject: ((e: unknown) => void) | null = null;
 
@@ -340,7 +345,11 @@ function exceptionRpc(
     ];
   }
   wrU32(bytes, MACH_MSG_HEADER.at.bits, kmsg.bits);
-  const rpc: PendingRpc = { routineId: routine.id, behavior, flavor, finish };
+  t.routineId = routine.id;
+  t.behavior = behavior;
+  t.flavor = flavor;
+  t.finish = finish;
+  const rpc: PendingRpc = t;
   const sent = ipcKmsgSend(kmsg, MACH_SEND_KERNEL_DEFAULT, 0);
   // The kernel sends with MACH_SEND_ALWAYS, so the send does not wait; a Promise is followed all the same.
   if (typeof sent === "number") return rpcReceive(t, reply, rpc, sent);

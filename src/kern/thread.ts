@@ -233,7 +233,7 @@ export class Thread {
    * to which level handled it and what each level answered; a STATE reply's new
    * state is then in `thread.state`.
    */
-  raiseException(exception: number, codes: (number | bigint)[] = [], opts: RaiseOptions = {}): Promise<ExceptionOutcome> {
+  raiseException(exception: number, codes: (number | bigint)[] = [], opts?: RaiseOptions): Promise<ExceptionOutcome> {
     return exceptionTriage(this, exception, codes.map((c) => BigInt(c)), opts);
   }
 

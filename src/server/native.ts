@@ -28,7 +28,7 @@ export interface NativeHelpers {
   /** process_vm_writev of `data` at `address` of process `pid`: all of it (the count), or a negative errno. */
   processVmWrite(pid: number, address: bigint, data: Uint8Array): number;
   /** One SCM_RIGHTS message of a side channel, without blocking (null: none queued, or the peer is gone); its descriptors are the caller's to close. */
-  oolRecvFds(sock: number): { tag: number; fds: number[]; truncated: boolean } | null;
+  oolRecvFds(sock: number, out: Int32Array): number;
   /** Pass descriptors tagged `tag` without blocking: 0, or the errno that stopped it. */
   oolSendFds(sock: number, tag: number, fds: number[]): number;
   /** 0 when `fd` is a memfd sealed against shrink, grow and write with at least `size` bytes; 1 not a memfd, 2 not sealed, 3 smaller. */

@@ -187,6 +187,9 @@ export function oolClosed(session: OolSession): void {
   st.channel = null;
 }
 
+/** One side-channel message as oolRecvFds fills it: its tag, whether it was cut off, its descriptors (at most 64). */
+const received = new Int32Array(2 + 64);
+
 /** Why a descriptor was refused, by oolCheckFd's answer. */
 const REFUSAL = ["", "not a memfd", "not sealed against shrink, grow and write", "smaller than declared"];
 
@@ -210,17 +213,19 @@ export function oolIncoming(session: OolSession, seq: number, regions: OolRegion
   let why = ch ? "" : "the connection has no side channel";
   // Messages tagged with another frame's seq are surplus: closed, and this frame refused.
   while (ch) {
-    const m = native.oolRecvFds(ch.fd);
-    if (!m) {
+    const n = native.oolRecvFds(ch.fd, received);
+    if (n < 0) {
       if (fds.length === 0 && !why) why = "no descriptors were passed";
       break;
     }
-    if (m.tag !== seq || m.truncated) {
-      for (const fd of m.fds) native.closeFd(fd);
-      why ||= m.truncated ? "a cut-off side-channel message" : `descriptors tagged for frame ${m.tag}`;
+    const tag = received[0]! >>> 0;
+    const truncated = received[1] !== 0;
+    if (tag !== seq || truncated) {
+      for (let k = 0; k < n; k++) native.closeFd(received[2 + k]!);
+      why ||= truncated ? "a cut-off side-channel message" : `descriptors tagged for frame ${tag}`;
       continue;
     }
-    fds.push(...m.fds);
+    for (let k = 0; k < n; k++) fds.push(received[2 + k]!);
     break;
   }
   if (!why && fds.length !== want) why = `${fds.length} descriptors for ${want} regions`;

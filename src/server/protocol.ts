@@ -56,6 +56,8 @@ export const ADMIN_TRACE = 4;
 /** The right-accounting invariant of the served kernel, and the bytes clients hold in the server (root and the server's user only). */
 export const ADMIN_INVARIANT = 5;
 export const ADMIN_LSMP_ALL = 6;
+/** A task's name by pid, for libproc's proc_name (any client: process names are no secret, as `ps` shows): {"name": ...} or {}. */
+export const ADMIN_PROC_NAME = 7;
 
 /** Largest frame accepted: a maximal Mach message plus its OOL data (bounded). */
 export const MAX_FRAME = 64 * 1024 * 1024;

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { MACH_TRAPS } from "../../src/abi/traps.js";
-import { OOL_FDS_MAX, OOL_NONCE_BYTES, OOL_REGION_BY_FD, MAX_FRAME, OP_ADOPT, OP_EXCEPTION, OP_FORK, OP_OOL_ATTACH, OP_OOL_CHANNEL, OP_TRAP_ARGS } from "../../src/server/protocol.js";
+import { ADMIN_PROC_NAME, OOL_FDS_MAX, OOL_NONCE_BYTES, OOL_REGION_BY_FD, MAX_FRAME, OP_ADMIN, OP_ADOPT, OP_EXCEPTION, OP_FORK, OP_OOL_ATTACH, OP_OOL_CHANNEL, OP_TRAP_ARGS } from "../../src/server/protocol.js";
 
 const internal = readFileSync("native/src/internal.h", "utf8");
 const value = (name: string): number | undefined => {
@@ -16,6 +16,8 @@ test("libmachipc's TRAP_ARGS op and trap numbers are src/abi/traps.ts's", () => 
   assert.equal(value("OP_FORK"), OP_FORK);
   assert.equal(value("OP_EXCEPTION"), OP_EXCEPTION);
   assert.equal(value("OP_ADOPT"), OP_ADOPT);
+  assert.equal(value("OP_ADMIN"), OP_ADMIN);
+  assert.equal(/\bADMIN_PROC_NAME = (\d+)/.exec(readFileSync("native/src/libproc.c", "utf8"))?.[1], String(ADMIN_PROC_NAME));
   assert.equal(value("OP_OOL_CHANNEL"), OP_OOL_CHANNEL);
   assert.equal(value("OP_OOL_ATTACH"), OP_OOL_ATTACH);
   assert.equal(value("OOL_FDS_MAX"), OOL_FDS_MAX);
