@@ -287,6 +287,15 @@ mach_msg_return_t mach_msg_overwrite(mach_msg_header_t *msg, mach_msg_option_t o
     size_t room = (option & MACH_RCV_MSG) ? rcv_size : send_size;
     if (!(option & MACH_RCV_MSG)) out = (unsigned char *)msg;
     memcpy(out, r + 16, msglen < room ? msglen : room);
+    /*
+     * MACH_RCV_LARGE's answer is copied out to msgh_size (and msgh_local_port with
+     * MACH_RCV_LARGE_IDENTITY) whatever rcv_size is, as mach_msg_receive_results does: a
+     * receive of size 0 learns the size it needs.
+     */
+    if (mr == MACH_RCV_TOO_LARGE && (option & MACH_RCV_LARGE) && msglen >= 16 && room < 16) {
+      memcpy(out + 4, r + 16 + 4, 4);
+      if (option & MACH_RCV_LARGE_IDENTITY) memcpy(out + 12, r + 16 + 12, 4);
+    }
     const unsigned char *regions = r + 16 + ((msglen + 3) & ~3u);
     int fds[OOL_FDS_MAX];
     int large = 0;

@@ -14,8 +14,9 @@
  *    private file mapping is an anonymous copy: present or swapped, and not
  *    the file's).
  * Any doubt (an older kernel, a written page, a guard page) and the region is
- * copied into a new memfd as before. At most KEPT_MAX descriptors are kept
- * per process (the oldest is let go past it: its region just loses the
+ * copied into a new memfd as before, and the memfd is let go (it would not
+ * pass again). At most KEPT_MAX descriptors and KEPT_BYTES_MAX bytes are kept
+ * per process (the oldest is let go past them: its region just loses the
  * shortcut), and each is closed when its region is deallocated.
  */
 #define _GNU_SOURCE
@@ -42,6 +43,8 @@ struct procmap_query {
 #endif
 
 enum { KEPT_MAX = 64, PAGEMAP_BATCH = 512 };
+/* One frame's largest region (OOL_FD_MAX_BYTES). */
+#define KEPT_BYTES_MAX (64ull * 1024 * 1024)
 /* /proc/self/pagemap's bits (Documentation/admin-guide/mm/pagemap.rst). */
 #define PM_PRESENT (1ull << 63)
 #define PM_SWAPPED (1ull << 62)
@@ -86,25 +89,45 @@ void machipc_ool_forget(uint64_t start, uint64_t end) {
   pthread_mutex_unlock(&g_lock);
 }
 
+/* Called with the lock held: the kept bytes, and the oldest slot no send is using (-1: none). */
+static uint64_t kept_bytes(int *oldest) {
+  uint64_t total = 0;
+  *oldest = -1;
+  for (int i = 0; i < KEPT_MAX; i++) {
+    struct kept *k = &g_kept[i];
+    if (k->fd < 0) continue;
+    total += k->size;
+    if (k->busy == 0 && k->end != 0 && (*oldest < 0 || k->age < g_kept[*oldest].age)) *oldest = i;
+  }
+  return total;
+}
+
 void machipc_ool_keep(void *addr, size_t n, int fd) {
   pthread_once(&g_atfork_once, register_atfork);
   uint64_t start = (uint64_t)(uintptr_t)addr, end = start + ((n + vm_page_mask) & ~(uint64_t)vm_page_mask);
   pthread_mutex_lock(&g_lock);
-  int free_slot = -1, oldest = -1;
-  for (int i = 0; i < KEPT_MAX; i++) {
-    struct kept *k = &g_kept[i];
-    /* What was kept for these pages is stale: the kernel gave them out again, so they had been unmapped. */
-    if (k->fd >= 0 && k->start < end && start < k->end) let_go(i);
-    if (k->fd < 0) {
-      if (free_slot < 0) free_slot = i;
-    } else if (k->busy == 0 && (oldest < 0 || k->age < g_kept[oldest].age))
-      oldest = i;
-  }
-  if (free_slot < 0 && oldest >= 0) {
+  /* What was kept for these pages is stale: the kernel gave them out again, so they had been unmapped. */
+  for (int i = 0; i < KEPT_MAX; i++)
+    if (g_kept[i].fd >= 0 && g_kept[i].start < end && start < g_kept[i].end) let_go(i);
+  /*
+   * Room: a free slot and, with this one, at most KEPT_BYTES_MAX kept. A mapping holds its file
+   * anyway, so a kept descriptor costs nothing while its region is mapped; the bound is for those
+   * whose region went by munmap rather than vm_deallocate, whose memfds it alone still holds.
+   */
+  int slot = -1, oldest;
+  for (;;) {
+    uint64_t total = kept_bytes(&oldest);
+    slot = -1;
+    for (int i = 0; i < KEPT_MAX && slot < 0; i++)
+      if (g_kept[i].fd < 0) slot = i;
+    if (slot >= 0 && total + n <= KEPT_BYTES_MAX) break;
+    if (oldest < 0) {
+      slot = -1;
+      break;
+    }
     let_go(oldest);
-    free_slot = oldest;
   }
-  if (free_slot >= 0) g_kept[free_slot] = (struct kept){start, end, n, fd, 0, ++g_age, 0, 0};
+  if (slot >= 0) g_kept[slot] = (struct kept){start, end, n, fd, 0, ++g_age, 0, 0};
   else close(fd);
   pthread_mutex_unlock(&g_lock);
 }
@@ -167,6 +190,10 @@ int machipc_ool_reuse(const void *addr, size_t n, int *slot) {
   pthread_mutex_unlock(&g_lock);
   if (!ok) return -1;
   if (!unchanged(start, end, k.ino, k.dev, maps, pagemap)) {
+    /* Written, mapped over or unmapped: it would not pass again. */
+    pthread_mutex_lock(&g_lock);
+    if (g_kept[i].fd == k.fd && g_kept[i].start == start) g_kept[i].start = g_kept[i].end = 0;
+    pthread_mutex_unlock(&g_lock);
     machipc_ool_reuse_done(i);
     return -1;
   }

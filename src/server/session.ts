@@ -8,6 +8,7 @@
 import type { Socket } from "node:net";
 import { copyBytes, rdU32, wrU32 } from "../abi/bytes.js";
 import { viewOf } from "../abi/layout.js";
+import { HEADER_SIZE } from "../abi/msg_layout.js";
 import { randomBytes } from "node:crypto";
 import { KERN_INVALID_ARGUMENT, KERN_RESOURCE_SHORTAGE, KERN_SUCCESS } from "../abi/kern_return.js";
 import {
@@ -501,7 +502,8 @@ export class Session {
     const receiving = (option & MACH_RCV_MSG) !== 0;
     if (!receiving || rcvSize <= SCRATCH) {
       // The common case, one trap into a buffer of the receive size: no closure is made unless it waits.
-      const buf = this.borrow(Math.max(msg.byteLength, receiving ? rcvSize : 0));
+      // MACH_RCV_LARGE's size (and identity) go into the header whatever rcv_size is: room for a header at least.
+      const buf = this.borrow(Math.max(msg.byteLength, receiving ? (option & MACH_RCV_LARGE ? Math.max(rcvSize, HEADER_SIZE) : rcvSize) : 0));
       buf.set(msg);
       const r = thread.machMsg(buf, option, sendSize, rcvSize, m.rcvName, m.timeout, 0);
       if (typeof r === "number") return this.finishMsg(seq, m, frameBytes, r, buf, vm);

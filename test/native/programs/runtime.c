@@ -373,6 +373,27 @@ int main(void) {
   check("the calendar clock cannot be slept on (KERN_FAILURE)", kr == KERN_FAILURE, kr);
   mach_port_deallocate(self, calendar);
 
+  /* MACH_RCV_LARGE with rcv_size 0: the size needed (and, with the identity, the port) land in the header anyway. */
+  mach_port_t peek;
+  mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &peek);
+  mach_msg_header_t ph = {0};
+  ph.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0);
+  ph.msgh_size = sizeof ph;
+  ph.msgh_remote_port = peek;
+  ph.msgh_id = 4242;
+  (void)mach_msg(&ph, MACH_SEND_MSG, sizeof ph, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+  mach_msg_header_t got = {0};
+  kr = mach_msg(&got, MACH_RCV_MSG | MACH_RCV_LARGE | MACH_RCV_LARGE_IDENTITY | MACH_RCV_TIMEOUT, 0, 0, peek, 0, MACH_PORT_NULL);
+  check("MACH_RCV_LARGE with rcv_size 0: MACH_RCV_TOO_LARGE, msgh_size the size, msgh_local_port the port",
+        kr == MACH_RCV_TOO_LARGE && got.msgh_size == sizeof ph && got.msgh_local_port == peek && got.msgh_id == 0, kr);
+  struct {
+    mach_msg_header_t h;
+    mach_msg_trailer_t t;
+  } whole;
+  kr = mach_msg(&whole.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof whole, peek, 0, MACH_PORT_NULL);
+  check("and the message stayed queued", kr == MACH_MSG_SUCCESS && whole.h.msgh_id == 4242, kr);
+  mach_port_mod_refs(self, peek, MACH_PORT_RIGHT_RECEIVE, -1);
+
   char *cpu, *sub;
   slot_name(CPU_TYPE_X86_64, CPU_SUBTYPE_X86_64_H, &cpu, &sub);
   check("slot_name", strcmp(cpu, "x86_64h") == 0 && strcmp(sub, "Intel x86-64h Haswell") == 0, KERN_FAILURE);
