@@ -66,7 +66,6 @@ struct knote {
   uint32_t revents;      /* EVFILT_READ/WRITE: the epoll events seen */
   int64_t last;          /* EVFILT_READ/WRITE with EV_CLEAR: the data last delivered (-1: none) */
   int tfd;               /* EVFILT_TIMER: its timerfd */
-  uint64_t interval_ns;  /* EVFILT_TIMER: 0 for a one-shot */
   dev_t dev;             /* EVFILT_READ/WRITE: the file the descriptor named at EV_ADD */
   ino_t ino;
 };
@@ -254,7 +253,6 @@ static int timer_arm(struct knote *k) {
   if (ns > (uint64_t)INT64_MAX) ns = INT64_MAX;
   struct itimerspec it = {0};
   int flags = 0;
-  k->interval_ns = 0;
   if (k->sfflags & NOTE_ABSOLUTE) {
     /* A deadline in the calendar's time, once (filt_timerattach makes it EV_ONESHOT). */
     k->kev.flags |= EV_ONESHOT;
@@ -266,7 +264,6 @@ static int timer_arm(struct knote *k) {
     /* No interval: it has fired already, once (filt_timerattach's "fake immediate"). */
     it.it_value.tv_nsec = 1;
   } else {
-    k->interval_ns = (k->kev.flags & EV_ONESHOT) ? 0 : ns;
     it.it_value.tv_sec = (time_t)(ns / 1000000000ull);
     it.it_value.tv_nsec = (long)(ns % 1000000000ull);
     it.it_interval = (k->kev.flags & EV_ONESHOT) ? (struct timespec){0, 0} : it.it_value;
@@ -479,6 +476,24 @@ static int fd_event(struct knote *k, struct kevent64_s *out) {
   return 1;
 }
 
+/*
+ * A direct receive with no buffer (ext[0] 0, as kevent() without ext gives): XNU receives the
+ * message and fails to copy it out, so it is destroyed and fflags is MACH_RCV_INVALID_DATA.
+ */
+static int machport_to_nowhere(struct knote *k, struct kevent64_s *out, mach_msg_option_t option, mach_msg_size_t size) {
+  mach_msg_header_t *tmp = malloc(size > sizeof *tmp ? size : sizeof *tmp);
+  if (!tmp) return 0;
+  mach_msg_return_t mr = mach_msg(tmp, (option & ~(MACH_RCV_LARGE | MACH_RCV_LARGE_IDENTITY)) | MACH_RCV_TIMEOUT, 0, size, (mach_port_name_t)k->kev.ident, 0, MACH_PORT_NULL);
+  if (mr == MACH_MSG_SUCCESS) mach_msg_destroy(tmp);
+  free(tmp);
+  if (mr == MACH_RCV_TIMED_OUT) return 0;
+  k->kev.data = MACH_PORT_NULL;
+  k->kev.fflags = MACH_RCV_INVALID_DATA;
+  *out = k->kev;
+  if (k->kev.flags & EV_CLEAR) k->kev.data = 0, k->kev.fflags = 0;
+  return 1;
+}
+
 /* filt_machport, then its touch for EVENT_PROCESS. */
 static int machport_event(struct knote *k, struct kevent64_s *out) {
   mach_port_name_t name = (mach_port_name_t)k->kev.ident;
@@ -487,6 +502,7 @@ static int machport_event(struct knote *k, struct kevent64_s *out) {
   if (option & MACH_RCV_MSG) {
     mach_msg_header_t *buf = (mach_msg_header_t *)(uintptr_t)k->kev.ext[0];
     mach_msg_size_t size = (mach_msg_size_t)k->kev.ext[1];
+    if (!buf) return machport_to_nowhere(k, out, option, size);
     mr = mach_msg(buf, option | MACH_RCV_TIMEOUT, 0, size, name, 0, MACH_PORT_NULL);
     if (mr == MACH_RCV_TIMED_OUT) return 0;
     if (mr == MACH_RCV_INVALID_NAME) goto eof;

@@ -157,6 +157,16 @@ int main(void) {
         n == 1 && ev[0].fflags == MACH_RCV_TOO_LARGE && ev[0].ext[1] == sizeof(mach_msg_header_t) && ev[0].data == port, (int)ev[0].fflags);
   check("MACH_RCV_LARGE left the message queued", drain() == 1, 0);
 
+  /* kevent() has no ext: MACH_RCV_MSG there has no buffer, so the message is lost to MACH_RCV_INVALID_DATA. */
+  int kq32 = kqueue();
+  struct kevent k1;
+  EV_SET(&k1, pset, EVFILT_MACHPORT, EV_ADD, MACH_RCV_MSG, 0, NULL);
+  (void)kevent(kq32, &k1, 1, NULL, 0, NULL);
+  send_id(port, 79);
+  n = kevent(kq32, NULL, 0, &k1, 1, &zero);
+  check("MACH_RCV_MSG with no buffer: MACH_RCV_INVALID_DATA, the message destroyed", n == 1 && k1.fflags == MACH_RCV_INVALID_DATA && drain() == 0, (int)k1.fflags);
+  close(kq32);
+
   /* Waiting. */
   EV_SET64(&c, pset, EVFILT_MACHPORT, EV_ENABLE, 0, 0, 0, 0, 0);
   (void)kevent64(kq, &c, 1, NULL, 0, 0, NULL);
