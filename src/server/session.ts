@@ -275,9 +275,12 @@ export class Session {
     // Named by its process, as macOS names a task, unless the client chose a name (taskName).
     const start = procStartTime(peer.pid);
     // SO_PEERCRED has the effective ids only; the audit token's real ones come from /proc.
-    const cred = procCredential(peer.pid, start);
-    const real = cred && cred.uid === peer.uid && cred.gid === peer.gid ? { realUid: cred.ruid, realGid: cred.rgid } : {};
+    const read = procCredential(peer.pid, start);
+    const cred = read && read.uid === peer.uid && read.gid === peer.gid ? read : null;
+    const real = cred ? { realUid: cred.ruid, realGid: cred.rgid } : {};
     this.task = kernel.createTask({ uid: peer.uid, gid: peer.gid, ...real, pid, name: taskName(r.name, peer.pid), maxNames: limits.maxNames });
+    // Real and effective ids that differ come of a set-id exec or a credential change, both of which mark P_SUGID.
+    if (cred && (cred.ruid !== cred.uid || cred.rgid !== cred.gid)) this.task.sugid = true;
     attachProcessMemory(this.task, processMemory(peer.pid, limits.maxFrame));
     this.hooks.log?.(`${this.task.name} (pid ${this.task.pid}, uid ${peer.uid}) connected`);
     this.token = BigInt(`0x${randomBytes(8).toString("hex")}`);
