@@ -54,5 +54,5 @@ export { MachipcServer, defaultSocketPath, type ServeOptions } from "./server/se
 export * from "./abi/bootstrap.js";
 export { bootstrapCheckIn, bootstrapRegister, bootstrapLookUp, bootstrapParent, bootstrapStrerrorText, type PortResult } from "./subsystems/bootstrap_user.js";
 export type { MachService } from "./kern/bootstrap.js";
-export { taskFork, taskExec, type ForkOptions, type ExecOptions } from "./kern/proc.js";
+export { taskFork, taskExec, taskSetCredential, type ForkOptions, type ExecOptions, type TaskCredential } from "./kern/proc.js";
 export { taskForPid, taskNameForPid, pidForTask, type TaskForPidRule } from "./kern/task_for_pid.js";

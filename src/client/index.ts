@@ -24,6 +24,7 @@ import {
   ADMIN_HOST,
   ADMIN_LSMP,
   ADMIN_LSMP_ALL,
+  ADMIN_CREDENTIALS,
   ADMIN_PROC_NAME,
   ADMIN_TASKS,
   ADMIN_TRACE,
@@ -261,6 +262,17 @@ export class MachClient {
   async procName(pid: number): Promise<string | null> {
     const r = (await this.admin(ADMIN_PROC_NAME, pid)) as { name?: string };
     return r.name ?? null;
+  }
+  /**
+   * Tell the server this process's credential changed (after `process.setuid()` and its kin
+   * succeed): the task's security and audit tokens and its host port (`mach_host_self()`) follow
+   * the new effective uid, as set_security_token has them on macOS. The server reads the
+   * credential from /proc, not from the client. Resolves to it; rejects when the server refuses.
+   */
+  async credentialsChanged(): Promise<{ uid: number; gid: number; ruid: number; rgid: number }> {
+    const r = (await this.admin(ADMIN_CREDENTIALS)) as { uid: number; gid: number; ruid: number; rgid: number } | { error: string };
+    if ("error" in r) throw new Error(`credentialsChanged: ${r.error}`);
+    return r;
   }
   /** What hostinfo reports. */
   host(): Promise<HostReport> {

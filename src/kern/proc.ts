@@ -74,6 +74,37 @@ export function taskExec(task: Task, thread: Thread | null, opts: ExecOptions = 
   return true;
 }
 
+/** What a credential change leaves a process with, as set_security_token reads it. */
+export interface TaskCredential {
+  /** Effective uid and gid (security_token_t, audit_token_t's val[1] and val[2]). */
+  uid: number;
+  gid: number;
+  /** Real uid and gid (audit_token_t's val[3] and val[4]). */
+  ruid: number;
+  rgid: number;
+}
+
+/**
+ * setuid and its kin (bsd/kern/kern_prot.c) after they succeed: a changed credential marks the
+ * process P_SUGID, and set_security_token runs whatever changed, so the task's security and audit
+ * tokens and its host port follow the effective uid (host priv for 0, the host port for any
+ * other). Returns whether the credential changed. Unlike a set-id exec, the task's ports are kept.
+ */
+export function taskSetCredential(task: Task, cred: TaskCredential): boolean {
+  if (!task.active) return false;
+  const a = task.auditToken;
+  const changed = a[1] !== cred.uid || a[2] !== cred.gid || a[3] !== cred.ruid || a[4] !== cred.rgid;
+  if (changed) task.sugid = true;
+  task.realUid = cred.ruid;
+  const audit = a.slice();
+  audit[1] = cred.uid;
+  audit[2] = cred.gid;
+  audit[3] = cred.ruid;
+  audit[4] = cred.rgid;
+  hostSecuritySetTaskToken(task.kernel, task, [cred.uid, cred.gid], audit);
+  return changed;
+}
+
 /** Release the non-privileged exception actions' rights (what a reset drops). */
 function dropUnprivileged(actions: ExceptionAction[] | null): void {
   if (!actions) return;

@@ -28,6 +28,8 @@ export interface TaskOptions {
   maxNames?: number;
   /** The real uid when it differs from the effective one (a set-uid program). */
   realUid?: number;
+  /** The real gid when it differs from the effective one (a set-gid program). */
+  realGid?: number;
 }
 
 export class Task {
@@ -76,7 +78,7 @@ export class Task {
     const gid = opts.gid ?? 20;
     this.secToken = [uid, gid];
     this.realUid = opts.realUid ?? uid;
-    this.auditToken = Uint32Array.of(uid, uid, gid, this.realUid, gid, pid, 100000 + pid, 1);
+    this.auditToken = Uint32Array.of(uid, uid, gid, this.realUid, opts.realGid ?? gid, pid, 100000 + pid, 1);
     const parent = opts.parent ?? null;
     this.ports = ipcTaskInit(kernel.kernelSpace, this, parent ? parent.ports : null, kernel.host.special[1] ?? null);
     this.excActions = emptyExceptionActions();

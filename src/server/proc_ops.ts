@@ -33,6 +33,38 @@ export function procStatus(pid: number): ProcStatus | null {
   }
 }
 
+/**
+ * When a process started (/proc/<pid>/stat's starttime, in clock ticks since boot), or null when
+ * there is none: with the pid, what tells one process from a later one that reused its pid.
+ */
+export function procStartTime(pid: number): string | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
+    return text.slice(text.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** A process's credential as BSD keeps it for the Mach tokens: effective and real uid and gid. */
+export interface ProcCredential {
+  uid: number;
+  gid: number;
+  ruid: number;
+  rgid: number;
+}
+
+/**
+ * The credential /proc shows for the process `pid` started at `start` (procStartTime), or null
+ * when that process is gone (its pid unused, or reused by another).
+ */
+export function procCredential(pid: number, start: string | null): ProcCredential | null {
+  const st = procStatus(pid);
+  if (!st || st.uids.length < 2 || st.gids.length < 2 || start === null || procStartTime(pid) !== start) return null;
+  return { uid: st.uids[1]!, gid: st.gids[1]!, ruid: st.uids[0]!, rgid: st.gids[0]! };
+}
+
 /** A fork's child: the connecting process (by the kernel's word) is, per /proc, a child of the parent task's process. */
 export function verifyForkChild(parentPid: number, childPid: number): boolean {
   const st = procStatus(childPid);

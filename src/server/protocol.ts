@@ -58,6 +58,11 @@ export const ADMIN_INVARIANT = 5;
 export const ADMIN_LSMP_ALL = 6;
 /** A task's name by pid, for libproc's proc_name (any client: process names are no secret, as `ps` shows): {"name": ...} or {}. */
 export const ADMIN_PROC_NAME = 7;
+/**
+ * The calling process's credential changed (setuid and its kin): the server reads the new one from
+ * /proc and applies it to the task as set_security_token does. {"uid", "gid", "ruid", "rgid"} or {"error"}.
+ */
+export const ADMIN_CREDENTIALS = 8;
 
 /** Largest frame accepted: a maximal Mach message plus its OOL data (bounded). */
 export const MAX_FRAME = 64 * 1024 * 1024;

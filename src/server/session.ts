@@ -71,8 +71,8 @@ import {
 } from "./protocol.js";
 import { socketFd, type PeerCredentials } from "./native.js";
 import { sendFrame } from "./wire.js";
-import { ProcFrameError, decodeException, raiseFromWire, verifyAdopter, verifyForkChild } from "./proc_ops.js";
-import { taskExec, taskFork } from "../kern/proc.js";
+import { ProcFrameError, decodeException, procCredential, procStartTime, raiseFromWire, verifyAdopter, verifyForkChild } from "./proc_ops.js";
+import { taskExec, taskFork, taskSetCredential } from "../kern/proc.js";
 import { attachProcessMemory } from "../kern/vm_remote.js";
 import { processMemory } from "./proc_memory.js";
 import type { ClientAccount, MemoryBudget, ServerLimits } from "./limits.js";
@@ -85,8 +85,31 @@ export interface TaskEntry {
   task: Task;
   /** The process (by the kernel's word) whose HELLO made the task: only it may JOIN. */
   peer: PeerCredentials;
+  /** When that process started (procStartTime): a later process with its pid is not it. */
+  start: string | null;
+  /** Effective uids the process had before a credential change: its connections made then keep them. */
+  pastUids: number[];
   connections: number;
   threads: number;
+}
+
+/** How many earlier effective uids an entry remembers (a process switching back and forth needs few). */
+const MAX_PAST_UIDS = 8;
+
+/**
+ * Whether a connection's peer is the process of a task entry: the same pid, with the effective
+ * uid the process has or one it had (a connection keeps the credential of its connect, so one
+ * made before a setuid still names the old uid).
+ */
+function isEntryProcess(entry: TaskEntry, peer: PeerCredentials): boolean {
+  return entry.peer.pid === peer.pid && (entry.peer.uid === peer.uid || entry.pastUids.includes(peer.uid));
+}
+
+/** Remember a uid the entry's process had, within MAX_PAST_UIDS. */
+function rememberUid(entry: TaskEntry, uid: number): void {
+  if (entry.pastUids.includes(uid)) return;
+  entry.pastUids.push(uid);
+  if (entry.pastUids.length > MAX_PAST_UIDS) entry.pastUids.shift();
 }
 
 /** Tasks shared by connections (JOIN). */
@@ -250,11 +273,18 @@ export class Session {
     // A second task of one process (two HELLOs) gets a pid of its own.
     const pid = kernel.tasks.has(peer.pid) ? undefined : peer.pid;
     // Named by its process, as macOS names a task, unless the client chose a name (taskName).
-    this.task = kernel.createTask({ uid: peer.uid, gid: peer.gid, pid, name: taskName(r.name, peer.pid), maxNames: limits.maxNames });
+    const start = procStartTime(peer.pid);
+    // SO_PEERCRED has the effective ids only; the audit token's real ones come from /proc.
+    const read = procCredential(peer.pid, start);
+    const cred = read && read.uid === peer.uid && read.gid === peer.gid ? read : null;
+    const real = cred ? { realUid: cred.ruid, realGid: cred.rgid } : {};
+    this.task = kernel.createTask({ uid: peer.uid, gid: peer.gid, ...real, pid, name: taskName(r.name, peer.pid), maxNames: limits.maxNames });
+    // Real and effective ids that differ come of a set-id exec or a credential change, both of which mark P_SUGID.
+    if (cred && (cred.ruid !== cred.uid || cred.rgid !== cred.gid)) this.task.sugid = true;
     attachProcessMemory(this.task, processMemory(peer.pid, limits.maxFrame));
     this.hooks.log?.(`${this.task.name} (pid ${this.task.pid}, uid ${peer.uid}) connected`);
     this.token = BigInt(`0x${randomBytes(8).toString("hex")}`);
-    this.entry = { task: this.task, peer, connections: 1, threads: 1 };
+    this.entry = { task: this.task, peer, start, pastUids: [], connections: 1, threads: 1 };
     registry.byToken.set(this.token, this.entry);
     this.threads.set(0, this.task.createThread());
     this.result(r.seq, this.task.pid, EMPTY, NO_REGIONS, this.identity());
@@ -270,7 +300,7 @@ export class Session {
   private join(r: Extract<Request, { op: typeof OP_JOIN }>): void {
     if (this.task) throw new ProtocolError("JOIN after HELLO");
     const entry = this.hooks.registry.byToken.get(r.token);
-    const samePeer = entry !== undefined && entry.peer.pid === this.peer.pid && entry.peer.uid === this.peer.uid;
+    const samePeer = entry !== undefined && isEntryProcess(entry, this.peer);
     if (!entry || !entry.task.active || !samePeer) {
       if (entry && !samePeer) this.log(`JOIN refused: the token belongs to pid ${entry.peer.pid} uid ${entry.peer.uid}`);
       this.result(r.seq, KERN_INVALID_ARGUMENT);
@@ -351,7 +381,7 @@ export class Session {
     this.task = taskFork(parent.task, { pid, name: name || parent.task.name });
     attachProcessMemory(this.task, processMemory(peer.pid, this.hooks.limits.maxFrame));
     this.token = BigInt(`0x${randomBytes(8).toString("hex")}`);
-    this.entry = { task: this.task, peer, connections: 1, threads: 1 };
+    this.entry = { task: this.task, peer, start: procStartTime(peer.pid), pastUids: [], connections: 1, threads: 1 };
     registry.byToken.set(this.token, this.entry);
     this.threads.set(0, this.task.createThread());
     this.result(seq, this.task.pid, EMPTY, NO_REGIONS, this.identity());
@@ -367,7 +397,7 @@ export class Session {
     const a = ADOPT.read(new DataView(payload.buffer, payload.byteOffset, payload.byteLength), 0);
     if (a.nameLength > MAX_TASK_NAME || payload.byteLength < ADOPT.size + a.nameLength) throw new ProtocolError("ADOPT: bad name length");
     const entry = this.entry!;
-    const ids = verifyAdopter(entry.peer.pid, a.pid);
+    const ids = procStartTime(entry.peer.pid) === entry.start ? verifyAdopter(entry.peer.pid, a.pid) : null;
     if (!ids) {
       this.log(`ADOPT refused: pid ${a.pid} is not the connection's process ${entry.peer.pid}`);
       this.result(seq, KERN_INVALID_ARGUMENT);
@@ -386,8 +416,25 @@ export class Session {
     const setId = a.setId !== 0 || ids.uid !== task.secToken[0] || ids.gid !== task.secToken[1] ? { uid: ids.uid, gid: ids.gid } : undefined;
     taskExec(task, keep, { name: name || undefined, setId });
     // The new image's other threads will connect with its own credential.
+    if (ids.uid !== entry.peer.uid) rememberUid(entry, entry.peer.uid);
     entry.peer = { ...entry.peer, uid: ids.uid, gid: ids.gid };
     this.result(seq, task.pid, EMPTY, NO_REGIONS, this.identity());
+  }
+
+  /**
+   * ADMIN_CREDENTIALS: the process says its credential changed (libmachipc's setuid and kin, after
+   * the call succeeded). What it changed to is /proc's word for the process that made the task,
+   * never the client's, so the call can only make the task what the process already is.
+   */
+  credentialChanged(): { uid: number; gid: number; ruid: number; rgid: number } | { error: string } {
+    const entry = this.entry;
+    if (!entry || !entry.task.active) return { error: "no task" };
+    const cred = procCredential(entry.peer.pid, entry.start);
+    if (!cred) return { error: `pid ${entry.peer.pid} is not the process that made the task` };
+    taskSetCredential(entry.task, cred);
+    if (cred.uid !== entry.peer.uid) rememberUid(entry, entry.peer.uid);
+    entry.peer = { ...entry.peer, uid: cred.uid, gid: cred.gid };
+    return cred;
   }
 
   /**
@@ -402,7 +449,7 @@ export class Session {
     if (req.token === 0n) thread = this.task ? this.threads.get(threadId) : undefined;
     else {
       const entry = this.hooks.registry.byToken.get(req.token);
-      if (entry && entry.peer.pid === this.peer.pid && entry.peer.uid === this.peer.uid) {
+      if (entry && isEntryProcess(entry, this.peer)) {
         thread = entry.task.threads.find((t) => t.id === req.thread && t.active);
         // The connection is the task's from now on (no HELLO needed, no thread of its own made).
         if (thread && !this.task) this.task = entry.task;

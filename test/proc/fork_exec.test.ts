@@ -9,7 +9,7 @@ import { MACH_MSG_SUCCESS, MACH_RCV_MSG, MACH_SEND_MSG } from "../../src/abi/mes
 import { IKOT_HOST, IKOT_HOST_PRIV } from "../../src/abi/ikot.js";
 import { x86_THREAD_STATE64 } from "../../src/abi/thread_status.js";
 import { TASK_ACCESS_PORT, TASK_BOOTSTRAP_PORT, TASK_SEATBELT_PORT } from "../../src/kern/ipc_tt.js";
-import { taskExec, taskFork } from "../../src/kern/proc.js";
+import { taskExec, taskFork, taskSetCredential } from "../../src/kern/proc.js";
 import { Msg } from "../helpers/kernel.js";
 import type { Task } from "../../src/index.js";
 
@@ -182,5 +182,25 @@ test("set-id exec: new task and thread ports (old names die), unprivileged excep
   assert.deepEqual(got["old_handlers"], [0]);
   // Now root: the host port is host priv.
   assert.equal(await kobjectType({ ...a, self: self2 }, a.thread.hostSelfTrap()), IKOT_HOST_PRIV);
+  assertInvariant(kernel);
+});
+
+test("setuid (taskSetCredential): tokens and host port follow the effective uid; ports and rights stay; P_SUGID only on a change", async () => {
+  const kernel = boot();
+  const a = actor(kernel, { uid: 0, gid: 0 });
+  const keep = await newPort(a);
+  assert.equal(await kobjectType(a, a.thread.hostSelfTrap()), IKOT_HOST_PRIV);
+  // An unchanged credential: set_security_token still runs, nothing is marked.
+  assert.equal(taskSetCredential(a.task, { uid: 0, gid: 0, ruid: 0, rgid: 0 }), false);
+  assert.equal(a.task.sugid, false);
+  assert.equal(taskSetCredential(a.task, { uid: 501, gid: 20, ruid: 501, rgid: 20 }), true);
+  assert.equal(a.task.sugid, true);
+  assert.deepEqual(a.task.secToken, [501, 20]);
+  assert.deepEqual([...a.task.auditToken], [0, 501, 20, 501, 20, a.task.pid, 100000 + a.task.pid, 1]);
+  assert.equal(a.task.realUid, 501);
+  // The host port is the plain one now; the task port and the space's rights are kept (no reset, unlike a set-id exec).
+  assert.equal(await kobjectType(a, a.thread.hostSelfTrap()), IKOT_HOST);
+  assert.equal((await a.thread.call("mach_port_type", a.self, { name: keep }))["ptype"], MACH_PORT_TYPE_RECEIVE | MACH_PORT_TYPE_SEND);
+  assert.equal(a.thread.taskSelfTrap(), a.self);
   assertInvariant(kernel);
 });
