@@ -286,6 +286,12 @@ mach_msg_return_t mach_msg_overwrite(mach_msg_header_t *msg, mach_msg_option_t o
     /* A pseudo-received message goes back into the send buffer; a received one into the receive buffer. */
     size_t room = (option & MACH_RCV_MSG) ? rcv_size : send_size;
     if (!(option & MACH_RCV_MSG)) out = (unsigned char *)msg;
+    /*
+     * A message too large without MACH_RCV_LARGE leaves msg_receive_error's bare header and
+     * trailer, which XNU's ipc_kmsg_put copies out whatever rcv_size is (a receive of a header's
+     * size gets the 8-byte trailer after it, as on macOS).
+     */
+    if (mr == MACH_RCV_TOO_LARGE && !(option & MACH_RCV_LARGE) && (option & MACH_RCV_MSG)) room = msglen;
     memcpy(out, r + 16, msglen < room ? msglen : room);
     /*
      * MACH_RCV_LARGE's answer is copied out to msgh_size (and msgh_local_port with

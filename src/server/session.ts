@@ -549,8 +549,9 @@ export class Session {
     const receiving = (option & MACH_RCV_MSG) !== 0;
     if (!receiving || rcvSize <= SCRATCH) {
       // The common case, one trap into a buffer of the receive size: no closure is made unless it waits.
-      // MACH_RCV_LARGE's size (and identity) go into the header whatever rcv_size is: room for a header at least.
-      const buf = this.borrow(Math.max(msg.byteLength, receiving ? (option & MACH_RCV_LARGE ? Math.max(rcvSize, HEADER_SIZE) : rcvSize) : 0));
+      // Whatever rcv_size is, MACH_RCV_LARGE's size (and identity) go into the header, and a message too large
+      // without it leaves msg_receive_error's header and trailer there (XNU copies them out unbounded): room for both.
+      const buf = this.borrow(Math.max(msg.byteLength, receiving ? Math.max(rcvSize, HEADER_SIZE + MAX_TRAILER_SIZE) : 0));
       buf.set(msg);
       const r = thread.machMsg(buf, option, sendSize, rcvSize, m.rcvName, m.timeout, 0);
       if (typeof r === "number") return this.finishMsg(seq, m, frameBytes, r, buf, vm);

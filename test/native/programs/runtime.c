@@ -392,6 +392,17 @@ int main(void) {
   } whole;
   kr = mach_msg(&whole.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof whole, peek, 0, MACH_PORT_NULL);
   check("and the message stayed queued", kr == MACH_MSG_SUCCESS && whole.h.msgh_id == 4242, kr);
+  /* Without MACH_RCV_LARGE a header's room is too small for a bare header and its trailer: the message goes,
+     and msg_receive_error's header and trailer are copied out past rcv_size, as XNU's ipc_kmsg_put does. */
+  (void)mach_msg(&ph, MACH_SEND_MSG, sizeof ph, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+  memset(&whole, 0xa5, sizeof whole);
+  kr = mach_msg(&whole.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof whole.h, peek, 0, MACH_PORT_NULL);
+  check("a bare header into rcv_size 24: MACH_RCV_TOO_LARGE, the header and the 8-byte trailer written",
+        kr == MACH_RCV_TOO_LARGE && whole.h.msgh_id == 4242 && whole.h.msgh_size == sizeof ph && whole.h.msgh_local_port == peek && whole.t.msgh_trailer_size == 8 &&
+            whole.t.msgh_trailer_type == MACH_MSG_TRAILER_FORMAT_0,
+        kr);
+  kr = mach_msg(&whole.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof whole, peek, 0, MACH_PORT_NULL);
+  check("and that message is gone", kr == MACH_RCV_TIMED_OUT, kr);
   mach_port_mod_refs(self, peek, MACH_PORT_RIGHT_RECEIVE, -1);
 
   char *cpu, *sub;
