@@ -25,7 +25,7 @@ const VM_USER_SIDE: Record<string, Pick<UserSubsystem, "kernelrpc" | "userSkip" 
   vm_map: {
     kernelrpc: { vm_read: "wrap", vm_map: "native" },
     userSkip: ["vm_allocate", "vm_deallocate", "vm_protect"],
-    note: "`vm_allocate`, `vm_deallocate` and `vm_protect` call `mach_vm_allocate`, `mach_vm_deallocate` and `mach_vm_protect`, as libsystem's do (native/src/vm.c). For a task that is a process outside the server, the routines that would change its address space (allocate, deallocate, protect, map) answer `KERN_NOT_SUPPORTED`; reads, writes, copies and region walks work (docs/processes.md).",
+    note: "`vm_allocate`, `vm_deallocate` and `vm_protect` call `mach_vm_allocate`, `mach_vm_deallocate` and `mach_vm_protect`, as libsystem's do (native/src/vm.c). For a task that is a process outside the server, the routines that would change its address space or its entries (allocate, deallocate, protect, map, inherit, a lasting behavior, a synchronous msync of a shared file) answer `KERN_NOT_SUPPORTED`; reads, writes, copies, region walks, page queries (from /proc/PID/pagemap) and advice work (docs/processes.md).",
   },
 };
 
