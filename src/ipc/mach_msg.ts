@@ -24,6 +24,7 @@ import {
   msghBitsVoucher,
   msghBitsRemote,
   msghBitsSet,
+  requestedTrailerSize,
 } from "../abi/message.js";
 import { MACH_PORT_TYPE_PORT_SET, MACH_PORT_TYPE_RECEIVE } from "../abi/port.js";
 import { MACH_MSG_HEADER, HEADER_SIZE } from "../abi/msg_layout.js";
@@ -31,12 +32,13 @@ import { viewOf } from "../abi/layout.js";
 import type { IpcKmsg } from "./kmsg.js";
 import { kmsgCopyin, type SenderIdentity } from "./kmsg_copyin.js";
 import { kmsgCopyout, kmsgReceiveError, type Receiver } from "./kmsg_copyout.js";
-import { mqueueReceive, takeHandedOff, type RcvResult } from "./mqueue.js";
+import { mqueuePost, mqueueReceive, takeHandedOff, type RcvResult } from "./mqueue.js";
+import { kmsgReleasePrealloc } from "./kmsg.js";
 import { IpcPort, IpcPset } from "./port.js";
 import { notifyNameWithId } from "./notify.js";
 import { MACH_NOTIFY_SEND_POSSIBLE } from "../abi/port.js";
 import { copyoutObjectName } from "./right.js";
-import { ipcKmsgSend } from "./send.js";
+import { ipcKmsgSend, takeHeldReply } from "./send.js";
 import { IE_BITS_TYPE_MASK } from "./space.js";
 
 export interface MsgContext extends SenderIdentity, Receiver {}
@@ -62,13 +64,37 @@ export function machMsgTrap(
     const kmsg = kmsgCopyin(ctx, buf, sendSize);
     if (typeof kmsg === "number") return kmsg;
     if (option & MACH_SEND_NOTIFY) option = armSendPossible(ctx, buf, kmsg, option);
-    const sent = ipcKmsgSend(kmsg, option, timeout);
-    if (typeof sent === "number") return afterSend(ctx, kmsg, sent, buf, option, rcvSize, rcvName, timeout, rcvBuf);
+    const sent = ipcKmsgSend(kmsg, option, timeout, (option & MACH_RCV_MSG) !== 0);
+    if (typeof sent === "number") {
+      const held = takeHeldReply();
+      if (held) return receiveHeldReply(ctx, held, rcvBuf, option, rcvSize, rcvName, timeout);
+      return afterSend(ctx, kmsg, sent, buf, option, rcvSize, rcvName, timeout, rcvBuf);
+    }
     const opt = option;
     return sent.then((mr) => afterSend(ctx, kmsg, mr, buf, opt, rcvSize, rcvName, timeout, rcvBuf));
   }
   if (option & MACH_RCV_MSG) return machMsgReceive(ctx, rcvBuf, option, rcvSize, rcvName, timeout);
   return MACH_MSG_SUCCESS;
+}
+
+/**
+ * The receive after a send whose kernel-object reply ipcKmsgSend held back (its port's queue was
+ * idle). When the receive names that port and the reply fits, the reply is received as the
+ * dequeue of the only message on the queue would give it (the port's next sequence number, its
+ * send-possible requests); otherwise it is queued as the send would have queued it, and the
+ * receive runs as usual. Skipping the queue and the receive's lookups was 10% of a null RPC.
+ */
+function receiveHeldReply(ctx: MsgContext, kmsg: IpcKmsg, buf: Uint8Array, option: number, rcvSize: number, rcvName: number, timeout: number): MachMsgResult {
+  const port = kmsg.remote as IpcPort;
+  if (lookupReceive(ctx, rcvName) === port && rcvSize >= kmsg.size + requestedTrailerSize(option)) {
+    const seqno = port.seqno;
+    port.seqno = (seqno + 1) >>> 0;
+    kmsgReleasePrealloc(kmsg);
+    sendPossibleNotify(port);
+    return kmsgCopyout(ctx, kmsg, buf, option, seqno, port);
+  }
+  mqueuePost(port, kmsg);
+  return machMsgReceive(ctx, buf, option, rcvSize, rcvName, timeout);
 }
 
 /** The send half is done: give a failed message back (pseudo-receive), or go on to the receive. */

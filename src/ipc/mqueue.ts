@@ -366,3 +366,15 @@ export function* queuedMessages(port: IpcPort): IterableIterator<IpcKmsg> {
   if (port.mqueue?.handed) yield* port.mqueue.handed;
   if (port.mqueue) for (const w of port.mqueue.senders) if (!w.done) yield w.kmsg;
 }
+
+/**
+ * Whether a message posted to `port` now would only be queued, with nothing to wake and nobody
+ * to tell: no receiver waiting on the port (or on a set it is in), no message queued or handed
+ * off before it, no sender waiting, no queue observer. send.ts then lets the trap that is about
+ * to receive on the port take a kernel object's reply without queueing it (mach_msg.ts).
+ */
+export function mqueueIdle(port: IpcPort): boolean {
+  if (queueObserver !== null || port.ext?.psets) return false;
+  const mq = port.mqueue;
+  return mq === null || (mq.count === 0 && mq.receivers.length === 0 && mq.senders.length === 0 && (mq.handed === null || mq.handed.length === 0));
+}

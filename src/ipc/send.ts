@@ -17,7 +17,7 @@ import {
 import { portReleaseSend } from "./right.js";
 import type { IpcKmsg } from "./kmsg.js";
 import { kmsgDestroy } from "./kmsg_destroy.js";
-import { mqueueSend } from "./mqueue.js";
+import { mqueueIdle, mqueueSend } from "./mqueue.js";
 import { ipValid, type IpcPort } from "./port.js";
 
 /** A hook the tracer uses to see every message that enters a queue or a kernel object. */
@@ -27,7 +27,27 @@ export function setSendObserver(fn: SendObserver | null): void {
   observer = fn;
 }
 
-export function ipcKmsgSend(kmsg: IpcKmsg, option: number, timeoutMs: number): number | Promise<number> {
+/**
+ * A kernel object's reply held back for the trap that sent its request (see ipcKmsgSend's
+ * `receiving`): taken by that trap before anything else runs.
+ */
+let heldReply: IpcKmsg | null = null;
+
+/** The reply ipcKmsgSend held back for this trap's receive, if it did (it is the caller's now). */
+export function takeHeldReply(): IpcKmsg | null {
+  const k = heldReply;
+  heldReply = null;
+  return k;
+}
+
+/**
+ * `receiving`: the sender receives right after this send (MACH_RCV_MSG). A kernel object's reply
+ * to a port whose queue is idle (mqueueIdle) is then not queued but held for the trap
+ * (takeHeldReply), which either receives it at once, as the dequeue of the one message on that
+ * queue, or queues it as this send would have. Nothing runs in between, so either way every
+ * observer sees what the queued reply would have given.
+ */
+export function ipcKmsgSend(kmsg: IpcKmsg, option: number, timeoutMs: number, receiving = false): number | Promise<number> {
   let port = kmsg.remote;
   if (!ipValid(port)) {
     kmsgDestroy(kmsg);
@@ -62,6 +82,11 @@ export function ipcKmsgSend(kmsg: IpcKmsg, option: number, timeoutMs: number): n
     return MACH_MSG_SUCCESS;
   }
   observer?.(kmsg, port);
+  if (kernelReply && receiving && mqueueIdle(port) && (port.qlimit > 0 || msghBitsRemote(kmsg.bits) === MACH_MSG_TYPE_PORT_SEND_ONCE)) {
+    // The queue is empty and nobody waits, so mqueueSend would post it at once.
+    heldReply = kmsg;
+    return MACH_MSG_SUCCESS;
+  }
   const r = mqueueSend(port, kmsg, option, timeoutMs);
   if (typeof r === "number") return sendFinished(kmsg, r, kernelReply);
   const queued = kmsg;

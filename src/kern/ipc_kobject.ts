@@ -9,7 +9,6 @@ import { MACH_MSG_TYPE_PORT_SEND_ONCE, MACH_MSGH_BITS_COMPLEX, msghBitsLocal, ms
 import { MACH_NOTIFY_FIRST, MACH_NOTIFY_LAST } from "../abi/port.js";
 import { MACH_MSG_HEADER, NDR_RECORD } from "../abi/msg_layout.js";
 import { newBytes, viewOf } from "../abi/layout.js";
-import { wrU32 } from "../abi/bytes.js";
 import { IpcKmsg, KERNEL_AUDIT_TOKEN, KERNEL_SECURITY_TOKEN } from "../ipc/kmsg.js";
 import { kmsgDestroy } from "../ipc/kmsg_destroy.js";
 import { kmsgDataRelease } from "../ipc/kmsg_buffer.js";
@@ -161,7 +160,7 @@ export function kobjectServe<C>(hooks: ServerHooks<C>, kmsg: IpcKmsg): IpcKmsg |
       const res = routine.handler(hooks.context(dest, kmsg), decoded);
       if (typeof res === "number") kr = res;
       else {
-        kr = res.kr ?? KERN_SUCCESS;
+        kr = routine.resultCode(res);
         if (kr === KERN_SUCCESS) reply = routine.encodeReply(decoded, res);
       }
       if (kr === KERN_SUCCESS && !reply) reply = routine.encodeReply(decoded, NO_OUTS);
@@ -193,15 +192,12 @@ export function kobjectServe<C>(hooks: ServerHooks<C>, kmsg: IpcKmsg): IpcKmsg |
   kmsgDataRelease(kmsg);
   // The reply is the routine's message (body and descriptors), or the mig_reply_error_t.
   if (!reply) reply = new IpcKmsg(errorReplyData(replyId, kr));
-  const data = reply.data;
   reply.id = replyId;
   reply.bits = msghBitsSet(replyType, 0, 0, reply.bits & MACH_MSGH_BITS_COMPLEX);
   reply.remote = replyPort;
   reply.local = null;
-  const at = MACH_MSG_HEADER.at;
-  wrU32(data, at.bits, reply.bits);
-  wrU32(data, at.size, data.length);
-  wrU32(data, at.id, replyId);
+  // The header is the message's fields (kmsg.ts): copyout writes it from them, and nothing reads
+  // the data's first 24 bytes, so they are not written here.
   if (!ipValid(replyPort)) {
     kmsgDestroy(reply);
     return null;

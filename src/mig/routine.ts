@@ -164,7 +164,13 @@ export class Routine<C> {
     this.intranIns = spec.params.filter((p) => p.intran && p.dir === "in");
     this.fastDecode = compileDecode(spec.params, HEADER_SIZE + (this.req.descriptorCount > 0 ? 4 + this.req.descBytes : 0) + this.req.ndr);
     this.fastEncode = compileEncode(spec.params, this.replyBaseSize, this.replyComplex, this.replyNdr);
+    // Its own function per routine, so that the read sees this routine's result shapes only: one
+    // read in the dispatcher saw every routine's (megamorphic).
+    this.resultCode = new Function("res", "return res.kr ?? 0;") as (res: { kr?: number }) => number;
   }
+
+  /** The return code of a handler's result object (KERN_SUCCESS when it has none). */
+  readonly resultCode: (res: { kr?: number }) => number;
 
   /** For each out-parameter, its index in variableOuts (-1 for a fixed one). */
   private readonly replyOutVi: number[];

@@ -114,7 +114,8 @@ export function compileEncode(params: Param[], baseSize: number, complex: boolea
   // A template that fits V8's on-heap arrays is written word by word once the rest is known (below):
   // TypedArray.prototype.set costs more than those few stores (about 50 ns a null RPC).
   const smallTemplate = baseSize <= 64;
-  if (!smallTemplate) lines.push("d.set(TEMPLATE);");
+  // Past the header only: its 24 bytes are the message's fields (kmsg.ts), which copyout writes.
+  if (!smallTemplate) lines.push(`d.set(TEMPLATE_BODY, ${HEADER_SIZE});`);
   // Past the template (variable arrays), bytes no value covers (an inline byte array's pad, fixed
   // bytes after an array, which a missing value leaves alone) stay zero, as fresh ones would.
   const tailNeedsZero = outs.some((p, i) => {
@@ -175,10 +176,10 @@ export function compileEncode(params: Param[], baseSize: number, complex: boolea
   }
   if (!complex) off += 4; // RetCode: KERN_SUCCESS, already zero
   if (smallTemplate) {
-    // Every word, zeros included: a kept buffer holds an earlier message's bytes. Before the port
+    // Every word past the header, zeros included: a kept buffer holds an earlier message's bytes. Before the port
     // descriptors' dispositions, which are written over the template's.
     const words: string[] = [];
-    for (let o = 0; o + 4 <= baseSize; o += 4) words.push(`wrU32(d, ${o}, ${rdU32(template, o)});`);
+    for (let o = HEADER_SIZE; o + 4 <= baseSize; o += 4) words.push(`wrU32(d, ${o}, ${rdU32(template, o)});`);
     const firstDisposition = lines.findIndex((l) => /^d\[\d+\] = t\d+;$/.test(l));
     lines.splice(firstDisposition < 0 ? lines.length : firstDisposition, 0, ...words);
   }
@@ -202,8 +203,8 @@ export function compileEncode(params: Param[], baseSize: number, complex: boolea
     }
   }
   lines.push("return reply;");
-  const make = new Function("wrU32", "wrU64", "kmsgWithData", "EMPTY", "TEMPLATE", "C", "IpcPort", `return function encodeReply(out) {\n${lines.join("\n")}\n};`);
-  return make(wrU32, wrU64, kmsgWithData, EMPTY, template, consts, IpcPort) as FastEncode;
+  const make = new Function("wrU32", "wrU64", "kmsgWithData", "EMPTY", "TEMPLATE_BODY", "C", "IpcPort", `return function encodeReply(out) {\n${lines.join("\n")}\n};`);
+  return make(wrU32, wrU64, kmsgWithData, EMPTY, template.subarray(HEADER_SIZE), consts, IpcPort) as FastEncode;
 }
 
 /** The out-parameter kinds the generated encoder lays out. */

@@ -63,6 +63,8 @@ export const ADMIN_PROC_NAME = 7;
  * /proc and applies it to the task as set_security_token does. {"uid", "gid", "ruid", "rgid"} or {"error"}.
  */
 export const ADMIN_CREDENTIALS = 8;
+/** The commpage's words libsystem reads without a trap (host_get_atm_diagnostic_flag's): {"atmDiagnosticConfig": n}, open to all. */
+export const ADMIN_COMMPAGE = 9;
 
 /** Largest frame accepted: a maximal Mach message plus its OOL data (bounded). */
 export const MAX_FRAME = 64 * 1024 * 1024;

@@ -11,7 +11,7 @@ import { observeQueues } from "../ipc/mqueue.js";
 import type { IpcPort } from "../ipc/port.js";
 import { setSendObserver } from "../ipc/send.js";
 import { Task } from "../kern/task.js";
-import { ADMIN_CREDENTIALS, ADMIN_HOST, ADMIN_INVARIANT, ADMIN_LSMP, ADMIN_LSMP_ALL, ADMIN_PROC_NAME, ADMIN_TASKS, ADMIN_TRACE, FrameReader, MAX_EXCEPTION_FRAME, MAX_FRAME_BEFORE_HELLO, ProtocolError } from "./protocol.js";
+import { ADMIN_COMMPAGE, ADMIN_CREDENTIALS, ADMIN_HOST, ADMIN_INVARIANT, ADMIN_LSMP, ADMIN_LSMP_ALL, ADMIN_PROC_NAME, ADMIN_TASKS, ADMIN_TRACE, FrameReader, MAX_EXCEPTION_FRAME, MAX_FRAME_BEFORE_HELLO, ProtocolError } from "./protocol.js";
 import { Session, type TaskRegistry } from "./session.js";
 import { hostReport, lsmpAll, lsmpRows, taskList, traceLine } from "./admin.js";
 import { ServeError, claimSocketPath, listenErrorMessage } from "./probe.js";
@@ -301,6 +301,9 @@ export class MachipcServer {
         const task = this.kernel.tasks.get(argument);
         return JSON.stringify(task ? { name: task.name } : {});
       }
+      case ADMIN_COMMPAGE:
+        // Every task maps the commpage: no rule to apply.
+        return JSON.stringify({ atmDiagnosticConfig: this.kernel.atmDiagnosticFlag >>> 0 });
       case ADMIN_CREDENTIALS:
         return JSON.stringify(session.credentialChanged());
       case ADMIN_INVARIANT:

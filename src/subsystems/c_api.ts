@@ -7,6 +7,7 @@ import { renderCFiles, renderReadmeRoutines, rewriteMarked, type UserSubsystem }
 import type { Routine } from "../mig/routine.js";
 import { EXC_BASE, MACH_EXC_BASE, excRoutines, machExcRoutines } from "./exc.js";
 import { servedSubsystems } from "./index.js";
+import { machHostLibsyscallRoutines } from "./mach_host.js";
 import { NOTIFY_BASE, notifyRoutines } from "./notify.js";
 import { BOOTSTRAP_BASE, BOOTSTRAP_USER_PREFIX, bootstrapRoutines } from "./bootstrap.js";
 import { CLOCK_REPLY_BASE, clockReplyRoutines } from "./clock_reply.js";
@@ -29,14 +30,22 @@ const VM_USER_SIDE: Record<string, Pick<UserSubsystem, "kernelrpc" | "userSkip" 
   },
 };
 
+/** Routines only libsystem has (the kernel skips their ids): declared in the SDK's header, libmachipc's own C. */
+const LIBSYSCALL_ONLY: Record<string, Routine<unknown>[]> = { mach_host: machHostLibsyscallRoutines as Routine<unknown>[] };
+
 export const cUserSubsystems: UserSubsystem[] = [
-  ...servedSubsystems.map((s) => ({
-    name: s.name,
-    base: s.base,
-    routines: s.routines as Routine<unknown>[],
-    imports: DEBUG_TYPES.has(s.name) ? ["mach_debug/mach_debug_types.h"] : [],
-    ...VM_USER_SIDE[s.name],
-  })),
+  ...servedSubsystems.map((s) => {
+    const own = LIBSYSCALL_ONLY[s.name] ?? [];
+    const side = VM_USER_SIDE[s.name];
+    return {
+      name: s.name,
+      base: s.base,
+      routines: [...(s.routines as Routine<unknown>[]), ...own],
+      imports: DEBUG_TYPES.has(s.name) ? ["mach_debug/mach_debug_types.h"] : [],
+      ...side,
+      ...(own.length > 0 ? { userSkip: [...(side?.userSkip ?? []), ...own.map((r) => r.name)] } : {}),
+    };
+  }),
   { name: "exc", base: EXC_BASE, routines: excRoutines },
   { name: "mach_exc", base: MACH_EXC_BASE, routines: machExcRoutines },
   { name: "clock_reply", base: CLOCK_REPLY_BASE, routines: clockReplyRoutines },

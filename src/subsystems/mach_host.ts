@@ -11,6 +11,7 @@ import {
   KERN_INVALID_HOST,
   KERN_NOT_SUPPORTED,
   KERN_SUCCESS,
+  MIG_BAD_ID,
 } from "../abi/kern_return.js";
 import { viewOf } from "../abi/layout.js";
 import { ipValid } from "../ipc/port.js";
@@ -181,4 +182,18 @@ export const machHostRoutines: Routine<KernelCall>[] = [
   onHostPriv),
   routine(228, "host_set_multiuser_config_flags", [inP("multiuser_flags", uint32_t)], () => KERN_NOT_SUPPORTED, inP("host_priv", host_priv_t)),
   // 210-212, 226, 229, 230 are skips in the kernel: MIG_BAD_ID.
+];
+
+/**
+ * The routines mach_host.defs declares only for libsyscall (`#if !KERNEL && LIBSYSCALL_INTERFACE`):
+ * the SDK's <mach/mach_host.h> has them, the kernel skips their ids, and libsystem answers them
+ * itself (libsyscall/mach/host.c): the ATM diagnostic flag from the commpage, KERN_NOT_SUPPORTED
+ * for the multiuser calls on OS X. libmachipc's are in native/src/host_libsyscall.c; these
+ * descriptions give their prototypes and names. A message with one of their ids that reaches the
+ * kernel all the same gets the kernel's answer, which the handler gives.
+ */
+export const machHostLibsyscallRoutines: Routine<KernelCall>[] = [
+  routine(226, "host_get_atm_diagnostic_flag", [outP("diagnostic_flag", uint32_t)], () => MIG_BAD_ID),
+  routine(229, "host_get_multiuser_config_flags", [outP("multiuser_flags", uint32_t)], () => MIG_BAD_ID),
+  routine(230, "host_check_multiuser_mode", [outP("multiuser_mode", uint32_t)], () => MIG_BAD_ID),
 ];

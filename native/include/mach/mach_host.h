@@ -88,11 +88,20 @@ extern kern_return_t host_register_well_known_mach_voucher_attr_manager(host_t h
 /* Routine host_set_atm_diagnostic_flag */
 extern kern_return_t host_set_atm_diagnostic_flag(host_priv_t host_priv, uint32_t diagnostic_flag);
 
+/* Routine host_get_atm_diagnostic_flag */
+extern kern_return_t host_get_atm_diagnostic_flag(host_t host, uint32_t *diagnostic_flag);
+
 /* Routine mach_memory_info */
 extern kern_return_t mach_memory_info(host_priv_t host, mach_zone_name_array_t *names, mach_msg_type_number_t *namesCnt, mach_zone_info_array_t *info, mach_msg_type_number_t *infoCnt, mach_memory_info_array_t *memory_info, mach_msg_type_number_t *memory_infoCnt);
 
 /* Routine host_set_multiuser_config_flags */
 extern kern_return_t host_set_multiuser_config_flags(host_priv_t host_priv, uint32_t multiuser_flags);
+
+/* Routine host_get_multiuser_config_flags */
+extern kern_return_t host_get_multiuser_config_flags(host_t host, uint32_t *multiuser_flags);
+
+/* Routine host_check_multiuser_mode */
+extern kern_return_t host_check_multiuser_mode(host_t host, uint32_t *multiuser_mode);
 
 #ifdef __cplusplus
 }
@@ -123,8 +132,11 @@ extern kern_return_t host_set_multiuser_config_flags(host_priv_t host_priv, uint
     { "host_register_mach_voucher_attr_manager", 223 },\
     { "host_register_well_known_mach_voucher_attr_manager", 224 },\
     { "host_set_atm_diagnostic_flag", 225 },\
+    { "host_get_atm_diagnostic_flag", 226 },\
     { "mach_memory_info", 227 },\
-    { "host_set_multiuser_config_flags", 228 }
+    { "host_set_multiuser_config_flags", 228 },\
+    { "host_get_multiuser_config_flags", 229 },\
+    { "host_check_multiuser_mode", 230 }
 #endif
 
 #endif /* _mach_host_user_ */
