@@ -74,7 +74,7 @@ export function cParamsOf(p: Param): CParam[] {
     case "scalar":
     case "bytes":
       // An array type (mach_vm_read_entry_t) is passed by name both ways, as the SDK's prototype has it.
-      return [one(t.cArray ? `${c} ${n}` : `${c} *${n}`)];
+      return [one(t.kind === "bytes" && t.cArray ? `${c} ${n}` : `${c} *${n}`)];
     case "port":
       return [one(`${c} *${n}`)];
     case "ool":

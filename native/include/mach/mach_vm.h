@@ -37,6 +37,8 @@ extern kern_return_t _kernelrpc_mach_vm_protect(vm_map_t target_task, mach_vm_ad
 /* Routine mach_vm_inherit */
 extern kern_return_t mach_vm_inherit(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_inherit_t new_inheritance);
 
+extern kern_return_t _kernelrpc_mach_vm_inherit(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_inherit_t new_inheritance);
+
 /* Routine mach_vm_read */
 extern kern_return_t mach_vm_read(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_offset_t *data, mach_msg_type_number_t *dataCnt);
 
@@ -44,6 +46,8 @@ extern kern_return_t _kernelrpc_mach_vm_read(vm_map_t target_task, mach_vm_addre
 
 /* Routine mach_vm_read_list */
 extern kern_return_t mach_vm_read_list(vm_map_t target_task, mach_vm_read_entry_t data_list, natural_t count);
+
+extern kern_return_t _kernelrpc_mach_vm_read_list(vm_map_t target_task, mach_vm_read_entry_t data_list, natural_t count);
 
 /* Routine mach_vm_write */
 extern kern_return_t mach_vm_write(vm_map_t target_task, mach_vm_address_t address, vm_offset_t data, mach_msg_type_number_t dataCnt);
@@ -57,8 +61,12 @@ extern kern_return_t mach_vm_read_overwrite(vm_map_t target_task, mach_vm_addres
 /* Routine mach_vm_msync */
 extern kern_return_t mach_vm_msync(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_sync_t sync_flags);
 
+extern kern_return_t _kernelrpc_mach_vm_msync(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_sync_t sync_flags);
+
 /* Routine mach_vm_behavior_set */
 extern kern_return_t mach_vm_behavior_set(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_behavior_t new_behavior);
+
+extern kern_return_t _kernelrpc_mach_vm_behavior_set(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_behavior_t new_behavior);
 
 /* Routine mach_vm_map */
 extern kern_return_t mach_vm_map(vm_map_t target_task, mach_vm_address_t *address, mach_vm_size_t size, mach_vm_offset_t mask, int flags, mem_entry_name_port_t object, memory_object_offset_t offset, boolean_t copy, vm_prot_t cur_protection, vm_prot_t max_protection, vm_inherit_t inheritance);

@@ -34,6 +34,8 @@ extern kern_return_t vm_protect(vm_map_t target_task, vm_address_t address, vm_s
 /* Routine vm_inherit */
 extern kern_return_t vm_inherit(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_inherit_t new_inheritance);
 
+extern kern_return_t _kernelrpc_vm_inherit(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_inherit_t new_inheritance);
+
 /* Routine vm_read */
 extern kern_return_t vm_read(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_offset_t *data, mach_msg_type_number_t *dataCnt);
 
@@ -41,6 +43,8 @@ extern kern_return_t _kernelrpc_vm_read(vm_map_t target_task, vm_address_t addre
 
 /* Routine vm_read_list */
 extern kern_return_t vm_read_list(vm_map_t target_task, vm_read_entry_t data_list, natural_t count);
+
+extern kern_return_t _kernelrpc_vm_read_list(vm_map_t target_task, vm_read_entry_t data_list, natural_t count);
 
 /* Routine vm_write */
 extern kern_return_t vm_write(vm_map_t target_task, vm_address_t address, vm_offset_t data, mach_msg_type_number_t dataCnt);
@@ -54,8 +58,12 @@ extern kern_return_t vm_read_overwrite(vm_map_t target_task, vm_address_t addres
 /* Routine vm_msync */
 extern kern_return_t vm_msync(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_sync_t sync_flags);
 
+extern kern_return_t _kernelrpc_vm_msync(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_sync_t sync_flags);
+
 /* Routine vm_behavior_set */
 extern kern_return_t vm_behavior_set(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_behavior_t new_behavior);
+
+extern kern_return_t _kernelrpc_vm_behavior_set(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_behavior_t new_behavior);
 
 /* Routine vm_map */
 extern kern_return_t vm_map(vm_map_t target_task, vm_address_t *address, vm_size_t size, vm_address_t mask, int flags, mem_entry_name_port_t object, vm_offset_t offset, boolean_t copy, vm_prot_t cur_protection, vm_prot_t max_protection, vm_inherit_t inheritance);

@@ -112,7 +112,7 @@ kern_return_t mach_vm_protect(vm_map_t target_task, mach_vm_address_t address, m
 }
 
 /* Routine mach_vm_inherit (4803) */
-kern_return_t mach_vm_inherit(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_inherit_t new_inheritance) {
+kern_return_t _kernelrpc_mach_vm_inherit(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_inherit_t new_inheritance) {
   union {
     mach_msg_header_t head;
     unsigned char bytes[52];
@@ -176,7 +176,7 @@ kern_return_t mach_vm_read(vm_map_t target_task, mach_vm_address_t address, mach
 }
 
 /* Routine mach_vm_read_list (4805) */
-kern_return_t mach_vm_read_list(vm_map_t target_task, mach_vm_read_entry_t data_list, natural_t count) {
+kern_return_t _kernelrpc_mach_vm_read_list(vm_map_t target_task, mach_vm_read_entry_t data_list, natural_t count) {
   union {
     mach_msg_header_t head;
     unsigned char bytes[4140];
@@ -298,7 +298,7 @@ kern_return_t mach_vm_read_overwrite(vm_map_t target_task, mach_vm_address_t add
 }
 
 /* Routine mach_vm_msync (4809) */
-kern_return_t mach_vm_msync(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_sync_t sync_flags) {
+kern_return_t _kernelrpc_mach_vm_msync(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_sync_t sync_flags) {
   union {
     mach_msg_header_t head;
     unsigned char bytes[52];
@@ -324,7 +324,7 @@ kern_return_t mach_vm_msync(vm_map_t target_task, mach_vm_address_t address, mac
 }
 
 /* Routine mach_vm_behavior_set (4810) */
-kern_return_t mach_vm_behavior_set(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_behavior_t new_behavior) {
+kern_return_t _kernelrpc_mach_vm_behavior_set(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_behavior_t new_behavior) {
   union {
     mach_msg_header_t head;
     unsigned char bytes[52];

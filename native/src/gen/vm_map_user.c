@@ -57,7 +57,7 @@ kern_return_t vm_region(vm_map_t target_task, vm_address_t *address, vm_size_t *
 }
 
 /* Routine vm_inherit (3804) */
-kern_return_t vm_inherit(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_inherit_t new_inheritance) {
+kern_return_t _kernelrpc_vm_inherit(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_inherit_t new_inheritance) {
   union {
     mach_msg_header_t head;
     unsigned char bytes[52];
@@ -121,7 +121,7 @@ kern_return_t vm_read(vm_map_t target_task, vm_address_t address, vm_size_t size
 }
 
 /* Routine vm_read_list (3806) */
-kern_return_t vm_read_list(vm_map_t target_task, vm_read_entry_t data_list, natural_t count) {
+kern_return_t _kernelrpc_vm_read_list(vm_map_t target_task, vm_read_entry_t data_list, natural_t count) {
   union {
     mach_msg_header_t head;
     unsigned char bytes[4140];
@@ -243,7 +243,7 @@ kern_return_t vm_read_overwrite(vm_map_t target_task, vm_address_t address, vm_s
 }
 
 /* Routine vm_msync (3810) */
-kern_return_t vm_msync(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_sync_t sync_flags) {
+kern_return_t _kernelrpc_vm_msync(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_sync_t sync_flags) {
   union {
     mach_msg_header_t head;
     unsigned char bytes[52];
@@ -269,7 +269,7 @@ kern_return_t vm_msync(vm_map_t target_task, vm_address_t address, vm_size_t siz
 }
 
 /* Routine vm_behavior_set (3811) */
-kern_return_t vm_behavior_set(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_behavior_t new_behavior) {
+kern_return_t _kernelrpc_vm_behavior_set(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_behavior_t new_behavior) {
   union {
     mach_msg_header_t head;
     unsigned char bytes[52];
