@@ -12,6 +12,7 @@
 #include "gen/gen.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -205,6 +206,287 @@ kern_return_t vm_map(vm_map_t target_task, vm_address_t *address, vm_size_t size
   if (kr == MACH_SEND_INVALID_DEST) kr = _kernelrpc_vm_map(target_task, address, size, mask, flags, object, offset, copy, cur_protection, max_protection, inheritance);
   return kr;
 }
+
+/*
+ * What a macOS program sets on its own mappings with mach_vm_inherit, mach_vm_msync and
+ * mach_vm_behavior_set (and their vm_* forms) is done here, on the process's own mappings, once
+ * the server has said the target is the caller's own task: vm_user.c's checks first, then
+ * vm_map.c's rules (which pages must be mapped, which codes) over /proc/self/maps, with the
+ * Linux call that has the same effect. Any other target is the MIG message (the _kernelrpc_
+ * stubs of gen/mach_vm_user.c and vm_map_user.c), which the kernel serves for that task.
+ */
+
+/* The top of a Linux process's user space: the map's end for vm_map_behavior_set's and VM_MAP_RANGE_CHECK's bounds. */
+#define USER_MAP_END 0x0000800000000000ull
+
+/* One mapping of /proc/self/maps that overlaps a range, cut to it. */
+struct mapping {
+  uint64_t start, end;
+  int prot;
+  int shared, file;
+};
+
+/*
+ * The mappings overlapping [start, end) in address order, cut to it, in a malloc'd array the
+ * caller frees (`*out`); the count, or -1 when the maps cannot be read. `*hole` says whether some
+ * page of the range is mapped by none.
+ */
+static int mappings_in(uint64_t start, uint64_t end, struct mapping **out, int *hole) {
+  *out = NULL;
+  *hole = 1;
+  if (start >= end) return 0;
+  FILE *f = fopen("/proc/self/maps", "re");
+  if (!f) return -1;
+  char line[512];
+  int n = 0, room = 0;
+  uint64_t at = start;
+  *hole = 0;
+  while (fgets(line, sizeof line, f)) {
+    unsigned long long a, b, inode;
+    char perms[8];
+    if (sscanf(line, "%llx-%llx %7s %*s %*s %llu", &a, &b, perms, &inode) != 4) continue;
+    if (b <= start || a >= end) continue;
+    if (n == room) {
+      struct mapping *more = realloc(*out, sizeof **out * (size_t)(room = room ? 2 * room : 16));
+      if (!more) {
+        free(*out);
+        *out = NULL;
+        fclose(f);
+        return -1;
+      }
+      *out = more;
+    }
+    if (a > at) *hole = 1;
+    struct mapping *m = &(*out)[n++];
+    m->start = a > start ? a : start;
+    m->end = b < end ? b : end;
+    m->prot = (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) | (perms[2] == 'x' ? PROT_EXEC : 0);
+    m->shared = perms[3] == 's';
+    m->file = inode != 0;
+    at = m->end;
+  }
+  fclose(f);
+  if (at < end) *hole = 1;
+  return n;
+}
+
+/*
+ * A private mapping made shared in place, its bytes and protection kept: a shared anonymous
+ * mapping filled with them is moved over it (mremap), so VM_INHERIT_SHARE means what it means in
+ * XNU, the child of a fork seeing the same pages. A received region kept by its memfd is no
+ * longer that memfd's.
+ */
+static int make_shared(const struct mapping *m) {
+  size_t len = (size_t)(m->end - m->start);
+  void *at = (void *)(uintptr_t)m->start;
+  void *copy = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (copy == MAP_FAILED) return -1;
+  if (!(m->prot & PROT_READ) && mprotect(at, len, m->prot | PROT_READ) != 0) {
+    munmap(copy, len);
+    return -1;
+  }
+  memcpy(copy, at, len);
+  if (mremap(copy, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, at) == MAP_FAILED) {
+    if (!(m->prot & PROT_READ)) mprotect(at, len, m->prot);
+    munmap(copy, len);
+    return -1;
+  }
+  mprotect(at, len, m->prot);
+  machipc_ool_forget(m->start, m->end);
+  return 0;
+}
+
+/*
+ * vm_map_inherit on the process: every mapping in the range takes the inheritance, holes passed
+ * over. VM_INHERIT_NONE is MADV_DONTFORK (the child has nothing there); VM_INHERIT_COPY is
+ * MADV_DOFORK for a private mapping (fork copies it); VM_INHERIT_SHARE is MADV_DOFORK for a shared
+ * one, and a private one is made shared first. A shared mapping cannot be made to copy at fork:
+ * KERN_NOT_SUPPORTED, before anything changes.
+ */
+static kern_return_t inherit_local(mach_vm_address_t address, mach_vm_size_t size, vm_inherit_t inheritance) {
+  if (address + size < address || (unsigned)inheritance > VM_INHERIT_LAST_VALID) return KERN_INVALID_ARGUMENT;
+  if (size == 0) return KERN_SUCCESS;
+  uint64_t start = trunc_pg(address), end = round_pg(address + size);
+  if (end > USER_MAP_END || end == 0) end = USER_MAP_END;
+  if (start >= end) return KERN_SUCCESS;
+  struct mapping *ms;
+  int hole, n = mappings_in(start, end, &ms, &hole);
+  if (n < 0) return KERN_RESOURCE_SHORTAGE;
+  kern_return_t kr = KERN_SUCCESS;
+  if (inheritance == VM_INHERIT_COPY)
+    for (int i = 0; i < n; i++)
+      if (ms[i].shared) kr = KERN_NOT_SUPPORTED;
+  for (int i = 0; i < n && kr == KERN_SUCCESS; i++) {
+    void *at = (void *)(uintptr_t)ms[i].start;
+    size_t len = (size_t)(ms[i].end - ms[i].start);
+    if (inheritance == VM_INHERIT_SHARE && !ms[i].shared && make_shared(&ms[i]) != 0) kr = KERN_RESOURCE_SHORTAGE;
+    else if (madvise(at, len, inheritance == VM_INHERIT_NONE ? MADV_DONTFORK : MADV_DOFORK) != 0) kr = KERN_FAILURE;
+  }
+  free(ms);
+  return kr;
+}
+
+kern_return_t mach_vm_inherit(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_inherit_t new_inheritance) {
+  kern_return_t kr = self_target(target_task);
+  if (kr == MACH_SEND_INVALID_DEST) return _kernelrpc_mach_vm_inherit(target_task, address, size, new_inheritance);
+  return kr != KERN_SUCCESS ? kr : inherit_local(address, size, new_inheritance);
+}
+kern_return_t vm_inherit(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_inherit_t new_inheritance) {
+  kern_return_t kr = self_target(target_task);
+  if (kr == MACH_SEND_INVALID_DEST) return _kernelrpc_vm_inherit(target_task, address, size, new_inheritance);
+  return kr != KERN_SUCCESS ? kr : inherit_local(address, size, new_inheritance);
+}
+
+/*
+ * vm_map_msync on the process: both kinds of sync refused, the range page-rounded; a mapping of a
+ * file shared is written back (msync(2), MS_SYNC or MS_ASYNC, MS_INVALIDATE) unless the flags
+ * ask to kill or deactivate pages instead (MADV_FREE for private anonymous memory, whose pages
+ * may then be dropped, and MADV_COLD); anonymous and private memory has no pager to clean to. A
+ * hole is KERN_INVALID_ADDRESS only with VM_SYNC_CONTIGUOUS.
+ */
+static kern_return_t msync_local(mach_vm_address_t address, mach_vm_size_t size, vm_sync_t flags) {
+  if ((flags & VM_SYNC_ASYNCHRONOUS) && (flags & VM_SYNC_SYNCHRONOUS)) return KERN_INVALID_ARGUMENT;
+  uint64_t start = trunc_pg(address), len = round_pg(address + size) - start;
+  if (len == 0) return KERN_SUCCESS;
+  uint64_t end = start + len < start || start + len > USER_MAP_END ? USER_MAP_END : start + len;
+  struct mapping *ms;
+  int hole, n = mappings_in(start, end, &ms, &hole);
+  if (n < 0) return KERN_RESOURCE_SHORTAGE;
+  if (end != start + len) hole = 1;
+  kern_return_t kr = KERN_SUCCESS;
+  int ms_flags = (flags & VM_SYNC_SYNCHRONOUS ? MS_SYNC : 0) | (flags & VM_SYNC_ASYNCHRONOUS ? MS_ASYNC : 0) | (flags & VM_SYNC_INVALIDATE ? MS_INVALIDATE : 0);
+  for (int i = 0; i < n; i++) {
+    void *at = (void *)(uintptr_t)ms[i].start;
+    size_t piece = (size_t)(ms[i].end - ms[i].start);
+    if (flags & (VM_SYNC_KILLPAGES | VM_SYNC_DEACTIVATE)) {
+      /* Advice: a mapping the call does not fit (MADV_FREE is for private anonymous memory only) is left as it is. */
+      if (flags & VM_SYNC_KILLPAGES && !ms[i].shared && !ms[i].file) (void)madvise(at, piece, MADV_FREE);
+#ifdef MADV_COLD
+      else if (flags & VM_SYNC_DEACTIVATE) (void)madvise(at, piece, MADV_COLD);
+#endif
+      continue;
+    }
+    if (ms[i].shared && ms[i].file && ms_flags && msync(at, piece, ms_flags) != 0) {
+      /* A locked mapping refuses MS_INVALIDATE; XNU has no such rule: the write-back alone. */
+      if (errno != EBUSY || msync(at, piece, ms_flags & ~MS_INVALIDATE) != 0) kr = KERN_FAILURE;
+    }
+  }
+  free(ms);
+  if (kr != KERN_SUCCESS) return kr;
+  return hole && (flags & VM_SYNC_CONTIGUOUS) ? KERN_INVALID_ADDRESS : KERN_SUCCESS;
+}
+
+kern_return_t mach_vm_msync(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_sync_t sync_flags) {
+  kern_return_t kr = self_target(target_task);
+  if (kr == MACH_SEND_INVALID_DEST) return _kernelrpc_mach_vm_msync(target_task, address, size, sync_flags);
+  return kr != KERN_SUCCESS ? kr : msync_local(address, size, sync_flags);
+}
+kern_return_t vm_msync(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_sync_t sync_flags) {
+  kern_return_t kr = self_target(target_task);
+  if (kr == MACH_SEND_INVALID_DEST) return _kernelrpc_vm_msync(target_task, address, size, sync_flags);
+  return kr != KERN_SUCCESS ? kr : msync_local(address, size, sync_flags);
+}
+
+/*
+ * vm_map_behavior_set on the process: the range within the map (KERN_NO_SPACE), then by
+ * behavior. The lasting ones need every page mapped and are madvise's paging hints (Linux has
+ * none for reverse sequential, which reads as the default, and zero-wired-pages is a flag for
+ * deallocation that changes nothing here); will-need is MADV_WILLNEED; don't-need and free are
+ * msync's deactivate and kill with VM_SYNC_CONTIGUOUS; reusable lets private anonymous pages go
+ * (MADV_FREE), reuse and can-reuse only check the range. A development kernel's pageout and
+ * anything else is KERN_INVALID_ARGUMENT.
+ */
+static kern_return_t behavior_local(mach_vm_address_t address, mach_vm_size_t size, vm_behavior_t behavior) {
+  if (address + size < address) return KERN_INVALID_ARGUMENT;
+  if (size == 0) return KERN_SUCCESS;
+  uint64_t start = trunc_pg(address), end = round_pg(address + size);
+  if (start > end || end > USER_MAP_END) return KERN_NO_SPACE;
+  int advice;
+  switch (behavior) {
+    case VM_BEHAVIOR_DEFAULT:
+    case VM_BEHAVIOR_RSEQNTL:
+    case VM_BEHAVIOR_ZERO_WIRED_PAGES:
+      advice = MADV_NORMAL;
+      break;
+    case VM_BEHAVIOR_RANDOM:
+      advice = MADV_RANDOM;
+      break;
+    case VM_BEHAVIOR_SEQUENTIAL:
+      advice = MADV_SEQUENTIAL;
+      break;
+    case VM_BEHAVIOR_WILLNEED:
+      advice = MADV_WILLNEED;
+      break;
+    case VM_BEHAVIOR_DONTNEED:
+      return msync_local(start, end - start, VM_SYNC_DEACTIVATE | VM_SYNC_CONTIGUOUS);
+    case VM_BEHAVIOR_FREE:
+      return msync_local(start, end - start, VM_SYNC_KILLPAGES | VM_SYNC_CONTIGUOUS);
+    case VM_BEHAVIOR_REUSABLE:
+    case VM_BEHAVIOR_REUSE:
+    case VM_BEHAVIOR_CAN_REUSE:
+      advice = -1;
+      break;
+    default:
+      return KERN_INVALID_ARGUMENT;
+  }
+  struct mapping *ms;
+  int hole, n = mappings_in(start, end, &ms, &hole);
+  if (n < 0) return KERN_RESOURCE_SHORTAGE;
+  kern_return_t kr = hole ? KERN_INVALID_ADDRESS : KERN_SUCCESS;
+  int acts = behavior != VM_BEHAVIOR_ZERO_WIRED_PAGES && behavior != VM_BEHAVIOR_REUSE && behavior != VM_BEHAVIOR_CAN_REUSE;
+  for (int i = 0; i < n && kr == KERN_SUCCESS && acts; i++) {
+    void *at = (void *)(uintptr_t)ms[i].start;
+    size_t piece = (size_t)(ms[i].end - ms[i].start);
+    if (behavior == VM_BEHAVIOR_REUSABLE) {
+      if (!ms[i].shared && !ms[i].file) (void)madvise(at, piece, MADV_FREE);
+    } else if (madvise(at, piece, advice) != 0 && behavior != VM_BEHAVIOR_WILLNEED) {
+      kr = KERN_FAILURE;
+    }
+  }
+  free(ms);
+  return kr;
+}
+
+kern_return_t mach_vm_behavior_set(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_behavior_t new_behavior) {
+  kern_return_t kr = self_target(target_task);
+  if (kr == MACH_SEND_INVALID_DEST) return _kernelrpc_mach_vm_behavior_set(target_task, address, size, new_behavior);
+  return kr != KERN_SUCCESS ? kr : behavior_local(address, size, new_behavior);
+}
+kern_return_t vm_behavior_set(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_behavior_t new_behavior) {
+  kern_return_t kr = self_target(target_task);
+  if (kr == MACH_SEND_INVALID_DEST) return _kernelrpc_vm_behavior_set(target_task, address, size, new_behavior);
+  return kr != KERN_SUCCESS ? kr : behavior_local(address, size, new_behavior);
+}
+
+/*
+ * mach_vm_read_list / vm_read_list: the kernel cannot give this process new memory from outside,
+ * so each entry is read with mach_vm_read, whose out-of-line data lands in fresh pages here as
+ * vm_map_copyout would put it (an entry above 4 GiB is refused as mach_vm_read refuses it). The
+ * map is checked first (a read of 0 bytes), then the count; a failed entry reads {0, 0} and the
+ * call answers the last non-empty entry's code, as vm_user.c's loop does.
+ */
+#define READ_LIST(NAME, ENTRY_T)                                                                   \
+  kern_return_t NAME(vm_map_t target_task, ENTRY_T data_list, natural_t count) {                   \
+    vm_offset_t data;                                                                              \
+    mach_msg_type_number_t n;                                                                      \
+    kern_return_t kr = mach_vm_read(target_task, 0, 0, &data, &n);                                 \
+    if (kr != KERN_SUCCESS) return kr;                                                             \
+    if (count > VM_MAP_ENTRY_MAX) return KERN_INVALID_ARGUMENT;                                    \
+    for (natural_t i = 0; i < count; i++) {                                                        \
+      if (data_list[i].size != 0) {                                                                \
+        kr = mach_vm_read(target_task, data_list[i].address, data_list[i].size, &data, &n);        \
+        if (kr == KERN_SUCCESS) {                                                                  \
+          data_list[i].address = data;                                                             \
+          continue;                                                                                \
+        }                                                                                          \
+      }                                                                                            \
+      data_list[i].address = 0;                                                                    \
+      data_list[i].size = 0;                                                                       \
+    }                                                                                              \
+    return kr;                                                                                     \
+  }
+READ_LIST(mach_vm_read_list, mach_vm_read_entry_t)
+READ_LIST(vm_read_list, vm_read_entry_t)
 
 /* vm_map.defs skips these on the user side: libsystem's are the mach_vm_* calls. */
 kern_return_t vm_allocate(vm_map_t target_task, vm_address_t *address, vm_size_t size, int flags) {

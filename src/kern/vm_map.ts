@@ -6,6 +6,27 @@ import type { UserMemory } from "../ipc/user_memory.js";
 import type { OolBacking } from "../ipc/ool_backing.js";
 
 const PAGE = 4096n;
+
+/**
+ * What a map entry carries beside its protection (vm_map_entry's inheritance and behavior, and
+ * the purgeable state of its object): vm_map_inherit and vm_map_behavior_set clip entries to the
+ * range they change, so each span here is one entry's worth of pages.
+ */
+export interface EntryAttrs {
+  inheritance: number;
+  behavior: number;
+  /** The object's purgeable state (VM_PURGABLE_*), or null when the object is not purgeable (VM_PURGABLE_DENY). */
+  purgable: number | null;
+  /** VM_PURGABLE_DEBUG_EMPTY was given once: the object empties whenever it is made volatile. */
+  volatileEmpty?: boolean;
+}
+/** vm_map_enter's defaults: VM_INHERIT_DEFAULT (copy), VM_BEHAVIOR_DEFAULT, not purgeable. */
+export const DEFAULT_ENTRY_ATTRS: Readonly<EntryAttrs> = Object.freeze({ inheritance: 1, behavior: 0, purgable: null });
+interface AttrSpan {
+  start: bigint;
+  end: bigint;
+  attrs: EntryAttrs;
+}
 /** Where simulated allocations start: far above where Linux puts heaps and below its mmap area, so a client process's own addresses (mirrored for OOL data) do not collide. */
 const BASE = 0x0000100000000000n;
 
@@ -16,6 +37,8 @@ export class VmMap implements UserMemory {
   /** Whether copyout may hand this map backings unread (its task's connections can pass them on). */
   acceptsBackings = false;
   private nextAddress: bigint;
+  /** Entry attributes set over page ranges of mapped memory, in address order, not overlapping; elsewhere DEFAULT_ENTRY_ATTRS. */
+  private attrSpans: AttrSpan[] = [];
 
   /** `base`: where this map's own allocations start (a client's map keeps clear of the addresses a server's task map hands out). */
   constructor(private readonly base: bigint = BASE) {
@@ -53,6 +76,7 @@ export class VmMap implements UserMemory {
     const pages = (BigInt(Math.max(data.byteLength, 1)) + PAGE - 1n) / PAGE;
     this.nextAddress += pages * PAGE;
     this.regions.set(address, data);
+    this.dropAttrs(...this.spanOf(address, data.byteLength));
     return address;
   }
 
@@ -137,7 +161,9 @@ export class VmMap implements UserMemory {
 
   /** Unmap exactly the region `data` mapped at `address` by mapAt, if it is still there. */
   unmap(address: bigint, data: Uint8Array): void {
-    if (this.regions.get(address) === data) this.regions.delete(address);
+    if (this.regions.get(address) !== data) return;
+    this.regions.delete(address);
+    this.dropAttrs(...this.spanOf(address, data.byteLength));
   }
 
   /** The region holding `address`, if any (vm_map_lookup_entry). */
@@ -163,6 +189,7 @@ export class VmMap implements UserMemory {
 
   /** A zero-filled region at a chosen page-aligned address (vm_map_enter with VM_FLAGS_FIXED); the caller checked it is free. */
   allocateAt(address: bigint, size: number): void {
+    this.dropAttrs(...this.spanOf(address, size));
     this.regions.set(address, new Uint8Array(size));
     const end = address + BigInt(size);
     if (end > this.nextAddress && address >= BASE) this.nextAddress = (end + PAGE - 1n) & ~(PAGE - 1n);
@@ -170,6 +197,7 @@ export class VmMap implements UserMemory {
 
   /** vm_map_remove: every region that starts inside [start, end) goes. */
   removeRange(start: bigint, end: bigint): void {
+    for (const [base, region] of this.regions) if (base >= start && base < end) this.dropAttrs(...this.spanOf(base, region.byteLength));
     for (const base of [...this.regions.keys()]) if (base >= start && base < end) this.regions.delete(base);
     for (const [base, b] of [...this.backings]) {
       if (base < start || base >= end) continue;
@@ -186,7 +214,10 @@ export class VmMap implements UserMemory {
       return;
     }
     const r = this.regions.get(address);
-    if (r && r.byteLength <= Math.max(size, 1) + Number(PAGE)) this.regions.delete(address);
+    if (r && r.byteLength <= Math.max(size, 1) + Number(PAGE)) {
+      this.regions.delete(address);
+      this.dropAttrs(...this.spanOf(address, r.byteLength));
+    }
   }
 
   /** Bytes mapped in all regions (task_info's virtual and resident sizes). */
@@ -202,7 +233,68 @@ export class VmMap implements UserMemory {
     return this.regions.size + this.backings.size;
   }
 
+  /**
+   * Change `patch`'s attributes over [start, end) (page-aligned), clipping the spans there as
+   * vm_map_clip_start / clip_end clip entries: the clip points stay even where two spans end up
+   * alike (XNU does not simplify the entries it clipped).
+   */
+  setAttrs(start: bigint, end: bigint, patch: Partial<EntryAttrs>): void {
+    if (start >= end) return;
+    const out: AttrSpan[] = [];
+    let at = start;
+    for (const s of this.attrSpans) {
+      if (s.end <= start || s.start >= end) {
+        out.push(s);
+        continue;
+      }
+      if (s.start < start) out.push({ start: s.start, end: start, attrs: s.attrs });
+      if (at < s.start) out.push({ start: at, end: s.start, attrs: { ...DEFAULT_ENTRY_ATTRS, ...patch } });
+      const from = s.start > start ? s.start : start;
+      const to = s.end < end ? s.end : end;
+      out.push({ start: from, end: to, attrs: { ...s.attrs, ...patch } });
+      if (s.end > end) out.push({ start: end, end: s.end, attrs: s.attrs });
+      at = to;
+    }
+    if (at < end) out.push({ start: at, end, attrs: { ...DEFAULT_ENTRY_ATTRS, ...patch } });
+    this.attrSpans = out.sort((x, y) => (x.start < y.start ? -1 : x.start > y.start ? 1 : 0));
+  }
+
+  /** The attributes of the page holding `address`. */
+  attrsAt(address: bigint): Readonly<EntryAttrs> {
+    for (const s of this.attrSpans) if (s.start <= address && address < s.end) return s.attrs;
+    return DEFAULT_ENTRY_ATTRS;
+  }
+
+  /** The clip points strictly inside (start, end): where one entry of the range ends and the next begins. */
+  clipPoints(start: bigint, end: bigint): bigint[] {
+    const points = new Set<bigint>();
+    for (const s of this.attrSpans) {
+      if (s.start > start && s.start < end) points.add(s.start);
+      if (s.end > start && s.end < end) points.add(s.end);
+    }
+    return [...points].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+  }
+
+  /** Memory leaving [start, end) takes its entries' attributes with it: what is mapped there next starts from the defaults. */
+  private dropAttrs(start: bigint, end: bigint): void {
+    if (this.attrSpans.length === 0) return;
+    const out: AttrSpan[] = [];
+    for (const s of this.attrSpans) {
+      if (s.end <= start || s.start >= end) out.push(s);
+      else {
+        if (s.start < start) out.push({ start: s.start, end: start, attrs: s.attrs });
+        if (s.end > end) out.push({ start: end, end: s.end, attrs: s.attrs });
+      }
+    }
+    this.attrSpans = out;
+  }
+
+  private spanOf(base: bigint, size: number): [bigint, bigint] {
+    return [base, base + ((BigInt(Math.max(size, 1)) + PAGE - 1n) & ~(PAGE - 1n))];
+  }
+
   clear(): void {
+    this.attrSpans = [];
     this.regions.clear();
     for (const b of this.backings.values()) b.release();
     this.backings.clear();

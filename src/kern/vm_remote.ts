@@ -17,7 +17,7 @@ import {
   KERN_SUCCESS,
 } from "../abi/kern_return.js";
 import { VM_PROT_READ, VM_PROT_WRITE } from "../abi/vm.js";
-import { SM_PRIVATE, VM_INHERIT_DEFAULT } from "../abi/vm_region.js";
+import { SM_PRIVATE } from "../abi/vm_region.js";
 import type { Task } from "./task.js";
 import { regionProtection } from "./vm_user.js";
 
@@ -51,6 +51,10 @@ export interface VmEntry {
   refCount: number;
   externalPager: boolean;
   pagesResident: number;
+  /** The entry's paging behavior (VM_BEHAVIOR_*); absent is VM_BEHAVIOR_DEFAULT. */
+  behavior?: number;
+  /** The object's purgeable state (VM_PURGABLE_*); absent or null: not purgeable. */
+  purgable?: number | null;
 }
 
 /**
@@ -64,6 +68,8 @@ export interface ProcessMemory {
   read(address: bigint, into: Uint8Array): number;
   write(address: bigint, data: Uint8Array): number;
   regions(): VmEntry[] | null;
+  /** The process's pagemap words for `pages` pages from `address` (page-aligned); null if it cannot be read. */
+  pagemap?(address: bigint, pages: number): bigint[] | null;
 }
 
 const processMemory = new WeakMap<Task, ProcessMemory>();
@@ -77,26 +83,39 @@ export function processMemoryOf(task: Task): ProcessMemory | null {
   return processMemory.get(task) ?? null;
 }
 
-/** An in-process task's regions as map entries (simulated memory: private, anonymous, copy-inherited). */
+/**
+ * An in-process task's regions as map entries (simulated memory: private and anonymous, every
+ * page resident), each region cut where vm_map_inherit or vm_map_behavior_set clipped it.
+ */
 function simulatedEntries(task: Task): VmEntry[] {
-  return task.vm.entries().map(([base, bytes]) => {
+  const out: VmEntry[] = [];
+  for (const [base, bytes] of task.vm.entries()) {
     const p = regionProtection(task.vm, base);
-    return {
-      start: base,
-      end: roundPage(base + BigInt(Math.max(bytes.byteLength, 1))),
-      protection: p.cur,
-      maxProtection: p.max,
-      inheritance: VM_INHERIT_DEFAULT,
-      shared: false,
-      shareMode: SM_PRIVATE,
-      offset: 0n,
-      userTag: 0,
-      objectId: 0,
-      refCount: 1,
-      externalPager: false,
-      pagesResident: Number((roundPage(BigInt(bytes.byteLength)) / PAGE) | 0n),
-    };
-  });
+    const end = roundPage(base + BigInt(Math.max(bytes.byteLength, 1)));
+    const cuts = [base, ...task.vm.clipPoints(base, end), end];
+    for (let i = 0; i + 1 < cuts.length; i++) {
+      const start = cuts[i]!;
+      const attrs = task.vm.attrsAt(start);
+      out.push({
+        start,
+        end: cuts[i + 1]!,
+        protection: p.cur,
+        maxProtection: p.max,
+        inheritance: attrs.inheritance,
+        shared: false,
+        shareMode: SM_PRIVATE,
+        offset: start - base,
+        userTag: 0,
+        objectId: 0,
+        refCount: 1,
+        externalPager: false,
+        pagesResident: Number((cuts[i + 1]! - start) / PAGE),
+        behavior: attrs.behavior,
+        purgable: attrs.purgable,
+      });
+    }
+  }
+  return out;
 }
 
 /** The task's map entries in address order; null when its memory is gone (VM_MAP_NULL). */

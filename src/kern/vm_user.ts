@@ -27,6 +27,7 @@ const SUPERPAGE_SIZE_ANY = 1;
 const SUPERPAGE_SIZE_2MB = 2;
 const SUPERPAGE_SIZE = 2n * 1024n * 1024n;
 const VM_INHERIT_LAST_VALID = 2;
+const VM_INHERIT_DEFAULT = 1;
 /** vm_map_enter's limit for purgable anonymous memory. */
 const ANON_MAX_SIZE = 0xfffff000n;
 
@@ -60,10 +61,13 @@ export function machVmAllocate(map: VmMap, addr: bigint, size: bigint, flags: nu
   if (size === 0n) return { kr: KERN_SUCCESS, addr };
   const mapSize = roundPage(size);
   if (mapSize === 0n || mapSize > MAX_ADDRESS) return { kr: KERN_INVALID_ARGUMENT, addr };
+  // vm_map_enter: a purgeable object is at most ANON_MAX_SIZE.
+  if (flags & VM_FLAGS_PURGABLE && mapSize > ANON_MAX_SIZE) return { kr: KERN_INVALID_ARGUMENT, addr };
   if (BigInt(map.mappedBytes()) + mapSize > BigInt(VM_USER_LIMIT)) return { kr: KERN_NO_SPACE, addr };
   if (flags & VM_FLAGS_ANYWHERE) {
     const at = map.vmAllocate(Number(mapSize));
     protOf(map).set(at, { cur: VM_PROT_DEFAULT, max: VM_PROT_ALL });
+    markPurgable(map, at, mapSize, flags);
     return { kr: KERN_SUCCESS, addr: at };
   }
   const at = truncPage(addr);
@@ -72,7 +76,13 @@ export function machVmAllocate(map: VmMap, addr: bigint, size: bigint, flags: nu
   if (map.overlaps(at, end)) return { kr: KERN_NO_SPACE, addr: at };
   map.allocateAt(at, Number(mapSize));
   protOf(map).set(at, { cur: VM_PROT_DEFAULT, max: VM_PROT_ALL });
+  markPurgable(map, at, mapSize, flags);
   return { kr: KERN_SUCCESS, addr: at };
+}
+
+/** VM_FLAGS_PURGABLE: vm_map_enter gives the new memory an object of its own that starts non-volatile. */
+function markPurgable(map: VmMap, at: bigint, size: bigint, flags: number): void {
+  if (flags & VM_FLAGS_PURGABLE) map.setAttrs(at, at + size, { purgable: 0 });
 }
 
 /** mach_vm_deallocate: everything mapped in the pages of [address, address + size) goes; nothing mapped is not an error. */
@@ -171,5 +181,7 @@ export function machVmMap(
   }
   map.allocateAt(at, Number(mapSize));
   protOf(map).set(at, { cur, max });
+  markPurgable(map, at, mapSize, flags);
+  if (inheritance !== VM_INHERIT_DEFAULT) map.setAttrs(at, at + mapSize, { inheritance });
   return { kr: KERN_SUCCESS, addr: at };
 }

@@ -73,6 +73,8 @@ export function cParamsOf(p: Param): CParam[] {
   switch (t.kind) {
     case "scalar":
     case "bytes":
+      // An array type (mach_vm_read_entry_t) is passed by name both ways, as the SDK's prototype has it.
+      return [one(t.kind === "bytes" && t.cArray ? `${c} ${n}` : `${c} *${n}`)];
     case "port":
       return [one(`${c} *${n}`)];
     case "ool":

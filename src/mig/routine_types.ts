@@ -1747,6 +1747,16 @@ export interface Routines {
     };
     outs: {};
   };
+  /** vm_inherit (3804) */
+  vm_inherit: {
+    id: 3804;
+    args: {
+      /** vm_address_t */ address: bigint | number;
+      /** vm_size_t */ size: bigint | number;
+      /** vm_inherit_t */ new_inheritance: number;
+    };
+    outs: {};
+  };
   /** vm_read (3805) */
   vm_read: {
     id: 3805;
@@ -1757,6 +1767,17 @@ export interface Routines {
     outs: {
       /** vm_offset_t */ data: Uint8Array;
       /** elements in data */ dataCnt: number;
+    };
+  };
+  /** vm_read_list (3806) */
+  vm_read_list: {
+    id: 3806;
+    args: {
+      /** vm_read_entry_t */ data_list: Uint8Array;
+      /** natural_t */ count: number;
+    };
+    outs: {
+      /** vm_read_entry_t */ data_list: Uint8Array;
     };
   };
   /** vm_write (3807) */
@@ -1790,6 +1811,26 @@ export interface Routines {
       /** vm_size_t */ outsize: bigint;
     };
   };
+  /** vm_msync (3810) */
+  vm_msync: {
+    id: 3810;
+    args: {
+      /** vm_address_t */ address: bigint | number;
+      /** vm_size_t */ size: bigint | number;
+      /** vm_sync_t */ sync_flags: number;
+    };
+    outs: {};
+  };
+  /** vm_behavior_set (3811) */
+  vm_behavior_set: {
+    id: 3811;
+    args: {
+      /** vm_address_t */ address: bigint | number;
+      /** vm_size_t */ size: bigint | number;
+      /** vm_behavior_t */ new_behavior: number;
+    };
+    outs: {};
+  };
   /** vm_map (3812) */
   vm_map: {
     id: 3812;
@@ -1807,6 +1848,30 @@ export interface Routines {
     };
     outs: {
       /** vm_address_t */ address: bigint;
+    };
+  };
+  /** vm_machine_attribute (3813) */
+  vm_machine_attribute: {
+    id: 3813;
+    args: {
+      /** vm_address_t */ address: bigint | number;
+      /** vm_size_t */ size: bigint | number;
+      /** vm_machine_attribute_t */ attribute: number;
+      /** vm_machine_attribute_val_t */ value: number;
+    };
+    outs: {
+      /** vm_machine_attribute_val_t */ value: number;
+    };
+  };
+  /** vm_map_page_query (3817) */
+  vm_map_page_query: {
+    id: 3817;
+    args: {
+      /** vm_offset_t */ offset: bigint | number;
+    };
+    outs: {
+      /** integer_t */ disposition: number;
+      /** integer_t */ ref_count: number;
     };
   };
   /** vm_region_recurse (3821) */
@@ -1875,6 +1940,18 @@ export interface Routines {
     };
     outs: {
       /** vm_address_t */ address: bigint;
+    };
+  };
+  /** vm_purgable_control (3830) */
+  vm_purgable_control: {
+    id: 3830;
+    args: {
+      /** vm_address_t */ address: bigint | number;
+      /** vm_purgable_t */ control: number;
+      /** int */ state: number;
+    };
+    outs: {
+      /** int */ state: number;
     };
   };
   /** processor_set_statistics (4000) */
@@ -2007,6 +2084,16 @@ export interface Routines {
     };
     outs: {};
   };
+  /** mach_vm_inherit (4803) */
+  mach_vm_inherit: {
+    id: 4803;
+    args: {
+      /** mach_vm_address_t */ address: bigint | number;
+      /** mach_vm_size_t */ size: bigint | number;
+      /** vm_inherit_t */ new_inheritance: number;
+    };
+    outs: {};
+  };
   /** mach_vm_read (4804) */
   mach_vm_read: {
     id: 4804;
@@ -2017,6 +2104,17 @@ export interface Routines {
     outs: {
       /** vm_offset_t */ data: Uint8Array;
       /** elements in data */ dataCnt: number;
+    };
+  };
+  /** mach_vm_read_list (4805) */
+  mach_vm_read_list: {
+    id: 4805;
+    args: {
+      /** mach_vm_read_entry_t */ data_list: Uint8Array;
+      /** natural_t */ count: number;
+    };
+    outs: {
+      /** mach_vm_read_entry_t */ data_list: Uint8Array;
     };
   };
   /** mach_vm_write (4806) */
@@ -2050,6 +2148,26 @@ export interface Routines {
       /** mach_vm_size_t */ outsize: bigint;
     };
   };
+  /** mach_vm_msync (4809) */
+  mach_vm_msync: {
+    id: 4809;
+    args: {
+      /** mach_vm_address_t */ address: bigint | number;
+      /** mach_vm_size_t */ size: bigint | number;
+      /** vm_sync_t */ sync_flags: number;
+    };
+    outs: {};
+  };
+  /** mach_vm_behavior_set (4810) */
+  mach_vm_behavior_set: {
+    id: 4810;
+    args: {
+      /** mach_vm_address_t */ address: bigint | number;
+      /** mach_vm_size_t */ size: bigint | number;
+      /** vm_behavior_t */ new_behavior: number;
+    };
+    outs: {};
+  };
   /** mach_vm_map (4811) */
   mach_vm_map: {
     id: 4811;
@@ -2067,6 +2185,30 @@ export interface Routines {
     };
     outs: {
       /** mach_vm_address_t */ address: bigint;
+    };
+  };
+  /** mach_vm_machine_attribute (4812) */
+  mach_vm_machine_attribute: {
+    id: 4812;
+    args: {
+      /** mach_vm_address_t */ address: bigint | number;
+      /** mach_vm_size_t */ size: bigint | number;
+      /** vm_machine_attribute_t */ attribute: number;
+      /** vm_machine_attribute_val_t */ value: number;
+    };
+    outs: {
+      /** vm_machine_attribute_val_t */ value: number;
+    };
+  };
+  /** mach_vm_page_query (4814) */
+  mach_vm_page_query: {
+    id: 4814;
+    args: {
+      /** mach_vm_offset_t */ offset: bigint | number;
+    };
+    outs: {
+      /** integer_t */ disposition: number;
+      /** integer_t */ ref_count: number;
     };
   };
   /** mach_vm_region_recurse (4815) */
@@ -2100,6 +2242,31 @@ export interface Routines {
       /** elements in info */ infoCnt: number;
       /** mach_port_t: a name in the caller's space */ object_name: number;
       /** the disposition object_name arrived with */ object_nameDisposition: number;
+    };
+  };
+  /** mach_vm_purgable_control (4818) */
+  mach_vm_purgable_control: {
+    id: 4818;
+    args: {
+      /** mach_vm_address_t */ address: bigint | number;
+      /** vm_purgable_t */ control: number;
+      /** int */ state: number;
+    };
+    outs: {
+      /** int */ state: number;
+    };
+  };
+  /** mach_vm_page_info (4819) */
+  mach_vm_page_info: {
+    id: 4819;
+    args: {
+      /** mach_vm_address_t */ address: bigint | number;
+      /** vm_page_info_flavor_t */ flavor: number;
+      /** capacity of info, in elements (default: its maximum) */ infoCnt?: number;
+    };
+    outs: {
+      /** vm_page_info_t */ info: number[];
+      /** elements in info */ infoCnt: number;
     };
   };
   /** mach_voucher_extract_attr_content (5400) */
@@ -2385,15 +2552,22 @@ export interface RoutineNamesById {
   3801: "vm_allocate";
   3802: "vm_deallocate";
   3803: "vm_protect";
+  3804: "vm_inherit";
   3805: "vm_read";
+  3806: "vm_read_list";
   3807: "vm_write";
   3808: "vm_copy";
   3809: "vm_read_overwrite";
+  3810: "vm_msync";
+  3811: "vm_behavior_set";
   3812: "vm_map";
+  3813: "vm_machine_attribute";
+  3817: "vm_map_page_query";
   3821: "vm_region_recurse";
   3822: "vm_region_recurse_64";
   3824: "vm_region_64";
   3826: "vm_map_64";
+  3830: "vm_purgable_control";
   4000: "processor_set_statistics";
   4001: "processor_set_destroy";
   4002: "processor_set_max_priority";
@@ -2407,13 +2581,21 @@ export interface RoutineNamesById {
   4800: "mach_vm_allocate";
   4801: "mach_vm_deallocate";
   4802: "mach_vm_protect";
+  4803: "mach_vm_inherit";
   4804: "mach_vm_read";
+  4805: "mach_vm_read_list";
   4806: "mach_vm_write";
   4807: "mach_vm_copy";
   4808: "mach_vm_read_overwrite";
+  4809: "mach_vm_msync";
+  4810: "mach_vm_behavior_set";
   4811: "mach_vm_map";
+  4812: "mach_vm_machine_attribute";
+  4814: "mach_vm_page_query";
   4815: "mach_vm_region_recurse";
   4816: "mach_vm_region";
+  4818: "mach_vm_purgable_control";
+  4819: "mach_vm_page_info";
   5400: "mach_voucher_extract_attr_content";
   5401: "mach_voucher_extract_attr_recipe";
   5402: "mach_voucher_extract_all_attr_recipes";

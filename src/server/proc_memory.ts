@@ -3,7 +3,7 @@
  * ProcessMemory): bytes through the native addon's process_vm_readv / writev, map entries from
  * /proc/PID/maps with what XNU would report for such a mapping (docs/processes.md).
  */
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import type { ProcessMemory, VmEntry } from "../kern/vm_remote.js";
 import { VM_PROT_ALL, VM_PROT_EXECUTE, VM_PROT_READ, VM_PROT_WRITE } from "../abi/vm.js";
 import { SM_COW, SM_PRIVATE, SM_SHARED, VM_INHERIT_COPY, VM_INHERIT_SHARE, VM_MEMORY_MALLOC, VM_MEMORY_STACK } from "../abi/vm_region.js";
@@ -76,5 +76,23 @@ export function processMemory(pid: number, maxTransfer: number): ProcessMemory {
         return null;
       }
     },
+    pagemap: (address, pages) => readPagemap(pid, address, pages),
   };
+}
+
+/** `pages` words of /proc/PID/pagemap from `address`'s page: present, swapped, file-page bits (the frame numbers read as 0 unprivileged). */
+export function readPagemap(pid: number, address: bigint, pages: number): bigint[] | null {
+  let fd = -1;
+  try {
+    fd = openSync(`/proc/${pid}/pagemap`, "r");
+    const buf = Buffer.alloc(pages * 8);
+    const n = readSync(fd, buf, 0, buf.length, Number(address / 4096n) * 8);
+    const out: bigint[] = [];
+    for (let i = 0; i + 8 <= n; i += 8) out.push(buf.readBigUInt64LE(i));
+    return out.length === pages ? out : null;
+  } catch {
+    return null;
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
 }

@@ -3,14 +3,15 @@
  * memory tool uses on a task port it holds. Served for both kinds of task memory
  * (src/subsystems/vm_common.ts); the routines that change an address space work on an
  * in-process task's simulated memory and answer KERN_NOT_SUPPORTED for a process outside the
- * server. Routines left out here (inherit, read_list, msync, behavior_set, machine_attribute,
- * remap, page_query, memory entries, purgable_control, page_info) answer MIG_BAD_ID.
+ * server (src/kern/vm_advice.ts says what each of the others does there). Routines left out here
+ * (remap, memory entries) answer MIG_BAD_ID.
  */
 import type { Routine } from "../mig/routine.js";
 import { inoutP, inP, outP } from "../mig/types.js";
 import {
   boolean_t,
   c_int,
+  integer_t,
   mach_vm_address_t,
   mach_vm_offset_t,
   mach_vm_size_t,
@@ -19,22 +20,50 @@ import {
   memory_object_offset_t,
   natural_t,
   pointer_t,
+  vm_behavior_t,
   vm_inherit_t,
   vm_map_t,
   vm_prot_t,
   vm_region_flavor_t,
   vm_region_info_t,
   vm_region_recurse_info_t,
+  vm_sync_t,
 } from "../mig/defs_types.js";
 import type { KernelCall } from "../kern/kernel.js";
 import { routine, trap } from "./common.js";
-import { vmAllocate, vmCopy, vmDeallocate, vmMap, vmProtect, vmRead, vmReadOverwrite, vmRegion, vmRegionRecurse, vmWrite } from "./vm_common.js";
+import {
+  mach_vm_read_entry_t,
+  vm_machine_attribute_t,
+  vm_machine_attribute_val_t,
+  vm_page_info_flavor_t,
+  vm_page_info_t,
+  vm_purgable_t,
+  vmAllocate,
+  vmBehaviorSet,
+  vmCopy,
+  vmDeallocate,
+  vmInherit,
+  vmMachineAttribute,
+  vmMap,
+  vmMsync,
+  vmPageInfo,
+  vmPageQuery,
+  vmProtect,
+  vmPurgableControl,
+  vmRead,
+  vmReadList,
+  vmReadOverwrite,
+  vmRegion,
+  vmRegionRecurse,
+  vmWrite,
+} from "./vm_common.js";
 
 export const MACH_VM_BASE = 4800;
 export const MACH_VM_END = 4820;
 
 const target = inP("target", vm_map_t);
 const targetTask = inP("target_task", vm_map_t);
+const targetMap = inP("target_map", vm_map_t);
 
 export const machVmRoutines: Routine<KernelCall>[] = [
   trap(routine(4800, "mach_vm_allocate", [inoutP("address", mach_vm_address_t), inP("size", mach_vm_size_t), inP("flags", c_int)], vmAllocate, target)),
@@ -48,7 +77,9 @@ export const machVmRoutines: Routine<KernelCall>[] = [
       targetTask,
     ),
   ),
+  routine(4803, "mach_vm_inherit", [inP("address", mach_vm_address_t), inP("size", mach_vm_size_t), inP("new_inheritance", vm_inherit_t)], vmInherit, targetTask),
   routine(4804, "mach_vm_read", [inP("address", mach_vm_address_t), inP("size", mach_vm_size_t), outP("data", pointer_t)], vmRead, targetTask),
+  routine(4805, "mach_vm_read_list", [inoutP("data_list", mach_vm_read_entry_t), inP("count", natural_t)], vmReadList, targetTask),
   routine(4806, "mach_vm_write", [inP("address", mach_vm_address_t), inP("data", pointer_t)], vmWrite, targetTask),
   routine(
     4807,
@@ -64,6 +95,8 @@ export const machVmRoutines: Routine<KernelCall>[] = [
     vmReadOverwrite,
     targetTask,
   ),
+  routine(4809, "mach_vm_msync", [inP("address", mach_vm_address_t), inP("size", mach_vm_size_t), inP("sync_flags", vm_sync_t)], vmMsync, targetTask),
+  routine(4810, "mach_vm_behavior_set", [inP("address", mach_vm_address_t), inP("size", mach_vm_size_t), inP("new_behavior", vm_behavior_t)], vmBehaviorSet, targetTask),
   routine(
     4811,
     "mach_vm_map",
@@ -83,6 +116,14 @@ export const machVmRoutines: Routine<KernelCall>[] = [
     targetTask,
   ),
   routine(
+    4812,
+    "mach_vm_machine_attribute",
+    [inP("address", mach_vm_address_t), inP("size", mach_vm_size_t), inP("attribute", vm_machine_attribute_t), inoutP("value", vm_machine_attribute_val_t)],
+    vmMachineAttribute,
+    targetTask,
+  ),
+  routine(4814, "mach_vm_page_query", [inP("offset", mach_vm_offset_t), outP("disposition", integer_t), outP("ref_count", integer_t)], vmPageQuery, targetMap),
+  routine(
     4815,
     "mach_vm_region_recurse",
     [inoutP("address", mach_vm_address_t), outP("size", mach_vm_size_t), inoutP("nesting_depth", natural_t), outP("info", vm_region_recurse_info_t, { countInOut: true })],
@@ -100,6 +141,14 @@ export const machVmRoutines: Routine<KernelCall>[] = [
       outP("object_name", memory_object_name_t),
     ],
     (call, a) => vmRegion(call, a, { basicAs64: true, maxAddressCheck: false }),
+    targetTask,
+  ),
+  routine(4818, "mach_vm_purgable_control", [inP("address", mach_vm_address_t), inP("control", vm_purgable_t), inoutP("state", c_int)], vmPurgableControl, targetTask),
+  routine(
+    4819,
+    "mach_vm_page_info",
+    [inP("address", mach_vm_address_t), inP("flavor", vm_page_info_flavor_t), outP("info", vm_page_info_t, { countInOut: true })],
+    vmPageInfo,
     targetTask,
   ),
 ];

@@ -8,6 +8,7 @@ import {
   KERN_INVALID_ADDRESS,
   KERN_INVALID_ARGUMENT,
   KERN_INVALID_OBJECT,
+  KERN_INVALID_TASK,
   KERN_NOT_SUPPORTED,
   KERN_SUCCESS,
 } from "../abi/kern_return.js";
@@ -21,6 +22,9 @@ import { processMemoryOf, vmMapCopyin, vmMapCopyOverwrite, vmMapRegion, type VmE
 import { machVmAllocate, machVmDeallocate, machVmMap, machVmMapChecks, machVmProtect } from "../kern/vm_user.js";
 import type { Args, RoutineResult } from "../mig/routine.js";
 import { big, num, portArg, taskOf } from "./common.js";
+import { VM_MAP_ENTRY_MAX, VM_PAGE_INFO_BASIC, VM_PAGE_INFO_BASIC_COUNT, VM_PAGE_INFO_BASIC_LAYOUT } from "../abi/vm_advice.js";
+import { roundPage, truncPage, vmMapBehaviorSet, vmMapInherit, vmMapMachineAttribute, vmMapMsync, vmMapPageInfo, vmMapPurgableControl } from "../kern/vm_advice.js";
+import { array, bytes, int32, named, uint32 } from "../mig/types.js";
 
 /** i386/vm_param.h's VM_MAX_ADDRESS, a 32-bit value even on x86_64: the vm_region* forms of vm_map.defs check the region's end against it. */
 export const VM_MAX_ADDRESS = 0xffe00000n;
@@ -153,7 +157,7 @@ const basic = (e: VmEntry) => ({
   inheritance: e.inheritance,
   shared: e.shared ? 1 : 0,
   reserved: 0,
-  behavior: R.VM_BEHAVIOR_DEFAULT,
+  behavior: e.behavior ?? R.VM_BEHAVIOR_DEFAULT,
   userWiredCount: 0,
 });
 
@@ -245,7 +249,7 @@ function submapInfo(e: VmEntry, count: number): number[] {
     externalPager: e.externalPager ? 1 : 0,
     shareMode: e.shareMode,
     isSubmap: 0,
-    behavior: R.VM_BEHAVIOR_DEFAULT,
+    behavior: e.behavior ?? R.VM_BEHAVIOR_DEFAULT,
     objectId: e.objectId,
     userWiredCount: 0,
   };
@@ -283,4 +287,123 @@ function wordsView(words: number[]): DataView {
   const v = new DataView(new ArrayBuffer(words.length * 4));
   words.forEach((w, i) => v.setUint32(4 * i, w >>> 0, true));
   return v;
+}
+
+/*
+ * The routines over src/kern/vm_advice.ts: vm_user.c's checks here (the map, a range that
+ * wraps, a size of 0), vm_map.c's there.
+ */
+
+/** mach_types.defs' types of these routines (not in std or mach_types' shared list: only the VM subsystems use them). */
+export const vm_machine_attribute_t = named("vm_machine_attribute_t", uint32);
+export const vm_machine_attribute_val_t = named("vm_machine_attribute_val_t", int32);
+export const vm_purgable_t = named("vm_purgable_t", int32);
+export const vm_page_info_flavor_t = named("vm_page_info_flavor_t", int32);
+export const vm_page_info_t = named("vm_page_info_t", array(4, 32), { elemC: "int" });
+/** array[512] of mach_vm_offset_t: VM_MAP_ENTRY_MAX {address, size} pairs, inline both ways. */
+export const mach_vm_read_entry_t = named("mach_vm_read_entry_t", { ...bytes(VM_MAP_ENTRY_MAX * 16), cArray: true });
+export const vm_read_entry_t = named("vm_read_entry_t", { ...bytes(VM_MAP_ENTRY_MAX * 16), cArray: true });
+
+const VM_INHERIT_LAST_VALID = 2;
+const wraps = (start: bigint, size: bigint): boolean => start + size > U64_MAX;
+
+/** mach_vm_inherit / vm_inherit. */
+export function vmInherit(call: KernelCall, a: Args): RoutineResult {
+  const task = mapOf(call);
+  const start = big(a, "address");
+  const size = big(a, "size");
+  if (!task || wraps(start, size) || num(a, "new_inheritance") >>> 0 > VM_INHERIT_LAST_VALID) return KERN_INVALID_ARGUMENT;
+  if (size === 0n) return KERN_SUCCESS;
+  return vmMapInherit(task, truncPage(start), roundPage(start + size), num(a, "new_inheritance"));
+}
+
+/** mach_vm_behavior_set / vm_behavior_set. */
+export function vmBehaviorSet(call: KernelCall, a: Args): RoutineResult {
+  const task = mapOf(call);
+  const start = big(a, "address");
+  const size = big(a, "size");
+  if (!task || wraps(start, size)) return KERN_INVALID_ARGUMENT;
+  if (size === 0n) return KERN_SUCCESS;
+  return vmMapBehaviorSet(task, truncPage(start), roundPage(start + size), num(a, "new_behavior"));
+}
+
+/** mach_vm_msync / vm_msync: no map is KERN_INVALID_TASK here; vm_map_msync rounds the range itself. */
+export function vmMsync(call: KernelCall, a: Args): RoutineResult {
+  const task = mapOf(call);
+  if (!task) return KERN_INVALID_TASK;
+  return vmMapMsync(task, big(a, "address"), big(a, "size"), num(a, "sync_flags"));
+}
+
+/** mach_vm_machine_attribute / vm_machine_attribute: the value comes back as it went (x86's pmap keeps no attributes). */
+export function vmMachineAttribute(call: KernelCall, a: Args): RoutineResult {
+  const task = mapOf(call);
+  const start = big(a, "address");
+  const size = big(a, "size");
+  const value = num(a, "value");
+  if (!task || wraps(start, size)) return KERN_INVALID_ARGUMENT;
+  if (size === 0n) return { value };
+  const kr = vmMapMachineAttribute(task, truncPage(start), roundPage(start + size), num(a, "attribute"));
+  return kr !== KERN_SUCCESS ? kr : { value };
+}
+
+/** mach_vm_page_query / vm_map_page_query: vm_map_page_query_internal, VM_PAGE_INFO_BASIC's disposition and ref_count. */
+export function vmPageQuery(call: KernelCall, a: Args): RoutineResult {
+  const task = mapOf(call);
+  if (!task) return KERN_INVALID_ARGUMENT;
+  const r = vmMapPageInfo(task, truncPage(big(a, "offset")));
+  return r.kr !== KERN_SUCCESS ? r.kr : { disposition: r.info!.disposition, ref_count: r.info!.refCount };
+}
+
+/** mach_vm_page_info: VM_PAGE_INFO_BASIC in exactly its count of words, or one fewer (the structure's padding came late). */
+export function vmPageInfo(call: KernelCall, a: Args): RoutineResult {
+  const task = mapOf(call);
+  if (!task) return KERN_INVALID_ARGUMENT;
+  const count = num(a, "infoCnt");
+  if (num(a, "flavor") !== VM_PAGE_INFO_BASIC || (count !== VM_PAGE_INFO_BASIC_COUNT && count !== VM_PAGE_INFO_BASIC_COUNT - 1)) return KERN_INVALID_ARGUMENT;
+  const r = vmMapPageInfo(task, big(a, "address"));
+  if (r.kr !== KERN_SUCCESS) return r.kr;
+  return { info: encodeInfo(VM_PAGE_INFO_BASIC_LAYOUT, r.info!).slice(0, count) };
+}
+
+/** mach_vm_purgable_control / vm_purgable_control: the address page-truncated; `state` comes back (the old state for SET_STATE). */
+export function vmPurgableControl(call: KernelCall, a: Args): RoutineResult {
+  const task = mapOf(call);
+  if (!task) return KERN_INVALID_ARGUMENT;
+  const r = vmMapPurgableControl(task, truncPage(big(a, "address")), num(a, "control"), num(a, "state"));
+  return r.kr !== KERN_SUCCESS ? r.kr : { state: r.state! };
+}
+
+/**
+ * mach_vm_read_list / vm_read_list: each entry of non-zero size copied in from the target and
+ * out into the caller's map, its address replaced by where it went; a failed entry reads {0, 0}
+ * and the call answers the last entry's code (so a later success hides an earlier failure, and
+ * what was copied out stays mapped even when the reply is an error, as in vm_user.c). A caller
+ * that is a process outside the server cannot be given new memory from here: libmachipc's own
+ * mach_vm_read_list reads each entry with mach_vm_read instead (native/src/vm.c).
+ */
+export function vmReadList(call: KernelCall, a: Args): RoutineResult {
+  const task = mapOf(call);
+  const count = num(a, "count");
+  if (!task || count >>> 0 > VM_MAP_ENTRY_MAX) return KERN_INVALID_ARGUMENT;
+  const list = new Uint8Array(a["data_list"] as Uint8Array);
+  const v = new DataView(list.buffer, list.byteOffset, list.byteLength);
+  let error: number = KERN_SUCCESS;
+  for (let i = 0; i < count; i++) {
+    const size = v.getBigUint64(16 * i + 8, true);
+    if (size !== 0n) {
+      const r = vmMapCopyin(task, v.getBigUint64(16 * i, true), size);
+      error = r.kr;
+      if (r.kr === KERN_SUCCESS) {
+        const caller = call.caller;
+        error = !caller ? KERN_INVALID_ARGUMENT : outsideProcess(caller) ? KERN_NOT_SUPPORTED : KERN_SUCCESS;
+        if (error === KERN_SUCCESS) {
+          v.setBigUint64(16 * i, caller!.vm.adopt(r.data!), true);
+          continue;
+        }
+      }
+    }
+    v.setBigUint64(16 * i, 0n, true);
+    v.setBigUint64(16 * i + 8, 0n, true);
+  }
+  return error !== KERN_SUCCESS ? error : { data_list: list };
 }

@@ -4,20 +4,22 @@
  * vm_region, vm_region_64 and the recurse routines refuse a region ending above VM_MAX_ADDRESS
  * (0xFFE00000, a 32-bit bound even for a 64-bit task; docs/xnu-bugs.md), vm_region reads
  * VM_REGION_BASIC_INFO as the 32-bit structure, vm_region_recurse fills vm_region_submap_info.
- * Routines left out (inherit, read_list, msync, behavior_set, machine_attribute, remap,
- * task_wire, memory entries, page queries, region_info, purgable_control) answer MIG_BAD_ID.
+ * Routines left out (remap, task_wire, memory entries, region_info, mapped_pages_info,
+ * region_object_create, the UPL calls) answer MIG_BAD_ID.
  */
 import type { Routine } from "../mig/routine.js";
 import { inoutP, inP, outP } from "../mig/types.js";
 import {
   boolean_t,
   c_int,
+  integer_t,
   mem_entry_name_port_t,
   memory_object_name_t,
   memory_object_offset_t,
   natural_t,
   pointer_t,
   vm_address_t,
+  vm_behavior_t,
   vm_inherit_t,
   vm_map_t,
   vm_offset_t,
@@ -26,11 +28,34 @@ import {
   vm_region_info_t,
   vm_region_recurse_info_t,
   vm_size_t,
+  vm_sync_t,
 } from "../mig/defs_types.js";
 import type { Param } from "../mig/types.js";
 import type { KernelCall } from "../kern/kernel.js";
 import { routine } from "./common.js";
-import { vmAllocate, vmCopy, vmDeallocate, vmMap, vmProtect, vmRead, vmReadOverwrite, vmRegion, vmRegionRecurse, vmWrite } from "./vm_common.js";
+import {
+  vm_machine_attribute_t,
+  vm_machine_attribute_val_t,
+  vm_purgable_t,
+  vm_read_entry_t,
+  vmAllocate,
+  vmBehaviorSet,
+  vmCopy,
+  vmDeallocate,
+  vmInherit,
+  vmMachineAttribute,
+  vmMap,
+  vmMsync,
+  vmPageQuery,
+  vmProtect,
+  vmPurgableControl,
+  vmRead,
+  vmReadList,
+  vmReadOverwrite,
+  vmRegion,
+  vmRegionRecurse,
+  vmWrite,
+} from "./vm_common.js";
 
 export const VM_MAP_BASE = 3800;
 export const VM_MAP_END = 3831;
@@ -74,7 +99,9 @@ export const vmMapRoutines: Routine<KernelCall>[] = [
     vmProtect,
     targetTask,
   ),
+  routine(3804, "vm_inherit", [inP("address", vm_address_t), inP("size", vm_size_t), inP("new_inheritance", vm_inherit_t)], vmInherit, targetTask),
   routine(3805, "vm_read", [inP("address", vm_address_t), inP("size", vm_size_t), outP("data", pointer_t)], vmRead, targetTask),
+  routine(3806, "vm_read_list", [inoutP("data_list", vm_read_entry_t), inP("count", natural_t)], vmReadList, targetTask),
   routine(3807, "vm_write", [inP("address", vm_address_t), inP("data", pointer_t)], vmWrite, targetTask),
   routine(3808, "vm_copy", [inP("source_address", vm_address_t), inP("size", vm_size_t), inP("dest_address", vm_address_t)], vmCopy, targetTask),
   routine(
@@ -84,9 +111,20 @@ export const vmMapRoutines: Routine<KernelCall>[] = [
     vmReadOverwrite,
     targetTask,
   ),
+  routine(3810, "vm_msync", [inP("address", vm_address_t), inP("size", vm_size_t), inP("sync_flags", vm_sync_t)], vmMsync, targetTask),
+  routine(3811, "vm_behavior_set", [inP("address", vm_address_t), inP("size", vm_size_t), inP("new_behavior", vm_behavior_t)], vmBehaviorSet, targetTask),
   routine(3812, "vm_map", mapParams(inP("offset", vm_offset_t)), vmMap, targetTask),
+  routine(
+    3813,
+    "vm_machine_attribute",
+    [inP("address", vm_address_t), inP("size", vm_size_t), inP("attribute", vm_machine_attribute_t), inoutP("value", vm_machine_attribute_val_t)],
+    vmMachineAttribute,
+    targetTask,
+  ),
+  routine(3817, "vm_map_page_query", [inP("offset", vm_offset_t), outP("disposition", integer_t), outP("ref_count", integer_t)], vmPageQuery, inP("target_map", vm_map_t)),
   routine(3821, "vm_region_recurse", recurseParams, (call, a) => vmRegionRecurse(call, a, { maxAddressCheck: true, thirtyTwo: true }), targetTask),
   routine(3822, "vm_region_recurse_64", recurseParams, (call, a) => vmRegionRecurse(call, a, { maxAddressCheck: true, thirtyTwo: false }), targetTask),
   routine(3824, "vm_region_64", regionParams, (call, a) => vmRegion(call, a, { basicAs64: true, maxAddressCheck: true }), targetTask),
   routine(3826, "vm_map_64", mapParams(inP("offset", memory_object_offset_t)), vmMap, targetTask),
+  routine(3830, "vm_purgable_control", [inP("address", vm_address_t), inP("control", vm_purgable_t), inoutP("state", c_int)], vmPurgableControl, targetTask),
 ];

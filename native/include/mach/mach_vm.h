@@ -34,10 +34,20 @@ extern kern_return_t mach_vm_protect(vm_map_t target_task, mach_vm_address_t add
 
 extern kern_return_t _kernelrpc_mach_vm_protect(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, boolean_t set_maximum, vm_prot_t new_protection);
 
+/* Routine mach_vm_inherit */
+extern kern_return_t mach_vm_inherit(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_inherit_t new_inheritance);
+
+extern kern_return_t _kernelrpc_mach_vm_inherit(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_inherit_t new_inheritance);
+
 /* Routine mach_vm_read */
 extern kern_return_t mach_vm_read(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_offset_t *data, mach_msg_type_number_t *dataCnt);
 
 extern kern_return_t _kernelrpc_mach_vm_read(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_offset_t *data, mach_msg_type_number_t *dataCnt);
+
+/* Routine mach_vm_read_list */
+extern kern_return_t mach_vm_read_list(vm_map_t target_task, mach_vm_read_entry_t data_list, natural_t count);
+
+extern kern_return_t _kernelrpc_mach_vm_read_list(vm_map_t target_task, mach_vm_read_entry_t data_list, natural_t count);
 
 /* Routine mach_vm_write */
 extern kern_return_t mach_vm_write(vm_map_t target_task, mach_vm_address_t address, vm_offset_t data, mach_msg_type_number_t dataCnt);
@@ -48,16 +58,38 @@ extern kern_return_t mach_vm_copy(vm_map_t target_task, mach_vm_address_t source
 /* Routine mach_vm_read_overwrite */
 extern kern_return_t mach_vm_read_overwrite(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, mach_vm_address_t data, mach_vm_size_t *outsize);
 
+/* Routine mach_vm_msync */
+extern kern_return_t mach_vm_msync(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_sync_t sync_flags);
+
+extern kern_return_t _kernelrpc_mach_vm_msync(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_sync_t sync_flags);
+
+/* Routine mach_vm_behavior_set */
+extern kern_return_t mach_vm_behavior_set(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_behavior_t new_behavior);
+
+extern kern_return_t _kernelrpc_mach_vm_behavior_set(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_behavior_t new_behavior);
+
 /* Routine mach_vm_map */
 extern kern_return_t mach_vm_map(vm_map_t target_task, mach_vm_address_t *address, mach_vm_size_t size, mach_vm_offset_t mask, int flags, mem_entry_name_port_t object, memory_object_offset_t offset, boolean_t copy, vm_prot_t cur_protection, vm_prot_t max_protection, vm_inherit_t inheritance);
 
 extern kern_return_t _kernelrpc_mach_vm_map(vm_map_t target_task, mach_vm_address_t *address, mach_vm_size_t size, mach_vm_offset_t mask, int flags, mem_entry_name_port_t object, memory_object_offset_t offset, boolean_t copy, vm_prot_t cur_protection, vm_prot_t max_protection, vm_inherit_t inheritance);
+
+/* Routine mach_vm_machine_attribute */
+extern kern_return_t mach_vm_machine_attribute(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_machine_attribute_t attribute, vm_machine_attribute_val_t *value);
+
+/* Routine mach_vm_page_query */
+extern kern_return_t mach_vm_page_query(vm_map_t target_map, mach_vm_offset_t offset, integer_t *disposition, integer_t *ref_count);
 
 /* Routine mach_vm_region_recurse */
 extern kern_return_t mach_vm_region_recurse(vm_map_t target_task, mach_vm_address_t *address, mach_vm_size_t *size, natural_t *nesting_depth, vm_region_recurse_info_t info, mach_msg_type_number_t *infoCnt);
 
 /* Routine mach_vm_region */
 extern kern_return_t mach_vm_region(vm_map_t target_task, mach_vm_address_t *address, mach_vm_size_t *size, vm_region_flavor_t flavor, vm_region_info_t info, mach_msg_type_number_t *infoCnt, mach_port_t *object_name);
+
+/* Routine mach_vm_purgable_control */
+extern kern_return_t mach_vm_purgable_control(vm_map_t target_task, mach_vm_address_t address, vm_purgable_t control, int *state);
+
+/* Routine mach_vm_page_info */
+extern kern_return_t mach_vm_page_info(vm_map_t target_task, mach_vm_address_t address, vm_page_info_flavor_t flavor, vm_page_info_t info, mach_msg_type_number_t *infoCnt);
 
 #ifdef __cplusplus
 }
@@ -68,13 +100,21 @@ extern kern_return_t mach_vm_region(vm_map_t target_task, mach_vm_address_t *add
     { "mach_vm_allocate", 4800 },\
     { "mach_vm_deallocate", 4801 },\
     { "mach_vm_protect", 4802 },\
+    { "mach_vm_inherit", 4803 },\
     { "mach_vm_read", 4804 },\
+    { "mach_vm_read_list", 4805 },\
     { "mach_vm_write", 4806 },\
     { "mach_vm_copy", 4807 },\
     { "mach_vm_read_overwrite", 4808 },\
+    { "mach_vm_msync", 4809 },\
+    { "mach_vm_behavior_set", 4810 },\
     { "mach_vm_map", 4811 },\
+    { "mach_vm_machine_attribute", 4812 },\
+    { "mach_vm_page_query", 4814 },\
     { "mach_vm_region_recurse", 4815 },\
-    { "mach_vm_region", 4816 }
+    { "mach_vm_region", 4816 },\
+    { "mach_vm_purgable_control", 4818 },\
+    { "mach_vm_page_info", 4819 }
 #endif
 
 #endif /* _mach_vm_user_ */

@@ -31,10 +31,20 @@ extern kern_return_t vm_deallocate(vm_map_t target_task, vm_address_t address, v
 /* Routine vm_protect */
 extern kern_return_t vm_protect(vm_map_t target_task, vm_address_t address, vm_size_t size, boolean_t set_maximum, vm_prot_t new_protection);
 
+/* Routine vm_inherit */
+extern kern_return_t vm_inherit(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_inherit_t new_inheritance);
+
+extern kern_return_t _kernelrpc_vm_inherit(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_inherit_t new_inheritance);
+
 /* Routine vm_read */
 extern kern_return_t vm_read(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_offset_t *data, mach_msg_type_number_t *dataCnt);
 
 extern kern_return_t _kernelrpc_vm_read(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_offset_t *data, mach_msg_type_number_t *dataCnt);
+
+/* Routine vm_read_list */
+extern kern_return_t vm_read_list(vm_map_t target_task, vm_read_entry_t data_list, natural_t count);
+
+extern kern_return_t _kernelrpc_vm_read_list(vm_map_t target_task, vm_read_entry_t data_list, natural_t count);
 
 /* Routine vm_write */
 extern kern_return_t vm_write(vm_map_t target_task, vm_address_t address, vm_offset_t data, mach_msg_type_number_t dataCnt);
@@ -45,10 +55,26 @@ extern kern_return_t vm_copy(vm_map_t target_task, vm_address_t source_address, 
 /* Routine vm_read_overwrite */
 extern kern_return_t vm_read_overwrite(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_address_t data, vm_size_t *outsize);
 
+/* Routine vm_msync */
+extern kern_return_t vm_msync(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_sync_t sync_flags);
+
+extern kern_return_t _kernelrpc_vm_msync(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_sync_t sync_flags);
+
+/* Routine vm_behavior_set */
+extern kern_return_t vm_behavior_set(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_behavior_t new_behavior);
+
+extern kern_return_t _kernelrpc_vm_behavior_set(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_behavior_t new_behavior);
+
 /* Routine vm_map */
 extern kern_return_t vm_map(vm_map_t target_task, vm_address_t *address, vm_size_t size, vm_address_t mask, int flags, mem_entry_name_port_t object, vm_offset_t offset, boolean_t copy, vm_prot_t cur_protection, vm_prot_t max_protection, vm_inherit_t inheritance);
 
 extern kern_return_t _kernelrpc_vm_map(vm_map_t target_task, vm_address_t *address, vm_size_t size, vm_address_t mask, int flags, mem_entry_name_port_t object, vm_offset_t offset, boolean_t copy, vm_prot_t cur_protection, vm_prot_t max_protection, vm_inherit_t inheritance);
+
+/* Routine vm_machine_attribute */
+extern kern_return_t vm_machine_attribute(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_machine_attribute_t attribute, vm_machine_attribute_val_t *value);
+
+/* Routine vm_map_page_query */
+extern kern_return_t vm_map_page_query(vm_map_t target_map, vm_offset_t offset, integer_t *disposition, integer_t *ref_count);
 
 /* Routine vm_region_recurse */
 extern kern_return_t vm_region_recurse(vm_map_t target_task, vm_address_t *address, vm_size_t *size, natural_t *nesting_depth, vm_region_recurse_info_t info, mach_msg_type_number_t *infoCnt);
@@ -62,6 +88,9 @@ extern kern_return_t vm_region_64(vm_map_t target_task, vm_address_t *address, v
 /* Routine vm_map_64 */
 extern kern_return_t vm_map_64(vm_map_t target_task, vm_address_t *address, vm_size_t size, vm_address_t mask, int flags, mem_entry_name_port_t object, memory_object_offset_t offset, boolean_t copy, vm_prot_t cur_protection, vm_prot_t max_protection, vm_inherit_t inheritance);
 
+/* Routine vm_purgable_control */
+extern kern_return_t vm_purgable_control(vm_map_t target_task, vm_address_t address, vm_purgable_t control, int *state);
+
 #ifdef __cplusplus
 }
 #endif
@@ -72,15 +101,22 @@ extern kern_return_t vm_map_64(vm_map_t target_task, vm_address_t *address, vm_s
     { "vm_allocate", 3801 },\
     { "vm_deallocate", 3802 },\
     { "vm_protect", 3803 },\
+    { "vm_inherit", 3804 },\
     { "vm_read", 3805 },\
+    { "vm_read_list", 3806 },\
     { "vm_write", 3807 },\
     { "vm_copy", 3808 },\
     { "vm_read_overwrite", 3809 },\
+    { "vm_msync", 3810 },\
+    { "vm_behavior_set", 3811 },\
     { "vm_map", 3812 },\
+    { "vm_machine_attribute", 3813 },\
+    { "vm_map_page_query", 3817 },\
     { "vm_region_recurse", 3821 },\
     { "vm_region_recurse_64", 3822 },\
     { "vm_region_64", 3824 },\
-    { "vm_map_64", 3826 }
+    { "vm_map_64", 3826 },\
+    { "vm_purgable_control", 3830 }
 #endif
 
 #endif /* _vm_map_user_ */

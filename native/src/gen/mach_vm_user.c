@@ -111,6 +111,32 @@ kern_return_t mach_vm_protect(vm_map_t target_task, mach_vm_address_t address, m
   return kr;
 }
 
+/* Routine mach_vm_inherit (4803) */
+kern_return_t _kernelrpc_mach_vm_inherit(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_inherit_t new_inheritance) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[52];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 52);
+  mach_msg_size_t _o = 24;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put64(_b + _o, (uint64_t)(address));
+  _o += 8;
+  put64(_b + _o, (uint64_t)(size));
+  _o += 8;
+  put32(_b + _o, (uint32_t)(new_inheritance));
+  _o += 4;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 44, target_task, 4803);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 4903) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
+  return (kern_return_t)get32(_b + 32);
+}
+
 /* Routine mach_vm_read (4804) */
 kern_return_t _kernelrpc_mach_vm_read(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_offset_t *data, mach_msg_type_number_t *dataCnt) {
   union {
@@ -147,6 +173,37 @@ kern_return_t _kernelrpc_mach_vm_read(vm_map_t target_task, mach_vm_address_t ad
 
 kern_return_t mach_vm_read(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_offset_t *data, mach_msg_type_number_t *dataCnt) {
   return _kernelrpc_mach_vm_read(target_task, address, size, data, dataCnt);
+}
+
+/* Routine mach_vm_read_list (4805) */
+kern_return_t _kernelrpc_mach_vm_read_list(vm_map_t target_task, mach_vm_read_entry_t data_list, natural_t count) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[4140];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 4132);
+  mach_msg_size_t _o = 24;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  memcpy(_b + _o, data_list, 4096);
+  _o += 4096;
+  put32(_b + _o, (uint32_t)(count));
+  _o += 4;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 4140, target_task, 4805);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 4905) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || ((_size != 4132) && (_size != 36 || (kern_return_t)get32(_b + 32) == KERN_SUCCESS)))
+    return MIG_TYPE_ERROR;
+  if ((kern_return_t)get32(_b + 32) != KERN_SUCCESS) return (kern_return_t)get32(_b + 32);
+  _o = 36;
+  const mach_msg_size_t _o_data_list = _o;
+  _o += 4096;
+  (void)_o;
+  memcpy(data_list, _b + _o_data_list, 4096);
+  return KERN_SUCCESS;
 }
 
 /* Routine mach_vm_write (4806) */
@@ -240,6 +297,58 @@ kern_return_t mach_vm_read_overwrite(vm_map_t target_task, mach_vm_address_t add
   return KERN_SUCCESS;
 }
 
+/* Routine mach_vm_msync (4809) */
+kern_return_t _kernelrpc_mach_vm_msync(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_sync_t sync_flags) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[52];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 52);
+  mach_msg_size_t _o = 24;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put64(_b + _o, (uint64_t)(address));
+  _o += 8;
+  put64(_b + _o, (uint64_t)(size));
+  _o += 8;
+  put32(_b + _o, (uint32_t)(sync_flags));
+  _o += 4;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 44, target_task, 4809);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 4909) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
+  return (kern_return_t)get32(_b + 32);
+}
+
+/* Routine mach_vm_behavior_set (4810) */
+kern_return_t _kernelrpc_mach_vm_behavior_set(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_behavior_t new_behavior) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[52];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 52);
+  mach_msg_size_t _o = 24;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put64(_b + _o, (uint64_t)(address));
+  _o += 8;
+  put64(_b + _o, (uint64_t)(size));
+  _o += 8;
+  put32(_b + _o, (uint32_t)(new_behavior));
+  _o += 4;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 44, target_task, 4810);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 4910) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
+  return (kern_return_t)get32(_b + 32);
+}
+
 /* Routine mach_vm_map (4811) */
 kern_return_t _kernelrpc_mach_vm_map(vm_map_t target_task, mach_vm_address_t *address, mach_vm_size_t size, mach_vm_offset_t mask, int flags, mem_entry_name_port_t object, memory_object_offset_t offset, boolean_t copy, vm_prot_t cur_protection, vm_prot_t max_protection, vm_inherit_t inheritance) {
   union {
@@ -288,6 +397,73 @@ kern_return_t _kernelrpc_mach_vm_map(vm_map_t target_task, mach_vm_address_t *ad
   _o += 8;
   (void)_o;
   *address = (mach_vm_address_t)get64(_b + _o_address);
+  return KERN_SUCCESS;
+}
+
+/* Routine mach_vm_machine_attribute (4812) */
+kern_return_t mach_vm_machine_attribute(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_machine_attribute_t attribute, vm_machine_attribute_val_t *value) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[56];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 56);
+  mach_msg_size_t _o = 24;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put64(_b + _o, (uint64_t)(address));
+  _o += 8;
+  put64(_b + _o, (uint64_t)(size));
+  _o += 8;
+  put32(_b + _o, (uint32_t)(attribute));
+  _o += 4;
+  put32(_b + _o, (uint32_t)(*value));
+  _o += 4;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 48, target_task, 4812);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 4912) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || ((_size != 40) && (_size != 36 || (kern_return_t)get32(_b + 32) == KERN_SUCCESS)))
+    return MIG_TYPE_ERROR;
+  if ((kern_return_t)get32(_b + 32) != KERN_SUCCESS) return (kern_return_t)get32(_b + 32);
+  _o = 36;
+  const mach_msg_size_t _o_value = _o;
+  _o += 4;
+  (void)_o;
+  *value = (vm_machine_attribute_val_t)get32(_b + _o_value);
+  return KERN_SUCCESS;
+}
+
+/* Routine mach_vm_page_query (4814) */
+kern_return_t mach_vm_page_query(vm_map_t target_map, mach_vm_offset_t offset, integer_t *disposition, integer_t *ref_count) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[52];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 40);
+  mach_msg_size_t _o = 24;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put64(_b + _o, (uint64_t)(offset));
+  _o += 8;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 52, target_map, 4814);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 4914) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || ((_size != 44) && (_size != 36 || (kern_return_t)get32(_b + 32) == KERN_SUCCESS)))
+    return MIG_TYPE_ERROR;
+  if ((kern_return_t)get32(_b + 32) != KERN_SUCCESS) return (kern_return_t)get32(_b + 32);
+  _o = 36;
+  const mach_msg_size_t _o_disposition = _o;
+  _o += 4;
+  const mach_msg_size_t _o_ref_count = _o;
+  _o += 4;
+  (void)_o;
+  *disposition = (integer_t)get32(_b + _o_disposition);
+  *ref_count = (integer_t)get32(_b + _o_ref_count);
   return KERN_SUCCESS;
 }
 
@@ -396,5 +572,83 @@ kern_return_t mach_vm_region(vm_map_t target_task, mach_vm_address_t *address, m
   memcpy(info, _b + _o_info_data, 4 * _n_info);
   *infoCnt = _n_info;
   *object_name = get32(_b + 28);
+  return KERN_SUCCESS;
+}
+
+/* Routine mach_vm_purgable_control (4818) */
+kern_return_t mach_vm_purgable_control(vm_map_t target_task, mach_vm_address_t address, vm_purgable_t control, int *state) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[48];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 48);
+  mach_msg_size_t _o = 24;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put64(_b + _o, (uint64_t)(address));
+  _o += 8;
+  put32(_b + _o, (uint32_t)(control));
+  _o += 4;
+  put32(_b + _o, (uint32_t)(*state));
+  _o += 4;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 48, target_task, 4818);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 4918) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || ((_size != 40) && (_size != 36 || (kern_return_t)get32(_b + 32) == KERN_SUCCESS)))
+    return MIG_TYPE_ERROR;
+  if ((kern_return_t)get32(_b + 32) != KERN_SUCCESS) return (kern_return_t)get32(_b + 32);
+  _o = 36;
+  const mach_msg_size_t _o_state = _o;
+  _o += 4;
+  (void)_o;
+  *state = (int)get32(_b + _o_state);
+  return KERN_SUCCESS;
+}
+
+/* Routine mach_vm_page_info (4819) */
+kern_return_t mach_vm_page_info(vm_map_t target_task, mach_vm_address_t address, vm_page_info_flavor_t flavor, vm_page_info_t info, mach_msg_type_number_t *infoCnt) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[176];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 48);
+  mach_msg_size_t _o = 24;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put64(_b + _o, (uint64_t)(address));
+  _o += 8;
+  put32(_b + _o, (uint32_t)(flavor));
+  _o += 4;
+  put32(_b + _o, *infoCnt < 32 ? *infoCnt : 32);
+  _o += 4;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 176, target_task, 4819);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 4919) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || ((_size < 40 || _size > 168) && (_size != 36 || (kern_return_t)get32(_b + 32) == KERN_SUCCESS)))
+    return MIG_TYPE_ERROR;
+  if ((kern_return_t)get32(_b + 32) != KERN_SUCCESS) return (kern_return_t)get32(_b + 32);
+  _o = 36;
+  mach_msg_size_t _rest = _size; /* what the variable arrays may still use */
+  const mach_msg_type_number_t _n_info = get32(_b + _o);
+  _o += 4;
+  if (_n_info > 32) return MIG_TYPE_ERROR;
+  if ((_rest - 40) / 4 < _n_info || _rest != 40 + _n_info * 4) return MIG_TYPE_ERROR;
+  const mach_msg_size_t _o_info_data = _o;
+  _o += _n_info * 4;
+  (void)_rest;
+  (void)_o;
+  if (_n_info > *infoCnt) {
+    memcpy(info, _b + _o_info_data, 4 * *infoCnt);
+    *infoCnt = _n_info;
+    return MIG_ARRAY_TOO_LARGE;
+  }
+  memcpy(info, _b + _o_info_data, 4 * _n_info);
+  *infoCnt = _n_info;
   return KERN_SUCCESS;
 }

@@ -56,6 +56,32 @@ kern_return_t vm_region(vm_map_t target_task, vm_address_t *address, vm_size_t *
   return KERN_SUCCESS;
 }
 
+/* Routine vm_inherit (3804) */
+kern_return_t _kernelrpc_vm_inherit(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_inherit_t new_inheritance) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[52];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 52);
+  mach_msg_size_t _o = 24;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put64(_b + _o, (uint64_t)(address));
+  _o += 8;
+  put64(_b + _o, (uint64_t)(size));
+  _o += 8;
+  put32(_b + _o, (uint32_t)(new_inheritance));
+  _o += 4;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 44, target_task, 3804);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3904) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
+  return (kern_return_t)get32(_b + 32);
+}
+
 /* Routine vm_read (3805) */
 kern_return_t _kernelrpc_vm_read(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_offset_t *data, mach_msg_type_number_t *dataCnt) {
   union {
@@ -92,6 +118,37 @@ kern_return_t _kernelrpc_vm_read(vm_map_t target_task, vm_address_t address, vm_
 
 kern_return_t vm_read(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_offset_t *data, mach_msg_type_number_t *dataCnt) {
   return _kernelrpc_vm_read(target_task, address, size, data, dataCnt);
+}
+
+/* Routine vm_read_list (3806) */
+kern_return_t _kernelrpc_vm_read_list(vm_map_t target_task, vm_read_entry_t data_list, natural_t count) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[4140];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 4132);
+  mach_msg_size_t _o = 24;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  memcpy(_b + _o, data_list, 4096);
+  _o += 4096;
+  put32(_b + _o, (uint32_t)(count));
+  _o += 4;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 4140, target_task, 3806);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3906) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || ((_size != 4132) && (_size != 36 || (kern_return_t)get32(_b + 32) == KERN_SUCCESS)))
+    return MIG_TYPE_ERROR;
+  if ((kern_return_t)get32(_b + 32) != KERN_SUCCESS) return (kern_return_t)get32(_b + 32);
+  _o = 36;
+  const mach_msg_size_t _o_data_list = _o;
+  _o += 4096;
+  (void)_o;
+  memcpy(data_list, _b + _o_data_list, 4096);
+  return KERN_SUCCESS;
 }
 
 /* Routine vm_write (3807) */
@@ -185,6 +242,58 @@ kern_return_t vm_read_overwrite(vm_map_t target_task, vm_address_t address, vm_s
   return KERN_SUCCESS;
 }
 
+/* Routine vm_msync (3810) */
+kern_return_t _kernelrpc_vm_msync(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_sync_t sync_flags) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[52];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 52);
+  mach_msg_size_t _o = 24;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put64(_b + _o, (uint64_t)(address));
+  _o += 8;
+  put64(_b + _o, (uint64_t)(size));
+  _o += 8;
+  put32(_b + _o, (uint32_t)(sync_flags));
+  _o += 4;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 44, target_task, 3810);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3910) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
+  return (kern_return_t)get32(_b + 32);
+}
+
+/* Routine vm_behavior_set (3811) */
+kern_return_t _kernelrpc_vm_behavior_set(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_behavior_t new_behavior) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[52];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 52);
+  mach_msg_size_t _o = 24;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put64(_b + _o, (uint64_t)(address));
+  _o += 8;
+  put64(_b + _o, (uint64_t)(size));
+  _o += 8;
+  put32(_b + _o, (uint32_t)(new_behavior));
+  _o += 4;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 44, target_task, 3811);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3911) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || _size != 36) return MIG_TYPE_ERROR;
+  return (kern_return_t)get32(_b + 32);
+}
+
 /* Routine vm_map (3812) */
 kern_return_t _kernelrpc_vm_map(vm_map_t target_task, vm_address_t *address, vm_size_t size, vm_address_t mask, int flags, mem_entry_name_port_t object, vm_offset_t offset, boolean_t copy, vm_prot_t cur_protection, vm_prot_t max_protection, vm_inherit_t inheritance) {
   union {
@@ -233,6 +342,73 @@ kern_return_t _kernelrpc_vm_map(vm_map_t target_task, vm_address_t *address, vm_
   _o += 8;
   (void)_o;
   *address = (vm_address_t)get64(_b + _o_address);
+  return KERN_SUCCESS;
+}
+
+/* Routine vm_machine_attribute (3813) */
+kern_return_t vm_machine_attribute(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_machine_attribute_t attribute, vm_machine_attribute_val_t *value) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[56];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 56);
+  mach_msg_size_t _o = 24;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put64(_b + _o, (uint64_t)(address));
+  _o += 8;
+  put64(_b + _o, (uint64_t)(size));
+  _o += 8;
+  put32(_b + _o, (uint32_t)(attribute));
+  _o += 4;
+  put32(_b + _o, (uint32_t)(*value));
+  _o += 4;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 48, target_task, 3813);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3913) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || ((_size != 40) && (_size != 36 || (kern_return_t)get32(_b + 32) == KERN_SUCCESS)))
+    return MIG_TYPE_ERROR;
+  if ((kern_return_t)get32(_b + 32) != KERN_SUCCESS) return (kern_return_t)get32(_b + 32);
+  _o = 36;
+  const mach_msg_size_t _o_value = _o;
+  _o += 4;
+  (void)_o;
+  *value = (vm_machine_attribute_val_t)get32(_b + _o_value);
+  return KERN_SUCCESS;
+}
+
+/* Routine vm_map_page_query (3817) */
+kern_return_t vm_map_page_query(vm_map_t target_map, vm_offset_t offset, integer_t *disposition, integer_t *ref_count) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[52];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 40);
+  mach_msg_size_t _o = 24;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put64(_b + _o, (uint64_t)(offset));
+  _o += 8;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 52, target_map, 3817);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3917) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || ((_size != 44) && (_size != 36 || (kern_return_t)get32(_b + 32) == KERN_SUCCESS)))
+    return MIG_TYPE_ERROR;
+  if ((kern_return_t)get32(_b + 32) != KERN_SUCCESS) return (kern_return_t)get32(_b + 32);
+  _o = 36;
+  const mach_msg_size_t _o_disposition = _o;
+  _o += 4;
+  const mach_msg_size_t _o_ref_count = _o;
+  _o += 4;
+  (void)_o;
+  *disposition = (integer_t)get32(_b + _o_disposition);
+  *ref_count = (integer_t)get32(_b + _o_ref_count);
   return KERN_SUCCESS;
 }
 
@@ -446,5 +622,38 @@ kern_return_t vm_map_64(vm_map_t target_task, vm_address_t *address, vm_size_t s
   _o += 8;
   (void)_o;
   *address = (vm_address_t)get64(_b + _o_address);
+  return KERN_SUCCESS;
+}
+
+/* Routine vm_purgable_control (3830) */
+kern_return_t vm_purgable_control(vm_map_t target_task, vm_address_t address, vm_purgable_t control, int *state) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[48];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 48);
+  mach_msg_size_t _o = 24;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put64(_b + _o, (uint64_t)(address));
+  _o += 8;
+  put32(_b + _o, (uint32_t)(control));
+  _o += 4;
+  put32(_b + _o, (uint32_t)(*state));
+  _o += 4;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE), _o, 48, target_task, 3830);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3930) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || ((_size != 40) && (_size != 36 || (kern_return_t)get32(_b + 32) == KERN_SUCCESS)))
+    return MIG_TYPE_ERROR;
+  if ((kern_return_t)get32(_b + 32) != KERN_SUCCESS) return (kern_return_t)get32(_b + 32);
+  _o = 36;
+  const mach_msg_size_t _o_state = _o;
+  _o += 4;
+  (void)_o;
+  *state = (int)get32(_b + _o_state);
   return KERN_SUCCESS;
 }
