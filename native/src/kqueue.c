@@ -481,7 +481,8 @@ static int fd_event(struct knote *k, struct kevent64_s *out) {
  * message and fails to copy it out, so it is destroyed and fflags is MACH_RCV_INVALID_DATA.
  */
 static int machport_to_nowhere(struct knote *k, struct kevent64_s *out, mach_msg_option_t option, mach_msg_size_t size) {
-  mach_msg_header_t *tmp = malloc(size > sizeof *tmp ? size : sizeof *tmp);
+  /* Room past size for what a too-large receive writes there (a bare header and the largest trailer). */
+  mach_msg_header_t *tmp = malloc((size > sizeof *tmp ? size : sizeof *tmp) + sizeof(mach_msg_max_trailer_t));
   if (!tmp) return 0;
   mach_msg_return_t mr = mach_msg(tmp, (option & ~(MACH_RCV_LARGE | MACH_RCV_LARGE_IDENTITY)) | MACH_RCV_TIMEOUT, 0, size, (mach_port_name_t)k->kev.ident, 0, MACH_PORT_NULL);
   if (mr == MACH_MSG_SUCCESS) mach_msg_destroy(tmp);
