@@ -58,6 +58,18 @@ static kern_return_t self_target(mach_port_name_t target) {
   return machipc_trap_args(TRAP_VM_DEALLOCATE, a, 3, NULL, 0);
 }
 
+/*
+ * A routine libmachipc does itself on its own task: `name` (the SDK's call) asks self_target
+ * whether `target_task` is this process's task; another task's call is the MIG message
+ * (`_kernelrpc_<name>`), this one's `local` on the remaining arguments.
+ */
+#define LOCAL_OR_KERNEL(name, local, addr_t, size_t_, third_t, third)                                   \
+  kern_return_t name(vm_map_t target_task, addr_t address, size_t_ size, third_t third) {                \
+    kern_return_t kr = self_target(target_task);                                                         \
+    if (kr == MACH_SEND_INVALID_DEST) return _kernelrpc_##name(target_task, address, size, third);       \
+    return kr != KERN_SUCCESS ? kr : local(address, size, third);                                        \
+  }
+
 kern_return_t _kernelrpc_mach_vm_allocate_trap(mach_port_name_t target, mach_vm_offset_t *addr, mach_vm_size_t size, int flags) {
   kern_return_t kr = self_target(target);
   if (kr != KERN_SUCCESS) return kr;
@@ -326,16 +338,8 @@ static kern_return_t inherit_local(mach_vm_address_t address, mach_vm_size_t siz
   return kr;
 }
 
-kern_return_t mach_vm_inherit(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_inherit_t new_inheritance) {
-  kern_return_t kr = self_target(target_task);
-  if (kr == MACH_SEND_INVALID_DEST) return _kernelrpc_mach_vm_inherit(target_task, address, size, new_inheritance);
-  return kr != KERN_SUCCESS ? kr : inherit_local(address, size, new_inheritance);
-}
-kern_return_t vm_inherit(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_inherit_t new_inheritance) {
-  kern_return_t kr = self_target(target_task);
-  if (kr == MACH_SEND_INVALID_DEST) return _kernelrpc_vm_inherit(target_task, address, size, new_inheritance);
-  return kr != KERN_SUCCESS ? kr : inherit_local(address, size, new_inheritance);
-}
+LOCAL_OR_KERNEL(mach_vm_inherit, inherit_local, mach_vm_address_t, mach_vm_size_t, vm_inherit_t, new_inheritance)
+LOCAL_OR_KERNEL(vm_inherit, inherit_local, vm_address_t, vm_size_t, vm_inherit_t, new_inheritance)
 
 /*
  * vm_map_msync on the process: both kinds of sync refused, the range page-rounded; a mapping of a
@@ -376,16 +380,8 @@ static kern_return_t msync_local(mach_vm_address_t address, mach_vm_size_t size,
   return hole && (flags & VM_SYNC_CONTIGUOUS) ? KERN_INVALID_ADDRESS : KERN_SUCCESS;
 }
 
-kern_return_t mach_vm_msync(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_sync_t sync_flags) {
-  kern_return_t kr = self_target(target_task);
-  if (kr == MACH_SEND_INVALID_DEST) return _kernelrpc_mach_vm_msync(target_task, address, size, sync_flags);
-  return kr != KERN_SUCCESS ? kr : msync_local(address, size, sync_flags);
-}
-kern_return_t vm_msync(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_sync_t sync_flags) {
-  kern_return_t kr = self_target(target_task);
-  if (kr == MACH_SEND_INVALID_DEST) return _kernelrpc_vm_msync(target_task, address, size, sync_flags);
-  return kr != KERN_SUCCESS ? kr : msync_local(address, size, sync_flags);
-}
+LOCAL_OR_KERNEL(mach_vm_msync, msync_local, mach_vm_address_t, mach_vm_size_t, vm_sync_t, sync_flags)
+LOCAL_OR_KERNEL(vm_msync, msync_local, vm_address_t, vm_size_t, vm_sync_t, sync_flags)
 
 /*
  * vm_map_behavior_set on the process: the range within the map (KERN_NO_SPACE), then by
@@ -447,16 +443,8 @@ static kern_return_t behavior_local(mach_vm_address_t address, mach_vm_size_t si
   return kr;
 }
 
-kern_return_t mach_vm_behavior_set(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_behavior_t new_behavior) {
-  kern_return_t kr = self_target(target_task);
-  if (kr == MACH_SEND_INVALID_DEST) return _kernelrpc_mach_vm_behavior_set(target_task, address, size, new_behavior);
-  return kr != KERN_SUCCESS ? kr : behavior_local(address, size, new_behavior);
-}
-kern_return_t vm_behavior_set(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_behavior_t new_behavior) {
-  kern_return_t kr = self_target(target_task);
-  if (kr == MACH_SEND_INVALID_DEST) return _kernelrpc_vm_behavior_set(target_task, address, size, new_behavior);
-  return kr != KERN_SUCCESS ? kr : behavior_local(address, size, new_behavior);
-}
+LOCAL_OR_KERNEL(mach_vm_behavior_set, behavior_local, mach_vm_address_t, mach_vm_size_t, vm_behavior_t, new_behavior)
+LOCAL_OR_KERNEL(vm_behavior_set, behavior_local, vm_address_t, vm_size_t, vm_behavior_t, new_behavior)
 
 /*
  * mach_vm_read_list / vm_read_list: the kernel cannot give this process new memory from outside,
