@@ -75,6 +75,8 @@ import { ProcFrameError, decodeException, procCredential, procStartTime, raiseFr
 import { taskExec, taskFork, taskSetCredential } from "../kern/proc.js";
 import { attachProcessMemory } from "../kern/vm_remote.js";
 import { processMemory } from "./proc_memory.js";
+import { attachProcessUsage } from "../kern/task_usage.js";
+import { processUsage } from "./proc_usage.js";
 import type { ClientAccount, MemoryBudget, ServerLimits } from "./limits.js";
 import { mapRegions, oolClosed, oolIncoming, oolOp, oolOutgoing, unmapRegions } from "./ool_fd.js";
 
@@ -282,6 +284,7 @@ export class Session {
     // Real and effective ids that differ come of a set-id exec or a credential change, both of which mark P_SUGID.
     if (cred && (cred.ruid !== cred.uid || cred.rgid !== cred.gid)) this.task.sugid = true;
     attachProcessMemory(this.task, processMemory(peer.pid, limits.maxFrame));
+    attachProcessUsage(this.task, processUsage(peer.pid, start));
     this.hooks.log?.(`${this.task.name} (pid ${this.task.pid}, uid ${peer.uid}) connected`);
     this.token = BigInt(`0x${randomBytes(8).toString("hex")}`);
     this.entry = { task: this.task, peer, start, pastUids: [], connections: 1, threads: 1 };
@@ -379,9 +382,11 @@ export class Session {
     }
     const pid = kernel.tasks.has(peer.pid) ? undefined : peer.pid;
     this.task = taskFork(parent.task, { pid, name: name || parent.task.name });
+    const start = procStartTime(peer.pid);
     attachProcessMemory(this.task, processMemory(peer.pid, this.hooks.limits.maxFrame));
+    attachProcessUsage(this.task, processUsage(peer.pid, start));
     this.token = BigInt(`0x${randomBytes(8).toString("hex")}`);
-    this.entry = { task: this.task, peer, start: procStartTime(peer.pid), pastUids: [], connections: 1, threads: 1 };
+    this.entry = { task: this.task, peer, start, pastUids: [], connections: 1, threads: 1 };
     registry.byToken.set(this.token, this.entry);
     this.threads.set(0, this.task.createThread());
     this.result(seq, this.task.pid, EMPTY, NO_REGIONS, this.identity());
