@@ -7,10 +7,10 @@
  * simulated address space and its times, faults and wakeups are zero.
  */
 import { KERN_INVALID_ARGUMENT, KERN_INVALID_POLICY, KERN_NOT_SUPPORTED, KERN_SUCCESS, type KernReturn } from "../abi/kern_return.js";
-import { BASEPRI_DEFAULT, MINPRI_KERNEL, POLICY_TIMESHARE } from "../abi/host.js";
+import { BASEPRI_DEFAULT, MINPRI_KERNEL, POLICY_RR, POLICY_TIMESHARE } from "../abi/host.js";
 import type { Task } from "./task.js";
 import type { Thread } from "./thread.js";
-import { processUsageOf, type ProcessUsage } from "./task_usage.js";
+import { processUsageOf, threadUsageOf, type ProcessUsage, type ThreadUsage } from "./task_usage.js";
 
 import {
   MACH_TASK_BASIC_INFO,
@@ -53,6 +53,14 @@ import {
   THREAD_BASIC_INFO_LAYOUT,
   THREAD_IDENTIFIER_INFO,
   THREAD_IDENTIFIER_INFO_LAYOUT,
+  THREAD_EXTENDED_INFO,
+  THREAD_EXTENDED_INFO_LAYOUT,
+  THREAD_DEBUG_INFO_INTERNAL,
+  THREAD_SCHED_TIMESHARE_INFO,
+  THREAD_SCHED_RR_INFO,
+  THREAD_SCHED_FIFO_INFO,
+  POLICY_TIMESHARE_INFO_LAYOUT,
+  POLICY_RR_INFO_LAYOUT,
   encodeInfo,
 } from "../abi/info.js";
 
@@ -61,8 +69,18 @@ export const TASK_SECURITY_TOKEN = 13;
 export const TASK_AUDIT_TOKEN = 15;
 export const TASK_INFO_MAX = 52;
 export const THREAD_INFO_MAX = 32;
-/** TH_STATE_RUNNING, TH_STATE_STOPPED, TH_STATE_WAITING... a thread that is not running a trap waits. */
+/** thread_info's run states. */
+const TH_STATE_RUNNING = 1;
+const TH_STATE_STOPPED = 2;
 const TH_STATE_WAITING = 3;
+const TH_STATE_UNINTERRUPTIBLE = 4;
+const TH_STATE_HALTED = 5;
+/** Words of thread_extended_info, pth_name (MAXTHREADNAMESIZE bytes) included. */
+const THREAD_EXTENDED_INFO_COUNT = 28;
+const MAXTHREADNAMESIZE = 64;
+const POLICY_TIMESHARE_INFO_COUNT = 5;
+const POLICY_RR_INFO_COUNT = 5;
+const POLICY_FIFO_INFO_COUNT = 4;
 
 function need(capacity: number, n: number, words: () => number[]): { kr: KernReturn; info: number[] } {
   return capacity < n ? { kr: KERN_INVALID_ARGUMENT, info: [] } : { kr: KERN_SUCCESS, info: words() };
@@ -102,9 +120,9 @@ function affinityInfo(task: Task): number[] {
 }
 
 /** A time in nanoseconds as time_value_t's fields (seconds, microseconds) under `prefix`. */
-function timeValue(prefix: "userTime" | "systemTime", ns: bigint): Record<string, number> {
+function timeValue<P extends "userTime" | "systemTime">(prefix: P, ns: bigint): { [K in `${P}Seconds` | `${P}Microseconds`]: number } {
   const us = ns / 1000n;
-  return { [`${prefix}Seconds`]: Number(us / 1_000_000n), [`${prefix}Microseconds`]: Number(us % 1_000_000n) };
+  return { [`${prefix}Seconds`]: Number(us / 1_000_000n), [`${prefix}Microseconds`]: Number(us % 1_000_000n) } as { [K in `${P}Seconds` | `${P}Microseconds`]: number };
 }
 
 /** The basic infos' user_time and system_time: the threads that have ended (task->total_user_time). */
@@ -267,12 +285,94 @@ function powerInfo(use: ProcessUsage): number[] {
   return encodeInfo(TASK_POWER_INFO_LAYOUT, { totalUser: use.deadUserNs + use.liveUserNs, totalSystem: use.deadSystemNs + use.liveSystemNs });
 }
 
+/**
+ * retrieve_thread_basic_info's state, in its order (terminating, running, uninterruptible,
+ * suspended, waiting): a host thread's from Linux's state letter, an in-process thread (which
+ * runs only inside a trap) waiting unless it is suspended.
+ */
+function runState(thread: Thread, host: ThreadUsage | null): number {
+  if (!thread.active) return TH_STATE_HALTED;
+  const state = host?.state ?? "S";
+  if (state === "Z" || state === "X" || state === "x") return TH_STATE_HALTED;
+  if (state === "R") return TH_STATE_RUNNING;
+  if (state === "D") return TH_STATE_UNINTERRUPTIBLE;
+  if (thread.suspendCount > 0 || state === "T" || state === "t") return TH_STATE_STOPPED;
+  return TH_STATE_WAITING;
+}
+
+/** thread_basic_info's fields: times and cpu_usage from the host thread when there is one. */
+function basicInfo(thread: Thread, host: ThreadUsage | null) {
+  return {
+    ...timeValue("userTime", host?.userNs ?? 0n),
+    ...timeValue("systemTime", host?.systemNs ?? 0n),
+    cpuUsage: host?.cpuUsage ?? 0,
+    policy: thread.policy.mode === "timeshare" ? POLICY_TIMESHARE : POLICY_RR,
+    runState: runState(thread, host),
+    suspendCount: thread.suspendCount,
+  };
+}
+
+/**
+ * THREAD_EXTENDED_INFO's pth_user_time / pth_system_time. xnu-3248 computes them from the basic
+ * info's time_value_t in 32-bit integer_t arithmetic (seconds * NSEC_PER_SEC overflows from
+ * about 2.1 s, and the sum is sign-extended); fixed, as in xnu-6153, it is plain 64-bit.
+ */
+export function extendedTime(seconds: number, microseconds: number, fixed: boolean): bigint {
+  if (fixed) return BigInt(seconds) * 1_000_000_000n + BigInt(microseconds) * 1000n;
+  return BigInt.asUintN(64, BigInt((Math.imul(seconds, 1_000_000_000) + Math.imul(microseconds, 1000)) | 0));
+}
+
+/** A thread name as pth_name's words: at most MAXTHREADNAMESIZE - 1 bytes and a NUL. */
+function nameWords(name: string): number[] {
+  const bytes = new Uint8Array(MAXTHREADNAMESIZE);
+  bytes.set(new TextEncoder().encode(name).subarray(0, MAXTHREADNAMESIZE - 1));
+  const view = new DataView(bytes.buffer);
+  return Array.from({ length: MAXTHREADNAMESIZE / 4 }, (_, i) => view.getUint32(4 * i, true));
+}
+
+/** thread_info_internal (osfmk/kern/thread.c), its flavors in its order, each with its count check. */
 export function threadInfo(thread: Thread, flavor: number, capacity: number): { kr: KernReturn; info: number[] } {
+  const host = () => threadUsageOf(thread.task, thread.hostThread);
   switch (flavor) {
     case THREAD_BASIC_INFO:
-      return need(capacity, 10, () => encodeInfo(THREAD_BASIC_INFO_LAYOUT, { policy: POLICY_TIMESHARE, runState: TH_STATE_WAITING, suspendCount: thread.suspendCount }));
+      return need(capacity, 10, () => encodeInfo(THREAD_BASIC_INFO_LAYOUT, basicInfo(thread, host())));
     case THREAD_IDENTIFIER_INFO:
       return need(capacity, 6, () => encodeInfo(THREAD_IDENTIFIER_INFO_LAYOUT, { threadId: BigInt(thread.task.pid) * 0x10000n + BigInt(thread.id) }));
+    case THREAD_SCHED_TIMESHARE_INFO: {
+      if (capacity < POLICY_TIMESHARE_INFO_COUNT) return fail(KERN_INVALID_ARGUMENT);
+      if (thread.policy.mode !== "timeshare") return fail(KERN_INVALID_POLICY);
+      const p = thread.policy.priorities();
+      return ok(encodeInfo(POLICY_TIMESHARE_INFO_LAYOUT, { maxPriority: p.max, basePriority: p.base, curPriority: p.base, depressed: 0, depressPriority: -1 }));
+    }
+    case THREAD_SCHED_FIFO_INFO:
+      return fail(capacity < POLICY_FIFO_INFO_COUNT ? KERN_INVALID_ARGUMENT : KERN_INVALID_POLICY);
+    case THREAD_SCHED_RR_INFO: {
+      if (capacity < POLICY_RR_INFO_COUNT) return fail(KERN_INVALID_ARGUMENT);
+      if (thread.policy.mode === "timeshare") return fail(KERN_INVALID_POLICY);
+      const p = thread.policy.priorities();
+      return ok(encodeInfo(POLICY_RR_INFO_LAYOUT, { maxPriority: p.max, basePriority: p.base, quantum: STD_QUANTUM_MS, depressed: 0, depressPriority: -1 }));
+    }
+    case THREAD_EXTENDED_INFO:
+      return need(capacity, THREAD_EXTENDED_INFO_COUNT, () => {
+        const h = host();
+        const b = basicInfo(thread, h);
+        const p = thread.policy.priorities();
+        const fixed = thread.task.kernel.options.fixes.threadExtendedTimes;
+        const words = encodeInfo(THREAD_EXTENDED_INFO_LAYOUT, {
+          userTime: extendedTime(b.userTimeSeconds, b.userTimeMicroseconds, fixed),
+          systemTime: extendedTime(b.systemTimeSeconds, b.systemTimeMicroseconds, fixed),
+          cpuUsage: b.cpuUsage,
+          policy: b.policy,
+          runState: b.runState,
+          curPriority: p.base,
+          priority: p.base,
+          maxPriority: p.max,
+        });
+        return [...words.slice(0, 12), ...nameWords(h?.name ?? "")];
+      });
+    // DEVELOPMENT and DEBUG kernels only.
+    case THREAD_DEBUG_INFO_INTERNAL:
+      return fail(KERN_NOT_SUPPORTED);
     default:
       return { kr: KERN_INVALID_ARGUMENT, info: [] };
   }

@@ -31,9 +31,22 @@ export interface ProcessUsage {
   contextSwitches: number;
 }
 
-/** The server's reader of one process's usage: null once the process is gone. */
+/** One reading of one of the process's threads. */
+export interface ThreadUsage {
+  userNs: bigint;
+  systemNs: bigint;
+  /** Recent CPU use in TH_USAGE_SCALE units (1000: a whole CPU). */
+  cpuUsage: number;
+  /** Linux's state letter (R running, S sleeping, D uninterruptible, T/t stopped, Z/X dead). */
+  state: string;
+  /** Its name (pthread_setname_np's, /proc's comm). */
+  name: string;
+}
+
+/** The server's reader of one process's usage: null once the process (or the thread) is gone. */
 export interface ProcessUsageSource {
   usage(): ProcessUsage | null;
+  thread(tid: number): ThreadUsage | null;
 }
 
 const sources = new WeakMap<Task, ProcessUsageSource>();
@@ -46,4 +59,9 @@ export function attachProcessUsage(task: Task, source: ProcessUsageSource): void
 /** The process usage of `task` now, or null for an in-process task (or a process that is gone). */
 export function processUsageOf(task: Task): ProcessUsage | null {
   return sources.get(task)?.usage() ?? null;
+}
+
+/** Host thread `tid` of `task`'s process now, or null (an in-process task, or no such thread). */
+export function threadUsageOf(task: Task, tid: number): ThreadUsage | null {
+  return tid > 0 ? (sources.get(task)?.thread(tid) ?? null) : null;
 }

@@ -10,10 +10,14 @@
  * process's ticks, so their time has the tick's resolution (USER_HZ).
  */
 import { readdirSync, readFileSync } from "node:fs";
-import type { ProcessUsage, ProcessUsageSource } from "../kern/task_usage.js";
+import type { ProcessUsage, ProcessUsageSource, ThreadUsage } from "../kern/task_usage.js";
 
 /** USER_HZ: the unit of /proc's times, which the kernel's ABI fixes at 100 on x86-64 and arm64. */
 const TICK_NS = 10_000_000n;
+/** thread_info's cpu_usage scale (a whole CPU). */
+const TH_USAGE_SCALE = 1000;
+/** A thread's cpu_usage is its use since the reading before, if that is at least this old (else the figure then stands). */
+const USAGE_WINDOW_NS = 100_000_000n;
 const PAGE = 4096n;
 const KIB = 1024n;
 
@@ -60,20 +64,56 @@ export function splitRunTime(total: bigint, userTicks: bigint, systemTicks: bigi
   return { user, system: total - user };
 }
 
+/** A thread's reading: its ticks, its run time split, its state and name. */
+interface ThreadReading {
+  userTicks: bigint;
+  systemTicks: bigint;
+  split: Split;
+  state: string;
+  name: string;
+  /** Clock ticks since boot when it started (stat's field 22). */
+  startTicks: bigint;
+}
+
+/** The uptime in nanoseconds (/proc/uptime), 0n if it cannot be read. */
+function uptimeNs(): bigint {
+  const text = read("/proc/uptime");
+  const secs = text ? Number.parseFloat(text) : NaN;
+  return Number.isFinite(secs) ? BigInt(Math.round(secs * 1e9)) : 0n;
+}
+
 /** The usage source of process `pid`, started at `start` (procStartTime's clock ticks since boot). */
 export function processUsage(pid: number, start: string | null): ProcessUsageSource {
-  const threads = new Map<string, Split>();
+  const splits = new Map<string, Split>();
+  const samples = new Map<string, { at: bigint; run: bigint; usage: number }>();
   let dead: Split = { user: 0n, system: 0n };
   let switches = 0;
+  /** Whether the process at `pid` is still ours (not another that took the pid). */
+  const ours = (stat: string | null): string[] | null => {
+    if (stat === null || start === null) return null;
+    const f = statFields(stat);
+    return f[22 - 3] === start ? f : null;
+  };
+  /** One live thread now, its split kept from going back; null when it has ended. */
+  const readThread = (tid: string): ThreadReading | null => {
+    const ts = read(`/proc/${pid}/task/${tid}/stat`);
+    if (ts === null) return null;
+    const tf = statFields(ts);
+    const userTicks = field(tf, 14);
+    const systemTicks = field(tf, 15);
+    const run = read(`/proc/${pid}/task/${tid}/schedstat`);
+    const total = run !== null ? BigInt(run.split(" ")[0] ?? "0") : (userTicks + systemTicks) * TICK_NS;
+    const split = splitRunTime(total, userTicks, systemTicks, splits.get(tid) ?? { user: 0n, system: 0n });
+    splits.set(tid, split);
+    const comm = read(`/proc/${pid}/task/${tid}/comm`) ?? "";
+    return { userTicks, systemTicks, split, state: tf[0] ?? "S", name: comm.replace(/\n$/, ""), startTicks: field(tf, 22) };
+  };
   return {
     usage(): ProcessUsage | null {
-      const stat = read(`/proc/${pid}/stat`);
+      const f = ours(read(`/proc/${pid}/stat`));
       const statm = read(`/proc/${pid}/statm`);
       const status = read(`/proc/${pid}/status`);
-      if (stat === null || statm === null || status === null) return null;
-      const f = statFields(stat);
-      // Another process with the pid that ours had is not ours.
-      if (start === null || f[22 - 3] !== start) return null;
+      if (f === null || statm === null || status === null) return null;
       let liveUser = 0n;
       let liveSystem = 0n;
       let liveUserTicks = 0n;
@@ -87,24 +127,18 @@ export function processUsage(pid: number, start: string | null): ProcessUsageSou
         return null;
       }
       for (const tid of tids) {
-        const ts = read(`/proc/${pid}/task/${tid}/stat`);
-        if (ts === null) continue; // it ended as we read
-        const tf = statFields(ts);
-        const u = field(tf, 14);
-        const s = field(tf, 15);
-        const run = read(`/proc/${pid}/task/${tid}/schedstat`);
-        const total = run !== null ? BigInt(run.split(" ")[0] ?? "0") : (u + s) * TICK_NS;
-        const split = splitRunTime(total, u, s, threads.get(tid) ?? { user: 0n, system: 0n });
-        threads.set(tid, split);
+        const t = readThread(tid);
+        if (t === null) continue; // it ended as we read
         seen.add(tid);
-        liveUser += split.user;
-        liveSystem += split.system;
-        liveUserTicks += u;
-        liveSystemTicks += s;
+        liveUser += t.split.user;
+        liveSystem += t.split.system;
+        liveUserTicks += t.userTicks;
+        liveSystemTicks += t.systemTicks;
         const tstatus = read(`/proc/${pid}/task/${tid}/status`);
         if (tstatus !== null) csw += Number(statusValue(tstatus, "voluntary_ctxt_switches") + statusValue(tstatus, "nonvoluntary_ctxt_switches"));
       }
-      for (const tid of threads.keys()) if (!seen.has(tid)) threads.delete(tid);
+      for (const tid of splits.keys()) if (!seen.has(tid)) splits.delete(tid);
+      for (const tid of samples.keys()) if (!seen.has(tid)) samples.delete(tid);
       // The process's ticks count every thread it has had; the live ones' taken away leaves the ended ones'.
       dead = {
         user: max(dead.user, max(0n, field(f, 14) - liveUserTicks) * TICK_NS),
@@ -129,6 +163,25 @@ export function processUsage(pid: number, start: string | null): ProcessUsageSou
         pageins: Number(field(f, 12)),
         contextSwitches: switches,
       };
+    },
+    thread(tid: number): ThreadUsage | null {
+      if (ours(read(`/proc/${pid}/stat`)) === null) return null;
+      const key = String(tid);
+      const t = readThread(key);
+      if (t === null) return null;
+      // XNU's cpu_usage is a decaying average of recent use; here, the use since the last reading
+      // at least USAGE_WINDOW_NS before (at the first, since the thread began).
+      const now = uptimeNs();
+      const run = t.split.user + t.split.system;
+      const last = samples.get(key);
+      let usage = last?.usage ?? 0;
+      if (!last || now - last.at >= USAGE_WINDOW_NS) {
+        const from = last ?? { at: t.startTicks * TICK_NS, run: 0n };
+        const wall = now - from.at;
+        usage = wall > 0n ? Math.min(TH_USAGE_SCALE, Number(((run - from.run) * BigInt(TH_USAGE_SCALE)) / wall)) : 0;
+        samples.set(key, { at: now, run, usage });
+      }
+      return { userNs: t.split.user, systemNs: t.split.system, cpuUsage: Math.max(0, usage), state: t.state, name: t.name };
     },
   };
 }

@@ -1,7 +1,9 @@
 /*
  * task_info of a task that is this process reports what the process has used as Linux counts it:
  * sizes that grow when memory is touched, CPU time that grows with work (the live threads' in
- * TASK_THREAD_TIMES_INFO, a thread that has ended in the basic infos), faults and context switches.
+ * TASK_THREAD_TIMES_INFO, a thread that has ended in the basic infos), faults and context switches;
+ * thread_info of a thread reports that thread's times, state and name (the Linux thread the server
+ * knows it as), and its scheduling as thread_info_internal does.
  */
 #define _GNU_SOURCE
 #include <mach/mach.h>
@@ -34,6 +36,72 @@ static void *worker(void *arg) {
 }
 
 static uint64_t us(time_value_t t) { return (uint64_t)t.seconds * 1000000u + (uint64_t)t.microseconds; }
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+static int stage;
+static thread_act_t sleeper_port;
+
+/* Names itself, works about 50 ms, then sleeps until told to end. */
+static void *sleeper(void *arg) {
+  (void)arg;
+  pthread_setname_np(pthread_self(), "usage-sleeper");
+  sleeper_port = mach_thread_self();
+  spin();
+  pthread_mutex_lock(&lock);
+  stage = 1;
+  pthread_cond_broadcast(&cond);
+  while (stage != 2) pthread_cond_wait(&cond, &lock);
+  pthread_mutex_unlock(&lock);
+  return NULL;
+}
+
+static void thread_checks(void) {
+  pthread_t th;
+  pthread_create(&th, NULL, sleeper, NULL);
+  pthread_mutex_lock(&lock);
+  while (stage != 1) pthread_cond_wait(&cond, &lock);
+  pthread_mutex_unlock(&lock);
+  usleep(20000);
+  thread_basic_info_data_t b;
+  mach_msg_type_number_t n = THREAD_BASIC_INFO_COUNT;
+  kern_return_t kr = thread_info(sleeper_port, THREAD_BASIC_INFO, (thread_info_t)&b, &n);
+  check("THREAD_BASIC_INFO of another thread: its own 50 ms of work", kr == KERN_SUCCESS && us(b.user_time) + us(b.system_time) >= 30000 &&
+        us(b.user_time) + us(b.system_time) < 5000000, kr);
+  check("...asleep it is TH_STATE_WAITING, timeshare, not suspended, its cpu_usage within TH_USAGE_SCALE", b.run_state == TH_STATE_WAITING &&
+        b.policy == POLICY_TIMESHARE && b.suspend_count == 0 && b.cpu_usage >= 0 && b.cpu_usage <= TH_USAGE_SCALE, 0);
+  thread_extended_info_data_t x;
+  n = THREAD_EXTENDED_INFO_COUNT;
+  kr = thread_info(sleeper_port, THREAD_EXTENDED_INFO, (thread_info_t)&x, &n);
+  check("THREAD_EXTENDED_INFO: its name, priorities and times (nanoseconds)", kr == KERN_SUCCESS && n == THREAD_EXTENDED_INFO_COUNT &&
+        strcmp(x.pth_name, "usage-sleeper") == 0 && x.pth_priority == 31 && x.pth_curpri == 31 && x.pth_maxpriority == 63 &&
+        x.pth_user_time + x.pth_system_time >= 30000000u && x.pth_run_state == TH_STATE_WAITING, kr);
+  policy_timeshare_info_data_t ts;
+  n = POLICY_TIMESHARE_INFO_COUNT;
+  kr = thread_info(sleeper_port, THREAD_SCHED_TIMESHARE_INFO, (thread_info_t)&ts, &n);
+  check("THREAD_SCHED_TIMESHARE_INFO: base and current 31, maximum 63, not depressed", kr == KERN_SUCCESS && ts.base_priority == 31 &&
+        ts.cur_priority == 31 && ts.max_priority == 63 && !ts.depressed && ts.depress_priority == -1, kr);
+  policy_rr_info_data_t rr;
+  n = POLICY_RR_INFO_COUNT;
+  kr = thread_info(sleeper_port, THREAD_SCHED_RR_INFO, (thread_info_t)&rr, &n);
+  check("THREAD_SCHED_RR_INFO of a timeshare thread: KERN_INVALID_POLICY", kr == KERN_INVALID_POLICY, kr);
+  n = POLICY_FIFO_INFO_COUNT;
+  kr = thread_info(sleeper_port, THREAD_SCHED_FIFO_INFO, (thread_info_t)&rr, &n);
+  check("THREAD_SCHED_FIFO_INFO: KERN_INVALID_POLICY", kr == KERN_INVALID_POLICY, kr);
+  n = THREAD_BASIC_INFO_COUNT - 1;
+  kr = thread_info(sleeper_port, THREAD_BASIC_INFO, (thread_info_t)&b, &n);
+  check("a count short of the structure: KERN_INVALID_ARGUMENT", kr == KERN_INVALID_ARGUMENT, kr);
+  n = 4;
+  kr = thread_info(sleeper_port, THREAD_DEBUG_INFO_INTERNAL, (thread_info_t)&b, &n);
+  check("THREAD_DEBUG_INFO_INTERNAL on a RELEASE kernel: KERN_NOT_SUPPORTED", kr == KERN_NOT_SUPPORTED, kr);
+  pthread_mutex_lock(&lock);
+  stage = 2;
+  pthread_cond_broadcast(&cond);
+  pthread_mutex_unlock(&lock);
+  pthread_join(th, NULL);
+  mach_port_deallocate(mach_task_self(), sleeper_port);
+}
+
 
 static int basic(struct mach_task_basic_info *b) {
   mach_msg_type_number_t n = MACH_TASK_BASIC_INFO_COUNT;
@@ -89,5 +157,6 @@ int main(void) {
   n = TASK_POWER_INFO_COUNT;
   check("TASK_POWER_INFO: the process's CPU time", task_info(mach_task_self(), TASK_POWER_INFO, (task_info_t)&pw, &n) == KERN_SUCCESS &&
         pw.total_user + pw.total_system >= a1.total_user + a1.total_system, 0);
+  thread_checks();
   return failures ? 1 : 0;
 }
