@@ -170,16 +170,16 @@ export const THREAD_IDENTIFIER_INFO_LAYOUT = defineLayout("thread_identifier_inf
 
 /** thread_extended_info (THREAD_EXTENDED_INFO); pth_name, 64 bytes, follows at 48. */
 export const THREAD_EXTENDED_INFO_LAYOUT = defineLayout("thread_extended_info", 112, {
-  userTime: u64(0),
-  systemTime: u64(8),
-  cpuUsage: i32(16),
-  policy: i32(20),
-  runState: i32(24),
-  flags: i32(28),
-  sleepTime: i32(32),
-  curPriority: i32(36),
-  priority: i32(40),
-  maxPriority: i32(44),
+  pthUserTime: u64(0),
+  pthSystemTime: u64(8),
+  pthCpuUsage: i32(16),
+  pthPolicy: i32(20),
+  pthRunState: i32(24),
+  pthFlags: i32(28),
+  pthSleepTime: i32(32),
+  pthCurpri: i32(36),
+  pthPriority: i32(40),
+  pthMaxpriority: i32(44),
 });
 /** policy_timeshare_info (THREAD_SCHED_TIMESHARE_INFO). */
 export const POLICY_TIMESHARE_INFO_LAYOUT = defineLayout("policy_timeshare_info", 20, {

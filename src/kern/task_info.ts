@@ -359,14 +359,14 @@ export function threadInfo(thread: Thread, flavor: number, capacity: number): { 
         const p = thread.policy.priorities();
         const fixed = thread.task.kernel.options.fixes.threadExtendedTimes;
         const words = encodeInfo(THREAD_EXTENDED_INFO_LAYOUT, {
-          userTime: extendedTime(b.userTimeSeconds, b.userTimeMicroseconds, fixed),
-          systemTime: extendedTime(b.systemTimeSeconds, b.systemTimeMicroseconds, fixed),
-          cpuUsage: b.cpuUsage,
-          policy: b.policy,
-          runState: b.runState,
-          curPriority: p.base,
-          priority: p.base,
-          maxPriority: p.max,
+          pthUserTime: extendedTime(b.userTimeSeconds, b.userTimeMicroseconds, fixed),
+          pthSystemTime: extendedTime(b.systemTimeSeconds, b.systemTimeMicroseconds, fixed),
+          pthCpuUsage: b.cpuUsage,
+          pthPolicy: b.policy,
+          pthRunState: b.runState,
+          pthCurpri: p.base,
+          pthPriority: p.base,
+          pthMaxpriority: p.max,
         });
         return [...words.slice(0, 12), ...nameWords(h?.name ?? "")];
       });

@@ -44,7 +44,7 @@ test("thread_info's flavors for an in-process thread: basic, the scheduling info
   const x = await info(THREAD_EXTENDED_INFO);
   assert.equal(x.out.length, 28);
   const ext = decodeInfo("thread_info", THREAD_EXTENDED_INFO, x.out);
-  assert.deepEqual([ext.userTime, ext.priority, ext.curPriority, ext.maxPriority, ext.runState], [0n, 31, 31, 63, TH_STATE_WAITING]);
+  assert.deepEqual([ext.pthUserTime, ext.pthPriority, ext.pthCurpri, ext.pthMaxpriority, ext.pthRunState], [0n, 31, 31, 63, TH_STATE_WAITING]);
   assert.ok(x.out.slice(12).every((w) => w === 0), "no name: pth_name is empty");
 
   // Importance moves the base within [MINPRI, max]; a fixed-priority thread has RR info, not timeshare.
