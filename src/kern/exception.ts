@@ -32,7 +32,7 @@ import { MACH_MSG_HEADER } from "../abi/msg_layout.js";
 import { rdI32, rdU32, wrU32 } from "../abi/bytes.js";
 import { IpcKmsg } from "../ipc/kmsg.js";
 import { kmsgDestroy } from "../ipc/kmsg_destroy.js";
-import { mqueueReceiveThen, takeHandedOff, type RcvResult } from "../ipc/mqueue.js";
+import { mqueueReceiveKernel, takeHandedOff, type IpcMqueue, type RcvResult, type RcvWaiter } from "../ipc/mqueue.js";
 import { ipValid, type IpcPort } from "../ipc/port.js";
 import { portDestroy, portCopySend, portMakeSendOnce, portReleaseSend, portReleaseSendOnce } from "../ipc/right.js";
 import { ipcKmsgSend, kmsgGetFromKernel } from "../ipc/send.js";
@@ -96,20 +96,28 @@ class Outcome implements ExceptionOutcome {
 
 const NO_RAISE_OPTIONS: RaiseOptions = Object.freeze({});
 
+/** The resolving functions of the Promise made last (capture): one executor for all, no closure per exception. */
+const captured: { settle: (o: ExceptionOutcome) => void; fail: (e: unknown) => void } = { settle: () => {}, fail: () => {} };
+const captureResolvers = (settle: (o: ExceptionOutcome) => void, fail: (e: unknown) => void): void => {
+  captured.settle = settle;
+  captured.fail = fail;
+};
+
 /**
  * exception_triage: offer the exception to the thread's, the task's and the
  * host's handler in turn; stop at KERN_SUCCESS or MACH_RCV_PORT_DIED.
+ * Only `codes[0]` and `codes[1]` are sent (as code and subcode); each is a bigint or an integral number.
  */
-export function exceptionTriage(thread: Thread, exception: number, codes: bigint[], opts: RaiseOptions = NO_RAISE_OPTIONS): Promise<ExceptionOutcome> {
+export function exceptionTriage(thread: Thread, exception: number, codes: readonly (number | bigint)[], opts: RaiseOptions = NO_RAISE_OPTIONS): Promise<ExceptionOutcome> {
   try {
-    const t = new Triage(thread, exception, codes, opts);
+    const t = new Triage(thread, exception, codes[0] ?? 0, codes[1] ?? 0, opts);
     const done = t.run(0);
     if (done) return Promise.resolve(done);
-    // A handler was asked; its answer always comes in a later microtask (mqueueReceiveThen).
-    return new Promise<ExceptionOutcome>((resolve, reject) => {
-      t.resolve = resolve;
-      t.reject = reject;
-    });
+    // A handler was asked; its answer comes in a later step (the handler's reply, Triage.take).
+    const p = new Promise<ExceptionOutcome>(captureResolvers);
+    t.settle = captured.settle;
+    t.fail = captured.fail;
+    return p;
   } catch (e) {
     return Promise.reject(e);
   }
@@ -125,42 +133,51 @@ interface PendingRpc {
   finish: Finish;
 }
 
+/** A reaction on a settled Promise is the cheapest microtask: queueMicrotask makes an async resource per call. */
+const RESOLVED = Promise.resolve();
+
 /**
  * One exception's way through the three levels. A level whose handler has to be asked
- * leaves `run` with null; the reply resumes it (`replied`), and the triage goes on from
+ * leaves `run` with null; the reply resumes it (`take`), and the triage goes on from
  * there. Continuations rather than an async function with a Promise per wait: each
  * Promise, its reactions and their microtask hops cost more than the delivery itself.
+ * The triage is also its own receive waiter on the thread's reply port (mqueueReceiveKernel)
+ * and its own pending RPC: one object per exception for all of them.
  */
-class Triage implements PendingRpc {
-  readonly attempts: LevelAttempt[] = [];
+class Triage implements PendingRpc, RcvWaiter {
+  attempts: LevelAttempt[] = NO_ATTEMPTS;
   /** The level asked last, and what it answered. */
   private level = 0;
   private kr: number = KERN_FAILURE;
-  /** The three levels' actions are taken before the first delivery, as they always were here. */
-  private readonly actions: readonly (ExceptionAction[] | null)[];
   /** The RPC being waited for: the triage itself, whose fields below describe it (no object per RPC). */
   rpc: PendingRpc | null = null;
   routineId = 0;
   behavior = 0;
   flavor = 0;
   finish: Finish = rpcKr;
-  resolve: ((o: ExceptionOutcome) => void) | null = null;
-  reject: ((e: unknown) => void) | null = null;
+  settle: ((o: ExceptionOutcome) => void) | null = null;
+  fail: ((e: unknown) => void) | null = null;
+  // The receive waiter's record (RcvWaiter), filled in by rpcReceive and mqueueReceiveKernel.
+  option = MACH_RCV_MSG;
+  rcvSize = 0xffffffff;
+  done = true;
+  timer: ReturnType<typeof setTimeout> | null = null;
+  sources: readonly IpcMqueue[] = NO_MQUEUES;
 
   constructor(
     readonly thread: Thread,
     readonly exception: number,
-    readonly codes: bigint[],
+    /** The code and subcode; the three levels' actions are read as each is reached. */
+    readonly code0: number | bigint,
+    readonly code1: number | bigint,
     readonly opts: RaiseOptions,
-  ) {
-    this.actions = [thread.excActions, thread.task.excActions, thread.task.kernel.host.excActions];
-  }
+  ) {}
 
   /** Offer the exception from level `from` on: the outcome, or null while a handler is asked. */
   run(from: number): ExceptionOutcome | null {
     const { thread, exception } = this;
     for (let i = from; i < 3; i++) {
-      const actions = this.actions[i]!;
+      const actions = i === 0 ? thread.excActions : i === 1 ? thread.task.excActions : thread.task.kernel.host.excActions;
       if (exception === EXC_CRASH && crashSkips(thread, actions, exception)) continue;
       // A level without a handler answers at once: only a real delivery waits.
       this.level = i;
@@ -176,30 +193,69 @@ class Triage implements PendingRpc {
   private answered(kr: number): ExceptionOutcome | null {
     this.kr = kr;
     const level = LEVELS[this.level]!;
-    this.attempts.push({ level, kr });
+    const attempt = { level, kr };
+    if (this.attempts === NO_ATTEMPTS) this.attempts = [attempt];
+    else this.attempts.push(attempt);
     if (kr !== KERN_SUCCESS && kr !== MACH_RCV_PORT_DIED) return null;
     // A terminating thread's KERN_SUCCESS is exception_deliver giving up, not a handler's answer.
     const handled = kr === KERN_SUCCESS && this.thread.active;
     return new Outcome(handled ? level : null, kr, this.attempts, this.thread.state.generalSnapshot());
   }
 
-  /** What the asked handler's reply port gave (a reply, or the end of the wait). */
-  readonly replied = (g: RcvResult): void => {
+  /**
+   * RcvWaiter.take: the reply came, in its sender's step (the handler's mach_msg, or the kernel's
+   * send-once notification). It is checked and the level answered at once; when the triage ends
+   * there the outcome is settled (whose reactions run later in any case), otherwise the next level
+   * is offered the exception a microtask later, as the raising thread would go on after the
+   * sender's trap, not inside it.
+   */
+  take(kmsg: IpcKmsg): void {
     try {
       const rpc = this.rpc!;
       this.rpc = null;
-      this.resumed(rpcAnswered(this.thread, rpc, g));
+      const kr = checkReply(rpc, kmsg);
+      const done = this.answered(kr);
+      if (done) this.settle!(done);
+      else void RESOLVED.then(() => this.goOn());
     } catch (e) {
-      this.reject!(e);
+      this.fail!(e);
     }
-  };
+  }
+
+  /** RcvWaiter.resolve: the wait ended without a reply (a timeout, the reply port's death); the triage resumes a microtask later. */
+  resolve(g: RcvResult): void {
+    void RESOLVED.then(() => {
+      try {
+        const rpc = this.rpc!;
+        this.rpc = null;
+        this.resumed(rpcAnswered(this.thread, rpc, g));
+      } catch (e) {
+        this.fail!(e);
+      }
+    });
+  }
+
+  /** After a level's answer that did not end the triage: the next level. */
+  private goOn(): void {
+    try {
+      const done = this.run(this.level + 1);
+      if (done) this.settle!(done);
+    } catch (e) {
+      this.fail!(e);
+    }
+  }
 
   /** The asked level's answer came: go on from there, and settle once triage ends. */
   resumed(kr: number): void {
     const done = this.answered(kr) ?? this.run(this.level + 1);
-    if (done) this.resolve!(done);
+    if (done) this.settle!(done);
   }
 }
+
+/** A triage's attempts before its first (shared, never written: the first attempt replaces it). */
+const NO_ATTEMPTS: LevelAttempt[] = [];
+/** A waiter's sources when it waits on nothing. */
+const NO_MQUEUES: readonly IpcMqueue[] = Object.freeze([]);
 
 /** EXC_CRASH is not sent to a handler living in the crashing task itself (it could never answer). */
 function crashSkips(thread: Thread, actions: ExceptionAction[] | null, exception: number): boolean {
@@ -209,7 +265,7 @@ function crashSkips(thread: Thread, actions: ExceptionAction[] | null, exception
 
 /** exception_deliver: one level. Its answer, or null when the handler has been asked (the triage is resumed). */
 function exceptionDeliver(t: Triage, actions: ExceptionAction[] | null): number | null {
-  const { thread, exception, codes } = t;
+  const { thread, exception } = t;
   if (!thread.active) return KERN_SUCCESS;
   if (!actions) return KERN_FAILURE;
   if (exception >= EXC_TYPES_COUNT) return KERN_FAILURE;
@@ -221,7 +277,9 @@ function exceptionDeliver(t: Triage, actions: ExceptionAction[] | null): number 
   const flavor0 = action.flavor;
   const code64 = (action.behavior & MACH_EXCEPTION_CODES) !== 0;
   const behavior = (action.behavior & ~MACH_EXCEPTION_CODES) >>> 0;
-  const code = [messageCode(codes[0] ?? 0n, code64), messageCode(codes[1] ?? 0n, code64)];
+  const code = requestCode;
+  code[0] = messageCode(t.code0, code64);
+  code[1] = messageCode(t.code1, code64);
 
   if (behavior === EXCEPTION_DEFAULT) return exceptionRpc(t, excPort, behavior, code64, code, 0, null, rpcKr);
   if (behavior === EXCEPTION_STATE || behavior === EXCEPTION_STATE_IDENTITY) {
@@ -255,7 +313,9 @@ const INT64_MAX = (1n << 63n) - 1n;
  * already in range are passed as they are: BigInt.asIntN makes a new BigInt each call, and
  * those were most of what an exception allocates before its message.
  */
-function messageCode(c: bigint, code64: boolean): number | bigint {
+function messageCode(c: number | bigint, code64: boolean): number | bigint {
+  // An integral number is encoded as it is: its low 32 bits (>>> 0) or its exact value (BigInt).
+  if (typeof c === "number") return c;
   if (code64) return c >= INT64_MIN && c <= INT64_MAX ? c : BigInt.asIntN(64, c);
   // Below 2^52 in magnitude the double is exact, and ToInt32 keeps the same low 32 bits.
   return c > -INT32_SAFE && c < INT32_SAFE ? Number(c) | 0 : Number(BigInt.asIntN(32, c));
@@ -285,6 +345,8 @@ const rpcKr: Finish = (kr) => kr;
 const NO_STATE = new Uint32Array(0);
 /** No codes (requestArgs between requests). */
 const NO_CODE: number[] = [];
+/** The code and subcode of the request being laid out (requestArgs.code while encodeRequest reads it). */
+const requestCode: (number | bigint)[] = [0, 0];
 /** A DEFAULT request's empty old_state (encodeRequest only reads it). */
 const NO_OLD_STATE: number[] = [];
 /**
@@ -358,7 +420,7 @@ function exceptionRpc(
       const kr = rpcReceive(t, reply, rpc, mr);
       if (kr !== null) t.resumed(kr);
     })
-    .catch((e: unknown) => t.reject!(e));
+    .catch((e: unknown) => t.fail!(e));
   return null;
 }
 
@@ -366,9 +428,9 @@ function exceptionRpc(
 function rpcReceive(t: Triage, reply: IpcPort, rpc: PendingRpc, mr: number): number | null {
   if (mr !== MACH_MSG_SUCCESS) return rpc.finish(mr, rpc.flavor, NO_STATE);
   const timeout = t.opts.timeoutMs;
-  const option = MACH_RCV_MSG | (timeout !== undefined ? MACH_RCV_TIMEOUT : 0);
+  t.option = MACH_RCV_MSG | (timeout !== undefined ? MACH_RCV_TIMEOUT : 0);
   t.rpc = rpc;
-  const got = mqueueReceiveThen(reply, option, 0xffffffff, timeout ?? 0, t.replied);
+  const got = mqueueReceiveKernel(reply, t, timeout ?? 0);
   if (got === null) return null;
   t.rpc = null;
   return rpcAnswered(t.thread, rpc, got);
