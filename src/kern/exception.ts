@@ -28,9 +28,9 @@ import {
   msghBits,
 } from "../abi/message.js";
 import { MACH_NOTIFY_SEND_ONCE } from "../abi/port.js";
-import { MACH_MSG_HEADER } from "../abi/msg_layout.js";
+import { MACH_MSG_HEADER, PORT_DESCRIPTOR } from "../abi/msg_layout.js";
 import { rdI32, rdU32, wrU32 } from "../abi/bytes.js";
-import { IpcKmsg } from "../ipc/kmsg.js";
+import { IpcKmsg, KDESC_PORT_RUN } from "../ipc/kmsg.js";
 import { kmsgDestroy } from "../ipc/kmsg_destroy.js";
 import { mqueueReceiveKernel, takeHandedOff, type IpcMqueue, type RcvResult, type RcvWaiter } from "../ipc/mqueue.js";
 import { ipValid, type IpcPort } from "../ipc/port.js";
@@ -163,21 +163,29 @@ class Triage implements PendingRpc, RcvWaiter {
   done = true;
   timer: ReturnType<typeof setTimeout> | null = null;
   sources: readonly IpcMqueue[] = NO_MQUEUES;
+  /** The three levels' actions, taken before the first delivery as they always were here (three fields, no array). */
+  private readonly threadActions: ExceptionAction[] | null;
+  private readonly taskActions: ExceptionAction[] | null;
+  private readonly hostActions: ExceptionAction[] | null;
 
   constructor(
     readonly thread: Thread,
     readonly exception: number,
-    /** The code and subcode; the three levels' actions are read as each is reached. */
+    /** The code and subcode. */
     readonly code0: number | bigint,
     readonly code1: number | bigint,
     readonly opts: RaiseOptions,
-  ) {}
+  ) {
+    this.threadActions = thread.excActions;
+    this.taskActions = thread.task.excActions;
+    this.hostActions = thread.task.kernel.host.excActions;
+  }
 
   /** Offer the exception from level `from` on: the outcome, or null while a handler is asked. */
   run(from: number): ExceptionOutcome | null {
     const { thread, exception } = this;
     for (let i = from; i < 3; i++) {
-      const actions = i === 0 ? thread.excActions : i === 1 ? thread.task.excActions : thread.task.kernel.host.excActions;
+      const actions = i === 0 ? this.threadActions : i === 1 ? this.taskActions : this.hostActions;
       if (exception === EXC_CRASH && crashSkips(thread, actions, exception)) continue;
       // A level without a handler answers at once: only a real delivery waits.
       this.level = i;
@@ -303,6 +311,9 @@ function exceptionDeliver(t: Triage, actions: ExceptionAction[] | null): number 
   return KERN_FAILURE;
 }
 
+/** Where a port descriptor's disposition byte is. */
+const PORT_DISPOSITION = PORT_DESCRIPTOR.at.disposition;
+
 const INT32_SAFE = 1n << 52n;
 const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
@@ -401,9 +412,17 @@ function exceptionRpc(
   if (identity) {
     // retrieve_*_self_fast: a copy of the self send right, which is an interposed
     // port if task/thread_set_special_port replaced it (no new make-send either way).
+    // The thread and task descriptors are one run (KPortRunDesc: one record, not one per port);
+    // the encoder wrote them whole, and their disposition is the carried type, as copyin leaves it.
+    bytes[28 + PORT_DISPOSITION] = MACH_MSG_TYPE_PORT_SEND;
+    bytes[40 + PORT_DISPOSITION] = MACH_MSG_TYPE_PORT_SEND;
     kmsg.descs = [
-      { kind: 0, off: 28, port: portCopySend(thread.ports.ithSself), type: MACH_MSG_TYPE_PORT_SEND },
-      { kind: 0, off: 40, port: portCopySend(thread.task.ports.itkSself), type: MACH_MSG_TYPE_PORT_SEND },
+      {
+        kind: KDESC_PORT_RUN,
+        off: 28,
+        ports: [portCopySend(thread.ports.ithSself), portCopySend(thread.task.ports.itkSself)],
+        type: MACH_MSG_TYPE_PORT_SEND,
+      },
     ];
   }
   wrU32(bytes, MACH_MSG_HEADER.at.bits, kmsg.bits);
