@@ -127,6 +127,8 @@ const LEVELS: readonly ExceptionLevel[] = ["thread", "task", "host"];
 
 /** A kernel RPC waiting for its handler's reply: what its answer is checked against. */
 interface PendingRpc {
+  readonly thread: Thread;
+  readonly exception: number;
   routineId: number;
   behavior: number;
   flavor: number;
@@ -298,14 +300,7 @@ function exceptionDeliver(t: Triage, actions: ExceptionAction[] | null): number 
       portReleaseSend(excPort);
       return got.kr;
     }
-    const stated: Finish = (kr, flavor, state) => {
-      if (kr === MACH_MSG_SUCCESS && exception !== EXC_CORPSE_NOTIFY) {
-        // The handler may change the flavor: the state is set with the flavor it returned.
-        return thread.state.set(flavor, state);
-      }
-      return kr;
-    };
-    return exceptionRpc(t, excPort, behavior, code64, code, flavor0, got.state, stated);
+    return exceptionRpc(t, excPort, behavior, code64, code, flavor0, got.state, stateSet);
   }
   portReleaseSend(excPort);
   return KERN_FAILURE;
@@ -336,7 +331,7 @@ function messageCode(c: number | bigint, code64: boolean): number | bigint {
  * What the handler's answer comes to, for the level: the reply's RetCode (or the RPC's failure),
  * and for a STATE reply the flavor and state it returned (else the request's flavor, no state).
  */
-type Finish = (kr: number, flavor: number, state: Uint32Array) => number;
+type Finish = (t: PendingRpc, kr: number, flavor: number, state: Uint32Array) => number;
 
 /** The thread's kernel reply port (ith_rpc_reply), made on first use in the reply space. */
 function rpcReplyPort(thread: Thread): IpcPort {
@@ -351,7 +346,15 @@ function dropReplyPort(thread: Thread): void {
   if (p) portDestroy(p);
 }
 
-const rpcKr: Finish = (kr) => kr;
+const rpcKr: Finish = (_t, kr) => kr;
+/** A STATE behavior's answer: a successful reply's state is set on the thread. */
+const stateSet: Finish = (t, kr, flavor, state) => {
+  if (kr === MACH_MSG_SUCCESS && t.exception !== EXC_CORPSE_NOTIFY) {
+    // The handler may change the flavor: the state is set with the flavor it returned.
+    return t.thread.state.set(flavor, state);
+  }
+  return kr;
+};
 /** The state of a result that carries none (a zero-length array cannot be changed, so one serves all). */
 const NO_STATE = new Uint32Array(0);
 /** No codes (requestArgs between requests). */
@@ -376,7 +379,7 @@ const requestArgs: { thread: number; task: number; exception: number; code: (num
 /**
  * mach_msg_rpc_from_kernel with a KernelUser stub's request layout and reply checks; waits
  * only for the reply. `finish` turns the result into the level's answer in the same step.
- * The answer, or null when the triage waits for the reply (Triage.replied resumes it).
+ * The answer, or null when the triage waits for the reply (Triage.take or .resolve resumes it).
  */
 function exceptionRpc(
   t: Triage,
@@ -395,7 +398,8 @@ function exceptionRpc(
   args.exception = t.exception;
   args.code = code;
   args.flavor = flavor;
-  args.old_state = state ? Array.from(state) : NO_OLD_STATE;
+  // The encoder only reads the state's length and words: the thread's copy goes in as it is.
+  args.old_state = state ? (state as unknown as number[]) : NO_OLD_STATE;
   const bytes = encodeRequest(routine, 0, 0, args as UserArgs, null);
   args.code = NO_CODE;
   args.old_state = NO_OLD_STATE;
@@ -405,7 +409,7 @@ function exceptionRpc(
   kmsg.bits = msghBits(MACH_MSG_TYPE_PORT_SEND, 0);
   // mach_msg_rpc_from_kernel takes the buffer before the reply right is made.
   const got0 = kmsgGetFromKernel(kmsg);
-  if (got0 !== MACH_MSG_SUCCESS) return finish(got0, flavor, NO_STATE);
+  if (got0 !== MACH_MSG_SUCCESS) return finish(t, got0, flavor, NO_STATE);
   const reply = rpcReplyPort(thread);
   kmsg.local = portMakeSendOnce(reply);
   kmsg.bits = (msghBits(MACH_MSG_TYPE_PORT_SEND, MACH_MSG_TYPE_PORT_SEND_ONCE) | (identity ? MACH_MSGH_BITS_COMPLEX : 0)) >>> 0;
@@ -445,7 +449,7 @@ function exceptionRpc(
 
 /** The request is sent (or refused, `mr`): wait for the reply on the thread's reply port. */
 function rpcReceive(t: Triage, reply: IpcPort, rpc: PendingRpc, mr: number): number | null {
-  if (mr !== MACH_MSG_SUCCESS) return rpc.finish(mr, rpc.flavor, NO_STATE);
+  if (mr !== MACH_MSG_SUCCESS) return rpc.finish(rpc, mr, rpc.flavor, NO_STATE);
   const timeout = t.opts.timeoutMs;
   t.option = MACH_RCV_MSG | (timeout !== undefined ? MACH_RCV_TIMEOUT : 0);
   t.rpc = rpc;
@@ -461,7 +465,7 @@ function rpcAnswered(thread: Thread, rpc: PendingRpc, g: RcvResult): number {
     dropReplyPort(thread);
     // A wait given up on (timeout, thread_abort, the thread terminating) is an
     // interrupted receive; the next level then finds the thread terminating.
-    return rpc.finish(MACH_RCV_INTERRUPTED, rpc.flavor, NO_STATE);
+    return rpc.finish(rpc, MACH_RCV_INTERRUPTED, rpc.flavor, NO_STATE);
   }
   return checkReply(rpc, takeHandedOff(g.port, g.kmsg));
 }
@@ -477,7 +481,7 @@ function checkReply(rpc: PendingRpc, r: IpcKmsg): number {
   const { flavor, state } = replyState;
   replyState.state = NO_STATE;
   kmsgDestroy(r);
-  return rpc.finish(kr, flavor, state);
+  return rpc.finish(rpc, kr, flavor, state);
 }
 
 /** A STATE reply's flavor and state, as replyResult found them (read at once by checkReply: no object per reply). */
