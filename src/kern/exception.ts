@@ -32,6 +32,7 @@ import { MACH_MSG_HEADER, PORT_DESCRIPTOR } from "../abi/msg_layout.js";
 import { rdI32, rdU32, wrU32 } from "../abi/bytes.js";
 import { IpcKmsg, KDESC_PORT_RUN } from "../ipc/kmsg.js";
 import { kmsgDestroy } from "../ipc/kmsg_destroy.js";
+import { kmsgDataRelease } from "../ipc/kmsg_buffer.js";
 import { mqueueReceiveKernel, takeHandedOff, type IpcMqueue, type RcvResult, type RcvWaiter } from "../ipc/mqueue.js";
 import { ipValid, type IpcPort } from "../ipc/port.js";
 import { portDestroy, portCopySend, portMakeSendOnce, portReleaseSend, portReleaseSendOnce } from "../ipc/right.js";
@@ -480,6 +481,9 @@ function checkReply(rpc: PendingRpc, r: IpcKmsg): number {
   const kr = replyResult(rpc.routineId, rpc.behavior, r);
   const { flavor, state } = replyState;
   replyState.state = NO_STATE;
+  // The reply's bytes are read (a state was copied out of them): its buffer may serve the next
+  // message, as a served request's does (kmsg_buffer.ts).
+  kmsgDataRelease(r);
   kmsgDestroy(r);
   return rpc.finish(rpc, kr, flavor, state);
 }
