@@ -26,6 +26,7 @@ import {
   MACH_SEND_MSG,
   MIG_SERVER_DIED,
   MIG_TYPE_ERROR,
+  type ExceptionOutcome,
   type Kernel,
 } from "../../src/index.js";
 import { x86_THREAD_STATE64 } from "../../src/abi/thread_status.js";
@@ -71,6 +72,19 @@ function setup(): { kernel: Kernel; victim: Actor; h: Actor } {
   return { kernel, victim: actor(kernel), h: actor(kernel) };
 }
 
+/** A victim whose thread and task handlers are two ports (tp, kp) of one handler task. */
+async function twoLevels(): Promise<{ kernel: Kernel; victim: Actor; h: Actor; tp: number; kp: number }> {
+  const { kernel, victim, h } = setup();
+  const tp = await allocate(h);
+  const kp = await allocate(h);
+  await install("thread", victim, h, tp);
+  await install("task", victim, h, kp);
+  return { kernel, victim, h, tp, kp };
+}
+
+/** What each level answered. */
+const levels = (o: ExceptionOutcome): [string, number][] => o.attempts.map((a) => [a.level, a.kr]);
+
 test("a STATE reply is taken in the handler's send: the registers are set when the send returns", async () => {
   const { kernel, victim, h } = setup();
   const p = await allocate(h);
@@ -84,16 +98,12 @@ test("a STATE reply is taken in the handler's send: the registers are set when t
   assert.equal(victim.thread.state.reg("rip"), 0x7000n);
   const out = await o;
   assert.equal(out.handledBy, "task");
-  assert.deepEqual(out.attempts.map((a) => [a.level, a.kr]), [["thread", KERN_FAILURE], ["task", KERN_SUCCESS]]);
+  assert.deepEqual(levels(out), [["thread", KERN_FAILURE], ["task", KERN_SUCCESS]]);
   assertInvariant(kernel);
 });
 
 test("an error reply answers its level in the send; the next level is offered the exception a microtask later, not inside the handler's trap", async () => {
-  const { kernel, victim, h } = setup();
-  const tp = await allocate(h);
-  const kp = await allocate(h);
-  await install("thread", victim, h, tp);
-  await install("task", victim, h, kp);
+  const { kernel, victim, h, tp, kp } = await twoLevels();
   const o = victim.thread.raiseException(EXC_BAD_ACCESS, [1, 0]);
   const r = await receiveOne(h, tp);
   assert.equal(replyNow(h, r, retCodeReply(KERN_INVALID_ARGUMENT)), 0);
@@ -102,7 +112,7 @@ test("an error reply answers its level in the send; the next level is offered th
   await reply(h, await receiveOne(h, kp), retCodeReply(KERN_SUCCESS));
   const out = await o;
   assert.equal(out.handledBy, "task");
-  assert.deepEqual(out.attempts.map((a) => [a.level, a.kr]), [["thread", KERN_INVALID_ARGUMENT], ["task", KERN_SUCCESS]]);
+  assert.deepEqual(levels(out), [["thread", KERN_INVALID_ARGUMENT], ["task", KERN_SUCCESS]]);
   assertInvariant(kernel);
 });
 
@@ -128,17 +138,13 @@ test("a malformed reply carrying a port right: MIG_TYPE_ERROR for that level, th
 });
 
 test("a level that times out (RaiseOptions.timeoutMs), then the next level's reply in its send: the triage waits again, on a new reply port", async () => {
-  const { kernel, victim, h } = setup();
-  const tp = await allocate(h);
-  const kp = await allocate(h);
-  await install("thread", victim, h, tp);
-  await install("task", victim, h, kp);
+  const { kernel, victim, h, tp, kp } = await twoLevels();
   const o = victim.thread.raiseException(EXC_BAD_ACCESS, [1, 0], { timeoutMs: 30 });
   const first = await receiveOne(h, tp);
   const r = await receiveOne(h, kp);
   assert.equal(replyNow(h, r, retCodeReply(KERN_SUCCESS)), 0);
   const out = await o;
-  assert.deepEqual(out.attempts.map((a) => [a.level, a.kr]), [["thread", MACH_RCV_INTERRUPTED], ["task", KERN_SUCCESS]]);
+  assert.deepEqual(levels(out), [["thread", MACH_RCV_INTERRUPTED], ["task", KERN_SUCCESS]]);
   assert.equal(out.handledBy, "task");
   // The late reply to the first request: its reply port was dropped with the timeout, so the name is dead.
   assert.equal(replyNow(h, first, retCodeReply(KERN_SUCCESS)), MACH_SEND_INVALID_DEST);
@@ -147,23 +153,19 @@ test("a level that times out (RaiseOptions.timeoutMs), then the next level's rep
   assert.equal(replyNow(h, await receiveOne(h, tp), retCodeReply(KERN_SUCCESS)), 0);
   const out2 = await o2;
   await new Promise((resolve) => setTimeout(resolve, 60));
-  assert.deepEqual(out2.attempts.map((a) => [a.level, a.kr]), [["thread", KERN_SUCCESS]]);
+  assert.deepEqual(levels(out2), [["thread", KERN_SUCCESS]]);
   assertInvariant(kernel);
 });
 
 test("the handler's receive right dies with the request queued: MIG_SERVER_DIED from the send-once notification, then the next level's reply", async () => {
-  const { kernel, victim, h } = setup();
-  const tp = await allocate(h);
-  const kp = await allocate(h);
-  await install("thread", victim, h, tp);
-  await install("task", victim, h, kp);
+  const { kernel, victim, h, tp, kp } = await twoLevels();
   const o = victim.thread.raiseException(EXC_BAD_ACCESS, [1, 0]);
   await Promise.resolve();
   // mach_port_mod_refs(receive, -1) on the thread handler's port, with the request in its queue.
   assert.equal((await h.thread.call("mach_port_mod_refs", h.self, { name: tp, right: 1, delta: -1 })).kr, KERN_SUCCESS);
   assert.equal(replyNow(h, await receiveOne(h, kp), retCodeReply(KERN_SUCCESS)), 0);
   const out = await o;
-  assert.deepEqual(out.attempts.map((a) => [a.level, a.kr]), [["thread", MIG_SERVER_DIED], ["task", KERN_SUCCESS]]);
+  assert.deepEqual(levels(out), [["thread", MIG_SERVER_DIED], ["task", KERN_SUCCESS]]);
   assert.equal(out.handledBy, "task");
   assertInvariant(kernel);
 });
