@@ -12,6 +12,7 @@
 #include "gen/gen.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -475,6 +476,170 @@ LOCAL_OR_KERNEL(vm_behavior_set, behavior_local, vm_address_t, vm_size_t, vm_beh
   }
 READ_LIST(mach_vm_read_list, mach_vm_read_entry_t)
 READ_LIST(vm_read_list, vm_read_entry_t)
+
+/*
+ * mach_vm_remap / vm_remap with both tasks the process's own, done here as vm_map_remap does it:
+ * vm_user.c's flag filter, the inheritance and a non-zero size, the size rounded (over the data's
+ * pages with VM_FLAGS_RETURN_DATA_ADDR), the source's mappings from /proc/self/maps (a page mapped
+ * by none is KERN_INVALID_ADDRESS; the current protection answered is their AND, the maximum
+ * VM_PROT_ALL, as Linux keeps none), then the target (anywhere: the first place the kernel finds
+ * at or above the hint, aligned to mask + 1; fixed: aligned, within the map, free unless
+ * VM_FLAGS_OVERWRITE). The new pages are made in a staging range first and moved into place
+ * mapping by mapping (mremap), so a remap over its own source finds the source intact:
+ *   copy TRUE: fresh private pages, the bytes read through /proc/self/mem (which reads pages
+ *   without read access too), each piece given its source mapping's protection;
+ *   copy FALSE: each private source mapping is made shared in place (make_shared), then mapped a
+ *   second time with mremap(old_size 0), which maps the same pages: a write through either
+ *   address is seen through the other, and in both after a fork.
+ * VM_INHERIT_NONE is MADV_DONTFORK on the new pages; VM_INHERIT_SHARE of copied pages makes them
+ * shared. Shared pages (copy FALSE) stay shared in a fork's child whatever the inheritance says:
+ * Linux has no copy-at-fork for a shared mapping.
+ */
+static kern_return_t remap_local(mach_vm_address_t *target_address, mach_vm_size_t size, mach_vm_offset_t mask, int flags, mach_vm_address_t memory_address,
+                                 boolean_t copy, vm_prot_t *cur_protection, vm_prot_t *max_protection, vm_inherit_t inheritance) {
+  if ((unsigned)flags & ~(unsigned)VM_FLAGS_USER_REMAP) return KERN_INVALID_ARGUMENT;
+  if ((unsigned)inheritance > VM_INHERIT_LAST_VALID || size == 0) return KERN_INVALID_ARGUMENT;
+  uint64_t offset_in_mapping = 0, len;
+  if (flags & VM_FLAGS_RETURN_DATA_ADDR) {
+    offset_in_mapping = memory_address - trunc_pg(memory_address);
+    len = round_pg(memory_address + size - trunc_pg(memory_address));
+  } else {
+    len = round_pg(size);
+  }
+  /* The source: every page mapped. */
+  uint64_t src = trunc_pg(memory_address);
+  if (len == 0 || src + len < src || src + len > USER_MAP_END || len > (uint64_t)SIZE_MAX / 2) return KERN_INVALID_ADDRESS;
+  struct mapping *ms;
+  int hole, n = mappings_in(src, src + len, &ms, &hole);
+  if (n < 0) return KERN_RESOURCE_SHORTAGE;
+  if (hole) {
+    free(ms);
+    return KERN_INVALID_ADDRESS;
+  }
+  vm_prot_t cur = VM_PROT_ALL;
+  for (int i = 0; i < n; i++) cur &= ms[i].prot;
+  /* The target range's checks (vm_map_remap_range_allocate), before anything changes. */
+  int anywhere = (flags & VM_FLAGS_ANYWHERE) != 0;
+  uint64_t align = mask | vm_page_mask, at = trunc_pg(*target_address);
+  kern_return_t kr = KERN_SUCCESS;
+  if (!anywhere) {
+    if (at & mask) kr = KERN_NO_SPACE;
+    else if (at == 0 || at + len < at || at + len > USER_MAP_END) kr = KERN_INVALID_ADDRESS;
+    else if (!(flags & VM_FLAGS_OVERWRITE)) {
+      struct mapping *there;
+      int gap, busy = mappings_in(at, at + len, &there, &gap);
+      free(there);
+      if (busy != 0) kr = busy < 0 ? KERN_RESOURCE_SHORTAGE : KERN_NO_SPACE;
+    }
+  }
+  /*
+   * The staging range: where the new pages are made (for anywhere, where they stay: aligned). For
+   * a fixed target it must not meet the target range's free pages: a place that does is held
+   * while another is asked for.
+   */
+  uint64_t stage = 0, span = len + (anywhere && align > vm_page_mask ? align + 1 : 0);
+  if (kr == KERN_SUCCESS && (span < len || span > (uint64_t)SIZE_MAX)) kr = KERN_NO_SPACE;
+  void *held[8];
+  int nheld = 0;
+  while (kr == KERN_SUCCESS && stage == 0) {
+    void *hint = anywhere ? (void *)(uintptr_t)at : NULL;
+    void *p = mmap(hint, (size_t)span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) {
+      kr = KERN_NO_SPACE;
+      break;
+    }
+    uint64_t base = (uint64_t)(uintptr_t)p;
+    if (!anywhere && base < at + len && at < base + span) {
+      if (nheld == (int)(sizeof held / sizeof held[0])) {
+        munmap(p, (size_t)span);
+        kr = KERN_NO_SPACE;
+      } else {
+        held[nheld++] = p;
+      }
+      continue;
+    }
+    stage = anywhere ? (base + align) & ~align : base;
+    if (stage > base) munmap(p, (size_t)(stage - base));
+    if (base + span > stage + len) munmap((void *)(uintptr_t)(stage + len), (size_t)(base + span - stage - len));
+  }
+  while (nheld > 0) munmap(held[--nheld], (size_t)span);
+  if (kr == KERN_SUCCESS && copy) {
+    /* Fresh pages with the source's bytes, then each piece's protection. */
+    int fd = -1;
+    if (mmap((void *)(uintptr_t)stage, (size_t)len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED ||
+        (fd = open("/proc/self/mem", O_RDONLY | O_CLOEXEC)) < 0 || pread(fd, (void *)(uintptr_t)stage, (size_t)len, (off_t)src) != (ssize_t)len)
+      kr = KERN_RESOURCE_SHORTAGE;
+    if (fd >= 0) close(fd);
+    for (int i = 0; i < n && kr == KERN_SUCCESS; i++)
+      if (mprotect((void *)(uintptr_t)(stage + ms[i].start - src), (size_t)(ms[i].end - ms[i].start), ms[i].prot) != 0) kr = KERN_RESOURCE_SHORTAGE;
+  } else if (kr == KERN_SUCCESS) {
+    /* The source's own pages: shared in place where private, then mapped again in the staging range. */
+    for (int i = 0; i < n && kr == KERN_SUCCESS; i++) {
+      if (!ms[i].shared && make_shared(&ms[i]) != 0) kr = KERN_RESOURCE_SHORTAGE;
+      else if (mremap((void *)(uintptr_t)ms[i].start, 0, (size_t)(ms[i].end - ms[i].start), MREMAP_MAYMOVE | MREMAP_FIXED,
+                      (void *)(uintptr_t)(stage + ms[i].start - src)) == MAP_FAILED)
+        kr = KERN_FAILURE;
+    }
+  }
+  if (kr == KERN_SUCCESS && !anywhere) {
+    /* Into place, mapping by mapping (mremap moves one mapping at a time), over whatever VM_FLAGS_OVERWRITE lets go. */
+    for (int i = 0; i < n && kr == KERN_SUCCESS; i++) {
+      uint64_t off = ms[i].start - src, piece = ms[i].end - ms[i].start;
+      if (mremap((void *)(uintptr_t)(stage + off), (size_t)piece, (size_t)piece, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)(uintptr_t)(at + off)) == MAP_FAILED)
+        kr = KERN_FAILURE;
+    }
+    if (kr == KERN_SUCCESS) {
+      munmap((void *)(uintptr_t)stage, (size_t)len); /* what is left of the staging range: nothing */
+      machipc_ool_forget(at, at + len);
+    }
+  } else if (kr == KERN_SUCCESS) {
+    at = stage;
+  }
+  if (kr != KERN_SUCCESS) {
+    if (stage) munmap((void *)(uintptr_t)stage, (size_t)len);
+    free(ms);
+    return kr;
+  }
+  if (flags & VM_FLAGS_RESILIENT_CODESIGN) {
+    mprotect((void *)(uintptr_t)at, (size_t)len, PROT_READ);
+    cur = VM_PROT_READ;
+  }
+  for (int i = 0; i < n; i++) {
+    struct mapping m = ms[i];
+    m.start = at + (ms[i].start - src);
+    m.end = at + (ms[i].end - src);
+    if (flags & VM_FLAGS_RESILIENT_CODESIGN) m.prot = PROT_READ;
+    if (inheritance == VM_INHERIT_SHARE && copy) (void)make_shared(&m);
+    (void)madvise((void *)(uintptr_t)m.start, (size_t)(m.end - m.start), inheritance == VM_INHERIT_NONE ? MADV_DONTFORK : MADV_DOFORK);
+  }
+  free(ms);
+  *target_address = at + offset_in_mapping;
+  *cur_protection = cur;
+  *max_protection = (flags & VM_FLAGS_RESILIENT_CODESIGN) ? VM_PROT_READ : VM_PROT_ALL;
+  return KERN_SUCCESS;
+}
+
+/* Whether both tasks are the caller's own: then the remap is done here, else it is the MIG message. */
+static int remap_is_local(vm_map_t target_task, vm_map_t src_task) {
+  return self_target(target_task) == KERN_SUCCESS && (src_task == target_task || self_target(src_task) == KERN_SUCCESS);
+}
+
+kern_return_t mach_vm_remap(vm_map_t target_task, mach_vm_address_t *target_address, mach_vm_size_t size, mach_vm_offset_t mask, int flags, vm_map_t src_task,
+                            mach_vm_address_t src_address, boolean_t copy, vm_prot_t *cur_protection, vm_prot_t *max_protection, vm_inherit_t inheritance) {
+  if (!remap_is_local(target_task, src_task))
+    return _kernelrpc_mach_vm_remap(target_task, target_address, size, mask, flags, src_task, src_address, copy, cur_protection, max_protection, inheritance);
+  return remap_local(target_address, size, mask, flags, src_address, copy, cur_protection, max_protection, inheritance);
+}
+
+kern_return_t vm_remap(vm_map_t target_task, vm_address_t *target_address, vm_size_t size, vm_address_t mask, int flags, vm_map_t src_task, vm_address_t src_address,
+                       boolean_t copy, vm_prot_t *cur_protection, vm_prot_t *max_protection, vm_inherit_t inheritance) {
+  if (!remap_is_local(target_task, src_task))
+    return _kernelrpc_vm_remap(target_task, target_address, size, mask, flags, src_task, src_address, copy, cur_protection, max_protection, inheritance);
+  mach_vm_address_t a = *target_address;
+  kern_return_t kr = remap_local(&a, size, mask, flags, src_address, copy, cur_protection, max_protection, inheritance);
+  if (kr == KERN_SUCCESS) *target_address = (vm_address_t)a;
+  return kr;
+}
 
 /* vm_map.defs skips these on the user side: libsystem's are the mach_vm_* calls. */
 kern_return_t vm_allocate(vm_map_t target_task, vm_address_t *address, vm_size_t size, int flags) {

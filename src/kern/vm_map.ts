@@ -27,6 +27,8 @@ interface AttrSpan {
   end: bigint;
   attrs: EntryAttrs;
 }
+/** The regions (by their bytes) some remap without copy made shared: the mark goes with the region. */
+const sharedRegions = new WeakSet<Uint8Array>();
 /** Where simulated allocations start: far above where Linux puts heaps and below its mmap area, so a client process's own addresses (mirrored for OOL data) do not collide. */
 const BASE = 0x0000100000000000n;
 
@@ -189,10 +191,38 @@ export class VmMap implements UserMemory {
 
   /** A zero-filled region at a chosen page-aligned address (vm_map_enter with VM_FLAGS_FIXED); the caller checked it is free. */
   allocateAt(address: bigint, size: number): void {
-    this.dropAttrs(...this.spanOf(address, size));
-    this.regions.set(address, new Uint8Array(size));
-    const end = address + BigInt(size);
+    this.placeAt(address, new Uint8Array(size));
+  }
+
+  /**
+   * `bytes` mapped as a region at a chosen page-aligned address the caller checked is free
+   * (vm_map_remap's new entries). The map takes the array as it is: a view of another region's
+   * buffer is the same memory seen at both addresses (remap without copy).
+   */
+  placeAt(address: bigint, bytes: Uint8Array): void {
+    this.dropAttrs(...this.spanOf(address, bytes.byteLength));
+    this.regions.set(address, bytes);
+    const end = address + BigInt(bytes.byteLength);
     if (end > this.nextAddress && address >= BASE) this.nextAddress = (end + PAGE - 1n) & ~(PAGE - 1n);
+  }
+
+  /**
+   * The regions overlapping [start, end) as [base, bytes] in address order, backings there made
+   * ordinary memory first (their bytes are about to be shared or copied).
+   */
+  regionsIn(start: bigint, end: bigint): [bigint, Uint8Array][] {
+    for (const [base, b] of [...this.backings]) if (base < end && start < base + BigInt(Math.max(b.size, 1))) this.materialize(base, b.size);
+    return this.entries().filter(([base, r]) => base < end && start < base + ((BigInt(Math.max(r.byteLength, 1)) + PAGE - 1n) & ~(PAGE - 1n)));
+  }
+
+  /** Mark a region's memory as mapped more than once (vm_map_entry's is_shared: set on both sides of a remap without copy, kept until the entry goes). */
+  markShared(bytes: Uint8Array): void {
+    sharedRegions.add(bytes);
+  }
+
+  /** Whether the region whose bytes these are was marked shared. */
+  isShared(bytes: Uint8Array): boolean {
+    return sharedRegions.has(bytes);
   }
 
   /** vm_map_remove: every region that starts inside [start, end) goes. */

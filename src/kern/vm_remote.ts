@@ -17,7 +17,7 @@ import {
   KERN_SUCCESS,
 } from "../abi/kern_return.js";
 import { VM_PROT_READ, VM_PROT_WRITE } from "../abi/vm.js";
-import { SM_PRIVATE } from "../abi/vm_region.js";
+import { SM_PRIVATE, SM_SHARED } from "../abi/vm_region.js";
 import type { Task } from "./task.js";
 import { regionProtection } from "./vm_user.js";
 
@@ -84,13 +84,16 @@ export function processMemoryOf(task: Task): ProcessMemory | null {
 }
 
 /**
- * An in-process task's regions as map entries (simulated memory: private and anonymous, every
- * page resident), each region cut where vm_map_inherit or vm_map_behavior_set clipped it.
+ * An in-process task's regions as map entries (simulated memory: anonymous, every page resident,
+ * private unless a remap without copy shared it), each region cut where vm_map_inherit or
+ * vm_map_behavior_set clipped it.
  */
 function simulatedEntries(task: Task): VmEntry[] {
   const out: VmEntry[] = [];
   for (const [base, bytes] of task.vm.entries()) {
     const p = regionProtection(task.vm, base);
+    // Memory a remap without copy mapped twice: both entries are is_shared, the object held by both.
+    const shared = task.vm.isShared(bytes);
     const end = roundPage(base + BigInt(Math.max(bytes.byteLength, 1)));
     const cuts = [base, ...task.vm.clipPoints(base, end), end];
     for (let i = 0; i + 1 < cuts.length; i++) {
@@ -102,12 +105,12 @@ function simulatedEntries(task: Task): VmEntry[] {
         protection: p.cur,
         maxProtection: p.max,
         inheritance: attrs.inheritance,
-        shared: false,
-        shareMode: SM_PRIVATE,
+        shared,
+        shareMode: shared ? SM_SHARED : SM_PRIVATE,
         offset: start - base,
         userTag: 0,
         objectId: 0,
-        refCount: 1,
+        refCount: shared ? 2 : 1,
         externalPager: false,
         pagesResident: Number((cuts[i + 1]! - start) / PAGE),
         behavior: attrs.behavior,

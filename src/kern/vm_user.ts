@@ -54,6 +54,11 @@ export function regionProtection(map: VmMap, base: bigint): { cur: number; max: 
   return protOf(map).get(base) ?? { cur: VM_PROT_DEFAULT, max: VM_PROT_ALL };
 }
 
+/** Set the protections of the region at `base` (vm_map_remap's new entries keep their source entries'). */
+export function setRegionProtection(map: VmMap, base: bigint, p: { cur: number; max: number }): void {
+  protOf(map).set(base, { cur: p.cur, max: p.max });
+}
+
 /** mach_vm_allocate: `addr` is the wanted address (ignored with VM_FLAGS_ANYWHERE); the result's `addr` is where it went. */
 export function machVmAllocate(map: VmMap, addr: bigint, size: bigint, flags: number): { kr: number; addr: bigint } {
   if ((flags & ~VM_FLAGS_USER_ALLOCATE) >>> 0) return { kr: KERN_INVALID_ARGUMENT, addr };

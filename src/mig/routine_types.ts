@@ -1863,6 +1863,25 @@ export interface Routines {
       /** vm_machine_attribute_val_t */ value: number;
     };
   };
+  /** vm_remap (3814) */
+  vm_remap: {
+    id: 3814;
+    args: {
+      /** vm_address_t */ target_address: bigint | number;
+      /** vm_size_t */ size: bigint | number;
+      /** vm_address_t */ mask: bigint | number;
+      /** int */ flags: number;
+      /** vm_map_t */ src_task: PortIn;
+      /** vm_address_t */ src_address: bigint | number;
+      /** boolean_t */ copy: number;
+      /** vm_inherit_t */ inheritance: number;
+    };
+    outs: {
+      /** vm_address_t */ target_address: bigint;
+      /** vm_prot_t */ cur_protection: number;
+      /** vm_prot_t */ max_protection: number;
+    };
+  };
   /** vm_map_page_query (3817) */
   vm_map_page_query: {
     id: 3817;
@@ -2198,6 +2217,25 @@ export interface Routines {
     };
     outs: {
       /** vm_machine_attribute_val_t */ value: number;
+    };
+  };
+  /** mach_vm_remap (4813) */
+  mach_vm_remap: {
+    id: 4813;
+    args: {
+      /** mach_vm_address_t */ target_address: bigint | number;
+      /** mach_vm_size_t */ size: bigint | number;
+      /** mach_vm_offset_t */ mask: bigint | number;
+      /** int */ flags: number;
+      /** vm_map_t */ src_task: PortIn;
+      /** mach_vm_address_t */ src_address: bigint | number;
+      /** boolean_t */ copy: number;
+      /** vm_inherit_t */ inheritance: number;
+    };
+    outs: {
+      /** mach_vm_address_t */ target_address: bigint;
+      /** vm_prot_t */ cur_protection: number;
+      /** vm_prot_t */ max_protection: number;
     };
   };
   /** mach_vm_page_query (4814) */
@@ -2562,6 +2600,7 @@ export interface RoutineNamesById {
   3811: "vm_behavior_set";
   3812: "vm_map";
   3813: "vm_machine_attribute";
+  3814: "vm_remap";
   3817: "vm_map_page_query";
   3821: "vm_region_recurse";
   3822: "vm_region_recurse_64";
@@ -2591,6 +2630,7 @@ export interface RoutineNamesById {
   4810: "mach_vm_behavior_set";
   4811: "mach_vm_map";
   4812: "mach_vm_machine_attribute";
+  4813: "mach_vm_remap";
   4814: "mach_vm_page_query";
   4815: "mach_vm_region_recurse";
   4816: "mach_vm_region";

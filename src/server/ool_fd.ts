@@ -24,6 +24,8 @@ export interface OolSession {
   readonly socket: import("node:net").Socket;
   readonly peer: { pid: number; uid: number };
   task: Task | null;
+  /** Whether a connection's peer is this session's process, with any uid it has had. */
+  isOwnProcess(peer: { pid: number; uid: number }): boolean;
   closed: boolean;
   result(seq: number, value: number, msg?: Uint8Array, regions?: OolRegion[], extra?: Uint8Array): void;
   close(): void;
@@ -143,8 +145,9 @@ export function oolOp(session: OolSession, f: Uint8Array, log: (line: string) =>
 
 /**
  * OOL_ATTACH: this connection becomes the side channel of the one that was
- * given the nonce, if both are the same process (pid and uid by the kernel's
- * word): a leaked nonce is worthless elsewhere. The nonce is used up either
+ * given the nonce, if both are the same process (its pid, and its effective
+ * uid now or before a setuid, by the kernel's word): a leaked nonce is
+ * worthless elsewhere. The nonce is used up either
  * way. The server keeps a duplicate of the connection's descriptor and closes
  * its net.Socket, so that Node reads nothing more from it (a read without
  * recvmsg would drop, and close, the descriptors queued); the attach is
@@ -158,7 +161,7 @@ function attach(side: OolSession, seq: number, payload: Uint8Array, log: (line: 
     stateOf(main).nonce = null;
   }
   const fd = socketFd(side.socket);
-  const same = main !== undefined && main.peer.pid === side.peer.pid && main.peer.uid === side.peer.uid;
+  const same = main !== undefined && main.isOwnProcess(side.peer);
   if (!main || main.closed || !main.task?.active || !same || fd === null || stateOf(main).channel) {
     if (main && !same) log(`OOL_ATTACH refused: the nonce belongs to pid ${main.peer.pid} uid ${main.peer.uid}, not pid ${side.peer.pid} uid ${side.peer.uid}`);
     side.result(seq, KERN_INVALID_ARGUMENT);

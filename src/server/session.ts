@@ -652,6 +652,15 @@ export class Session {
     this.result(seq, mr, buf.subarray(0, n), regions);
   }
 
+  /**
+   * Whether a connection's peer is this session's process (OOL_ATTACH): by its task entry once it
+   * has one, so a side channel opened after a setuid (a new effective uid) is still its own.
+   */
+  isOwnProcess(peer: PeerCredentials): boolean {
+    if (this.entry) return isEntryProcess(this.entry, peer);
+    return peer.pid === this.peer.pid && peer.uid === this.peer.uid;
+  }
+
   result(seq: number, value: number, msg: Uint8Array = EMPTY, regions: OolRegion[] = NO_REGIONS, extra: Uint8Array = EMPTY): void {
     if (this.closed) return;
     const body = FRAME_HEADER.size + RESULT.size;

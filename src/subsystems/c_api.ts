@@ -23,7 +23,8 @@ const DEBUG_TYPES = new Set(["mach_host", "host_priv", "mach_port", "task", "vm_
  * libmachipc's own too (native/src/vm.c), with their messages under `_kernelrpc_<name>` (a name
  * libsystem does not have): inherit, msync and behavior_set, done on the process's own mappings
  * when the target is its own task, and read_list, read entry by entry with mach_vm_read since the
- * kernel cannot give a process new memory from outside.
+ * kernel cannot give a process new memory from outside; and remap, done on the process's own
+ * mappings when both tasks are its own.
  */
 const VM_USER_SIDE: Record<string, Pick<UserSubsystem, "kernelrpc" | "userSkip" | "note">> = {
   mach_vm: {
@@ -34,12 +35,13 @@ const VM_USER_SIDE: Record<string, Pick<UserSubsystem, "kernelrpc" | "userSkip" 
       mach_vm_msync: "native",
       mach_vm_behavior_set: "native",
       mach_vm_read_list: "native",
+      mach_vm_remap: "native",
     },
   },
   vm_map: {
-    kernelrpc: { vm_read: "wrap", vm_map: "native", vm_inherit: "native", vm_msync: "native", vm_behavior_set: "native", vm_read_list: "native" },
+    kernelrpc: { vm_read: "wrap", vm_map: "native", vm_inherit: "native", vm_msync: "native", vm_behavior_set: "native", vm_read_list: "native", vm_remap: "native" },
     userSkip: ["vm_allocate", "vm_deallocate", "vm_protect"],
-    note: "`vm_allocate`, `vm_deallocate` and `vm_protect` call `mach_vm_allocate`, `mach_vm_deallocate` and `mach_vm_protect`, as libsystem's do (native/src/vm.c). For a task that is a process outside the server, the routines that would change its address space or its entries (allocate, deallocate, protect, map, inherit, a lasting behavior, a synchronous msync of a shared file) answer `KERN_NOT_SUPPORTED`; reads, writes, copies, region walks, page queries (from /proc/PID/pagemap) and advice work (docs/processes.md). On a program's own task, `vm_inherit` / `mach_vm_inherit` (MADV_DONTFORK / DOFORK, a private mapping made shared in place for VM_INHERIT_SHARE), `vm_msync` / `mach_vm_msync` (msync(2) of shared file mappings, MADV_FREE / MADV_COLD for killed or deactivated pages) and `vm_behavior_set` / `mach_vm_behavior_set` (madvise) are done locally with the kernel's checks and codes; `vm_read_list` / `mach_vm_read_list` read each entry with `mach_vm_read`.",
+    note: "`vm_allocate`, `vm_deallocate` and `vm_protect` call `mach_vm_allocate`, `mach_vm_deallocate` and `mach_vm_protect`, as libsystem's do (native/src/vm.c). For a task that is a process outside the server, the routines that would change its address space or its entries (allocate, deallocate, protect, map, remap, inherit, a lasting behavior, a synchronous msync of a shared file) answer `KERN_NOT_SUPPORTED`; reads, writes, copies, region walks, page queries (from /proc/PID/pagemap) and advice work (docs/processes.md). On a program's own task, `vm_inherit` / `mach_vm_inherit` (MADV_DONTFORK / DOFORK, a private mapping made shared in place for VM_INHERIT_SHARE), `vm_msync` / `mach_vm_msync` (msync(2) of shared file mappings, MADV_FREE / MADV_COLD for killed or deactivated pages) and `vm_behavior_set` / `mach_vm_behavior_set` (madvise) are done locally with the kernel's checks and codes; `vm_read_list` / `mach_vm_read_list` read each entry with `mach_vm_read`; `vm_remap` / `mach_vm_remap` with both tasks the program's own are done locally too (copy TRUE: fresh pages with the bytes; copy FALSE: the same pages mapped twice, a private mapping made shared in place), any other is the message.",
   },
 };
 

@@ -3,8 +3,8 @@
  * memory tool uses on a task port it holds. Served for both kinds of task memory
  * (src/subsystems/vm_common.ts); the routines that change an address space work on an
  * in-process task's simulated memory and answer KERN_NOT_SUPPORTED for a process outside the
- * server (src/kern/vm_advice.ts says what each of the others does there). Routines left out here
- * (remap, memory entries) answer MIG_BAD_ID.
+ * server (src/kern/vm_advice.ts says what each of the others does there; src/kern/vm_remap.ts
+ * what remap does). Routines left out here (memory entries) answer MIG_BAD_ID.
  */
 import type { Routine } from "../mig/routine.js";
 import { inoutP, inP, outP } from "../mig/types.js";
@@ -54,7 +54,9 @@ import {
   vmReadList,
   vmReadOverwrite,
   vmRegion,
+  remapParams,
   vmRegionRecurse,
+  vmRemap,
   vmWrite,
 } from "./vm_common.js";
 
@@ -120,6 +122,13 @@ export const machVmRoutines: Routine<KernelCall>[] = [
     "mach_vm_machine_attribute",
     [inP("address", mach_vm_address_t), inP("size", mach_vm_size_t), inP("attribute", vm_machine_attribute_t), inoutP("value", vm_machine_attribute_val_t)],
     vmMachineAttribute,
+    targetTask,
+  ),
+  routine(
+    4813,
+    "mach_vm_remap",
+    remapParams(mach_vm_address_t, mach_vm_size_t, mach_vm_offset_t),
+    vmRemap,
     targetTask,
   ),
   routine(4814, "mach_vm_page_query", [inP("offset", mach_vm_offset_t), outP("disposition", integer_t), outP("ref_count", integer_t)], vmPageQuery, targetMap),

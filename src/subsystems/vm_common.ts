@@ -2,7 +2,7 @@
  * The handlers mach_vm (4800) and vm_map (3800) share: osfmk/vm/vm_user.c's routines over
  * src/kern/vm_remote.ts (reads, writes and region walks of either kind of task memory) and
  * src/kern/vm_user.ts (allocate, deallocate, protect, map of an in-process task's simulated
- * memory). The two subsystems differ in their address types and in what the 32-bit forms check.
+ * memory) and src/kern/vm_remap.ts (remap). The two subsystems differ in their address types and in what the 32-bit forms check.
  */
 import {
   KERN_INVALID_ADDRESS,
@@ -19,12 +19,14 @@ import { ipValid } from "../ipc/port.js";
 import type { KernelCall } from "../kern/kernel.js";
 import type { Task } from "../kern/task.js";
 import { processMemoryOf, vmMapCopyin, vmMapCopyOverwrite, vmMapRegion, type VmEntry } from "../kern/vm_remote.js";
+import { vmMapRemap, VM_FLAGS_USER_REMAP } from "../kern/vm_remap.js";
 import { machVmAllocate, machVmDeallocate, machVmMap, machVmMapChecks, machVmProtect } from "../kern/vm_user.js";
 import type { Args, RoutineResult } from "../mig/routine.js";
 import { big, num, portArg, taskOf } from "./common.js";
 import { VM_MAP_ENTRY_MAX, VM_PAGE_INFO_BASIC, VM_PAGE_INFO_BASIC_COUNT, VM_PAGE_INFO_BASIC_LAYOUT } from "../abi/vm_advice.js";
 import { roundPage, truncPage, vmMapBehaviorSet, vmMapInherit, vmMapMachineAttribute, vmMapMsync, vmMapPageInfo, vmMapPurgableControl } from "../kern/vm_advice.js";
-import { array, bytes, int32, named, uint32 } from "../mig/types.js";
+import { array, bytes, inoutP, inP, int32, named, outP, uint32, type MigType, type Param } from "../mig/types.js";
+import { boolean_t, c_int, vm_inherit_t, vm_map_t, vm_prot_t } from "../mig/defs_types.js";
 
 /** i386/vm_param.h's VM_MAX_ADDRESS, a 32-bit value even on x86_64: the vm_region* forms of vm_map.defs check the region's end against it. */
 export const VM_MAX_ADDRESS = 0xffe00000n;
@@ -141,6 +143,34 @@ export function vmMap(call: KernelCall, a: Args): RoutineResult {
   }
   const r = machVmMap(task.vm, big(a, "address"), size, big(a, "mask"), flags, cur, max, inheritance);
   return r.kr !== KERN_SUCCESS ? r.kr : { address: r.addr };
+}
+
+/** mach_vm_remap's and vm_remap's parameters, in the subsystem's own address and size types. */
+export const remapParams = (address: MigType, size: MigType, mask: MigType): Param[] => [
+  inoutP("target_address", address),
+  inP("size", size),
+  inP("mask", mask),
+  inP("flags", c_int),
+  inP("src_task", vm_map_t, { intran: true }),
+  inP("src_address", address),
+  inP("copy", boolean_t),
+  outP("cur_protection", vm_prot_t),
+  outP("max_protection", vm_prot_t),
+  inP("inheritance", vm_inherit_t),
+];
+
+/**
+ * mach_vm_remap / vm_remap: both maps, then the flags a user may pass (vm_user.c), then
+ * vm_map_remap (src/kern/vm_remap.ts). The source is `src_task`, a second task port.
+ */
+export function vmRemap(call: KernelCall, a: Args): RoutineResult {
+  const target = mapOf(call);
+  const src = taskOf(portArg(a, "src_task").port);
+  if (!target || !src) return KERN_INVALID_ARGUMENT;
+  const flags = num(a, "flags");
+  if ((flags & ~VM_FLAGS_USER_REMAP) >>> 0) return KERN_INVALID_ARGUMENT;
+  const r = vmMapRemap(target, big(a, "target_address"), big(a, "size"), big(a, "mask"), flags, src, big(a, "src_address"), num(a, "copy") !== 0, num(a, "inheritance"));
+  return r.kr !== KERN_SUCCESS ? r.kr : { target_address: r.address!, cur_protection: r.cur!, max_protection: r.max! };
 }
 
 /** How each routine of the vm_region family differs from mach_vm_region. */

@@ -4,7 +4,7 @@
  * vm_region, vm_region_64 and the recurse routines refuse a region ending above VM_MAX_ADDRESS
  * (0xFFE00000, a 32-bit bound even for a 64-bit task; docs/xnu-bugs.md), vm_region reads
  * VM_REGION_BASIC_INFO as the 32-bit structure, vm_region_recurse fills vm_region_submap_info.
- * Routines left out (remap, task_wire, memory entries, region_info, mapped_pages_info,
+ * Routines left out (task_wire, memory entries, region_info, mapped_pages_info,
  * region_object_create, the UPL calls) answer MIG_BAD_ID.
  */
 import type { Routine } from "../mig/routine.js";
@@ -53,7 +53,9 @@ import {
   vmReadList,
   vmReadOverwrite,
   vmRegion,
+  remapParams,
   vmRegionRecurse,
+  vmRemap,
   vmWrite,
 } from "./vm_common.js";
 
@@ -119,6 +121,13 @@ export const vmMapRoutines: Routine<KernelCall>[] = [
     "vm_machine_attribute",
     [inP("address", vm_address_t), inP("size", vm_size_t), inP("attribute", vm_machine_attribute_t), inoutP("value", vm_machine_attribute_val_t)],
     vmMachineAttribute,
+    targetTask,
+  ),
+  routine(
+    3814,
+    "vm_remap",
+    remapParams(vm_address_t, vm_size_t, vm_address_t),
+    vmRemap,
     targetTask,
   ),
   routine(3817, "vm_map_page_query", [inP("offset", vm_offset_t), outP("disposition", integer_t), outP("ref_count", integer_t)], vmPageQuery, inP("target_map", vm_map_t)),

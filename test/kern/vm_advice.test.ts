@@ -19,8 +19,9 @@ import {
   KERN_SUCCESS,
 } from "../../src/abi/kern_return.js";
 import { VM_FLAGS_ANYWHERE, VM_FLAGS_PURGABLE, VM_PROT_READ } from "../../src/abi/vm.js";
-import { SM_COW, SM_PRIVATE, SM_SHARED, VM_INHERIT_COPY, VM_INHERIT_NONE, VM_INHERIT_SHARE, VM_REGION_BASIC_INFO_64 } from "../../src/abi/vm_region.js";
-import { attachProcessMemory, type VmEntry } from "../../src/kern/vm_remote.js";
+import { SM_COW, SM_SHARED, VM_INHERIT_COPY, VM_INHERIT_NONE, VM_INHERIT_SHARE, VM_REGION_BASIC_INFO_64 } from "../../src/abi/vm_region.js";
+import { attachProcessMemory } from "../../src/kern/vm_remote.js";
+import { fakeProcess } from "../helpers/vm.js";
 import * as A from "../../src/abi/vm_advice.js";
 import { decodeInfo, decodeLayout } from "../../src/abi/info.js";
 import { taskForPid } from "../../src/kern/task_for_pid.js";
@@ -290,35 +291,6 @@ test("mach_vm_read_list / vm_read_list: each entry copied into the caller's map,
 });
 
 /** A process outside the server as the server attaches it: `entries` for its maps, `pagemap` words by page. */
-function fakeProcess(entries: Partial<VmEntry>[], pagemap: (page: bigint) => bigint, bytes = new Uint8Array(0)) {
-  const full = entries.map(
-    (e): VmEntry => ({
-      start: 0n,
-      end: 0n,
-      protection: 3,
-      maxProtection: 7,
-      inheritance: VM_INHERIT_COPY,
-      shared: false,
-      shareMode: SM_PRIVATE,
-      offset: 0n,
-      userTag: 0,
-      objectId: 9,
-      refCount: 1,
-      externalPager: false,
-      pagesResident: 0,
-      ...e,
-    }),
-  );
-  const base = full[0]!.start;
-  return {
-    pid: 4242,
-    maxTransfer: 1 << 20,
-    read: (address: bigint, into: Uint8Array) => (into.set(bytes.subarray(Number(address - base), Number(address - base) + into.byteLength)), into.byteLength),
-    write: () => -1,
-    regions: () => full,
-    pagemap: (address: bigint, pages: number) => Array.from({ length: pages }, (_, i) => pagemap(address / PAGE + BigInt(i))),
-  };
-}
 
 const PRESENT = 1n << 63n;
 const SWAPPED = 1n << 62n;

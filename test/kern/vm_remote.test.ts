@@ -6,7 +6,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { actor, assertInvariant, boot, Msg, type Actor } from "../helpers/kernel.js";
+import { assertInvariant, Msg, type Actor } from "../helpers/kernel.js";
 import {
   KERN_FAILURE,
   KERN_INVALID_ADDRESS,
@@ -32,20 +32,11 @@ import {
   VM_REGION_TOP_INFO,
 } from "../../src/abi/vm_region.js";
 import { decodeInfo, decodeLayout } from "../../src/abi/info.js";
-import { taskForPid } from "../../src/kern/task_for_pid.js";
-import type { Kernel } from "../../src/kern/kernel.js";
+import { debuggerScene } from "../helpers/vm.js";
 
 const PAGE = 4096;
 
-/** A debugger (root) holding the task port of an ordinary in-process task. */
-function scene(): { kernel: Kernel; dbg: Actor; target: Actor; port: number } {
-  const kernel = boot();
-  const dbg = actor(kernel, { uid: 0, gid: 0 });
-  const target = actor(kernel, { uid: 501 });
-  const r = taskForPid(dbg.task, dbg.self, target.task.pid);
-  assert.equal(r.kr, KERN_SUCCESS);
-  return { kernel, dbg, target, port: r.value };
-}
+const scene = debuggerScene;
 
 /** The target allocates `pages` pages of its own (the trap, as its libsystem would) and puts `text` at their start. */
 function targetMemory(t: Actor, pages: number, text = ""): bigint {

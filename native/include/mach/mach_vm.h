@@ -76,6 +76,11 @@ extern kern_return_t _kernelrpc_mach_vm_map(vm_map_t target_task, mach_vm_addres
 /* Routine mach_vm_machine_attribute */
 extern kern_return_t mach_vm_machine_attribute(vm_map_t target_task, mach_vm_address_t address, mach_vm_size_t size, vm_machine_attribute_t attribute, vm_machine_attribute_val_t *value);
 
+/* Routine mach_vm_remap */
+extern kern_return_t mach_vm_remap(vm_map_t target_task, mach_vm_address_t *target_address, mach_vm_size_t size, mach_vm_offset_t mask, int flags, vm_map_t src_task, mach_vm_address_t src_address, boolean_t copy, vm_prot_t *cur_protection, vm_prot_t *max_protection, vm_inherit_t inheritance);
+
+extern kern_return_t _kernelrpc_mach_vm_remap(vm_map_t target_task, mach_vm_address_t *target_address, mach_vm_size_t size, mach_vm_offset_t mask, int flags, vm_map_t src_task, mach_vm_address_t src_address, boolean_t copy, vm_prot_t *cur_protection, vm_prot_t *max_protection, vm_inherit_t inheritance);
+
 /* Routine mach_vm_page_query */
 extern kern_return_t mach_vm_page_query(vm_map_t target_map, mach_vm_offset_t offset, integer_t *disposition, integer_t *ref_count);
 
@@ -110,6 +115,7 @@ extern kern_return_t mach_vm_page_info(vm_map_t target_task, mach_vm_address_t a
     { "mach_vm_behavior_set", 4810 },\
     { "mach_vm_map", 4811 },\
     { "mach_vm_machine_attribute", 4812 },\
+    { "mach_vm_remap", 4813 },\
     { "mach_vm_page_query", 4814 },\
     { "mach_vm_region_recurse", 4815 },\
     { "mach_vm_region", 4816 },\

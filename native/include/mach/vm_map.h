@@ -73,6 +73,11 @@ extern kern_return_t _kernelrpc_vm_map(vm_map_t target_task, vm_address_t *addre
 /* Routine vm_machine_attribute */
 extern kern_return_t vm_machine_attribute(vm_map_t target_task, vm_address_t address, vm_size_t size, vm_machine_attribute_t attribute, vm_machine_attribute_val_t *value);
 
+/* Routine vm_remap */
+extern kern_return_t vm_remap(vm_map_t target_task, vm_address_t *target_address, vm_size_t size, vm_address_t mask, int flags, vm_map_t src_task, vm_address_t src_address, boolean_t copy, vm_prot_t *cur_protection, vm_prot_t *max_protection, vm_inherit_t inheritance);
+
+extern kern_return_t _kernelrpc_vm_remap(vm_map_t target_task, vm_address_t *target_address, vm_size_t size, vm_address_t mask, int flags, vm_map_t src_task, vm_address_t src_address, boolean_t copy, vm_prot_t *cur_protection, vm_prot_t *max_protection, vm_inherit_t inheritance);
+
 /* Routine vm_map_page_query */
 extern kern_return_t vm_map_page_query(vm_map_t target_map, vm_offset_t offset, integer_t *disposition, integer_t *ref_count);
 
@@ -111,6 +116,7 @@ extern kern_return_t vm_purgable_control(vm_map_t target_task, vm_address_t addr
     { "vm_behavior_set", 3811 },\
     { "vm_map", 3812 },\
     { "vm_machine_attribute", 3813 },\
+    { "vm_remap", 3814 },\
     { "vm_map_page_query", 3817 },\
     { "vm_region_recurse", 3821 },\
     { "vm_region_recurse_64", 3822 },\

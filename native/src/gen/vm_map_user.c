@@ -380,6 +380,59 @@ kern_return_t vm_machine_attribute(vm_map_t target_task, vm_address_t address, v
   return KERN_SUCCESS;
 }
 
+/* Routine vm_remap (3814) */
+kern_return_t _kernelrpc_vm_remap(vm_map_t target_task, vm_address_t *target_address, vm_size_t size, vm_address_t mask, int flags, vm_map_t src_task, vm_address_t src_address, boolean_t copy, vm_prot_t *cur_protection, vm_prot_t *max_protection, vm_inherit_t inheritance) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[92];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 92);
+  mach_msg_size_t _o = 24;
+  put32(_b + _o, 1);
+  _o += 4;
+  put32(_b + _o, src_task);
+  _b[_o + 10] = (unsigned char)(19);
+  _b[_o + 11] = MACH_MSG_PORT_DESCRIPTOR;
+  _o += 12;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put64(_b + _o, (uint64_t)(*target_address));
+  _o += 8;
+  put64(_b + _o, (uint64_t)(size));
+  _o += 8;
+  put64(_b + _o, (uint64_t)(mask));
+  _o += 8;
+  put32(_b + _o, (uint32_t)(flags));
+  _o += 4;
+  put64(_b + _o, (uint64_t)(src_address));
+  _o += 8;
+  put32(_b + _o, (uint32_t)(copy));
+  _o += 4;
+  put32(_b + _o, (uint32_t)(inheritance));
+  _o += 4;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE) | MACH_MSGH_BITS_COMPLEX, _o, 60, target_task, 3814);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3914) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  if ((get32(_b) & MACH_MSGH_BITS_COMPLEX) || ((_size != 52) && (_size != 36 || (kern_return_t)get32(_b + 32) == KERN_SUCCESS)))
+    return MIG_TYPE_ERROR;
+  if ((kern_return_t)get32(_b + 32) != KERN_SUCCESS) return (kern_return_t)get32(_b + 32);
+  _o = 36;
+  const mach_msg_size_t _o_target_address = _o;
+  _o += 8;
+  const mach_msg_size_t _o_cur_protection = _o;
+  _o += 4;
+  const mach_msg_size_t _o_max_protection = _o;
+  _o += 4;
+  (void)_o;
+  *target_address = (vm_address_t)get64(_b + _o_target_address);
+  *cur_protection = (vm_prot_t)get32(_b + _o_cur_protection);
+  *max_protection = (vm_prot_t)get32(_b + _o_max_protection);
+  return KERN_SUCCESS;
+}
+
 /* Routine vm_map_page_query (3817) */
 kern_return_t vm_map_page_query(vm_map_t target_map, vm_offset_t offset, integer_t *disposition, integer_t *ref_count) {
   union {

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "memfd_maps.h"
 
 struct ool_msg {
   mach_msg_header_t h;
@@ -57,26 +58,6 @@ static mach_msg_return_t send_region(mach_port_t to, void *address, mach_msg_siz
   return mach_msg(&m.h, MACH_SEND_MSG, m.h.msgh_size, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
 }
 
-/*
- * Whether [p, p+1) lies in a mapping of a machipc memfd (/proc/self/maps names it "memfd:machipc-ool"):
- * 1 (its inode in *ino when asked), -1 another mapping, 0 none.
- */
-static int memfd_mapped_ino(const void *p, unsigned long *ino) {
-  FILE *f = fopen("/proc/self/maps", "r");
-  char line[512];
-  int found = 0;
-  uintptr_t a = (uintptr_t)p;
-  while (f && fgets(line, sizeof line, f)) {
-    unsigned long lo, hi, inode = 0;
-    if (sscanf(line, "%lx-%lx %*s %*s %*s %lu", &lo, &hi, &inode) >= 2 && a >= lo && a < hi) {
-      found = strstr(line, "memfd:machipc-ool") != NULL ? 1 : -1;
-      if (ino) *ino = found == 1 ? inode : 0;
-      break;
-    }
-  }
-  if (f) fclose(f);
-  return found;
-}
 static int memfd_mapped(const void *p) { return memfd_mapped_ino(p, NULL); }
 
 static void *sender(void *arg) {

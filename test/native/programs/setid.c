@@ -2,7 +2,9 @@
  * A credential change as macOS's set_security_token follows it: a root task's host port is host
  * priv; after setgid and setuid to another user, mach_host_self() is the plain host port, the
  * task's audit token (task_info and a received message's trailer) names the new ids, a host priv
- * right the task already held still works, and a thread made afterwards is a Mach thread as usual.
+ * right the task already held still works, a thread made afterwards is a Mach thread as usual, and
+ * a large region still travels as a memfd (the side channel a connection made before the setuid
+ * opens after it is the same process's).
  * Run as root (setid_user.c is the unprivileged side).
  */
 #include <mach/mach.h>
@@ -11,6 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "memfd_maps.h"
 
 enum { NOBODY = 65534 };
 
@@ -56,6 +59,38 @@ static int trailer_audit(audit_token_t *token) {
   return 1;
 }
 
+enum { BIG = 64 * 1024 };
+
+/* Whether a 64 KiB region this thread sends itself out of line arrives mapped from a machipc memfd, intact. */
+static int region_by_memfd(void) {
+  mach_port_t port;
+  if (mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &port) != KERN_SUCCESS) return 0;
+  static unsigned char sent[BIG];
+  for (int i = 0; i < BIG; i++) sent[i] = (unsigned char)(i * 3 + 1);
+  struct {
+    mach_msg_header_t h;
+    mach_msg_body_t b;
+    mach_msg_ool_descriptor_t d;
+    mach_msg_trailer_t t;
+  } m;
+  memset(&m, 0, sizeof m);
+  m.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND_ONCE, 0) | MACH_MSGH_BITS_COMPLEX;
+  m.h.msgh_size = sizeof m - sizeof m.t;
+  m.h.msgh_remote_port = port;
+  m.b.msgh_descriptor_count = 1;
+  m.d.address = sent;
+  m.d.size = BIG;
+  m.d.copy = MACH_MSG_VIRTUAL_COPY;
+  m.d.type = MACH_MSG_OOL_DESCRIPTOR;
+  kern_return_t kr = mach_msg(&m.h, MACH_SEND_MSG, m.h.msgh_size, 0, MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
+  if (kr == KERN_SUCCESS) kr = mach_msg(&m.h, MACH_RCV_MSG, 0, sizeof m, port, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
+  mach_port_mod_refs(mach_task_self(), port, MACH_PORT_RIGHT_RECEIVE, -1);
+  if (kr != KERN_SUCCESS || m.d.size != BIG) return 0;
+  int ok = memfd_mapped_ino(m.d.address, NULL) == 1 && memcmp(m.d.address, sent, BIG) == 0;
+  vm_deallocate(mach_task_self(), (vm_address_t)m.d.address, BIG);
+  return ok;
+}
+
 static void *thread_body(void *out) {
   thread_t self = mach_thread_self();
   *(kern_return_t *)out = self != MACH_PORT_NULL ? host_self_boot_info() : KERN_FAILURE;
@@ -77,6 +112,7 @@ int main(void) {
   check("after setuid: a message's audit trailer names nobody", trailer_audit(&t) && t.val[1] == NOBODY && t.val[2] == NOBODY && t.val[3] == NOBODY, 0);
   check("the host priv right held from before still works", boot_info(kept) == KERN_SUCCESS, 0);
   mach_port_deallocate(mach_task_self(), kept);
+  check("after setuid: a large region still travels as a memfd", region_by_memfd(), 0);
   pthread_t th;
   kern_return_t in_thread = KERN_FAILURE;
   check("a thread made after setuid is a Mach thread, with the plain host port", pthread_create(&th, NULL, thread_body, &in_thread) == 0 && pthread_join(th, NULL) == 0 &&
