@@ -427,6 +427,7 @@ function exceptionRpc(
         off: 28,
         ports: [portCopySend(thread.ports.ithSself), portCopySend(thread.task.ports.itkSself)],
         type: MACH_MSG_TYPE_PORT_SEND,
+        count: 2,
       },
     ];
   }
