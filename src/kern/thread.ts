@@ -72,6 +72,11 @@ export class Thread {
   abortSafelyPending = false;
   /** thread_policy_set's requested scheduling. */
   readonly policy: ThreadPolicy;
+  /**
+   * The host thread this Mach thread is (a Linux thread id of the task's process, as the server
+   * confirmed it), whose times thread_info reports; 0 for an in-process thread or one not known.
+   */
+  hostThread = 0;
   private readonly ctx: MsgContext;
 
   constructor(task: Task, id: number) {
