@@ -48,8 +48,11 @@ export interface KOolPortsDesc {
 export interface KPortRunDesc {
   kind: 4;
   off: number;
+  /** The rights of the run's first descriptors; those past the list (up to `count`) are null ports. */
   ports: PortRef[];
   type: number;
+  /** Descriptors in the run (a port array's MIG maximum), at least ports.length. */
+  count: number;
 }
 
 /** KPortRunDesc's kind. */
@@ -66,7 +69,7 @@ export function descriptorsOf(descs: KDesc[]): KDesc[] {
   const out: KDesc[] = [];
   for (const d of descs) {
     if (d.kind !== KDESC_PORT_RUN) out.push(d);
-    else d.ports.forEach((port, i) => out.push({ kind: 0, off: d.off + PORT_DESCRIPTOR.size * i, port, type: d.type }));
+    else for (let i = 0; i < d.count; i++) out.push({ kind: 0, off: d.off + PORT_DESCRIPTOR.size * i, port: d.ports[i] ?? null, type: d.type });
   }
   return out;
 }
@@ -131,7 +134,7 @@ export class IpcKmsg {
     if (this.descs) {
       for (const d of this.descs) {
         if (d.kind === 0) n++;
-        else if (d.kind === KDESC_PORT_RUN) n += d.ports.length;
+        else if (d.kind === KDESC_PORT_RUN) n += d.count;
       }
     }
     return n;

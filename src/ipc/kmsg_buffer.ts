@@ -10,7 +10,7 @@
  * request. A message that ends any other way (destroyed, dropped with its
  * port) is left to the collector, so a buffer is never handed out twice.
  */
-import { IpcKmsg } from "./kmsg.js";
+import { IpcKmsg, KERNEL_AUDIT_TOKEN, KERNEL_SECURITY_TOKEN } from "./kmsg.js";
 
 const ON_HEAP_MAX = 64;
 /** Larger messages are rare enough to allocate. */
@@ -61,6 +61,33 @@ export function kmsgWithData(n: number, zero: boolean): IpcKmsg {
   kmsg.ownsSmallData = n <= ON_HEAP_MAX && (n & 3) === 0;
   return kmsg;
 }
+
+/**
+ * A kernel object's reply made in its served request's IpcKmsg (ipc_kobject_server): the request
+ * is over once served (its rights released or kept by the routine, its bytes given back with
+ * kmsgDataRelease), and a fresh message is the same object with every field as the constructor
+ * leaves it, over `n` bytes as kmsgWithData gives them. Only a request that nothing else refers
+ * to may be reused: one neither queued nor charged (queuedNote) nor in a preallocated buffer.
+ */
+export function kmsgReuse(kmsg: IpcKmsg, n: number, zero: boolean): IpcKmsg {
+  kmsg.data = kmsgData(n, zero);
+  kmsg.size = n;
+  kmsg.ownsSmallData = n <= ON_HEAP_MAX && (n & 3) === 0;
+  kmsg.bits = 0;
+  kmsg.id = 0;
+  kmsg.remote = null;
+  kmsg.local = null;
+  kmsg.voucher = null;
+  kmsg.descs = null;
+  kmsg.secToken = KERNEL_SECURITY_TOKEN;
+  kmsg.auditToken = KERNEL_AUDIT_TOKEN;
+  kmsg.senderTaskId = 0;
+  kmsg.voucherName = 0;
+  return kmsg;
+}
+
+/** Whether kmsgReuse may make a reply in this (served) request. */
+export const kmsgReusable = (kmsg: IpcKmsg): boolean => kmsg.next === null && kmsg.queuedNote === null && kmsg.premsgPort === null;
 
 /** The message's bytes are dead (copied out, or the request served): its buffer may be reused. */
 export function kmsgDataRelease(kmsg: IpcKmsg): void {

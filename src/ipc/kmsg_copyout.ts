@@ -128,7 +128,10 @@ export function kmsgCopyout(rcv: Receiver, kmsg: IpcKmsg, buf: Uint8Array, optio
     }
   } else replyName = reply === IP_DEAD ? MACH_PORT_DEAD : MACH_PORT_NULL;
 
-  if (kmsg.size > HEADER_SIZE) copyBytes(buf, HEADER_SIZE, kmsg.data, HEADER_SIZE, kmsg.size);
+  // A larger body is copied with the (unused) header bytes before it, which the header below
+  // overwrites: one TypedArray.set of the whole message, without a subarray made for the copy.
+  if (kmsg.size > HEADER_SIZE + 64 && kmsg.data.length === kmsg.size) buf.set(kmsg.data);
+  else if (kmsg.size > HEADER_SIZE) copyBytes(buf, HEADER_SIZE, kmsg.data, HEADER_SIZE, kmsg.size);
   if (kmsg.descs) {
     const bmr = copyoutBody(rcv, kmsg, viewOf(buf));
     if (bmr !== MACH_MSG_SUCCESS && mr === MACH_MSG_SUCCESS) mr = bmr;

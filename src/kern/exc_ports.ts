@@ -8,7 +8,7 @@
 import { EXC_MASK_VALID, EXC_TYPES_COUNT, EXCEPTION_DEFAULT, EXCEPTION_STATE_IDENTITY, FIRST_EXCEPTION, MACH_EXCEPTION_CODES } from "../abi/exception.js";
 import { KERN_INVALID_ARGUMENT, KERN_NO_ACCESS, KERN_SUCCESS, type KernReturn } from "../abi/kern_return.js";
 import { validThreadStateFlavor, type Arch } from "../abi/thread_status.js";
-import { ipValid, type PortRef } from "../ipc/port.js";
+import { IP_DEAD, ipValid, type PortRef } from "../ipc/port.js";
 import { portCopySend, portReleaseSend } from "../ipc/right.js";
 import type { ExceptionAction } from "./exc_action.js";
 
@@ -92,27 +92,53 @@ function group(info: ExceptionPortsInfo, a: ExceptionAction, i: number): boolean
 
 const emptyInfo = (): ExceptionPortsInfo => ({ masks: [], ports: [], behaviors: [], flavors: [] });
 
+/** The right a copy of `p` is (ipc_port_copy_send without its reference): a dead port copies as IP_DEAD. */
+const copiedAs = (p: PortRef): PortRef => (ipValid(p) && !p.active ? IP_DEAD : p);
+
+/** get_exception_ports' grouping, first slot and mask of each group: made once, reused by every call. */
+const groupFirst = new Int32Array(EXC_TYPES_COUNT);
+const groupMask = new Uint32Array(EXC_TYPES_COUNT);
+
 /**
  * get_exception_ports: the slots of `mask`, grouped. `capacity` is what the
  * caller's arrays hold (32 through MIG). xnu-3248's host and task versions stop
  * only once count exceeds capacity, writing one entry past the caller's arrays;
  * machipc runs that loop but never returns (or keeps the right of) an entry beyond capacity.
+ * The groups are found first, comparing each slot with the right a group's first slot copies
+ * as (what group() compares with), and the result's arrays are then made at their size with
+ * the rights copied once: four arrays grown entry by entry were most of a call's allocation.
  */
 export function getExceptionPorts(actions: ExceptionAction[] | null, mask: number, capacity: number, fixedCountCheck: boolean): { kr: KernReturn; info: ExceptionPortsInfo } {
   if ((mask & ~EXC_MASK_VALID) !== 0) return { kr: KERN_INVALID_ARGUMENT, info: emptyInfo() };
-  const info = emptyInfo();
-  if (!actions) return { kr: KERN_SUCCESS, info };
+  if (!actions) return { kr: KERN_SUCCESS, info: emptyInfo() };
+  let count = 0;
   for (let i = FIRST_EXCEPTION; i < EXC_TYPES_COUNT; i++) {
     if (!(mask & (1 << i))) continue;
-    if (fixedCountCheck && info.masks.length >= capacity) break;
-    if (group(info, actions[i]!, i) && !fixedCountCheck && info.masks.length > capacity) break;
+    if (fixedCountCheck && count >= capacity) break;
+    const a = actions[i]!;
+    let j = 0;
+    for (; j < count; j++) {
+      const first = actions[groupFirst[j]!]!;
+      if (a.port === copiedAs(first.port) && a.behavior === first.behavior && a.flavor === first.flavor) {
+        groupMask[j] = groupMask[j]! | (1 << i);
+        break;
+      }
+    }
+    if (j < count) continue;
+    groupFirst[count] = i;
+    groupMask[count] = 1 << i;
+    count++;
+    if (!fixedCountCheck && count > capacity) break;
   }
-  while (info.masks.length > capacity) {
-    info.masks.pop();
-    info.behaviors.pop();
-    info.flavors.pop();
-    const p = info.ports.pop() ?? null;
-    if (ipValid(p)) portReleaseSend(p);
+  // An entry beyond capacity was copied and released again: it is not copied at all.
+  const n = count < capacity ? count : capacity;
+  const info: ExceptionPortsInfo = { masks: new Array<number>(n), ports: new Array<PortRef>(n), behaviors: new Array<number>(n), flavors: new Array<number>(n) };
+  for (let j = 0; j < n; j++) {
+    const first = actions[groupFirst[j]!]!;
+    info.masks[j] = groupMask[j]!;
+    info.ports[j] = portCopySend(first.port);
+    info.behaviors[j] = first.behavior;
+    info.flavors[j] = first.flavor;
   }
   return { kr: KERN_SUCCESS, info };
 }

@@ -77,8 +77,12 @@ export function copyoutSendRight(space: IpcSpace, sright: PortRef): number {
   return kr === KERN_INVALID_CAPABILITY ? MACH_PORT_DEAD : MACH_PORT_NULL;
 }
 
-const activeOf = (port: PortRef, ...kinds: number[]): IpcPort | null =>
-  ipValid(port) && port.active && kinds.includes(port.kotype) ? port : null;
+/**
+ * The object behind an active port of kind `a` (or `b`): one or two kinds as plain arguments,
+ * not a rest array searched per conversion (every host routine converts its target).
+ */
+const activeOf = (port: PortRef, a: number, b = a): IpcPort | null =>
+  ipValid(port) && port.active && (port.kotype === a || port.kotype === b) ? port : null;
 
 /** convert_port_to_host: host or host priv ports. */
 export const convertPortToHost = (port: PortRef): Host | null =>

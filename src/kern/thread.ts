@@ -25,6 +25,28 @@ import type { Routine } from "../mig/routine.js";
 
 let nextThreadSerial = 1;
 
+/**
+ * What a thread's traps tell mach_msg (its task's space, memory and credential). One class for
+ * every thread: an object literal with getters made a map of its own per thread, so copyin's reads
+ * of the sender's fields in a process with several threads went through the generic load IC.
+ */
+class ThreadMsgContext implements MsgContext {
+  readonly space: Task["space"];
+  readonly memory: Task["vm"];
+  readonly taskId: number;
+  constructor(private readonly task: Task) {
+    this.space = task.space;
+    this.memory = task.vm;
+    this.taskId = task.pid;
+  }
+  get secToken(): readonly [number, number] {
+    return this.task.secToken;
+  }
+  get auditToken(): Readonly<Uint32Array> {
+    return this.task.auditToken;
+  }
+}
+
 export class Thread {
   readonly task: Task;
   readonly id: number;
@@ -51,18 +73,7 @@ export class Thread {
     this.ports = ipcThreadInit(task.kernel.kernelSpace, this);
     this.state = new MachineState(task.kernel.options.arch);
     this.policy = new ThreadPolicy(task.kernel.options.arch);
-    const t = task;
-    this.ctx = {
-      space: t.space,
-      memory: t.vm,
-      get secToken() {
-        return t.secToken;
-      },
-      get auditToken() {
-        return t.auditToken;
-      },
-      taskId: t.pid,
-    };
+    this.ctx = new ThreadMsgContext(task);
   }
 
   /**

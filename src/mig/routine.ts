@@ -16,10 +16,10 @@ import { HEADER_SIZE, NDR_RECORD, NDR_SIZE, OOL_DESCRIPTOR, OOL_PORTS_DESCRIPTOR
 import { viewOf } from "../abi/layout.js";
 import { wrU32 } from "../abi/bytes.js";
 import { descriptorsOf, KDESC_PORT_RUN, type IpcKmsg, type KDesc } from "../ipc/kmsg.js";
-import { kmsgWithData } from "../ipc/kmsg_buffer.js";
+import { kmsgReuse, kmsgWithData } from "../ipc/kmsg_buffer.js";
 import { IP_DEAD, ipValid, type PortRef } from "../ipc/port.js";
 import { hasOolCount, type Param, type PortArg } from "./types.js";
-import { compileDecode, compileEncode, type FastDecode, type FastEncode } from "./routine_fast.js";
+import { compileDecode, compileEncode, compileServe, type FastDecode, type FastEncode, type FastServe } from "./routine_fast.js";
 
 export type Args = Record<string, unknown>;
 /** What a handler returns: a bare return code, or the code with out-parameters by name. */
@@ -127,6 +127,15 @@ function requestShape(params: Param[]): Shape {
   return { descs, descriptorCount, portDescriptors, descBytes, min, max, variable, ndr };
 }
 
+let compiledServers = true;
+/**
+ * Whether the dispatcher uses the routines' compiled servers (Routine.serveFast); off, every
+ * request takes decode, the handler and encodeReply one by one. For tests that compare the two.
+ */
+export function useCompiledServers(on: boolean): void {
+  compiledServers = on;
+}
+
 export class Routine<C> {
   readonly id: number;
   readonly name: string;
@@ -162,7 +171,9 @@ export class Routine<C> {
     this.replyBaseSize = replyBaseSize(this.replyOuts, this.replyComplex, this.replyDescs, this.replyNdr);
     this.replyOutVi = this.replyOuts.map((p) => this.variableOuts.indexOf(p));
     this.intranIns = spec.params.filter((p) => p.intran && p.dir === "in");
-    this.fastDecode = compileDecode(spec.params, HEADER_SIZE + (this.req.descriptorCount > 0 ? 4 + this.req.descBytes : 0) + this.req.ndr);
+    this.inlineStart = HEADER_SIZE + (this.req.descriptorCount > 0 ? 4 + this.req.descBytes : 0) + this.req.ndr;
+    this.fastDecode = compileDecode(spec.params, this.inlineStart);
+    this.simpleSize = this.fastDecode && this.req.descriptorCount === 0 && !this.req.variable ? this.req.min : -1;
     this.fastEncode = compileEncode(spec.params, this.replyBaseSize, this.replyComplex, this.replyNdr);
     // Its own function per routine, so that the read sees this routine's result shapes only: one
     // read in the dispatcher saw every routine's (megamorphic).
@@ -179,6 +190,10 @@ export class Routine<C> {
   /** Generated from the parameter list for fixed layouts (routine_fast.ts); null means the interpreter below. */
   private readonly fastDecode: FastDecode | null;
   private readonly fastEncode: FastEncode | null;
+  /** Where the request's inline data starts (after its descriptors and NDR record). */
+  private readonly inlineStart: number;
+  /** The request's one size when it has no descriptors and no arrays and fastDecode reads it; else -1. */
+  private readonly simpleSize: number;
 
   /** Whether the request has exactly one inline array (its count then fixes the size exactly). */
   private readonly onlyOneArray: boolean;
@@ -205,18 +220,34 @@ export class Routine<C> {
    * MIG error code (MIG_BAD_ARGUMENTS for size/complex/count, MIG_TYPE_ERROR for descriptors).
    */
   decode(kmsg: IpcKmsg): Args | number {
-    const shape = this.req;
-    const complex = (kmsg.bits & MACH_MSGH_BITS_COMPLEX) !== 0;
+    // A request without descriptors and arrays (most of them) is one size, checked without the
+    // K64 arithmetic of checkRequest: with no descriptors, its kernel size is its size + 8.
+    if (this.simpleSize >= 0 && kmsg.descs === null) {
+      if ((kmsg.bits & MACH_MSGH_BITS_COMPLEX) !== 0 || kmsg.size !== this.simpleSize) return MIG_BAD_ARGUMENTS;
+      return this.fastDecode!(kmsg, kmsg.data, NO_DESCS);
+    }
     const kdescs = kmsg.descs === null ? NO_DESCS : descriptorsOf(kmsg.descs);
-    // Kernel stubs compare sizes in the K64 form: header +8, each port descriptor +4.
+    const bad = this.checkRequest(kmsg, kdescs);
+    if (bad !== KERN_SUCCESS) return bad;
+    if (this.fastDecode) return this.fastDecode(kmsg, kmsg.data, kdescs);
+    return this.interpretRequest(kmsg, kdescs);
+  }
+
+  /**
+   * decode by the interpreter whatever the routine's layout: what decode does for a request the
+   * generated decoder does not read, and what tests compare that decoder with.
+   */
+  decodeInterpreted(kmsg: IpcKmsg): Args | number {
+    const kdescs = kmsg.descs === null ? NO_DESCS : descriptorsOf(kmsg.descs);
+    const bad = this.checkRequest(kmsg, kdescs);
+    return bad !== KERN_SUCCESS ? bad : this.interpretRequest(kmsg, kdescs);
+  }
+
+  /** The stub's unpacking, parameter by parameter, of a request that passed checkRequest. */
+  private interpretRequest(kmsg: IpcKmsg, kdescs: KDesc[]): Args | number {
+    const shape = this.req;
     const ksize = kmsg.kernelSize();
     const kmin = shape.min + 8 + 4 * shape.portDescriptors;
-    const kmax = shape.max + 8 + 4 * shape.portDescriptors;
-    if (shape.descriptorCount > 0) {
-      if (!complex || kdescs.length !== shape.descriptorCount) return MIG_BAD_ARGUMENTS;
-    } else if (complex) return MIG_BAD_ARGUMENTS;
-    if (shape.variable ? ksize < kmin || ksize > kmax : ksize !== kmin) return MIG_BAD_ARGUMENTS;
-    if (this.fastDecode) return this.fastDecode(kmsg, kmsg.data, kdescs);
 
     const args: Args = {};
     // Descriptors, in parameter order.
@@ -321,6 +352,41 @@ export class Routine<C> {
     return args;
   }
 
+  /**
+   * __MIG_check__Request's size and complexity checks (descriptors given one per entry):
+   * KERN_SUCCESS, or MIG_BAD_ARGUMENTS. Kernel stubs compare sizes in the K64 form: header +8,
+   * each port descriptor +4.
+   */
+  readonly checkRequest = (kmsg: IpcKmsg, kdescs: KDesc[]): number => {
+    const shape = this.req;
+    const complex = (kmsg.bits & MACH_MSGH_BITS_COMPLEX) !== 0;
+    const ksize = kmsg.kernelSize();
+    const kmin = shape.min + 8 + 4 * shape.portDescriptors;
+    const kmax = shape.max + 8 + 4 * shape.portDescriptors;
+    if (shape.descriptorCount > 0) {
+      if (!complex || kdescs.length !== shape.descriptorCount) return MIG_BAD_ARGUMENTS;
+    } else if (complex) return MIG_BAD_ARGUMENTS;
+    if (shape.variable ? ksize < kmin || ksize > kmax : ksize !== kmin) return MIG_BAD_ARGUMENTS;
+    return KERN_SUCCESS;
+  };
+
+  /**
+   * The routine's compiled server (routine_fast.ts compileServe), made at its first call; null
+   * when its messages need the interpreter, or when it has conversion-typed in-ports, whose
+   * release the dispatcher orders after the destination's.
+   */
+  serveFast(): FastServe | null {
+    if (!compiledServers) return null;
+    if (this.served === undefined) {
+      this.served =
+        this.fastDecode && this.fastEncode && this.intranIns.length === 0
+          ? compileServe(this.params, this.inlineStart, this.simpleSize, this.checkRequest, { baseSize: this.replyBaseSize, complex: this.replyComplex, ndr: this.replyNdr }, this.handler)
+          : null;
+    }
+    return this.served;
+  }
+  private served: FastServe | null | undefined = undefined;
+
   private descFor(kdescs: KDesc[], target: Param): KDesc | undefined {
     let di = 0;
     for (const p of this.req.descs) {
@@ -333,10 +399,19 @@ export class Routine<C> {
   /**
    * Encode a successful reply: a kernel message holding the body (everything after the
    * 24-byte header, which the dispatcher fills in), its descriptors, and the complex bit.
+   * `into` is the served request's IpcKmsg to make it in (kmsgReuse), or null for a new one.
    */
-  encodeReply(args: Args, out: Record<string, unknown>): IpcKmsg {
+  encodeReply(args: Args, out: Record<string, unknown>, into: IpcKmsg | null = null): IpcKmsg {
     void args;
-    if (this.fastEncode) return this.fastEncode(out);
+    if (this.fastEncode) return this.fastEncode(out, into);
+    return this.encodeReplyInterpreted(out, into);
+  }
+
+  /**
+   * encodeReply by the interpreter whatever the reply's layout: what encodeReply does for a reply
+   * the generated encoder does not lay out, and what tests compare that encoder with.
+   */
+  encodeReplyInterpreted(out: Record<string, unknown>, into: IpcKmsg | null = null): IpcKmsg {
     // Sizes of the variable out-parameters (SameCount siblings share the first one's count).
     let size = this.replyBaseSize;
     // Indexed like variableOuts (replyOutVi maps an out-parameter to its slot).
@@ -363,7 +438,7 @@ export class Routine<C> {
         size += (withNul.length + 3) & ~3;
       }
     }
-    const reply = kmsgWithData(size, true);
+    const reply = into === null ? kmsgWithData(size, true) : kmsgReuse(into, size, true);
     const data = reply.data;
     const view = viewOf(data);
     let off = HEADER_SIZE;
@@ -385,10 +460,8 @@ export class Routine<C> {
         } else if (t.kind === "portarray") {
           // Always `max` descriptors, as one run; those past the list are null ports.
           const list = (v as PortRef[] | undefined) ?? [];
-          const ports: PortRef[] = new Array(t.max);
-          descs.push({ kind: KDESC_PORT_RUN, off, ports, type: t.carried });
+          descs.push({ kind: KDESC_PORT_RUN, off, ports: list.slice(0, t.max), type: t.carried, count: t.max });
           for (let i = 0; i < t.max; i++) {
-            ports[i] = i < list.length ? list[i]! : null;
             data[off + PD.disposition] = t.carried;
             off += 12;
           }

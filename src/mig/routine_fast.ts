@@ -8,18 +8,19 @@
  * offsets with constant keys. Routines with arrays, strings or OOL data keep
  * the interpreter. Both follow the same description, in the same order.
  */
-import { MIG_TYPE_ERROR } from "../abi/kern_return.js";
+import { MIG_BAD_ARGUMENTS, MIG_TYPE_ERROR } from "../abi/kern_return.js";
 import { MACH_MSG_PORT_DESCRIPTOR, MACH_MSGH_BITS_COMPLEX } from "../abi/message.js";
 import { HEADER_SIZE, NDR_RECORD, NDR_SIZE, PORT_DESCRIPTOR } from "../abi/msg_layout.js";
 import { rdI32, rdI64, rdU32, rdU64, wrU32, wrU64 } from "../abi/bytes.js";
 import { IpcPort } from "../ipc/port.js";
-import { KDESC_PORT_RUN, type IpcKmsg, type KDesc } from "../ipc/kmsg.js";
-import { kmsgWithData } from "../ipc/kmsg_buffer.js";
+import { descriptorsOf, KDESC_PORT_RUN, type IpcKmsg, type KDesc } from "../ipc/kmsg.js";
+import { kmsgDataRelease, kmsgReusable, kmsgReuse, kmsgWithData } from "../ipc/kmsg_buffer.js";
 import type { Param } from "./types.js";
 
 type Args = Record<string, unknown>;
 export type FastDecode = (kmsg: IpcKmsg, data: Uint8Array, kdescs: KDesc[]) => Args | number;
-export type FastEncode = (out: Record<string, unknown>) => IpcKmsg;
+/** `into`: a served request's IpcKmsg to make the reply in (kmsgReuse), or null for a new one. */
+export type FastEncode = (out: Record<string, unknown>, into: IpcKmsg | null) => IpcKmsg;
 
 const sendsIn = (p: Param): boolean => p.dir === "in" || p.dir === "inout";
 const sendsOut = (p: Param): boolean => p.dir === "out" || p.dir === "inout";
@@ -39,6 +40,18 @@ function scalarRead(p: Param, off: number): string {
  * when the request is not of a fixed layout.
  */
 export function compileDecode(params: Param[], inlineStart: number): FastDecode | null {
+  const src = decodeSource(params, inlineStart);
+  if (!src) return null;
+  const body = `${src.checks.join("\n")}\nreturn { ${src.fields.join(", ")} };`;
+  const make = new Function("rdU32", "rdI32", "rdU64", "rdI64", "TE", `return function decode(kmsg, d, kdescs) {\n${body}\n};`);
+  return make(rdU32, rdI32, rdU64, rdI64, MIG_TYPE_ERROR) as FastDecode;
+}
+
+/**
+ * compileDecode's source: the descriptor checks (each `return TE` on a wrong type) and the fields
+ * of the arguments' object, reading the request's bytes as `d` and its descriptors as `kdescs`.
+ */
+function decodeSource(params: Param[], inlineStart: number): { checks: string[]; fields: string[] } | null {
   if (!params.every((p) => !sendsIn(p) || fixedKinds.has(p.type.kind))) return null;
   const checks: string[] = [];
   const fields: string[] = [];
@@ -70,9 +83,7 @@ export function compileDecode(params: Param[], inlineStart: number): FastDecode 
       off += (t.size + 3) & ~3;
     }
   }
-  const body = `${checks.join("\n")}\nreturn { ${fields.join(", ")} };`;
-  const make = new Function("rdU32", "rdI32", "rdU64", "rdI64", "TE", `return function decode(kmsg, d, kdescs) {\n${body}\n};`);
-  return make(rdU32, rdI32, rdU64, rdI64, MIG_TYPE_ERROR) as FastDecode;
+  return { checks, fields };
 }
 
 /**
@@ -83,6 +94,21 @@ export function compileDecode(params: Param[], inlineStart: number): FastDecode 
  * the reply has OOL data or a string.
  */
 export function compileEncode(params: Param[], baseSize: number, complex: boolean, ndr: boolean): FastEncode | null {
+  const src = encodeSource(params, baseSize, complex, ndr);
+  if (!src) return null;
+  const make = new Function(...ENCODE_NAMES, `return function encodeReply(out, into) {\n${src.lines.join("\n")}\n};`);
+  return make(...encodeValues(src.template)) as FastEncode;
+}
+
+/** What the encoder's source refers to besides `out` and `into`, by name. */
+const ENCODE_NAMES = ["wrU32", "wrU64", "kmsgWithData", "kmsgReuse", "EMPTY", "TEMPLATE_BODY", "IpcPort"];
+const encodeValues = (template: Uint8Array): unknown[] => [wrU32, wrU64, kmsgWithData, kmsgReuse, EMPTY, template.subarray(HEADER_SIZE), IpcPort];
+
+/**
+ * compileEncode's source, which reads the out-parameters from `out`, makes the reply in `into`
+ * (or a new message when it is null) and returns it; and the template of its constant bytes.
+ */
+function encodeSource(params: Param[], baseSize: number, complex: boolean, ndr: boolean): { lines: string[]; template: Uint8Array } | null {
   const outs = params.filter(sendsOut);
   if (!outs.every((p) => replyKinds.has(p.type.kind))) return null;
   const lines: string[] = [];
@@ -105,10 +131,9 @@ export function compileEncode(params: Param[], baseSize: number, complex: boolea
   // once in a template and copied in whole: zeroing a pooled 436-byte buffer and then writing a
   // get_exception_ports reply's 32 dispositions one by one cost a third of its encoding.
   const template = new Uint8Array(baseSize);
-  const consts: unknown[] = [];
   lines.push(
     `const size = ${baseSize}${sizeTerms.map((x) => ` + ${x}`).join("")};`,
-    "const reply = kmsgWithData(size, false);",
+    "const reply = into === null ? kmsgWithData(size, false) : kmsgReuse(into, size, false);",
     "const d = reply.data;",
   );
   // A template that fits V8's on-heap arrays is written word by word once the rest is known (below):
@@ -155,14 +180,12 @@ export function compileEncode(params: Param[], baseSize: number, complex: boolea
           template[off + PORT_DESCRIPTOR.size * j + PORT_DESCRIPTOR.at.disposition] = t.carried;
           template[off + PORT_DESCRIPTOR.size * j + PORT_DESCRIPTOR.at.type] = MACH_MSG_PORT_DESCRIPTOR;
         }
-        // A copy of a list of nulls, then the handler's ports: a fresh holey array filled
-        // slot by slot cost twice as much.
-        consts.push(new Array<null>(t.max).fill(null));
+        // A copy of the handler's list only: the descriptors past it are null ports, which the
+        // run counts without holding (a list of 32 copied out one by one cost more than the rest).
         lines.push(
           `{ const list = out[${key(p.name)}] ?? EMPTY;`,
-          `const ports = C[${consts.length - 1}].slice();`,
-          `for (let i = 0, n = list.length < ${t.max} ? list.length : ${t.max}; i < n; i++) ports[i] = list[i];`,
-          `descs[${di}] = { kind: ${KDESC_PORT_RUN}, off: ${off}, ports, type: ${t.carried} }; }`,
+          `const ports = list.length <= ${t.max} ? list.slice() : list.slice(0, ${t.max});`,
+          `descs[${di}] = { kind: ${KDESC_PORT_RUN}, off: ${off}, ports, type: ${t.carried}, count: ${t.max} }; }`,
         );
         di++;
         off += PORT_DESCRIPTOR.size * t.max;
@@ -203,9 +226,64 @@ export function compileEncode(params: Param[], baseSize: number, complex: boolea
     }
   }
   lines.push("return reply;");
-  const make = new Function("wrU32", "wrU64", "kmsgWithData", "EMPTY", "TEMPLATE_BODY", "C", "IpcPort", `return function encodeReply(out) {\n${lines.join("\n")}\n};`);
-  return make(wrU32, wrU64, kmsgWithData, EMPTY, template.subarray(HEADER_SIZE), consts, IpcPort) as FastEncode;
+  return { lines, template };
 }
+
+/** What a routine's compiled server needs of the dispatcher: the handler's context for a call. */
+export interface ServeHooks {
+  context(port: IpcPort, kmsg: IpcKmsg): unknown;
+}
+
+/**
+ * ipc_kobject_server's part for one routine, from its checked request to its reply: the decoder,
+ * the call of the routine's handler and the encoder of compileDecode and compileEncode in one
+ * function. The reply (made in the request's IpcKmsg when kmsgReusable allows), or the return
+ * code of a refused request (the checks', the decoder's or the handler's). One function per
+ * routine calls one handler only, which the compiler can then inline, and sees one shape of
+ * arguments and of results. `check` is the request's size and complexity check (0 when it
+ * passes) for a request with descriptors; `simpleSize`, when not -1, the one size of a request
+ * with none, checked in the function itself.
+ */
+export type FastServe = (hooks: ServeHooks, dest: IpcPort, kmsg: IpcKmsg) => IpcKmsg | number;
+
+export function compileServe(
+  params: Param[],
+  inlineStart: number,
+  simpleSize: number,
+  check: (kmsg: IpcKmsg, kdescs: KDesc[]) => number,
+  reply: { baseSize: number; complex: boolean; ndr: boolean },
+  handler: (ctx: never, args: Args) => unknown,
+): FastServe | null {
+  const dec = decodeSource(params, inlineStart);
+  const enc = encodeSource(params, reply.baseSize, reply.complex, reply.ndr);
+  if (!dec || !enc) return null;
+  const lines = [
+    "const qdescs = kmsg.descs;",
+    "let kdescs = NO_DESCS;",
+    simpleSize >= 0
+      ? `if (qdescs === null) { if ((kmsg.bits & ${MACH_MSGH_BITS_COMPLEX >>> 0}) !== 0 || kmsg.size !== ${simpleSize}) return BAD; }`
+      : "if (qdescs !== null) kdescs = descriptorsOf(qdescs);",
+    simpleSize >= 0 ? "else { kdescs = descriptorsOf(qdescs); const bad = CHECK(kmsg, kdescs); if (bad !== 0) return bad; }" : "{ const bad = CHECK(kmsg, kdescs); if (bad !== 0) return bad; }",
+    "let args;",
+    `{ const d = kmsg.data;\n${dec.checks.join("\n")}\nargs = { ${dec.fields.join(", ")} }; }`,
+    "const res = HANDLER(hooks.context(dest, kmsg), args);",
+    "let out;",
+    "if (typeof res === \"number\") { if (res !== 0) return res; out = NO_OUTS; }",
+    "else { const kr = res.kr ?? 0; if (kr !== 0) return kr; out = res; }",
+    // The request is served: its bytes are dead (the arguments were copied out of them).
+    "kmsgDataRelease(kmsg);",
+    "const into = kmsgReusable(kmsg) ? kmsg : null;",
+    ...enc.lines,
+  ];
+  const names = [...ENCODE_NAMES, "rdU32", "rdI32", "rdU64", "rdI64", "TE", "BAD", "NO_DESCS", "NO_OUTS", "descriptorsOf", "CHECK", "HANDLER", "kmsgDataRelease", "kmsgReusable"];
+  const values = [...encodeValues(enc.template), rdU32, rdI32, rdU64, rdI64, MIG_TYPE_ERROR, MIG_BAD_ARGUMENTS, NO_DESCS, NO_OUTS, descriptorsOf, check, handler, kmsgDataRelease, kmsgReusable];
+  const make = new Function(...names, `return function serve(hooks, dest, kmsg) {\n${lines.join("\n")}\n};`);
+  return make(...values) as FastServe;
+}
+
+const NO_DESCS: KDesc[] = [];
+/** The out-parameters of a handler that returned only KERN_SUCCESS. */
+export const NO_OUTS: Record<string, unknown> = Object.freeze({});
 
 /** The out-parameter kinds the generated encoder lays out. */
 const replyKinds = new Set(["scalar", "bytes", "port", "array", "portarray"]);

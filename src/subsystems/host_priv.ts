@@ -18,7 +18,7 @@ import {
 import { ipValid } from "../ipc/port.js";
 import { portCopySend, portReleaseSend } from "../ipc/right.js";
 import type { Routine } from "../mig/routine.js";
-import { inoutP, inP, outP } from "../mig/types.js";
+import { inoutP, inP, outP, type PortArg } from "../mig/types.js";
 import {
   boolean_t,
   c_int,
@@ -66,7 +66,7 @@ import type { KernelCall } from "../kern/kernel.js";
 import { macCheckSetHostExceptionPort, macCheckSetHostSpecialPort } from "../kern/mac.js";
 import type { Thread } from "../kern/thread.js";
 import { EXC_ARRAY_MAX, exceptionOuts, setArgs, getExceptionParams, setExceptionParams, swapExceptionParams } from "./exc_args.js";
-import { big, num, portArg, routinesOn, taskOf } from "./common.js";
+import { routinesOn, taskOf } from "./common.js";
 
 export const HOST_PRIV_BASE = 400;
 export const HOST_PRIV_END = 426;
@@ -82,18 +82,18 @@ export const hostPrivRoutines: Routine<KernelCall>[] = [
   routine(401, "host_reboot", [inP("options", c_int)], (call, a) => {
     if (!hostPriv(call)) return KERN_INVALID_HOST;
     // machipc does not halt the machine it runs on; it records the request for its embedder.
-    call.kernel.rebootRequests.push(num(a, "options"));
+    call.kernel.rebootRequests.push(a.options as number);
     return KERN_SUCCESS;
   }),
   routine(402, "host_priv_statistics", [inP("flavor", host_flavor_t), outP("host_info_out", host_info_t, { countInOut: true })], (call, a) => {
     if (!hostPriv(call)) return KERN_INVALID_HOST;
-    const r = hostStatistics(call.kernel, num(a, "flavor"), Math.min(num(a, "host_info_outCnt"), 68));
+    const r = hostStatistics(call.kernel, a.flavor as number, Math.min(a.host_info_outCnt as number, 68));
     return r.kr !== KERN_SUCCESS ? r.kr : { host_info_out: r.info };
   }),
   routine(403, "host_default_memory_manager", [inoutP("default_manager", memory_object_default_t), inP("cluster_size", memory_object_cluster_size_t)], (call, a) => {
     if (!hostPriv(call)) return KERN_INVALID_HOST;
     // Only the kernel task may install a default pager; asking (a null manager) reads the current one: none.
-    if (ipValid(portArg(a, "default_manager").port)) return KERN_NO_ACCESS;
+    if (ipValid((a.default_manager as PortArg).port)) return KERN_NO_ACCESS;
     return { default_manager: null };
   }),
   routine(404, "vm_wire", [inP("task", vm_map_t, { intran: true }), inP("address", vm_address_t), inP("size", vm_size_t), inP("desired_access", vm_prot_t)], (call, a) =>
@@ -101,7 +101,7 @@ export const hostPrivRoutines: Routine<KernelCall>[] = [
   ),
   routine(405, "thread_wire", [inP("thread", thread_act_t, { intran: true }), inP("wired", boolean_t)], (call, a) => {
     if (!hostPriv(call)) return KERN_INVALID_ARGUMENT;
-    if (!convertPortToThread<Thread>(portArg(a, "thread").port)) return KERN_INVALID_ARGUMENT;
+    if (!convertPortToThread<Thread>((a.thread as PortArg).port)) return KERN_INVALID_ARGUMENT;
     return KERN_SUCCESS;
   }),
   routine(406, "vm_allocate_cpm", [inP("task", vm_map_t, { intran: true }), inoutP("address", vm_address_t), inP("size", vm_size_t), inP("flags", c_int)], (call) =>
@@ -114,19 +114,20 @@ export const hostPrivRoutines: Routine<KernelCall>[] = [
   }),
   routine(408, "host_get_clock_control", [inP("clock_id", clock_id_t), outP("clock_ctrl", clock_ctrl_t)], (call, a) => {
     if (!hostPriv(call)) return KERN_INVALID_ARGUMENT;
-    const clock = call.kernel.clocks[num(a, "clock_id")];
+    const clock = call.kernel.clocks[a.clock_id as number];
     return clock ? { clock_ctrl: makeSendOrDead(clock.ctrlPort) } : KERN_INVALID_ARGUMENT;
   }),
   routine(409, "kmod_create", [inP("info", vm_address_t), outP("module", kmod_t)], () => KERN_NOT_SUPPORTED),
   routine(410, "kmod_destroy", [inP("module", kmod_t)], () => KERN_NOT_SUPPORTED),
   routine(411, "kmod_control", [inP("module", kmod_t), inP("flavor", kmod_control_flavor_t), inoutP("data", kmod_args_t)], () => KERN_NOT_SUPPORTED),
   routine(412, "host_get_special_port", [inP("node", c_int), inP("which", c_int), outP("port", mach_port_t)], (call, a) => {
-    const r = hostGetSpecialPort(hostPriv(call), num(a, "node"), num(a, "which"));
-    return r.kr !== KERN_SUCCESS ? r.kr : { port: r.port };
+    // A success is its own result object ({ kr, port }): the reply's out-parameter is `port`.
+    const r = hostGetSpecialPort(hostPriv(call), a.node as number, a.which as number);
+    return r.kr !== KERN_SUCCESS ? r.kr : r;
   }),
   routine(413, "host_set_special_port", [inP("which", c_int), inP("port", mach_port_t)], (call, a) => {
-    const which = num(a, "which");
-    const port = portArg(a, "port").port;
+    const which = a.which as number;
+    const port = (a.port as PortArg).port;
     return hostSetSpecialPort(hostPriv(call), which, port, () => macCheckSetHostSpecialPort(call.kernel.mac, call.caller, which, port));
   }),
   routine(414, "host_set_exception_ports", setExceptionParams, (call, a) => {
@@ -145,7 +146,7 @@ export const hostPrivRoutines: Routine<KernelCall>[] = [
   routine(415, "host_get_exception_ports", getExceptionParams, (call, a) => {
     const host = hostPriv(call);
     if (!host) return KERN_INVALID_ARGUMENT;
-    const r = getExceptionPorts(host.excActions, num(a, "exception_mask"), EXC_ARRAY_MAX, call.kernel.options.fixes.getExceptionPortsCount);
+    const r = getExceptionPorts(host.excActions, a.exception_mask as number, EXC_ARRAY_MAX, call.kernel.options.fixes.getExceptionPortsCount);
     return r.kr !== KERN_SUCCESS ? r.kr : exceptionOuts(r.info);
   }),
   routine(416, "host_swap_exception_ports", swapExceptionParams("old_handlerss"), (call, a) => {
@@ -173,7 +174,7 @@ export const hostPrivRoutines: Routine<KernelCall>[] = [
   }),
   routine(420, "host_processor_set_priv", [inP("set_name", processor_set_name_t, { intran: true }), outP("set", processor_set_t)], (call, a) => {
     const host = hostPriv(call);
-    const pset = convertPortToPsetName(portArg(a, "set_name").port);
+    const pset = convertPortToPsetName((a.set_name as PortArg).port);
     if (!host || !pset) return KERN_INVALID_ARGUMENT;
     return { set: convertPsetToPort(pset) };
   }),
@@ -182,7 +183,7 @@ export const hostPrivRoutines: Routine<KernelCall>[] = [
     const host = hostPriv(call);
     if (!host) return KERN_INVALID_HOST;
     const old = host.dpControlPort;
-    host.dpControlPort = portArg(a, "control_port").port;
+    host.dpControlPort = (a.control_port as PortArg).port;
     if (ipValid(old)) portReleaseSend(old);
     return KERN_SUCCESS;
   }, onHost),
@@ -193,7 +194,7 @@ export const hostPrivRoutines: Routine<KernelCall>[] = [
   }, onHost),
   // host_set/get_user_notification_port: host_set/get_special_port on HOST_USER_NOTIFICATION_PORT, MAC check included.
   routine(423, "host_set_UNDServer", [inP("server", UNDServerRef)], (call, a) => {
-    const port = portArg(a, "server").port;
+    const port = (a.server as PortArg).port;
     return hostSetSpecialPort(hostPriv(call), HOST_USER_NOTIFICATION_PORT, port, () =>
       macCheckSetHostSpecialPort(call.kernel.mac, call.caller, HOST_USER_NOTIFICATION_PORT, port),
     );
@@ -212,11 +213,11 @@ export const hostPrivRoutines: Routine<KernelCall>[] = [
 
 function vmWire(call: KernelCall, a: Record<string, unknown>) {
   if (!hostPriv(call)) return KERN_INVALID_HOST;
-  const task = taskOf(portArg(a, "task").port);
+  const task = taskOf((a.task as PortArg).port);
   if (!task) return KERN_INVALID_TASK;
-  const access = num(a, "desired_access");
+  const access = a.desired_access as number;
   if (access & ~7) return KERN_INVALID_ARGUMENT;
   // Wiring is a no-op here, but only for memory the task has.
-  const size = Number(big(a, "size"));
-  return size === 0 || task.vm.read(big(a, "address"), size) ? KERN_SUCCESS : KERN_INVALID_ADDRESS;
+  const size = Number(a.size as bigint);
+  return size === 0 || task.vm.read(a.address as bigint, size) ? KERN_SUCCESS : KERN_INVALID_ADDRESS;
 }
