@@ -131,14 +131,15 @@ int machipc_exec_adopt(void) {
   char name[64];
   snprintf(name, sizeof name, "c:%d", (int)getpid());
   size_t nl = strlen(name);
-  unsigned char payload[20 + 64];
+  unsigned char payload[24 + 64];
   put32(payload, (uint32_t)geteuid());
   put32(payload + 4, (uint32_t)getegid());
   put32(payload + 8, (uint32_t)getpid());
   put32(payload + 12, (uint32_t)getauxval(AT_SECURE));
   put32(payload + 16, (uint32_t)nl);
-  memcpy(payload + 20, name, nl);
-  struct part p[1] = {{payload, 20 + nl}};
+  put32(payload + 20, machipc_gettid());
+  memcpy(payload + 24, name, nl);
+  struct part p[1] = {{payload, 24 + nl}};
   uint32_t len = 0;
   unsigned char *r = machipc_send_frame((int)fd, OP_ADOPT, 0, p, 1) == 0 ? machipc_recv_result((int)fd, &len) : NULL;
   /* Success: the pid, and the task token and thread id as extra bytes. */

@@ -113,9 +113,10 @@ static long exchange(int fd, uint32_t op, const unsigned char *payload, size_t n
 static int join_now(void) {
   int fd = dial();
   if (fd < 0) return -1;
-  unsigned char frame[16 + 8], out[64];
+  unsigned char frame[16 + 12], out[64];
   put64(frame + 16, machipc_task_token());
-  long n = exchange(fd, OP_JOIN, frame + 16, 8, frame, out, sizeof out);
+  put32(frame + 24, machipc_gettid());
+  long n = exchange(fd, OP_JOIN, frame + 16, 12, frame, out, sizeof out);
   uint64_t at = n >= 16 ? 16 + ((get32(out + 4) + 3) & ~(uint64_t)3) : 0;
   if (n < 16 || get32(out + 12) < 4 || at + 4 > (uint64_t)n || get32(out + at) == 0) {
     close(fd);

@@ -94,6 +94,8 @@ mach_port_t machipc_trap(uint32_t which);
  */
 int machipc_have_task(void);
 uint64_t machipc_task_token(void);
+/* This thread's Linux thread id, which HELLO, JOIN, FORK and ADOPT carry (async-signal-safe). */
+uint32_t machipc_gettid(void);
 /* The server's id for this thread (0 before its connection is made): EXCEPTION names a thread by it. */
 uint32_t machipc_thread_id(void);
 /* The socket path of the last successful connect, for the fault handler (which cannot look it up). */

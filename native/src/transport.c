@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -33,6 +34,7 @@ uint32_t machipc_next_seq(void) { return ++t_seq; }
 int machipc_have_task(void) { return g_have_token; }
 uint64_t machipc_task_token(void) { return g_token; }
 uint32_t machipc_thread_id(void) { return t_thread_id; }
+uint32_t machipc_gettid(void) { return (uint32_t)syscall(SYS_gettid); }
 
 void machipc_transport_forked(void) {
   g_token = 0;
@@ -260,7 +262,7 @@ int machipc_connect_thread(void) {
   size_t pl = strlen(path);
   memcpy(machipc_server_path, path, pl < sizeof machipc_server_path ? pl + 1 : 0);
   pthread_mutex_lock(&machipc_lock);
-  unsigned char payload[8 + 16 + 64];
+  unsigned char payload[8 + 20 + 64];
   uint32_t len = 0;
   unsigned char *r = NULL;
   int made_task = 0;
@@ -277,8 +279,9 @@ int machipc_connect_thread(void) {
     put32(hello + 4, (uint32_t)getgid());
     put32(hello + 8, (uint32_t)getpid());
     put32(hello + 12, (uint32_t)nl);
-    memcpy(hello + 16, name, nl);
-    struct part p[1] = {{forked ? payload : hello, (forked ? 8 : 0) + 16 + nl}};
+    put32(hello + 16, machipc_gettid());
+    memcpy(hello + 20, name, nl);
+    struct part p[1] = {{forked ? payload : hello, (forked ? 8 : 0) + 20 + nl}};
     if (machipc_send_frame(fd, forked ? OP_FORK : OP_HELLO, 0, p, 1) == 0) r = machipc_recv_result(fd, &len);
     /* Success carries the 8-byte task token (and the thread's id) as its extra bytes; a refusal is a bare kern_return_t. */
     if (r && len >= 16 && get32(r + 12) >= 8) {
@@ -293,7 +296,8 @@ int machipc_connect_thread(void) {
     }
   } else {
     put64(payload, g_token);
-    struct part p[1] = {{payload, 8}};
+    put32(payload + 8, machipc_gettid());
+    struct part p[1] = {{payload, 12}};
     if (machipc_send_frame(fd, OP_JOIN, 0, p, 1) == 0) r = machipc_recv_result(fd, &len);
     /* JOIN answers the task's pid; anything else (the token is good only in the process that said HELLO) is a refusal. */
     if (r && get32(r) != g_task_pid) {

@@ -168,6 +168,36 @@ export const THREAD_BASIC_INFO_LAYOUT = defineLayout("thread_basic_info", 40, {
 /** thread_identifier_info (THREAD_IDENTIFIER_INFO). */
 export const THREAD_IDENTIFIER_INFO_LAYOUT = defineLayout("thread_identifier_info", 24, { threadId: u64(0), threadHandle: u64(8), dispatchQaddr: u64(16) });
 
+/** thread_extended_info (THREAD_EXTENDED_INFO); pth_name, 64 bytes, follows at 48. */
+export const THREAD_EXTENDED_INFO_LAYOUT = defineLayout("thread_extended_info", 112, {
+  pthUserTime: u64(0),
+  pthSystemTime: u64(8),
+  pthCpuUsage: i32(16),
+  pthPolicy: i32(20),
+  pthRunState: i32(24),
+  pthFlags: i32(28),
+  pthSleepTime: i32(32),
+  pthCurpri: i32(36),
+  pthPriority: i32(40),
+  pthMaxpriority: i32(44),
+});
+/** policy_timeshare_info (THREAD_SCHED_TIMESHARE_INFO). */
+export const POLICY_TIMESHARE_INFO_LAYOUT = defineLayout("policy_timeshare_info", 20, {
+  maxPriority: i32(0),
+  basePriority: i32(4),
+  curPriority: i32(8),
+  depressed: i32(12),
+  depressPriority: i32(16),
+});
+/** policy_rr_info (THREAD_SCHED_RR_INFO); its quantum in milliseconds. */
+export const POLICY_RR_INFO_LAYOUT = defineLayout("policy_rr_info", 20, {
+  maxPriority: i32(0),
+  basePriority: i32(4),
+  quantum: i32(8),
+  depressed: i32(12),
+  depressPriority: i32(16),
+});
+
 /** task_events_info (TASK_EVENTS_INFO). */
 export const TASK_EVENTS_INFO_LAYOUT = defineLayout("task_events_info", 32, {
   faults: i32(0),
@@ -267,6 +297,11 @@ export const TASK_FLAGS_INFO = 28;
 export const TASK_DEBUG_INFO_INTERNAL = 29;
 export const THREAD_BASIC_INFO = 3;
 export const THREAD_IDENTIFIER_INFO = 4;
+export const THREAD_EXTENDED_INFO = 5;
+export const THREAD_DEBUG_INFO_INTERNAL = 6;
+export const THREAD_SCHED_TIMESHARE_INFO = 10;
+export const THREAD_SCHED_RR_INFO = 11;
+export const THREAD_SCHED_FIFO_INFO = 12;
 
 const MACH_VM_REGION_LAYOUTS = {
   [VR.VM_REGION_BASIC_INFO_64]: VR.VM_REGION_BASIC_INFO_64_LAYOUT,
@@ -306,7 +341,13 @@ export const INFO_LAYOUTS = {
     [TASK_WAIT_STATE_INFO]: TASK_WAIT_STATE_INFO_LAYOUT,
     [TASK_FLAGS_INFO]: TASK_FLAGS_INFO_LAYOUT,
   },
-  thread_info: { [THREAD_BASIC_INFO]: THREAD_BASIC_INFO_LAYOUT, [THREAD_IDENTIFIER_INFO]: THREAD_IDENTIFIER_INFO_LAYOUT },
+  thread_info: {
+    [THREAD_BASIC_INFO]: THREAD_BASIC_INFO_LAYOUT,
+    [THREAD_IDENTIFIER_INFO]: THREAD_IDENTIFIER_INFO_LAYOUT,
+    [THREAD_EXTENDED_INFO]: THREAD_EXTENDED_INFO_LAYOUT,
+    [THREAD_SCHED_TIMESHARE_INFO]: POLICY_TIMESHARE_INFO_LAYOUT,
+    [THREAD_SCHED_RR_INFO]: POLICY_RR_INFO_LAYOUT,
+  },
   // mach_vm_region and vm_region_64 answer VM_REGION_BASIC_INFO with the 64-bit structure; vm_region with the 32-bit one.
   mach_vm_region: MACH_VM_REGION_LAYOUTS,
   vm_region_64: MACH_VM_REGION_LAYOUTS,

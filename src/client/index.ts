@@ -4,6 +4,7 @@
  * with OOL memory mirrored through the client's own address-space map.
  */
 import { connect as netConnect, type Socket } from "node:net";
+import { isMainThread } from "node:worker_threads";
 import { MACH_SEND_MSG } from "../abi/message.js";
 import { findTrap, trapResult, trapSlots, type TrapArgs, type TrapResult } from "../abi/traps.js";
 import { copyBytes, rdU32, wrU32 } from "../abi/bytes.js";
@@ -149,7 +150,9 @@ export class MachClient {
     // The server takes at most MAX_TASK_NAME bytes of a label (a longer HELLO is a protocol error).
     const name = new TextEncoder().encode(opts.name ?? `node:${process.pid}`).subarray(0, MAX_TASK_NAME);
     // The server takes uid, gid and pid from the kernel; they are sent as the wire has them.
-    const hello = struct(HELLO, { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, pid: process.pid, nameLength: name.byteLength });
+    // Node's main thread is the process's first thread (its tid the pid); a worker's tid is not known.
+    const tid = isMainThread ? process.pid : 0;
+    const hello = struct(HELLO, { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, pid: process.pid, nameLength: name.byteLength, tid });
     socket.write(frame(OP_HELLO, 0, 0, [hello, name]));
     const res = await new Promise<Result>((resolve, reject) => {
       early.push(resolve);

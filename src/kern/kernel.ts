@@ -51,6 +51,8 @@ export interface BugFixes {
   kobjectPortDestroyed?: boolean;
   /** mach_port_deallocate of a port set's name destroys the set (xnu-4570.1.46's ipc_right_dealloc, radar 21692215) instead of KERN_INVALID_RIGHT. */
   portSetDeallocate?: boolean;
+  /** THREAD_EXTENDED_INFO's times are computed in 64 bits, not in overflowing 32-bit integer_t arithmetic (fixed in xnu-6153.11.26). */
+  threadExtendedTimes?: boolean;
 }
 
 export interface BootOptions {
@@ -150,7 +152,7 @@ export class Kernel {
   private constructor(opts: BootOptions) {
     const real = realMachine(opts.cpus);
     this.machine = { ...real, ...opts.machine };
-    const fixes = opts.fixes === true ? { getExceptionPortsCount: true, swapExceptionBehavior: true, urefsPegged: true, pidForTaskName: true, kobjectPortDestroyed: true, portSetDeallocate: true } : opts.fixes || {};
+    const fixes = opts.fixes === true ? { getExceptionPortsCount: true, swapExceptionBehavior: true, urefsPegged: true, pidForTaskName: true, kobjectPortDestroyed: true, portSetDeallocate: true, threadExtendedTimes: true } : opts.fixes || {};
     this.options = {
       cpus: opts.cpus ?? this.machine.cpuCount,
       arch: opts.arch ?? this.machine.arch,
@@ -162,6 +164,7 @@ export class Kernel {
         pidForTaskName: !!fixes.pidForTaskName,
         kobjectPortDestroyed: !!fixes.kobjectPortDestroyed,
         portSetDeallocate: !!fixes.portSetDeallocate,
+        threadExtendedTimes: !!fixes.threadExtendedTimes,
       },
       kernelVersion: opts.kernelVersion ?? DEFAULT_VERSION,
       taskForPid: opts.taskForPid ?? "root",

@@ -71,6 +71,8 @@ const THROUGHPUT_QOS_TIER_5 = (0xfe << 16) | 6;
 /** A fresh user thread's priorities: its task's base priority and MAXPRI_USER. */
 const TASK_PRIORITY = BASEPRI_DEFAULT;
 const MAX_PRIORITY = MAXPRI_USER;
+/** sched.h: the real-time band's base (BASEPRI_REALTIME + 1). */
+const BASEPRI_RTQUEUES = 97;
 
 const qosExtract = (qv: number): number => qv & 0xff;
 const latencyPackage = (qv: number): number => (qv === 0 ? 0 : ((0xff << 16) | qv) >>> 0);
@@ -278,6 +280,17 @@ export class ThreadPolicy {
       default:
         return KERN_INVALID_ARGUMENT;
     }
+  }
+
+  /**
+   * thread_recompute_priority's outcome as thread_info reads it: a real-time thread's base is
+   * BASEPRI_RTQUEUES, any other's its importance on the task's priority within [MINPRI, its
+   * maximum]; nothing decays or depresses a priority here, so the current one is the base.
+   */
+  priorities(): { base: number; max: number } {
+    if (this.mode === "realtime") return { base: BASEPRI_RTQUEUES, max: MAX_PRIORITY };
+    const importance = Math.max(-MAXPRI, Math.min(MAXPRI, this.importance));
+    return { base: Math.max(MINPRI, Math.min(MAX_PRIORITY, importance + TASK_PRIORITY)), max: MAX_PRIORITY };
   }
 
   /** thread_policy_get: as task_policy_get, the caller's count comes back; get_default may be turned on. */

@@ -32,6 +32,8 @@ export interface TaskSummary {
   gid: number;
   threads: number;
   names: number;
+  /** Bytes of the task's memory the server holds itself (out-of-line regions on their way to or from it). */
+  heldBytes: number;
 }
 
 export function taskList(k: Kernel, tasks: Iterable<Task> = k.tasks.values()): TaskSummary[] {
@@ -42,6 +44,7 @@ export function taskList(k: Kernel, tasks: Iterable<Task> = k.tasks.values()): T
     gid: t.secToken[1],
     threads: t.threads.filter((th) => th.active).length,
     names: t.space.used,
+    heldBytes: t.vm.mappedBytes(),
   }));
 }
 

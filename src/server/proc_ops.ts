@@ -4,7 +4,7 @@
  * fault raised as a Mach exception (EXCEPTION). Session calls these; the
  * kernel does the work (src/kern/proc.ts, exception.ts).
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { viewOf } from "../abi/layout.js";
 import { rdU32, wrU32 } from "../abi/bytes.js";
 import { KERN_INVALID_ARGUMENT, KERN_SUCCESS } from "../abi/kern_return.js";
@@ -31,6 +31,14 @@ export function procStatus(pid: number): ProcStatus | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * `tid` if /proc shows it is a thread of process `pid` (what a client says of its own thread is
+ * taken only so far), else 0: no host thread known.
+ */
+export function procThreadOf(pid: number, tid: number): number {
+  return Number.isInteger(tid) && tid > 0 && existsSync(`/proc/${pid}/task/${tid}`) ? tid : 0;
 }
 
 /**

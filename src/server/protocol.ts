@@ -4,8 +4,8 @@
  * (native/src/internal.h mirrors these numbers) read and write them.
  *
  * A frame is FRAME_HEADER then an op-specific payload:
- *   HELLO      uid, gid, pid, name        -> RESULT value = pid, extra = task token (u64)
- *   JOIN       task token (u64)           -> RESULT value = pid (a new thread of that task)
+ *   HELLO      uid, gid, pid, tid, name   -> RESULT value = pid, extra = task token (u64)
+ *   JOIN       task token (u64), tid      -> RESULT value = pid (a new thread of that task)
  *   TRAP       trap number                -> RESULT value = port name
  *   MACH_MSG   MSG_ARGS, OOL regions, the message bytes
  *                                         -> RESULT value = mach_msg_return_t, received bytes, OOL regions
@@ -23,7 +23,10 @@
  *   OOL_ATTACH  the nonce (the first frame of a second connection of the same process: its side channel)
  *                                         -> RESULT value = 0 on that connection, or KERN_INVALID_ARGUMENT and it is closed
  * HELLO and JOIN answer with the connection's thread id (u32) in extra too,
- * after HELLO's token: EXCEPTION names a C thread by it.
+ * after HELLO's token: EXCEPTION names a C thread by it. The `tid` of HELLO,
+ * JOIN, FORK and ADOPT is the connecting thread's Linux thread id (0: not
+ * known), which thread_info reads the thread's times by; the server takes it
+ * only if /proc shows it is a thread of the connecting process.
  */
 import { defineLayout, viewOf } from "../abi/layout.js";
 import { rdU32, wrU32 } from "../abi/bytes.js";
@@ -79,14 +82,15 @@ export const FRAME_HEADER = defineLayout("frame_header", FRAME_HEADER_SIZE, {
   thread: { at: 12, type: "u32" },
 });
 
-export const HELLO = defineLayout("hello", 16, {
+export const HELLO = defineLayout("hello", 20, {
   uid: { at: 0, type: "u32" },
   gid: { at: 4, type: "u32" },
   pid: { at: 8, type: "u32" },
   nameLength: { at: 12, type: "u32" },
+  tid: { at: 16, type: "u32" },
 });
 
-export const JOIN = defineLayout("join", 8, { token: { at: 0, type: "u64" } });
+export const JOIN = defineLayout("join", 12, { token: { at: 0, type: "u64" }, tid: { at: 8, type: "u32" } });
 export const TRAP = defineLayout("trap", 4, { trap: { at: 0, type: "u32" } });
 /** TRAP_ARGS: then `argc` little-endian u64 argument slots. */
 export const TRAP_ARGS = defineLayout("trap_args", 8, {
@@ -98,21 +102,23 @@ export const TRAP_ARGS_MAX = 8;
 
 
 /** FORK: the parent's token, then the child's HELLO fields and name. */
-export const FORK = defineLayout("fork", 24, {
+export const FORK = defineLayout("fork", 28, {
   parentToken: { at: 0, type: "u64" },
   uid: { at: 8, type: "u32" },
   gid: { at: 12, type: "u32" },
   pid: { at: 16, type: "u32" },
   nameLength: { at: 20, type: "u32" },
+  tid: { at: 24, type: "u32" },
 });
 
 /** ADOPT: the new image's identity (effective ids; `setId` is AT_SECURE), then its name. */
-export const ADOPT = defineLayout("adopt", 20, {
+export const ADOPT = defineLayout("adopt", 24, {
   uid: { at: 0, type: "u32" },
   gid: { at: 4, type: "u32" },
   pid: { at: 8, type: "u32" },
   setId: { at: 12, type: "u32" },
   nameLength: { at: 16, type: "u32" },
+  tid: { at: 20, type: "u32" },
 });
 
 /**
@@ -334,8 +340,8 @@ export function decodeRegions(buf: Uint8Array, off: number, end: number, count: 
 
 /** A client's frame, decoded and checked: every length in it fits the frame. */
 export type Request =
-  | { op: typeof OP_HELLO; seq: number; thread: number; uid: number; gid: number; pid: number; name: string }
-  | { op: typeof OP_JOIN; seq: number; thread: number; token: bigint }
+  | { op: typeof OP_HELLO; seq: number; thread: number; uid: number; gid: number; pid: number; tid: number; name: string }
+  | { op: typeof OP_JOIN; seq: number; thread: number; token: bigint; tid: number }
   | { op: typeof OP_TRAP; seq: number; thread: number; trap: number }
   | { op: typeof OP_TRAP_ARGS; seq: number; thread: number; trap: number; args: bigint[] }
   | { op: typeof OP_THREAD; seq: number; thread: number }
@@ -416,10 +422,14 @@ function decodeOther(op: number, seq: number, thread: number, payload: Uint8Arra
       const bad2 = short(HELLO.size + h.nameLength);
       if (bad2) return bad2;
       const name = new TextDecoder().decode(payload.subarray(HELLO.size, HELLO.size + h.nameLength));
-      return { op, seq, thread, uid: h.uid, gid: h.gid, pid: h.pid, name };
+      return { op, seq, thread, uid: h.uid, gid: h.gid, pid: h.pid, tid: h.tid, name };
     }
-    case OP_JOIN:
-      return short(JOIN.size) ?? { op, seq, thread, token: JOIN.read(pv, 0).token };
+    case OP_JOIN: {
+      const bad = short(JOIN.size);
+      if (bad) return bad;
+      const j = JOIN.read(pv, 0);
+      return { op, seq, thread, token: j.token, tid: j.tid };
+    }
     case OP_TRAP:
       return short(TRAP.size) ?? { op, seq, thread, trap: TRAP.read(pv, 0).trap };
     case OP_TRAP_ARGS: {

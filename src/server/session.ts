@@ -71,10 +71,12 @@ import {
 } from "./protocol.js";
 import { socketFd, type PeerCredentials } from "./native.js";
 import { sendFrame } from "./wire.js";
-import { ProcFrameError, decodeException, procCredential, procStartTime, raiseFromWire, verifyAdopter, verifyForkChild } from "./proc_ops.js";
+import { ProcFrameError, decodeException, procCredential, procStartTime, procThreadOf, raiseFromWire, verifyAdopter, verifyForkChild } from "./proc_ops.js";
 import { taskExec, taskFork, taskSetCredential } from "../kern/proc.js";
 import { attachProcessMemory } from "../kern/vm_remote.js";
 import { processMemory } from "./proc_memory.js";
+import { attachProcessUsage } from "../kern/task_usage.js";
+import { processUsage } from "./proc_usage.js";
 import type { ClientAccount, MemoryBudget, ServerLimits } from "./limits.js";
 import { mapRegions, oolClosed, oolIncoming, oolOp, oolOutgoing, unmapRegions } from "./ool_fd.js";
 
@@ -282,11 +284,12 @@ export class Session {
     // Real and effective ids that differ come of a set-id exec or a credential change, both of which mark P_SUGID.
     if (cred && (cred.ruid !== cred.uid || cred.rgid !== cred.gid)) this.task.sugid = true;
     attachProcessMemory(this.task, processMemory(peer.pid, limits.maxFrame));
+    attachProcessUsage(this.task, processUsage(peer.pid, start));
     this.hooks.log?.(`${this.task.name} (pid ${this.task.pid}, uid ${peer.uid}) connected`);
     this.token = BigInt(`0x${randomBytes(8).toString("hex")}`);
     this.entry = { task: this.task, peer, start, pastUids: [], connections: 1, threads: 1 };
     registry.byToken.set(this.token, this.entry);
-    this.threads.set(0, this.task.createThread());
+    this.threads.set(0, this.connectingThread(r.tid));
     this.result(r.seq, this.task.pid, EMPTY, NO_REGIONS, this.identity());
   }
 
@@ -318,8 +321,15 @@ export class Session {
     this.entry = entry;
     this.task = entry.task;
     this.token = r.token;
-    this.threads.set(0, this.task.createThread());
+    this.threads.set(0, this.connectingThread(r.tid));
     this.result(r.seq, this.task.pid, EMPTY, NO_REGIONS, this.identity().subarray(8));
+  }
+
+  /** The Mach thread of the connecting thread: a new thread of the task, with the Linux thread id /proc confirms. */
+  private connectingThread(tid: number): Thread {
+    const thread = this.task!.createThread();
+    thread.hostThread = procThreadOf(this.peer.pid, tid);
+    return thread;
   }
 
   /** The task token and this connection's thread id (what a C thread names itself by in EXCEPTION). */
@@ -379,11 +389,13 @@ export class Session {
     }
     const pid = kernel.tasks.has(peer.pid) ? undefined : peer.pid;
     this.task = taskFork(parent.task, { pid, name: name || parent.task.name });
+    const start = procStartTime(peer.pid);
     attachProcessMemory(this.task, processMemory(peer.pid, this.hooks.limits.maxFrame));
+    attachProcessUsage(this.task, processUsage(peer.pid, start));
     this.token = BigInt(`0x${randomBytes(8).toString("hex")}`);
-    this.entry = { task: this.task, peer, start: procStartTime(peer.pid), pastUids: [], connections: 1, threads: 1 };
+    this.entry = { task: this.task, peer, start, pastUids: [], connections: 1, threads: 1 };
     registry.byToken.set(this.token, this.entry);
-    this.threads.set(0, this.task.createThread());
+    this.threads.set(0, this.connectingThread(f.tid));
     this.result(seq, this.task.pid, EMPTY, NO_REGIONS, this.identity());
   }
 
@@ -415,6 +427,8 @@ export class Session {
     }
     const setId = a.setId !== 0 || ids.uid !== task.secToken[0] || ids.gid !== task.secToken[1] ? { uid: ids.uid, gid: ids.gid } : undefined;
     taskExec(task, keep, { name: name || undefined, setId });
+    // The thread that execs takes the process's id as its own (Linux's de_thread).
+    keep.hostThread = procThreadOf(entry.peer.pid, a.tid);
     // The new image's other threads will connect with its own credential.
     if (ids.uid !== entry.peer.uid) rememberUid(entry, entry.peer.uid);
     entry.peer = { ...entry.peer, uid: ids.uid, gid: ids.gid };

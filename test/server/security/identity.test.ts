@@ -66,7 +66,7 @@ test("JOIN: the token works only for the process that said HELLO; leaked to anot
       const token = new DataView(hello.result.extra.buffer, hello.result.extra.byteOffset).getBigUint64(0, true);
       // A second connection of this very process joins its task (as each C thread does).
       const b = await raw();
-      b.send(P.OP_JOIN, [u64(token)]);
+      b.send(P.OP_JOIN, [P.struct(P.JOIN, { token, tid: 0 })]);
       const joined = await b.next();
       say({ token: token.toString(), pid: hello.result.value, joined: joined.result.value });
       await new Promise((r) => process.stdin.once("data", r));
@@ -80,7 +80,7 @@ test("JOIN: the token works only for the process that said HELLO; leaked to anot
         server.socketPath,
         `
         const s = await raw();
-        s.send(P.OP_JOIN, [u64(${o["token"]}n)]);
+        s.send(P.OP_JOIN, [P.struct(P.JOIN, { token: ${o["token"]}n, tid: 0 })]);
         const r = await s.next();
         say({ value: r?.result.value, closed: await s.closedSoon() });
         `,
