@@ -64,15 +64,24 @@ export function kmsgWithData(n: number, zero: boolean): IpcKmsg {
 
 /**
  * A kernel object's reply made in its served request's IpcKmsg (ipc_kobject_server): the request
- * is over once served (its rights released or kept by the routine, its bytes given back with
- * kmsgDataRelease), and a fresh message is the same object with every field as the constructor
- * leaves it, over `n` bytes as kmsgWithData gives them. Only a request that nothing else refers
- * to may be reused: one neither queued nor charged (queuedNote) nor in a preallocated buffer.
+ * is over once served (its rights released or kept by the routine, its arguments copied out of
+ * its bytes), and a fresh message is the same object with every field as the constructor leaves
+ * it, over `n` bytes as kmsgWithData gives them. The request's bytes are given back
+ * (kmsgDataRelease), unless they are a small buffer of the pool's of the reply's size, which is
+ * kept: given back and taken again, it would be the same buffer. Only a request that nothing
+ * else refers to may be reused: one neither queued nor charged (queuedNote) nor in a
+ * preallocated buffer (kmsgReusable).
  */
 export function kmsgReuse(kmsg: IpcKmsg, n: number, zero: boolean): IpcKmsg {
-  kmsg.data = kmsgData(n, zero);
+  const d = kmsg.data;
+  if (kmsg.ownsSmallData && d.length === n) {
+    if (zero) d.fill(0);
+  } else {
+    kmsgDataRelease(kmsg);
+    kmsg.data = kmsgData(n, zero);
+    kmsg.ownsSmallData = n <= ON_HEAP_MAX && (n & 3) === 0;
+  }
   kmsg.size = n;
-  kmsg.ownsSmallData = n <= ON_HEAP_MAX && (n & 3) === 0;
   kmsg.bits = 0;
   kmsg.id = 0;
   kmsg.remote = null;

@@ -45,7 +45,12 @@ export interface RcvWaiter {
   done: boolean;
   timer: ReturnType<typeof setTimeout> | null;
   sources: readonly IpcMqueue[];
-  resolve: (r: RcvResult) => void;
+  resolve(r: RcvResult): void;
+  /**
+   * A kernel thread's own receive (mqueueReceiveKernel): a message that fits is given to it as it
+   * is, in the step that posts it, with no result record and no hand-off. Null for a thread's receive.
+   */
+  take: ((kmsg: IpcKmsg, port: IpcPort) => void) | null;
 }
 
 interface SendWaiter {
@@ -148,8 +153,11 @@ function detachWaiter(w: RcvWaiter): void {
   w.done = true;
   if (w.timer) clearTimeout(w.timer);
   for (const mq of w.sources) {
-    const i = mq.receivers.indexOf(w);
-    if (i >= 0) mq.receivers.splice(i, 1);
+    const rs = mq.receivers;
+    const i = rs.indexOf(w);
+    // The last (most often the only) waiter by pop: splice makes an array of what it removes.
+    if (i === rs.length - 1) rs.pop();
+    else if (i >= 0) rs.splice(i, 1);
   }
   w.sources = NO_SOURCES;
 }
@@ -176,6 +184,11 @@ function offer(port: IpcPort, mq: IpcMqueue, kmsg: IpcKmsg): boolean {
     detachWaiter(w);
     const seqno = port.seqno;
     port.seqno = (port.seqno + 1) >>> 0;
+    if (fits && w.take !== null) {
+      kmsgReleasePrealloc(kmsg);
+      w.take(kmsg, port);
+      return true;
+    }
     (mqueueOf(port).handed ??= []).push(kmsg);
     w.resolve(result(fits ? MACH_MSG_SUCCESS : MACH_RCV_TOO_LARGE, kmsg, port, kmsg.size, seqno));
     return true;
@@ -257,34 +270,40 @@ export function mqueueReceive(obj: IpcPort | IpcPset, option: number, rcvSize: n
 
 /** The receiver waits on `mq` (with its timeout) until `resolve` is given what came. */
 function block(mq: IpcMqueue, option: number, rcvSize: number, timeoutMs: number, resolve: (r: RcvResult) => void): void {
-  const w: RcvWaiter = { option, rcvSize, done: false, timer: null, sources: [mq], resolve };
-  if (option & MACH_RCV_TIMEOUT) {
+  wait(mq, { option, rcvSize, done: false, timer: null, sources: [mq], resolve, take: null }, timeoutMs);
+}
+
+/** Queue the waiter `w` on `mq`, with its timeout (MACH_RCV_TIMEOUT in its option). */
+function wait(mq: IpcMqueue, w: RcvWaiter, timeoutMs: number): void {
+  if (w.option & MACH_RCV_TIMEOUT) {
     w.timer = setTimeout(() => {
       if (w.done) return;
       detachWaiter(w);
-      resolve(result(MACH_RCV_TIMED_OUT, null, null));
+      w.resolve(result(MACH_RCV_TIMED_OUT, null, null));
     }, timeoutMs);
   }
   mq.receivers.push(w);
 }
 
 /**
- * mqueueReceive on a port for a kernel thread's own RPC (mach_msg_rpc_from_kernel's wait):
- * the result at once when a message is there (or the receive polls), else null, and `then`
- * is given the result in the microtask after the one that delivered it, as a blocked receiver
- * resumes after its sender's trap. No Promise: an exception waits once per level, and a
- * Promise with its reactions and their hops was a quarter of an exception's round trip.
+ * mqueueReceive on a port for a kernel thread's own RPC (mach_msg_rpc_from_kernel's wait), with
+ * the waiter record `w` the caller keeps (its option and size; `take` set): the result at once
+ * when a message is there (or the receive polls), else null. A message posted then is given to
+ * `w.take` in the poster's step, as it is (no result record, no hand-off, no Promise); a timeout
+ * or the port's death goes to `w.resolve` with its result. An exception waits once per level, and
+ * a Promise per wait with its reactions and hops was a quarter of an exception's round trip.
  */
-export function mqueueReceiveThen(port: IpcPort, option: number, rcvSize: number, timeoutMs: number, then: (r: RcvResult) => void): RcvResult | null {
-  const r = selectFrom(port, option, rcvSize);
+export function mqueueReceiveKernel(port: IpcPort, w: RcvWaiter, timeoutMs: number): RcvResult | null {
+  const r = selectFrom(port, w.option, w.rcvSize);
   if (r) return r;
-  if (option & MACH_RCV_TIMEOUT && timeoutMs === 0) return result(MACH_RCV_TIMED_OUT, null, null);
-  block(mqueueOf(port), option, rcvSize, timeoutMs, (got) => void RESOLVED.then(() => then(got)));
+  if (w.option & MACH_RCV_TIMEOUT && timeoutMs === 0) return result(MACH_RCV_TIMED_OUT, null, null);
+  const mq = mqueueOf(port);
+  w.done = false;
+  w.timer = null;
+  w.sources = [mq];
+  wait(mq, w, timeoutMs);
   return null;
 }
-
-/** A reaction on a settled Promise is the cheapest microtask: queueMicrotask makes an async resource per call. */
-const RESOLVED = Promise.resolve();
 
 /** Wake every receiver blocked on `obj` with a result. */
 function wakeAll(mq: IpcMqueue | null, r: () => RcvResult): void {

@@ -28,11 +28,12 @@ import {
   msghBits,
 } from "../abi/message.js";
 import { MACH_NOTIFY_SEND_ONCE } from "../abi/port.js";
-import { MACH_MSG_HEADER } from "../abi/msg_layout.js";
+import { MACH_MSG_HEADER, PORT_DESCRIPTOR } from "../abi/msg_layout.js";
 import { rdI32, rdU32, wrU32 } from "../abi/bytes.js";
-import { IpcKmsg } from "../ipc/kmsg.js";
+import { IpcKmsg, KDESC_PORT_RUN } from "../ipc/kmsg.js";
 import { kmsgDestroy } from "../ipc/kmsg_destroy.js";
-import { mqueueReceiveThen, takeHandedOff, type RcvResult } from "../ipc/mqueue.js";
+import { kmsgDataRelease } from "../ipc/kmsg_buffer.js";
+import { mqueueReceiveKernel, takeHandedOff, type IpcMqueue, type RcvResult, type RcvWaiter } from "../ipc/mqueue.js";
 import { ipValid, type IpcPort } from "../ipc/port.js";
 import { portDestroy, portCopySend, portMakeSendOnce, portReleaseSend, portReleaseSendOnce } from "../ipc/right.js";
 import { ipcKmsgSend, kmsgGetFromKernel } from "../ipc/send.js";
@@ -96,20 +97,28 @@ class Outcome implements ExceptionOutcome {
 
 const NO_RAISE_OPTIONS: RaiseOptions = Object.freeze({});
 
+/** The resolving functions of the Promise made last (capture): one executor for all, no closure per exception. */
+const captured: { settle: (o: ExceptionOutcome) => void; fail: (e: unknown) => void } = { settle: () => {}, fail: () => {} };
+const captureResolvers = (settle: (o: ExceptionOutcome) => void, fail: (e: unknown) => void): void => {
+  captured.settle = settle;
+  captured.fail = fail;
+};
+
 /**
  * exception_triage: offer the exception to the thread's, the task's and the
  * host's handler in turn; stop at KERN_SUCCESS or MACH_RCV_PORT_DIED.
+ * Only `codes[0]` and `codes[1]` are sent (as code and subcode); each is a bigint or an integral number.
  */
-export function exceptionTriage(thread: Thread, exception: number, codes: bigint[], opts: RaiseOptions = NO_RAISE_OPTIONS): Promise<ExceptionOutcome> {
+export function exceptionTriage(thread: Thread, exception: number, codes: readonly (number | bigint)[], opts: RaiseOptions = NO_RAISE_OPTIONS): Promise<ExceptionOutcome> {
   try {
-    const t = new Triage(thread, exception, codes, opts);
+    const t = new Triage(thread, exception, codes[0] ?? 0, codes[1] ?? 0, opts);
     const done = t.run(0);
     if (done) return Promise.resolve(done);
-    // A handler was asked; its answer always comes in a later microtask (mqueueReceiveThen).
-    return new Promise<ExceptionOutcome>((resolve, reject) => {
-      t.resolve = resolve;
-      t.reject = reject;
-    });
+    // A handler was asked; its answer comes in a later step (the handler's reply, Triage.take).
+    const p = new Promise<ExceptionOutcome>(captureResolvers);
+    t.settle = captured.settle;
+    t.fail = captured.fail;
+    return p;
   } catch (e) {
     return Promise.reject(e);
   }
@@ -119,48 +128,67 @@ const LEVELS: readonly ExceptionLevel[] = ["thread", "task", "host"];
 
 /** A kernel RPC waiting for its handler's reply: what its answer is checked against. */
 interface PendingRpc {
+  readonly thread: Thread;
+  readonly exception: number;
   routineId: number;
   behavior: number;
   flavor: number;
   finish: Finish;
 }
 
+/** A reaction on a settled Promise is the cheapest microtask: queueMicrotask makes an async resource per call. */
+const RESOLVED = Promise.resolve();
+
 /**
  * One exception's way through the three levels. A level whose handler has to be asked
- * leaves `run` with null; the reply resumes it (`replied`), and the triage goes on from
+ * leaves `run` with null; the reply resumes it (`take`), and the triage goes on from
  * there. Continuations rather than an async function with a Promise per wait: each
  * Promise, its reactions and their microtask hops cost more than the delivery itself.
+ * The triage is also its own receive waiter on the thread's reply port (mqueueReceiveKernel)
+ * and its own pending RPC: one object per exception for all of them.
  */
-class Triage implements PendingRpc {
-  readonly attempts: LevelAttempt[] = [];
+class Triage implements PendingRpc, RcvWaiter {
+  attempts: LevelAttempt[] = NO_ATTEMPTS;
   /** The level asked last, and what it answered. */
   private level = 0;
   private kr: number = KERN_FAILURE;
-  /** The three levels' actions are taken before the first delivery, as they always were here. */
-  private readonly actions: readonly (ExceptionAction[] | null)[];
   /** The RPC being waited for: the triage itself, whose fields below describe it (no object per RPC). */
   rpc: PendingRpc | null = null;
   routineId = 0;
   behavior = 0;
   flavor = 0;
   finish: Finish = rpcKr;
-  resolve: ((o: ExceptionOutcome) => void) | null = null;
-  reject: ((e: unknown) => void) | null = null;
+  settle: ((o: ExceptionOutcome) => void) | null = null;
+  fail: ((e: unknown) => void) | null = null;
+  // The receive waiter's record (RcvWaiter), filled in by rpcReceive and mqueueReceiveKernel.
+  option = MACH_RCV_MSG;
+  rcvSize = 0xffffffff;
+  done = true;
+  timer: ReturnType<typeof setTimeout> | null = null;
+  sources: readonly IpcMqueue[] = NO_MQUEUES;
+  /** The three levels' actions, taken before the first delivery as they always were here (three fields, no array). */
+  private readonly threadActions: ExceptionAction[] | null;
+  private readonly taskActions: ExceptionAction[] | null;
+  private readonly hostActions: ExceptionAction[] | null;
 
   constructor(
     readonly thread: Thread,
     readonly exception: number,
-    readonly codes: bigint[],
+    /** The code and subcode. */
+    readonly code0: number | bigint,
+    readonly code1: number | bigint,
     readonly opts: RaiseOptions,
   ) {
-    this.actions = [thread.excActions, thread.task.excActions, thread.task.kernel.host.excActions];
+    this.threadActions = thread.excActions;
+    this.taskActions = thread.task.excActions;
+    this.hostActions = thread.task.kernel.host.excActions;
   }
 
   /** Offer the exception from level `from` on: the outcome, or null while a handler is asked. */
   run(from: number): ExceptionOutcome | null {
     const { thread, exception } = this;
     for (let i = from; i < 3; i++) {
-      const actions = this.actions[i]!;
+      const actions = i === 0 ? this.threadActions : i === 1 ? this.taskActions : this.hostActions;
       if (exception === EXC_CRASH && crashSkips(thread, actions, exception)) continue;
       // A level without a handler answers at once: only a real delivery waits.
       this.level = i;
@@ -176,30 +204,69 @@ class Triage implements PendingRpc {
   private answered(kr: number): ExceptionOutcome | null {
     this.kr = kr;
     const level = LEVELS[this.level]!;
-    this.attempts.push({ level, kr });
+    const attempt = { level, kr };
+    if (this.attempts === NO_ATTEMPTS) this.attempts = [attempt];
+    else this.attempts.push(attempt);
     if (kr !== KERN_SUCCESS && kr !== MACH_RCV_PORT_DIED) return null;
     // A terminating thread's KERN_SUCCESS is exception_deliver giving up, not a handler's answer.
     const handled = kr === KERN_SUCCESS && this.thread.active;
     return new Outcome(handled ? level : null, kr, this.attempts, this.thread.state.generalSnapshot());
   }
 
-  /** What the asked handler's reply port gave (a reply, or the end of the wait). */
-  readonly replied = (g: RcvResult): void => {
+  /**
+   * RcvWaiter.take: the reply came, in its sender's step (the handler's mach_msg, or the kernel's
+   * send-once notification). It is checked and the level answered at once; when the triage ends
+   * there the outcome is settled (whose reactions run later in any case), otherwise the next level
+   * is offered the exception a microtask later, as the raising thread would go on after the
+   * sender's trap, not inside it.
+   */
+  take(kmsg: IpcKmsg): void {
     try {
       const rpc = this.rpc!;
       this.rpc = null;
-      this.resumed(rpcAnswered(this.thread, rpc, g));
+      const kr = checkReply(rpc, kmsg);
+      const done = this.answered(kr);
+      if (done) this.settle!(done);
+      else void RESOLVED.then(() => this.goOn());
     } catch (e) {
-      this.reject!(e);
+      this.fail!(e);
     }
-  };
+  }
+
+  /** RcvWaiter.resolve: the wait ended without a reply (a timeout, the reply port's death); the triage resumes a microtask later. */
+  resolve(g: RcvResult): void {
+    void RESOLVED.then(() => {
+      try {
+        const rpc = this.rpc!;
+        this.rpc = null;
+        this.resumed(rpcAnswered(this.thread, rpc, g));
+      } catch (e) {
+        this.fail!(e);
+      }
+    });
+  }
+
+  /** After a level's answer that did not end the triage: the next level. */
+  private goOn(): void {
+    try {
+      const done = this.run(this.level + 1);
+      if (done) this.settle!(done);
+    } catch (e) {
+      this.fail!(e);
+    }
+  }
 
   /** The asked level's answer came: go on from there, and settle once triage ends. */
   resumed(kr: number): void {
     const done = this.answered(kr) ?? this.run(this.level + 1);
-    if (done) this.resolve!(done);
+    if (done) this.settle!(done);
   }
 }
+
+/** A triage's attempts before its first (shared, never written: the first attempt replaces it). */
+const NO_ATTEMPTS: LevelAttempt[] = [];
+/** A waiter's sources when it waits on nothing. */
+const NO_MQUEUES: readonly IpcMqueue[] = Object.freeze([]);
 
 /** EXC_CRASH is not sent to a handler living in the crashing task itself (it could never answer). */
 function crashSkips(thread: Thread, actions: ExceptionAction[] | null, exception: number): boolean {
@@ -209,7 +276,7 @@ function crashSkips(thread: Thread, actions: ExceptionAction[] | null, exception
 
 /** exception_deliver: one level. Its answer, or null when the handler has been asked (the triage is resumed). */
 function exceptionDeliver(t: Triage, actions: ExceptionAction[] | null): number | null {
-  const { thread, exception, codes } = t;
+  const { thread, exception } = t;
   if (!thread.active) return KERN_SUCCESS;
   if (!actions) return KERN_FAILURE;
   if (exception >= EXC_TYPES_COUNT) return KERN_FAILURE;
@@ -221,7 +288,9 @@ function exceptionDeliver(t: Triage, actions: ExceptionAction[] | null): number 
   const flavor0 = action.flavor;
   const code64 = (action.behavior & MACH_EXCEPTION_CODES) !== 0;
   const behavior = (action.behavior & ~MACH_EXCEPTION_CODES) >>> 0;
-  const code = [messageCode(codes[0] ?? 0n, code64), messageCode(codes[1] ?? 0n, code64)];
+  const code = requestCode;
+  code[0] = messageCode(t.code0, code64);
+  code[1] = messageCode(t.code1, code64);
 
   if (behavior === EXCEPTION_DEFAULT) return exceptionRpc(t, excPort, behavior, code64, code, 0, null, rpcKr);
   if (behavior === EXCEPTION_STATE || behavior === EXCEPTION_STATE_IDENTITY) {
@@ -232,18 +301,14 @@ function exceptionDeliver(t: Triage, actions: ExceptionAction[] | null): number 
       portReleaseSend(excPort);
       return got.kr;
     }
-    const stated: Finish = (kr, flavor, state) => {
-      if (kr === MACH_MSG_SUCCESS && exception !== EXC_CORPSE_NOTIFY) {
-        // The handler may change the flavor: the state is set with the flavor it returned.
-        return thread.state.set(flavor, state);
-      }
-      return kr;
-    };
-    return exceptionRpc(t, excPort, behavior, code64, code, flavor0, got.state, stated);
+    return exceptionRpc(t, excPort, behavior, code64, code, flavor0, got.state, stateSet);
   }
   portReleaseSend(excPort);
   return KERN_FAILURE;
 }
+
+/** Where a port descriptor's disposition byte is. */
+const PORT_DISPOSITION = PORT_DESCRIPTOR.at.disposition;
 
 const INT32_SAFE = 1n << 52n;
 const INT64_MIN = -(1n << 63n);
@@ -255,7 +320,9 @@ const INT64_MAX = (1n << 63n) - 1n;
  * already in range are passed as they are: BigInt.asIntN makes a new BigInt each call, and
  * those were most of what an exception allocates before its message.
  */
-function messageCode(c: bigint, code64: boolean): number | bigint {
+function messageCode(c: number | bigint, code64: boolean): number | bigint {
+  // An integral number is encoded as it is: its low 32 bits (>>> 0) or its exact value (BigInt).
+  if (typeof c === "number") return c;
   if (code64) return c >= INT64_MIN && c <= INT64_MAX ? c : BigInt.asIntN(64, c);
   // Below 2^52 in magnitude the double is exact, and ToInt32 keeps the same low 32 bits.
   return c > -INT32_SAFE && c < INT32_SAFE ? Number(c) | 0 : Number(BigInt.asIntN(32, c));
@@ -265,7 +332,7 @@ function messageCode(c: bigint, code64: boolean): number | bigint {
  * What the handler's answer comes to, for the level: the reply's RetCode (or the RPC's failure),
  * and for a STATE reply the flavor and state it returned (else the request's flavor, no state).
  */
-type Finish = (kr: number, flavor: number, state: Uint32Array) => number;
+type Finish = (t: PendingRpc, kr: number, flavor: number, state: Uint32Array) => number;
 
 /** The thread's kernel reply port (ith_rpc_reply), made on first use in the reply space. */
 function rpcReplyPort(thread: Thread): IpcPort {
@@ -280,11 +347,21 @@ function dropReplyPort(thread: Thread): void {
   if (p) portDestroy(p);
 }
 
-const rpcKr: Finish = (kr) => kr;
+const rpcKr: Finish = (_t, kr) => kr;
+/** A STATE behavior's answer: a successful reply's state is set on the thread. */
+const stateSet: Finish = (t, kr, flavor, state) => {
+  if (kr === MACH_MSG_SUCCESS && t.exception !== EXC_CORPSE_NOTIFY) {
+    // The handler may change the flavor: the state is set with the flavor it returned.
+    return t.thread.state.set(flavor, state);
+  }
+  return kr;
+};
 /** The state of a result that carries none (a zero-length array cannot be changed, so one serves all). */
 const NO_STATE = new Uint32Array(0);
 /** No codes (requestArgs between requests). */
 const NO_CODE: number[] = [];
+/** The code and subcode of the request being laid out (requestArgs.code while encodeRequest reads it). */
+const requestCode: (number | bigint)[] = [0, 0];
 /** A DEFAULT request's empty old_state (encodeRequest only reads it). */
 const NO_OLD_STATE: number[] = [];
 /**
@@ -303,7 +380,7 @@ const requestArgs: { thread: number; task: number; exception: number; code: (num
 /**
  * mach_msg_rpc_from_kernel with a KernelUser stub's request layout and reply checks; waits
  * only for the reply. `finish` turns the result into the level's answer in the same step.
- * The answer, or null when the triage waits for the reply (Triage.replied resumes it).
+ * The answer, or null when the triage waits for the reply (Triage.take or .resolve resumes it).
  */
 function exceptionRpc(
   t: Triage,
@@ -322,7 +399,8 @@ function exceptionRpc(
   args.exception = t.exception;
   args.code = code;
   args.flavor = flavor;
-  args.old_state = state ? Array.from(state) : NO_OLD_STATE;
+  // The encoder only reads the state's length and words: the thread's copy goes in as it is.
+  args.old_state = state ? (state as unknown as number[]) : NO_OLD_STATE;
   const bytes = encodeRequest(routine, 0, 0, args as UserArgs, null);
   args.code = NO_CODE;
   args.old_state = NO_OLD_STATE;
@@ -332,16 +410,25 @@ function exceptionRpc(
   kmsg.bits = msghBits(MACH_MSG_TYPE_PORT_SEND, 0);
   // mach_msg_rpc_from_kernel takes the buffer before the reply right is made.
   const got0 = kmsgGetFromKernel(kmsg);
-  if (got0 !== MACH_MSG_SUCCESS) return finish(got0, flavor, NO_STATE);
+  if (got0 !== MACH_MSG_SUCCESS) return finish(t, got0, flavor, NO_STATE);
   const reply = rpcReplyPort(thread);
   kmsg.local = portMakeSendOnce(reply);
   kmsg.bits = (msghBits(MACH_MSG_TYPE_PORT_SEND, MACH_MSG_TYPE_PORT_SEND_ONCE) | (identity ? MACH_MSGH_BITS_COMPLEX : 0)) >>> 0;
   if (identity) {
     // retrieve_*_self_fast: a copy of the self send right, which is an interposed
     // port if task/thread_set_special_port replaced it (no new make-send either way).
+    // The thread and task descriptors are one run (KPortRunDesc: one record, not one per port);
+    // the encoder wrote them whole, and their disposition is the carried type, as copyin leaves it.
+    bytes[28 + PORT_DISPOSITION] = MACH_MSG_TYPE_PORT_SEND;
+    bytes[40 + PORT_DISPOSITION] = MACH_MSG_TYPE_PORT_SEND;
     kmsg.descs = [
-      { kind: 0, off: 28, port: portCopySend(thread.ports.ithSself), type: MACH_MSG_TYPE_PORT_SEND },
-      { kind: 0, off: 40, port: portCopySend(thread.task.ports.itkSself), type: MACH_MSG_TYPE_PORT_SEND },
+      {
+        kind: KDESC_PORT_RUN,
+        off: 28,
+        ports: [portCopySend(thread.ports.ithSself), portCopySend(thread.task.ports.itkSself)],
+        type: MACH_MSG_TYPE_PORT_SEND,
+        count: 2,
+      },
     ];
   }
   wrU32(bytes, MACH_MSG_HEADER.at.bits, kmsg.bits);
@@ -358,17 +445,17 @@ function exceptionRpc(
       const kr = rpcReceive(t, reply, rpc, mr);
       if (kr !== null) t.resumed(kr);
     })
-    .catch((e: unknown) => t.reject!(e));
+    .catch((e: unknown) => t.fail!(e));
   return null;
 }
 
 /** The request is sent (or refused, `mr`): wait for the reply on the thread's reply port. */
 function rpcReceive(t: Triage, reply: IpcPort, rpc: PendingRpc, mr: number): number | null {
-  if (mr !== MACH_MSG_SUCCESS) return rpc.finish(mr, rpc.flavor, NO_STATE);
+  if (mr !== MACH_MSG_SUCCESS) return rpc.finish(rpc, mr, rpc.flavor, NO_STATE);
   const timeout = t.opts.timeoutMs;
-  const option = MACH_RCV_MSG | (timeout !== undefined ? MACH_RCV_TIMEOUT : 0);
+  t.option = MACH_RCV_MSG | (timeout !== undefined ? MACH_RCV_TIMEOUT : 0);
   t.rpc = rpc;
-  const got = mqueueReceiveThen(reply, option, 0xffffffff, timeout ?? 0, t.replied);
+  const got = mqueueReceiveKernel(reply, t, timeout ?? 0);
   if (got === null) return null;
   t.rpc = null;
   return rpcAnswered(t.thread, rpc, got);
@@ -380,7 +467,7 @@ function rpcAnswered(thread: Thread, rpc: PendingRpc, g: RcvResult): number {
     dropReplyPort(thread);
     // A wait given up on (timeout, thread_abort, the thread terminating) is an
     // interrupted receive; the next level then finds the thread terminating.
-    return rpc.finish(MACH_RCV_INTERRUPTED, rpc.flavor, NO_STATE);
+    return rpc.finish(rpc, MACH_RCV_INTERRUPTED, rpc.flavor, NO_STATE);
   }
   return checkReply(rpc, takeHandedOff(g.port, g.kmsg));
 }
@@ -395,8 +482,11 @@ function checkReply(rpc: PendingRpc, r: IpcKmsg): number {
   const kr = replyResult(rpc.routineId, rpc.behavior, r);
   const { flavor, state } = replyState;
   replyState.state = NO_STATE;
+  // The reply's bytes are read (a state was copied out of them): its buffer may serve the next
+  // message, as a served request's does (kmsg_buffer.ts).
+  kmsgDataRelease(r);
   kmsgDestroy(r);
-  return rpc.finish(kr, flavor, state);
+  return rpc.finish(rpc, kr, flavor, state);
 }
 
 /** A STATE reply's flavor and state, as replyResult found them (read at once by checkReply: no object per reply). */

@@ -175,9 +175,10 @@ export function kobjectServe<C>(hooks: ServerHooks<C>, kmsg: IpcKmsg): IpcKmsg |
         }
         if (outs !== null) {
           // The request is served: nothing holds its bytes (arguments were copied out of them), and
-          // the reply is made in its IpcKmsg, which nothing else refers to.
-          kmsgDataRelease(kmsg);
-          reply = routine.encodeReply(decoded, outs, kmsgReusable(kmsg) ? kmsg : null);
+          // the reply is made in its IpcKmsg when nothing else refers to it (which gives them back).
+          const into = kmsgReusable(kmsg) ? kmsg : null;
+          if (into === null) kmsgDataRelease(kmsg);
+          reply = routine.encodeReply(decoded, outs, into);
         }
       }
     }

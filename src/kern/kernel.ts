@@ -12,9 +12,10 @@ import { Host, Processor, ProcessorSet } from "./host.js";
 import { ipcHostInit, ipcProcessorInit, ipcPsetInit, kernelSetSpecialPort } from "./ipc_host.js";
 import { kobjectAlloc } from "./ipc_kobject.js";
 import { startUxHandler, type UxHandler } from "./ux_handler.js";
-import { IKOT_CLOCK, IKOT_CLOCK_CTRL, IKOT_MASTER_DEVICE, IKOT_SEMAPHORE } from "../abi/ikot.js";
+import { IKOT_CLOCK, IKOT_CLOCK_CTRL, IKOT_MASTER_DEVICE, IKOT_NAMED_ENTRY, IKOT_SEMAPHORE } from "../abi/ikot.js";
 import { MACH_NOTIFY_NO_SENDERS } from "../abi/port.js";
 import { semaphoreNoSenders } from "./sync_sema.js";
+import { namedEntryNoSenders } from "./vm_named_entry.js";
 import { HOST_IO_MASTER_PORT } from "../abi/host.js";
 import { portMakeSend } from "../ipc/right.js";
 import { allowAllPolicy, type MacPolicy } from "./mac.js";
@@ -211,9 +212,10 @@ export class Kernel {
   private readonly serverHooks: ServerHooks<KernelCall> = {
     registry: this.registry,
     context: (port, m) => ({ kernel: this, port, caller: this.tasks.get(m.senderTaskId) ?? null, kmsg: m }),
-    // ipc_kobject_notify: a task's resume port hears of abandoned suspension tokens; a semaphore port's no-senders ends the semaphore.
+    // ipc_kobject_notify: a task's resume port hears of abandoned suspension tokens; a semaphore port's or a named entry's no-senders ends it.
     notify: (port, m) => {
       if (port.kotype === IKOT_SEMAPHORE && m.id === MACH_NOTIFY_NO_SENDERS) semaphoreNoSenders(this, port);
+      else if (port.kotype === IKOT_NAMED_ENTRY && m.id === MACH_NOTIFY_NO_SENDERS) namedEntryNoSenders(this, port);
       else taskSuspensionNotify(port, m);
     },
   };

@@ -25,6 +25,14 @@ import type { Routine } from "../mig/routine.js";
 
 let nextThreadSerial = 1;
 
+/** raiseException's default codes: none (shared, never written). */
+const NO_CODES: (number | bigint)[] = [];
+
+/** A code exceptionTriage takes as it is: absent, a bigint, or an integral number (what BigInt() converts exactly). */
+function integralCode(c: number | bigint | undefined): boolean {
+  return c === undefined || typeof c === "bigint" || Number.isInteger(c);
+}
+
 /**
  * What a thread's traps tell mach_msg (its task's space, memory and credential). One class for
  * every thread: an object literal with getters made a map of its own per thread, so copyin's reads
@@ -249,8 +257,13 @@ export class Thread {
    * to which level handled it and what each level answered; a STATE reply's new
    * state is then in `thread.state`.
    */
-  raiseException(exception: number, codes: (number | bigint)[] = [], opts?: RaiseOptions): Promise<ExceptionOutcome> {
-    return exceptionTriage(this, exception, codes.map((c) => BigInt(c)), opts);
+  raiseException(exception: number, codes: (number | bigint)[] = NO_CODES, opts?: RaiseOptions): Promise<ExceptionOutcome> {
+    // The code and subcode are read now (the caller may reuse its array); BigInt() is asked only
+    // for what is neither a bigint nor an integral number, and throws for it as it always did.
+    const c0 = codes[0];
+    const c1 = codes[1];
+    if (codes.length > 2 || !integralCode(c0) || !integralCode(c1)) return exceptionTriage(this, exception, codes.map((c) => BigInt(c)), opts);
+    return exceptionTriage(this, exception, codes, opts);
   }
 
   /**

@@ -29,6 +29,8 @@ interface AttrSpan {
 }
 /** The regions (by their bytes) some remap without copy made shared: the mark goes with the region. */
 const sharedRegions = new WeakSet<Uint8Array>();
+/** The regions whose memory is (or is mapped from) a named entry's object. */
+const trueSharedRegions = new WeakSet<Uint8Array>();
 /** Where simulated allocations start: far above where Linux puts heaps and below its mmap area, so a client process's own addresses (mirrored for OOL data) do not collide. */
 const BASE = 0x0000100000000000n;
 
@@ -223,6 +225,15 @@ export class VmMap implements UserMemory {
   /** Whether the region whose bytes these are was marked shared. */
   isShared(bytes: Uint8Array): boolean {
     return sharedRegions.has(bytes);
+  }
+
+  /** Mark a region's memory as a named entry's object (vm_object's true_share: a memory entry was made of it, or it maps one). */
+  markTrueShared(bytes: Uint8Array): void {
+    trueSharedRegions.add(bytes);
+  }
+
+  isTrueShared(bytes: Uint8Array): boolean {
+    return trueSharedRegions.has(bytes);
   }
 
   /** vm_map_remove: every region that starts inside [start, end) goes. */

@@ -17,7 +17,7 @@ import {
   KERN_SUCCESS,
 } from "../abi/kern_return.js";
 import { VM_PROT_READ, VM_PROT_WRITE } from "../abi/vm.js";
-import { SM_PRIVATE, SM_SHARED } from "../abi/vm_region.js";
+import { SM_PRIVATE, SM_SHARED, SM_TRUESHARED } from "../abi/vm_region.js";
 import type { Task } from "./task.js";
 import { regionProtection } from "./vm_user.js";
 
@@ -85,7 +85,7 @@ export function processMemoryOf(task: Task): ProcessMemory | null {
 
 /**
  * An in-process task's regions as map entries (simulated memory: anonymous, every page resident,
- * private unless a remap without copy shared it), each region cut where vm_map_inherit or
+ * private unless a remap without copy shared it or it is a named entry's), each region cut where vm_map_inherit or
  * vm_map_behavior_set clipped it.
  */
 function simulatedEntries(task: Task): VmEntry[] {
@@ -94,6 +94,8 @@ function simulatedEntries(task: Task): VmEntry[] {
     const p = regionProtection(task.vm, base);
     // Memory a remap without copy mapped twice: both entries are is_shared, the object held by both.
     const shared = task.vm.isShared(bytes);
+    // A named entry's object (made of this memory, or mapped from one): true_share, held by the entry too.
+    const trueShared = task.vm.isTrueShared(bytes);
     const end = roundPage(base + BigInt(Math.max(bytes.byteLength, 1)));
     const cuts = [base, ...task.vm.clipPoints(base, end), end];
     for (let i = 0; i + 1 < cuts.length; i++) {
@@ -106,11 +108,11 @@ function simulatedEntries(task: Task): VmEntry[] {
         maxProtection: p.max,
         inheritance: attrs.inheritance,
         shared,
-        shareMode: shared ? SM_SHARED : SM_PRIVATE,
+        shareMode: trueShared ? SM_TRUESHARED : shared ? SM_SHARED : SM_PRIVATE,
         offset: start - base,
         userTag: 0,
         objectId: 0,
-        refCount: shared ? 2 : 1,
+        refCount: shared || trueShared ? 2 : 1,
         externalPager: false,
         pagesResident: Number((cuts[i + 1]! - start) / PAGE),
         behavior: attrs.behavior,

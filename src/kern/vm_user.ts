@@ -153,11 +153,29 @@ export function machVmMap(
   maxProtection: number,
   inheritance: number,
 ): { kr: number; addr: bigint } {
-  const fail = (kr: number) => ({ kr, addr });
   const checked = machVmMapChecks(flags, size, curProtection, maxProtection, inheritance);
-  if (checked !== KERN_SUCCESS) return fail(checked);
-  const cur = curProtection & ~VM_PROT_IS_MASK;
-  const max = maxProtection & ~VM_PROT_IS_MASK;
+  if (checked !== KERN_SUCCESS) return { kr: checked, addr };
+  return machVmMapPlace(map, addr, size, mask, flags, curProtection & ~VM_PROT_IS_MASK, maxProtection & ~VM_PROT_IS_MASK, inheritance, null);
+}
+
+/**
+ * vm_map_enter's part of mach_vm_map, after the argument checks: superpages, a purgeable size,
+ * the address found (anywhere) or checked (fixed, overwrite first), then the memory entered with
+ * `cur` / `max`: `bytes` (a memory object's pages, or a copy of them) or, for null, zero-filled
+ * anonymous memory.
+ */
+export function machVmMapPlace(
+  map: VmMap,
+  addr: bigint,
+  size: bigint,
+  mask: bigint,
+  flags: number,
+  cur: number,
+  max: number,
+  inheritance: number,
+  bytes: Uint8Array | null,
+): { kr: number; addr: bigint } {
+  const fail = (kr: number) => ({ kr, addr });
   let at = truncPage(addr);
   let mapSize = BigInt.asUintN(64, roundPage(size));
   let align = BigInt.asUintN(64, mask);
@@ -184,9 +202,12 @@ export function machVmMap(
     if (flags & VM_FLAGS_OVERWRITE) machVmDeallocate(map, at, mapSize);
     if (map.overlaps(at, end)) return fail(KERN_NO_SPACE);
   }
-  map.allocateAt(at, Number(mapSize));
+  if (bytes) map.placeAt(at, bytes);
+  else {
+    map.allocateAt(at, Number(mapSize));
+    markPurgable(map, at, mapSize, flags);
+  }
   protOf(map).set(at, { cur, max });
-  markPurgable(map, at, mapSize, flags);
   if (inheritance !== VM_INHERIT_DEFAULT) map.setAttrs(at, at + mapSize, { inheritance });
   return { kr: KERN_SUCCESS, addr: at };
 }

@@ -270,9 +270,10 @@ export function compileServe(
     "let out;",
     "if (typeof res === \"number\") { if (res !== 0) return res; out = NO_OUTS; }",
     "else { const kr = res.kr ?? 0; if (kr !== 0) return kr; out = res; }",
-    // The request is served: its bytes are dead (the arguments were copied out of them).
-    "kmsgDataRelease(kmsg);",
+    // The request is served: its bytes are dead (the arguments were copied out of them), given
+    // back here or by kmsgReuse.
     "const into = kmsgReusable(kmsg) ? kmsg : null;",
+    "if (into === null) kmsgDataRelease(kmsg);",
     ...enc.lines,
   ];
   const names = [...ENCODE_NAMES, "rdU32", "rdI32", "rdU64", "rdI64", "TE", "BAD", "NO_DESCS", "NO_OUTS", "descriptorsOf", "CHECK", "HANDLER", "kmsgDataRelease", "kmsgReusable"];

@@ -1882,6 +1882,21 @@ export interface Routines {
       /** vm_prot_t */ max_protection: number;
     };
   };
+  /** mach_make_memory_entry (3816) */
+  mach_make_memory_entry: {
+    id: 3816;
+    args: {
+      /** vm_size_t */ size: bigint | number;
+      /** vm_offset_t */ offset: bigint | number;
+      /** vm_prot_t */ permission: number;
+      /** mem_entry_name_port_t */ parent_entry: PortIn;
+    };
+    outs: {
+      /** vm_size_t */ size: bigint;
+      /** mem_entry_name_port_t: a name in the caller's space */ object_handle: number;
+      /** the disposition object_handle arrived with */ object_handleDisposition: number;
+    };
+  };
   /** vm_map_page_query (3817) */
   vm_map_page_query: {
     id: 3817;
@@ -1940,6 +1955,21 @@ export interface Routines {
       /** elements in info */ infoCnt: number;
       /** mach_port_t: a name in the caller's space */ object_name: number;
       /** the disposition object_name arrived with */ object_nameDisposition: number;
+    };
+  };
+  /** mach_make_memory_entry_64 (3825) */
+  mach_make_memory_entry_64: {
+    id: 3825;
+    args: {
+      /** memory_object_size_t */ size: bigint | number;
+      /** memory_object_offset_t */ offset: bigint | number;
+      /** vm_prot_t */ permission: number;
+      /** mem_entry_name_port_t */ parent_entry: PortIn;
+    };
+    outs: {
+      /** memory_object_size_t */ size: bigint;
+      /** mach_port_t: a name in the caller's space */ object_handle: number;
+      /** the disposition object_handle arrived with */ object_handleDisposition: number;
     };
   };
   /** vm_map_64 (3826) */
@@ -2282,6 +2312,21 @@ export interface Routines {
       /** the disposition object_name arrived with */ object_nameDisposition: number;
     };
   };
+  /** _mach_make_memory_entry (4817) */
+  _mach_make_memory_entry: {
+    id: 4817;
+    args: {
+      /** memory_object_size_t */ size: bigint | number;
+      /** memory_object_offset_t */ offset: bigint | number;
+      /** vm_prot_t */ permission: number;
+      /** mem_entry_name_port_t */ parent_handle: PortIn;
+    };
+    outs: {
+      /** memory_object_size_t */ size: bigint;
+      /** mem_entry_name_port_t: a name in the caller's space */ object_handle: number;
+      /** the disposition object_handle arrived with */ object_handleDisposition: number;
+    };
+  };
   /** mach_vm_purgable_control (4818) */
   mach_vm_purgable_control: {
     id: 4818;
@@ -2601,10 +2646,12 @@ export interface RoutineNamesById {
   3812: "vm_map";
   3813: "vm_machine_attribute";
   3814: "vm_remap";
+  3816: "mach_make_memory_entry";
   3817: "vm_map_page_query";
   3821: "vm_region_recurse";
   3822: "vm_region_recurse_64";
   3824: "vm_region_64";
+  3825: "mach_make_memory_entry_64";
   3826: "vm_map_64";
   3830: "vm_purgable_control";
   4000: "processor_set_statistics";
@@ -2634,6 +2681,7 @@ export interface RoutineNamesById {
   4814: "mach_vm_page_query";
   4815: "mach_vm_region_recurse";
   4816: "mach_vm_region";
+  4817: "_mach_make_memory_entry";
   4818: "mach_vm_purgable_control";
   4819: "mach_vm_page_info";
   5400: "mach_voucher_extract_attr_content";

@@ -4,7 +4,8 @@
  * (src/subsystems/vm_common.ts); the routines that change an address space work on an
  * in-process task's simulated memory and answer KERN_NOT_SUPPORTED for a process outside the
  * server (src/kern/vm_advice.ts says what each of the others does there; src/kern/vm_remap.ts
- * what remap does). Routines left out here (memory entries) answer MIG_BAD_ID.
+ * what remap does, src/kern/vm_named_entry.ts what memory entries do). Every id of the subsystem
+ * is served.
  */
 import type { Routine } from "../mig/routine.js";
 import { inoutP, inP, outP } from "../mig/types.js";
@@ -17,6 +18,7 @@ import {
   mach_vm_size_t,
   mem_entry_name_port_t,
   memory_object_name_t,
+  memory_object_size_t,
   memory_object_offset_t,
   natural_t,
   pointer_t,
@@ -44,6 +46,7 @@ import {
   vmDeallocate,
   vmInherit,
   vmMachineAttribute,
+  makeEntryRoutine,
   vmMap,
   vmMsync,
   vmPageInfo,
@@ -107,7 +110,7 @@ export const machVmRoutines: Routine<KernelCall>[] = [
       inP("size", mach_vm_size_t),
       inP("mask", mach_vm_offset_t),
       inP("flags", c_int),
-      inP("object", mem_entry_name_port_t),
+      inP("object", mem_entry_name_port_t, { intran: true }),
       inP("offset", memory_object_offset_t),
       inP("copy", boolean_t),
       inP("cur_protection", vm_prot_t),
@@ -152,6 +155,7 @@ export const machVmRoutines: Routine<KernelCall>[] = [
     (call, a) => vmRegion(call, a, { basicAs64: true, maxAddressCheck: false }),
     targetTask,
   ),
+  makeEntryRoutine(4817, "_mach_make_memory_entry", memory_object_size_t, memory_object_offset_t, mem_entry_name_port_t, "parent_handle", targetTask),
   routine(4818, "mach_vm_purgable_control", [inP("address", mach_vm_address_t), inP("control", vm_purgable_t), inoutP("state", c_int)], vmPurgableControl, targetTask),
   routine(
     4819,

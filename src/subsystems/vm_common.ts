@@ -20,20 +20,22 @@ import type { KernelCall } from "../kern/kernel.js";
 import type { Task } from "../kern/task.js";
 import { processMemoryOf, vmMapCopyin, vmMapCopyOverwrite, vmMapRegion, type VmEntry } from "../kern/vm_remote.js";
 import { vmMapRemap, VM_FLAGS_USER_REMAP } from "../kern/vm_remap.js";
+import { convertPortToNamedEntry, makeMemoryEntry, mapNamedEntry } from "../kern/vm_named_entry.js";
 import { machVmAllocate, machVmDeallocate, machVmMap, machVmMapChecks, machVmProtect } from "../kern/vm_user.js";
 import type { Args, RoutineResult } from "../mig/routine.js";
-import { big, num, portArg, taskOf } from "./common.js";
+import { big, num, portArg, routine, taskOf } from "./common.js";
+import type { Routine } from "../mig/routine.js";
 import { VM_MAP_ENTRY_MAX, VM_PAGE_INFO_BASIC, VM_PAGE_INFO_BASIC_COUNT, VM_PAGE_INFO_BASIC_LAYOUT } from "../abi/vm_advice.js";
 import { roundPage, truncPage, vmMapBehaviorSet, vmMapInherit, vmMapMachineAttribute, vmMapMsync, vmMapPageInfo, vmMapPurgableControl } from "../kern/vm_advice.js";
 import { array, bytes, inoutP, inP, int32, named, outP, uint32, type MigType, type Param } from "../mig/types.js";
-import { boolean_t, c_int, vm_inherit_t, vm_map_t, vm_prot_t } from "../mig/defs_types.js";
+import { boolean_t, c_int, mem_entry_name_port_t, vm_inherit_t, vm_map_t, vm_prot_t } from "../mig/defs_types.js";
 
 /** i386/vm_param.h's VM_MAX_ADDRESS, a 32-bit value even on x86_64: the vm_region* forms of vm_map.defs check the region's end against it. */
 export const VM_MAX_ADDRESS = 0xffe00000n;
 const U32_MAX = 0xffffffffn;
 const U64_MAX = 0xffffffffffffffffn;
 
-/** convert_port_to_map (and convert_port_entry_to_map: machipc has no named entries): an active task's map, else VM_MAP_NULL. */
+/** convert_port_to_map (and convert_port_entry_to_map, which would also take a named entry's sub-map: machipc's entries have none): an active task's map, else VM_MAP_NULL. */
 const mapOf = (call: KernelCall): Task | null => taskOf(call.port);
 
 /**
@@ -123,7 +125,10 @@ export function vmProtect(call: KernelCall, a: Args): RoutineResult {
   return machVmProtect(task.vm, address, size, num(a, "set_maximum") !== 0, prot);
 }
 
-/** mach_vm_map / vm_map / vm_map_64: anonymous memory; a memory object (a named entry, a pager) is not modelled: no port is one. */
+/**
+ * mach_vm_map / vm_map / vm_map_64: anonymous memory, or a named entry's (src/kern/vm_named_entry.ts);
+ * a pager's memory object is not modelled: no other port is one.
+ */
 export function vmMap(call: KernelCall, a: Args): RoutineResult {
   const task = mapOf(call);
   if (!task) return KERN_INVALID_ARGUMENT;
@@ -132,10 +137,15 @@ export function vmMap(call: KernelCall, a: Args): RoutineResult {
   const max = num(a, "max_protection");
   const inheritance = num(a, "inheritance");
   const size = big(a, "size");
-  if (ipValid(portArg(a, "object").port)) {
-    // vm_map_enter_mem_object: its argument checks, then a port that is neither a named entry nor a memory object.
+  const object = portArg(a, "object").port;
+  if (ipValid(object)) {
+    // vm_map_enter_mem_object: its argument checks, then the named entry (any other port is neither it nor a memory object).
     const kr = machVmMapChecks(flags, size, cur, max, inheritance);
-    return kr !== KERN_SUCCESS ? kr : KERN_INVALID_OBJECT;
+    if (kr !== KERN_SUCCESS) return kr;
+    const entry = convertPortToNamedEntry(object);
+    if (!entry) return KERN_INVALID_OBJECT;
+    const r = mapNamedEntry(task, entry, big(a, "address"), size, big(a, "mask"), flags, big(a, "offset"), num(a, "copy") !== 0, cur, max, inheritance);
+    return r.kr !== KERN_SUCCESS ? r.kr : { address: r.address! };
   }
   if (outsideProcess(task)) {
     const kr = machVmMapChecks(flags, size, cur, max, inheritance);
@@ -171,6 +181,30 @@ export function vmRemap(call: KernelCall, a: Args): RoutineResult {
   if ((flags & ~VM_FLAGS_USER_REMAP) >>> 0) return KERN_INVALID_ARGUMENT;
   const r = vmMapRemap(target, big(a, "target_address"), big(a, "size"), big(a, "mask"), flags, src, big(a, "src_address"), num(a, "copy") !== 0, num(a, "inheritance"));
   return r.kr !== KERN_SUCCESS ? r.kr : { target_address: r.address!, cur_protection: r.cur!, max_protection: r.max! };
+}
+
+/**
+ * One of the make-memory-entry routines (mach_vm's _mach_make_memory_entry, vm_map's
+ * mach_make_memory_entry and mach_make_memory_entry_64), in its own types: the size, the offset,
+ * the handle answered, and the parent's parameter name.
+ */
+export const makeEntryRoutine = (id: number, name: string, size: MigType, offset: MigType, handle: MigType, parent: string, target: Param): Routine<KernelCall> =>
+  routine(
+    id,
+    name,
+    [inoutP("size", size), inP("offset", offset), inP("permission", vm_prot_t), outP("object_handle", handle), inP(parent, mem_entry_name_port_t, { intran: true })],
+    (call, a) => vmMakeMemoryEntry(call, a, parent),
+    target,
+  );
+
+/**
+ * _mach_make_memory_entry / mach_make_memory_entry / mach_make_memory_entry_64: a named entry's
+ * send right for the range (src/kern/vm_named_entry.ts); the parent is `parent`'s port. No map
+ * is not refused here: a new object (MAP_MEM_NAMED_CREATE) needs none.
+ */
+export function vmMakeMemoryEntry(call: KernelCall, a: Args, parent: string): RoutineResult {
+  const r = makeMemoryEntry(call.kernel, mapOf(call), big(a, "size"), big(a, "offset"), num(a, "permission"), portArg(a, parent).port);
+  return r.kr !== KERN_SUCCESS ? r.kr : { size: r.size!, object_handle: r.handle ?? null };
 }
 
 /** How each routine of the vm_region family differs from mach_vm_region. */

@@ -4,8 +4,8 @@
  * vm_region, vm_region_64 and the recurse routines refuse a region ending above VM_MAX_ADDRESS
  * (0xFFE00000, a 32-bit bound even for a 64-bit task; docs/xnu-bugs.md), vm_region reads
  * VM_REGION_BASIC_INFO as the 32-bit structure, vm_region_recurse fills vm_region_submap_info.
- * Routines left out (task_wire, memory entries, region_info, mapped_pages_info,
- * region_object_create, the UPL calls) answer MIG_BAD_ID.
+ * Memory entries are src/kern/vm_named_entry.ts's. Routines left out (task_wire, region_info,
+ * mapped_pages_info, region_object_create, the UPL calls) answer MIG_BAD_ID.
  */
 import type { Routine } from "../mig/routine.js";
 import { inoutP, inP, outP } from "../mig/types.js";
@@ -13,8 +13,10 @@ import {
   boolean_t,
   c_int,
   integer_t,
+  mach_port_move_send_t,
   mem_entry_name_port_t,
   memory_object_name_t,
+  memory_object_size_t,
   memory_object_offset_t,
   natural_t,
   pointer_t,
@@ -44,6 +46,7 @@ import {
   vmDeallocate,
   vmInherit,
   vmMachineAttribute,
+  makeEntryRoutine,
   vmMap,
   vmMsync,
   vmPageQuery,
@@ -82,7 +85,7 @@ const mapParams = (offset: Param): Param[] => [
   inP("size", vm_size_t),
   inP("mask", vm_address_t),
   inP("flags", c_int),
-  inP("object", mem_entry_name_port_t),
+  inP("object", mem_entry_name_port_t, { intran: true }),
   offset,
   inP("copy", boolean_t),
   inP("cur_protection", vm_prot_t),
@@ -130,10 +133,12 @@ export const vmMapRoutines: Routine<KernelCall>[] = [
     vmRemap,
     targetTask,
   ),
+  makeEntryRoutine(3816, "mach_make_memory_entry", vm_size_t, vm_offset_t, mem_entry_name_port_t, "parent_entry", targetTask),
   routine(3817, "vm_map_page_query", [inP("offset", vm_offset_t), outP("disposition", integer_t), outP("ref_count", integer_t)], vmPageQuery, inP("target_map", vm_map_t)),
   routine(3821, "vm_region_recurse", recurseParams, (call, a) => vmRegionRecurse(call, a, { maxAddressCheck: true, thirtyTwo: true }), targetTask),
   routine(3822, "vm_region_recurse_64", recurseParams, (call, a) => vmRegionRecurse(call, a, { maxAddressCheck: true, thirtyTwo: false }), targetTask),
   routine(3824, "vm_region_64", regionParams, (call, a) => vmRegion(call, a, { basicAs64: true, maxAddressCheck: true }), targetTask),
+  makeEntryRoutine(3825, "mach_make_memory_entry_64", memory_object_size_t, memory_object_offset_t, mach_port_move_send_t, "parent_entry", targetTask),
   routine(3826, "vm_map_64", mapParams(inP("offset", memory_object_offset_t)), vmMap, targetTask),
   routine(3830, "vm_purgable_control", [inP("address", vm_address_t), inP("control", vm_purgable_t), inoutP("state", c_int)], vmPurgableControl, targetTask),
 ];

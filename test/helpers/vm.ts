@@ -56,3 +56,15 @@ export function fakeProcess(entries: Partial<VmEntry>[], pagemap: (page: bigint)
     pagemap: (address: bigint, pages: number) => Array.from({ length: pages }, (_, i) => pagemap(address / PAGE + BigInt(i))),
   };
 }
+
+/** mach_vm_read of `size` bytes at `address` in `on`'s map, as text. */
+export async function readText(a: Actor, on: number, address: bigint, size: number): Promise<string> {
+  const r = await a.thread.call("mach_vm_read", on, { address, size: BigInt(size) });
+  assert.equal(r.kr, KERN_SUCCESS);
+  return r.kr === KERN_SUCCESS ? new TextDecoder().decode(r.data) : "";
+}
+
+/** mach_vm_write of `s` at `address` in `on`'s map. */
+export async function writeText(a: Actor, on: number, address: bigint, s: string): Promise<void> {
+  assert.equal((await a.thread.call("mach_vm_write", on, { address, data: new TextEncoder().encode(s) })).kr, KERN_SUCCESS);
+}

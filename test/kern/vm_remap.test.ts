@@ -15,7 +15,7 @@ import { SM_PRIVATE, SM_SHARED, VM_INHERIT_COPY, VM_INHERIT_NONE, VM_INHERIT_SHA
 import * as A from "../../src/abi/vm_advice.js";
 import { decodeInfo } from "../../src/abi/info.js";
 import { attachProcessMemory } from "../../src/kern/vm_remote.js";
-import { debuggerScene, fakeProcess } from "../helpers/vm.js";
+import { debuggerScene, fakeProcess, readText, writeText } from "../helpers/vm.js";
 import { VM_FLAGS_RESILIENT_CODESIGN, VM_FLAGS_RETURN_DATA_ADDR } from "../../src/kern/vm_remap.js";
 
 const PAGE = 4096n;
@@ -58,15 +58,8 @@ function remap(dbg: Actor, on: number, a: RemapArgs, routine: "mach_vm_remap" | 
   });
 }
 
-async function read(dbg: Actor, port: number, address: bigint, size: number): Promise<string> {
-  const r = await dbg.thread.call("mach_vm_read", port, { address, size: BigInt(size) });
-  assert.equal(r.kr, KERN_SUCCESS);
-  return r.kr === KERN_SUCCESS ? new TextDecoder().decode(r.data) : "";
-}
-
-async function write(dbg: Actor, port: number, address: bigint, s: string): Promise<void> {
-  assert.equal((await dbg.thread.call("mach_vm_write", port, { address, data: text(s) })).kr, KERN_SUCCESS);
-}
+const read = readText;
+const write = writeText;
 
 /** vm_region's view of the entry at `at`: [start, size, protection, max, inheritance, shared, share mode, behavior]. */
 async function region(dbg: Actor, port: number, at: bigint): Promise<(bigint | number)[]> {

@@ -81,10 +81,14 @@ test("every generated reply encoder lays out the interpreter's bytes and descrip
     checked++;
     const record = fc.record(Object.fromEntries(outs.map((p) => [p.name, outValue(p, ports)])), { requiredKeys: [] });
     fc.assert(
-      fc.property(record, (out) => {
-        assertSameReply(r, r.encodeReply({}, out), r.encodeReplyInterpreted(out), "new message");
-        // A served request's IpcKmsg, holding a request's fields and an earlier message's bytes.
-        const into = new IpcKmsg(new Uint8Array(r.requestMinSize).fill(0xa5));
+      fc.property(record, fc.boolean(), (out, keep) => {
+        const fast = r.encodeReply({}, out);
+        const slow = r.encodeReplyInterpreted(out);
+        assertSameReply(r, fast, slow, "new message");
+        // A served request's IpcKmsg, holding a request's fields and an earlier message's bytes:
+        // a buffer of the reply's size, which it keeps, or of another.
+        const into = new IpcKmsg(new Uint8Array(keep ? slow.size : r.requestMinSize).fill(0xa5));
+        into.ownsSmallData = keep && slow.size <= 64;
         into.bits = MACH_MSGH_BITS_COMPLEX;
         into.descs = [{ kind: 0, off: 28, port: ports[0]!, type: MACH_MSG_TYPE_PORT_SEND }];
         into.senderTaskId = 7;

@@ -90,6 +90,9 @@ extern kern_return_t mach_vm_region_recurse(vm_map_t target_task, mach_vm_addres
 /* Routine mach_vm_region */
 extern kern_return_t mach_vm_region(vm_map_t target_task, mach_vm_address_t *address, mach_vm_size_t *size, vm_region_flavor_t flavor, vm_region_info_t info, mach_msg_type_number_t *infoCnt, mach_port_t *object_name);
 
+/* Routine _mach_make_memory_entry */
+extern kern_return_t _mach_make_memory_entry(vm_map_t target_task, memory_object_size_t *size, memory_object_offset_t offset, vm_prot_t permission, mem_entry_name_port_t *object_handle, mem_entry_name_port_t parent_handle);
+
 /* Routine mach_vm_purgable_control */
 extern kern_return_t mach_vm_purgable_control(vm_map_t target_task, mach_vm_address_t address, vm_purgable_t control, int *state);
 
@@ -119,6 +122,7 @@ extern kern_return_t mach_vm_page_info(vm_map_t target_task, mach_vm_address_t a
     { "mach_vm_page_query", 4814 },\
     { "mach_vm_region_recurse", 4815 },\
     { "mach_vm_region", 4816 },\
+    { "_mach_make_memory_entry", 4817 },\
     { "mach_vm_purgable_control", 4818 },\
     { "mach_vm_page_info", 4819 }
 #endif

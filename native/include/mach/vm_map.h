@@ -78,6 +78,9 @@ extern kern_return_t vm_remap(vm_map_t target_task, vm_address_t *target_address
 
 extern kern_return_t _kernelrpc_vm_remap(vm_map_t target_task, vm_address_t *target_address, vm_size_t size, vm_address_t mask, int flags, vm_map_t src_task, vm_address_t src_address, boolean_t copy, vm_prot_t *cur_protection, vm_prot_t *max_protection, vm_inherit_t inheritance);
 
+/* Routine mach_make_memory_entry */
+extern kern_return_t mach_make_memory_entry(vm_map_t target_task, vm_size_t *size, vm_offset_t offset, vm_prot_t permission, mem_entry_name_port_t *object_handle, mem_entry_name_port_t parent_entry);
+
 /* Routine vm_map_page_query */
 extern kern_return_t vm_map_page_query(vm_map_t target_map, vm_offset_t offset, integer_t *disposition, integer_t *ref_count);
 
@@ -89,6 +92,9 @@ extern kern_return_t vm_region_recurse_64(vm_map_t target_task, vm_address_t *ad
 
 /* Routine vm_region_64 */
 extern kern_return_t vm_region_64(vm_map_t target_task, vm_address_t *address, vm_size_t *size, vm_region_flavor_t flavor, vm_region_info_t info, mach_msg_type_number_t *infoCnt, mach_port_t *object_name);
+
+/* Routine mach_make_memory_entry_64 */
+extern kern_return_t mach_make_memory_entry_64(vm_map_t target_task, memory_object_size_t *size, memory_object_offset_t offset, vm_prot_t permission, mach_port_t *object_handle, mem_entry_name_port_t parent_entry);
 
 /* Routine vm_map_64 */
 extern kern_return_t vm_map_64(vm_map_t target_task, vm_address_t *address, vm_size_t size, vm_address_t mask, int flags, mem_entry_name_port_t object, memory_object_offset_t offset, boolean_t copy, vm_prot_t cur_protection, vm_prot_t max_protection, vm_inherit_t inheritance);
@@ -117,10 +123,12 @@ extern kern_return_t vm_purgable_control(vm_map_t target_task, vm_address_t addr
     { "vm_map", 3812 },\
     { "vm_machine_attribute", 3813 },\
     { "vm_remap", 3814 },\
+    { "mach_make_memory_entry", 3816 },\
     { "vm_map_page_query", 3817 },\
     { "vm_region_recurse", 3821 },\
     { "vm_region_recurse_64", 3822 },\
     { "vm_region_64", 3824 },\
+    { "mach_make_memory_entry_64", 3825 },\
     { "vm_map_64", 3826 },\
     { "vm_purgable_control", 3830 }
 #endif

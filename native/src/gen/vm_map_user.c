@@ -433,6 +433,48 @@ kern_return_t _kernelrpc_vm_remap(vm_map_t target_task, vm_address_t *target_add
   return KERN_SUCCESS;
 }
 
+/* Routine mach_make_memory_entry (3816) */
+kern_return_t mach_make_memory_entry(vm_map_t target_task, vm_size_t *size, vm_offset_t offset, vm_prot_t permission, mem_entry_name_port_t *object_handle, mem_entry_name_port_t parent_entry) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[68];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 68);
+  mach_msg_size_t _o = 24;
+  put32(_b + _o, 1);
+  _o += 4;
+  put32(_b + _o, parent_entry);
+  _b[_o + 10] = (unsigned char)(19);
+  _b[_o + 11] = MACH_MSG_PORT_DESCRIPTOR;
+  _o += 12;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put64(_b + _o, (uint64_t)(*size));
+  _o += 8;
+  put64(_b + _o, (uint64_t)(offset));
+  _o += 8;
+  put32(_b + _o, (uint32_t)(permission));
+  _o += 4;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE) | MACH_MSGH_BITS_COMPLEX, _o, 64, target_task, 3816);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3916) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  const int _simple = !(get32(_b) & MACH_MSGH_BITS_COMPLEX);
+  if ((_simple || get32(_b + 24) != 1 || _size != 56) && (!_simple || _size != 36 || (kern_return_t)get32(_b + 32) == KERN_SUCCESS))
+    return MIG_TYPE_ERROR;
+  if (_simple) return (kern_return_t)get32(_b + 32);
+  if (_b[39] != MACH_MSG_PORT_DESCRIPTOR || _b[38] != 17) return MIG_TYPE_ERROR;
+  _o = 48;
+  const mach_msg_size_t _o_size = _o;
+  _o += 8;
+  (void)_o;
+  *size = (vm_size_t)get64(_b + _o_size);
+  *object_handle = get32(_b + 28);
+  return KERN_SUCCESS;
+}
+
 /* Routine vm_map_page_query (3817) */
 kern_return_t vm_map_page_query(vm_map_t target_map, vm_offset_t offset, integer_t *disposition, integer_t *ref_count) {
   union {
@@ -624,6 +666,48 @@ kern_return_t vm_region_64(vm_map_t target_task, vm_address_t *address, vm_size_
   memcpy(info, _b + _o_info_data, 4 * _n_info);
   *infoCnt = _n_info;
   *object_name = get32(_b + 28);
+  return KERN_SUCCESS;
+}
+
+/* Routine mach_make_memory_entry_64 (3825) */
+kern_return_t mach_make_memory_entry_64(vm_map_t target_task, memory_object_size_t *size, memory_object_offset_t offset, vm_prot_t permission, mach_port_t *object_handle, mem_entry_name_port_t parent_entry) {
+  union {
+    mach_msg_header_t head;
+    unsigned char bytes[68];
+  } _m;
+  unsigned char *const _b = _m.bytes;
+  memset(_b, 0, 68);
+  mach_msg_size_t _o = 24;
+  put32(_b + _o, 1);
+  _o += 4;
+  put32(_b + _o, parent_entry);
+  _b[_o + 10] = (unsigned char)(19);
+  _b[_o + 11] = MACH_MSG_PORT_DESCRIPTOR;
+  _o += 12;
+  memcpy(_b + _o, &NDR_record, 8);
+  _o += 8;
+  put64(_b + _o, (uint64_t)(*size));
+  _o += 8;
+  put64(_b + _o, (uint64_t)(offset));
+  _o += 8;
+  put32(_b + _o, (uint32_t)(permission));
+  _o += 4;
+  mach_msg_return_t _mr = machipc_mig_rpc(&_m.head, MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE) | MACH_MSGH_BITS_COMPLEX, _o, 64, target_task, 3825);
+  if (_mr != MACH_MSG_SUCCESS) return _mr;
+  const mach_msg_size_t _size = get32(_b + 4);
+  const mach_msg_id_t _id = (mach_msg_id_t)get32(_b + 20);
+  if (_id != 3925) return _id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED : MIG_REPLY_MISMATCH;
+  const int _simple = !(get32(_b) & MACH_MSGH_BITS_COMPLEX);
+  if ((_simple || get32(_b + 24) != 1 || _size != 56) && (!_simple || _size != 36 || (kern_return_t)get32(_b + 32) == KERN_SUCCESS))
+    return MIG_TYPE_ERROR;
+  if (_simple) return (kern_return_t)get32(_b + 32);
+  if (_b[39] != MACH_MSG_PORT_DESCRIPTOR || _b[38] != 17) return MIG_TYPE_ERROR;
+  _o = 48;
+  const mach_msg_size_t _o_size = _o;
+  _o += 8;
+  (void)_o;
+  *size = (memory_object_size_t)get64(_b + _o_size);
+  *object_handle = get32(_b + 28);
   return KERN_SUCCESS;
 }
 
