@@ -84,6 +84,8 @@ uint32_t machipc_next_seq(void);
 int machipc_send_frame(int fd, uint32_t op, uint32_t seq, const struct part *parts, int nparts);
 /* Read one RESULT frame: returns its payload (after the frame header), malloc'd, or NULL. */
 unsigned char *machipc_recv_result(int fd, uint32_t *len);
+/* The same, read in place when it can be (*owned 0: valid until the thread's next read), else malloc'd (*owned 1). */
+const unsigned char *machipc_recv_result_view(int fd, uint32_t *len, int *owned);
 /* A TRAP op: the port name it answers, or MACH_PORT_NULL if the server cannot be reached. */
 mach_port_t machipc_trap(uint32_t which);
 

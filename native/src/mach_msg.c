@@ -259,9 +259,11 @@ mach_msg_return_t mach_msg_overwrite(mach_msg_header_t *msg, mach_msg_option_t o
   }
   int rc = machipc_send_frame(machipc_thread_fd(), OP_MACH_MSG, seq, parts, np);
   for (int i = 0; i < c.n; i++) free(c.padded[i]);
-  unsigned char *r = NULL;
+  /* The RESULT where it was read (the thread's read-ahead buffer) when it can be: no copy of it first. */
+  const unsigned char *r = NULL;
+  int owned = 0;
   uint32_t len = 0;
-  if (rc == 0) r = machipc_recv_result(machipc_thread_fd(), &len);
+  if (rc == 0) r = machipc_recv_result_view(machipc_thread_fd(), &len, &owned);
   mach_msg_return_t mr = rc < 0 ? MACH_SEND_INVALID_DEST : r ? (mach_msg_return_t)get32(r) : MACH_RCV_PORT_DIED;
   /* Sent (whatever the receive half did): regions given with deallocate leave this task. */
   int sent = r && (mr == MACH_MSG_SUCCESS || (mr & ~MACH_MSG_MASK) >= MACH_RCV_IN_PROGRESS);
@@ -315,10 +317,12 @@ mach_msg_return_t mach_msg_overwrite(mach_msg_header_t *msg, mach_msg_option_t o
     /* Mapped regions keep their pages; the descriptors are no longer needed. */
     for (int i = 0; i < nfd; i++)
       if (fds[i] >= 0) close(fds[i]);
-    /* A receiver of large regions gets the next ones by descriptor. */
+    /* A receiver of large regions gets the next ones by descriptor (attaching reads on this thread's connection: r is done with). */
+    if (owned) free((void *)r);
+    r = NULL;
     if (large) (void)machipc_ool_channel();
   }
-  free(r);
+  if (owned && r) free((void *)r);
   return mr;
 }
 

@@ -198,39 +198,73 @@ enum { READ_AHEAD = 16384 };
 static __thread unsigned char t_ahead[READ_AHEAD];
 static __thread size_t t_ahead_len;
 static __thread int t_ahead_fd = -1;
+/* Bytes at the head of t_ahead that a frame read in place still uses: dropped at the next read. */
+static __thread size_t t_ahead_lent;
 
-/* Read one RESULT frame: returns the payload (after the 16-byte frame header), malloc'd. */
-unsigned char *machipc_recv_result(int fd, uint32_t *len) {
-  if (t_ahead_fd != fd) {
-    t_ahead_fd = fd;
-    t_ahead_len = 0;
-  }
-  while (t_ahead_len < 16) {
+/* Read ahead until the buffer holds `want` bytes (at most READ_AHEAD); -1, the buffer emptied, when the connection fails. */
+static int fill_ahead(int fd, size_t want) {
+  while (t_ahead_len < want) {
     ssize_t r = read_when_ready(fd, t_ahead + t_ahead_len, READ_AHEAD - t_ahead_len);
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) {
       t_ahead_len = 0;
-      return NULL;
+      return -1;
     }
     t_ahead_len += (size_t)r;
   }
+  return 0;
+}
+
+/*
+ * Read one RESULT frame; returns its payload (after the 16-byte frame header). When the whole frame
+ * is in the read-ahead buffer, as a small one almost always is, the payload is returned where it is
+ * (*owned 0), valid until the next read on this thread; else it is malloc'd (*owned 1), the caller's to free.
+ */
+const unsigned char *machipc_recv_result_view(int fd, uint32_t *len, int *owned) {
+  if (t_ahead_fd != fd) {
+    t_ahead_fd = fd;
+    t_ahead_len = 0;
+    t_ahead_lent = 0;
+  }
+  if (t_ahead_lent > 0) {
+    memmove(t_ahead, t_ahead + t_ahead_lent, t_ahead_len - t_ahead_lent);
+    t_ahead_len -= t_ahead_lent;
+    t_ahead_lent = 0;
+  }
+  if (fill_ahead(fd, 16) < 0) return NULL;
   uint32_t total = get32(t_ahead);
   if (total < 16 + 16 || get32(t_ahead + 4) != OP_RESULT) {
     t_ahead_len = 0;
     return NULL;
   }
+  /* A frame that fits the buffer is read into it to its end, and used there. */
+  if (total <= READ_AHEAD && fill_ahead(fd, total) < 0) return NULL;
+  *len = total - 16;
+  if (t_ahead_len >= total) {
+    t_ahead_lent = total;
+    *owned = 0;
+    return t_ahead + 16;
+  }
   unsigned char *body = malloc(total - 16);
   if (!body) return NULL;
-  size_t have = t_ahead_len - 16 < total - 16 ? t_ahead_len - 16 : total - 16;
+  size_t have = t_ahead_len - 16;
   memcpy(body, t_ahead + 16, have);
-  size_t used = 16 + have;
-  memmove(t_ahead, t_ahead + used, t_ahead_len - used);
-  t_ahead_len -= used;
-  if (have < total - 16 && read_all(fd, body + have, total - 16 - have) < 0) {
+  t_ahead_len = 0;
+  if (read_all(fd, body + have, total - 16 - have) < 0) {
     free(body);
     return NULL;
   }
-  *len = total - 16;
+  *owned = 1;
+  return body;
+}
+
+/* Read one RESULT frame: returns the payload (after the 16-byte frame header), malloc'd. */
+unsigned char *machipc_recv_result(int fd, uint32_t *len) {
+  int owned;
+  const unsigned char *p = machipc_recv_result_view(fd, len, &owned);
+  if (!p || owned) return (unsigned char *)p;
+  unsigned char *body = malloc(*len ? *len : 1);
+  if (body) memcpy(body, p, *len);
   return body;
 }
 
@@ -327,7 +361,7 @@ void machipc_thread_exit(void) {
   close(t_fd);
   t_fd = -1;
   t_thread_id = 0;
-  if (t_ahead_fd >= 0) t_ahead_len = 0, t_ahead_fd = -1;
+  if (t_ahead_fd >= 0) t_ahead_len = 0, t_ahead_lent = 0, t_ahead_fd = -1;
 }
 
 mach_port_t machipc_trap(uint32_t which) {

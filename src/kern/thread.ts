@@ -110,7 +110,15 @@ export class Thread {
   /** mach_msg_overwrite: receive into `rcvBuf` instead of `buf`. */
   machMsgOverwrite(buf: Uint8Array, option: number, sendSize: number, rcvSize: number, rcvName: number, timeout: number, notify: number, rcvBuf: Uint8Array): MachMsgResult {
     void notify;
-    return this.asCurrent(() => machMsgTrap(this.ctx, buf, option, sendSize, rcvSize, rcvName, timeout, rcvBuf));
+    // As machMsg: no closures per call (the server sends large messages through here).
+    const prev = setGuardSink(this.guardSink);
+    let r: MachMsgResult;
+    try {
+      r = machMsgTrap(this.ctx, buf, option, sendSize, rcvSize, rcvName, timeout, rcvBuf);
+    } finally {
+      setGuardSink(prev);
+    }
+    return this.guardViolation ? this.afterGuard(r) : r;
   }
 
   /** thread->guard_exc_info: a Mach port guard violation this thread made, until its AST runs. */

@@ -23,6 +23,7 @@ import {
   MACH_SEND_INTERRUPTED,
   MACH_SEND_INVALID_DATA,
   MACH_SEND_MSG,
+  MACH_SEND_TIMEOUT,
   MAX_TRAILER_SIZE,
 } from "../abi/message.js";
 import { IpcPort } from "../ipc/port.js";
@@ -70,7 +71,7 @@ import {
   type Request,
 } from "./protocol.js";
 import { socketFd, type PeerCredentials } from "./native.js";
-import { sendFrame } from "./wire.js";
+import { inReadBuffer, sendFrame } from "./wire.js";
 import { ProcFrameError, decodeException, procCredential, procStartTime, procThreadOf, raiseFromWire, verifyAdopter, verifyForkChild } from "./proc_ops.js";
 import { taskExec, taskFork, taskSetCredential } from "../kern/proc.js";
 import { attachProcessMemory } from "../kern/vm_remote.js";
@@ -136,11 +137,30 @@ const GATHER_REGIONS = 16384;
 const ZERO_PAD = new Uint8Array(4);
 /** The receive buffer most mach_msg calls use; larger receives are sized by the message that arrives. */
 const SCRATCH = 16384;
+/** A RESULT frame's bytes before its message: the frame header and RESULT. */
+const RESULT_HEAD = FRAME_HEADER.size + RESULT.size;
 /**
  * The largest frame gathered into the session's reused buffer (see gatherBuffer): a message
  * with 64 KiB out of line and some inline data fits. Larger frames get buffers of their own.
  */
 const GATHER_REUSED = 128 * 1024;
+
+/** Messages of at least this many bytes are sent from their frame, without a copy into the trap's buffer first. */
+const DIRECT_SEND_MIN = 512;
+/** A frame whose bytes are gone (the read buffer moved on): see pseudoReceived. */
+const STALE = new Uint8Array(0);
+
+/**
+ * A trap that sent from `sent` and received into `buf`: a send that failed after copyin gives the message
+ * back where it was sent from (ipc_kmsg_copyout_pseudo), and the RESULT carries it from `buf`.
+ */
+function pseudoReceived(mr: number, sent: Uint8Array, buf: Uint8Array, log?: (line: string) => void): number {
+  const base = (mr & ~0x3e00) >>> 0;
+  if (base !== MACH_SEND_TIMED_OUT && base !== MACH_SEND_NO_BUFFER && base !== MACH_SEND_INTERRUPTED) return mr;
+  if (sent === STALE) log?.(`mach_msg: a send that could not wait waited (0x${mr.toString(16)}): its message is not given back`);
+  else buf.set(sent.byteLength <= buf.byteLength ? sent : sent.subarray(0, buf.byteLength));
+  return mr;
+}
 
 export class Session {
   task: Task | null = null;
@@ -151,7 +171,7 @@ export class Session {
   closed = false;
   readonly account: ClientAccount;
   /** See borrow(). */
-  private readonly scratch = new Uint8Array(SCRATCH);
+  private readonly scratch = new Uint8Array(RESULT_HEAD + SCRATCH + 3);
   private scratchBusy = false;
   /** See gatherBuffer(). */
   private gathered: Uint8Array | null = null;
@@ -501,19 +521,39 @@ export class Session {
     return t;
   }
 
-  /** A buffer for one mach_msg: the session's scratch when it is free and big enough, else a new one (counted against the client). */
+  /**
+   * A buffer for one mach_msg: the session's scratch when it is free and big enough, else a new one (counted against the client).
+   * Every one has RESULT_HEAD bytes of room before it and 3 after, so that its RESULT can be written around the received
+   * message in place and sent from there (reply): the message is not copied into a frame of its own.
+   */
   private borrow(size: number): Uint8Array {
     if (!this.scratchBusy && size <= SCRATCH) {
       this.scratchBusy = true;
-      return this.scratch.subarray(0, size);
+      return this.scratch.subarray(RESULT_HEAD, RESULT_HEAD + size);
     }
     this.account.charge("frames", size);
-    return new Uint8Array(size);
+    return new Uint8Array(RESULT_HEAD + size + 3).subarray(RESULT_HEAD, RESULT_HEAD + size);
   }
 
   private giveBack(buf: Uint8Array): void {
     if (buf.buffer === this.scratch.buffer) this.scratchBusy = false;
     else this.account.release("frames", buf.byteLength);
+  }
+
+  /**
+   * Whether the send half of a trap sending `msg` certainly finishes before the trap returns: a
+   * zero send timeout, a destination the copyin refuses, or a user port whose queue has room for it
+   * with one to spare (the kernel's objects, whose replies may queue, are left to the copying path).
+   */
+  private sendCannotWait(msg: Uint8Array, option: number, timeout: number): boolean {
+    if (option & MACH_SEND_TIMEOUT && timeout === 0) return true;
+    const space = this.task!.space;
+    const index = space.lookup(rdU32(msg, 8));
+    if (index < 0) return true;
+    const obj = space.objs[index];
+    if (!(obj instanceof IpcPort)) return true;
+    if (obj.receiver !== null && obj.receiver.kind === "kernel") return false;
+    return (obj.mqueue === null ? 0 : obj.mqueue.count) + 1 < obj.qlimit;
   }
 
   /** Whether a message is bound for a kernel object (served at once, queued nowhere). */
@@ -566,11 +606,17 @@ export class Session {
       // Whatever rcv_size is, MACH_RCV_LARGE's size (and identity) go into the header, and a message too large
       // without it leaves msg_receive_error's header and trailer there (XNU copies them out unbounded): room for both.
       const buf = this.borrow(Math.max(msg.byteLength, receiving ? Math.max(rcvSize, HEADER_SIZE + MAX_TRAILER_SIZE) : 0));
-      buf.set(msg);
-      const r = thread.machMsg(buf, option, sendSize, rcvSize, m.rcvName, m.timeout, 0);
-      if (typeof r === "number") return this.finishMsg(seq, m, frameBytes, r, buf, vm);
+      // A large message is sent from the frame itself (copied in once, by the kernel), and received into `buf`
+      // (mach_msg_overwrite's rcv_msg), when the frame lasts as long as the trap or the send cannot wait.
+      const direct = sending && msg.byteLength >= DIRECT_SEND_MIN && (!inReadBuffer(msg) || this.sendCannotWait(msg, option, m.timeout));
+      if (!direct) buf.set(msg);
+      const r = direct ? thread.machMsgOverwrite(msg, option, sendSize, rcvSize, m.rcvName, m.timeout, 0, buf) : thread.machMsg(buf, option, sendSize, rcvSize, m.rcvName, m.timeout, 0);
+      if (typeof r === "number") return this.finishMsg(seq, m, frameBytes, direct ? pseudoReceived(r, msg, buf) : r, buf, vm);
+      // The send half finished in the trap unless a guard violation made the wait (the read buffer goes on to the next
+      // read: what a pseudo-receive left in the frame is kept now, in case the send failed).
+      const sent = !direct ? null : !inReadBuffer(msg) ? msg : thread.guardViolation !== null ? msg.slice() : STALE;
       r.then(
-        (mr) => this.finishMsg(seq, m, frameBytes, mr, buf, vm),
+        (mr) => this.finishMsg(seq, m, frameBytes, sent === null ? mr : pseudoReceived(mr, sent, buf, (line) => this.log(line)), buf, vm),
         (e: unknown) => this.failMsg(m, frameBytes, buf, e, vm),
       );
       return;
@@ -662,8 +708,41 @@ export class Session {
     // The regions leave the task's map here, so the data need no copy of their own.
     const inline = n >= 28 ? descriptorRegions(buf, n, (address, size) => vm.read(address, size), false) : NO_REGIONS;
     const regions = passed.length === 0 ? inline : inline.length === 0 ? passed : [...passed, ...inline];
+    if (regions.length === 0) return this.resultInPlace(seq, mr, buf, n);
     for (const r of regions) vm.deallocate(r.address, r.data.byteLength);
     this.result(seq, mr, buf.subarray(0, n), regions);
+  }
+
+  /**
+   * The RESULT of a mach_msg with no OOL regions, written around the first `n` bytes of `buf` (a buffer
+   * from borrow, which has the room) and sent from there: the received message is not copied again.
+   * What the socket cannot take at once is copied by sendFrame, since `buf` is lent again after.
+   */
+  private resultInPlace(seq: number, value: number, buf: Uint8Array, n: number): void {
+    if (this.closed) return;
+    const length = RESULT_HEAD + pad4(n);
+    const f = new Uint8Array(buf.buffer, buf.byteOffset - RESULT_HEAD, length);
+    const h = FRAME_HEADER.at;
+    wrU32(f, h.length, length);
+    wrU32(f, h.op, OP_RESULT);
+    wrU32(f, h.seq, seq);
+    wrU32(f, h.thread, 0);
+    const at = RESULT.at;
+    wrU32(f, FRAME_HEADER.size + at.value, value >>> 0);
+    wrU32(f, FRAME_HEADER.size + at.msgLength, n);
+    wrU32(f, FRAME_HEADER.size + at.oolCount, 0);
+    wrU32(f, FRAME_HEADER.size + at.extraLength, 0);
+    for (let i = RESULT_HEAD + n; i < length; i++) f[i] = 0;
+    sendFrame(this.socket, this.fd, f, true);
+    this.checkUnread();
+  }
+
+  /** A client that does not read its results is cut off rather than let the server's memory grow. */
+  private checkUnread(): void {
+    if (this.socket.writableLength > this.hooks.limits.clientMemory) {
+      this.log(`disconnected: ${this.socket.writableLength} bytes of results unread (limit ${this.hooks.limits.clientMemory})`);
+      this.close();
+    }
   }
 
   /**
@@ -700,11 +779,7 @@ export class Session {
       if (extra.byteLength > 0) f.set(extra, extraAt);
       sendFrame(this.socket, this.fd, f);
     }
-    // A client that does not read its results is cut off rather than let the server's memory grow.
-    if (this.socket.writableLength > this.hooks.limits.clientMemory) {
-      this.log(`disconnected: ${this.socket.writableLength} bytes of results unread (limit ${this.hooks.limits.clientMemory})`);
-      this.close();
-    }
+    this.checkUnread();
   }
 
   /**

@@ -54,8 +54,12 @@ export function openWire(accepted: Socket, onRead: (bytes: Uint8Array) => void):
   return sock;
 }
 
-/** Send one whole frame on `sock` (descriptor `fd`): directly when the stream holds nothing, else queued behind what it holds. */
-export function sendFrame(sock: Socket, fd: number, f: Uint8Array): void {
+/**
+ * Send one whole frame on `sock` (descriptor `fd`): directly when the stream holds nothing, else queued
+ * behind what it holds. A `reused` frame's memory is written again once this returns: what the stream
+ * keeps of it is a copy.
+ */
+export function sendFrame(sock: Socket, fd: number, f: Uint8Array, reused = false): void {
   if (sock.writableLength === 0 && fd >= 0) {
     const n = nativeHelpers().sendFrame(fd, f);
     if (n === f.byteLength) return;
@@ -63,5 +67,5 @@ export function sendFrame(sock: Socket, fd: number, f: Uint8Array): void {
     // An error (the peer went) is the stream's to report as it writes.
     if (n > 0) f = f.subarray(n);
   }
-  sock.write(f);
+  sock.write(reused ? f.slice() : f);
 }
