@@ -300,10 +300,16 @@ export function mqueueReceiveKernel(port: IpcPort, w: RcvWaiter, timeoutMs: numb
   const mq = mqueueOf(port);
   w.done = false;
   w.timer = null;
-  w.sources = [mq];
+  // Sources are never written, so the last kernel wait's serve again for the same queue (a
+  // thread's exceptions wait on its one reply port, level after level and raise after raise).
+  if (lastKernelSources[0] !== mq) lastKernelSources = [mq];
+  w.sources = lastKernelSources;
   wait(mq, w, timeoutMs);
   return null;
 }
+
+/** The sources of the last kernel wait (mqueueReceiveKernel): a one-entry cache. */
+let lastKernelSources: readonly IpcMqueue[] = NO_SOURCES;
 
 /** Wake every receiver blocked on `obj` with a result. */
 function wakeAll(mq: IpcMqueue | null, r: () => RcvResult): void {
