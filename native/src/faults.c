@@ -6,8 +6,8 @@
  * in the server (EXCEPTION) with the thread's real registers from the signal
  * frame, waits as the faulting thread waits in XNU, and then either resumes
  * the thread with the state the handler returned (STATE / STATE_IDENTITY, or
- * thread_set_state from another task meanwhile) or lets the process die of
- * the signal BSD's handler chose.
+ * thread_set_state from another task meanwhile) or gives the signal BSD's
+ * handler chose to the program's own disposition of it (fault_signals.c).
  *
  * The handler is async-signal-safe: no malloc, no locks; frames are built on
  * the signal stack (each thread gets an alternate one, so a stack overflow is
@@ -20,6 +20,7 @@
  */
 #define _GNU_SOURCE
 #include "internal.h"
+#include "fault_signals.h"
 #include "fault_codes.h"
 
 #include <errno.h>
@@ -195,15 +196,6 @@ static int raise_in_server(const struct machipc_fault *f, unsigned char *frame, 
   return 1;
 }
 
-/* Die of `sig` as the default action would have it: once the handler returns, if not at once. */
-static void die_of(int sig) {
-  struct sigaction dfl;
-  memset(&dfl, 0, sizeof dfl);
-  dfl.sa_handler = SIG_DFL;
-  sigaction(sig, &dfl, NULL);
-  syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
-}
-
 static void on_fault(int sig, siginfo_t *si, void *ucv) {
   int saved_errno = errno;
   ucontext_t *uc = ucv;
@@ -243,7 +235,7 @@ static void on_fault(int sig, siginfo_t *si, void *ucv) {
   flavors[2] = ARM_EXCEPTION_STATE64, counts[2] = ARM_EXCEPTION_WORDS;
 #endif
   if (!raised || !machipc_have_task() || (machipc_thread_id() == 0 && join_now() < 0)) {
-    die_of(sig);
+    machipc_fault_signal(sig, si, ucv);
     errno = saved_errno;
     return;
   }
@@ -256,13 +248,13 @@ static void on_fault(int sig, siginfo_t *si, void *ucv) {
   p = put_block(p, flavors[2], exc, counts[2]);
   struct state_out res;
   if (!raise_in_server(&f, frame, (size_t)(p - (frame + 16 + 40)), 3, answer, sizeof answer, &res)) {
-    die_of(sig);
+    machipc_fault_signal(sig, si, ucv);
     errno = saved_errno;
     return;
   }
   if (res.handled_by == 0) {
-    /* Nobody but BSD took it (or nobody at all): the signal BSD chose, else the fault's own. */
-    die_of(res.signal ? machipc_linux_signal(res.signal) : sig);
+    /* Nobody but BSD took it (or nobody at all): the signal BSD chose, else the fault's own, to the program's disposition. */
+    machipc_fault_signal(res.signal ? machipc_linux_signal(res.signal) : sig, si, ucv);
     errno = saved_errno;
     return;
   }
@@ -316,6 +308,8 @@ __attribute__((constructor(150))) static void machipc_faults_init(void) {
   sa.sa_sigaction = on_fault;
   sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
   sigemptyset(&sa.sa_mask);
-  for (int i = 0; i < NSIGNALS; i++) sigaction(FAULT_SIGNALS[i], &sa, NULL);
+  /* The program's sigaction and signal for these signals are kept apart from here on (fault_signals.c). */
+  machipc_fault_signals_take();
+  for (int i = 0; i < NSIGNALS; i++) machipc_real_sigaction(FAULT_SIGNALS[i], &sa, NULL);
   machipc_thread_started();
 }

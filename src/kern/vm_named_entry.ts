@@ -86,6 +86,9 @@ export class NamedEntry {
   dataOffset = 0n;
   protection = 0;
   internal = false;
+  /** The task whose bound the entry's memory counts against, and how many bytes (entryBytes). */
+  payer: Task | null = null;
+  charged = 0;
   get isCopy(): boolean {
     return this.copy !== null;
   }
@@ -101,6 +104,37 @@ export interface EntryPorts {
 /** The entry behind a port, or null (ip_kotype(port) != IKOT_NAMED_ENTRY). */
 export function convertPortToNamedEntry(port: PortRef): NamedEntry | null {
   return ipValid(port) && port.kotype === IKOT_NAMED_ENTRY ? (port.kobject as NamedEntry) : null;
+}
+
+/**
+ * What the entries a task made hold for it, bounded as its other VM calls are (VM_USER_LIMIT): an
+ * entry keeps its memory alive as long as any send right to it does, wherever that right went,
+ * so without a bound a client could make the server hold any amount by making entries and
+ * keeping (or passing on) their rights.
+ */
+const entryBytesByTask = new WeakMap<Task, number>();
+
+/** The bytes an entry holds: its object, or its copy map's pieces. */
+function entryBytes(entry: NamedEntry): number {
+  if (entry.object) return entry.object.byteLength;
+  return (entry.copy ?? []).reduce((n, p) => n + p.bytes.byteLength, 0);
+}
+
+/** Whether `payer` may have `bytes` more held by its entries. */
+function entryRoom(payer: Task | null, bytes: number): boolean {
+  return payer === null || (entryBytesByTask.get(payer) ?? 0) + bytes <= VM_USER_LIMIT;
+}
+
+/** The entry made: charged to its payer (KERN_RESOURCE_SHORTAGE past the bound), its port and send right the answer. */
+function madeEntry(k: EntryPorts, payer: Task | null, entry: NamedEntry, size: bigint): MakeEntryResult {
+  const bytes = entryBytes(entry);
+  if (!entryRoom(payer, bytes)) return { kr: KERN_RESOURCE_SHORTAGE };
+  if (payer) {
+    entryBytesByTask.set(payer, (entryBytesByTask.get(payer) ?? 0) + bytes);
+    entry.payer = payer;
+    entry.charged = bytes;
+  }
+  return { kr: KERN_SUCCESS, size, handle: entryPort(k, entry) };
 }
 
 /** mach_memory_entry_allocate: the entry's port and its one send right, a no-senders request armed on the port itself. */
@@ -121,6 +155,8 @@ export function namedEntryNoSenders(k: EntryPorts, port: IpcPort): void {
     port.x().nsrequest = portMakeSendOnce(port);
     return;
   }
+  if (entry.payer) entryBytesByTask.set(entry.payer, (entryBytesByTask.get(entry.payer) ?? 0) - entry.charged);
+  entry.payer = null;
   entry.object = null;
   entry.copy = null;
   entry.port = null;
@@ -168,7 +204,7 @@ function viewOf(task: Task, from: bigint, to: bigint): { bytes: Uint8Array; regi
  * mach_make_memory_entry_64: `size` and `offset` name the range (in the target's map, in the
  * parent entry, or of a new object), `permission` the protection and the MAP_MEM_* flags.
  */
-export function makeMemoryEntry(k: EntryPorts, target: Task | null, size: bigint, offset: bigint, permission: number, parentPort: PortRef): MakeEntryResult {
+export function makeMemoryEntry(k: EntryPorts, target: Task | null, size: bigint, offset: bigint, permission: number, parentPort: PortRef, payer: Task | null = null): MakeEntryResult {
   permission = permission >>> 0;
   if (permission & 0x00ff0000 & ~MAP_MEM_FLAGS) return { kr: KERN_INVALID_VALUE };
   const parent = convertPortToNamedEntry(parentPort);
@@ -197,6 +233,7 @@ export function makeMemoryEntry(k: EntryPorts, target: Task | null, size: bigint
     if (useDataAddr || use4K) return { kr: KERN_INVALID_ARGUMENT };
     // XNU's bound for an internal object, then machipc's on what one task's VM calls make the server hold.
     if (mapSize > ANON_MAX_SIZE || mapSize > BigInt(VM_USER_LIMIT)) return { kr: KERN_FAILURE };
+    if (!entryRoom(payer, Number(mapSize))) return { kr: KERN_RESOURCE_SHORTAGE };
     if (permission & MAP_MEM_PURGABLE && !(permission & VM_PROT_WRITE)) return { kr: KERN_INVALID_ARGUMENT };
     const entry = new NamedEntry();
     entry.object = new Uint8Array(Number(mapSize));
@@ -204,7 +241,7 @@ export function makeMemoryEntry(k: EntryPorts, target: Task | null, size: bigint
     entry.internal = true;
     entry.protection = setMapMem(access, protections);
     entry.size = mapSize;
-    return { kr: KERN_SUCCESS, size: mapSize, handle: entryPort(k, entry) };
+    return madeEntry(k, payer, entry, mapSize);
   }
 
   if (permission & (MAP_MEM_VM_COPY | MAP_MEM_VM_SHARE)) {
@@ -262,7 +299,7 @@ export function makeMemoryEntry(k: EntryPorts, target: Task | null, size: bigint
     entry.protection = protections;
     entry.size = mapSize;
     entry.dataOffset = dataOffset;
-    return { kr: KERN_SUCCESS, size: mapSize - dataOffset, handle: entryPort(k, entry) };
+    return madeEntry(k, payer, entry, mapSize - dataOffset);
   }
 
   if (!parent || permission & MAP_MEM_NAMED_REUSE) {
@@ -312,7 +349,7 @@ export function makeMemoryEntry(k: EntryPorts, target: Task | null, size: bigint
     entry.dataOffset = dataOffset;
     entry.protection = setMapMem(access, protections);
     entry.size = mapSize;
-    return { kr: KERN_SUCCESS, size: mapSize - dataOffset, handle: entryPort(k, entry) };
+    return madeEntry(k, payer, entry, mapSize - dataOffset);
   }
 
   // A range of the parent entry's object.
@@ -337,7 +374,7 @@ export function makeMemoryEntry(k: EntryPorts, target: Task | null, size: bigint
   entry.object = parent.object;
   entry.purgable = parent.purgable;
   entry.protection = access !== MAP_MEM_NOOP ? setMapMem(access, protections) : protections;
-  return { kr: KERN_SUCCESS, size: mapSize - dataOffset, handle: entryPort(k, entry) };
+  return madeEntry(k, payer, entry, mapSize - dataOffset);
 }
 
 /**

@@ -203,7 +203,7 @@ export const makeEntryRoutine = (id: number, name: string, size: MigType, offset
  * is not refused here: a new object (MAP_MEM_NAMED_CREATE) needs none.
  */
 export function vmMakeMemoryEntry(call: KernelCall, a: Args, parent: string): RoutineResult {
-  const r = makeMemoryEntry(call.kernel, mapOf(call), big(a, "size"), big(a, "offset"), num(a, "permission"), portArg(a, parent).port);
+  const r = makeMemoryEntry(call.kernel, mapOf(call), big(a, "size"), big(a, "offset"), num(a, "permission"), portArg(a, parent).port, call.caller);
   return r.kr !== KERN_SUCCESS ? r.kr : { size: r.size!, object_handle: r.handle ?? null };
 }
 

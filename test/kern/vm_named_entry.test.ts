@@ -18,6 +18,7 @@ import {
   KERN_INVALID_TASK,
   KERN_NOT_SUPPORTED,
   KERN_PROTECTION_FAILURE,
+  KERN_RESOURCE_SHORTAGE,
   KERN_SUCCESS,
 } from "../../src/abi/kern_return.js";
 import { VM_FLAGS_ANYWHERE, VM_FLAGS_PURGABLE, VM_PROT_ALL, VM_PROT_DEFAULT, VM_PROT_IS_MASK, VM_PROT_READ, VM_PROT_WRITE } from "../../src/abi/vm.js";
@@ -285,5 +286,25 @@ test("a process outside the server: a new object and a copy of its memory can be
   if (created.kr !== KERN_SUCCESS) return;
   assert.equal((await map(dbg, port, created.object_handle)).kr, KERN_NOT_SUPPORTED, "into the process");
   assert.equal((await map(dbg, port, created.object_handle, { cur: VM_PROT_ALL })).kr, KERN_INVALID_RIGHT, "after the entry's checks");
+  assertInvariant(kernel);
+});
+
+test("the memory a task's entries hold is bounded (VM_USER_LIMIT, 64 MiB): past it KERN_RESOURCE_SHORTAGE; an entry destroyed gives its bytes back", async () => {
+  const { kernel, dbg, port } = debuggerScene();
+  const MiB16 = 16n * 1024n * 1024n;
+  const made: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const e = await make(dbg, port, MiB16, 0n, VM_PROT_DEFAULT | MAP_MEM_NAMED_CREATE);
+    assert.equal(e.kr, KERN_SUCCESS);
+    if (e.kr === KERN_SUCCESS) made.push(e.object_handle as number);
+  }
+  assert.equal((await make(dbg, port, MiB16, 0n, VM_PROT_DEFAULT | MAP_MEM_NAMED_CREATE)).kr, KERN_RESOURCE_SHORTAGE, "a fifth 16 MiB object");
+  assert.equal((await make(dbg, port, PAGE, 0n, VM_PROT_DEFAULT | MAP_MEM_NAMED_CREATE)).kr, KERN_RESOURCE_SHORTAGE, "not a page more");
+  // The last send right of one going destroys it (no-senders) and its 16 MiB count no more.
+  await dbg.thread.call("mach_port_deallocate", dbg.self, { name: made.pop()! });
+  const again = await make(dbg, port, MiB16, 0n, VM_PROT_DEFAULT | MAP_MEM_NAMED_CREATE);
+  assert.equal(again.kr, KERN_SUCCESS);
+  if (again.kr === KERN_SUCCESS) made.push(again.object_handle as number);
+  for (const name of made) await dbg.thread.call("mach_port_deallocate", dbg.self, { name });
   assertInvariant(kernel);
 });
