@@ -108,6 +108,8 @@ export class IpcKmsg {
   voucherName = 0;
   /** `data` is a small buffer of kmsg_buffer's own (kmsgWithData) that nothing else holds. */
   ownsSmallData = false;
+  /** For a small `data` of kmsg_buffer's own: a Uint32Array over the same bytes (word i is bytes 4i..4i+3), else null. */
+  words: Uint32Array | null = null;
   /** The port whose preallocated buffer this kernel message occupies (ikm_prealloc_set_inuse). */
   premsgPort: import("./port.js").IpcPort | null = null;
   /**

@@ -27,20 +27,31 @@ const EMPTY = new Uint8Array(0);
 const sizeClass = (n: number): number => 32 - Math.clz32(n - 1);
 
 /**
- * Small messages' bytes, kept by exact size (n / 4; message sizes are multiples of 4).
- * Making a small typed array costs more than taking one back (about 50 ns against 7),
- * and a null RPC copies one request in. Only the kernel messages made by kmsgWithData come back
- * here, so no WeakSet check is needed for them: the flag on the message says it.
+ * Small messages' bytes, kept by exact size (n / 4; message sizes are multiples of 4), each with
+ * a Uint32Array over the same bytes at the same index of `smallWords`: copyin and copyout move a
+ * small message's body a word at a time through them (with a user buffer's words, user_words.ts).
+ * Making a small typed array costs more than taking one back (about 50 ns against 7), and a null
+ * RPC copies one request in. Only the kernel messages made by kmsgWithData come back here, so no
+ * WeakSet check is needed for them: the flag on the message says it. A buffer comes back as it
+ * was made (on V8's heap, with no words) and is kept with words over a buffer of its own, made
+ * once: what is kept is reused without making anything.
  */
 const smallFree: Uint8Array[][] = [];
+const smallWords: Uint32Array[][] = [];
 
 /** `n` bytes for a message; zero-filled when `zero` (a copy that overwrites them all need not be). */
 export function kmsgData(n: number, zero: boolean): Uint8Array {
   if (n <= ON_HEAP_MAX) {
     // Zeroing a kept buffer (fill) costs more than making a fresh one, which comes zeroed:
     // only copies that overwrite every byte (copyin's) take kept ones.
-    const b = !zero && (n & 3) === 0 ? smallFree[n >> 2]?.pop() : undefined;
-    return b ?? new Uint8Array(n);
+    if (!zero && (n & 3) === 0) {
+      const list = smallFree[n >> 2];
+      if (list !== undefined && list.length > 0) {
+        smallWords[n >> 2]!.pop();
+        return list.pop()!;
+      }
+    }
+    return new Uint8Array(n);
   }
   if (n > POOLED_MAX) return new Uint8Array(n);
   const c = sizeClass(n);
@@ -57,9 +68,17 @@ export function kmsgData(n: number, zero: boolean): Uint8Array {
 
 /** A kernel message over `n` bytes of its own, which kmsgDataRelease may take back whatever their size. */
 export function kmsgWithData(n: number, zero: boolean): IpcKmsg {
-  const kmsg = new IpcKmsg(kmsgData(n, zero));
-  kmsg.ownsSmallData = n <= ON_HEAP_MAX && (n & 3) === 0;
-  return kmsg;
+  if (n <= ON_HEAP_MAX && (n & 3) === 0) {
+    const list = zero ? undefined : smallFree[n >> 2];
+    let kmsg: IpcKmsg;
+    if (list !== undefined && list.length > 0) {
+      kmsg = new IpcKmsg(list.pop()!);
+      kmsg.words = smallWords[n >> 2]!.pop()!;
+    } else kmsg = new IpcKmsg(new Uint8Array(n));
+    kmsg.ownsSmallData = true;
+    return kmsg;
+  }
+  return new IpcKmsg(kmsgData(n, zero));
 }
 
 /**
@@ -75,11 +94,26 @@ export function kmsgWithData(n: number, zero: boolean): IpcKmsg {
 export function kmsgReuse(kmsg: IpcKmsg, n: number, zero: boolean): IpcKmsg {
   const d = kmsg.data;
   if (kmsg.ownsSmallData && d.length === n) {
+    // The request's buffer (and its words, if it has them) as it is.
     if (zero) d.fill(0);
   } else {
     kmsgDataRelease(kmsg);
-    kmsg.data = kmsgData(n, zero);
-    kmsg.ownsSmallData = n <= ON_HEAP_MAX && (n & 3) === 0;
+    if (n <= ON_HEAP_MAX && (n & 3) === 0) {
+      // As kmsgWithData: a kept small buffer comes with its words.
+      const list = zero ? undefined : smallFree[n >> 2];
+      if (list !== undefined && list.length > 0) {
+        kmsg.data = list.pop()!;
+        kmsg.words = smallWords[n >> 2]!.pop()!;
+      } else {
+        kmsg.data = new Uint8Array(n);
+        kmsg.words = null;
+      }
+      kmsg.ownsSmallData = true;
+    } else {
+      kmsg.data = kmsgData(n, zero);
+      kmsg.words = null;
+      kmsg.ownsSmallData = false;
+    }
   }
   kmsg.size = n;
   kmsg.bits = 0;
@@ -105,8 +139,20 @@ export function kmsgDataRelease(kmsg: IpcKmsg): void {
     if (!kmsg.ownsSmallData) return;
     kmsg.ownsSmallData = false;
     kmsg.data = EMPTY;
-    const list = (smallFree[d.length >> 2] ??= []);
-    if (list.length < PER_SIZE) list.push(d);
+    const words = kmsg.words;
+    kmsg.words = null;
+    const i = d.length >> 2;
+    const list = (smallFree[i] ??= []);
+    if (list.length >= PER_SIZE) return;
+    if (words !== null) {
+      list.push(d);
+      (smallWords[i] ??= []).push(words);
+    } else {
+      // Kept with words of its own (its bytes are dead: nothing is copied).
+      const ab = new ArrayBuffer(d.length);
+      list.push(new Uint8Array(ab));
+      (smallWords[i] ??= []).push(new Uint32Array(ab));
+    }
     return;
   }
   const ab = d.buffer;

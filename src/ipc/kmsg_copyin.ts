@@ -54,6 +54,10 @@ import { destroyCarriedRight, portCopySend, rightCheck, rightCopyin, rightCopyin
 import type { IpcSpace } from "./space.js";
 import type { UserMemory } from "./user_memory.js";
 import { BackedOolDesc } from "./ool_backing.js";
+import { userWords } from "./user_words.js";
+
+/** Messages up to this size are copied in a word at a time when the sender's buffer has words (user_words.ts). */
+const WORD_COPY_MAX = HEADER_SIZE + 64;
 
 /** msg_ool_size_small: OOL regions below this are copied with the message and do not count against the VM limit. */
 const MSG_OOL_SIZE_SMALL = 2 * 4096 + 1;
@@ -87,11 +91,39 @@ export function kmsgCopyin(sender: SenderIdentity, buf: Uint8Array, sendSize: nu
   const kmsg = kmsgWithData(sendSize, false);
   // Only the body is copied: the header is read from the sender's bytes into the kernel
   // message's fields, which are what every reader uses (copying its 24 bytes too was 4% of a null RPC).
-  copyBytes(kmsg.data, HEADER_SIZE, buf, HEADER_SIZE, sendSize);
+  const w = sendSize <= WORD_COPY_MAX ? userWords(buf, sendSize) : null;
+  let mbits: number, destName: number, replyName: number, voucherName: number, id: number;
+  if (w !== null) {
+    const kw = kmsg.words;
+    if (kw !== null) for (let i = HEADER_SIZE >>> 2, n = sendSize >>> 2; i < n; i++) kw[i] = w[i]!;
+    else {
+      const d = kmsg.data;
+      for (let o = HEADER_SIZE; o < sendSize; o += 4) {
+        const x = w[o >>> 2]!;
+        d[o] = x;
+        d[o + 1] = x >>> 8;
+        d[o + 2] = x >>> 16;
+        d[o + 3] = x >>> 24;
+      }
+    }
+    mbits = w[0]!;
+    destName = w[2]!;
+    replyName = w[3]!;
+    voucherName = w[4]!;
+    id = w[5]! | 0;
+  } else {
+    copyBytes(kmsg.data, HEADER_SIZE, buf, HEADER_SIZE, sendSize);
+    const at = MACH_MSG_HEADER.at;
+    mbits = rdU32(buf, at.bits);
+    destName = rdU32(buf, at.remotePort);
+    replyName = rdU32(buf, at.localPort);
+    voucherName = rdU32(buf, at.voucherPort);
+    id = rdI32(buf, at.id);
+  }
   kmsg.secToken = sender.secToken;
   kmsg.auditToken = sender.auditToken;
   kmsg.senderTaskId = sender.taskId;
-  const mr = copyinHeader(sender.space, kmsg, buf);
+  const mr = copyinHeader(sender.space, kmsg, mbits, destName, replyName, voucherName, id);
   if (mr !== MACH_MSG_SUCCESS) return mr;
   if (kmsg.bits & MACH_MSGH_BITS_COMPLEX) {
     const bmr = copyinBody(sender, kmsg);
@@ -100,19 +132,18 @@ export function kmsgCopyin(sender: SenderIdentity, buf: Uint8Array, sendSize: nu
   return kmsg;
 }
 
-/** ipc_kmsg_copyin_header (xnu-3248 order of checks), of the header in `d` (the sender's bytes). */
-export function copyinHeader(space: IpcSpace, kmsg: IpcKmsg, d: Uint8Array): number {
-  const at = MACH_MSG_HEADER.at;
+/**
+ * ipc_kmsg_copyin_header (xnu-3248 order of checks), of the header the sender wrote: its bits,
+ * remote, local and voucher names and id, as they are in the sender's bytes.
+ */
+export function copyinHeader(space: IpcSpace, kmsg: IpcKmsg, rawBits: number, destName: number, replyName: number, rawVoucher: number, id: number): number {
   // Stray bits are cleared, not refused.
-  const mbits = (rdU32(d, at.bits) & MACH_MSGH_BITS_USER) >>> 0;
+  const mbits = (rawBits & MACH_MSGH_BITS_USER) >>> 0;
   const destType = msghBitsRemote(mbits);
   const replyType = msghBitsLocal(mbits);
   const voucherType = msghBitsVoucher(mbits);
-  const destName = rdU32(d, at.remotePort);
-  const replyName = rdU32(d, at.localPort);
-  const voucherName = voucherType === 0 ? MACH_PORT_NULL : rdU32(d, at.voucherPort);
-  kmsg.id = rdI32(d, at.id);
-
+  const voucherName = voucherType === 0 ? MACH_PORT_NULL : rawVoucher;
+  kmsg.id = id;
   if (!machMsgTypePortAnySend(destType)) return MACH_SEND_INVALID_HEADER;
   if (replyType === 0 ? replyName !== MACH_PORT_NULL : !machMsgTypePortAnySend(replyType)) return MACH_SEND_INVALID_HEADER;
   if (!machPortValid(destName)) return MACH_SEND_INVALID_DEST;
@@ -168,7 +199,7 @@ export function copyinHeader(space: IpcSpace, kmsg: IpcKmsg, d: Uint8Array): num
   kmsg.voucher = null;
   // With no voucher disposition the name stays in the header as the sender wrote it;
   // a null voucher given with one is carried as MOVE_SEND of nothing.
-  kmsg.voucherName = voucherType === 0 ? rdU32(d, at.voucherPort) : MACH_PORT_NULL;
+  kmsg.voucherName = voucherType === 0 ? rawVoucher : MACH_PORT_NULL;
   kmsg.bits = msghBitsSet(carriedType(destType), replyType === 0 ? 0 : carriedType(replyType), voucherType === 0 ? 0 : MACH_MSG_TYPE_MOVE_SEND, mbits);
   return MACH_MSG_SUCCESS;
 }

@@ -33,6 +33,10 @@ import { COPYOUT_FAILED, copyoutObject, destroyCarriedRight, portReleaseSend, po
 import { notifySendOnce } from "./notify.js";
 import type { IpcSpace } from "./space.js";
 import type { UserMemory } from "./user_memory.js";
+import { userWords } from "./user_words.js";
+
+/** Messages up to this size are copied out a word at a time when the receiver's buffer has words (user_words.ts). */
+const WORD_COPY_MAX = HEADER_SIZE + 64;
 
 const PD = PORT_DESCRIPTOR.at;
 
@@ -128,10 +132,21 @@ export function kmsgCopyout(rcv: Receiver, kmsg: IpcKmsg, buf: Uint8Array, optio
     }
   } else replyName = reply === IP_DEAD ? MACH_PORT_DEAD : MACH_PORT_NULL;
 
-  // A larger body is copied with the (unused) header bytes before it, which the header below
-  // overwrites: one TypedArray.set of the whole message, without a subarray made for the copy.
-  if (kmsg.size > HEADER_SIZE + 64 && kmsg.data.length === kmsg.size) buf.set(kmsg.data);
-  else if (kmsg.size > HEADER_SIZE) copyBytes(buf, HEADER_SIZE, kmsg.data, HEADER_SIZE, kmsg.size);
+  const size = kmsg.size;
+  // Words for a buffer looped on (user_words.ts), when the message and the minimum trailer are small.
+  const w = size <= WORD_COPY_MAX && (option & MACH_RCV_TRAILER_MASK) === 0 ? userWords(buf, size + 8) : null;
+  if (size > HEADER_SIZE) {
+    const kw = kmsg.words;
+    if (w !== null && kw !== null) for (let i = HEADER_SIZE >>> 2, n = size >>> 2; i < n; i++) w[i] = kw[i]!;
+    else if (w !== null) {
+      const d = kmsg.data;
+      for (let o = HEADER_SIZE; o < size; o += 4) w[o >>> 2] = d[o]! | (d[o + 1]! << 8) | (d[o + 2]! << 16) | (d[o + 3]! << 24);
+    }
+    // A larger body is copied with the (unused) header bytes before it, which the header below
+    // overwrites: one TypedArray.set of the whole message, without a subarray made for the copy.
+    else if (size > HEADER_SIZE + 64 && kmsg.data.length === size) buf.set(kmsg.data);
+    else copyBytes(buf, HEADER_SIZE, kmsg.data, HEADER_SIZE, size);
+  }
   if (kmsg.descs) {
     const bmr = copyoutBody(rcv, kmsg, viewOf(buf));
     if (bmr !== MACH_MSG_SUCCESS && mr === MACH_MSG_SUCCESS) mr = bmr;
@@ -141,17 +156,31 @@ export function kmsgCopyout(rcv: Receiver, kmsg: IpcKmsg, buf: Uint8Array, optio
   // voucher disposition the sender's raw msgh_voucher_port comes through (ipc_kmsg_copyout_header).
   const voucherType = msghBitsVoucher(kmsg.bits);
   const shownVoucherType = voucherType !== 0 && option & MACH_RCV_VOUCHER ? voucherType : 0;
-  wrU32(buf, at.bits, msghBitsSet(replyType, destType, shownVoucherType, msghBitsOther(kmsg.bits)));
-  wrU32(buf, at.size, kmsg.size);
-  wrU32(buf, at.remotePort, replyName);
-  wrU32(buf, at.localPort, destName);
-  wrU32(buf, at.voucherPort, voucherType === 0 ? kmsg.voucherName : MACH_PORT_NULL);
-  wrU32(buf, at.id, kmsg.id);
-  if ((option & MACH_RCV_TRAILER_MASK) === 0) {
-    // The common case, the 8-byte minimum trailer: type 0, size 8.
-    wrU32(buf, kmsg.size + MAX_TRAILER.at.type, 0);
-    wrU32(buf, kmsg.size + MAX_TRAILER.at.size, 8);
-  } else writeTrailer(viewOf(buf), kmsg.size, option, seqno, kmsg.secToken, kmsg.auditToken, from?.ext?.context ?? 0n);
+  const bits = msghBitsSet(replyType, destType, shownVoucherType, msghBitsOther(kmsg.bits));
+  const voucherName = voucherType === 0 ? kmsg.voucherName : MACH_PORT_NULL;
+  if (w !== null) {
+    w[0] = bits;
+    w[1] = size;
+    w[2] = replyName;
+    w[3] = destName;
+    w[4] = voucherName;
+    w[5] = kmsg.id;
+    // The minimum trailer: type 0, size 8.
+    w[size >>> 2] = 0;
+    w[(size >>> 2) + 1] = 8;
+  } else {
+    wrU32(buf, at.bits, bits);
+    wrU32(buf, at.size, size);
+    wrU32(buf, at.remotePort, replyName);
+    wrU32(buf, at.localPort, destName);
+    wrU32(buf, at.voucherPort, voucherName);
+    wrU32(buf, at.id, kmsg.id);
+    if ((option & MACH_RCV_TRAILER_MASK) === 0) {
+      // The common case, the 8-byte minimum trailer: type 0, size 8.
+      wrU32(buf, size + MAX_TRAILER.at.type, 0);
+      wrU32(buf, size + MAX_TRAILER.at.size, 8);
+    } else writeTrailer(viewOf(buf), size, option, seqno, kmsg.secToken, kmsg.auditToken, from?.ext?.context ?? 0n);
+  }
   // The receiver has the bytes now.
   kmsgDataRelease(kmsg);
   return mr;
