@@ -7,7 +7,8 @@
  * time to the nanosecond (schedstat). A live thread's time here is that total, split in the ratio
  * of its user and system ticks as Linux's own cputime_adjust splits it; and as there, neither part
  * ever goes back from one reading to the next. The threads that have ended are known only by the
- * process's ticks, so their time has the tick's resolution (USER_HZ).
+ * process's ticks, so their time has the tick's resolution (USER_HZ); so do the live threads
+ * past MAX_THREADS_READ, which count with them.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import type { ProcessUsage, ProcessUsageSource, ThreadUsage } from "../kern/task_usage.js";
@@ -16,6 +17,13 @@ import type { ProcessUsage, ProcessUsageSource, ThreadUsage } from "../kern/task
 const TICK_NS = 10_000_000n;
 /** thread_info's cpu_usage scale (a whole CPU). */
 const TH_USAGE_SCALE = 1000;
+/**
+ * The most threads one reading reads each of (two or three /proc files apiece, synchronously, on
+ * the server's one thread): past it a process's other threads count with the ended ones, by the
+ * process's ticks, so a process with thousands of threads cannot make every task_info stall the
+ * server.
+ */
+export const MAX_THREADS_READ = 256;
 /** A thread's cpu_usage is its use since the reading before, if that is at least this old (else the figure then stands). */
 const USAGE_WINDOW_NS = 100_000_000n;
 const PAGE = 4096n;
@@ -83,7 +91,7 @@ function uptimeNs(): bigint {
 }
 
 /** The usage source of process `pid`, started at `start` (procStartTime's clock ticks since boot). */
-export function processUsage(pid: number, start: string | null): ProcessUsageSource {
+export function processUsage(pid: number, start: string | null, maxThreads = MAX_THREADS_READ): ProcessUsageSource {
   const splits = new Map<string, Split>();
   const samples = new Map<string, { at: bigint; run: bigint; usage: number }>();
   let dead: Split = { user: 0n, system: 0n };
@@ -126,7 +134,7 @@ export function processUsage(pid: number, start: string | null): ProcessUsageSou
       } catch {
         return null;
       }
-      for (const tid of tids) {
+      for (const tid of tids.length > maxThreads ? tids.slice(0, maxThreads) : tids) {
         const t = readThread(tid);
         if (t === null) continue; // it ended as we read
         seen.add(tid);
