@@ -22,6 +22,11 @@ export function setGuardSink(s: GuardSink | null): GuardSink | null {
   return prev;
 }
 
+/** Whether `s` is the sink of the trap running now: whose thread is current_thread(). */
+export function isCurrentSink(s: GuardSink): boolean {
+  return sink === s;
+}
+
 /**
  * code: GUARD_TYPE_MACH_PORT in bits 63-61, the violation flavor in 60-32, the
  * port name in 31-0; subcode: the port's guard. The guard the caller offered is

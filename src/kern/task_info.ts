@@ -287,11 +287,13 @@ function powerInfo(use: ProcessUsage): number[] {
 
 /**
  * retrieve_thread_basic_info's state, in its order (terminating, running, uninterruptible,
- * suspended, waiting): a host thread's from Linux's state letter, an in-process thread (which
- * runs only inside a trap) waiting unless it is suspended.
+ * suspended, waiting): the thread asking about itself is running (it is in this very trap,
+ * though a C thread's Linux state says it waits for the answer); another host thread's state is
+ * Linux's; an in-process thread (which runs only inside a trap) waits unless it is suspended.
  */
 function runState(thread: Thread, host: ThreadUsage | null): number {
   if (!thread.active) return TH_STATE_HALTED;
+  if (thread.isCurrent) return TH_STATE_RUNNING;
   const state = host?.state ?? "S";
   if (state === "Z" || state === "X" || state === "x") return TH_STATE_HALTED;
   if (state === "R") return TH_STATE_RUNNING;

@@ -1,6 +1,6 @@
 /** A thread: the traps a user thread makes, and its own port and exception actions. */
 import { ThreadPolicy } from "./sched_policy.js";
-import { setGuardSink, type GuardViolation } from "../ipc/guard.js";
+import { isCurrentSink, setGuardSink, type GuardViolation } from "../ipc/guard.js";
 import { EXC_GUARD } from "../abi/exception.js";
 import type { CallArgs, RoutineKey, RoutineResult } from "../mig/typed.js";
 import { MigArgumentError } from "../mig/validate.js";
@@ -140,6 +140,11 @@ export class Thread {
       setGuardSink(prev);
     }
     return this.guardViolation ? this.afterGuard(r) : r;
+  }
+
+  /** Whether this is the thread whose trap is running (current_thread(): its sink is installed). */
+  get isCurrent(): boolean {
+    return isCurrentSink(this.guardSink);
   }
 
   /** Where a trap's guard violations go: made once, not per trap. */

@@ -19,6 +19,7 @@ import {
 import { extendedTime } from "../../src/kern/task_info.js";
 import { THREAD_EXTENDED_POLICY, THREAD_PRECEDENCE_POLICY, THREAD_TIME_CONSTRAINT_POLICY } from "../../src/kern/sched_policy.js";
 
+const TH_STATE_RUNNING = 1;
 const TH_STATE_STOPPED = 2;
 const TH_STATE_WAITING = 3;
 const POLICY_TIMESHARE = 1;
@@ -33,7 +34,8 @@ test("thread_info's flavors for an in-process thread: basic, the scheduling info
     return { kr: (r as { kr?: number }).kr ?? KERN_SUCCESS, out: (r.thread_info_out ?? []) as number[] };
   };
   const basic = decodeInfo("thread_info", THREAD_BASIC_INFO, (await info(THREAD_BASIC_INFO)).out);
-  assert.deepEqual([basic.userTimeSeconds, basic.systemTimeMicroseconds, basic.cpuUsage, basic.policy, basic.runState], [0, 0, 0, POLICY_TIMESHARE, TH_STATE_WAITING]);
+  // Asked about itself, the thread is running: it is in this very trap.
+  assert.deepEqual([basic.userTimeSeconds, basic.systemTimeMicroseconds, basic.cpuUsage, basic.policy, basic.runState], [0, 0, 0, POLICY_TIMESHARE, TH_STATE_RUNNING]);
   assert.equal((await info(THREAD_BASIC_INFO, 9)).kr, KERN_INVALID_ARGUMENT);
   const ts = decodeInfo("thread_info", THREAD_SCHED_TIMESHARE_INFO, (await info(THREAD_SCHED_TIMESHARE_INFO)).out);
   assert.deepEqual(ts, { maxPriority: 63, basePriority: 31, curPriority: 31, depressed: 0, depressPriority: -1 });
@@ -44,7 +46,7 @@ test("thread_info's flavors for an in-process thread: basic, the scheduling info
   const x = await info(THREAD_EXTENDED_INFO);
   assert.equal(x.out.length, 28);
   const ext = decodeInfo("thread_info", THREAD_EXTENDED_INFO, x.out);
-  assert.deepEqual([ext.pthUserTime, ext.pthPriority, ext.pthCurpri, ext.pthMaxpriority, ext.pthRunState], [0n, 31, 31, 63, TH_STATE_WAITING]);
+  assert.deepEqual([ext.pthUserTime, ext.pthPriority, ext.pthCurpri, ext.pthMaxpriority, ext.pthRunState], [0n, 31, 31, 63, TH_STATE_RUNNING]);
   assert.ok(x.out.slice(12).every((w) => w === 0), "no name: pth_name is empty");
 
   // Importance moves the base within [MINPRI, max]; a fixed-priority thread has RR info, not timeshare.

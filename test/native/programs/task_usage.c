@@ -76,6 +76,11 @@ static void thread_checks(void) {
   check("THREAD_EXTENDED_INFO: its name, priorities and times (nanoseconds)", kr == KERN_SUCCESS && n == THREAD_EXTENDED_INFO_COUNT &&
         strcmp(x.pth_name, "usage-sleeper") == 0 && x.pth_priority == 31 && x.pth_curpri == 31 && x.pth_maxpriority == 63 &&
         x.pth_user_time + x.pth_system_time >= 30000000u && x.pth_run_state == TH_STATE_WAITING, kr);
+  thread_t me = mach_thread_self();
+  n = THREAD_BASIC_INFO_COUNT;
+  kr = thread_info(me, THREAD_BASIC_INFO, (thread_info_t)&b, &n);
+  check("THREAD_BASIC_INFO of the calling thread: TH_STATE_RUNNING, as on macOS (it is in the call)", kr == KERN_SUCCESS && b.run_state == TH_STATE_RUNNING, kr);
+  mach_port_deallocate(mach_task_self(), me);
   policy_timeshare_info_data_t ts;
   n = POLICY_TIMESHARE_INFO_COUNT;
   kr = thread_info(sleeper_port, THREAD_SCHED_TIMESHARE_INFO, (thread_info_t)&ts, &n);
