@@ -48,7 +48,8 @@ export interface Receiver {
 /** The name the receiver knows the destination by; the destination right itself is used up. */
 function copyoutDest(space: IpcSpace, dest: PortRef, type: number): number {
   if (dest === null) return MACH_PORT_NULL;
-  if (dest === IP_DEAD) return MACH_PORT_DEAD;
+  // Not a port, so IP_DEAD: tested by typeof, as ipValid is (a port compared with the symbol is a generic StrictEqual).
+  if (typeof dest !== "object") return MACH_PORT_DEAD;
   const name = dest.active ? (dest.receiver === space ? dest.receiverName : MACH_PORT_NULL) : MACH_PORT_DEAD;
   // ipc_object_copyout_dest: a send-once right is quietly used up only by its receiver; if the
   // receive right moved on between dequeue and copyout, its new holder is told (send-once notification).
@@ -130,7 +131,7 @@ export function kmsgCopyout(rcv: Receiver, kmsg: IpcKmsg, buf: Uint8Array, optio
       replyName = MACH_PORT_NULL;
       mr = MACH_RCV_HEADER_ERROR | MACH_MSG_IPC_SPACE;
     }
-  } else replyName = reply === IP_DEAD ? MACH_PORT_DEAD : MACH_PORT_NULL;
+  } else replyName = reply === null ? MACH_PORT_NULL : MACH_PORT_DEAD;
 
   const size = kmsg.size;
   // Words for a buffer looped on (user_words.ts), when the message and the minimum trailer are small.
@@ -148,7 +149,7 @@ export function kmsgCopyout(rcv: Receiver, kmsg: IpcKmsg, buf: Uint8Array, optio
     else copyBytes(buf, HEADER_SIZE, kmsg.data, HEADER_SIZE, size);
   }
   if (kmsg.descs) {
-    const bmr = copyoutBody(rcv, kmsg, viewOf(buf));
+    const bmr = copyoutBody(rcv, kmsg, viewOf(buf), w);
     if (bmr !== MACH_MSG_SUCCESS && mr === MACH_MSG_SUCCESS) mr = bmr;
   }
   const at = MACH_MSG_HEADER.at;
@@ -199,7 +200,12 @@ function writePortDescriptor(b: Uint8Array, o: number, name: number, type: numbe
   b[o + PD.type] = MACH_MSG_PORT_DESCRIPTOR;
 }
 
-function copyoutBody(rcv: Receiver, kmsg: IpcKmsg, view: BytesView): number {
+/**
+ * `w`: the receive buffer's words (user_words.ts), when copyout moves the message through them:
+ * a port descriptor at a 4-byte boundary is then written as three words, the same bytes
+ * (little-endian: pad2 0, the disposition, MACH_MSG_PORT_DESCRIPTOR in the third word's upper half).
+ */
+function copyoutBody(rcv: Receiver, kmsg: IpcKmsg, view: BytesView, w: Uint32Array | null): number {
   let mr = MACH_MSG_SUCCESS;
   for (const d of kmsg.descs!) {
     if (d.kind === 0) {
@@ -209,7 +215,12 @@ function copyoutBody(rcv: Receiver, kmsg: IpcKmsg, view: BytesView): number {
         name = MACH_PORT_NULL;
         mr = MACH_RCV_BODY_ERROR | MACH_MSG_IPC_SPACE;
       }
-      writePortDescriptor(view.bytes, d.off, name, d.type);
+      if (w !== null && (d.off & 3) === 0) {
+        const i = d.off >>> 2;
+        w[i] = name;
+        w[i + 1] = 0;
+        w[i + 2] = (((d.type & 0xff) << 16) | (MACH_MSG_PORT_DESCRIPTOR << 24)) >>> 0;
+      } else writePortDescriptor(view.bytes, d.off, name, d.type);
     } else if (d.kind === KDESC_PORT_RUN) {
       // A run is copied out descriptor by descriptor, in order, as separate ones would be. Only
       // the kernel's encoders make runs, and they write each descriptor whole (null name, zero

@@ -334,7 +334,7 @@ export function rightCopyinAt(space: IpcSpace, index: number, name: number, msgt
               soright = requestCancel(space, index, port, name);
               space.sendHash.delete(port);
               setEntry(space, index, 0, 0, false);
-              space.free(index);
+              space.free(index, true);
             }
           } else {
             port.srights++;
@@ -503,7 +503,8 @@ export function rightCopyout(space: IpcSpace, port: IpcPort, type: number, overf
  */
 export function copyoutObject(space: IpcSpace, port: PortRef, type: number): number {
   if (port === null) return MACH_PORT_NULL;
-  if (port === IP_DEAD) return MACH_PORT_DEAD;
+  // Not a port, so IP_DEAD (typeof, as in ipValid: a port compared with the symbol is a generic StrictEqual).
+  if (typeof port !== "object") return MACH_PORT_DEAD;
   const r = rightCopyout(space, port, type, true);
   if (r.kr === KERN_SUCCESS) return r.name;
   const kr = r.kr;
@@ -553,7 +554,10 @@ export function rightDealloc(space: IpcSpace, name: number): KernReturn {
       setEntry(space, index, type & ~MACH_PORT_TYPE_SEND, 0);
     } else {
       so = requestCancel(space, index, port, name);
-      space.free(index);
+      // A live send right without the receive right is its port's one name here, in sendHash
+      // (rightCheck has made a dead port's a dead name): one delete for free's lookup and delete.
+      space.sendHash.delete(port);
+      space.free(index, true);
     }
     portReleaseSend(port);
     if (so) notifyPortDeleted(so, name);

@@ -269,10 +269,14 @@ export class IpcSpace {
     this.nextFree[slot] = 0;
   }
 
-  /** ipc_entry_dealloc: the slot goes to the head of the free list, keeping its generation. */
-  free(index: number): void {
+  /**
+   * ipc_entry_dealloc: the slot goes to the head of the free list, keeping its generation.
+   * `unhashed`: the caller has taken the entry's port out of sendHash already (or it was never
+   * there), which spares the reverse lookup.
+   */
+  free(index: number, unhashed = false): void {
     const obj = this.objs[index];
-    if (obj && this.sendHash.get(obj as IpcPort) === this.nameOf(index)) this.sendHash.delete(obj as IpcPort);
+    if (!unhashed && obj && this.sendHash.get(obj as IpcPort) === this.nameOf(index)) this.sendHash.delete(obj as IpcPort);
     this.objs[index] = null;
     this.bits[index] = this.bits[index]! & IE_BITS_GEN_MASK;
     this.nextFree[index] = this.freeHead;

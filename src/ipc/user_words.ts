@@ -14,7 +14,7 @@
  */
 
 /** Whether a Uint32Array sees a little-endian word as the ABI has it. */
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+export const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 /** The most a kept buffer's ArrayBuffer may hold (what the one reference can keep alive). */
 const MAX_KEPT = 64 * 1024;
 /** A buffer's sightings before it gets words: its copyin and copyout, then the next trap's. */

@@ -15,6 +15,7 @@ import { rdI32, rdI64, rdU32, rdU64, wrU32, wrU64 } from "../abi/bytes.js";
 import { IpcPort } from "../ipc/port.js";
 import { descriptorsOf, KDESC_PORT_RUN, type IpcKmsg, type KDesc } from "../ipc/kmsg.js";
 import { kmsgDataRelease, kmsgReusable, kmsgReuse, kmsgWithData } from "../ipc/kmsg_buffer.js";
+import { LITTLE_ENDIAN } from "../ipc/user_words.js";
 import type { Param } from "./types.js";
 
 type Args = Record<string, unknown>;
@@ -27,9 +28,11 @@ const sendsOut = (p: Param): boolean => p.dir === "out" || p.dir === "inout";
 const key = (s: string): string => JSON.stringify(s);
 const fixedKinds = new Set(["scalar", "bytes", "port"]);
 
-function scalarRead(p: Param, off: number): string {
+/** A scalar's read from the request's bytes `d`, or (`words`) from their Uint32Array `w` when 4 bytes wide. */
+function scalarRead(p: Param, off: number, words = false): string {
   const t = p.type;
   if (t.kind !== "scalar") throw new Error("not a scalar");
+  if (t.size === 4 && words) return t.signed ? `(w[${off >>> 2}] | 0)` : `w[${off >>> 2}]`;
   if (t.size === 4) return `${t.signed ? "rdI32" : "rdU32"}(d, ${off})`;
   return `${t.signed ? "rdI64" : "rdU64"}(d, ${off})`;
 }
@@ -51,10 +54,14 @@ export function compileDecode(params: Param[], inlineStart: number): FastDecode 
  * compileDecode's source: the descriptor checks (each `return TE` on a wrong type) and the fields
  * of the arguments' object, reading the request's bytes as `d` and its descriptors as `kdescs`.
  */
-function decodeSource(params: Param[], inlineStart: number): { checks: string[]; fields: string[] } | null {
+function decodeSource(params: Param[], inlineStart: number): { checks: string[]; fields: string[]; wordFields: string[] | null } | null {
   if (!params.every((p) => !sendsIn(p) || fixedKinds.has(p.type.kind))) return null;
   const checks: string[] = [];
   const fields: string[] = [];
+  // The same fields with each 4-byte value read from the request's words `w` (kmsg.words, on a
+  // little-endian host where a word is its bytes' value as rdU32 reads them), when any is.
+  const wordFields: string[] = [];
+  let anyWord = false;
   let di = 0;
   for (const p of params) {
     const t = p.type;
@@ -63,6 +70,7 @@ function decodeSource(params: Param[], inlineStart: number): { checks: string[];
     checks.push(`const ${d} = kdescs[${di}];`, `if (${d}.kind !== ${MACH_MSG_PORT_DESCRIPTOR}) return TE;`);
     if (t.carried >= 0) checks.push(`if (${d}.type !== ${t.carried}) return TE;`);
     fields.push(`${key(p.name)}: { port: ${d}.port, type: ${d}.type }`);
+    wordFields.push(fields[fields.length - 1]!);
     di++;
   }
   let off = inlineStart;
@@ -71,19 +79,25 @@ function decodeSource(params: Param[], inlineStart: number): { checks: string[];
     if (!sendsIn(p)) {
       if (p.countInOut) {
         fields.push(`${key(`${p.name}Cnt`)}: rdU32(d, ${off})`);
+        wordFields.push(`${key(`${p.name}Cnt`)}: w[${off >>> 2}]`);
+        anyWord = true;
         off += 4;
       }
       continue;
     }
     if (t.kind === "scalar") {
       fields.push(`${key(p.name)}: ${scalarRead(p, off)}`);
+      wordFields.push(`${key(p.name)}: ${scalarRead(p, off, true)}`);
+      if (t.size === 4) anyWord = true;
       off += t.size;
     } else if (t.kind === "bytes") {
       fields.push(`${key(p.name)}: d.slice(${off}, ${off + t.size})`);
+      wordFields.push(fields[fields.length - 1]!);
       off += (t.size + 3) & ~3;
     }
   }
-  return { checks, fields };
+  // Every offset is a multiple of 4 (descriptors, NDR, scalars and padded bytes are), as word reads need.
+  return { checks, fields, wordFields: anyWord && LITTLE_ENDIAN && off % 4 === 0 ? wordFields : null };
 }
 
 /**
@@ -201,8 +215,16 @@ function encodeSource(params: Param[], baseSize: number, complex: boolean, ndr: 
   if (smallTemplate) {
     // Every word past the header, zeros included: a kept buffer holds an earlier message's bytes. Before the port
     // descriptors' dispositions, which are written over the template's.
-    const words: string[] = [];
-    for (let o = HEADER_SIZE; o + 4 <= baseSize; o += 4) words.push(`wrU32(d, ${o}, ${rdU32(template, o)});`);
+    // Through the reply's Uint32Array when it has one (kmsg_buffer's small buffers; on a
+    // little-endian host, where a word's value is its bytes' as wrU32 writes them): a word store
+    // for four byte stores.
+    const bytes: string[] = [];
+    const stores: string[] = [];
+    for (let o = HEADER_SIZE; o + 4 <= baseSize; o += 4) {
+      bytes.push(`wrU32(d, ${o}, ${rdU32(template, o)});`);
+      stores.push(`w[${o >>> 2}] = ${rdU32(template, o)};`);
+    }
+    const words = bytes.length === 0 ? [] : LITTLE_ENDIAN ? ["{ const w = reply.words;", `if (w !== null) { ${stores.join(" ")} }`, `else { ${bytes.join(" ")} } }`] : bytes;
     const firstDisposition = lines.findIndex((l) => /^d\[\d+\] = t\d+;$/.test(l));
     lines.splice(firstDisposition < 0 ? lines.length : firstDisposition, 0, ...words);
   }
@@ -265,7 +287,9 @@ export function compileServe(
       : "if (qdescs !== null) kdescs = descriptorsOf(qdescs);",
     simpleSize >= 0 ? "else { kdescs = descriptorsOf(qdescs); const bad = CHECK(kmsg, kdescs); if (bad !== 0) return bad; }" : "{ const bad = CHECK(kmsg, kdescs); if (bad !== 0) return bad; }",
     "let args;",
-    `{ const d = kmsg.data;\n${dec.checks.join("\n")}\nargs = { ${dec.fields.join(", ")} }; }`,
+    dec.wordFields === null
+      ? `{ const d = kmsg.data;\n${dec.checks.join("\n")}\nargs = { ${dec.fields.join(", ")} }; }`
+      : `{ const d = kmsg.data; const w = kmsg.words;\n${dec.checks.join("\n")}\nargs = w !== null ? { ${dec.wordFields.join(", ")} } : { ${dec.fields.join(", ")} }; }`,
     "const res = HANDLER(hooks.context(dest, kmsg), args);",
     "let out;",
     "if (typeof res === \"number\") { if (res !== 0) return res; out = NO_OUTS; }",

@@ -264,3 +264,40 @@ test("more small messages queued than kernel buffers are kept: each comes out wi
   assert.notEqual(userWords(sb, 48), null);
   assertInvariant(kernel);
 });
+
+test("a port descriptor received through a looped-on buffer's words is the byte path's, pads and disposition included", async () => {
+  const { kernel, a } = start();
+  const q = await allocate(a, MACH_PORT_RIGHT_RECEIVE);
+  const qs = transfer(a, q, MACH_MSG_TYPE_MAKE_SEND, a);
+  const p = await allocate(a, MACH_PORT_RIGHT_RECEIVE);
+  /** A message to q carrying a send right made from p, sent and received back through `b` (pre-filled with garbage). */
+  const exchange = (b: Uint8Array): void => {
+    b.fill(0xee);
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    v.setUint32(0, (msghBits(MACH_MSG_TYPE_COPY_SEND, 0) | 0x80000000) >>> 0, true);
+    v.setUint32(4, 40, true);
+    v.setUint32(8, qs, true);
+    v.setUint32(12, 0, true);
+    v.setUint32(16, 0, true);
+    v.setInt32(20, 4242, true);
+    v.setUint32(24, 1, true);
+    v.setUint32(28, p, true);
+    v.setUint32(32, 0x12345678, true); // pad1: the receiver sees 0
+    v.setUint16(36, 0xabcd, true); // pad2: likewise
+    b[38] = MACH_MSG_TYPE_MAKE_SEND;
+    b[39] = 0;
+    assert.equal(a.thread.machMsg(b, RPC, 40, 128, q, 0, 0), 0);
+  };
+  const b = new Uint8Array(128);
+  for (let i = 0; i < 6; i++) {
+    exchange(b);
+    const f = new Uint8Array(128);
+    exchange(f);
+    assert.deepEqual([...b], [...f], `message ${i}`);
+    const w = [...new Uint32Array(b.slice(0, 48).buffer)];
+    assert.deepEqual(w.slice(1, 12), [40, 0, q, 0, 4242, 1, p, 0, MACH_MSG_TYPE_PORT_SEND << 16, 0, 8], `message ${i}`);
+  }
+  assert.notEqual(userWords(b, 48), null, "the looped-on buffer is kept with its words");
+  assert.deepEqual([...b.subarray(48)], new Array(80).fill(0xee));
+  assertInvariant(kernel);
+});

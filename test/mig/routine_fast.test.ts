@@ -22,6 +22,7 @@ import {
 import { IpcKmsg, KDESC_PORT_RUN, type KDesc } from "../../src/ipc/kmsg.js";
 import { IpcPort, type PortRef } from "../../src/ipc/port.js";
 import { useCompiledServers, type Routine } from "../../src/mig/routine.js";
+import { compileServe } from "../../src/mig/routine_fast.js";
 import type { Param } from "../../src/mig/types.js";
 import type { KernelCall } from "../../src/kern/kernel.js";
 
@@ -97,6 +98,18 @@ test("every generated reply encoder lays out the interpreter's bytes and descrip
         assertSameReply(r, reply, r.encodeReplyInterpreted(out), "made in a request");
         assert.equal(reply.senderTaskId, 0);
         assert.equal(reply.remote, null);
+        // A request over one of kmsg_buffer's small buffers, with its Uint32Array (IpcKmsg.words):
+        // a small reply's constant words are stored through it, with the same bytes.
+        if (slow.size <= 64) {
+          const buf = new ArrayBuffer(slow.size);
+          const withWords = new IpcKmsg(new Uint8Array(buf).fill(0x5a));
+          withWords.ownsSmallData = true;
+          withWords.words = new Uint32Array(buf);
+          const wr = r.encodeReply({}, out, withWords);
+          assert.equal(wr, withWords);
+          assert.equal(wr.words?.buffer, buf, "the request's words are kept");
+          assertSameReply(r, wr, r.encodeReplyInterpreted(out), "made in a request with words");
+        }
       }),
       { numRuns: 25 },
     );
@@ -142,6 +155,58 @@ test("every generated request decoder reads what the interpreter reads, refusals
     );
   }
   assert.ok(checked > 150, `only ${checked} routines have a generated decoder`);
+});
+
+test("a compiled server decodes a request the same from its words (IpcKmsg.words) as from its bytes", () => {
+  const kernel = boot();
+  const ports = [0, 1].map(() => new IpcPort(kernel.kernelSpace));
+  let checked = 0;
+  for (const r of routines(kernel)) {
+    if (r.serveFast() === null) continue;
+    const p = r as unknown as { inlineStart: number; simpleSize: number; replyBaseSize: number; replyComplex: boolean; replyNdr: boolean };
+    let seen: unknown = null;
+    // The routine's server with a handler that keeps its arguments and refuses (nothing is encoded).
+    const serve = compileServe(r.params, p.inlineStart, p.simpleSize, r.checkRequest, { baseSize: p.replyBaseSize, complex: p.replyComplex, ndr: p.replyNdr }, (_ctx, args) => {
+      seen = args;
+      return 5;
+    });
+    if (serve === null) continue;
+    checked++;
+    const nports = r.params.filter((q) => sendsIn(q) && q.type.kind === "port").length;
+    const size = r.requestMinSize;
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: size, maxLength: size }), fc.constantFrom<PortRef>(null, ...ports), (bytes, port) => {
+        const make = (words: boolean): IpcKmsg => {
+          const buf = new ArrayBuffer(size);
+          const k = new IpcKmsg(new Uint8Array(buf));
+          k.data.set(bytes);
+          k.size = size;
+          if (words) {
+            k.ownsSmallData = true;
+            k.words = new Uint32Array(buf);
+          }
+          if (nports > 0) {
+            k.bits = MACH_MSGH_BITS_COMPLEX;
+            k.descs = r.params
+              .filter((q) => sendsIn(q) && q.type.kind === "port")
+              .map((q, i): KDesc => ({ kind: 0, off: 28 + 12 * i, port, type: q.type.kind === "port" && q.type.carried >= 0 ? q.type.carried : MACH_MSG_TYPE_PORT_SEND }));
+          }
+          return k;
+        };
+        const hooks = { context: (): unknown => null };
+        seen = null;
+        const a = serve(hooks, ports[0]!, make(false));
+        const fromBytes = seen;
+        seen = null;
+        const b = serve(hooks, ports[0]!, make(true));
+        assert.equal(a, b, r.name);
+        assert.notEqual(fromBytes, null, `${r.name}: the handler was called`);
+        assert.deepEqual(seen, fromBytes, r.name);
+      }),
+      { numRuns: 10 },
+    );
+  }
+  assert.ok(checked > 100, `only ${checked} routines have a compiled server`);
 });
 
 /** One RPC of the sequences below. */
