@@ -38,6 +38,9 @@ import { userWords } from "./user_words.js";
 /** Messages up to this size are copied out a word at a time when the receiver's buffer has words (user_words.ts). */
 const WORD_COPY_MAX = HEADER_SIZE + 64;
 
+/** Typed arrays above this many bytes have their bytes off V8's heap (kmsg_buffer.ts). */
+const ON_HEAP_MAX = 64;
+
 const PD = PORT_DESCRIPTOR.at;
 
 export interface Receiver {
@@ -139,6 +142,10 @@ export function kmsgCopyout(rcv: Receiver, kmsg: IpcKmsg, buf: Uint8Array, optio
   if (size > HEADER_SIZE) {
     const kw = kmsg.words;
     if (w !== null && kw !== null) for (let i = HEADER_SIZE >>> 2, n = size >>> 2; i < n; i++) w[i] = kw[i]!;
+    // A body without words in bytes off V8's heap (over 64 bytes: a pooled buffer, as a kernel-built
+    // exception request's) is copied with the (unused) header bytes before it, which the header
+    // below overwrites: one TypedArray.set of the whole message, cheaper than assembling its words.
+    else if (size > ON_HEAP_MAX && kmsg.data.length === size) buf.set(kmsg.data);
     else if (w !== null) {
       const d = kmsg.data;
       for (let o = HEADER_SIZE; o < size; o += 4) w[o >>> 2] = d[o]! | (d[o + 1]! << 8) | (d[o + 2]! << 16) | (d[o + 3]! << 24);
@@ -149,7 +156,7 @@ export function kmsgCopyout(rcv: Receiver, kmsg: IpcKmsg, buf: Uint8Array, optio
     else copyBytes(buf, HEADER_SIZE, kmsg.data, HEADER_SIZE, size);
   }
   if (kmsg.descs) {
-    const bmr = copyoutBody(rcv, kmsg, viewOf(buf), w);
+    const bmr = copyoutBody(rcv, kmsg, buf, w);
     if (bmr !== MACH_MSG_SUCCESS && mr === MACH_MSG_SUCCESS) mr = bmr;
   }
   const at = MACH_MSG_HEADER.at;
@@ -201,12 +208,15 @@ function writePortDescriptor(b: Uint8Array, o: number, name: number, type: numbe
 }
 
 /**
- * `w`: the receive buffer's words (user_words.ts), when copyout moves the message through them:
- * a port descriptor at a 4-byte boundary is then written as three words, the same bytes
- * (little-endian: pad2 0, the disposition, MACH_MSG_PORT_DESCRIPTOR in the third word's upper half).
+ * The descriptors' rights named in the receiver's space. `w`: the receive buffer's words
+ * (user_words.ts), when copyout moves the message through them: a port descriptor at a 4-byte
+ * boundary is then written as three words, the same bytes (little-endian: pad2 0, the
+ * disposition, MACH_MSG_PORT_DESCRIPTOR in the third word's upper half), and a run's names as one word each.
  */
-function copyoutBody(rcv: Receiver, kmsg: IpcKmsg, view: BytesView, w: Uint32Array | null): number {
+function copyoutBody(rcv: Receiver, kmsg: IpcKmsg, buf: Uint8Array, w: Uint32Array | null): number {
   let mr = MACH_MSG_SUCCESS;
+  // Only out-of-line descriptors are written through a view (made for the first of them).
+  let view: BytesView | null = null;
   for (const d of kmsg.descs!) {
     if (d.kind === 0) {
       let name = copyoutObject(rcv.space, d.port, d.type);
@@ -220,14 +230,16 @@ function copyoutBody(rcv: Receiver, kmsg: IpcKmsg, view: BytesView, w: Uint32Arr
         w[i] = name;
         w[i + 1] = 0;
         w[i + 2] = (((d.type & 0xff) << 16) | (MACH_MSG_PORT_DESCRIPTOR << 24)) >>> 0;
-      } else writePortDescriptor(view.bytes, d.off, name, d.type);
+      } else writePortDescriptor(buf, d.off, name, d.type);
     } else if (d.kind === KDESC_PORT_RUN) {
       // A run is copied out descriptor by descriptor, in order, as separate ones would be. Only
       // the kernel's encoders make runs, and they write each descriptor whole (null name, zero
       // pads, the disposition, MACH_MSG_PORT_DESCRIPTOR) in bytes copied above: only the names
       // of rights are left to write.
+      // With the buffer's words (a small message, user_words.ts) a name is one word store.
       const ports = d.ports;
-      const b = view.bytes;
+      const b = buf;
+      const words = w !== null && ((d.off + PD.name) & 3) === 0 ? w : null;
       for (let i = 0, o = d.off + PD.name; i < ports.length; i++, o += PORT_DESCRIPTOR.size) {
         const p = ports[i]!;
         if (p === null) continue;
@@ -237,7 +249,8 @@ function copyoutBody(rcv: Receiver, kmsg: IpcKmsg, view: BytesView, w: Uint32Arr
           name = MACH_PORT_NULL;
           mr = MACH_RCV_BODY_ERROR | MACH_MSG_IPC_SPACE;
         }
-        wrU32(b, o, name);
+        if (words !== null) words[o >>> 2] = name;
+        else wrU32(b, o, name);
       }
     } else if (d.kind === 2) {
       const names = new Uint8Array(d.ports.length * 4);
@@ -251,7 +264,7 @@ function copyoutBody(rcv: Receiver, kmsg: IpcKmsg, view: BytesView, w: Uint32Arr
         wrU32(names, i * 4, name);
       }
       const address = names.byteLength > 0 && rcv.memory ? rcv.memory.allocate(names) : 0n;
-      OOL_PORTS_DESCRIPTOR.write(view, d.off, {
+      OOL_PORTS_DESCRIPTOR.write((view ??= viewOf(buf)), d.off, {
         address,
         deallocate: 1,
         copy: MACH_MSG_VIRTUAL_COPY,
@@ -269,7 +282,7 @@ function copyoutBody(rcv: Receiver, kmsg: IpcKmsg, view: BytesView, w: Uint32Arr
       // copyin's own copy is handed over as it is (the message is gone after copyout).
       const address = passed ?? (size > 0 && memory ? (d.owned && memory.adopt ? memory.adopt(d.data) : memory.allocate(d.data)) : 0n);
       d.owned = false;
-      OOL_DESCRIPTOR.write(view, d.off, {
+      OOL_DESCRIPTOR.write((view ??= viewOf(buf)), d.off, {
         address,
         deallocate: d.copy === MACH_MSG_VIRTUAL_COPY ? 1 : 0,
         copy: d.copy,

@@ -71,23 +71,63 @@ export interface RaiseOptions {
 }
 
 /**
+ * The levels asked, in order, as a triage records them: at most three, each level's index
+ * (LEVELS) in two bits and its answer in a field of its own, so that recording them makes
+ * nothing (an exception's attempts array and its records were a fifth of what it allocated).
+ */
+interface AttemptLog {
+  /** How many levels were asked (0..3). */
+  n: number;
+  /** The i-th level asked's index in bits 2i..2i+1. */
+  levels: number;
+  kr0: number;
+  kr1: number;
+  kr2: number;
+}
+
+/**
  * What exception_triage came to. `state` is the general registers as they were
  * when triage ended, copied on first read (GeneralSnapshot): most raisers never look.
+ * `attempts` is made from the triage's log on first read, as well.
  */
 class Outcome implements ExceptionOutcome {
   private words: Uint32Array | null = null;
+  private list: LevelAttempt[] | null = null;
+  private readonly n: number;
+  private readonly levels: number;
+  private readonly kr0: number;
+  private readonly kr1: number;
+  private readonly kr2: number;
   constructor(
     public handledBy: ExceptionLevel | null,
     public kr: number,
-    public attempts: LevelAttempt[],
+    log: AttemptLog,
     private readonly snapshot: GeneralSnapshot,
-  ) {}
+  ) {
+    this.n = log.n;
+    this.levels = log.levels;
+    this.kr0 = log.kr0;
+    this.kr1 = log.kr1;
+    this.kr2 = log.kr2;
+  }
 
   get state(): Uint32Array {
     return (this.words ??= this.snapshot.read());
   }
   set state(words: Uint32Array) {
     this.words = words;
+  }
+
+  get attempts(): LevelAttempt[] {
+    if (this.list === null) {
+      const list: LevelAttempt[] = [];
+      for (let i = 0; i < this.n; i++) list.push({ level: LEVELS[(this.levels >>> (2 * i)) & 3]!, kr: i === 0 ? this.kr0 : i === 1 ? this.kr1 : this.kr2 });
+      this.list = list;
+    }
+    return this.list;
+  }
+  set attempts(list: LevelAttempt[]) {
+    this.list = list;
   }
 
   toJSON(): object {
@@ -147,8 +187,13 @@ const RESOLVED = Promise.resolve();
  * The triage is also its own receive waiter on the thread's reply port (mqueueReceiveKernel)
  * and its own pending RPC: one object per exception for all of them.
  */
-class Triage implements PendingRpc, RcvWaiter {
-  attempts: LevelAttempt[] = NO_ATTEMPTS;
+class Triage implements PendingRpc, RcvWaiter, AttemptLog {
+  // The levels asked and their answers (AttemptLog).
+  n = 0;
+  levels = 0;
+  kr0 = 0;
+  kr1 = 0;
+  kr2 = 0;
   /** The level asked last, and what it answered. */
   private level = 0;
   private kr: number = KERN_FAILURE;
@@ -197,20 +242,22 @@ class Triage implements PendingRpc, RcvWaiter {
       const done = this.answered(kr);
       if (done) return done;
     }
-    return new Outcome(null, this.kr, this.attempts, thread.state.generalSnapshot());
+    return new Outcome(null, this.kr, this, thread.state.generalSnapshot());
   }
 
   /** The current level answered `kr`: the outcome when triage stops here. */
   private answered(kr: number): ExceptionOutcome | null {
     this.kr = kr;
-    const level = LEVELS[this.level]!;
-    const attempt = { level, kr };
-    if (this.attempts === NO_ATTEMPTS) this.attempts = [attempt];
-    else this.attempts.push(attempt);
+    // Each level is asked at most once, so there are at most three.
+    const n = this.n++;
+    this.levels |= this.level << (2 * n);
+    if (n === 0) this.kr0 = kr;
+    else if (n === 1) this.kr1 = kr;
+    else this.kr2 = kr;
     if (kr !== KERN_SUCCESS && kr !== MACH_RCV_PORT_DIED) return null;
     // A terminating thread's KERN_SUCCESS is exception_deliver giving up, not a handler's answer.
     const handled = kr === KERN_SUCCESS && this.thread.active;
-    return new Outcome(handled ? level : null, kr, this.attempts, this.thread.state.generalSnapshot());
+    return new Outcome(handled ? LEVELS[this.level]! : null, kr, this, this.thread.state.generalSnapshot());
   }
 
   /**
@@ -263,8 +310,6 @@ class Triage implements PendingRpc, RcvWaiter {
   }
 }
 
-/** A triage's attempts before its first (shared, never written: the first attempt replaces it). */
-const NO_ATTEMPTS: LevelAttempt[] = [];
 /** A waiter's sources when it waits on nothing. */
 const NO_MQUEUES: readonly IpcMqueue[] = Object.freeze([]);
 
