@@ -110,3 +110,47 @@ export function interleaved(
   const mid = [...pairs].sort((a, b) => a.ratio - b.ratio)[Math.floor(pairs.length / 2)]!;
   return { ...mid, ratios };
 }
+
+/** `measure` for an operation that must be awaited (each call's Promise is awaited before the next call). */
+export async function measureAsync(name: string, fn: () => Promise<unknown>, minMs = 400, batch = 1000): Promise<Measurement> {
+  minMs = scaled(minMs, 1);
+  batch = scaled(batch, 20);
+  for (let i = 0; i < batch; i++) await fn(); // warm up
+  let best = Infinity;
+  let total = 0;
+  const start = process.hrtime.bigint();
+  while (Number(process.hrtime.bigint() - start) / 1e6 < minMs) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < batch; i++) await fn();
+    const ns = Number(process.hrtime.bigint() - t0) / batch;
+    if (ns < best) best = ns;
+    total += batch;
+  }
+  return { name, nsPerOp: best, opsPerSec: 1e9 / best, iterations: total };
+}
+
+/**
+ * `interleaved` for an awaited operation against a synchronous baseline: rounds alternate which
+ * goes first, each the best batch of `roundMs`; the median round's figures and every round's ratio.
+ */
+export async function interleavedAsync(
+  name: string,
+  fn: () => Promise<unknown>,
+  baseName: string,
+  base: () => void,
+  rounds = scaled(9, 1),
+  roundMs = 150,
+): Promise<{ m: Measurement; base: Measurement; ratio: number; ratios: number[] }> {
+  await measureAsync(name, fn, roundMs);
+  const pairs: { m: Measurement; base: Measurement; ratio: number }[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const first = r % 2 === 0;
+    const b0 = first ? null : measure(baseName, base, roundMs);
+    const m = await measureAsync(name, fn, roundMs);
+    const b = b0 ?? measure(baseName, base, roundMs);
+    pairs.push({ m, base: b, ratio: m.nsPerOp / b.nsPerOp });
+  }
+  const ratios = pairs.map((p) => p.ratio);
+  const mid = [...pairs].sort((a, b) => a.ratio - b.ratio)[Math.floor(pairs.length / 2)]!;
+  return { ...mid, ratios };
+}
