@@ -81,6 +81,31 @@ export function kmsgWithData(n: number, zero: boolean): IpcKmsg {
   return new IpcKmsg(kmsgData(n, zero));
 }
 
+/** The largest message kmsgWithWords makes (a kernel-built exception request is 76 or 84 bytes). */
+export const WORDS_MAX = 128;
+
+/**
+ * A kernel message over `n` bytes (a multiple of 4, at most WORDS_MAX) that come with their words
+ * (IpcKmsg.words), not zeroed: for a kernel encoder that writes every byte through the words. Kept
+ * by exact size with the small buffers (above 64 bytes only these are), and given back by
+ * kmsgDataRelease as they are: a message above 64 bytes otherwise takes a pooled ArrayBuffer, a
+ * view made per message and a WeakSet check to give it back.
+ */
+export function kmsgWithWords(n: number): IpcKmsg {
+  const list = smallFree[n >> 2];
+  let kmsg: IpcKmsg;
+  if (list !== undefined && list.length > 0) {
+    kmsg = new IpcKmsg(list.pop()!);
+    kmsg.words = smallWords[n >> 2]!.pop()!;
+  } else {
+    const ab = new ArrayBuffer(n);
+    kmsg = new IpcKmsg(new Uint8Array(ab));
+    kmsg.words = new Uint32Array(ab);
+  }
+  kmsg.ownsSmallData = true;
+  return kmsg;
+}
+
 /**
  * A kernel object's reply made in its served request's IpcKmsg (ipc_kobject_server): the request
  * is over once served (its rights released or kept by the routine, its arguments copied out of
@@ -135,7 +160,8 @@ export const kmsgReusable = (kmsg: IpcKmsg): boolean => kmsg.next === null && km
 /** The message's bytes are dead (copied out, or the request served): its buffer may be reused. */
 export function kmsgDataRelease(kmsg: IpcKmsg): void {
   const d = kmsg.data;
-  if (d.length <= ON_HEAP_MAX) {
+  // Above 64 bytes a buffer of the small pool's own is kmsgWithWords'.
+  if (d.length <= ON_HEAP_MAX || kmsg.ownsSmallData) {
     if (!kmsg.ownsSmallData) return;
     kmsg.ownsSmallData = false;
     kmsg.data = EMPTY;

@@ -32,12 +32,14 @@ import { MACH_MSG_HEADER, PORT_DESCRIPTOR } from "../abi/msg_layout.js";
 import { rdI32, rdU32, wrU32 } from "../abi/bytes.js";
 import { IpcKmsg, KDESC_PORT_RUN } from "../ipc/kmsg.js";
 import { kmsgDestroy } from "../ipc/kmsg_destroy.js";
-import { kmsgDataRelease } from "../ipc/kmsg_buffer.js";
+import { kmsgDataRelease, kmsgWithWords, WORDS_MAX } from "../ipc/kmsg_buffer.js";
+import { LITTLE_ENDIAN } from "../ipc/user_words.js";
 import { mqueueReceiveKernel, takeHandedOff, type IpcMqueue, type RcvResult, type RcvWaiter } from "../ipc/mqueue.js";
 import { ipValid, type IpcPort } from "../ipc/port.js";
 import { portDestroy, portCopySend, portMakeSendOnce, portReleaseSend, portReleaseSendOnce } from "../ipc/right.js";
 import { ipcKmsgSend, kmsgGetFromKernel } from "../ipc/send.js";
 import { encodeRequest, type UserArgs } from "../mig/user.js";
+import type { Routine } from "../mig/routine.js";
 import { EXC_STATE_MAX, exceptionRoutine } from "../subsystems/exc.js";
 import type { ExceptionAction } from "./exc_action.js";
 import type { GeneralSnapshot } from "./thread_state.js";
@@ -422,6 +424,122 @@ const requestArgs: { thread: number; task: number; exception: number; code: (num
   old_state: NO_OLD_STATE,
 };
 
+/** The request's msgh_bits once the kernel has made its rights: the port's send right, the reply's send-once right. */
+const REQUEST_BITS = msghBits(MACH_MSG_TYPE_PORT_SEND, MACH_MSG_TYPE_PORT_SEND_ONCE);
+
+/**
+ * An EXCEPTION_DEFAULT request (exception_raise or mach_exception_raise) as words: the MIG
+ * encoder's bytes with null names, the exception and codes zero, the descriptors' dispositions and
+ * msgh_bits as exceptionRpc leaves them; and the word indices of the exception and of the code.
+ * Null where the words cannot stand for the bytes (a big-endian host, an unexpected layout).
+ */
+interface DefaultTemplate {
+  words: Uint32Array;
+  exception: number;
+  code: number;
+}
+const defaultTemplates = new Map<Routine<unknown>, DefaultTemplate | null>();
+
+function defaultTemplate(routine: Routine<unknown>): DefaultTemplate | null {
+  let tpl = defaultTemplates.get(routine);
+  if (tpl === undefined) {
+    tpl = null;
+    // Found by laying out a request with marks in the general way and looking for them.
+    const mark = exceptionRequest(routine, EXCEPTION_DEFAULT, 0x5eed1e55, [0x0c0de001, 0x0c0de002], 0, null, true);
+    const bytes = mark.data;
+    const n = bytes.length;
+    if (LITTLE_ENDIAN && (n & 3) === 0 && n <= WORDS_MAX) {
+      const words = new Uint32Array(bytes.slice().buffer);
+      const exception = words.indexOf(0x5eed1e55);
+      const code = words.indexOf(0x0c0de001);
+      const code64 = n - 4 * code === 16;
+      const at2 = code + (code64 ? 2 : 1);
+      if (exception > 0 && code > exception && words[at2] === 0x0c0de002 && (code64 ? words[code + 1] === 0 && words[code + 3] === 0 : n - 4 * code === 8)) {
+        words[exception] = 0;
+        words[code] = 0;
+        words[at2] = 0;
+        tpl = { words, exception, code };
+      }
+    }
+    defaultTemplates.set(routine, tpl);
+  }
+  return tpl;
+}
+
+/** A 64-bit code's low and high words, as the encoder's wrU64(BigInt(c)) writes them. */
+function writeCode64(w: Uint32Array, i: number, c: number | bigint): void {
+  if (typeof c === "number") {
+    // An integral double's low 64 bits: ToUint32 of it and of its quotient by 2^32 (exact for any
+    // integral double); anything else goes through BigInt, which refuses it as the encoder would.
+    if (!Number.isInteger(c)) c = BigInt(c);
+    else {
+      w[i] = c >>> 0;
+      w[i + 1] = Math.floor(c / 4294967296) >>> 0;
+      return;
+    }
+  }
+  const x = BigInt.asUintN(64, c);
+  w[i] = Number(x & 0xffffffffn);
+  w[i + 1] = Number(x >> 32n);
+}
+
+/**
+ * The request's bytes for `routine` (the exception_raise kin of `behavior`) in a kernel message:
+ * laid out by the MIG encoder (encodeRequest), with null names, the descriptors' dispositions
+ * the carried type and msgh_bits as exceptionRpc sends them. An EXCEPTION_DEFAULT request, one per
+ * exception as a rule, is written through the words of a buffer with words (kmsgWithWords) from
+ * the encoder's own bytes laid out once (defaultTemplate): the same bytes, without the encoder's
+ * argument record, a pooled buffer's view and the byte-by-byte stores. `general` takes the encoder
+ * every time (tests compare the two).
+ */
+export function exceptionRequest(
+  routine: Routine<unknown>,
+  behavior: number,
+  exception: number,
+  code: readonly (number | bigint)[],
+  flavor: number,
+  state: Uint32Array | null,
+  general: boolean,
+): IpcKmsg {
+  const tpl = behavior === EXCEPTION_DEFAULT && !general ? defaultTemplate(routine) : null;
+  if (tpl !== null) {
+    const src = tpl.words;
+    const n = src.length;
+    const kmsg = kmsgWithWords(n << 2);
+    const w = kmsg.words!;
+    for (let i = 0; i < n; i++) w[i] = src[i]!;
+    w[tpl.exception] = Number(exception) >>> 0;
+    const at = tpl.code;
+    if (n - at === 2) {
+      w[at] = Number(code[0]) >>> 0;
+      w[at + 1] = Number(code[1]) >>> 0;
+    } else {
+      writeCode64(w, at, code[0]!);
+      writeCode64(w, at + 2, code[1]!);
+    }
+    return kmsg;
+  }
+  const args = requestArgs;
+  args.exception = exception;
+  args.code = code as (number | bigint)[];
+  args.flavor = flavor;
+  // The encoder only reads the state's length and words: the thread's copy goes in as it is.
+  args.old_state = state ? (state as unknown as number[]) : NO_OLD_STATE;
+  let bytes: Uint8Array;
+  try {
+    bytes = encodeRequest(routine, 0, 0, args as UserArgs, null);
+  } finally {
+    args.code = NO_CODE;
+    args.old_state = NO_OLD_STATE;
+  }
+  if (behavior !== EXCEPTION_STATE) {
+    bytes[28 + PORT_DISPOSITION] = MACH_MSG_TYPE_PORT_SEND;
+    bytes[40 + PORT_DISPOSITION] = MACH_MSG_TYPE_PORT_SEND;
+  }
+  wrU32(bytes, MACH_MSG_HEADER.at.bits, (REQUEST_BITS | (behavior !== EXCEPTION_STATE ? MACH_MSGH_BITS_COMPLEX : 0)) >>> 0);
+  return new IpcKmsg(bytes);
+}
+
 /**
  * mach_msg_rpc_from_kernel with a KernelUser stub's request layout and reply checks; waits
  * only for the reply. `finish` turns the result into the level's answer in the same step.
@@ -440,16 +558,7 @@ function exceptionRpc(
   const thread = t.thread;
   const routine = exceptionRoutine(behavior, code64);
   const identity = behavior !== EXCEPTION_STATE;
-  const args = requestArgs;
-  args.exception = t.exception;
-  args.code = code;
-  args.flavor = flavor;
-  // The encoder only reads the state's length and words: the thread's copy goes in as it is.
-  args.old_state = state ? (state as unknown as number[]) : NO_OLD_STATE;
-  const bytes = encodeRequest(routine, 0, 0, args as UserArgs, null);
-  args.code = NO_CODE;
-  args.old_state = NO_OLD_STATE;
-  const kmsg = new IpcKmsg(bytes);
+  const kmsg = exceptionRequest(routine, behavior, t.exception, code, flavor, state, false);
   kmsg.id = routine.id;
   kmsg.remote = excPort;
   kmsg.bits = msghBits(MACH_MSG_TYPE_PORT_SEND, 0);
@@ -463,9 +572,7 @@ function exceptionRpc(
     // retrieve_*_self_fast: a copy of the self send right, which is an interposed
     // port if task/thread_set_special_port replaced it (no new make-send either way).
     // The thread and task descriptors are one run (KPortRunDesc: one record, not one per port);
-    // the encoder wrote them whole, and their disposition is the carried type, as copyin leaves it.
-    bytes[28 + PORT_DISPOSITION] = MACH_MSG_TYPE_PORT_SEND;
-    bytes[40 + PORT_DISPOSITION] = MACH_MSG_TYPE_PORT_SEND;
+    // exceptionRequest wrote them whole, their disposition the carried type, as copyin leaves it.
     kmsg.descs = [
       {
         kind: KDESC_PORT_RUN,
@@ -476,7 +583,6 @@ function exceptionRpc(
       },
     ];
   }
-  wrU32(bytes, MACH_MSG_HEADER.at.bits, kmsg.bits);
   t.routineId = routine.id;
   t.behavior = behavior;
   t.flavor = flavor;
