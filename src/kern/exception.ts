@@ -439,6 +439,8 @@ interface DefaultTemplate {
   code: number;
 }
 const defaultTemplates = new Map<Routine<unknown>, DefaultTemplate | null>();
+let lastRoutine: Routine<unknown> | null = null;
+let lastTemplate: DefaultTemplate | null = null;
 
 function defaultTemplate(routine: Routine<unknown>): DefaultTemplate | null {
   let tpl = defaultTemplates.get(routine);
@@ -501,7 +503,15 @@ export function exceptionRequest(
   state: Uint32Array | null,
   general: boolean,
 ): IpcKmsg {
-  const tpl = behavior === EXCEPTION_DEFAULT && !general ? defaultTemplate(routine) : null;
+  let tpl: DefaultTemplate | null = null;
+  if (behavior === EXCEPTION_DEFAULT && !general) {
+    // The routine asked last (a thread's handler, exception after exception) without the Map's lookup.
+    if (routine !== lastRoutine) {
+      lastTemplate = defaultTemplate(routine);
+      lastRoutine = routine;
+    }
+    tpl = lastTemplate;
+  }
   if (tpl !== null) {
     const src = tpl.words;
     const n = src.length;
@@ -636,7 +646,9 @@ function checkReply(rpc: PendingRpc, r: IpcKmsg): number {
   // The reply's bytes are read (a state was copied out of them): its buffer may serve the next
   // message, as a served request's does (kmsg_buffer.ts).
   kmsgDataRelease(r);
-  kmsgDestroy(r);
+  // What is left to release: a reply right, a voucher, descriptors' rights, a preallocated buffer.
+  // A plain reply (the rule) carries none of them, and kmsgDestroy would find nothing to do.
+  if (r.local !== null || r.voucher !== null || r.descs !== null || r.premsgPort !== null) kmsgDestroy(r);
   return rpc.finish(rpc, kr, flavor, state);
 }
 
