@@ -143,3 +143,34 @@ for (const behavior of [EXCEPTION_DEFAULT, EXCEPTION_DEFAULT | MACH_EXCEPTION_CO
     assert.deepEqual(kernel.findViolations(), []);
   });
 }
+
+test("a reply carrying a reply right is still destroyed with it (the plain reply's shortcut does not apply)", async () => {
+  const kernel = Kernel.boot({ cpus: 2 });
+  const task = kernel.createTask({ uid: 501 });
+  const victim = task.createThread();
+  const handler = task.createThread();
+  const hp = await receiveWithSend(handler);
+  const set = await victim.call("task_set_exception_ports", victim.taskSelfTrap(), { exception_mask: EXC_MASK_BAD_ACCESS, new_port: hp, behavior: EXCEPTION_DEFAULT, new_flavor: 0 });
+  assert.equal(set.kr, KERN_SUCCESS);
+  const r = await handler.call("mach_port_allocate", handler.taskSelfTrap(), { right: MACH_PORT_RIGHT_RECEIVE });
+  const extra = r["name"] as number;
+  const buf = new Uint8Array(256);
+  const outcome = victim.raiseException(EXC_BAD_ACCESS, [1, 0]);
+  assert.equal(handler.machMsg(buf, MACH_RCV_MSG, 0, 256, hp, 0, 0), 0);
+  const rep = new Uint8Array(36);
+  const rv = new DataView(rep.buffer);
+  // Remote: the send-once right (MOVE_SEND_ONCE); local: a send right made from `extra` (MAKE_SEND).
+  rv.setUint32(0, 18 | (MACH_MSG_TYPE_MAKE_SEND << 8), true);
+  rv.setUint32(4, 36, true);
+  rv.setUint32(8, new DataView(buf.buffer).getUint32(8, true), true);
+  rv.setUint32(12, extra, true);
+  rv.setInt32(20, 2401 + 100, true);
+  rep.set([0, 0, 0, 0, 1, 0, 0, 0], 24);
+  assert.equal(handler.machMsg(rep, MACH_SEND_MSG, 36, 0, 0, 0, 0), 0);
+  const o = await outcome;
+  assert.equal(o.handledBy, "task");
+  const type = await handler.call("mach_port_type", handler.taskSelfTrap(), { name: extra });
+  assert.equal(type.kr, KERN_SUCCESS);
+  assert.equal(type["ptype"], 1 << 17, "the receive right alone: the send right made for the reply went with it");
+  assert.deepEqual(kernel.findViolations(), []);
+});
