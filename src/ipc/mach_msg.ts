@@ -32,7 +32,7 @@ import { viewOf } from "../abi/layout.js";
 import type { IpcKmsg } from "./kmsg.js";
 import { kmsgCopyin, type SenderIdentity } from "./kmsg_copyin.js";
 import { kmsgCopyout, kmsgReceiveError, type Receiver } from "./kmsg_copyout.js";
-import { mqueuePost, mqueueReceive, takeHandedOff, type RcvResult } from "./mqueue.js";
+import { mqueuePost, mqueueReceive, mqueueTakeFitting, takeHandedOff, type RcvResult } from "./mqueue.js";
 import { kmsgReleasePrealloc } from "./kmsg.js";
 import { IpcPort, IpcPset } from "./port.js";
 import { notifyNameWithId } from "./notify.js";
@@ -194,6 +194,17 @@ export function lookupReceive(ctx: MsgContext, rcvName: number): IpcPort | IpcPs
 export function machMsgReceive(ctx: MsgContext, buf: Uint8Array, option: number, rcvSize: number, rcvName: number, timeout: number): MachMsgResult {
   const obj = lookupReceive(ctx, rcvName);
   if (!obj) return MACH_RCV_INVALID_NAME;
+  if (obj instanceof IpcPort) {
+    // A queued message that fits, received as mqueueReceive and receiveResults would receive it
+    // (its sequence number, the port's send-possible requests, copyout) without their result
+    // record. A dequeued message was queued, not handed off: there is no hand-off to take it from.
+    const seqno = obj.seqno;
+    const kmsg = mqueueTakeFitting(obj, option, rcvSize);
+    if (kmsg !== null) {
+      sendPossibleNotify(obj);
+      return kmsgCopyout(ctx, kmsg, buf, option, seqno, obj);
+    }
+  }
   const r = mqueueReceive(obj, option, rcvSize, timeout);
   if (r instanceof Promise) return r.then((res) => receiveResults(ctx, buf, option, rcvSize, rcvName, timeout, res));
   return receiveResults(ctx, buf, option, rcvSize, rcvName, timeout, r);

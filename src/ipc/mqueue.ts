@@ -250,6 +250,18 @@ function selectFrom(port: IpcPort, option: number, rcvSize: number): RcvResult |
 }
 
 /**
+ * selectFrom's common case without its result record: the first message queued on `port` when
+ * there is one and it fits a receiver with this buffer, dequeued (the port's sequence number
+ * advanced: the message's is the one before); else null, and nothing has changed.
+ */
+export function mqueueTakeFitting(port: IpcPort, option: number, rcvSize: number): IpcKmsg | null {
+  const mq = port.mqueue;
+  if (mq === null || mq.count === 0) return null;
+  if (rcvSize < mq.head!.size + requestedTrailerSize(option)) return null;
+  return dequeue(port, mq);
+}
+
+/**
  * ipc_mqueue_receive on a port or a set. Immediate when a message is there
  * (or the receive polls); otherwise a Promise that settles on delivery,
  * timeout, or the death of what it waits on.

@@ -517,7 +517,7 @@ export function exceptionRequest(
     const n = src.length;
     const kmsg = kmsgWithWords(n << 2);
     const w = kmsg.words!;
-    for (let i = 0; i < n; i++) w[i] = src[i]!;
+    w.set(src);
     w[tpl.exception] = Number(exception) >>> 0;
     const at = tpl.code;
     if (n - at === 2) {
