@@ -18,6 +18,7 @@ import { KERN_FAILURE, KERN_NAME_EXISTS, KERN_NO_SPACE, KERN_SUCCESS, type KernR
 import { MACH_PORT_DEAD, MACH_PORT_NULL, machPortMake } from "../abi/port.js";
 import { IPC_TABLE_INITIAL_ENTRIES, IPC_TABLE_MAX_ENTRIES, nextTableSize } from "./ipc_table.js";
 import type { IpcObject, IpcPort } from "./port.js";
+import { SendHash } from "./send_hash.js";
 
 export const IE_BITS_UREFS_MASK = 0x0000ffff;
 export const IE_BITS_TYPE_MASK = 0x001f0000;
@@ -81,7 +82,7 @@ export class IpcSpace {
    */
   deallocPortSets = false;
   /** Reverse map for send-right entries, so a send right copied out joins the name already held (ipc_hash). */
-  readonly sendHash = new Map<IpcPort, number>();
+  readonly sendHash = new SendHash();
   /**
    * Kernel spaces only: called for a message sent to a port whose receiver is this space
    * (ipc_kobject_server). Set by the kernel at boot.

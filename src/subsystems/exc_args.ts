@@ -33,7 +33,10 @@ export const getExceptionParams: Param[] = [inP("exception_mask", exception_mask
 export const swapExceptionParams = (handlers = "old_handlers"): Param[] => [...setExceptionParams, ...outs(handlers)];
 
 /** A get/swap result as the reply's out-parameters. */
-export function exceptionOuts(info: { masks: number[]; ports: unknown[]; behaviors: number[]; flavors: number[] }, handlers = "old_handlers") {
+export function exceptionOuts(info: { masks: number[]; ports: unknown[]; behaviors: number[]; flavors: number[] }, handlers = "old_handlers"): Record<string, unknown> {
+  // The get routines' name as a literal key: an object literal with a computed key is built
+  // property by property, with another shape than the literal's, on every get_exception_ports.
+  if (handlers === "old_handlers") return { masks: info.masks, old_handlers: info.ports, old_behaviors: info.behaviors, old_flavors: info.flavors };
   return { masks: info.masks, [handlers]: info.ports, old_behaviors: info.behaviors, old_flavors: info.flavors };
 }
 

@@ -32,5 +32,15 @@ test("every benchmark runs to the end in short mode and writes its results", () 
     for (const k of keys) assert.ok(k in data, `${file} has ${k}`);
   }
   assert.ok(host.exceptionToNullRpcRatio > 0 && Number.isFinite(host.exceptionToNullRpcRatio));
+  // The host routines' ratios are the median of interleaved rounds, and the rounds are written.
+  for (const k of ["hostGetSpecialPort", "hostGetExceptionPorts"]) {
+    const rounds = host[`${k}RoundRatios`];
+    assert.ok(Array.isArray(rounds) && rounds.length > 0 && rounds.every((x: number) => x > 0), `host.json has ${k}RoundRatios`);
+    assert.ok(rounds.includes(host[`${k}Ratio`]), `${k}Ratio is one of its rounds`);
+  }
+  // So is the exception round trip's, against the null RPC.
+  const excRounds = host.exceptionToNullRpcRoundRatios;
+  assert.ok(Array.isArray(excRounds) && excRounds.length > 0 && excRounds.every((x: number) => x > 0), "host.json has exceptionToNullRpcRoundRatios");
+  assert.ok(excRounds.includes(host.exceptionToNullRpcRatio), "exceptionToNullRpcRatio is one of its rounds");
   assert.ok(faults.faultToNullRpcRatio > 0 && Number.isFinite(faults.faultToNullRpcRatio));
 });
