@@ -6,39 +6,22 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Kernel } from "../../src/index.js";
+import { sameTaskHandler } from "./handler.js";
 import {
   EXC_BAD_ACCESS,
-  EXC_MASK_BAD_ACCESS,
   EXCEPTION_DEFAULT,
   MACH_EXCEPTION_CODES,
 } from "../../src/abi/exception.js";
 import { KERN_FAILURE, KERN_SUCCESS } from "../../src/abi/kern_return.js";
-import { MACH_MSG_TYPE_MAKE_SEND, MACH_RCV_MSG, MACH_SEND_MSG } from "../../src/abi/message.js";
-import { MACH_PORT_RIGHT_RECEIVE } from "../../src/abi/port.js";
-import type { Thread } from "../../src/kern/thread.js";
+import { MACH_RCV_MSG, MACH_SEND_MSG } from "../../src/abi/message.js";
 import type { ExceptionOutcome } from "../../src/kern/exception.js";
 import { forgetUserWords, userWords } from "../../src/ipc/user_words.js";
 
-async function receiveWithSend(th: Thread): Promise<number> {
-  const r = await th.call("mach_port_allocate", th.taskSelfTrap(), { right: MACH_PORT_RIGHT_RECEIVE });
-  const name = r["name"] as number;
-  const ins = await th.call("mach_port_insert_right", th.taskSelfTrap(), { name, poly: { name, disposition: MACH_MSG_TYPE_MAKE_SEND } });
-  assert.equal(r.kr, KERN_SUCCESS);
-  assert.equal(ins.kr, KERN_SUCCESS);
-  return name;
-}
 
 /** Raise, receive into `rcv()`'s buffer, reply KERN_SUCCESS: the request's bytes as received (header, body, trailer). */
 async function roundTrips(behavior: number, n: number, rcv: () => Uint8Array): Promise<{ bytes: string[]; outcomes: ExceptionOutcome[]; refs: number; kept: boolean }> {
   forgetUserWords();
-  const kernel = Kernel.boot({ cpus: 2 });
-  const task = kernel.createTask({ uid: 501 });
-  const victim = task.createThread();
-  const handler = task.createThread();
-  const hp = await receiveWithSend(handler);
-  const set = await victim.call("task_set_exception_ports", victim.taskSelfTrap(), { exception_mask: EXC_MASK_BAD_ACCESS, new_port: hp, behavior, new_flavor: 0 });
-  assert.equal(set.kr, KERN_SUCCESS);
+  const { victim, handler, hp } = await sameTaskHandler(behavior);
   const rep = new Uint8Array(36);
   const rv = new DataView(rep.buffer);
   const bytes: string[] = [];

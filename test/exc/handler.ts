@@ -1,6 +1,11 @@
 /** A scripted exception handler for tests: receive one exception message, answer it. */
 import assert from "node:assert/strict";
-import { MACH_RCV_MSG, MACH_SEND_MSG } from "../../src/abi/message.js";
+import { MACH_MSG_TYPE_MAKE_SEND, MACH_RCV_MSG, MACH_SEND_MSG } from "../../src/abi/message.js";
+import { Kernel } from "../../src/index.js";
+import { EXC_MASK_BAD_ACCESS } from "../../src/abi/exception.js";
+import { KERN_SUCCESS } from "../../src/abi/kern_return.js";
+import { MACH_PORT_RIGHT_RECEIVE } from "../../src/abi/port.js";
+import type { Thread } from "../../src/kern/thread.js";
 import type { Actor } from "../helpers/kernel.js";
 
 export interface Received {
@@ -83,4 +88,24 @@ export function oldStateOf(r: Received): { flavor: number; state: Uint32Array } 
   const state = new Uint32Array(n);
   for (let i = 0; i < n; i++) state[i] = r.view.getUint32(flavorAt + 8 + 4 * i, true);
   return { flavor, state };
+}
+
+/**
+ * A victim thread and a handler thread of one task (as an in-process crash reporter is), the
+ * handler's receive right (with a send right of the same name) installed for EXC_MASK_BAD_ACCESS
+ * with `behavior` through task_set_exception_ports, as a user installs it.
+ */
+export async function sameTaskHandler(behavior: number): Promise<{ kernel: Kernel; victim: Thread; handler: Thread; hp: number }> {
+  const kernel = Kernel.boot({ cpus: 2 });
+  const task = kernel.createTask({ uid: 501 });
+  const victim = task.createThread();
+  const handler = task.createThread();
+  const r = await handler.call("mach_port_allocate", handler.taskSelfTrap(), { right: MACH_PORT_RIGHT_RECEIVE });
+  const hp = r["name"] as number;
+  assert.equal(r.kr, KERN_SUCCESS);
+  const ins = await handler.call("mach_port_insert_right", handler.taskSelfTrap(), { name: hp, poly: { name: hp, disposition: MACH_MSG_TYPE_MAKE_SEND } });
+  assert.equal(ins.kr, KERN_SUCCESS);
+  const set = await victim.call("task_set_exception_ports", victim.taskSelfTrap(), { exception_mask: EXC_MASK_BAD_ACCESS, new_port: hp, behavior, new_flavor: 0 });
+  assert.equal(set.kr, KERN_SUCCESS);
+  return { kernel, victim, handler, hp };
 }

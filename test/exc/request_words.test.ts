@@ -7,15 +7,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { Kernel } from "../../src/index.js";
-import { EXC_BAD_ACCESS, EXC_MASK_BAD_ACCESS, EXCEPTION_DEFAULT, EXCEPTION_STATE, EXCEPTION_STATE_IDENTITY, MACH_EXCEPTION_CODES } from "../../src/abi/exception.js";
+import { sameTaskHandler } from "./handler.js";
+import { EXC_BAD_ACCESS, EXCEPTION_DEFAULT, EXCEPTION_STATE, EXCEPTION_STATE_IDENTITY, MACH_EXCEPTION_CODES } from "../../src/abi/exception.js";
 import { KERN_SUCCESS } from "../../src/abi/kern_return.js";
 import { MACH_MSG_TYPE_MAKE_SEND, MACH_RCV_MSG, MACH_SEND_MSG } from "../../src/abi/message.js";
 import { MACH_PORT_RIGHT_RECEIVE } from "../../src/abi/port.js";
 import { exceptionRequest } from "../../src/kern/exception.js";
 import { exceptionRoutine } from "../../src/subsystems/exc.js";
 import { kmsgData, kmsgDataRelease, kmsgWithWords } from "../../src/ipc/kmsg_buffer.js";
-import type { Thread } from "../../src/kern/thread.js";
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 
@@ -93,23 +92,10 @@ test("a words buffer over 64 bytes goes back to its own pool, not to the pooled 
   assert.notEqual(c.data, d.data);
 });
 
-async function receiveWithSend(th: Thread): Promise<number> {
-  const r = await th.call("mach_port_allocate", th.taskSelfTrap(), { right: MACH_PORT_RIGHT_RECEIVE });
-  const name = r["name"] as number;
-  const ins = await th.call("mach_port_insert_right", th.taskSelfTrap(), { name, poly: { name, disposition: MACH_MSG_TYPE_MAKE_SEND } });
-  assert.equal(ins.kr, KERN_SUCCESS);
-  return name;
-}
 
 for (const behavior of [EXCEPTION_DEFAULT, EXCEPTION_DEFAULT | MACH_EXCEPTION_CODES]) {
   test(`a raise with behavior 0x${(behavior >>> 0).toString(16)} gives the handler the encoder's body, and the rights balance`, async () => {
-    const kernel = Kernel.boot({ cpus: 2 });
-    const task = kernel.createTask({ uid: 501 });
-    const victim = task.createThread();
-    const handler = task.createThread();
-    const hp = await receiveWithSend(handler);
-    const set = await victim.call("task_set_exception_ports", victim.taskSelfTrap(), { exception_mask: EXC_MASK_BAD_ACCESS, new_port: hp, behavior, new_flavor: 0 });
-    assert.equal(set.kr, KERN_SUCCESS);
+    const { kernel, victim, handler, hp } = await sameTaskHandler(behavior);
     const wide = behavior !== EXCEPTION_DEFAULT;
     const routine = exceptionRoutine(EXCEPTION_DEFAULT, wide);
     const codes: (number | bigint)[][] = [[1, 0], [-1, 0x7fffffff], [2 ** 40, -(2 ** 40)], [-(1n << 40n), 3n]];
@@ -145,13 +131,7 @@ for (const behavior of [EXCEPTION_DEFAULT, EXCEPTION_DEFAULT | MACH_EXCEPTION_CO
 }
 
 test("a reply carrying a reply right is still destroyed with it (the plain reply's shortcut does not apply)", async () => {
-  const kernel = Kernel.boot({ cpus: 2 });
-  const task = kernel.createTask({ uid: 501 });
-  const victim = task.createThread();
-  const handler = task.createThread();
-  const hp = await receiveWithSend(handler);
-  const set = await victim.call("task_set_exception_ports", victim.taskSelfTrap(), { exception_mask: EXC_MASK_BAD_ACCESS, new_port: hp, behavior: EXCEPTION_DEFAULT, new_flavor: 0 });
-  assert.equal(set.kr, KERN_SUCCESS);
+  const { kernel, victim, handler, hp } = await sameTaskHandler(EXCEPTION_DEFAULT);
   const r = await handler.call("mach_port_allocate", handler.taskSelfTrap(), { right: MACH_PORT_RIGHT_RECEIVE });
   const extra = r["name"] as number;
   const buf = new Uint8Array(256);
