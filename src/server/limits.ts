@@ -88,15 +88,25 @@ export class ClientAccount {
     return this.frames + this.queued + this.reserved + output;
   }
 
+  /** What this account's uid holds over all its accounts (budget.userHeld of it, without the lookup). */
+  get userHeld(): number {
+    return this.user.held;
+  }
+
+  // Each kind by its own field (not this[kind]): a keyed access was a megamorphic lookup on every frame.
   charge(kind: "frames" | "queued", bytes: number): void {
-    if (this.closed && kind === "frames") return;
-    this[kind] += bytes;
+    if (kind === "frames") {
+      if (this.closed) return;
+      this.frames += bytes;
+    } else this.queued += bytes;
     this.budget.add(this.user, bytes);
   }
 
   release(kind: "frames" | "queued", bytes: number): void {
-    if (this.closed && kind === "frames") return;
-    this[kind] -= bytes;
+    if (kind === "frames") {
+      if (this.closed) return;
+      this.frames -= bytes;
+    } else this.queued -= bytes;
     this.budget.add(this.user, -bytes);
     this.budget.released();
   }
@@ -168,6 +178,8 @@ export class MemoryBudget {
   }
 
   released(): void {
+    // Nearly always nobody waits: no iterator is made for an empty set.
+    if (this.waiting.size === 0) return;
     for (const r of this.waiting) if (r()) this.waiting.delete(r);
   }
 }

@@ -591,7 +591,7 @@ export class Session {
     }
     const budget = this.hooks.budget;
     // The limits first: they are a few comparisons, the kernel-object test a name lookup.
-    if (sending && (account.held(this.socket.writableLength) > limits.clientMemory || budget.userHeld(account.uid) > limits.userMemory || !budget.fits(0)) && !this.toKernel(msg)) {
+    if (sending && (account.held(this.socket.writableLength) > limits.clientMemory || account.userHeld > limits.userMemory || !budget.fits(0)) && !this.toKernel(msg)) {
       // ipc_kmsg_alloc failing: the message is not copied in, the caller keeps everything.
       this.log(
         `MACH_SEND_NO_BUFFER: holds ${account.held(this.socket.writableLength)} bytes (limit ${limits.clientMemory}), uid ${account.uid} ${budget.userHeld(account.uid)} (limit ${limits.userMemory}), server ${budget.total} (limit ${limits.totalMemory})`,
