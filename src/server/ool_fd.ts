@@ -296,7 +296,8 @@ const EMPTY = new Uint8Array(0);
  */
 export function oolOutgoing(session: OolSession, vm: VmMap, msg: Uint8Array, size: number, seq: number): OolRegion[] {
   if (!vm.acceptsBackings) return NO_REGIONS;
-  const held = new Map<bigint, OolBacking>();
+  // Made at the first backing: a message of port descriptors only takes none.
+  let held = null as Map<bigint, OolBacking> | null;
   // The walk over the descriptors is descriptorRegions'; only the backings are taken here (the rest stay for the caller).
   const out = descriptorRegions(
     msg,
@@ -304,12 +305,12 @@ export function oolOutgoing(session: OolSession, vm: VmMap, msg: Uint8Array, siz
     (address) => {
       const b = vm.removeBacking(address);
       if (!b) return null;
-      held.set(address, b);
+      (held ??= new Map()).set(address, b);
       return EMPTY;
     },
     false,
   );
-  if (out.length === 0) return NO_REGIONS;
+  if (out.length === 0 || held === null) return NO_REGIONS;
   const ch = stateOf(session).channel;
   const taken: MemfdBacking[] = [];
   for (const r of out) {

@@ -350,6 +350,8 @@ export type Request =
 
 /** MACH_MSG's arguments; `msg` and the regions' data are views into the frame. */
 export interface MachMsgRequest {
+  /** The frame (or payload) they were decoded from. */
+  frame: Uint8Array;
   option: number;
   sendSize: number;
   rcvSize: number;
@@ -395,6 +397,7 @@ function machMsgRequest(f: Uint8Array, base: number, seq: number, thread: number
     timeout: rdU32(f, base + at.timeout),
     regions,
     msg: f.subarray(msgAt),
+    frame: f,
   };
 }
 
@@ -490,6 +493,13 @@ export function ownBuffer(n: number): Uint8Array {
 export class FrameReader {
   private chunks: Uint8Array[] = [];
   private buffered = 0;
+  /** The chunk (or what is left of it) pushed as borrowed and still held; at most one is. */
+  private borrowedChunk: Uint8Array | null = null;
+  /**
+   * Whether the frame next() returned last is a view of a borrowed chunk: its bytes are
+   * the caller's to reuse once it returns, so whoever keeps the frame longer copies it.
+   */
+  lastBorrowed = false;
   /** The largest frame accepted now (a server lowers it until HELLO). */
   maxFrame = MAX_FRAME;
   /**
@@ -515,9 +525,28 @@ export class FrameReader {
     return first.byteLength >= 4 ? rdU32(first, 0) : rdU32(this.flatten(), 0);
   }
 
-  push(chunk: Uint8Array): void {
+  /**
+   * Add received bytes. A `borrowed` chunk's memory is the caller's again once it has taken
+   * the frames it can (a read buffer the next read overwrites): keepBorrowed() copies what is
+   * left of it, and lastBorrowed says which frames are views of it, known without asking a
+   * typed array for its .buffer (a call into the runtime). Pushing a second one keeps the first.
+   */
+  push(chunk: Uint8Array, borrowed = false): void {
+    if (borrowed) {
+      this.keepBorrowed();
+      this.borrowedChunk = chunk;
+    }
     this.chunks.push(chunk);
     this.buffered += chunk.byteLength;
+  }
+
+  /** What is held of the borrowed chunk becomes a copy of its own. */
+  keepBorrowed(): void {
+    const b = this.borrowedChunk;
+    if (b === null) return;
+    this.borrowedChunk = null;
+    const i = this.chunks.lastIndexOf(b);
+    if (i >= 0) this.chunks[i] = b.slice();
   }
 
   /** The bytes still held that are views of `memory` (a read buffer about to be reused) become copies of their own. */
@@ -543,6 +572,7 @@ export class FrameReader {
       off += c.byteLength;
     }
     this.chunks = [all];
+    this.borrowedChunk = null;
     return all;
   }
 
@@ -550,16 +580,22 @@ export class FrameReader {
     const first = this.chunks[0]!;
     // The common case, one whole frame at the head of a chunk, costs no copy:
     // the socket hands each chunk over and never writes to it again.
+    const borrowed = first === this.borrowedChunk;
+    this.lastBorrowed = borrowed;
     if (first.byteLength === n) {
       this.chunks.shift();
+      if (borrowed) this.borrowedChunk = null;
       this.buffered -= n;
       return first;
     }
     if (first.byteLength > n) {
-      this.chunks[0] = first.subarray(n);
+      const rest = first.subarray(n);
+      this.chunks[0] = rest;
+      if (borrowed) this.borrowedChunk = rest;
       this.buffered -= n;
       return first.subarray(0, n);
     }
+    this.lastBorrowed = false;
     // A frame over several chunks is copied once, into a buffer of its size: the
     // chunks it used up go, a partly used one stays for the next frame.
     const out = this.gather(n);
@@ -569,8 +605,10 @@ export class FrameReader {
       const k = Math.min(c.byteLength, n - off);
       out.set(k === c.byteLength ? c : c.subarray(0, k), off);
       off += k;
-      if (k === c.byteLength) this.chunks.shift();
-      else this.chunks[0] = c.subarray(k);
+      const rest = k === c.byteLength ? null : c.subarray(k);
+      if (rest === null) this.chunks.shift();
+      else this.chunks[0] = rest;
+      if (c === this.borrowedChunk) this.borrowedChunk = rest;
     }
     this.buffered -= n;
     return out;

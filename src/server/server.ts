@@ -17,7 +17,7 @@ import { hostReport, lsmpAll, lsmpRows, taskList, traceLine } from "./admin.js";
 import { ServeError, claimSocketPath, listenErrorMessage } from "./probe.js";
 import { macMayInspect, type TaskForPidRule } from "../kern/task_for_pid.js";
 import { nativeHelpers, peerCredentials } from "./native.js";
-import { READ_MEMORY, inReadBuffer, openWire } from "./wire.js";
+import { openWire } from "./wire.js";
 import { DEFAULT_LIMITS, MemoryBudget, SMALL_FRAME, kmsgBytes, type ClientAccount, type ServerLimits } from "./limits.js";
 import { defaultSocketPath, prepareSocketDir, SocketPathError, socketMode, verifySocket, type SocketScope } from "./socket_path.js";
 
@@ -249,21 +249,26 @@ export class MachipcServer {
       return false;
     };
     const onRead = (bytes: Uint8Array): void => {
-      reader.push(bytes);
+      // The read buffer is the next read's (wire.ts): the chunk is borrowed.
+      reader.push(bytes, true);
       for (;;) {
         let f = reader.next();
         if (f === null) {
           roomFor();
-          // The read buffer is the next read's: what is left of a frame is copied out.
-          reader.keep(READ_MEMORY);
+          // What is left of a frame is copied out of the read buffer.
+          reader.keepBorrowed();
           return;
         }
         if (f instanceof Error) return drop(`dropped (protocol error: ${f.message})`);
-        if (inReadBuffer(f) && session.keepsFrame(f)) f = f.slice();
+        let borrowed = reader.lastBorrowed;
+        if (borrowed && session.keepsFrame(f)) {
+          f = f.slice();
+          borrowed = false;
+        }
         session.account.unreserve();
         const hadTask = session.task !== null;
         try {
-          session.handle(f);
+          session.handle(f, borrowed);
         } catch (e) {
           if (e instanceof ProtocolError) return drop(`dropped (protocol error: ${e.message})`);
           // An internal fault on one client's request must not take the server down with it.

@@ -25,6 +25,7 @@ import {
   MACH_SEND_MSG,
   MACH_SEND_TIMEOUT,
   MAX_TRAILER_SIZE,
+  MACH_MSGH_BITS_COMPLEX,
 } from "../abi/message.js";
 import { IpcPort } from "../ipc/port.js";
 import type { Kernel } from "../kern/kernel.js";
@@ -71,7 +72,7 @@ import {
   type Request,
 } from "./protocol.js";
 import { socketFd, type PeerCredentials } from "./native.js";
-import { inReadBuffer, sendFrame } from "./wire.js";
+import { sendFrame } from "./wire.js";
 import { ProcFrameError, decodeException, procCredential, procStartTime, procThreadOf, raiseFromWire, verifyAdopter, verifyForkChild } from "./proc_ops.js";
 import { taskExec, taskFork, taskSetCredential } from "../kern/proc.js";
 import { attachProcessMemory } from "../kern/vm_remote.js";
@@ -172,10 +173,12 @@ export class Session {
   readonly account: ClientAccount;
   /** See borrow(). */
   private readonly scratch = new Uint8Array(RESULT_HEAD + SCRATCH + 3);
-  private scratchBusy = false;
+  /** The view of `scratch` lent to a trap now (compared by identity: a typed array's .buffer is a call into the runtime). */
+  private scratchLent: Uint8Array | null = null;
   /** See gatherBuffer(). */
   private gathered: Uint8Array | null = null;
-  private gatheredBusy = false;
+  /** The view of `gathered` lent to a frame now (the frame itself: compared by identity, not by its buffer). */
+  private gatheredLent: Uint8Array | null = null;
   /** The socket's descriptor, for sendFrame's direct send. */
   private readonly fd: number;
 
@@ -193,6 +196,9 @@ export class Session {
     this.hooks.log?.(`${this.task?.name ?? `pid ${this.peer.pid}`}: ${line}`);
   }
 
+  /** log, made once (not a closure per frame) for the helpers that take a logger. */
+  private readonly logLine = (line: string): void => this.log(line);
+
   /**
    * Where the frame reader gathers a frame that came over several socket chunks
    * (every large one: the socket hands data over 64 KiB at a time). One buffer
@@ -202,15 +208,15 @@ export class Session {
    * connection lasts; a frame that comes while it is lent gets its own.
    */
   gatherBuffer(n: number): Uint8Array {
-    if (this.gatheredBusy || n > GATHER_REUSED) return ownBuffer(n);
+    if (this.gatheredLent !== null || n > GATHER_REUSED) return ownBuffer(n);
     if (!this.gathered || this.gathered.byteLength < n) this.gathered = ownBuffer(Math.max(n, 65536 + 4096));
-    this.gatheredBusy = true;
-    return this.gathered.subarray(0, n);
+    return (this.gatheredLent = this.gathered.subarray(0, n));
   }
 
   /** The frame `f` is finished with: the gathered buffer, if it is that, may be lent again. */
   private doneWith(f: Uint8Array): void {
-    if (this.gathered !== null && f.buffer === this.gathered.buffer) this.gatheredBusy = false;
+    // By identity: a typed array's .buffer is a call into the runtime, on every frame.
+    if (f === this.gatheredLent) this.gatheredLent = null;
   }
 
   /**
@@ -223,22 +229,26 @@ export class Session {
     return f.byteLength < FRAME_HEADER.size + MSG_ARGS.size || rdU32(f, FRAME_HEADER.at.op) !== OP_MACH_MSG || rdU32(f, FRAME_HEADER.size + MSG_ARGS.at.oolCount) !== 0;
   }
 
-  /** Handle one complete frame; throws ProtocolError for a malformed one. */
-  handle(f: Uint8Array): void {
+  /**
+   * Handle one complete frame; throws ProtocolError for a malformed one. `borrowed`: the frame is a
+   * view of the read buffer, whose bytes the next read overwrites (only a frame keepsFrame says no to).
+   */
+  handle(f: Uint8Array, borrowed = false): void {
     // A MACH_MSG's frame is given back when the trap is done (finishMsg, failMsg), every
-    // other op's at once; FORK, ADOPT and EXCEPTION may keep views of it, so it stays theirs.
+    // other op's at once; FORK, ADOPT and EXCEPTION may keep views of it, so it stays theirs
+    // (and the session gathers into a new buffer from then on).
     if (this.procOp(f)) {
-      if (this.gathered !== null && f.buffer === this.gathered.buffer) this.gathered = null;
+      if (f === this.gatheredLent) this.gathered = this.gatheredLent = null;
       return;
     }
-    if (oolOp(this, f, (line) => this.log(line))) return;
+    if (oolOp(this, f, this.logLine)) return;
     const r = decodeRequest(f);
     if (r instanceof ProtocolError) throw r;
     if (r.op !== OP_MACH_MSG) this.doneWith(f);
     if (!this.task && r.op !== OP_HELLO && r.op !== OP_JOIN) throw new ProtocolError("first frame must be HELLO or JOIN");
     switch (r.op) {
       case OP_MACH_MSG:
-        return this.machMsg(r.seq, this.thread(r.thread), r, f.byteLength);
+        return this.machMsg(r.seq, this.thread(r.thread), r, f.byteLength, borrowed);
       case OP_HELLO:
         return this.hello(r);
       case OP_JOIN:
@@ -527,16 +537,15 @@ export class Session {
    * message in place and sent from there (reply): the message is not copied into a frame of its own.
    */
   private borrow(size: number): Uint8Array {
-    if (!this.scratchBusy && size <= SCRATCH) {
-      this.scratchBusy = true;
-      return this.scratch.subarray(RESULT_HEAD, RESULT_HEAD + size);
+    if (this.scratchLent === null && size <= SCRATCH) {
+      return (this.scratchLent = this.scratch.subarray(RESULT_HEAD, RESULT_HEAD + size));
     }
     this.account.charge("frames", size);
     return new Uint8Array(RESULT_HEAD + size + 3).subarray(RESULT_HEAD, RESULT_HEAD + size);
   }
 
   private giveBack(buf: Uint8Array): void {
-    if (buf.buffer === this.scratch.buffer) this.scratchBusy = false;
+    if (buf === this.scratchLent) this.scratchLent = null;
     else this.account.release("frames", buf.byteLength);
   }
 
@@ -571,7 +580,7 @@ export class Session {
    * the trap completes; the mirrored regions leave the task's memory then
    * (the kernel took its own copy at copyin), whatever the outcome.
    */
-  private machMsg(seq: number, thread: Thread, m: MachMsgRequest, frameBytes: number): void {
+  private machMsg(seq: number, thread: Thread, m: MachMsgRequest, frameBytes: number, borrowed: boolean): void {
     const { option, sendSize, rcvSize, msg } = m;
     const vm = this.task!.vm;
     const account = this.account;
@@ -579,7 +588,7 @@ export class Session {
     account.charge("frames", frameBytes);
     if (m.regions.length > 0) {
       // Regions by descriptor are taken from the side channel and checked first (ool_fd.ts).
-      oolIncoming(this, seq, m.regions, limits, this.hooks.budget, () => this.toKernel(msg), (line) => this.log(line));
+      oolIncoming(this, seq, m.regions, limits, this.hooks.budget, () => this.toKernel(msg), this.logLine);
       mapRegions(vm, m.regions);
     }
     const sending = (option & MACH_SEND_MSG) !== 0;
@@ -608,15 +617,15 @@ export class Session {
       const buf = this.borrow(Math.max(msg.byteLength, receiving ? Math.max(rcvSize, HEADER_SIZE + MAX_TRAILER_SIZE) : 0));
       // A large message is sent from the frame itself (copied in once, by the kernel), and received into `buf`
       // (mach_msg_overwrite's rcv_msg), when the frame lasts as long as the trap or the send cannot wait.
-      const direct = sending && msg.byteLength >= DIRECT_SEND_MIN && (!inReadBuffer(msg) || this.sendCannotWait(msg, option, m.timeout));
+      const direct = sending && msg.byteLength >= DIRECT_SEND_MIN && (!borrowed || this.sendCannotWait(msg, option, m.timeout));
       if (!direct) buf.set(msg);
       const r = direct ? thread.machMsgOverwrite(msg, option, sendSize, rcvSize, m.rcvName, m.timeout, 0, buf) : thread.machMsg(buf, option, sendSize, rcvSize, m.rcvName, m.timeout, 0);
       if (typeof r === "number") return this.finishMsg(seq, m, frameBytes, direct ? pseudoReceived(r, msg, buf) : r, buf, vm);
       // The send half finished in the trap unless a guard violation made the wait (the read buffer goes on to the next
       // read: what a pseudo-receive left in the frame is kept now, in case the send failed).
-      const sent = !direct ? null : !inReadBuffer(msg) ? msg : thread.guardViolation !== null ? msg.slice() : STALE;
+      const sent = !direct ? null : !borrowed ? msg : thread.guardViolation !== null ? msg.slice() : STALE;
       r.then(
-        (mr) => this.finishMsg(seq, m, frameBytes, sent === null ? mr : pseudoReceived(mr, sent, buf, (line) => this.log(line)), buf, vm),
+        (mr) => this.finishMsg(seq, m, frameBytes, sent === null ? mr : pseudoReceived(mr, sent, buf, this.logLine), buf, vm),
         (e: unknown) => this.failMsg(m, frameBytes, buf, e, vm),
       );
       return;
@@ -671,7 +680,7 @@ export class Session {
   /** The trap is done: the mirrored regions leave the task, the result goes back, the frame stops counting. */
   private finishMsg(seq: number, m: MachMsgRequest, frameBytes: number, mr: number, buf: Uint8Array, vm: VmMap): void {
     unmapRegions(vm, m.regions);
-    this.doneWith(m.msg);
+    this.doneWith(m.frame);
     if (!this.closed) this.reply(seq, buf, m.option, m.sendSize, mr);
     this.giveBack(buf);
     this.account.release("frames", frameBytes);
@@ -680,7 +689,7 @@ export class Session {
   private failMsg(m: MachMsgRequest, frameBytes: number, buf: Uint8Array, e: unknown, vm: VmMap): void {
     this.log(`mach_msg failed: ${String(e)}`);
     unmapRegions(vm, m.regions);
-    this.doneWith(m.msg);
+    this.doneWith(m.frame);
     this.giveBack(buf);
     this.account.release("frames", frameBytes);
   }
@@ -702,11 +711,13 @@ export class Session {
   /** The RESULT of a mach_msg; received OOL data leaves the task's simulated memory for the client's real memory. */
   private reply(seq: number, buf: Uint8Array, option: number, sendSize: number, mr: number): void {
     const n = this.outgoingLength(buf, option, sendSize, mr);
+    // A message with no descriptors (most) has no regions: nothing is walked, no closure made.
+    if (n < 28 || (rdU32(buf, 0) & MACH_MSGH_BITS_COMPLEX) === 0) return this.resultInPlace(seq, mr, buf, n);
     const vm = this.task!.vm;
     // Regions held as memfds go on by descriptor (or as bytes read from them), taken out of the map first.
-    const passed = n >= 28 ? oolOutgoing(this, vm, buf, n, seq) : NO_REGIONS;
+    const passed = oolOutgoing(this, vm, buf, n, seq);
     // The regions leave the task's map here, so the data need no copy of their own.
-    const inline = n >= 28 ? descriptorRegions(buf, n, (address, size) => vm.read(address, size), false) : NO_REGIONS;
+    const inline = descriptorRegions(buf, n, (address, size) => vm.read(address, size), false);
     const regions = passed.length === 0 ? inline : inline.length === 0 ? passed : [...passed, ...inline];
     if (regions.length === 0) return this.resultInPlace(seq, mr, buf, n);
     for (const r of regions) vm.deallocate(r.address, r.data.byteLength);
@@ -721,7 +732,7 @@ export class Session {
   private resultInPlace(seq: number, value: number, buf: Uint8Array, n: number): void {
     if (this.closed) return;
     const length = RESULT_HEAD + pad4(n);
-    const f = new Uint8Array(buf.buffer, buf.byteOffset - RESULT_HEAD, length);
+    const f = buf === this.scratchLent ? this.scratch.subarray(0, length) : new Uint8Array(buf.buffer, buf.byteOffset - RESULT_HEAD, length);
     const h = FRAME_HEADER.at;
     wrU32(f, h.length, length);
     wrU32(f, h.op, OP_RESULT);

@@ -18,14 +18,6 @@ import { nativeHelpers, socketFd } from "./native.js";
 /** Where every connection's reads land; a view of it is valid only until the read's callback returns. */
 const READ_BUFFER = new Uint8Array(64 * 1024);
 
-/** Whether `f` is a view of the shared read buffer (to be copied by whoever keeps it past the read's callback). */
-export function inReadBuffer(f: Uint8Array): boolean {
-  return f.buffer === READ_BUFFER.buffer;
-}
-
-/** The shared read buffer's memory, for FrameReader.keep. */
-export const READ_MEMORY: ArrayBufferLike = READ_BUFFER.buffer;
-
 /**
  * The socket to serve `accepted` on (accepted with pauseOnConnect, so nothing
  * was read from it): `onRead` gets each read's bytes, a view of the shared buffer.

@@ -44,6 +44,52 @@ test("the frame reader with one reused read buffer: what it keeps between reads 
   );
 });
 
+test("the frame reader with borrowed read buffers: lastBorrowed says exactly which frames are views of one, and nothing it holds stays in one once it is reused", () => {
+  const frameArb = fc.uint8Array({ minLength: 0, maxLength: 200 }).map((payload) => frame(OP_TRAP, payload.byteLength, 0, [payload]));
+  fc.assert(
+    fc.property(fc.array(frameArb, { minLength: 1, maxLength: 8 }), fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 20 }), (frames, cuts) => {
+      const stream = Uint8Array.from(frames.flatMap((f) => [...f]));
+      // Two read buffers in turn: a read's buffer is reused two reads later.
+      const buffers = [new Uint8Array(128), new Uint8Array(128)];
+      const reader = new FrameReader();
+      const out: Uint8Array[] = [];
+      for (let i = 0, off = 0; off < stream.byteLength; i++) {
+        const buf = buffers[i % 2]!;
+        const n = Math.min(cuts[i % cuts.length]!, stream.byteLength - off);
+        buf.set(stream.subarray(off, off + n));
+        off += n;
+        reader.push(buf.subarray(0, n), true);
+        // The other buffer was the previous read's: the push copied what was left of it.
+        buffers[(i + 1) % 2]!.fill(0xee);
+        for (let f = reader.next(); f !== null; f = reader.next()) {
+          assert.ok(!(f instanceof Error), String(f));
+          assert.equal(reader.lastBorrowed, f.buffer === buf.buffer);
+          out.push(f.slice());
+        }
+        // Some reads end with keepBorrowed, as the server's do; the others rely on the next push.
+        if (i % 3 === 0) {
+          reader.keepBorrowed();
+          buf.fill(0xee);
+        }
+      }
+      assert.deepEqual(out, frames);
+      assert.equal(reader.bufferedBytes, 0);
+    }),
+    { numRuns: 300 },
+  );
+  // A whole frame at the head of a borrowed chunk is handed out in place, not copied.
+  const reader = new FrameReader();
+  const f = frame(OP_TRAP, 4, 0, [new Uint8Array(4)]);
+  const buf = new Uint8Array(64);
+  buf.set(f);
+  reader.push(buf.subarray(0, f.byteLength), true);
+  const got = reader.next();
+  assert.ok(got instanceof Uint8Array && got.buffer === buf.buffer && reader.lastBorrowed);
+  // An unborrowed chunk's frames are not.
+  reader.push(f.slice());
+  assert.ok(reader.next() instanceof Uint8Array && !reader.lastBorrowed);
+});
+
 /** A raw client: HELLO, then its task's name for itself. */
 async function rawClient(path: string): Promise<{ sock: ReturnType<typeof connect>; self: number; next(): Promise<Uint8Array> }> {
   const sock = connect(path);
