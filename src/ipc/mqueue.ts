@@ -102,11 +102,21 @@ function result(mr: number, kmsg: IpcKmsg | null, port: IpcPort | null, msize = 
 export type QueueObserver = (kmsg: IpcKmsg, port: IpcPort, delta: 1 | -1) => void;
 const queueObservers = new Set<QueueObserver>();
 let queueObserver: QueueObserver | null = null;
+/** The observers that are told of a held-back reply's pass too (see observeQueues). */
+const seeingHeld = new Set<QueueObserver>();
 
-/** Add (`on`) or remove an observer; every kernel in the process is observed, so each observer picks its own ports. */
-export function observeQueues(fn: QueueObserver, on: boolean): void {
+/**
+ * Add (`on`) or remove an observer; every kernel in the process is observed, so each observer picks its own ports.
+ * `seesHeldReplies` (the default): the observer is told of a kernel object's reply to a trap that receives it at once,
+ * as it enters and leaves the reply port's queue, so that reply is queued while it observes (mqueueIdle). false: the
+ * observer counts only what can wait in a queue (the server's accounting of queued bytes), and such a reply, taken
+ * before anything else runs, may skip the queue unseen, as it does with no observer at all.
+ */
+export function observeQueues(fn: QueueObserver, on: boolean, seesHeldReplies = true): void {
   if (on) queueObservers.add(fn);
   else queueObservers.delete(fn);
+  if (on && seesHeldReplies) seeingHeld.add(fn);
+  else seeingHeld.delete(fn);
   const all = [...queueObservers];
   queueObserver = all.length === 0 ? null : all.length === 1 ? all[0]! : (k, p, d) => all.forEach((f) => f(k, p, d));
 }
@@ -407,11 +417,12 @@ export function* queuedMessages(port: IpcPort): IterableIterator<IpcKmsg> {
 /**
  * Whether a message posted to `port` now would only be queued, with nothing to wake and nobody
  * to tell: no receiver waiting on the port (or on a set it is in), no message queued or handed
- * off before it, no sender waiting, no queue observer. send.ts then lets the trap that is about
- * to receive on the port take a kernel object's reply without queueing it (mach_msg.ts).
+ * off before it, no sender waiting, no queue observer that must see it (observeQueues). send.ts
+ * then lets the trap that is about to receive on the port take a kernel object's reply without
+ * queueing it (mach_msg.ts).
  */
 export function mqueueIdle(port: IpcPort): boolean {
-  if (queueObserver !== null || port.ext?.psets) return false;
+  if (seeingHeld.size > 0 || port.ext?.psets) return false;
   const mq = port.mqueue;
   return mq === null || (mq.count === 0 && mq.receivers.length === 0 && mq.senders.length === 0 && (mq.handed === null || mq.handed.length === 0));
 }

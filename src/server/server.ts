@@ -81,7 +81,8 @@ export class MachipcServer {
     this.server = createServer({ pauseOnConnect: true }, (sock) => this.accept(sock));
     this.server.maxConnections = this.limits.maxConnections;
     this.server.on("drop", () => this.log(`refused a connection: ${this.limits.maxConnections} connections already (maxConnections)`));
-    observeQueues(this.queueObserver, true);
+    // Only what can wait in a queue is charged: a kernel reply its trap takes at once may skip the queue (mqueueIdle).
+    observeQueues(this.queueObserver, true, false);
   }
 
   /**

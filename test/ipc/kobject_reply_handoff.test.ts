@@ -178,6 +178,42 @@ test("a queue observer sees the reply enter and leave the reply port's queue", (
   assertInvariant(kernel);
 });
 
+test("an observer of what waits in queues only (seesHeldReplies false) does not stop the shortcut, and still sees a reply the receive leaves queued", async () => {
+  const kernel = boot();
+  const a = actor(kernel);
+  const other = await allocate(a);
+  const seen: [number, 1 | -1][] = [];
+  const fn = (k: { id: number }, _p: IpcPort, d: 1 | -1): void => void seen.push([k.id, d]);
+  observeQueues(fn, true, false);
+  try {
+    // Taken at once: never in a queue, so nothing to see.
+    assert.equal(trap(a, typeRequest(a, a.reply), MACH_SEND_MSG | MACH_RCV_MSG, 256, a.reply), 0);
+    assert.deepEqual(seen, []);
+    // A receive on another port: the reply is queued, seen entering and, once received, leaving.
+    assert.equal(trap(a, typeRequest(a, a.reply), MACH_SEND_MSG | MACH_RCV_MSG | MACH_RCV_TIMEOUT, 256, other), MACH_RCV_TIMED_OUT);
+    assert.deepEqual(seen, [[3301, 1]]);
+    assert.equal(recv(a, a.reply).m.geti(20), 3301);
+    assert.deepEqual(seen, [[3301, 1], [3301, -1]]);
+    // An observer that must see every reply, added beside it, turns the shortcut off for both.
+    const all: number[] = [];
+    const strict = (_k: unknown, _p: IpcPort, d: 1 | -1): void => void all.push(d);
+    observeQueues(strict, true);
+    try {
+      assert.equal(trap(a, typeRequest(a, a.reply), MACH_SEND_MSG | MACH_RCV_MSG, 256, a.reply), 0);
+    } finally {
+      observeQueues(strict, false);
+    }
+    assert.deepEqual(all, [1, -1]);
+    assert.deepEqual(seen.slice(2), [[3301, 1], [3301, -1]]);
+    // Removed, the strict one no longer stops it.
+    assert.equal(trap(a, typeRequest(a, a.reply), MACH_SEND_MSG | MACH_RCV_MSG, 256, a.reply), 0);
+    assert.equal(seen.length, 4);
+  } finally {
+    observeQueues(fn, false);
+  }
+  assertInvariant(kernel);
+});
+
 test("a send-right reply to a port with a zero queue limit is refused as a full queue would refuse it (MACH_SEND_TIMEOUT)", async () => {
   const kernel = boot();
   const a = actor(kernel);
