@@ -10,17 +10,19 @@
 #include <sys/socket.h>
 
 /*
- * sendFrame(fd, bytes) -> how many bytes went (0 when the socket would block),
- * or -errno. Never blocks and never raises SIGPIPE.
+ * sendFrame(fd, bytes[, length]) -> how many bytes went (0 when the socket would
+ * block), or -errno. Never blocks and never raises SIGPIPE. `length` sends only
+ * the first that many bytes (at most all of them), so a caller need not make a
+ * view of a prefix for each frame.
  */
 napi_value machipc_send_frame(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 3;
+  napi_value argv[3];
   int32_t fd = -1;
   bool typed = false;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0 ||
       napi_is_typedarray(env, argv[1], &typed) != napi_ok || !typed) {
-    napi_throw_type_error(env, NULL, "sendFrame(fd, bytes): a descriptor and a Uint8Array");
+    napi_throw_type_error(env, NULL, "sendFrame(fd, bytes[, length]): a descriptor and a Uint8Array");
     return NULL;
   }
   napi_typedarray_type type;
@@ -28,8 +30,17 @@ napi_value machipc_send_frame(napi_env env, napi_callback_info info) {
   void *data = NULL;
   if (napi_get_typedarray_info(env, argv[1], &type, &length, &data, NULL, NULL) != napi_ok) return NULL;
   if (type != napi_uint8_array) {
-    napi_throw_type_error(env, NULL, "sendFrame(fd, bytes): bytes must be a Uint8Array");
+    napi_throw_type_error(env, NULL, "sendFrame(fd, bytes[, length]): bytes must be a Uint8Array");
     return NULL;
+  }
+  napi_valuetype lt = napi_undefined;
+  if (argc >= 3 && napi_typeof(env, argv[2], &lt) == napi_ok && lt != napi_undefined) {
+    int64_t want = -1;
+    if (lt != napi_number || napi_get_value_int64(env, argv[2], &want) != napi_ok || want < 0 || (uint64_t)want > length) {
+      napi_throw_range_error(env, NULL, "sendFrame(fd, bytes, length): length must be a count within bytes");
+      return NULL;
+    }
+    length = (size_t)want;
   }
   ssize_t k;
   do k = send(fd, data, length, MSG_DONTWAIT | MSG_NOSIGNAL);

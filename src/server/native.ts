@@ -38,8 +38,11 @@ export interface NativeHelpers {
   closeFd(fd: number): void;
   /** A close-on-exec duplicate of `fd`. */
   dupFd(fd: number): number;
-  /** One non-blocking send of `bytes` (no SIGPIPE): how many went, 0 when the socket would block, or -errno. */
-  sendFrame(fd: number, bytes: Uint8Array): number;
+  /**
+   * One non-blocking send of `bytes`, or of its first `length` (no SIGPIPE): how many went, 0 when the socket
+   * would block, or -errno. A `length` past the end (or not a count) throws a RangeError.
+   */
+  sendFrame(fd: number, bytes: Uint8Array, length?: number): number;
 }
 
 /** From src/server and dist/server alike the build directory is two levels up. */

@@ -732,7 +732,8 @@ export class Session {
   private resultInPlace(seq: number, value: number, buf: Uint8Array, n: number): void {
     if (this.closed) return;
     const length = RESULT_HEAD + pad4(n);
-    const f = buf === this.scratchLent ? this.scratch.subarray(0, length) : new Uint8Array(buf.buffer, buf.byteOffset - RESULT_HEAD, length);
+    // The scratch is sent as its first `length` bytes (sendFrame's length): no view made of it.
+    const f = buf === this.scratchLent ? this.scratch : new Uint8Array(buf.buffer, buf.byteOffset - RESULT_HEAD, length);
     const h = FRAME_HEADER.at;
     wrU32(f, h.length, length);
     wrU32(f, h.op, OP_RESULT);
@@ -744,7 +745,7 @@ export class Session {
     wrU32(f, FRAME_HEADER.size + at.oolCount, 0);
     wrU32(f, FRAME_HEADER.size + at.extraLength, 0);
     for (let i = RESULT_HEAD + n; i < length; i++) f[i] = 0;
-    sendFrame(this.socket, this.fd, f, true);
+    sendFrame(this.socket, this.fd, f, true, length);
     this.checkUnread();
   }
 

@@ -18,6 +18,20 @@ import { nativeHelpers, socketFd } from "./native.js";
 /** Where every connection's reads land; a view of it is valid only until the read's callback returns. */
 const READ_BUFFER = new Uint8Array(64 * 1024);
 
+/** Reads up to this many bytes get a view of the read buffer kept for their size (at most this many views). */
+const KEPT_VIEWS = 4096;
+/**
+ * The read buffer's first n bytes, by n: a view is only a window on the buffer, so one per size
+ * serves every read of that size, rather than a new typed array per read (most reads are one small frame).
+ */
+const views: (Uint8Array | undefined)[] = [];
+
+/** The read buffer's first `n` bytes. */
+function readView(n: number): Uint8Array {
+  if (n > KEPT_VIEWS) return READ_BUFFER.subarray(0, n);
+  return (views[n] ??= READ_BUFFER.subarray(0, n));
+}
+
 /**
  * The socket to serve `accepted` on (accepted with pauseOnConnect, so nothing
  * was read from it): `onRead` gets each read's bytes, a view of the shared buffer.
@@ -33,8 +47,9 @@ export function openWire(accepted: Socket, onRead: (bytes: Uint8Array) => void):
     allowHalfOpen: false,
     onread: {
       buffer: READ_BUFFER,
-      callback: (n: number, buf: Uint8Array) => {
-        onRead(buf.subarray(0, n));
+      // `buf` is READ_BUFFER (the buffer given above).
+      callback: (n: number) => {
+        onRead(readView(n));
         return true;
       },
     },
@@ -47,17 +62,20 @@ export function openWire(accepted: Socket, onRead: (bytes: Uint8Array) => void):
 }
 
 /**
- * Send one whole frame on `sock` (descriptor `fd`): directly when the stream holds nothing, else queued
- * behind what it holds. A `reused` frame's memory is written again once this returns: what the stream
- * keeps of it is a copy.
+ * Send one whole frame on `sock` (descriptor `fd`), the first `length` bytes of `f`: directly when the
+ * stream holds nothing, else queued behind what it holds. A `reused` frame's memory is written again once
+ * this returns: what the stream keeps of it is a copy.
  */
-export function sendFrame(sock: Socket, fd: number, f: Uint8Array, reused = false): void {
+export function sendFrame(sock: Socket, fd: number, f: Uint8Array, reused = false, length = f.byteLength): void {
+  let sent = 0;
   if (sock.writableLength === 0 && fd >= 0) {
-    const n = nativeHelpers().sendFrame(fd, f);
-    if (n === f.byteLength) return;
+    // The length rather than a view of the prefix: no typed array per frame.
+    const n = length === f.byteLength ? nativeHelpers().sendFrame(fd, f) : nativeHelpers().sendFrame(fd, f, length);
+    if (n === length) return;
     // Would block, or went in part: the rest waits in the stream, and every later frame behind it.
     // An error (the peer went) is the stream's to report as it writes.
-    if (n > 0) f = f.subarray(n);
+    if (n > 0) sent = n;
   }
-  sock.write(reused ? f.slice() : f);
+  const rest = sent === 0 && length === f.byteLength ? f : f.subarray(sent, length);
+  sock.write(reused ? rest.slice() : rest);
 }
