@@ -39,6 +39,7 @@ import { notifyNameWithId } from "./notify.js";
 import { MACH_NOTIFY_SEND_POSSIBLE } from "../abi/port.js";
 import { copyoutObjectName } from "./right.js";
 import { ipcKmsgSend, takeHeldReply } from "./send.js";
+import { countReceived, countSent, currentCounts, setCurrentCounts } from "./msg_counters.js";
 import { IE_BITS_TYPE_MASK } from "./space.js";
 
 export interface MsgContext extends SenderIdentity, Receiver {}
@@ -71,7 +72,16 @@ export function machMsgTrap(
       return afterSend(ctx, kmsg, sent, buf, option, rcvSize, rcvName, timeout, rcvBuf);
     }
     const opt = option;
-    return sent.then((mr) => afterSend(ctx, kmsg, mr, buf, opt, rcvSize, rcvName, timeout, rcvBuf));
+    // The receive after a send that waited is still this trap's: its task takes the message.
+    const counts = currentCounts();
+    return sent.then((mr) => {
+      const prev = setCurrentCounts(counts);
+      try {
+        return afterSend(ctx, kmsg, mr, buf, opt, rcvSize, rcvName, timeout, rcvBuf);
+      } finally {
+        setCurrentCounts(prev);
+      }
+    });
   }
   if (option & MACH_RCV_MSG) return machMsgReceive(ctx, rcvBuf, option, rcvSize, rcvName, timeout);
   return MACH_MSG_SUCCESS;
@@ -89,6 +99,9 @@ function receiveHeldReply(ctx: MsgContext, kmsg: IpcKmsg, buf: Uint8Array, optio
   if (lookupReceive(ctx, rcvName) === port && rcvSize >= kmsg.size + requestedTrailerSize(option)) {
     const seqno = port.seqno;
     port.seqno = (seqno + 1) >>> 0;
+    // The reply's post and its dequeue, both the current task's.
+    countSent();
+    countReceived();
     kmsgReleasePrealloc(kmsg);
     sendPossibleNotify(port);
     return kmsgCopyout(ctx, kmsg, buf, option, seqno, port);

@@ -25,6 +25,7 @@ import { MACH_PORT_QLIMIT_KERNEL } from "../abi/port.js";
 import { kmsgReleasePrealloc, type IpcKmsg } from "./kmsg.js";
 import { IpcPort, IpcPset } from "./port.js";
 import { kmsgDestroy } from "./kmsg_destroy.js";
+import { countReceived, countSent, currentCounts, type MsgCounts } from "./msg_counters.js";
 
 /** What a blocked or immediate receive produced. */
 export interface RcvResult {
@@ -56,6 +57,8 @@ export interface RcvWaiter {
 interface SendWaiter {
   kmsg: IpcKmsg;
   port: IpcPort;
+  /** The waiting sender's task's counts: its post, made when a receiver frees a slot, is its own. */
+  counts: MsgCounts | null;
   done: boolean;
   timer: ReturnType<typeof setTimeout> | null;
   resolve: (mr: number) => void;
@@ -144,7 +147,9 @@ export function wakeSenders(port: IpcPort, mq: IpcMqueue): void {
     if (w.done) continue;
     w.done = true;
     if (w.timer) clearTimeout(w.timer);
-    mqueuePost(port, w.kmsg);
+    // XNU's woken sender posts in its own thread: its task is credited, not the receiver's.
+    post(port, w.kmsg);
+    if (w.counts !== null) w.counts.messagesSent++;
     w.resolve(MACH_MSG_SUCCESS);
   }
 }
@@ -196,8 +201,17 @@ function offer(port: IpcPort, mq: IpcMqueue, kmsg: IpcKmsg): boolean {
   return false;
 }
 
-/** ipc_mqueue_post: deliver to a waiting receiver (of the port, then of its sets) or queue it. Ignores the limit. */
+/**
+ * ipc_mqueue_post: deliver to a waiting receiver (of the port, then of its sets) or queue it.
+ * Ignores the limit. The current task has sent a message, whichever way it went.
+ */
 export function mqueuePost(port: IpcPort, kmsg: IpcKmsg): void {
+  countSent();
+  post(port, kmsg);
+}
+
+/** mqueuePost without the count (a waiting sender's post is credited to its own task). */
+function post(port: IpcPort, kmsg: IpcKmsg): void {
   const mq = mqueueOf(port);
   if (mq.count === 0) {
     if (mq.receivers.length > 0 && offer(port, mq, kmsg)) return;
@@ -223,7 +237,7 @@ export function mqueueSend(port: IpcPort, kmsg: IpcKmsg, option: number, timeout
   if (option & MACH_SEND_TIMEOUT && timeoutMs === 0) return MACH_SEND_TIMED_OUT;
   if (fullKernel) return MACH_SEND_NO_BUFFER;
   return new Promise<number>((resolve) => {
-    const w: SendWaiter = { kmsg, port, done: false, timer: null, resolve };
+    const w: SendWaiter = { kmsg, port, counts: currentCounts(), done: false, timer: null, resolve };
     if (option & MACH_SEND_TIMEOUT) {
       w.timer = setTimeout(() => {
         if (w.done) return;
@@ -237,7 +251,11 @@ export function mqueueSend(port: IpcPort, kmsg: IpcKmsg, option: number, timeout
   });
 }
 
-/** Take the first message of `port` for a receiver with this buffer, if any (ipc_mqueue_select_on_thread). */
+/**
+ * Take the first message of `port` for a receiver with this buffer, if any (ipc_mqueue_select_on_thread).
+ * Counts nothing: a receive that takes the message credits its task (received), a set gaining a
+ * port with messages (ipc_mqueue_add's hand-over to a waiting receiver) credits nobody.
+ */
 function selectFrom(port: IpcPort, option: number, rcvSize: number): RcvResult | null {
   const mq = port.mqueue;
   if (!mq || mq.count === 0) return null;
@@ -258,6 +276,7 @@ export function mqueueTakeFitting(port: IpcPort, option: number, rcvSize: number
   const mq = port.mqueue;
   if (mq === null || mq.count === 0) return null;
   if (rcvSize < mq.head!.size + requestedTrailerSize(option)) return null;
+  countReceived();
   return dequeue(port, mq);
 }
 
@@ -269,15 +288,25 @@ export function mqueueTakeFitting(port: IpcPort, option: number, rcvSize: number
 export function mqueueReceive(obj: IpcPort | IpcPset, option: number, rcvSize: number, timeoutMs: number): RcvResult | Promise<RcvResult> {
   if (obj instanceof IpcPort) {
     const r = selectFrom(obj, option, rcvSize);
-    if (r) return r;
+    if (r) return received(r);
   } else {
     for (const p of obj.members) {
       const r = selectFrom(p, option, rcvSize);
-      if (r) return r;
+      if (r) return received(r);
     }
   }
   if (option & MACH_RCV_TIMEOUT && timeoutMs === 0) return result(MACH_RCV_TIMED_OUT, null, null);
   return new Promise<RcvResult>((resolve) => block(mqueueOf(obj), option, rcvSize, timeoutMs, resolve));
+}
+
+/**
+ * A receive that found a message queued: the current task received it when it was taken off the
+ * queue (a message too large without MACH_RCV_LARGE is taken too). A message handed to a receiver
+ * that was already waiting (ipc_mqueue_post's hand-off) is not counted, as in xnu-3248.
+ */
+function received(r: RcvResult): RcvResult {
+  if (r.kmsg !== null) countReceived();
+  return r;
 }
 
 /** The receiver waits on `mq` (with its timeout) until `resolve` is given what came. */
@@ -307,7 +336,7 @@ function wait(mq: IpcMqueue, w: RcvWaiter, timeoutMs: number): void {
  */
 export function mqueueReceiveKernel(port: IpcPort, w: RcvWaiter, timeoutMs: number): RcvResult | null {
   const r = selectFrom(port, w.option, w.rcvSize);
-  if (r) return r;
+  if (r) return received(r);
   if (w.option & MACH_RCV_TIMEOUT && timeoutMs === 0) return result(MACH_RCV_TIMED_OUT, null, null);
   const mq = mqueueOf(port);
   w.done = false;

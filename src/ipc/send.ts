@@ -19,6 +19,7 @@ import type { IpcKmsg } from "./kmsg.js";
 import { kmsgDestroy } from "./kmsg_destroy.js";
 import { mqueueIdle, mqueueSend } from "./mqueue.js";
 import { ipValid, type IpcPort } from "./port.js";
+import { countSent } from "./msg_counters.js";
 
 /** A hook the tracer uses to see every message that enters a queue or a kernel object. */
 export type SendObserver = (kmsg: IpcKmsg, dest: IpcPort) => void;
@@ -57,6 +58,8 @@ export function ipcKmsgSend(kmsg: IpcKmsg, option: number, timeoutMs: number, re
   if (port.active && port.receiver !== null && port.receiver.kind === "kernel") {
     observer?.(kmsg, port);
     port.seqno = (port.seqno + 1) >>> 0;
+    // Handed to the kernel object: the sender has sent it (its reply's post counts again).
+    countSent();
     const server = port.receiver.kobjectServer;
     if (!server) {
       kmsgDestroy(kmsg);
@@ -83,7 +86,8 @@ export function ipcKmsgSend(kmsg: IpcKmsg, option: number, timeoutMs: number, re
   }
   observer?.(kmsg, port);
   if (kernelReply && receiving && mqueueIdle(port) && (port.qlimit > 0 || msghBitsRemote(kmsg.bits) === MACH_MSG_TYPE_PORT_SEND_ONCE)) {
-    // The queue is empty and nobody waits, so mqueueSend would post it at once.
+    // The queue is empty and nobody waits, so mqueueSend would post it at once (the trap counts
+    // that post when it takes the reply, or posts it).
     heldReply = kmsg;
     return MACH_MSG_SUCCESS;
   }

@@ -34,6 +34,7 @@ import { ipValid, type IpcPort, type IpcPset } from "../ipc/port.js";
 import type { PortArg } from "../mig/types.js";
 import { allocPortSet, allocReceive, portCopySend, portDestroySendOnce, portMakeSend, portMakeSendOnce, portReleaseSend, portReleaseSendOnce, rightCopyout, rightDealloc } from "../ipc/right.js";
 import { ipcKmsgSend } from "../ipc/send.js";
+import { setCurrentCounts } from "../ipc/msg_counters.js";
 import { kobjectServe, MigRegistry, type ServerHooks } from "./ipc_kobject.js";
 import type { Kernel, KernelCall } from "./kernel.js";
 import type { Task } from "./task.js";
@@ -235,19 +236,36 @@ export class BootstrapServer {
 
   private async serve(thread: { active: boolean }): Promise<void> {
     for (;;) {
-      const r = await mqueueReceive(this.pset, MACH_RCV_MSG, 0xffffffff, 0);
+      // launchd's own receives and sends (and the notifications its work posts) are launchd's
+      // messages, counted as its trap would count them: each synchronous step runs as launchd.
+      const r = await this.asLaunchd(() => mqueueReceive(this.pset, MACH_RCV_MSG, 0xffffffff, 0));
       if (!thread.active || !this.launchd.active) return;
       if (r.mr !== MACH_MSG_SUCCESS || !r.kmsg) {
         if (r.changed) continue;
         return;
       }
-      const kmsg = takeHandedOff(r.port, r.kmsg);
-      if (r.port === this.notifyPort) {
-        this.notification(kmsg);
-        continue;
-      }
-      const reply = kobjectServe(this.hooks, kmsg);
-      if (reply) await ipcKmsgSend(reply, MACH_SEND_KERNEL_DEFAULT, 0);
+      const sent = this.asLaunchd(() => this.handle(takeHandedOff(r.port, r.kmsg!), r.port));
+      if (sent !== null) await sent;
+    }
+  }
+
+  /** One request or notification: the reply's send, or null when nothing is sent. */
+  private handle(kmsg: IpcKmsg, port: IpcPort | null): number | Promise<number> | null {
+    if (port === this.notifyPort) {
+      this.notification(kmsg);
+      return null;
+    }
+    const reply = kobjectServe(this.hooks, kmsg);
+    return reply ? ipcKmsgSend(reply, MACH_SEND_KERNEL_DEFAULT, 0) : null;
+  }
+
+  /** Run `step` with launchd's counts installed (msg_counters.ts). */
+  private asLaunchd<T>(step: () => T): T {
+    const prev = setCurrentCounts(this.launchd);
+    try {
+      return step();
+    } finally {
+      setCurrentCounts(prev);
     }
   }
 

@@ -45,6 +45,7 @@ import type { ExceptionAction } from "./exc_action.js";
 import type { GeneralSnapshot } from "./thread_state.js";
 import { kobjectAlloc } from "./ipc_kobject.js";
 import type { Thread } from "./thread.js";
+import { setCurrentCounts } from "../ipc/msg_counters.js";
 
 export type ExceptionLevel = "thread" | "task" | "host";
 
@@ -598,7 +599,14 @@ function exceptionRpc(
   t.flavor = flavor;
   t.finish = finish;
   const rpc: PendingRpc = t;
-  const sent = ipcKmsgSend(kmsg, MACH_SEND_KERNEL_DEFAULT, 0);
+  // The faulting thread runs the RPC: its task sends the request (and takes a queued reply).
+  const prevCounts = setCurrentCounts(thread.task);
+  let sent: number | Promise<number>;
+  try {
+    sent = ipcKmsgSend(kmsg, MACH_SEND_KERNEL_DEFAULT, 0);
+  } finally {
+    setCurrentCounts(prevCounts);
+  }
   // The kernel sends with MACH_SEND_ALWAYS, so the send does not wait; a Promise is followed all the same.
   if (typeof sent === "number") return rpcReceive(t, reply, rpc, sent);
   sent
@@ -616,7 +624,13 @@ function rpcReceive(t: Triage, reply: IpcPort, rpc: PendingRpc, mr: number): num
   const timeout = t.opts.timeoutMs;
   t.option = MACH_RCV_MSG | (timeout !== undefined ? MACH_RCV_TIMEOUT : 0);
   t.rpc = rpc;
-  const got = mqueueReceiveKernel(reply, t, timeout ?? 0);
+  const prevCounts = setCurrentCounts(t.thread.task);
+  let got: RcvResult | null;
+  try {
+    got = mqueueReceiveKernel(reply, t, timeout ?? 0);
+  } finally {
+    setCurrentCounts(prevCounts);
+  }
   if (got === null) return null;
   t.rpc = null;
   return rpcAnswered(t.thread, rpc, got);

@@ -1,6 +1,7 @@
 /** A thread: the traps a user thread makes, and its own port and exception actions. */
 import { ThreadPolicy } from "./sched_policy.js";
 import { isCurrentSink, setGuardSink, type GuardViolation } from "../ipc/guard.js";
+import { setCurrentCounts } from "../ipc/msg_counters.js";
 import { EXC_GUARD } from "../abi/exception.js";
 import type { CallArgs, RoutineKey, RoutineResult } from "../mig/typed.js";
 import { MigArgumentError } from "../mig/validate.js";
@@ -77,6 +78,11 @@ export class Thread {
    * confirmed it), whose times thread_info reports; 0 for an in-process thread or one not known.
    */
   hostThread = 0;
+  /**
+   * thread->syscalls_mach: the Mach traps this thread has made (every one, counted on entry as
+   * hndl_mach_scall64 counts it, whatever it comes to). Its task adds it up when it ends.
+   */
+  syscallsMach = 0;
   private readonly ctx: MsgContext;
 
   constructor(task: Task, id: number) {
@@ -96,13 +102,25 @@ export class Thread {
    */
   machMsg(buf: Uint8Array, option: number, sendSize: number, rcvSize: number, rcvName: number, timeout = 0, notify = 0): MachMsgResult {
     void notify;
+    this.syscallsMach++;
+    return this.machMsgInKernel(buf, option, sendSize, rcvSize, rcvName, timeout);
+  }
+
+  /**
+   * mach_msg as the kernel makes it on this thread, with no trap entry to count: a kernel
+   * thread's mach_msg_receive / mach_msg_send (the ux handler's), or a step after the first of
+   * one user trap that the server runs in steps. Messages are counted as in machMsg.
+   */
+  machMsgInKernel(buf: Uint8Array, option: number, sendSize: number, rcvSize: number, rcvName: number, timeout = 0): MachMsgResult {
     // The trap runs as asCurrent would run it, without its two closures per call (5% of a null RPC).
     const prev = setGuardSink(this.guardSink);
+    const prevCounts = setCurrentCounts(this.task);
     let r: MachMsgResult;
     try {
       r = machMsgTrap(this.ctx, buf, option, sendSize, rcvSize, rcvName, timeout);
     } finally {
       setGuardSink(prev);
+      setCurrentCounts(prevCounts);
     }
     return this.guardViolation ? this.afterGuard(r) : r;
   }
@@ -110,13 +128,16 @@ export class Thread {
   /** mach_msg_overwrite: receive into `rcvBuf` instead of `buf`. */
   machMsgOverwrite(buf: Uint8Array, option: number, sendSize: number, rcvSize: number, rcvName: number, timeout: number, notify: number, rcvBuf: Uint8Array): MachMsgResult {
     void notify;
+    this.syscallsMach++;
     // As machMsg: no closures per call (the server sends large messages through here).
     const prev = setGuardSink(this.guardSink);
+    const prevCounts = setCurrentCounts(this.task);
     let r: MachMsgResult;
     try {
       r = machMsgTrap(this.ctx, buf, option, sendSize, rcvSize, rcvName, timeout, rcvBuf);
     } finally {
       setGuardSink(prev);
+      setCurrentCounts(prevCounts);
     }
     return this.guardViolation ? this.afterGuard(r) : r;
   }
@@ -133,11 +154,13 @@ export class Thread {
    */
   private asCurrent<T>(run: () => T | Promise<T>): T | Promise<T> {
     const prev = setGuardSink(this.guardSink);
+    const prevCounts = setCurrentCounts(this.task);
     let r: T | Promise<T>;
     try {
       r = run();
     } finally {
       setGuardSink(prev);
+      setCurrentCounts(prevCounts);
     }
     return this.guardViolation ? this.afterGuard(r) : r;
   }
@@ -175,16 +198,19 @@ export class Thread {
 
   /** task_self_trap: a send right to the task's own port (one more user reference each call). */
   taskSelfTrap(): number {
+    this.syscallsMach++;
     return copyoutSendRight(this.task.space, portCopySend(this.task.ports.itkSself));
   }
 
   /** thread_self_trap. */
   threadSelfTrap(): number {
+    this.syscallsMach++;
     return copyoutSendRight(this.task.space, portCopySend(this.ports.ithSself));
   }
 
   /** host_self_trap: the host port, or the host priv port for a privileged task. */
   hostSelfTrap(): number {
+    this.syscallsMach++;
     return hostSelfTrap(this.task.space, this.task.ports.itkHost);
   }
 
@@ -248,6 +274,7 @@ export class Thread {
   /** A trap by number with its argument slots (the TRAP_ARGS wire operation); unknown numbers throw. */
   trapSlots(number: number, slots: readonly bigint[]): { kr: number; outs?: bigint[] } | Promise<{ kr: number; outs?: bigint[] }> {
     // The kernel-RPC traps (_kernelrpc_mach_port_destroy_trap...) check guards as their MIG routines do.
+    this.syscallsMach++;
     return this.asCurrent(() => {
       const r = runTrap(this, number, slots);
       if (!r) throw new Error(`trap ${number} is not served`);
@@ -260,6 +287,7 @@ export class Thread {
 
   /** mach_reply_port: a new receive right in the task's space. */
   machReplyPort(): number {
+    this.syscallsMach++;
     const r = allocReceive(this.task.space);
     return r.kr === KERN_SUCCESS ? r.name : MACH_PORT_NULL;
   }
@@ -316,6 +344,8 @@ export class Thread {
   terminate(): void {
     if (!this.active) return;
     this.active = false;
+    // thread_terminate_daemon: the task keeps the count of its threads that have ended.
+    this.task.syscallsMach += this.syscallsMach;
     this.waitCancel?.();
     if (this.rpcReply) {
       const p = this.rpcReply;
