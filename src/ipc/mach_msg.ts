@@ -39,7 +39,8 @@ import { notifyNameWithId } from "./notify.js";
 import { MACH_NOTIFY_SEND_POSSIBLE } from "../abi/port.js";
 import { copyoutObjectName } from "./right.js";
 import { ipcKmsgSend, takeHeldReply } from "./send.js";
-import { countReceived, countSent, currentCounts, setCurrentCounts } from "./msg_counters.js";
+import { countSentAndReceived } from "./msg_counters.js";
+import { setTrapOwner, trapOwner } from "./current.js";
 import { IE_BITS_TYPE_MASK } from "./space.js";
 
 export interface MsgContext extends SenderIdentity, Receiver {}
@@ -73,13 +74,13 @@ export function machMsgTrap(
     }
     const opt = option;
     // The receive after a send that waited is still this trap's: its task takes the message.
-    const counts = currentCounts();
+    const owner = trapOwner();
     return sent.then((mr) => {
-      const prev = setCurrentCounts(counts);
+      const prev = setTrapOwner(owner);
       try {
         return afterSend(ctx, kmsg, mr, buf, opt, rcvSize, rcvName, timeout, rcvBuf);
       } finally {
-        setCurrentCounts(prev);
+        setTrapOwner(prev);
       }
     });
   }
@@ -100,8 +101,7 @@ function receiveHeldReply(ctx: MsgContext, kmsg: IpcKmsg, buf: Uint8Array, optio
     const seqno = port.seqno;
     port.seqno = (seqno + 1) >>> 0;
     // The reply's post and its dequeue, both the current task's.
-    countSent();
-    countReceived();
+    countSentAndReceived();
     kmsgReleasePrealloc(kmsg);
     sendPossibleNotify(port);
     return kmsgCopyout(ctx, kmsg, buf, option, seqno, port);

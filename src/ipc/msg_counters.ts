@@ -3,9 +3,10 @@
  * current_task(), the task whose thread is running the code, wherever a message is posted
  * (ipc_mqueue_post, and ipc_kmsg_send's hand-over to a kernel object) and wherever a receiver takes
  * a queued one (ipc_mqueue_select_on_thread). The IPC layer knows no tasks: the kernel installs the
- * counts of the task whose trap runs (Thread) for the length of the trap, as it installs the
- * guard sink (guard.ts), and a post or a receive made with none installed is credited to nobody.
+ * running trap's owner (current.ts), whose task's counts these are, and a post or a receive made
+ * with none installed is credited to nobody.
  */
+import { trapOwner } from "./current.js";
 
 /** What the IPC paths count on a task (the Task's own fields: nothing is made per message). */
 export interface MsgCounts {
@@ -13,26 +14,30 @@ export interface MsgCounts {
   messagesReceived: number;
 }
 
-let current: MsgCounts | null = null;
-
-/** Install the counts the running trap credits; returns the ones installed before, to restore. */
-export function setCurrentCounts(c: MsgCounts | null): MsgCounts | null {
-  const prev = current;
-  current = c;
-  return prev;
-}
-
-/** The counts installed now (a sender that has to wait keeps them for the post made later). */
-export function currentCounts(): MsgCounts | null {
-  return current;
-}
-
 /** A message was posted by the current task (ipc_mqueue_post, or a send to a kernel object). */
 export function countSent(): void {
-  if (current !== null) current.messagesSent++;
+  const o = trapOwner();
+  if (o !== null) o.counts.messagesSent++;
 }
 
 /** The current task took a queued message (ipc_mqueue_select_on_thread). */
 export function countReceived(): void {
-  if (current !== null) current.messagesReceived++;
+  const o = trapOwner();
+  if (o !== null) o.counts.messagesReceived++;
+}
+
+/** A kernel object's reply posted and taken off the queue by the same trap (mach_msg.ts's held reply). */
+export function countSentAndReceived(): void {
+  const o = trapOwner();
+  if (o !== null) {
+    const c = o.counts;
+    c.messagesSent++;
+    c.messagesReceived++;
+  }
+}
+
+/** The current task's counts (a sender that has to wait keeps them for the post made later). */
+export function currentCounts(): MsgCounts | null {
+  const o = trapOwner();
+  return o === null ? null : o.counts;
 }

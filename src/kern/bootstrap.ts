@@ -34,7 +34,7 @@ import { ipValid, type IpcPort, type IpcPset } from "../ipc/port.js";
 import type { PortArg } from "../mig/types.js";
 import { allocPortSet, allocReceive, portCopySend, portDestroySendOnce, portMakeSend, portMakeSendOnce, portReleaseSend, portReleaseSendOnce, rightCopyout, rightDealloc } from "../ipc/right.js";
 import { ipcKmsgSend } from "../ipc/send.js";
-import { setCurrentCounts } from "../ipc/msg_counters.js";
+import { setTrapOwner, type TrapOwner } from "../ipc/current.js";
 import { kobjectServe, MigRegistry, type ServerHooks } from "./ipc_kobject.js";
 import type { Kernel, KernelCall } from "./kernel.js";
 import type { Task } from "./task.js";
@@ -79,6 +79,7 @@ export class BootstrapServer {
     const registry: BootstrapRegistry = new MigRegistry();
     if (installer) installer(registry);
     this.launchd = kernel.createTask({ pid: 1, uid: 0, gid: 0, name: "launchd" });
+    this.owner = { guard: () => {}, counts: this.launchd };
     const space = this.launchd.space;
     const set = allocPortSet(space);
     const bp = allocReceive(space);
@@ -259,13 +260,16 @@ export class BootstrapServer {
     return reply ? ipcKmsgSend(reply, MACH_SEND_KERNEL_DEFAULT, 0) : null;
   }
 
-  /** Run `step` with launchd's counts installed (msg_counters.ts). */
+  /** launchd as the owner of its steps (current.ts): its messages counted, its guard violations (none are raised in launchd) dropped. */
+  private readonly owner: TrapOwner;
+
+  /** Run `step` as launchd (its counts installed, msg_counters.ts). */
   private asLaunchd<T>(step: () => T): T {
-    const prev = setCurrentCounts(this.launchd);
+    const prev = setTrapOwner(this.owner);
     try {
       return step();
     } finally {
-      setCurrentCounts(prev);
+      setTrapOwner(prev);
     }
   }
 

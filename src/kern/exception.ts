@@ -45,7 +45,7 @@ import type { ExceptionAction } from "./exc_action.js";
 import type { GeneralSnapshot } from "./thread_state.js";
 import { kobjectAlloc } from "./ipc_kobject.js";
 import type { Thread } from "./thread.js";
-import { setCurrentCounts } from "../ipc/msg_counters.js";
+import { setTrapOwner } from "../ipc/current.js";
 
 export type ExceptionLevel = "thread" | "task" | "host";
 
@@ -600,12 +600,12 @@ function exceptionRpc(
   t.finish = finish;
   const rpc: PendingRpc = t;
   // The faulting thread runs the RPC: its task sends the request (and takes a queued reply).
-  const prevCounts = setCurrentCounts(thread.task);
+  const prevOwner = setTrapOwner(thread.owner);
   let sent: number | Promise<number>;
   try {
     sent = ipcKmsgSend(kmsg, MACH_SEND_KERNEL_DEFAULT, 0);
   } finally {
-    setCurrentCounts(prevCounts);
+    setTrapOwner(prevOwner);
   }
   // The kernel sends with MACH_SEND_ALWAYS, so the send does not wait; a Promise is followed all the same.
   if (typeof sent === "number") return rpcReceive(t, reply, rpc, sent);
@@ -624,12 +624,12 @@ function rpcReceive(t: Triage, reply: IpcPort, rpc: PendingRpc, mr: number): num
   const timeout = t.opts.timeoutMs;
   t.option = MACH_RCV_MSG | (timeout !== undefined ? MACH_RCV_TIMEOUT : 0);
   t.rpc = rpc;
-  const prevCounts = setCurrentCounts(t.thread.task);
+  const prevOwner = setTrapOwner(t.thread.owner);
   let got: RcvResult | null;
   try {
     got = mqueueReceiveKernel(reply, t, timeout ?? 0);
   } finally {
-    setCurrentCounts(prevCounts);
+    setTrapOwner(prevOwner);
   }
   if (got === null) return null;
   t.rpc = null;

@@ -1,7 +1,7 @@
 /** A thread: the traps a user thread makes, and its own port and exception actions. */
 import { ThreadPolicy } from "./sched_policy.js";
-import { isCurrentSink, setGuardSink, type GuardViolation } from "../ipc/guard.js";
-import { setCurrentCounts } from "../ipc/msg_counters.js";
+import type { GuardViolation } from "../ipc/guard.js";
+import { setTrapOwner, trapOwner, type TrapOwner } from "../ipc/current.js";
 import { EXC_GUARD } from "../abi/exception.js";
 import type { CallArgs, RoutineKey, RoutineResult } from "../mig/typed.js";
 import { MigArgumentError } from "../mig/validate.js";
@@ -56,6 +56,17 @@ class ThreadMsgContext implements MsgContext {
   }
 }
 
+/** Where a trap's guard violations go (this thread), and whose messages it counts (its task's). */
+class ThreadTrapOwner implements TrapOwner {
+  readonly counts: Task;
+  constructor(private readonly thread: Thread) {
+    this.counts = thread.task;
+  }
+  guard(v: GuardViolation): void {
+    this.thread.guardViolation = v;
+  }
+}
+
 export class Thread {
   readonly task: Task;
   readonly id: number;
@@ -84,6 +95,8 @@ export class Thread {
    */
   syscallsMach = 0;
   private readonly ctx: MsgContext;
+  /** The thread as its traps' owner (current.ts): made once, not per trap. */
+  readonly owner: TrapOwner;
 
   constructor(task: Task, id: number) {
     this.task = task;
@@ -93,6 +106,7 @@ export class Thread {
     this.state = new MachineState(task.kernel.options.arch);
     this.policy = new ThreadPolicy(task.kernel.options.arch);
     this.ctx = new ThreadMsgContext(task);
+    this.owner = new ThreadTrapOwner(this);
   }
 
   /**
@@ -103,7 +117,15 @@ export class Thread {
   machMsg(buf: Uint8Array, option: number, sendSize: number, rcvSize: number, rcvName: number, timeout = 0, notify = 0): MachMsgResult {
     void notify;
     this.syscallsMach++;
-    return this.machMsgInKernel(buf, option, sendSize, rcvSize, rcvName, timeout);
+    // The trap runs as asCurrent would run it, without its two closures per call (5% of a null RPC).
+    const prev = setTrapOwner(this.owner);
+    let r: MachMsgResult;
+    try {
+      r = machMsgTrap(this.ctx, buf, option, sendSize, rcvSize, rcvName, timeout);
+    } finally {
+      setTrapOwner(prev);
+    }
+    return this.guardViolation ? this.afterGuard(r) : r;
   }
 
   /**
@@ -113,14 +135,12 @@ export class Thread {
    */
   machMsgInKernel(buf: Uint8Array, option: number, sendSize: number, rcvSize: number, rcvName: number, timeout = 0): MachMsgResult {
     // The trap runs as asCurrent would run it, without its two closures per call (5% of a null RPC).
-    const prev = setGuardSink(this.guardSink);
-    const prevCounts = setCurrentCounts(this.task);
+    const prev = setTrapOwner(this.owner);
     let r: MachMsgResult;
     try {
       r = machMsgTrap(this.ctx, buf, option, sendSize, rcvSize, rcvName, timeout);
     } finally {
-      setGuardSink(prev);
-      setCurrentCounts(prevCounts);
+      setTrapOwner(prev);
     }
     return this.guardViolation ? this.afterGuard(r) : r;
   }
@@ -130,14 +150,12 @@ export class Thread {
     void notify;
     this.syscallsMach++;
     // As machMsg: no closures per call (the server sends large messages through here).
-    const prev = setGuardSink(this.guardSink);
-    const prevCounts = setCurrentCounts(this.task);
+    const prev = setTrapOwner(this.owner);
     let r: MachMsgResult;
     try {
       r = machMsgTrap(this.ctx, buf, option, sendSize, rcvSize, rcvName, timeout, rcvBuf);
     } finally {
-      setGuardSink(prev);
-      setCurrentCounts(prevCounts);
+      setTrapOwner(prev);
     }
     return this.guardViolation ? this.afterGuard(r) : r;
   }
@@ -153,27 +171,21 @@ export class Thread {
    * the trap's result before EXC_GUARD has been delivered and its task killed.
    */
   private asCurrent<T>(run: () => T | Promise<T>): T | Promise<T> {
-    const prev = setGuardSink(this.guardSink);
-    const prevCounts = setCurrentCounts(this.task);
+    const prev = setTrapOwner(this.owner);
     let r: T | Promise<T>;
     try {
       r = run();
     } finally {
-      setGuardSink(prev);
-      setCurrentCounts(prevCounts);
+      setTrapOwner(prev);
     }
     return this.guardViolation ? this.afterGuard(r) : r;
   }
 
-  /** Whether this is the thread whose trap is running (current_thread(): its sink is installed). */
+  /** Whether this is the thread whose trap is running (current_thread(): its owner record is installed). */
   get isCurrent(): boolean {
-    return isCurrentSink(this.guardSink);
+    return trapOwner() === this.owner;
   }
 
-  /** Where a trap's guard violations go: made once, not per trap. */
-  private readonly guardSink = (v: GuardViolation): void => {
-    this.guardViolation = v;
-  };
 
   /** The trap's result once the guard AST has run. */
   private afterGuard<T>(r: T | Promise<T>): Promise<T> {
