@@ -237,9 +237,9 @@ export class BootstrapServer {
 
   private async serve(thread: { active: boolean }): Promise<void> {
     for (;;) {
-      // launchd's own receives and sends (and the notifications its work posts) are launchd's
-      // messages, counted as its trap would count them: each synchronous step runs as launchd.
-      const r = await this.asLaunchd(() => mqueueReceive(this.pset, MACH_RCV_MSG, 0xffffffff, 0));
+      // launchd's own receives and sends are launchd's messages, counted as its traps would count
+      // them, and so are the notifications its work posts (that step runs as launchd).
+      const r = await mqueueReceive(this.pset, MACH_RCV_MSG, 0xffffffff, 0, this.launchd);
       if (!thread.active || !this.launchd.active) return;
       if (r.mr !== MACH_MSG_SUCCESS || !r.kmsg) {
         if (r.changed) continue;
@@ -257,7 +257,7 @@ export class BootstrapServer {
       return null;
     }
     const reply = kobjectServe(this.hooks, kmsg);
-    return reply ? ipcKmsgSend(reply, MACH_SEND_KERNEL_DEFAULT, 0) : null;
+    return reply ? ipcKmsgSend(reply, MACH_SEND_KERNEL_DEFAULT, 0, false, this.launchd) : null;
   }
 
   /** launchd as the owner of its steps (current.ts): its messages counted, its guard violations (none are raised in launchd) dropped. */

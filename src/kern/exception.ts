@@ -45,7 +45,6 @@ import type { ExceptionAction } from "./exc_action.js";
 import type { GeneralSnapshot } from "./thread_state.js";
 import { kobjectAlloc } from "./ipc_kobject.js";
 import type { Thread } from "./thread.js";
-import { setTrapOwner } from "../ipc/current.js";
 
 export type ExceptionLevel = "thread" | "task" | "host";
 
@@ -600,13 +599,7 @@ function exceptionRpc(
   t.finish = finish;
   const rpc: PendingRpc = t;
   // The faulting thread runs the RPC: its task sends the request (and takes a queued reply).
-  const prevOwner = setTrapOwner(thread.owner);
-  let sent: number | Promise<number>;
-  try {
-    sent = ipcKmsgSend(kmsg, MACH_SEND_KERNEL_DEFAULT, 0);
-  } finally {
-    setTrapOwner(prevOwner);
-  }
+  const sent = ipcKmsgSend(kmsg, MACH_SEND_KERNEL_DEFAULT, 0, false, thread.task);
   // The kernel sends with MACH_SEND_ALWAYS, so the send does not wait; a Promise is followed all the same.
   if (typeof sent === "number") return rpcReceive(t, reply, rpc, sent);
   sent
@@ -624,13 +617,7 @@ function rpcReceive(t: Triage, reply: IpcPort, rpc: PendingRpc, mr: number): num
   const timeout = t.opts.timeoutMs;
   t.option = MACH_RCV_MSG | (timeout !== undefined ? MACH_RCV_TIMEOUT : 0);
   t.rpc = rpc;
-  const prevOwner = setTrapOwner(t.thread.owner);
-  let got: RcvResult | null;
-  try {
-    got = mqueueReceiveKernel(reply, t, timeout ?? 0);
-  } finally {
-    setTrapOwner(prevOwner);
-  }
+  const got = mqueueReceiveKernel(reply, t, timeout ?? 0, t.thread.task);
   if (got === null) return null;
   t.rpc = null;
   return rpcAnswered(t.thread, rpc, got);

@@ -43,10 +43,12 @@ class ThreadMsgContext implements MsgContext {
   readonly space: Task["space"];
   readonly memory: Task["vm"];
   readonly taskId: number;
+  readonly counts: Task;
   constructor(private readonly task: Task) {
     this.space = task.space;
     this.memory = task.vm;
     this.taskId = task.pid;
+    this.counts = task;
   }
   get secToken(): readonly [number, number] {
     return this.task.secToken;
