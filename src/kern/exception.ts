@@ -139,11 +139,17 @@ class Outcome implements ExceptionOutcome {
 
 const NO_RAISE_OPTIONS: RaiseOptions = Object.freeze({});
 
-/** The resolving functions of the Promise made last (capture): one executor for all, no closure per exception. */
-const captured: { settle: (o: ExceptionOutcome) => void; fail: (e: unknown) => void } = { settle: () => {}, fail: () => {} };
-const captureResolvers = (settle: (o: ExceptionOutcome) => void, fail: (e: unknown) => void): void => {
-  captured.settle = settle;
-  captured.fail = fail;
+/** The resolving function a raiser's Promise settles with: an outcome, or a rejected Promise for a failure. */
+type Settle = (o: ExceptionOutcome | PromiseLike<ExceptionOutcome>) => void;
+
+/**
+ * The triage whose Promise is being made (startTriage), which the one executor for all gives its
+ * resolving function to: no closure per exception, and only that function is kept (a failure
+ * settles with a rejected Promise), each a pointer written into a long-lived triage.
+ */
+let making: Triage | null = null;
+const giveSettle = (settle: Settle): void => {
+  making!.settle = settle;
 };
 
 /**
@@ -182,9 +188,9 @@ function startTriage(thread: Thread, exception: number, c0: number | bigint, c1:
       return Promise.resolve(done);
     }
     // A handler was asked; its answer comes in a later step (the handler's reply, Triage.take).
-    const p = new Promise<ExceptionOutcome>(captureResolvers);
-    t.settle = captured.settle;
-    t.fail = captured.fail;
+    making = t;
+    const p = new Promise<ExceptionOutcome>(giveSettle);
+    making = null;
     thread.inException = true;
     return p;
   } catch (e) {
@@ -236,8 +242,7 @@ class Triage implements PendingRpc, RcvWaiter, AttemptLog {
   flavor = 0;
   finish: Finish = rpcKr;
   spareKmsg: IpcKmsg | null = null;
-  settle: ((o: ExceptionOutcome) => void) | null = null;
-  fail: ((e: unknown) => void) | null = null;
+  settle: Settle | null = null;
   // The receive waiter's record (RcvWaiter), filled in by rpcReceive and mqueueReceiveKernel.
   option = MACH_RCV_MSG;
   rcvSize = 0xffffffff;
@@ -307,7 +312,6 @@ class Triage implements PendingRpc, RcvWaiter, AttemptLog {
       if (next !== undefined) void RESOLVED.then(next);
     }
     this.settle = null;
-    this.fail = null;
     this.opts = NO_RAISE_OPTIONS;
     this.code0 = 0;
     this.code1 = 0;
@@ -325,9 +329,9 @@ class Triage implements PendingRpc, RcvWaiter, AttemptLog {
 
   /** Reject the raiser's Promise (an exception thrown while delivering). */
   failWith(e: unknown): void {
-    const fail = this.fail!;
+    const settle = this.settle!;
     this.release();
-    fail(e);
+    settle(Promise.reject(e));
   }
 
   /** Offer the exception from level `from` on: the outcome, or null while a handler is asked. */
