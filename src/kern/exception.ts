@@ -30,7 +30,7 @@ import {
 import { MACH_NOTIFY_SEND_ONCE } from "../abi/port.js";
 import { MACH_MSG_HEADER, PORT_DESCRIPTOR } from "../abi/msg_layout.js";
 import { rdI32, rdU32, wrU32 } from "../abi/bytes.js";
-import { IpcKmsg, KDESC_PORT_RUN } from "../ipc/kmsg.js";
+import { IpcKmsg, KDESC_PORT_RUN, type KDesc, type KPortRunDesc } from "../ipc/kmsg.js";
 import { kmsgDestroy } from "../ipc/kmsg_destroy.js";
 import { kmsgDataRelease, kmsgReusable, kmsgWithWords, WORDS_MAX } from "../ipc/kmsg_buffer.js";
 import { LITTLE_ENDIAN } from "../ipc/user_words.js";
@@ -210,6 +210,14 @@ interface PendingRpc {
   finish: Finish;
   /** The reply the RPC was answered with, once it is over: the next request is made in it (kmsgWithWords). */
   spareKmsg: IpcKmsg | null;
+  /** The thread and task descriptors' record of the request sent, until it is answered. */
+  sentDescs: KDesc[] | null;
+  /**
+   * That record once the request was answered, for the next request to fill in. A reply on the
+   * reply port came through the request's send-once right, so the request was copied out or
+   * destroyed (only they take that right out of it): nothing reads its record again.
+   */
+  spareDescs: KDesc[] | null;
 }
 
 /** A reaction on a settled Promise is the cheapest microtask: queueMicrotask makes an async resource per call. */
@@ -242,6 +250,8 @@ class Triage implements PendingRpc, RcvWaiter, AttemptLog {
   flavor = 0;
   finish: Finish = rpcKr;
   spareKmsg: IpcKmsg | null = null;
+  sentDescs: KDesc[] | null = null;
+  spareDescs: KDesc[] | null = null;
   settle: Settle | null = null;
   // The receive waiter's record (RcvWaiter), filled in by rpcReceive and mqueueReceiveKernel.
   option = MACH_RCV_MSG;
@@ -689,15 +699,17 @@ function exceptionRpc(
     // port if task/thread_set_special_port replaced it (no new make-send either way).
     // The thread and task descriptors are one run (KPortRunDesc: one record, not one per port);
     // exceptionRequest wrote them whole, their disposition the carried type, as copyin leaves it.
-    kmsg.descs = [
-      {
-        kind: KDESC_PORT_RUN,
-        off: 28,
-        ports: [portCopySend(thread.ports.ithSself), portCopySend(thread.task.ports.itkSself)],
-        type: MACH_MSG_TYPE_PORT_SEND,
-        count: 2,
-      },
-    ];
+    let descs = t.spareDescs;
+    const threadSelf = portCopySend(thread.ports.ithSself);
+    const taskSelf = portCopySend(thread.task.ports.itkSself);
+    if (descs !== null) {
+      t.spareDescs = null;
+      const ports = (descs[0] as KPortRunDesc).ports;
+      ports[0] = threadSelf;
+      ports[1] = taskSelf;
+    } else descs = [{ kind: KDESC_PORT_RUN, off: 28, ports: [threadSelf, taskSelf], type: MACH_MSG_TYPE_PORT_SEND, count: 2 }];
+    kmsg.descs = descs;
+    t.sentDescs = descs;
   }
   t.routineId = routine.id;
   t.behavior = behavior;
@@ -718,7 +730,10 @@ function exceptionRpc(
 
 /** The request is sent (or refused, `mr`): wait for the reply on the thread's reply port. */
 function rpcReceive(t: Triage, reply: IpcPort, rpc: PendingRpc, mr: number): number | null {
-  if (mr !== MACH_MSG_SUCCESS) return rpc.finish(rpc, mr, rpc.flavor, NO_STATE);
+  if (mr !== MACH_MSG_SUCCESS) {
+    rpc.sentDescs = null;
+    return rpc.finish(rpc, mr, rpc.flavor, NO_STATE);
+  }
   const timeout = t.opts.timeoutMs;
   t.option = MACH_RCV_MSG | (timeout !== undefined ? MACH_RCV_TIMEOUT : 0);
   t.rpc = rpc;
@@ -731,6 +746,8 @@ function rpcReceive(t: Triage, reply: IpcPort, rpc: PendingRpc, mr: number): num
 /** What the wait came to: the reply's answer, or an interrupted receive. */
 function rpcAnswered(thread: Thread, rpc: PendingRpc, g: RcvResult): number {
   if (g.mr !== MACH_MSG_SUCCESS || !g.kmsg) {
+    // The request may still be queued (a timeout): its record stays with it.
+    rpc.sentDescs = null;
     dropReplyPort(thread);
     // A wait given up on (timeout, thread_abort, the thread terminating) is an
     // interrupted receive; the next level then finds the thread terminating.
@@ -758,6 +775,8 @@ function checkReply(rpc: PendingRpc, r: IpcKmsg): number {
   // Nothing else holds a reply handed to the waiting RPC or dequeued for it (kmsgReusable), and its
   // rights and bytes are gone: the thread's next request is made in it (kmsgWithWords).
   else if (kmsgReusable(r)) rpc.spareKmsg = r;
+  rpc.spareDescs = rpc.sentDescs;
+  rpc.sentDescs = null;
   return rpc.finish(rpc, kr, flavor, state);
 }
 
