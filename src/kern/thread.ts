@@ -350,6 +350,13 @@ export class Thread {
   /** ith_rpc_reply: the kernel's reply port for RPCs made on this thread's behalf. */
   rpcReply: IpcPort | null = null;
 
+  /** The settled triage of this thread's last exception, kept for its next one (exception.ts; opaque here). */
+  spareTriage: object | null = null;
+  /** An exception of this thread waits for its handler's answer (exception.ts). */
+  inException = false;
+  /** Exceptions raised on this thread while one was out, started in turn as each is over (exception.ts). */
+  exceptionQueue: (() => void)[] | null = null;
+
   *heldRights(): IterableIterator<PortRef> {
     yield this.ports.ithSself;
     if (this.excActions) for (const a of this.excActions) yield a.port;
@@ -361,6 +368,7 @@ export class Thread {
     // thread_terminate_daemon: the task keeps the count of its threads that have ended.
     this.task.syscallsMach += this.syscallsMach;
     this.waitCancel?.();
+    this.spareTriage = null;
     if (this.rpcReply) {
       const p = this.rpcReply;
       this.rpcReply = null;
