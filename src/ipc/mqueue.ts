@@ -318,14 +318,17 @@ function block(mq: IpcMqueue, option: number, rcvSize: number, timeoutMs: number
 
 /** Queue the waiter `w` on `mq`, with its timeout (MACH_RCV_TIMEOUT in its option). */
 function wait(mq: IpcMqueue, w: RcvWaiter, timeoutMs: number): void {
-  if (w.option & MACH_RCV_TIMEOUT) {
-    w.timer = setTimeout(() => {
-      if (w.done) return;
-      detachWaiter(w);
-      w.resolve(result(MACH_RCV_TIMED_OUT, null, null));
-    }, timeoutMs);
-  }
+  if (w.option & MACH_RCV_TIMEOUT) armReceiveTimer(w, timeoutMs);
   mq.receivers.push(w);
+}
+
+/** The waiter's timeout (a function of its own: its closure in `wait` made every wait allocate a context). */
+function armReceiveTimer(w: RcvWaiter, timeoutMs: number): void {
+  w.timer = setTimeout(() => {
+    if (w.done) return;
+    detachWaiter(w);
+    w.resolve(result(MACH_RCV_TIMED_OUT, null, null));
+  }, timeoutMs);
 }
 
 /**

@@ -160,15 +160,20 @@ const giveSettle = (settle: Settle): void => {
 export function exceptionTriage(thread: Thread, exception: number, codes: readonly (number | bigint)[], opts: RaiseOptions = NO_RAISE_OPTIONS): Promise<ExceptionOutcome> {
   const c0 = codes[0] ?? 0;
   const c1 = codes[1] ?? 0;
-  if (thread.inException) {
-    // exception_triage blocks its thread until the handler answers, so a thread never has two
-    // exceptions out at once; a caller here can raise a second meanwhile. It is raised when the
-    // first is over: both would wait on the thread's one reply port, each taking the other's answer.
-    return new Promise<ExceptionOutcome>((resolve, reject) => {
-      (thread.exceptionQueue ??= []).push(() => void startTriage(thread, exception, c0, c1, opts).then(resolve, reject));
-    });
-  }
+  if (thread.inException) return raiseAfter(thread, exception, c0, c1, opts);
   return startTriage(thread, exception, c0, c1, opts);
+}
+
+/**
+ * exception_triage blocks its thread until the handler answers, so a thread never has two
+ * exceptions out at once; a caller here can raise a second meanwhile. It is raised when the first
+ * is over: both would wait on the thread's one reply port, each taking the other's answer. (A
+ * function of its own: closures in exceptionTriage would make it allocate their context on every call.)
+ */
+function raiseAfter(thread: Thread, exception: number, c0: number | bigint, c1: number | bigint, opts: RaiseOptions): Promise<ExceptionOutcome> {
+  return new Promise<ExceptionOutcome>((resolve, reject) => {
+    (thread.exceptionQueue ??= []).push(() => void startTriage(thread, exception, c0, c1, opts).then(resolve, reject));
+  });
 }
 
 /** exceptionTriage on a thread with no exception out. */
