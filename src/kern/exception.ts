@@ -164,15 +164,24 @@ export function exceptionTriage(thread: Thread, exception: number, codes: readon
   return startTriage(thread, exception, c0, c1, opts);
 }
 
+/** Exceptions a thread may have waiting behind the one it has out (raiseAfter): a bound on what raising holds. */
+export const EXCEPTIONS_WAITING_MAX = 16;
+
 /**
  * exception_triage blocks its thread until the handler answers, so a thread never has two
  * exceptions out at once; a caller here can raise a second meanwhile. It is raised when the first
- * is over: both would wait on the thread's one reply port, each taking the other's answer. (A
- * function of its own: closures in exceptionTriage would make it allocate their context on every call.)
+ * is over: both would wait on the thread's one reply port, each taking the other's answer. At
+ * most EXCEPTIONS_WAITING_MAX wait; past that the raise is refused (a RangeError), holding
+ * nothing. (A function of its own: closures in exceptionTriage made it allocate their context
+ * on every call.)
  */
 function raiseAfter(thread: Thread, exception: number, c0: number | bigint, c1: number | bigint, opts: RaiseOptions): Promise<ExceptionOutcome> {
+  const queue = (thread.exceptionQueue ??= []);
+  if (queue.length >= EXCEPTIONS_WAITING_MAX) {
+    return Promise.reject(new RangeError(`thread ${thread.id} has an exception out and ${queue.length} waiting: no more may be raised until they are handled`));
+  }
   return new Promise<ExceptionOutcome>((resolve, reject) => {
-    (thread.exceptionQueue ??= []).push(() => void startTriage(thread, exception, c0, c1, opts).then(resolve, reject));
+    queue.push(() => void startTriage(thread, exception, c0, c1, opts).then(resolve, reject));
   });
 }
 

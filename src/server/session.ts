@@ -10,7 +10,7 @@ import { copyBytes, rdU32, wrU32 } from "../abi/bytes.js";
 import { viewOf } from "../abi/layout.js";
 import { HEADER_SIZE } from "../abi/msg_layout.js";
 import { randomBytes } from "node:crypto";
-import { KERN_INVALID_ARGUMENT, KERN_RESOURCE_SHORTAGE, KERN_SUCCESS } from "../abi/kern_return.js";
+import { KERN_FAILURE, KERN_INVALID_ARGUMENT, KERN_RESOURCE_SHORTAGE, KERN_SUCCESS } from "../abi/kern_return.js";
 import {
   MACH_RCV_LARGE,
   MACH_RCV_MSG,
@@ -73,7 +73,7 @@ import {
 } from "./protocol.js";
 import { socketFd, type PeerCredentials } from "./native.js";
 import { inReadBuffer, sendFrame } from "./wire.js";
-import { ProcFrameError, decodeException, procCredential, procStartTime, procThreadOf, raiseFromWire, verifyAdopter, verifyForkChild } from "./proc_ops.js";
+import { ProcFrameError, decodeException, procCredential, procStartTime, procThreadOf, raiseFromWire, resultExtra, verifyAdopter, verifyForkChild } from "./proc_ops.js";
 import { taskExec, taskFork, taskSetCredential } from "../kern/proc.js";
 import { attachProcessMemory } from "../kern/vm_remote.js";
 import { processMemory } from "./proc_memory.js";
@@ -490,13 +490,26 @@ export class Session {
         if (thread && !this.task) this.task = entry.task;
       }
     }
+    // A refusal carries the result record all the same (nobody handled it, no signal, no state).
     if (!thread || !thread.active) {
-      this.result(seq, KERN_INVALID_ARGUMENT);
+      this.result(seq, KERN_INVALID_ARGUMENT, EMPTY, NO_REGIONS, resultExtra(0, 0, []));
+      return;
+    }
+    if (thread.inException) {
+      // A faulting thread waits in its fault handler for the answer, so a second fault of the
+      // same thread cannot come while one is out; a frame that says so anyway would change the
+      // registers of the exception being handled (raiseFromWire sets them first). Refused.
+      this.log(`EXCEPTION for thread ${thread.id}, which has one out: refused`);
+      this.result(seq, KERN_FAILURE, EMPTY, NO_REGIONS, resultExtra(0, 0, []));
       return;
     }
     raiseFromWire(thread, req).then(
       (r) => this.result(seq, r.kr, EMPTY, NO_REGIONS, r.extra),
-      (e: unknown) => this.log(`exception delivery failed: ${String(e)}`),
+      (e: unknown) => {
+        // The client waits for an answer whatever happened.
+        this.log(`exception delivery failed: ${String(e)}`);
+        this.result(seq, KERN_FAILURE, EMPTY, NO_REGIONS, resultExtra(0, 0, []));
+      },
     );
   }
 

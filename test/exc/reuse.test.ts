@@ -24,6 +24,7 @@ import {
   MACH_RCV_TIMEOUT,
   MACH_SEND_INVALID_DEST,
   MACH_SEND_MSG,
+  EXCEPTIONS_WAITING_MAX,
   type ExceptionOutcome,
   type Kernel,
 } from "../../src/index.js";
@@ -161,5 +162,24 @@ test("a request left queued by a level that timed out is whole when received aft
     assert.deepEqual(codesOf(next), [BigInt(0x60 + i), 0n]);
     assert.equal(answer(h, next, KERN_SUCCESS), MACH_SEND_INVALID_DEST);
   }
+  assertInvariant(kernel);
+});
+
+test("at most EXCEPTIONS_WAITING_MAX exceptions wait behind the one out: the next is refused with a RangeError, holding nothing, and once they are handled the thread raises again", async () => {
+  const { kernel, victim, h, tp } = await twoLevels();
+  const out = victim.thread.raiseException(EXC_BAD_ACCESS, [0, 0]);
+  const waiting = Array.from({ length: EXCEPTIONS_WAITING_MAX }, (_, i) => victim.thread.raiseException(EXC_BAD_ACCESS, [i + 1, 0]));
+  await assert.rejects(victim.thread.raiseException(EXC_BAD_ACCESS, [99, 0]), RangeError);
+  for (let i = 0; i <= EXCEPTIONS_WAITING_MAX; i++) {
+    const r = await receiveOne(h, tp);
+    assert.deepEqual(codesOf(r), [BigInt(i), 0n], "raised in the order they were asked for, the refused one never");
+    assert.equal(answer(h, r, KERN_SUCCESS), 0);
+  }
+  const all = await Promise.all([out, ...waiting]);
+  assert.ok(all.every((o) => o.handledBy === "thread"));
+  assert.equal(poll(h, tp), MACH_RCV_TIMED_OUT);
+  const again = victim.thread.raiseException(EXC_BAD_ACCESS, [7, 0]);
+  assert.equal(answer(h, await receiveOne(h, tp), KERN_SUCCESS), 0);
+  assert.equal((await again).handledBy, "thread");
   assertInvariant(kernel);
 });
