@@ -111,17 +111,22 @@ export function interleaved(
   return { ...mid, ratios };
 }
 
-/** `measure` for an operation that must be awaited (each call's Promise is awaited before the next call). */
-export async function measureAsync(name: string, fn: () => Promise<unknown>, minMs = 400, batch = 1000): Promise<Measurement> {
+/**
+ * `measure` for an operation that must be awaited: each call's Promise is awaited before the next
+ * call, and its value handed to `check` (which throws for a wrong result). The value is awaited
+ * here, once, as a caller of the operation awaits it: an async wrapper around the operation to
+ * check its result would add a Promise and an await of the harness's own to every call.
+ */
+export async function measureAsync<T>(name: string, fn: () => Promise<T>, check: (v: T) => void, minMs = 400, batch = 1000): Promise<Measurement> {
   minMs = scaled(minMs, 1);
   batch = scaled(batch, 20);
-  for (let i = 0; i < batch; i++) await fn(); // warm up
+  for (let i = 0; i < batch; i++) check(await fn()); // warm up
   let best = Infinity;
   let total = 0;
   const start = process.hrtime.bigint();
   while (Number(process.hrtime.bigint() - start) / 1e6 < minMs) {
     const t0 = process.hrtime.bigint();
-    for (let i = 0; i < batch; i++) await fn();
+    for (let i = 0; i < batch; i++) check(await fn());
     const ns = Number(process.hrtime.bigint() - t0) / batch;
     if (ns < best) best = ns;
     total += batch;
@@ -133,20 +138,21 @@ export async function measureAsync(name: string, fn: () => Promise<unknown>, min
  * `interleaved` for an awaited operation against a synchronous baseline: rounds alternate which
  * goes first, each the best batch of `roundMs`; the median round's figures and every round's ratio.
  */
-export async function interleavedAsync(
+export async function interleavedAsync<T>(
   name: string,
-  fn: () => Promise<unknown>,
+  fn: () => Promise<T>,
+  check: (v: T) => void,
   baseName: string,
   base: () => void,
   rounds = scaled(9, 1),
   roundMs = 150,
 ): Promise<{ m: Measurement; base: Measurement; ratio: number; ratios: number[] }> {
-  await measureAsync(name, fn, roundMs);
+  await measureAsync(name, fn, check, roundMs);
   const pairs: { m: Measurement; base: Measurement; ratio: number }[] = [];
   for (let r = 0; r < rounds; r++) {
     const first = r % 2 === 0;
     const b0 = first ? null : measure(baseName, base, roundMs);
-    const m = await measureAsync(name, fn, roundMs);
+    const m = await measureAsync(name, fn, check, roundMs);
     const b = b0 ?? measure(baseName, base, roundMs);
     pairs.push({ m, base: b, ratio: m.nsPerOp / b.nsPerOp });
   }

@@ -45,6 +45,7 @@ export {
 } from "./kern/ipc_tt.js";
 export { MachineState } from "./kern/thread_state.js";
 export type { ExceptionOutcome, ExceptionLevel, RaiseOptions, LevelAttempt } from "./kern/exception.js";
+export { EXCEPTIONS_WAITING_MAX } from "./kern/exception.js";
 export type { UserArgs, UserResult } from "./mig/call.js";
 export * from "./abi/info.js";
 export { MigArgumentError } from "./mig/validate.js";

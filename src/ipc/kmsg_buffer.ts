@@ -89,21 +89,47 @@ export const WORDS_MAX = 128;
  * (IpcKmsg.words), not zeroed: for a kernel encoder that writes every byte through the words. Kept
  * by exact size with the small buffers (above 64 bytes only these are), and given back by
  * kmsgDataRelease as they are: a message above 64 bytes otherwise takes a pooled ArrayBuffer, a
- * view made per message and a WeakSet check to give it back.
+ * view made per message and a WeakSet check to give it back. `into` is a message that is over
+ * (kmsgReusable, its bytes given back, nothing left to release) made fresh again instead of a new
+ * one: the kernel's exception RPC makes its next request in the reply it was answered with.
  */
-export function kmsgWithWords(n: number): IpcKmsg {
+export function kmsgWithWords(n: number, into: IpcKmsg | null = null): IpcKmsg {
   const list = smallFree[n >> 2];
-  let kmsg: IpcKmsg;
+  let data: Uint8Array;
+  let words: Uint32Array;
   if (list !== undefined && list.length > 0) {
-    kmsg = new IpcKmsg(list.pop()!);
-    kmsg.words = smallWords[n >> 2]!.pop()!;
+    data = list.pop()!;
+    words = smallWords[n >> 2]!.pop()!;
   } else {
     const ab = new ArrayBuffer(n);
-    kmsg = new IpcKmsg(new Uint8Array(ab));
-    kmsg.words = new Uint32Array(ab);
+    data = new Uint8Array(ab);
+    words = new Uint32Array(ab);
   }
+  let kmsg: IpcKmsg;
+  if (into === null) kmsg = new IpcKmsg(data);
+  else {
+    kmsg = into;
+    kmsg.data = data;
+    kmsg.size = n;
+    kmsgClearHeader(kmsg);
+  }
+  kmsg.words = words;
   kmsg.ownsSmallData = true;
   return kmsg;
+}
+
+/** Every field but the bytes as the constructor leaves them (a message that is over, made fresh again). */
+function kmsgClearHeader(kmsg: IpcKmsg): void {
+  kmsg.bits = 0;
+  kmsg.id = 0;
+  kmsg.remote = null;
+  kmsg.local = null;
+  kmsg.voucher = null;
+  kmsg.descs = null;
+  kmsg.secToken = KERNEL_SECURITY_TOKEN;
+  kmsg.auditToken = KERNEL_AUDIT_TOKEN;
+  kmsg.senderTaskId = 0;
+  kmsg.voucherName = 0;
 }
 
 /**
@@ -141,16 +167,7 @@ export function kmsgReuse(kmsg: IpcKmsg, n: number, zero: boolean): IpcKmsg {
     }
   }
   kmsg.size = n;
-  kmsg.bits = 0;
-  kmsg.id = 0;
-  kmsg.remote = null;
-  kmsg.local = null;
-  kmsg.voucher = null;
-  kmsg.descs = null;
-  kmsg.secToken = KERNEL_SECURITY_TOKEN;
-  kmsg.auditToken = KERNEL_AUDIT_TOKEN;
-  kmsg.senderTaskId = 0;
-  kmsg.voucherName = 0;
+  kmsgClearHeader(kmsg);
   return kmsg;
 }
 

@@ -355,7 +355,8 @@ export function rightCopyinAt(space: IpcSpace, index: number, name: number, msgt
           const port = obj as IpcPort;
           const soright = requestCancel(space, index, port, name);
           setEntry(space, index, 0, 0, false);
-          space.free(index);
+          // Only send rights are in the reverse map: there is nothing to take out of it.
+          space.free(index, true);
           return cin(KERN_SUCCESS, port, soright);
         }
         bits = space.bits[index]!;

@@ -30,9 +30,9 @@ import {
 import { MACH_NOTIFY_SEND_ONCE } from "../abi/port.js";
 import { MACH_MSG_HEADER, PORT_DESCRIPTOR } from "../abi/msg_layout.js";
 import { rdI32, rdU32, wrU32 } from "../abi/bytes.js";
-import { IpcKmsg, KDESC_PORT_RUN } from "../ipc/kmsg.js";
+import { IpcKmsg, KDESC_PORT_RUN, type KDesc, type KPortRunDesc } from "../ipc/kmsg.js";
 import { kmsgDestroy } from "../ipc/kmsg_destroy.js";
-import { kmsgDataRelease, kmsgWithWords, WORDS_MAX } from "../ipc/kmsg_buffer.js";
+import { kmsgDataRelease, kmsgReusable, kmsgWithWords, WORDS_MAX } from "../ipc/kmsg_buffer.js";
 import { LITTLE_ENDIAN } from "../ipc/user_words.js";
 import { mqueueReceiveKernel, takeHandedOff, type IpcMqueue, type RcvResult, type RcvWaiter } from "../ipc/mqueue.js";
 import { ipValid, type IpcPort } from "../ipc/port.js";
@@ -139,11 +139,17 @@ class Outcome implements ExceptionOutcome {
 
 const NO_RAISE_OPTIONS: RaiseOptions = Object.freeze({});
 
-/** The resolving functions of the Promise made last (capture): one executor for all, no closure per exception. */
-const captured: { settle: (o: ExceptionOutcome) => void; fail: (e: unknown) => void } = { settle: () => {}, fail: () => {} };
-const captureResolvers = (settle: (o: ExceptionOutcome) => void, fail: (e: unknown) => void): void => {
-  captured.settle = settle;
-  captured.fail = fail;
+/** The resolving function a raiser's Promise settles with: an outcome, or a rejected Promise for a failure. */
+type Settle = (o: ExceptionOutcome | PromiseLike<ExceptionOutcome>) => void;
+
+/**
+ * The triage whose Promise is being made (startTriage), which the one executor for all gives its
+ * resolving function to: no closure per exception, and only that function is kept (a failure
+ * settles with a rejected Promise), each a pointer written into a long-lived triage.
+ */
+let making: Triage | null = null;
+const giveSettle = (settle: Settle): void => {
+  making!.settle = settle;
 };
 
 /**
@@ -152,14 +158,54 @@ const captureResolvers = (settle: (o: ExceptionOutcome) => void, fail: (e: unkno
  * Only `codes[0]` and `codes[1]` are sent (as code and subcode); each is a bigint or an integral number.
  */
 export function exceptionTriage(thread: Thread, exception: number, codes: readonly (number | bigint)[], opts: RaiseOptions = NO_RAISE_OPTIONS): Promise<ExceptionOutcome> {
+  const c0 = codes[0] ?? 0;
+  const c1 = codes[1] ?? 0;
+  if (thread.inException) return raiseAfter(thread, exception, c0, c1, opts);
+  return startTriage(thread, exception, c0, c1, opts);
+}
+
+/** Exceptions a thread may have waiting behind the one it has out (raiseAfter): a bound on what raising holds. */
+export const EXCEPTIONS_WAITING_MAX = 16;
+
+/**
+ * exception_triage blocks its thread until the handler answers, so a thread never has two
+ * exceptions out at once; a caller here can raise a second meanwhile. It is raised when the first
+ * is over: both would wait on the thread's one reply port, each taking the other's answer. At
+ * most EXCEPTIONS_WAITING_MAX wait; past that the raise is refused (a RangeError), holding
+ * nothing. (A function of its own: closures in exceptionTriage made it allocate their context
+ * on every call.)
+ */
+function raiseAfter(thread: Thread, exception: number, c0: number | bigint, c1: number | bigint, opts: RaiseOptions): Promise<ExceptionOutcome> {
+  const queue = (thread.exceptionQueue ??= []);
+  if (queue.length >= EXCEPTIONS_WAITING_MAX) {
+    return Promise.reject(new RangeError(`thread ${thread.id} has an exception out and ${queue.length} waiting: no more may be raised until they are handled`));
+  }
+  return new Promise<ExceptionOutcome>((resolve, reject) => {
+    queue.push(() => void startTriage(thread, exception, c0, c1, opts).then(resolve, reject));
+  });
+}
+
+/** exceptionTriage on a thread with no exception out. */
+function startTriage(thread: Thread, exception: number, c0: number | bigint, c1: number | bigint, opts: RaiseOptions): Promise<ExceptionOutcome> {
   try {
-    const t = new Triage(thread, exception, codes[0] ?? 0, codes[1] ?? 0, opts);
+    // The thread's triage of its last exception, settled, if it kept one: an exception's
+    // bookkeeping is one object per thread, not one per exception.
+    const spare = thread.spareTriage as Triage | null;
+    let t: Triage;
+    if (spare !== null) {
+      thread.spareTriage = null;
+      t = spare.reset(exception, c0, c1, opts);
+    } else t = new Triage(thread, exception, c0, c1, opts);
     const done = t.run(0);
-    if (done) return Promise.resolve(done);
+    if (done) {
+      t.release();
+      return Promise.resolve(done);
+    }
     // A handler was asked; its answer comes in a later step (the handler's reply, Triage.take).
-    const p = new Promise<ExceptionOutcome>(captureResolvers);
-    t.settle = captured.settle;
-    t.fail = captured.fail;
+    making = t;
+    const p = new Promise<ExceptionOutcome>(giveSettle);
+    making = null;
+    thread.inException = true;
     return p;
   } catch (e) {
     return Promise.reject(e);
@@ -176,6 +222,16 @@ interface PendingRpc {
   behavior: number;
   flavor: number;
   finish: Finish;
+  /** The reply the RPC was answered with, once it is over: the next request is made in it (kmsgWithWords). */
+  spareKmsg: IpcKmsg | null;
+  /** The thread and task descriptors' record of the request sent, until it is answered. */
+  sentDescs: KDesc[] | null;
+  /**
+   * That record once the request was answered, for the next request to fill in. A reply on the
+   * reply port came through the request's send-once right, so the request was copied out or
+   * destroyed (only they take that right out of it): nothing reads its record again.
+   */
+  spareDescs: KDesc[] | null;
 }
 
 /** A reaction on a settled Promise is the cheapest microtask: queueMicrotask makes an async resource per call. */
@@ -187,7 +243,9 @@ const RESOLVED = Promise.resolve();
  * there. Continuations rather than an async function with a Promise per wait: each
  * Promise, its reactions and their microtask hops cost more than the delivery itself.
  * The triage is also its own receive waiter on the thread's reply port (mqueueReceiveKernel)
- * and its own pending RPC: one object per exception for all of them.
+ * and its own pending RPC: one object per exception for all of them, and once settled it is
+ * kept for the thread's next exception (Thread.spareTriage): nothing refers to it then (its wait
+ * was detached when the reply came or the wait ended, and its continuations have run).
  */
 class Triage implements PendingRpc, RcvWaiter, AttemptLog {
   // The levels asked and their answers (AttemptLog).
@@ -205,8 +263,10 @@ class Triage implements PendingRpc, RcvWaiter, AttemptLog {
   behavior = 0;
   flavor = 0;
   finish: Finish = rpcKr;
-  settle: ((o: ExceptionOutcome) => void) | null = null;
-  fail: ((e: unknown) => void) | null = null;
+  spareKmsg: IpcKmsg | null = null;
+  sentDescs: KDesc[] | null = null;
+  spareDescs: KDesc[] | null = null;
+  settle: Settle | null = null;
   // The receive waiter's record (RcvWaiter), filled in by rpcReceive and mqueueReceiveKernel.
   option = MACH_RCV_MSG;
   rcvSize = 0xffffffff;
@@ -214,21 +274,88 @@ class Triage implements PendingRpc, RcvWaiter, AttemptLog {
   timer: ReturnType<typeof setTimeout> | null = null;
   sources: readonly IpcMqueue[] = NO_MQUEUES;
   /** The three levels' actions, taken before the first delivery as they always were here (three fields, no array). */
-  private readonly threadActions: ExceptionAction[] | null;
-  private readonly taskActions: ExceptionAction[] | null;
-  private readonly hostActions: ExceptionAction[] | null;
+  private threadActions: ExceptionAction[] | null;
+  private taskActions: ExceptionAction[] | null;
+  private hostActions: ExceptionAction[] | null;
 
   constructor(
     readonly thread: Thread,
-    readonly exception: number,
+    public exception: number,
     /** The code and subcode. */
-    readonly code0: number | bigint,
-    readonly code1: number | bigint,
-    readonly opts: RaiseOptions,
+    public code0: number | bigint,
+    public code1: number | bigint,
+    public opts: RaiseOptions,
   ) {
     this.threadActions = thread.excActions;
     this.taskActions = thread.task.excActions;
     this.hostActions = thread.task.kernel.host.excActions;
+  }
+
+  /** A settled triage made ready for the thread's next exception: every field as the constructor leaves it. */
+  reset(exception: number, code0: number | bigint, code1: number | bigint, opts: RaiseOptions): this {
+    this.exception = exception;
+    this.code0 = code0;
+    this.code1 = code1;
+    this.opts = opts;
+    this.n = 0;
+    this.levels = 0;
+    this.kr0 = 0;
+    this.kr1 = 0;
+    this.kr2 = 0;
+    this.level = 0;
+    this.kr = KERN_FAILURE;
+    this.rpc = null;
+    this.routineId = 0;
+    this.behavior = 0;
+    this.flavor = 0;
+    this.finish = rpcKr;
+    this.option = MACH_RCV_MSG;
+    this.rcvSize = 0xffffffff;
+    this.done = true;
+    this.timer = null;
+    this.sources = NO_MQUEUES;
+    const thread = this.thread;
+    this.threadActions = thread.excActions;
+    this.taskActions = thread.task.excActions;
+    this.hostActions = thread.task.kernel.host.excActions;
+    return this;
+  }
+
+  /**
+   * Triage is over (its outcome made, or its failure): the thread keeps it for its next
+   * exception, without what it held for this one (the resolving functions, the options, the
+   * actions), so that a kept triage holds no more than the thread and its reply message.
+   */
+  release(): void {
+    const thread = this.thread;
+    if (this.settle !== null) {
+      // It was waited for (startTriage): the thread is free for its next exception, which a
+      // caller may have raised meanwhile (it starts a microtask later, not inside this step).
+      thread.inException = false;
+      const next = thread.exceptionQueue?.shift();
+      if (next !== undefined) void RESOLVED.then(next);
+    }
+    this.settle = null;
+    this.opts = NO_RAISE_OPTIONS;
+    this.code0 = 0;
+    this.code1 = 0;
+    this.threadActions = this.taskActions = this.hostActions = null;
+    this.rpc = null;
+    if (thread.active && thread.spareTriage === null) thread.spareTriage = this;
+  }
+
+  /** Settle the raiser's Promise with the outcome, the triage kept for the thread's next exception first. */
+  private settleWith(o: ExceptionOutcome): void {
+    const settle = this.settle!;
+    this.release();
+    settle(o);
+  }
+
+  /** Reject the raiser's Promise (an exception thrown while delivering). */
+  failWith(e: unknown): void {
+    const settle = this.settle!;
+    this.release();
+    settle(Promise.reject(e));
   }
 
   /** Offer the exception from level `from` on: the outcome, or null while a handler is asked. */
@@ -275,10 +402,10 @@ class Triage implements PendingRpc, RcvWaiter, AttemptLog {
       this.rpc = null;
       const kr = checkReply(rpc, kmsg);
       const done = this.answered(kr);
-      if (done) this.settle!(done);
+      if (done) this.settleWith(done);
       else void RESOLVED.then(() => this.goOn());
     } catch (e) {
-      this.fail!(e);
+      this.failWith(e);
     }
   }
 
@@ -290,7 +417,7 @@ class Triage implements PendingRpc, RcvWaiter, AttemptLog {
         this.rpc = null;
         this.resumed(rpcAnswered(this.thread, rpc, g));
       } catch (e) {
-        this.fail!(e);
+        this.failWith(e);
       }
     });
   }
@@ -299,16 +426,16 @@ class Triage implements PendingRpc, RcvWaiter, AttemptLog {
   private goOn(): void {
     try {
       const done = this.run(this.level + 1);
-      if (done) this.settle!(done);
+      if (done) this.settleWith(done);
     } catch (e) {
-      this.fail!(e);
+      this.failWith(e);
     }
   }
 
   /** The asked level's answer came: go on from there, and settle once triage ends. */
   resumed(kr: number): void {
     const done = this.answered(kr) ?? this.run(this.level + 1);
-    if (done) this.settle!(done);
+    if (done) this.settleWith(done);
   }
 }
 
@@ -502,6 +629,7 @@ export function exceptionRequest(
   flavor: number,
   state: Uint32Array | null,
   general: boolean,
+  into: IpcKmsg | null = null,
 ): IpcKmsg {
   let tpl: DefaultTemplate | null = null;
   if (behavior === EXCEPTION_DEFAULT && !general) {
@@ -515,7 +643,7 @@ export function exceptionRequest(
   if (tpl !== null) {
     const src = tpl.words;
     const n = src.length;
-    const kmsg = kmsgWithWords(n << 2);
+    const kmsg = kmsgWithWords(n << 2, into);
     const w = kmsg.words!;
     w.set(src);
     w[tpl.exception] = Number(exception) >>> 0;
@@ -568,7 +696,9 @@ function exceptionRpc(
   const thread = t.thread;
   const routine = exceptionRoutine(behavior, code64);
   const identity = behavior !== EXCEPTION_STATE;
-  const kmsg = exceptionRequest(routine, behavior, t.exception, code, flavor, state, false);
+  const spare = t.spareKmsg;
+  t.spareKmsg = null;
+  const kmsg = exceptionRequest(routine, behavior, t.exception, code, flavor, state, false, spare);
   kmsg.id = routine.id;
   kmsg.remote = excPort;
   kmsg.bits = msghBits(MACH_MSG_TYPE_PORT_SEND, 0);
@@ -583,22 +713,25 @@ function exceptionRpc(
     // port if task/thread_set_special_port replaced it (no new make-send either way).
     // The thread and task descriptors are one run (KPortRunDesc: one record, not one per port);
     // exceptionRequest wrote them whole, their disposition the carried type, as copyin leaves it.
-    kmsg.descs = [
-      {
-        kind: KDESC_PORT_RUN,
-        off: 28,
-        ports: [portCopySend(thread.ports.ithSself), portCopySend(thread.task.ports.itkSself)],
-        type: MACH_MSG_TYPE_PORT_SEND,
-        count: 2,
-      },
-    ];
+    let descs = t.spareDescs;
+    const threadSelf = portCopySend(thread.ports.ithSself);
+    const taskSelf = portCopySend(thread.task.ports.itkSself);
+    if (descs !== null) {
+      t.spareDescs = null;
+      const ports = (descs[0] as KPortRunDesc).ports;
+      ports[0] = threadSelf;
+      ports[1] = taskSelf;
+    } else descs = [{ kind: KDESC_PORT_RUN, off: 28, ports: [threadSelf, taskSelf], type: MACH_MSG_TYPE_PORT_SEND, count: 2 }];
+    kmsg.descs = descs;
+    t.sentDescs = descs;
   }
   t.routineId = routine.id;
   t.behavior = behavior;
   t.flavor = flavor;
   t.finish = finish;
   const rpc: PendingRpc = t;
-  const sent = ipcKmsgSend(kmsg, MACH_SEND_KERNEL_DEFAULT, 0);
+  // The faulting thread runs the RPC: its task sends the request (and takes a queued reply).
+  const sent = ipcKmsgSend(kmsg, MACH_SEND_KERNEL_DEFAULT, 0, false, thread.task);
   // The kernel sends with MACH_SEND_ALWAYS, so the send does not wait; a Promise is followed all the same.
   if (typeof sent === "number") return rpcReceive(t, reply, rpc, sent);
   sent
@@ -606,17 +739,20 @@ function exceptionRpc(
       const kr = rpcReceive(t, reply, rpc, mr);
       if (kr !== null) t.resumed(kr);
     })
-    .catch((e: unknown) => t.fail!(e));
+    .catch((e: unknown) => t.failWith(e));
   return null;
 }
 
 /** The request is sent (or refused, `mr`): wait for the reply on the thread's reply port. */
 function rpcReceive(t: Triage, reply: IpcPort, rpc: PendingRpc, mr: number): number | null {
-  if (mr !== MACH_MSG_SUCCESS) return rpc.finish(rpc, mr, rpc.flavor, NO_STATE);
+  if (mr !== MACH_MSG_SUCCESS) {
+    rpc.sentDescs = null;
+    return rpc.finish(rpc, mr, rpc.flavor, NO_STATE);
+  }
   const timeout = t.opts.timeoutMs;
   t.option = MACH_RCV_MSG | (timeout !== undefined ? MACH_RCV_TIMEOUT : 0);
   t.rpc = rpc;
-  const got = mqueueReceiveKernel(reply, t, timeout ?? 0);
+  const got = mqueueReceiveKernel(reply, t, timeout ?? 0, t.thread.task);
   if (got === null) return null;
   t.rpc = null;
   return rpcAnswered(t.thread, rpc, got);
@@ -625,6 +761,8 @@ function rpcReceive(t: Triage, reply: IpcPort, rpc: PendingRpc, mr: number): num
 /** What the wait came to: the reply's answer, or an interrupted receive. */
 function rpcAnswered(thread: Thread, rpc: PendingRpc, g: RcvResult): number {
   if (g.mr !== MACH_MSG_SUCCESS || !g.kmsg) {
+    // The request may still be queued (a timeout): its record stays with it.
+    rpc.sentDescs = null;
     dropReplyPort(thread);
     // A wait given up on (timeout, thread_abort, the thread terminating) is an
     // interrupted receive; the next level then finds the thread terminating.
@@ -649,6 +787,11 @@ function checkReply(rpc: PendingRpc, r: IpcKmsg): number {
   // What is left to release: a reply right, a voucher, descriptors' rights, a preallocated buffer.
   // A plain reply (the rule) carries none of them, and kmsgDestroy would find nothing to do.
   if (r.local !== null || r.voucher !== null || r.descs !== null || r.premsgPort !== null) kmsgDestroy(r);
+  // Nothing else holds a reply handed to the waiting RPC or dequeued for it (kmsgReusable), and its
+  // rights and bytes are gone: the thread's next request is made in it (kmsgWithWords).
+  else if (kmsgReusable(r)) rpc.spareKmsg = r;
+  rpc.spareDescs = rpc.sentDescs;
+  rpc.sentDescs = null;
   return rpc.finish(rpc, kr, flavor, state);
 }
 

@@ -152,7 +152,7 @@ export async function raiseFromWire(thread: Thread, req: ExceptionRequest): Prom
   return { kr: out.kr, extra: resultExtra(handled, signal, blocks) };
 }
 
-function resultExtra(handledBy: number, signal: number, blocks: { flavor: number; words: Uint32Array }[]): Uint8Array {
+export function resultExtra(handledBy: number, signal: number, blocks: { flavor: number; words: Uint32Array }[]): Uint8Array {
   let n = EXCEPTION_RESULT.size;
   for (const b of blocks) n += STATE_BLOCK.size + 4 * b.words.length;
   const out = new Uint8Array(n);
@@ -170,6 +170,8 @@ function resultExtra(handledBy: number, signal: number, blocks: { flavor: number
 
 /** Decode an EXCEPTION result's extra (the Node client's side). */
 export function decodeExceptionResult(extra: Uint8Array): { handledBy: number; signal: number; states: { flavor: number; words: Uint32Array }[] } {
+  // A refused EXCEPTION (no such thread, one out already) may come back without its record.
+  if (extra.byteLength < EXCEPTION_RESULT.size) return { handledBy: 0, signal: 0, states: [] };
   const dv = viewOf(extra);
   const h = EXCEPTION_RESULT.read(dv, 0);
   const states: { flavor: number; words: Uint32Array }[] = [];

@@ -10,7 +10,7 @@ import { copyBytes, rdU32, wrU32 } from "../abi/bytes.js";
 import { viewOf } from "../abi/layout.js";
 import { HEADER_SIZE } from "../abi/msg_layout.js";
 import { randomBytes } from "node:crypto";
-import { KERN_INVALID_ARGUMENT, KERN_RESOURCE_SHORTAGE, KERN_SUCCESS } from "../abi/kern_return.js";
+import { KERN_FAILURE, KERN_INVALID_ARGUMENT, KERN_RESOURCE_SHORTAGE, KERN_SUCCESS } from "../abi/kern_return.js";
 import {
   MACH_RCV_LARGE,
   MACH_RCV_MSG,
@@ -32,6 +32,7 @@ import type { Kernel } from "../kern/kernel.js";
 import { taskName } from "./proc_name.js";
 import type { Task } from "../kern/task.js";
 import type { Thread } from "../kern/thread.js";
+import type { MachMsgResult } from "../ipc/mach_msg.js";
 import type { VmMap } from "../kern/vm_map.js";
 import { findTrap } from "../abi/traps.js";
 import {
@@ -73,7 +74,7 @@ import {
 } from "./protocol.js";
 import { socketFd, type PeerCredentials } from "./native.js";
 import { sendFrame } from "./wire.js";
-import { ProcFrameError, decodeException, procCredential, procStartTime, procThreadOf, raiseFromWire, verifyAdopter, verifyForkChild } from "./proc_ops.js";
+import { ProcFrameError, decodeException, procCredential, procStartTime, procThreadOf, raiseFromWire, resultExtra, verifyAdopter, verifyForkChild } from "./proc_ops.js";
 import { taskExec, taskFork, taskSetCredential } from "../kern/proc.js";
 import { attachProcessMemory } from "../kern/vm_remote.js";
 import { processMemory } from "./proc_memory.js";
@@ -499,13 +500,26 @@ export class Session {
         if (thread && !this.task) this.task = entry.task;
       }
     }
+    // A refusal carries the result record all the same (nobody handled it, no signal, no state).
     if (!thread || !thread.active) {
-      this.result(seq, KERN_INVALID_ARGUMENT);
+      this.result(seq, KERN_INVALID_ARGUMENT, EMPTY, NO_REGIONS, resultExtra(0, 0, []));
+      return;
+    }
+    if (thread.inException) {
+      // A faulting thread waits in its fault handler for the answer, so a second fault of the
+      // same thread cannot come while one is out; a frame that says so anyway would change the
+      // registers of the exception being handled (raiseFromWire sets them first). Refused.
+      this.log(`EXCEPTION for thread ${thread.id}, which has one out: refused`);
+      this.result(seq, KERN_FAILURE, EMPTY, NO_REGIONS, resultExtra(0, 0, []));
       return;
     }
     raiseFromWire(thread, req).then(
       (r) => this.result(seq, r.kr, EMPTY, NO_REGIONS, r.extra),
-      (e: unknown) => this.log(`exception delivery failed: ${String(e)}`),
+      (e: unknown) => {
+        // The client waits for an answer whatever happened.
+        this.log(`exception delivery failed: ${String(e)}`);
+        this.result(seq, KERN_FAILURE, EMPTY, NO_REGIONS, resultExtra(0, 0, []));
+      },
     );
   }
 
@@ -593,7 +607,8 @@ export class Session {
     }
     const sending = (option & MACH_SEND_MSG) !== 0;
     if (sending && sendSize > msg.byteLength) {
-      // The client said more than it sent: as a bad user address would.
+      // The client said more than it sent: as a bad user address would (the trap was made all the same).
+      thread.syscallsMach++;
       const buf = this.borrow(msg.byteLength);
       buf.set(msg);
       return this.finishMsg(seq, m, frameBytes, MACH_SEND_INVALID_DATA, buf, vm);
@@ -602,6 +617,7 @@ export class Session {
     // The limits first: they are a few comparisons, the kernel-object test a name lookup.
     if (sending && (account.held(this.socket.writableLength) > limits.clientMemory || account.userHeld > limits.userMemory || !budget.fits(0)) && !this.toKernel(msg)) {
       // ipc_kmsg_alloc failing: the message is not copied in, the caller keeps everything.
+      thread.syscallsMach++;
       this.log(
         `MACH_SEND_NO_BUFFER: holds ${account.held(this.socket.writableLength)} bytes (limit ${limits.clientMemory}), uid ${account.uid} ${budget.userHeld(account.uid)} (limit ${limits.userMemory}), server ${budget.total} (limit ${limits.totalMemory})`,
       );
@@ -646,6 +662,13 @@ export class Session {
     // next; only a buffer as large as rcv_size gets the caller's own semantics,
     // and that happens only once the message is known to need it.
     const rcvOnly = (option & ~MACH_SEND_MSG) >>> 0;
+    // One trap for the client, whatever steps it takes here: the first step counts it (machMsg), the others are steps (machMsgInKernel).
+    let entered = false;
+    const step = (buf: Uint8Array, opt: number, ss: number, rs: number): MachMsgResult => {
+      if (entered) return thread.machMsgInKernel(buf, opt, ss, rs, m.rcvName, m.timeout);
+      entered = true;
+      return thread.machMsg(buf, opt, ss, rs, m.rcvName, m.timeout, 0);
+    };
     const look = (size: number): void => {
       const forced = size < rcvSize;
       const buf = this.borrow(size);
@@ -657,7 +680,7 @@ export class Session {
         // After a wait the queue may have moved on: look again before trusting the size.
         look(sync ? Math.min(rcvSize, Math.max(need, size + 1)) : size);
       };
-      const r = thread.machMsg(buf, forced ? (rcvOnly | MACH_RCV_LARGE) >>> 0 : rcvOnly, 0, forced ? size : rcvSize, m.rcvName, m.timeout, 0);
+      const r = step(buf, forced ? (rcvOnly | MACH_RCV_LARGE) >>> 0 : rcvOnly, 0, forced ? size : rcvSize);
       if (typeof r === "number") seen(r, true);
       else r.then((mr) => seen(mr, false), fail(buf));
     };
@@ -672,7 +695,7 @@ export class Session {
       this.giveBack(sbuf);
       receive();
     };
-    const s = thread.machMsg(sbuf, (option & ~MACH_RCV_MSG) >>> 0, sendSize, 0, 0, m.timeout, 0);
+    const s = step(sbuf, (option & ~MACH_RCV_MSG) >>> 0, sendSize, 0);
     if (typeof s === "number") return sent(s);
     s.then(sent, fail(sbuf));
   }

@@ -92,6 +92,9 @@ test("a Node client raises an exception on its own thread; a STATE_IDENTITY hand
   // Request: header 24, body 4, two ports 24, NDR 8, exception 4, codeCnt 4, codes 16, flavor 4, count 4, state.
   const stateAt = 24 + 4 + 24 + 8 + 4 + 4 + 16 + 4 + 4;
   assert.equal(dv.getUint32(stateAt + 4 * 32, true), 0x1000, "the handler sees the registers the thread had");
+  // The thread has an exception out: another for it is refused, and the one out is untouched.
+  const refused = await victim.mainThread.raiseException(EXC_BAD_ACCESS, [KERN_INVALID_ADDRESS, 0], [{ flavor: x86_THREAD_STATE64, words: new Uint32Array(42) }]);
+  assert.deepEqual([refused.kr, refused.handledBy, refused.signal, refused.states], [KERN_FAILURE, null, 0, []]);
   const reply = new Uint8Array(44 + 4 * 42);
   const rv = new DataView(reply.buffer);
   rv.setUint32(0, 18, true);
