@@ -310,7 +310,7 @@ export class Thread {
 
   /** The settled triage of this thread's last exception, kept for its next one (exception.ts; opaque here). */
   spareTriage: object | null = null;
-  /** An exception of this thread waits for its handler's answer (exception.ts). */
+  /** This thread has an exception out (in triage, or waiting to start once the one before it is over; exception.ts). */
   inException = false;
   /** Exceptions raised on this thread while one was out, started in turn as each is over (exception.ts). */
   exceptionQueue: (() => void)[] | null = null;
