@@ -12,8 +12,10 @@ import {
   EXC_BAD_ACCESS,
   EXC_MASK_BAD_ACCESS,
   EXC_RPC_ALERT,
+  EXCEPTIONS_WAITING_MAX,
   EXCEPTION_DEFAULT,
   KERN_FAILURE,
+  KERN_INVALID_RIGHT,
   KERN_SUCCESS,
   MACH_MSG_TYPE_MAKE_SEND,
   MACH_PORT_RIGHT_RECEIVE,
@@ -127,5 +129,41 @@ test("an exception raised in the step of the handler's reply, with another waiti
   assert.deepEqual(outs.map((o) => o.handledBy), ["thread", "thread", "thread"]);
   await settle();
   assert.equal(tryReceive(h, tp), null);
+  assertInvariant(kernel);
+});
+
+/** A receive right of `a`'s guarded with `guard`. */
+async function guarded(a: Actor, guard: bigint): Promise<number> {
+  const name = await allocate(a);
+  assert.equal((await a.thread.call("mach_port_guard", a.self, { name, guard, strict: 0 })).kr, KERN_SUCCESS);
+  return name;
+}
+
+test("EXC_GUARD raised by the kernel on a thread with an exception out waits behind it, and the task dies after", async () => {
+  const { kernel, victim, h, tp } = await threadHandler();
+  const p = await guarded(victim, 0x99n);
+  const out = victim.thread.raiseException(EXC_BAD_ACCESS, [1, 0]);
+  const destroyed = victim.thread.call("mach_port_destroy", victim.self, { name: p });
+  await settle();
+  assert.deepEqual(drain(h, tp), [[1n, 0n]], "the guard exception is not sent beside the one out");
+  assert.equal((await out).handledBy, "thread");
+  assert.equal((await destroyed).kr, KERN_INVALID_RIGHT);
+  assert.ok(victim.thread.guardOutcome, "EXC_GUARD was raised");
+  assert.equal(victim.task.active, false);
+  assertInvariant(kernel);
+});
+
+test("EXC_GUARD on a thread with the most exceptions waiting: the task dies all the same, and the trap answers", async () => {
+  const { kernel, victim, h, tp } = await threadHandler();
+  const p = await guarded(victim, 0x99n);
+  const raised = Array.from({ length: EXCEPTIONS_WAITING_MAX + 1 }, (_, i) => victim.thread.raiseException(EXC_BAD_ACCESS, [i, 0]));
+  const destroyed = victim.thread.call("mach_port_destroy", victim.self, { name: p });
+  const kr = (await destroyed).kr;
+  assert.equal(kr, KERN_INVALID_RIGHT);
+  assert.equal(victim.task.active, false, "a guard violation kills the task whatever came of its exception");
+  const outs = await Promise.all(raised);
+  assert.equal(outs.length, EXCEPTIONS_WAITING_MAX + 1);
+  await settle();
+  drain(h, tp);
   assertInvariant(kernel);
 });
