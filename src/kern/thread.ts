@@ -169,8 +169,15 @@ export class Thread {
     const g = this.guardViolation;
     if (!g) return;
     this.guardViolation = null;
-    this.guardOutcome = await exceptionTriage(this, EXC_GUARD, [g.code, g.subcode]);
-    this.task.terminate();
+    try {
+      this.guardOutcome = await exceptionTriage(this, EXC_GUARD, [g.code, g.subcode]);
+    } catch (e) {
+      // Refused: the thread has the most exceptions waiting (EXCEPTIONS_WAITING_MAX) behind the one
+      // out, which the violation's trap cannot wait for. Nobody is told; the task dies all the same.
+      if (!(e instanceof RangeError)) throw e;
+    } finally {
+      this.task.terminate();
+    }
   }
 
   /** task_self_trap: a send right to the task's own port (one more user reference each call). */
