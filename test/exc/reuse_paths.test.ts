@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { actor, assertInvariant, boot, transfer, type Actor } from "../helpers/kernel.js";
 import { codesOf, retCodeReply, type Received } from "./handler.js";
 import { EXC_BAD_ACCESS, EXC_MASK_BAD_ACCESS, EXCEPTION_DEFAULT, EXCEPTION_STATE_IDENTITY, MACH_EXCEPTION_CODES } from "../../src/abi/exception.js";
-import { KERN_SUCCESS, MIG_BAD_ID, MIG_SERVER_DIED } from "../../src/abi/kern_return.js";
+import { KERN_SUCCESS, MIG_BAD_ID, MIG_REPLY_MISMATCH, MIG_SERVER_DIED } from "../../src/abi/kern_return.js";
 import { MACH_MSG_TYPE_MAKE_SEND, MACH_MSG_TYPE_MOVE_SEND_ONCE, MACH_RCV_INTERRUPTED, MACH_RCV_LARGE, MACH_RCV_MSG, MACH_RCV_TOO_LARGE, MACH_SEND_MSG } from "../../src/abi/message.js";
 import { MACH_PORT_RIGHT_RECEIVE } from "../../src/abi/port.js";
 import { x86_THREAD_STATE64 } from "../../src/abi/thread_status.js";
@@ -190,5 +190,30 @@ test("the thread ends while a handler is asked, with exceptions waiting: every r
   assert.equal(victim.thread.inException, false);
   assert.equal(victim.thread.spareTriage, null, "a dead thread keeps nothing");
   for (const at of [28, 40]) await h.thread.call("mach_port_deallocate", h.self, { name: r1.r.view.getUint32(at, true) });
+  assertInvariant(kernel);
+});
+
+test("a handler that forwards the reply right as the reply port of a kernel routine: the kernel's reply answers the level (MIG_REPLY_MISMATCH), and the next request is whole", async () => {
+  const { kernel, victim, h, tp } = await withHandler();
+  for (let i = 0; i < 3; i++) {
+    const o = victim.thread.raiseException(EXC_BAD_ACCESS, [0xb0 + i, 0]);
+    const { mr, r } = await receive(h, tp);
+    assert.equal(mr, 0);
+    // mach_port_type (3204) on the handler's own task port, its reply sent on the exception's reply right.
+    const req = new Uint8Array(36);
+    const v = new DataView(req.buffer);
+    v.setUint32(0, 19 /* COPY_SEND */ | (MACH_MSG_TYPE_MOVE_SEND_ONCE << 8), true);
+    v.setUint32(4, 36, true);
+    v.setUint32(8, h.self, true);
+    v.setUint32(12, r.replyName, true);
+    v.setInt32(20, 3204, true);
+    req.set([0, 0, 0, 0, 1, 0, 0, 0], 24);
+    v.setUint32(32, tp, true);
+    assert.equal(h.thread.machMsg(req, MACH_SEND_MSG, 36, 0, 0, 0, 0), 0);
+    const out = await o;
+    assert.equal(out.attempts[0]!.kr, MIG_REPLY_MISMATCH);
+    for (const at of [28, 40]) assert.equal((await h.thread.call("mach_port_deallocate", h.self, { name: r.view.getUint32(at, true) })).kr, KERN_SUCCESS);
+    await plainRound(victim, h, tp, 0xc0 + i);
+  }
   assertInvariant(kernel);
 });
