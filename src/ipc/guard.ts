@@ -2,9 +2,10 @@
  * mach_port_guard_exception (osfmk/ipc/mach_port.c): a guard violation is
  * recorded on the current thread, and EXC_GUARD is raised when that thread
  * leaves the kernel (AST_GUARD). The IPC layer only reports the violation;
- * whoever runs the trap (the kernel's Thread) installs the sink that records it.
+ * whoever runs the trap (the kernel's Thread) installs the owner (current.ts) that records it.
  */
 import { GUARD_TYPE_MACH_PORT } from "../abi/port.js";
+import { trapOwner } from "./current.js";
 
 /** thread->guard_exc_info: the codes the EXC_GUARD will carry. */
 export interface GuardViolation {
@@ -12,20 +13,6 @@ export interface GuardViolation {
   subcode: bigint;
 }
 
-export type GuardSink = (v: GuardViolation) => void;
-let sink: GuardSink | null = null;
-
-/** Install the current thread's sink for the duration of a trap; returns the previous one to restore. */
-export function setGuardSink(s: GuardSink | null): GuardSink | null {
-  const prev = sink;
-  sink = s;
-  return prev;
-}
-
-/** Whether `s` is the sink of the trap running now: whose thread is current_thread(). */
-export function isCurrentSink(s: GuardSink): boolean {
-  return sink === s;
-}
 
 /**
  * code: GUARD_TYPE_MACH_PORT in bits 63-61, the violation flavor in 60-32, the
@@ -35,5 +22,5 @@ export function isCurrentSink(s: GuardSink): boolean {
 export function machPortGuardException(name: number, inguard: bigint, portguard: bigint, reason: number): void {
   void inguard;
   const code = (BigInt(GUARD_TYPE_MACH_PORT) << 61n) | (BigInt(reason >>> 0) << 32n) | BigInt(name >>> 0);
-  sink?.({ code, subcode: BigInt.asUintN(64, portguard) });
+  trapOwner()?.guard({ code, subcode: BigInt.asUintN(64, portguard) });
 }

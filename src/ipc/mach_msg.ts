@@ -39,9 +39,14 @@ import { notifyNameWithId } from "./notify.js";
 import { MACH_NOTIFY_SEND_POSSIBLE } from "../abi/port.js";
 import { copyoutObjectName } from "./right.js";
 import { ipcKmsgSend, takeHeldReply } from "./send.js";
+import type { MsgCounts } from "./msg_counters.js";
+import { setTrapOwner, trapOwner } from "./current.js";
 import { IE_BITS_TYPE_MASK } from "./space.js";
 
-export interface MsgContext extends SenderIdentity, Receiver {}
+export interface MsgContext extends SenderIdentity, Receiver {
+  /** The trap's task's message counts: what it sends and takes off a queue counts there. */
+  readonly counts: MsgCounts;
+}
 
 export type MachMsgResult = number | Promise<number>;
 
@@ -64,14 +69,23 @@ export function machMsgTrap(
     const kmsg = kmsgCopyin(ctx, buf, sendSize);
     if (typeof kmsg === "number") return kmsg;
     if (option & MACH_SEND_NOTIFY) option = armSendPossible(ctx, buf, kmsg, option);
-    const sent = ipcKmsgSend(kmsg, option, timeout, (option & MACH_RCV_MSG) !== 0);
+    const sent = ipcKmsgSend(kmsg, option, timeout, (option & MACH_RCV_MSG) !== 0, ctx.counts);
     if (typeof sent === "number") {
       const held = takeHeldReply();
       if (held) return receiveHeldReply(ctx, held, rcvBuf, option, rcvSize, rcvName, timeout);
       return afterSend(ctx, kmsg, sent, buf, option, rcvSize, rcvName, timeout, rcvBuf);
     }
     const opt = option;
-    return sent.then((mr) => afterSend(ctx, kmsg, mr, buf, opt, rcvSize, rcvName, timeout, rcvBuf));
+    // The receive after a send that waited is still this trap's: its task takes the message.
+    const owner = trapOwner();
+    return sent.then((mr) => {
+      const prev = setTrapOwner(owner);
+      try {
+        return afterSend(ctx, kmsg, mr, buf, opt, rcvSize, rcvName, timeout, rcvBuf);
+      } finally {
+        setTrapOwner(prev);
+      }
+    });
   }
   if (option & MACH_RCV_MSG) return machMsgReceive(ctx, rcvBuf, option, rcvSize, rcvName, timeout);
   return MACH_MSG_SUCCESS;
@@ -82,18 +96,22 @@ export function machMsgTrap(
  * idle). When the receive names that port and the reply fits, the reply is received as the
  * dequeue of the only message on the queue would give it (the port's next sequence number, its
  * send-possible requests); otherwise it is queued as the send would have queued it, and the
- * receive runs as usual. Skipping the queue and the receive's lookups was 10% of a null RPC.
+ * receive runs as usual (the reply's post and dequeue are counted as theirs would be). Skipping the queue and the receive's lookups was 10% of a null RPC.
  */
 function receiveHeldReply(ctx: MsgContext, kmsg: IpcKmsg, buf: Uint8Array, option: number, rcvSize: number, rcvName: number, timeout: number): MachMsgResult {
   const port = kmsg.remote as IpcPort;
   if (lookupReceive(ctx, rcvName) === port && rcvSize >= kmsg.size + requestedTrailerSize(option)) {
     const seqno = port.seqno;
     port.seqno = (seqno + 1) >>> 0;
+    // The reply's post and its dequeue, both this trap's task's.
+    const counts = ctx.counts;
+    counts.messagesSent++;
+    counts.messagesReceived++;
     kmsgReleasePrealloc(kmsg);
     sendPossibleNotify(port);
     return kmsgCopyout(ctx, kmsg, buf, option, seqno, port);
   }
-  mqueuePost(port, kmsg);
+  mqueuePost(port, kmsg, ctx.counts);
   return machMsgReceive(ctx, buf, option, rcvSize, rcvName, timeout);
 }
 
@@ -201,11 +219,12 @@ export function machMsgReceive(ctx: MsgContext, buf: Uint8Array, option: number,
     const seqno = obj.seqno;
     const kmsg = mqueueTakeFitting(obj, option, rcvSize);
     if (kmsg !== null) {
+      ctx.counts.messagesReceived++;
       sendPossibleNotify(obj);
       return kmsgCopyout(ctx, kmsg, buf, option, seqno, obj);
     }
   }
-  const r = mqueueReceive(obj, option, rcvSize, timeout);
+  const r = mqueueReceive(obj, option, rcvSize, timeout, ctx.counts);
   if (r instanceof Promise) return r.then((res) => receiveResults(ctx, buf, option, rcvSize, rcvName, timeout, res));
   return receiveResults(ctx, buf, option, rcvSize, rcvName, timeout, r);
 }

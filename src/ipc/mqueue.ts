@@ -25,6 +25,7 @@ import { MACH_PORT_QLIMIT_KERNEL } from "../abi/port.js";
 import { kmsgReleasePrealloc, type IpcKmsg } from "./kmsg.js";
 import { IpcPort, IpcPset } from "./port.js";
 import { kmsgDestroy } from "./kmsg_destroy.js";
+import type { MsgCounts } from "./msg_counters.js";
 
 /** What a blocked or immediate receive produced. */
 export interface RcvResult {
@@ -56,6 +57,8 @@ export interface RcvWaiter {
 interface SendWaiter {
   kmsg: IpcKmsg;
   port: IpcPort;
+  /** The waiting sender's task's counts: its post, made when a receiver frees a slot, is its own. */
+  counts: MsgCounts | null;
   done: boolean;
   timer: ReturnType<typeof setTimeout> | null;
   resolve: (mr: number) => void;
@@ -144,7 +147,9 @@ export function wakeSenders(port: IpcPort, mq: IpcMqueue): void {
     if (w.done) continue;
     w.done = true;
     if (w.timer) clearTimeout(w.timer);
-    mqueuePost(port, w.kmsg);
+    // XNU's woken sender posts in its own thread: its task is credited, not the receiver's.
+    post(port, w.kmsg);
+    if (w.counts !== null) w.counts.messagesSent++;
     w.resolve(MACH_MSG_SUCCESS);
   }
 }
@@ -196,8 +201,18 @@ function offer(port: IpcPort, mq: IpcMqueue, kmsg: IpcKmsg): boolean {
   return false;
 }
 
-/** ipc_mqueue_post: deliver to a waiting receiver (of the port, then of its sets) or queue it. Ignores the limit. */
-export function mqueuePost(port: IpcPort, kmsg: IpcKmsg): void {
+/**
+ * ipc_mqueue_post: deliver to a waiting receiver (of the port, then of its sets) or queue it.
+ * Ignores the limit. The posting task (`counts`, null for none) has sent a message, whichever
+ * way it went.
+ */
+export function mqueuePost(port: IpcPort, kmsg: IpcKmsg, counts: MsgCounts | null): void {
+  if (counts !== null) counts.messagesSent++;
+  post(port, kmsg);
+}
+
+/** mqueuePost without the count. */
+function post(port: IpcPort, kmsg: IpcKmsg): void {
   const mq = mqueueOf(port);
   if (mq.count === 0) {
     if (mq.receivers.length > 0 && offer(port, mq, kmsg)) return;
@@ -210,20 +225,21 @@ export function mqueuePost(port: IpcPort, kmsg: IpcKmsg): void {
 /**
  * ipc_mqueue_send: respect the queue limit unless the destination is a
  * send-once right or MACH_SEND_ALWAYS is given. Returns a Promise when the sender must wait.
+ * `counts`: the sending task's (its post counts there, made now or when it is let in).
  */
-export function mqueueSend(port: IpcPort, kmsg: IpcKmsg, option: number, timeoutMs: number): number | Promise<number> {
+export function mqueueSend(port: IpcPort, kmsg: IpcKmsg, option: number, timeoutMs: number, counts: MsgCounts | null): number | Promise<number> {
   const mq = mqueueOf(port);
   const full = mq.count >= port.qlimit;
   const fullKernel = mq.count >= MACH_PORT_QLIMIT_KERNEL;
   if (!full || (!fullKernel && (option & MACH_SEND_ALWAYS || msghBitsRemote(kmsg.bits) === MACH_MSG_TYPE_PORT_SEND_ONCE))) {
-    mqueuePost(port, kmsg);
+    mqueuePost(port, kmsg, counts);
     return MACH_MSG_SUCCESS;
   }
   // ipc_mqueue_send: a zero timeout is reported before the kernel limit, and at that limit nobody waits.
   if (option & MACH_SEND_TIMEOUT && timeoutMs === 0) return MACH_SEND_TIMED_OUT;
   if (fullKernel) return MACH_SEND_NO_BUFFER;
   return new Promise<number>((resolve) => {
-    const w: SendWaiter = { kmsg, port, done: false, timer: null, resolve };
+    const w: SendWaiter = { kmsg, port, counts, done: false, timer: null, resolve };
     if (option & MACH_SEND_TIMEOUT) {
       w.timer = setTimeout(() => {
         if (w.done) return;
@@ -237,7 +253,11 @@ export function mqueueSend(port: IpcPort, kmsg: IpcKmsg, option: number, timeout
   });
 }
 
-/** Take the first message of `port` for a receiver with this buffer, if any (ipc_mqueue_select_on_thread). */
+/**
+ * Take the first message of `port` for a receiver with this buffer, if any (ipc_mqueue_select_on_thread).
+ * Counts nothing: a receive that takes the message credits its task (received), a set gaining a
+ * port with messages (ipc_mqueue_add's hand-over to a waiting receiver) credits nobody.
+ */
 function selectFrom(port: IpcPort, option: number, rcvSize: number): RcvResult | null {
   const mq = port.mqueue;
   if (!mq || mq.count === 0) return null;
@@ -252,7 +272,8 @@ function selectFrom(port: IpcPort, option: number, rcvSize: number): RcvResult |
 /**
  * selectFrom's common case without its result record: the first message queued on `port` when
  * there is one and it fits a receiver with this buffer, dequeued (the port's sequence number
- * advanced: the message's is the one before); else null, and nothing has changed.
+ * advanced: the message's is the one before); else null, and nothing has changed. The caller
+ * counts the message received.
  */
 export function mqueueTakeFitting(port: IpcPort, option: number, rcvSize: number): IpcKmsg | null {
   const mq = port.mqueue;
@@ -266,18 +287,28 @@ export function mqueueTakeFitting(port: IpcPort, option: number, rcvSize: number
  * (or the receive polls); otherwise a Promise that settles on delivery,
  * timeout, or the death of what it waits on.
  */
-export function mqueueReceive(obj: IpcPort | IpcPset, option: number, rcvSize: number, timeoutMs: number): RcvResult | Promise<RcvResult> {
+export function mqueueReceive(obj: IpcPort | IpcPset, option: number, rcvSize: number, timeoutMs: number, counts: MsgCounts | null): RcvResult | Promise<RcvResult> {
   if (obj instanceof IpcPort) {
     const r = selectFrom(obj, option, rcvSize);
-    if (r) return r;
+    if (r) return received(r, counts);
   } else {
     for (const p of obj.members) {
       const r = selectFrom(p, option, rcvSize);
-      if (r) return r;
+      if (r) return received(r, counts);
     }
   }
   if (option & MACH_RCV_TIMEOUT && timeoutMs === 0) return result(MACH_RCV_TIMED_OUT, null, null);
   return new Promise<RcvResult>((resolve) => block(mqueueOf(obj), option, rcvSize, timeoutMs, resolve));
+}
+
+/**
+ * A receive that found a message queued: the receiving task (`counts`) received it when it was taken off the
+ * queue (a message too large without MACH_RCV_LARGE is taken too). A message handed to a receiver
+ * that was already waiting (ipc_mqueue_post's hand-off) is not counted, as in xnu-3248.
+ */
+function received(r: RcvResult, counts: MsgCounts | null): RcvResult {
+  if (r.kmsg !== null && counts !== null) counts.messagesReceived++;
+  return r;
 }
 
 /** The receiver waits on `mq` (with its timeout) until `resolve` is given what came. */
@@ -308,9 +339,9 @@ function armReceiveTimer(w: RcvWaiter, timeoutMs: number): void {
  * or the port's death goes to `w.resolve` with its result. An exception waits once per level, and
  * a Promise per wait with its reactions and hops was a quarter of an exception's round trip.
  */
-export function mqueueReceiveKernel(port: IpcPort, w: RcvWaiter, timeoutMs: number): RcvResult | null {
+export function mqueueReceiveKernel(port: IpcPort, w: RcvWaiter, timeoutMs: number, counts: MsgCounts | null): RcvResult | null {
   const r = selectFrom(port, w.option, w.rcvSize);
-  if (r) return r;
+  if (r) return received(r, counts);
   if (w.option & MACH_RCV_TIMEOUT && timeoutMs === 0) return result(MACH_RCV_TIMED_OUT, null, null);
   const mq = mqueueOf(port);
   w.done = false;

@@ -19,6 +19,7 @@ import type { IpcKmsg } from "./kmsg.js";
 import { kmsgDestroy } from "./kmsg_destroy.js";
 import { mqueueIdle, mqueueSend } from "./mqueue.js";
 import { ipValid, type IpcPort } from "./port.js";
+import { currentCounts, type MsgCounts } from "./msg_counters.js";
 
 /** A hook the tracer uses to see every message that enters a queue or a kernel object. */
 export type SendObserver = (kmsg: IpcKmsg, dest: IpcPort) => void;
@@ -47,7 +48,7 @@ export function takeHeldReply(): IpcKmsg | null {
  * queue, or queues it as this send would have. Nothing runs in between, so either way every
  * observer sees what the queued reply would have given.
  */
-export function ipcKmsgSend(kmsg: IpcKmsg, option: number, timeoutMs: number, receiving = false): number | Promise<number> {
+export function ipcKmsgSend(kmsg: IpcKmsg, option: number, timeoutMs: number, receiving: boolean, counts: MsgCounts | null): number | Promise<number> {
   let port = kmsg.remote;
   if (!ipValid(port)) {
     kmsgDestroy(kmsg);
@@ -57,6 +58,8 @@ export function ipcKmsgSend(kmsg: IpcKmsg, option: number, timeoutMs: number, re
   if (port.active && port.receiver !== null && port.receiver.kind === "kernel") {
     observer?.(kmsg, port);
     port.seqno = (port.seqno + 1) >>> 0;
+    // Handed to the kernel object: the sender has sent it (its reply's post counts again).
+    if (counts !== null) counts.messagesSent++;
     const server = port.receiver.kobjectServer;
     if (!server) {
       kmsgDestroy(kmsg);
@@ -83,11 +86,12 @@ export function ipcKmsgSend(kmsg: IpcKmsg, option: number, timeoutMs: number, re
   }
   observer?.(kmsg, port);
   if (kernelReply && receiving && mqueueIdle(port) && (port.qlimit > 0 || msghBitsRemote(kmsg.bits) === MACH_MSG_TYPE_PORT_SEND_ONCE)) {
-    // The queue is empty and nobody waits, so mqueueSend would post it at once.
+    // The queue is empty and nobody waits, so mqueueSend would post it at once (the trap counts
+    // that post when it takes the reply, or posts it).
     heldReply = kmsg;
     return MACH_MSG_SUCCESS;
   }
-  const r = mqueueSend(port, kmsg, option, timeoutMs);
+  const r = mqueueSend(port, kmsg, option, timeoutMs, counts);
   if (typeof r === "number") return sendFinished(kmsg, r, kernelReply);
   const queued = kmsg;
   return r.then((mr) => sendFinished(queued, mr, kernelReply));
@@ -109,7 +113,8 @@ function sendFinished(kmsg: IpcKmsg, mr: number, kernelReply: boolean): number {
  */
 export function kernelSend(kmsg: IpcKmsg): void {
   if (kmsgGetFromKernel(kmsg) !== MACH_MSG_SUCCESS) return;
-  ipcKmsgSend(kmsg, MACH_SEND_KERNEL_DEFAULT, 0);
+  // ipc_kmsg_send_always: the thread running (a trap's) sends it.
+  ipcKmsgSend(kmsg, MACH_SEND_KERNEL_DEFAULT, 0, false, currentCounts());
 }
 
 /**

@@ -34,6 +34,7 @@ import { ipValid, type IpcPort, type IpcPset } from "../ipc/port.js";
 import type { PortArg } from "../mig/types.js";
 import { allocPortSet, allocReceive, portCopySend, portDestroySendOnce, portMakeSend, portMakeSendOnce, portReleaseSend, portReleaseSendOnce, rightCopyout, rightDealloc } from "../ipc/right.js";
 import { ipcKmsgSend } from "../ipc/send.js";
+import { setTrapOwner, type TrapOwner } from "../ipc/current.js";
 import { kobjectServe, MigRegistry, type ServerHooks } from "./ipc_kobject.js";
 import type { Kernel, KernelCall } from "./kernel.js";
 import type { Task } from "./task.js";
@@ -78,6 +79,7 @@ export class BootstrapServer {
     const registry: BootstrapRegistry = new MigRegistry();
     if (installer) installer(registry);
     this.launchd = kernel.createTask({ pid: 1, uid: 0, gid: 0, name: "launchd" });
+    this.owner = { guard: () => {}, counts: this.launchd };
     const space = this.launchd.space;
     const set = allocPortSet(space);
     const bp = allocReceive(space);
@@ -235,19 +237,39 @@ export class BootstrapServer {
 
   private async serve(thread: { active: boolean }): Promise<void> {
     for (;;) {
-      const r = await mqueueReceive(this.pset, MACH_RCV_MSG, 0xffffffff, 0);
+      // launchd's own receives and sends are launchd's messages, counted as its traps would count
+      // them, and so are the notifications its work posts (that step runs as launchd).
+      const r = await mqueueReceive(this.pset, MACH_RCV_MSG, 0xffffffff, 0, this.launchd);
       if (!thread.active || !this.launchd.active) return;
       if (r.mr !== MACH_MSG_SUCCESS || !r.kmsg) {
         if (r.changed) continue;
         return;
       }
-      const kmsg = takeHandedOff(r.port, r.kmsg);
-      if (r.port === this.notifyPort) {
-        this.notification(kmsg);
-        continue;
-      }
-      const reply = kobjectServe(this.hooks, kmsg);
-      if (reply) await ipcKmsgSend(reply, MACH_SEND_KERNEL_DEFAULT, 0);
+      const sent = this.asLaunchd(() => this.handle(takeHandedOff(r.port, r.kmsg!), r.port));
+      if (sent !== null) await sent;
+    }
+  }
+
+  /** One request or notification: the reply's send, or null when nothing is sent. */
+  private handle(kmsg: IpcKmsg, port: IpcPort | null): number | Promise<number> | null {
+    if (port === this.notifyPort) {
+      this.notification(kmsg);
+      return null;
+    }
+    const reply = kobjectServe(this.hooks, kmsg);
+    return reply ? ipcKmsgSend(reply, MACH_SEND_KERNEL_DEFAULT, 0, false, this.launchd) : null;
+  }
+
+  /** launchd as the owner of its steps (current.ts): its messages counted, its guard violations (none are raised in launchd) dropped. */
+  private readonly owner: TrapOwner;
+
+  /** Run `step` as launchd (its counts installed, msg_counters.ts). */
+  private asLaunchd<T>(step: () => T): T {
+    const prev = setTrapOwner(this.owner);
+    try {
+      return step();
+    } finally {
+      setTrapOwner(prev);
     }
   }
 

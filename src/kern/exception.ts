@@ -739,7 +739,8 @@ function exceptionRpc(
   t.flavor = flavor;
   t.finish = finish;
   const rpc: PendingRpc = t;
-  const sent = ipcKmsgSend(kmsg, MACH_SEND_KERNEL_DEFAULT, 0);
+  // The faulting thread runs the RPC: its task sends the request (and takes a queued reply).
+  const sent = ipcKmsgSend(kmsg, MACH_SEND_KERNEL_DEFAULT, 0, false, thread.task);
   // The kernel sends with MACH_SEND_ALWAYS, so the send does not wait; a Promise is followed all the same.
   if (typeof sent === "number") return rpcReceive(t, reply, rpc, sent);
   sent
@@ -760,7 +761,7 @@ function rpcReceive(t: Triage, reply: IpcPort, rpc: PendingRpc, mr: number): num
   const timeout = t.opts.timeoutMs;
   t.option = MACH_RCV_MSG | (timeout !== undefined ? MACH_RCV_TIMEOUT : 0);
   t.rpc = rpc;
-  const got = mqueueReceiveKernel(reply, t, timeout ?? 0);
+  const got = mqueueReceiveKernel(reply, t, timeout ?? 0, t.thread.task);
   if (got === null) return null;
   t.rpc = null;
   return rpcAnswered(t.thread, rpc, got);

@@ -18,6 +18,7 @@ import type { IpcSpace } from "../ipc/space.js";
 import type { Routine } from "../mig/routine.js";
 import { NO_OUTS } from "../mig/routine_fast.js";
 import type { PortArg } from "../mig/types.js";
+import type { MsgCounts } from "../ipc/msg_counters.js";
 
 /** Allocate a kernel port (ipc_port_alloc_kernel) and bind an object to it (ipc_kobject_set). */
 export function kobjectAlloc(kernelSpace: IpcSpace, kotype: number, kobject: unknown): IpcPort {
@@ -108,8 +109,14 @@ export interface ServerHooks<C> {
   registry: MigRegistry<C>;
   /** Build the context for a call (the kernel resolves the caller from the message). */
   context(port: IpcPort, kmsg: IpcKmsg): C;
-  /** ipc_kobject_notify: a notification from the kernel to a kernel port. */
-  notify?(port: IpcPort, kmsg: IpcKmsg): void;
+  /** ipc_kobject_notify: a notification from the kernel to a kernel port; true when it was one the port's kind takes. */
+  notify?(port: IpcPort, kmsg: IpcKmsg): boolean;
+  /**
+   * The serving task's counts (kernel_task's): ipc_kobject_server counts a request received when
+   * a routine (or a notification the port takes) served it, and a message sent for every request
+   * it gets as far as the routine, whether a reply goes or not.
+   */
+  counts?: MsgCounts;
 }
 
 /**
@@ -147,12 +154,23 @@ export function kobjectServe<C>(hooks: ServerHooks<C>, kmsg: IpcKmsg): IpcKmsg |
     if (isKernelSender && kmsg.id >= MACH_NOTIFY_FIRST && kmsg.id <= MACH_NOTIFY_LAST) {
       releaseDestination(dest, destType);
       kmsg.remote = null;
-      hooks.notify?.(dest, kmsg);
+      const taken = hooks.notify?.(dest, kmsg) ?? false;
+      const c = hooks.counts;
+      if (c !== undefined) {
+        if (taken) c.messagesReceived++;
+        c.messagesSent++;
+      }
       kmsgDestroy(kmsg);
       return null;
     }
     kr = MIG_BAD_ID;
+    if (hooks.counts !== undefined) hooks.counts.messagesSent++;
   } else {
+    const c = hooks.counts;
+    if (c !== undefined) {
+      c.messagesReceived++;
+      c.messagesSent++;
+    }
     const serve = routine.serveFast();
     if (serve !== null) {
       // The routine's own decoder, handler call and encoder in one function (routine_fast.ts).

@@ -199,6 +199,8 @@ export class Kernel {
     setPortDestroyHook(null);
     this.kernelTask = new Task(this, { uid: 0, gid: 0, name: "kernel_task" }, 0);
     this.tasks.set(0, this.kernelTask);
+    // ipc_kobject_server counts what the kernel objects receive and answer on kernel_task.
+    this.serverHooks.counts = this.kernelTask;
     if (opts.uxHandler !== false) this.ux = startUxHandler(this.kernelTask, this.host, this.options.arch);
     if (opts.bootstrap) {
       this.bootstrap = new BootstrapServer(this);
@@ -216,7 +218,8 @@ export class Kernel {
     notify: (port, m) => {
       if (port.kotype === IKOT_SEMAPHORE && m.id === MACH_NOTIFY_NO_SENDERS) semaphoreNoSenders(this, port);
       else if (port.kotype === IKOT_NAMED_ENTRY && m.id === MACH_NOTIFY_NO_SENDERS) namedEntryNoSenders(this, port);
-      else taskSuspensionNotify(port, m);
+      else return taskSuspensionNotify(port, m);
+      return true;
     },
   };
 

@@ -13,6 +13,7 @@ import { taskResumePortTerminate } from "./task_suspend.js";
 import { TaskDebugState } from "./task_state.js";
 import type { IpcPort } from "../ipc/port.js";
 import { semaphoreDestroyAll } from "./sync_sema.js";
+import type { MsgCounts } from "../ipc/msg_counters.js";
 
 export interface TaskOptions {
   /** Effective uid and gid of the task's credential (security token). Default 501/20, an ordinary user. */
@@ -32,7 +33,7 @@ export interface TaskOptions {
   realGid?: number;
 }
 
-export class Task {
+export class Task implements MsgCounts {
   readonly kernel: Kernel;
   readonly pid: number;
   /** A label for listings (p_comm: exec changes it). */
@@ -62,6 +63,19 @@ export class Task {
   readonly debugState: TaskDebugState;
   /** itk_resume: the port task_suspend2's and task_suspend's tokens are rights to, made on first use. */
   resumePort: IpcPort | null = null;
+  /**
+   * task->messages_sent and messages_received: what the IPC paths credit to the task whose trap
+   * runs (src/ipc/msg_counters.ts); TASK_EVENTS_INFO reports them.
+   */
+  messagesSent = 0;
+  messagesReceived = 0;
+  /**
+   * task->syscalls_mach and syscalls_unix: the traps of the task's threads that have ended (a live
+   * thread keeps its own count, TASK_EVENTS_INFO adds them). No BSD call reaches machipc: the
+   * Unix count stays 0.
+   */
+  syscallsMach = 0;
+  syscallsUnix = 0;
   private nextThreadId = 1;
 
   /** Use kernel.createTask(). */

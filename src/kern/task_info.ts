@@ -236,10 +236,21 @@ export function taskInfo(task: Task, flavor: number, capacity: number): { kr: Ke
       return need(capacity, 8, () => Array.from(task.auditToken));
     case TASK_SCHED_INFO:
       return fail(KERN_INVALID_ARGUMENT);
+    // The task's message counts; its ended threads' traps and each live thread's (integer_t sums).
     case TASK_EVENTS_INFO:
       return need(capacity, 8, () => {
         const use = u();
-        return encodeInfo(TASK_EVENTS_INFO_LAYOUT, { faults: use.faults, pageins: use.pageins, csw: use.contextSwitches });
+        let mach = task.syscallsMach;
+        for (const t of task.threads) if (t.active) mach += t.syscallsMach;
+        return encodeInfo(TASK_EVENTS_INFO_LAYOUT, {
+          faults: use.faults,
+          pageins: use.pageins,
+          messagesSent: task.messagesSent | 0,
+          messagesReceived: task.messagesReceived | 0,
+          syscallsMach: mach | 0,
+          syscallsUnix: task.syscallsUnix | 0,
+          csw: use.contextSwitches,
+        });
       });
     case TASK_AFFINITY_TAG_INFO:
       return need(capacity, 4, () => affinityInfo(task));

@@ -17,7 +17,7 @@
 import { IKOT_NONE, IKOT_TASK_RESUME } from "../abi/ikot.js";
 import { KERN_FAILURE, KERN_INVALID_ARGUMENT, KERN_SUCCESS, type KernReturn } from "../abi/kern_return.js";
 import { MACH_MSG_TYPE_PORT_SEND } from "../abi/message.js";
-import { MACH_NOTIFY_NO_SENDERS, MACH_NOTIFY_SEND_ONCE } from "../abi/port.js";
+import { MACH_NOTIFY_DEAD_NAME, MACH_NOTIFY_NO_SENDERS, MACH_NOTIFY_PORT_DELETED, MACH_NOTIFY_PORT_DESTROYED, MACH_NOTIFY_SEND_ONCE } from "../abi/port.js";
 import type { IpcKmsg } from "../ipc/kmsg.js";
 import { ipValid, type IpcPort, type PortRef } from "../ipc/port.js";
 import { COPYOUT_FAILED, copyoutObject, destroyEntry, portDestroy, portMakeSend, portMakeSendOnce, portReleaseSend, rightDealloc, rightReverse } from "../ipc/right.js";
@@ -133,15 +133,21 @@ export function convertPortToSuspensionToken(port: PortRef): Task | null {
  * releases every legacy hold, unless send rights were made since, when the
  * request is armed again.
  */
-export function taskSuspensionNotify(port: IpcPort, kmsg: IpcKmsg): void {
+export function taskSuspensionNotify(port: IpcPort, kmsg: IpcKmsg): boolean {
+  // ipc_kobject_notify takes these five for a resume port (even with nothing to do), no other.
+  const id = kmsg.id;
+  const taken =
+    port.kotype === IKOT_TASK_RESUME &&
+    (id === MACH_NOTIFY_NO_SENDERS || id === MACH_NOTIFY_SEND_ONCE || id === MACH_NOTIFY_PORT_DELETED || id === MACH_NOTIFY_PORT_DESTROYED || id === MACH_NOTIFY_DEAD_NAME);
   const task = convertPortToSuspensionToken(port);
-  if (!isUserTask(task)) return;
+  if (!isUserTask(task)) return taken;
   if (kmsg.id === MACH_NOTIFY_SEND_ONCE) releaseHold(task, Hold.Normal);
   else if (kmsg.id === MACH_NOTIFY_NO_SENDERS) {
     const notCount = new DataView(kmsg.data.buffer, kmsg.data.byteOffset, kmsg.data.byteLength).getUint32(NOT_COUNT_AT, true);
     if (port.mscount === notCount) releaseHold(task, Hold.LegacyAll);
     else if (!port.x().nsrequest) port.x().nsrequest = portMakeSendOnce(port);
   }
+  return taken;
 }
 /** mach_no_senders_notification_t's not_count: after the header and the NDR record. */
 const NOT_COUNT_AT = 32;

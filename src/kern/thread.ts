@@ -1,6 +1,7 @@
 /** A thread: the traps a user thread makes, and its own port and exception actions. */
 import { ThreadPolicy } from "./sched_policy.js";
-import { isCurrentSink, setGuardSink, type GuardViolation } from "../ipc/guard.js";
+import type { GuardViolation } from "../ipc/guard.js";
+import { setTrapOwner, trapOwner, type TrapOwner } from "../ipc/current.js";
 import { EXC_GUARD } from "../abi/exception.js";
 import type { CallArgs, RoutineKey, RoutineResult } from "../mig/typed.js";
 import { MigArgumentError } from "../mig/validate.js";
@@ -42,16 +43,29 @@ class ThreadMsgContext implements MsgContext {
   readonly space: Task["space"];
   readonly memory: Task["vm"];
   readonly taskId: number;
+  readonly counts: Task;
   constructor(private readonly task: Task) {
     this.space = task.space;
     this.memory = task.vm;
     this.taskId = task.pid;
+    this.counts = task;
   }
   get secToken(): readonly [number, number] {
     return this.task.secToken;
   }
   get auditToken(): Readonly<Uint32Array> {
     return this.task.auditToken;
+  }
+}
+
+/** Where a trap's guard violations go (this thread), and whose messages it counts (its task's). */
+class ThreadTrapOwner implements TrapOwner {
+  readonly counts: Task;
+  constructor(private readonly thread: Thread) {
+    this.counts = thread.task;
+  }
+  guard(v: GuardViolation): void {
+    this.thread.guardViolation = v;
   }
 }
 
@@ -77,7 +91,14 @@ export class Thread {
    * confirmed it), whose times thread_info reports; 0 for an in-process thread or one not known.
    */
   hostThread = 0;
+  /**
+   * thread->syscalls_mach: the Mach traps this thread has made (every one, counted on entry as
+   * hndl_mach_scall64 counts it, whatever it comes to). Its task adds it up when it ends.
+   */
+  syscallsMach = 0;
   private readonly ctx: MsgContext;
+  /** The thread as its traps' owner (current.ts): made once, not per trap. */
+  readonly owner: TrapOwner;
 
   constructor(task: Task, id: number) {
     this.task = task;
@@ -87,6 +108,7 @@ export class Thread {
     this.state = new MachineState(task.kernel.options.arch);
     this.policy = new ThreadPolicy(task.kernel.options.arch);
     this.ctx = new ThreadMsgContext(task);
+    this.owner = new ThreadTrapOwner(this);
   }
 
   /**
@@ -96,13 +118,31 @@ export class Thread {
    */
   machMsg(buf: Uint8Array, option: number, sendSize: number, rcvSize: number, rcvName: number, timeout = 0, notify = 0): MachMsgResult {
     void notify;
+    this.syscallsMach++;
     // The trap runs as asCurrent would run it, without its two closures per call (5% of a null RPC).
-    const prev = setGuardSink(this.guardSink);
+    const prev = setTrapOwner(this.owner);
     let r: MachMsgResult;
     try {
       r = machMsgTrap(this.ctx, buf, option, sendSize, rcvSize, rcvName, timeout);
     } finally {
-      setGuardSink(prev);
+      setTrapOwner(prev);
+    }
+    return this.guardViolation ? this.afterGuard(r) : r;
+  }
+
+  /**
+   * mach_msg as the kernel makes it on this thread, with no trap entry to count: a kernel
+   * thread's mach_msg_receive / mach_msg_send (the ux handler's), or a step after the first of
+   * one user trap that the server runs in steps. Messages are counted as in machMsg.
+   */
+  machMsgInKernel(buf: Uint8Array, option: number, sendSize: number, rcvSize: number, rcvName: number, timeout = 0): MachMsgResult {
+    // The trap runs as asCurrent would run it, without its two closures per call (5% of a null RPC).
+    const prev = setTrapOwner(this.owner);
+    let r: MachMsgResult;
+    try {
+      r = machMsgTrap(this.ctx, buf, option, sendSize, rcvSize, rcvName, timeout);
+    } finally {
+      setTrapOwner(prev);
     }
     return this.guardViolation ? this.afterGuard(r) : r;
   }
@@ -110,13 +150,14 @@ export class Thread {
   /** mach_msg_overwrite: receive into `rcvBuf` instead of `buf`. */
   machMsgOverwrite(buf: Uint8Array, option: number, sendSize: number, rcvSize: number, rcvName: number, timeout: number, notify: number, rcvBuf: Uint8Array): MachMsgResult {
     void notify;
+    this.syscallsMach++;
     // As machMsg: no closures per call (the server sends large messages through here).
-    const prev = setGuardSink(this.guardSink);
+    const prev = setTrapOwner(this.owner);
     let r: MachMsgResult;
     try {
       r = machMsgTrap(this.ctx, buf, option, sendSize, rcvSize, rcvName, timeout, rcvBuf);
     } finally {
-      setGuardSink(prev);
+      setTrapOwner(prev);
     }
     return this.guardViolation ? this.afterGuard(r) : r;
   }
@@ -132,25 +173,21 @@ export class Thread {
    * the trap's result before EXC_GUARD has been delivered and its task killed.
    */
   private asCurrent<T>(run: () => T | Promise<T>): T | Promise<T> {
-    const prev = setGuardSink(this.guardSink);
+    const prev = setTrapOwner(this.owner);
     let r: T | Promise<T>;
     try {
       r = run();
     } finally {
-      setGuardSink(prev);
+      setTrapOwner(prev);
     }
     return this.guardViolation ? this.afterGuard(r) : r;
   }
 
-  /** Whether this is the thread whose trap is running (current_thread(): its sink is installed). */
+  /** Whether this is the thread whose trap is running (current_thread(): its owner record is installed). */
   get isCurrent(): boolean {
-    return isCurrentSink(this.guardSink);
+    return trapOwner() === this.owner;
   }
 
-  /** Where a trap's guard violations go: made once, not per trap. */
-  private readonly guardSink = (v: GuardViolation): void => {
-    this.guardViolation = v;
-  };
 
   /** The trap's result once the guard AST has run. */
   private afterGuard<T>(r: T | Promise<T>): Promise<T> {
@@ -182,16 +219,19 @@ export class Thread {
 
   /** task_self_trap: a send right to the task's own port (one more user reference each call). */
   taskSelfTrap(): number {
+    this.syscallsMach++;
     return copyoutSendRight(this.task.space, portCopySend(this.task.ports.itkSself));
   }
 
   /** thread_self_trap. */
   threadSelfTrap(): number {
+    this.syscallsMach++;
     return copyoutSendRight(this.task.space, portCopySend(this.ports.ithSself));
   }
 
   /** host_self_trap: the host port, or the host priv port for a privileged task. */
   hostSelfTrap(): number {
+    this.syscallsMach++;
     return hostSelfTrap(this.task.space, this.task.ports.itkHost);
   }
 
@@ -255,6 +295,7 @@ export class Thread {
   /** A trap by number with its argument slots (the TRAP_ARGS wire operation); unknown numbers throw. */
   trapSlots(number: number, slots: readonly bigint[]): { kr: number; outs?: bigint[] } | Promise<{ kr: number; outs?: bigint[] }> {
     // The kernel-RPC traps (_kernelrpc_mach_port_destroy_trap...) check guards as their MIG routines do.
+    this.syscallsMach++;
     return this.asCurrent(() => {
       const r = runTrap(this, number, slots);
       if (!r) throw new Error(`trap ${number} is not served`);
@@ -267,6 +308,7 @@ export class Thread {
 
   /** mach_reply_port: a new receive right in the task's space. */
   machReplyPort(): number {
+    this.syscallsMach++;
     const r = allocReceive(this.task.space);
     return r.kr === KERN_SUCCESS ? r.name : MACH_PORT_NULL;
   }
@@ -330,6 +372,8 @@ export class Thread {
   terminate(): void {
     if (!this.active) return;
     this.active = false;
+    // thread_terminate_daemon: the task keeps the count of its threads that have ended.
+    this.task.syscallsMach += this.syscallsMach;
     this.waitCancel?.();
     this.spareTriage = null;
     if (this.rpcReply) {

@@ -113,7 +113,7 @@ export function startUxHandler(kernelTask: Task, host: Host, arch: string): UxHa
 async function serve(thread: Thread, setName: number, arch: string): Promise<void> {
   const buf = new Uint8Array(RCV_SIZE + 68);
   for (;;) {
-    const mr = await thread.machMsg(buf, MACH_RCV_MSG, 0, RCV_SIZE, setName, 0);
+    const mr = await thread.machMsgInKernel(buf, MACH_RCV_MSG, 0, RCV_SIZE, setName, 0);
     if (!thread.active) return;
     if (mr === MACH_RCV_TOO_LARGE) continue;
     if (mr !== MACH_MSG_SUCCESS) return;
@@ -125,7 +125,7 @@ async function serve(thread: Thread, setName: number, arch: string): Promise<voi
     // mig_reply_error_t, addressed to the reply right the request carried.
     const rep = errorReplyData(id + 100, retCode);
     MACH_MSG_HEADER.write(viewOf(rep), 0, { bits: replyBits, remotePort: replyName });
-    const sent = await thread.machMsg(rep, MACH_SEND_MSG, 36, 0, 0, 0);
+    const sent = await thread.machMsgInKernel(rep, MACH_SEND_MSG, 36, 0, 0, 0);
     if (replyName !== 0 && sent !== MACH_MSG_SUCCESS) machPortDeallocate(thread.task.space, replyName);
   }
 }

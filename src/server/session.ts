@@ -31,6 +31,7 @@ import type { Kernel } from "../kern/kernel.js";
 import { taskName } from "./proc_name.js";
 import type { Task } from "../kern/task.js";
 import type { Thread } from "../kern/thread.js";
+import type { MachMsgResult } from "../ipc/mach_msg.js";
 import type { VmMap } from "../kern/vm_map.js";
 import { findTrap } from "../abi/traps.js";
 import {
@@ -597,7 +598,8 @@ export class Session {
     }
     const sending = (option & MACH_SEND_MSG) !== 0;
     if (sending && sendSize > msg.byteLength) {
-      // The client said more than it sent: as a bad user address would.
+      // The client said more than it sent: as a bad user address would (the trap was made all the same).
+      thread.syscallsMach++;
       const buf = this.borrow(msg.byteLength);
       buf.set(msg);
       return this.finishMsg(seq, m, frameBytes, MACH_SEND_INVALID_DATA, buf, vm);
@@ -606,6 +608,7 @@ export class Session {
     // The limits first: they are a few comparisons, the kernel-object test a name lookup.
     if (sending && (account.held(this.socket.writableLength) > limits.clientMemory || budget.userHeld(account.uid) > limits.userMemory || !budget.fits(0)) && !this.toKernel(msg)) {
       // ipc_kmsg_alloc failing: the message is not copied in, the caller keeps everything.
+      thread.syscallsMach++;
       this.log(
         `MACH_SEND_NO_BUFFER: holds ${account.held(this.socket.writableLength)} bytes (limit ${limits.clientMemory}), uid ${account.uid} ${budget.userHeld(account.uid)} (limit ${limits.userMemory}), server ${budget.total} (limit ${limits.totalMemory})`,
       );
@@ -650,6 +653,13 @@ export class Session {
     // next; only a buffer as large as rcv_size gets the caller's own semantics,
     // and that happens only once the message is known to need it.
     const rcvOnly = (option & ~MACH_SEND_MSG) >>> 0;
+    // One trap for the client, whatever steps it takes here: the first step counts it (machMsg), the others are steps (machMsgInKernel).
+    let entered = false;
+    const step = (buf: Uint8Array, opt: number, ss: number, rs: number): MachMsgResult => {
+      if (entered) return thread.machMsgInKernel(buf, opt, ss, rs, m.rcvName, m.timeout);
+      entered = true;
+      return thread.machMsg(buf, opt, ss, rs, m.rcvName, m.timeout, 0);
+    };
     const look = (size: number): void => {
       const forced = size < rcvSize;
       const buf = this.borrow(size);
@@ -661,7 +671,7 @@ export class Session {
         // After a wait the queue may have moved on: look again before trusting the size.
         look(sync ? Math.min(rcvSize, Math.max(need, size + 1)) : size);
       };
-      const r = thread.machMsg(buf, forced ? (rcvOnly | MACH_RCV_LARGE) >>> 0 : rcvOnly, 0, forced ? size : rcvSize, m.rcvName, m.timeout, 0);
+      const r = step(buf, forced ? (rcvOnly | MACH_RCV_LARGE) >>> 0 : rcvOnly, 0, forced ? size : rcvSize);
       if (typeof r === "number") seen(r, true);
       else r.then((mr) => seen(mr, false), fail(buf));
     };
@@ -676,7 +686,7 @@ export class Session {
       this.giveBack(sbuf);
       receive();
     };
-    const s = thread.machMsg(sbuf, (option & ~MACH_RCV_MSG) >>> 0, sendSize, 0, 0, m.timeout, 0);
+    const s = step(sbuf, (option & ~MACH_RCV_MSG) >>> 0, sendSize, 0);
     if (typeof s === "number") return sent(s);
     s.then(sent, fail(sbuf));
   }

@@ -153,6 +153,13 @@ int main(void) {
   n = TASK_EVENTS_INFO_COUNT;
   check("TASK_EVENTS_INFO: faults and context switches are counted", task_info(mach_task_self(), TASK_EVENTS_INFO, (task_info_t)&ev, &n) == KERN_SUCCESS &&
         ev.faults >= TOUCHED / 2 / 4096 && ev.csw > 0, 0);
+  /* The next task_info is one mach_msg trap (mig_get_reply_port's port is made): its request and the
+     last call's reply are sent (ipc_kmsg_send to a kernel object, ipc_mqueue_post), that reply received. */
+  task_events_info_data_t ev2;
+  n = TASK_EVENTS_INFO_COUNT;
+  check("TASK_EVENTS_INFO: a task_info is one trap, two messages sent and one received", task_info(mach_task_self(), TASK_EVENTS_INFO, (task_info_t)&ev2, &n) == KERN_SUCCESS &&
+        ev2.messages_sent == ev.messages_sent + 2 && ev2.messages_received == ev.messages_received + 1 && ev2.syscalls_mach == ev.syscalls_mach + 1 &&
+        ev.syscalls_mach > 0 && ev2.syscalls_unix == 0, 0);
   task_vm_info_data_t vm;
   n = TASK_VM_INFO_COUNT;
   check("TASK_VM_INFO: sizes, regions and the anonymous part", task_info(mach_task_self(), TASK_VM_INFO, (task_info_t)&vm, &n) == KERN_SUCCESS &&
