@@ -161,7 +161,21 @@ export function exceptionTriage(thread: Thread, exception: number, codes: readon
   const c0 = codes[0] ?? 0;
   const c1 = codes[1] ?? 0;
   if (thread.inException) return raiseAfter(thread, exception, c0, c1, opts);
+  // The thread's one exception is this one from here until its triage ends (passOn).
+  thread.inException = true;
   return startTriage(thread, exception, c0, c1, opts);
+}
+
+/**
+ * A triage of the thread's is over: the next exception waiting, if any, is raised a microtask
+ * later and the thread's one exception is that one meanwhile (a raise in this step waits behind
+ * it); else the thread has none out. Every triage ends here once, however it ended: at once
+ * (no handler asked), settled, or failed.
+ */
+function passOn(thread: Thread): void {
+  const next = thread.exceptionQueue?.shift();
+  if (next !== undefined) void RESOLVED.then(next);
+  else thread.inException = false;
 }
 
 /** Exceptions a thread may have waiting behind the one it has out (raiseAfter): a bound on what raising holds. */
@@ -185,7 +199,7 @@ function raiseAfter(thread: Thread, exception: number, c0: number | bigint, c1: 
   });
 }
 
-/** exceptionTriage on a thread with no exception out. */
+/** exceptionTriage on a thread whose one exception this is now (Thread.inException). */
 function startTriage(thread: Thread, exception: number, c0: number | bigint, c1: number | bigint, opts: RaiseOptions): Promise<ExceptionOutcome> {
   try {
     // The thread's triage of its last exception, settled, if it kept one: an exception's
@@ -205,9 +219,9 @@ function startTriage(thread: Thread, exception: number, c0: number | bigint, c1:
     making = t;
     const p = new Promise<ExceptionOutcome>(giveSettle);
     making = null;
-    thread.inException = true;
     return p;
   } catch (e) {
+    passOn(thread);
     return Promise.reject(e);
   }
 }
@@ -328,13 +342,8 @@ class Triage implements PendingRpc, RcvWaiter, AttemptLog {
    */
   release(): void {
     const thread = this.thread;
-    if (this.settle !== null) {
-      // It was waited for (startTriage): the thread is free for its next exception, which a
-      // caller may have raised meanwhile (it starts a microtask later, not inside this step).
-      thread.inException = false;
-      const next = thread.exceptionQueue?.shift();
-      if (next !== undefined) void RESOLVED.then(next);
-    }
+    // Whether it was waited for or ended at once, the thread's next exception may go now.
+    passOn(thread);
     this.settle = null;
     this.opts = NO_RAISE_OPTIONS;
     this.code0 = 0;

@@ -206,8 +206,15 @@ export class Thread {
     const g = this.guardViolation;
     if (!g) return;
     this.guardViolation = null;
-    this.guardOutcome = await exceptionTriage(this, EXC_GUARD, [g.code, g.subcode]);
-    this.task.terminate();
+    try {
+      this.guardOutcome = await exceptionTriage(this, EXC_GUARD, [g.code, g.subcode]);
+    } catch (e) {
+      // Refused: the thread has the most exceptions waiting (EXCEPTIONS_WAITING_MAX) behind the one
+      // out, which the violation's trap cannot wait for. Nobody is told; the task dies all the same.
+      if (!(e instanceof RangeError)) throw e;
+    } finally {
+      this.task.terminate();
+    }
   }
 
   /** task_self_trap: a send right to the task's own port (one more user reference each call). */
@@ -352,7 +359,7 @@ export class Thread {
 
   /** The settled triage of this thread's last exception, kept for its next one (exception.ts; opaque here). */
   spareTriage: object | null = null;
-  /** An exception of this thread waits for its handler's answer (exception.ts). */
+  /** This thread has an exception out (in triage, or waiting to start once the one before it is over; exception.ts). */
   inException = false;
   /** Exceptions raised on this thread while one was out, started in turn as each is over (exception.ts). */
   exceptionQueue: (() => void)[] | null = null;
