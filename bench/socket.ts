@@ -4,9 +4,9 @@
  * ping-ponged through a bare Node echo server (machipc's own overhead) and
  * between two C processes (the physical floor); and throughput by client count.
  */
-import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, execFile, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
@@ -45,9 +45,37 @@ function waitReady(child: ChildProcess): Promise<void> {
   });
 }
 
-async function cNs(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const r = await run(PINGPONG, args, { env });
+async function cNs(args: string[], env: NodeJS.ProcessEnv = process.env, cpu: number | null = null): Promise<number> {
+  const r = cpu === null ? await run(PINGPONG, args, { env }) : await run("taskset", ["-c", String(cpu), PINGPONG, ...args], { env });
   return Number(r.stdout.trim());
+}
+
+/**
+ * Where the processes of a round run. Left to the scheduler, a round trip between two processes
+ * costs what their placement costs: on this project's 2-core VM a wake-up on the other core takes
+ * tens of microseconds, one on the same core a context switch, and where the scheduler puts a
+ * server with V8's helper threads beside it differs from where it puts a bare echo, so unpinned
+ * ratios swung from 0.5x to 6.6x between rounds of one run. Pinned rounds (taskset, util-linux)
+ * put every server and its client on one CPU (what the server's own work costs: each hop a
+ * context switch) or the servers on one CPU and the client on the other (each hop a cross-core
+ * wake-up), for the measurement and its baseline alike.
+ */
+interface Placement {
+  name: string;
+  /** The servers' CPU list (all their threads), or null to leave them to the scheduler. */
+  servers: string | null;
+  /** The client's CPU, or null. */
+  client: number | null;
+}
+
+/** taskset can pin here (it is there, and there are two CPUs to choose between). */
+function canPin(): boolean {
+  return availableParallelism() >= 2 && spawnSync("taskset", ["-V"], { stdio: "ignore" }).status === 0;
+}
+
+/** Set the CPUs of every thread of each process (taskset -a -p). */
+async function pinAll(pids: number[], cpus: string): Promise<void> {
+  for (const pid of pids) await run("taskset", ["-a", "-p", "-c", cpus, String(pid)]);
 }
 
 /** The Node client runs as its own process, like the C one (bench/node-client.ts). */
@@ -92,6 +120,38 @@ export async function socketBenchmarks(): Promise<{ results: Record<string, unkn
     await cNs(["client", nodeEchoPath, WARM, String(REQ), String(REP)]);
     await nodeNs(["rpc", WARM], env);
     await nodeNs(["echo", nodeEchoPath, WARM, String(REQ), String(REP)]);
+
+    // The C client's null RPC against the bare echo with the processes pinned (Placement): each
+    // placement's rounds interleave the two, and its figure is the median round's ratio.
+    const pinned: { name: string; rpcNs: number; echoNs: number; ratio: number; ratios: number[] }[] = [];
+    if (canPin()) {
+      const servers = children.map((c) => c.pid!).filter((pid) => pid !== undefined);
+      const all = `0-${availableParallelism() - 1}`;
+      const placements: Placement[] = [
+        { name: "one CPU", servers: "0", client: 0 },
+        { name: "two CPUs", servers: "0", client: 1 },
+      ];
+      try {
+        for (const pl of placements) {
+          await pinAll(servers, pl.servers ?? all);
+          await cNs(["rpc", WARM], env, pl.client);
+          const rs: { rpc: number; echo: number }[] = [];
+          for (let r = 0; r < ROUNDS; r++) {
+            // Alternate which goes first.
+            const first = r % 2 === 0;
+            const echo0 = first ? await cNs(["client", nodeEchoPath, String(N), String(REQ), String(REP)], env, pl.client) : 0;
+            const rpc = await cNs(["rpc", String(N)], env, pl.client);
+            const echo = first ? echo0 : await cNs(["client", nodeEchoPath, String(N), String(REQ), String(REP)], env, pl.client);
+            rs.push({ rpc, echo });
+          }
+          const byRatio = [...rs].sort((a, b) => a.rpc / a.echo - b.rpc / b.echo);
+          const mid = byRatio[Math.floor(byRatio.length / 2)]!;
+          pinned.push({ name: pl.name, rpcNs: mid.rpc, echoNs: mid.echo, ratio: mid.rpc / mid.echo, ratios: rs.map((x) => x.rpc / x.echo) });
+        }
+      } finally {
+        await pinAll(servers, all);
+      }
+    }
 
     // Rounds interleave each measurement with its baseline, so that drift in
     // the machine's speed (a VM, a neighbour) hits both sides of a ratio alike;
@@ -139,8 +199,14 @@ export async function socketBenchmarks(): Promise<{ results: Record<string, unkn
 
     const fmtNs = (x: number) => `${x.toFixed(0).padStart(7)} ns`;
     const vs = (ratio: number, spread: string) => `${ratio.toFixed(2)}x the bare Node echo (rounds ${spread})`;
+    const pinnedLines = pinned.map(
+      (p) =>
+        `C client, null RPC, pinned to ${p.name.padEnd(9)}${fmtNs(p.rpcNs)}   ${vs(p.ratio, `${Math.min(...p.ratios).toFixed(2)}-${Math.max(...p.ratios).toFixed(2)}`)}, bare echo ${fmtNs(p.echoNs).trim()}`,
+    );
     const lines = [
       `median of ${ROUNDS} interleaved rounds of ${N} round trips; targets: at most 1.15x the bare Node echo from the C client, 1.3x from the Node client`,
+      ...(pinned.length > 0 ? pinnedLines : ["(taskset or a second CPU is missing: no pinned rounds)"]),
+      `unpinned (the scheduler places the processes):`,
       `C client, null RPC through machipc          ${fmtNs(cRpc)}   ${vs(ratios.cNullRpc, span((x) => x["cRpc"]! / x["cNodeEcho"]!))}, ${(cRpc / cFloor).toFixed(2)}x the C floor`,
       `C client, host_get_special_port (per RPC)   ${fmtNs(cSpecial)}   ${vs(ratios.cSpecial, span((x) => x["cSpecial"]! / x["cNodeEcho"]!))}, ${(cSpecial / cFloor).toFixed(2)}x the C floor`,
       `C client, bare Node echo (same bytes)       ${fmtNs(cNodeEcho)}`,
@@ -167,6 +233,7 @@ export async function socketBenchmarks(): Promise<{ results: Record<string, unkn
         nodeSpecialRatioToNodeEcho: ratios.nodeSpecial,
         nodeRatioToCFloor: nRpc / cFloor,
         rounds,
+        pinned,
         scaling,
       },
     };
