@@ -562,6 +562,10 @@ const requestArgs: { thread: number; task: number; exception: number; code: (num
 
 /** The request's msgh_bits once the kernel has made its rights: the port's send right, the reply's send-once right. */
 const REQUEST_BITS = msghBits(MACH_MSG_TYPE_PORT_SEND, MACH_MSG_TYPE_PORT_SEND_ONCE);
+/** The request's msgh_bits before the reply right is made (the destination's send right only). */
+const REQUEST_BITS_NO_REPLY = msghBits(MACH_MSG_TYPE_PORT_SEND, 0);
+/** REQUEST_BITS of a request carrying the thread and task (every behavior but EXCEPTION_STATE). */
+const REQUEST_BITS_COMPLEX = (REQUEST_BITS | MACH_MSGH_BITS_COMPLEX) >>> 0;
 
 /**
  * An EXCEPTION_DEFAULT request (exception_raise or mach_exception_raise) as words: the MIG
@@ -710,13 +714,13 @@ function exceptionRpc(
   const kmsg = exceptionRequest(routine, behavior, t.exception, code, flavor, state, false, spare);
   kmsg.id = routine.id;
   kmsg.remote = excPort;
-  kmsg.bits = msghBits(MACH_MSG_TYPE_PORT_SEND, 0);
+  kmsg.bits = REQUEST_BITS_NO_REPLY;
   // mach_msg_rpc_from_kernel takes the buffer before the reply right is made.
   const got0 = kmsgGetFromKernel(kmsg);
   if (got0 !== MACH_MSG_SUCCESS) return finish(t, got0, flavor, NO_STATE);
   const reply = rpcReplyPort(thread);
   kmsg.local = portMakeSendOnce(reply);
-  kmsg.bits = (msghBits(MACH_MSG_TYPE_PORT_SEND, MACH_MSG_TYPE_PORT_SEND_ONCE) | (identity ? MACH_MSGH_BITS_COMPLEX : 0)) >>> 0;
+  kmsg.bits = identity ? REQUEST_BITS_COMPLEX : REQUEST_BITS;
   if (identity) {
     // retrieve_*_self_fast: a copy of the self send right, which is an interposed
     // port if task/thread_set_special_port replaced it (no new make-send either way).
@@ -819,7 +823,8 @@ function replyResult(requestId: number, behavior: number, r: IpcKmsg): number {
   // mach_msg_rpc_from_kernel refuses a reply larger than the stub's Reply (in kernel form)
   // before the stub looks at its id.
   const max = behavior === EXCEPTION_DEFAULT ? 36 : 44 + 4 * EXC_STATE_MAX;
-  if (r.kernelSize() - 8 > max) return MACH_RCV_TOO_LARGE;
+  // A reply without descriptors (the rule) is its user size in kernel form.
+  if ((r.descs === null ? size : r.kernelSize() - 8) > max) return MACH_RCV_TOO_LARGE;
   if (r.id === MACH_NOTIFY_SEND_ONCE) return MIG_SERVER_DIED;
   if (r.id !== requestId + 100) return MIG_REPLY_MISMATCH;
   if (behavior === EXCEPTION_DEFAULT) {
