@@ -93,24 +93,29 @@ interface AttemptLog {
  * `attempts` is made from the triage's log on first read, as well.
  */
 class Outcome implements ExceptionOutcome {
-  private words: Uint32Array | null = null;
-  private list: LevelAttempt[] | null = null;
-  private readonly n: number;
-  private readonly levels: number;
-  private readonly kr0: number;
-  private readonly kr1: number;
-  private readonly kr2: number;
-  constructor(
-    public handledBy: ExceptionLevel | null,
-    public kr: number,
-    log: AttemptLog,
-    private readonly snapshot: GeneralSnapshot,
-  ) {
+  // Declared, not defined: the constructor assigns every field, so there is no class-field
+  // initializer to run first (an outcome is made per exception, by a constructor V8 does not inline there).
+  declare handledBy: ExceptionLevel | null;
+  declare kr: number;
+  declare private words: Uint32Array | null;
+  declare private list: LevelAttempt[] | null;
+  declare private readonly n: number;
+  declare private readonly levels: number;
+  declare private readonly kr0: number;
+  declare private readonly kr1: number;
+  declare private readonly kr2: number;
+  declare private readonly snapshot: GeneralSnapshot;
+  constructor(handledBy: ExceptionLevel | null, kr: number, log: AttemptLog, snapshot: GeneralSnapshot) {
+    this.handledBy = handledBy;
+    this.kr = kr;
+    this.words = null;
+    this.list = null;
     this.n = log.n;
     this.levels = log.levels;
     this.kr0 = log.kr0;
     this.kr1 = log.kr1;
     this.kr2 = log.kr2;
+    this.snapshot = snapshot;
   }
 
   get state(): Uint32Array {
