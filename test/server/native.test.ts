@@ -82,6 +82,8 @@ test("sendFrame sends the whole array, or its first `length` bytes, and refuses 
     assert.throws(() => nativeHelpers().sendFrame(p.fd, bytes, 9), RangeError);
     assert.throws(() => nativeHelpers().sendFrame(p.fd, bytes, -1), RangeError);
     assert.throws(() => nativeHelpers().sendFrame(p.fd, bytes, "3" as unknown as number), RangeError);
+    // Numbers that are not counts are refused too, not sent as some other length (NaN and Infinity as 0, 3.5 as 3).
+    for (const bad of [NaN, Infinity, -Infinity, 3.5, -0.5]) assert.throws(() => nativeHelpers().sendFrame(p.fd, bytes, bad), RangeError, String(bad));
   } finally {
     p.close();
   }
