@@ -35,8 +35,10 @@ napi_value machipc_send_frame(napi_env env, napi_callback_info info) {
   }
   napi_valuetype lt = napi_undefined;
   if (argc >= 3 && napi_typeof(env, argv[2], &lt) == napi_ok && lt != napi_undefined) {
-    int64_t want = -1;
-    if (lt != napi_number || napi_get_value_int64(env, argv[2], &want) != napi_ok || want < 0 || (uint64_t)want > length) {
+    // Read as a double: napi_get_value_int64 makes NaN and the infinities 0 and truncates a fraction, so a
+    // length that is no count at all would go out as some other length instead of being refused.
+    double want = -1;
+    if (lt != napi_number || napi_get_value_double(env, argv[2], &want) != napi_ok || !(want >= 0 && want <= (double)length) || want != (double)(size_t)want) {
       napi_throw_range_error(env, NULL, "sendFrame(fd, bytes, length): length must be a count within bytes");
       return NULL;
     }
