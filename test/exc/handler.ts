@@ -1,12 +1,12 @@
 /** A scripted exception handler for tests: receive one exception message, answer it. */
 import assert from "node:assert/strict";
-import { MACH_MSG_TYPE_MAKE_SEND, MACH_RCV_MSG, MACH_SEND_MSG } from "../../src/abi/message.js";
-import { Kernel } from "../../src/index.js";
-import { EXC_MASK_BAD_ACCESS } from "../../src/abi/exception.js";
+import { MACH_MSG_TYPE_MAKE_SEND, MACH_RCV_MSG, MACH_RCV_TIMEOUT, MACH_SEND_MSG } from "../../src/abi/message.js";
+import { Kernel, type ExceptionOutcome } from "../../src/index.js";
+import { EXC_MASK_BAD_ACCESS, EXCEPTION_DEFAULT } from "../../src/abi/exception.js";
 import { KERN_SUCCESS } from "../../src/abi/kern_return.js";
 import { MACH_PORT_RIGHT_RECEIVE } from "../../src/abi/port.js";
 import type { Thread } from "../../src/kern/thread.js";
-import type { Actor } from "../helpers/kernel.js";
+import { actor, boot, transfer, type Actor } from "../helpers/kernel.js";
 
 export interface Received {
   id: number;
@@ -109,3 +109,58 @@ export async function sameTaskHandler(behavior: number): Promise<{ kernel: Kerne
   assert.equal(set.kr, KERN_SUCCESS);
   return { kernel, victim, handler, hp };
 }
+
+/** A receive right in `a`'s space (mach_port_allocate): its name. */
+export async function allocatePort(a: Actor): Promise<number> {
+  const r = await a.thread.call("mach_port_allocate", a.self, { right: MACH_PORT_RIGHT_RECEIVE });
+  assert.equal(r.kr, KERN_SUCCESS);
+  return r["name"] as number;
+}
+
+/** `handler`'s port `port` as the victim's thread- or task-level handler for EXC_BAD_ACCESS. */
+export async function installHandler(level: "thread" | "task", victim: Actor, handler: Actor, port: number, behavior = EXCEPTION_DEFAULT, flavor = 0): Promise<void> {
+  const send = transfer(handler, port, MACH_MSG_TYPE_MAKE_SEND, victim);
+  const routine = level === "thread" ? "thread_set_exception_ports" : "task_set_exception_ports";
+  const target = level === "thread" ? victim.thread.threadSelfTrap() : victim.self;
+  const r = await victim.thread.call(routine, target, { exception_mask: EXC_MASK_BAD_ACCESS, new_port: { name: send, disposition: 17 }, behavior, new_flavor: flavor });
+  assert.equal(r.kr, KERN_SUCCESS);
+}
+
+/** Send `body` as the reply to `r` on its send-once right and return the trap's result without awaiting anything. */
+export function replyNow(h: Actor, r: Received, body: Uint8Array): number {
+  const v = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  v.setUint32(0, (v.getUint32(0, true) & 0x80000000) | 18, true);
+  v.setUint32(4, body.length, true);
+  v.setUint32(8, r.replyName, true);
+  if (v.getInt32(20, true) === 0) v.setInt32(20, r.id + 100, true);
+  body.set([0, 0, 0, 0, 1, 0, 0, 0], 24);
+  const mr = h.thread.machMsg(body, MACH_SEND_MSG, body.length, 0, 0, 0, 0);
+  assert.equal(typeof mr, "number", "a reply to a waiting kernel RPC does not wait");
+  return mr as number;
+}
+
+/** Answer `r` with RetCode `kr` (replyNow): the trap's result. */
+export const answerNow = (h: Actor, r: Received, kr: number): number => replyNow(h, r, retCodeReply(kr));
+
+/** Poll `port` once (MACH_RCV_TIMEOUT 0): the trap's result. */
+export function pollPort(h: Actor, port: number): number {
+  const buf = new Uint8Array(1024);
+  const mr = h.thread.machMsg(buf, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, buf.length, port, 0, 0);
+  assert.equal(typeof mr, "number");
+  return mr as number;
+}
+
+/** A victim whose thread and task handlers are ports tp and kp of one handler task. */
+export async function twoLevels(): Promise<{ kernel: Kernel; victim: Actor; h: Actor; tp: number; kp: number }> {
+  const kernel = boot({ arch: "x86_64" });
+  const victim = actor(kernel);
+  const h = actor(kernel);
+  const tp = await allocatePort(h);
+  const kp = await allocatePort(h);
+  await installHandler("thread", victim, h, tp);
+  await installHandler("task", victim, h, kp);
+  return { kernel, victim, h, tp, kp };
+}
+
+/** What each level answered, in order. */
+export const attemptLevels = (o: ExceptionOutcome): [string, number][] => o.attempts.map((a) => [a.level, a.kr]);

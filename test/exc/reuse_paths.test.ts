@@ -8,19 +8,32 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { actor, assertInvariant, boot, transfer, type Actor } from "../helpers/kernel.js";
-import { codesOf, retCodeReply, type Received } from "./handler.js";
-import { EXC_BAD_ACCESS, EXC_MASK_BAD_ACCESS, EXCEPTION_DEFAULT, EXCEPTION_STATE_IDENTITY, MACH_EXCEPTION_CODES } from "../../src/abi/exception.js";
-import { KERN_SUCCESS, MIG_BAD_ID, MIG_REPLY_MISMATCH, MIG_SERVER_DIED } from "../../src/abi/kern_return.js";
-import { MACH_MSG_TYPE_MAKE_SEND, MACH_MSG_TYPE_MOVE_SEND_ONCE, MACH_RCV_INTERRUPTED, MACH_RCV_LARGE, MACH_RCV_MSG, MACH_RCV_TOO_LARGE, MACH_SEND_MSG } from "../../src/abi/message.js";
-import { MACH_PORT_RIGHT_RECEIVE } from "../../src/abi/port.js";
+import { allocatePort, codesOf, retCodeReply, type Received } from "./handler.js";
+import {
+  EXC_BAD_ACCESS,
+  EXC_MASK_BAD_ACCESS,
+  EXCEPTION_DEFAULT,
+  EXCEPTION_STATE_IDENTITY,
+  MACH_EXCEPTION_CODES,
+} from "../../src/abi/exception.js";
+import {
+  KERN_SUCCESS,
+  MIG_BAD_ID,
+  MIG_REPLY_MISMATCH,
+  MIG_SERVER_DIED,
+} from "../../src/abi/kern_return.js";
+import {
+  MACH_MSG_TYPE_MAKE_SEND,
+  MACH_MSG_TYPE_MOVE_SEND_ONCE,
+  MACH_RCV_INTERRUPTED,
+  MACH_RCV_LARGE,
+  MACH_RCV_MSG,
+  MACH_RCV_TOO_LARGE,
+  MACH_SEND_MSG,
+} from "../../src/abi/message.js";
+import {  } from "../../src/abi/port.js";
 import { x86_THREAD_STATE64 } from "../../src/abi/thread_status.js";
 import type { Kernel } from "../../src/index.js";
-
-async function allocate(a: Actor): Promise<number> {
-  const r = await a.thread.call("mach_port_allocate", a.self, { right: MACH_PORT_RIGHT_RECEIVE });
-  assert.equal(r.kr, KERN_SUCCESS);
-  return r["name"] as number;
-}
 
 /** thread_set_exception_ports for EXC_BAD_ACCESS with the victim's send right `name`. */
 async function setThreadPort(victim: Actor, name: number, behavior: number): Promise<void> {
@@ -37,7 +50,7 @@ async function withHandler(behavior = EXCEPTION_DEFAULT): Promise<{ kernel: Kern
   const kernel = boot({ arch: "x86_64" });
   const victim = actor(kernel);
   const h = actor(kernel);
-  const tp = await allocate(h);
+  const tp = await allocatePort(h);
   await setThreadPort(victim, transfer(h, tp, MACH_MSG_TYPE_MAKE_SEND, victim), behavior);
   return { kernel, victim, h, tp };
 }
@@ -131,7 +144,7 @@ test("a handler that learns the size (MACH_RCV_LARGE) and receives again gets th
 
 test("a handler that forwards the reply right through a port of its own and answers from there", async () => {
   const { kernel, victim, h, tp } = await withHandler(EXCEPTION_STATE_IDENTITY);
-  const q = await allocate(h);
+  const q = await allocatePort(h);
   for (let i = 0; i < 3; i++) {
     const o = victim.thread.raiseException(EXC_BAD_ACCESS, [0xa0 + i, 0]);
     const { mr, r } = await receive(h, tp);

@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { actor, assertInvariant, boot, transfer, type Actor } from "../helpers/kernel.js";
-import { codesOf, retCodeReply, type Received } from "./handler.js";
+import { allocatePort, answerNow, codesOf, type Received } from "./handler.js";
 import {
   EXC_BAD_ACCESS,
   EXC_MASK_BAD_ACCESS,
@@ -18,27 +18,19 @@ import {
   KERN_INVALID_RIGHT,
   KERN_SUCCESS,
   MACH_MSG_TYPE_MAKE_SEND,
-  MACH_PORT_RIGHT_RECEIVE,
   MACH_RCV_MSG,
   MACH_RCV_TIMED_OUT,
   MACH_RCV_TIMEOUT,
-  MACH_SEND_MSG,
   type ExceptionOutcome,
   type Kernel,
 } from "../../src/index.js";
-
-async function allocate(a: Actor): Promise<number> {
-  const r = await a.thread.call("mach_port_allocate", a.self, { right: MACH_PORT_RIGHT_RECEIVE });
-  assert.equal(r.kr, KERN_SUCCESS);
-  return r["name"] as number;
-}
 
 /** A victim whose thread handler for EXC_BAD_ACCESS is port `tp` of task `h`. */
 async function threadHandler(): Promise<{ kernel: Kernel; victim: Actor; h: Actor; tp: number }> {
   const kernel = boot({ arch: "x86_64" });
   const victim = actor(kernel);
   const h = actor(kernel);
-  const tp = await allocate(h);
+  const tp = await allocatePort(h);
   const send = transfer(h, tp, MACH_MSG_TYPE_MAKE_SEND, victim);
   const r = await victim.thread.call("thread_set_exception_ports", victim.thread.threadSelfTrap(), {
     exception_mask: EXC_MASK_BAD_ACCESS,
@@ -61,20 +53,6 @@ function tryReceive(h: Actor, port: number): Received | null {
   return { id: view.getInt32(20, true), size: view.getUint32(4, true), bits: view.getUint32(0, true), replyName: view.getUint32(8, true), localName: view.getUint32(12, true), buf, view };
 }
 
-/** Answer `r` on its send-once right with RetCode `kr`; the trap's result. */
-function answer(h: Actor, r: Received, kr: number): number {
-  const body = retCodeReply(kr);
-  const v = new DataView(body.buffer);
-  v.setUint32(0, 18, true);
-  v.setUint32(4, 36, true);
-  v.setUint32(8, r.replyName, true);
-  v.setInt32(20, r.id + 100, true);
-  body.set([0, 0, 0, 0, 1, 0, 0, 0], 24);
-  const mr = h.thread.machMsg(body, MACH_SEND_MSG, 36, 0, 0, 0, 0);
-  assert.equal(typeof mr, "number");
-  return mr as number;
-}
-
 /** Every microtask and timer-free continuation run (one turn of the event loop). */
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -82,7 +60,7 @@ const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolv
 function drain(h: Actor, port: number): bigint[][] {
   const got: Received[] = [];
   for (let r = tryReceive(h, port); r !== null; r = tryReceive(h, port)) got.push(r);
-  for (const r of got) assert.equal(answer(h, r, KERN_SUCCESS), 0);
+  for (const r of got) assert.equal(answerNow(h, r, KERN_SUCCESS), 0);
   return got.map(codesOf);
 }
 
@@ -115,7 +93,7 @@ test("an exception raised in the step of the handler's reply, with another waiti
   assert.deepEqual(codesOf(r1), [1n, 0n]);
   // The reply ends the first in this step; a raise right after it, before any microtask, must not
   // go out beside the second, which the first's end started.
-  assert.equal(answer(h, r1, KERN_SUCCESS), 0);
+  assert.equal(answerNow(h, r1, KERN_SUCCESS), 0);
   const third = victim.thread.raiseException(EXC_BAD_ACCESS, [3, 0]);
   const outs: ExceptionOutcome[] = [];
   for (let round = 0; round < 2; round++) {
@@ -123,7 +101,7 @@ test("an exception raised in the step of the handler's reply, with another waiti
     const queued: Received[] = [];
     for (let r = tryReceive(h, tp); r !== null; r = tryReceive(h, tp)) queued.push(r);
     assert.equal(queued.length, 1, "one request out at a time");
-    assert.equal(answer(h, queued[0]!, KERN_SUCCESS), 0);
+    assert.equal(answerNow(h, queued[0]!, KERN_SUCCESS), 0);
   }
   outs.push(await first, await second, await third);
   assert.deepEqual(outs.map((o) => o.handledBy), ["thread", "thread", "thread"]);
@@ -134,7 +112,7 @@ test("an exception raised in the step of the handler's reply, with another waiti
 
 /** A receive right of `a`'s guarded with `guard`. */
 async function guarded(a: Actor, guard: bigint): Promise<number> {
-  const name = await allocate(a);
+  const name = await allocatePort(a);
   assert.equal((await a.thread.call("mach_port_guard", a.self, { name, guard, strict: 0 })).kr, KERN_SUCCESS);
   return name;
 }
