@@ -9,18 +9,9 @@ import { nativeHelpers, peerCredentials, socketFd } from "../../src/server/nativ
 import { sendFrame } from "../../src/server/wire.js";
 
 test("peerCredentials: the accepted socket's peer as the kernel has it (this very process here)", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "machipc-native-"));
-  const path = join(dir, "s.sock");
-  let accept: (s: Socket) => void = () => undefined;
-  const accepted = new Promise<Socket>((resolve) => (accept = resolve));
-  const srv = createServer((s) => accept(s));
-  await new Promise<void>((r) => srv.listen(path, r));
-  const c = connect(path);
-  const s = await accepted;
-  assert.deepEqual(peerCredentials(s), { pid: process.pid, uid: process.getuid!(), gid: process.getgid!() });
-  c.destroy();
-  s.destroy();
-  srv.close();
+  const pair = await socketPair();
+  assert.deepEqual(peerCredentials(pair.server), { pid: process.pid, uid: process.getuid!(), gid: process.getgid!() });
+  pair.close();
 });
 
 test("where credentials cannot be read there is an Error to refuse on, never a guess", () => {

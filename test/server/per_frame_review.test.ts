@@ -7,12 +7,12 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { connect } from "node:net";
+
 import { MachClient } from "../../src/client/index.js";
-import { FRAME_HEADER, FrameReader, HELLO, MSG_ARGS, OP_HELLO, OP_MACH_MSG, OP_RESULT, OP_TRAP, RESULT, TRAP, TRAP_TASK_SELF, frame, struct } from "../../src/server/protocol.js";
+import { FRAME_HEADER, MSG_ARGS, OP_MACH_MSG, OP_RESULT, OP_TRAP, RESULT, TRAP, frame, struct } from "../../src/server/protocol.js";
 import { rdU32, wrU32 } from "../../src/abi/bytes.js";
 import { KERN_SUCCESS, MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND, MACH_PORT_RIGHT_RECEIVE, MACH_RCV_MSG, MACH_SEND_MSG, msghBits } from "../../src/index.js";
-import { startServer, until } from "./helpers.js";
+import { rawClient, startServer, until } from "./helpers.js";
 
 const MACH_RCV_LARGE = 0x4;
 const MACH_SEND_TIMEOUT = 0x10;
@@ -155,31 +155,6 @@ test("a kernel reply held for its trap but queued after all (too large, or anoth
     await server.close();
   }
 });
-
-/** A raw client: HELLO, then its task's name for itself. */
-async function rawClient(path: string): Promise<{ sock: ReturnType<typeof connect>; self: number; next(): Promise<Uint8Array> }> {
-  const sock = connect(path);
-  await new Promise((r) => sock.once("connect", r));
-  sock.setNoDelay?.(true);
-  const reader = new FrameReader();
-  const waiting: ((f: Uint8Array) => void)[] = [];
-  const ready: Uint8Array[] = [];
-  sock.on("data", (d: Buffer) => {
-    reader.push(new Uint8Array(d));
-    for (let f = reader.next(); f !== null && !(f instanceof Error); f = reader.next()) {
-      const w = waiting.shift();
-      if (w) w(f);
-      else ready.push(f);
-    }
-  });
-  const next = (): Promise<Uint8Array> => (ready.length > 0 ? Promise.resolve(ready.shift()!) : new Promise((r) => waiting.push(r)));
-  const name = new TextEncoder().encode("review-test");
-  sock.write(frame(OP_HELLO, 1, 0, [struct(HELLO, { uid: process.getuid!(), gid: process.getgid!(), pid: process.pid, nameLength: name.byteLength }), name]));
-  await next();
-  sock.write(frame(OP_TRAP, 2, 0, [struct(TRAP, { trap: TRAP_TASK_SELF })]));
-  const r = await next();
-  return { sock, self: rdU32(r, FRAME_HEADER.size + RESULT.at.value), next };
-}
 
 test("frames cut across reads at every kind of boundary are answered right, in order, whatever size each read has", async () => {
   const server = await startServer();

@@ -7,14 +7,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { connect } from "node:net";
+
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MachipcServer } from "../../src/server/server.js";
-import { FRAME_HEADER, FrameReader, HELLO, MSG_ARGS, OP_HELLO, OP_MACH_MSG, OP_RESULT, OP_TRAP, RESULT, TRAP, TRAP_TASK_SELF, frame, struct } from "../../src/server/protocol.js";
+import { FRAME_HEADER, FrameReader, MSG_ARGS, OP_MACH_MSG, OP_RESULT, OP_TRAP, RESULT, TRAP, frame, struct } from "../../src/server/protocol.js";
 import { rdU32, wrU32 } from "../../src/abi/bytes.js";
-import { until } from "./helpers.js";
+import { rawClient, until } from "./helpers.js";
 
 test("the frame reader with one reused read buffer: what it keeps between reads is copied out, so any chunking gives back the same frames", () => {
   const frameArb = fc.uint8Array({ minLength: 0, maxLength: 200 }).map((payload) => frame(OP_TRAP, payload.byteLength, 0, [payload]));
@@ -89,30 +89,6 @@ test("the frame reader with borrowed read buffers: lastBorrowed says exactly whi
   reader.push(f.slice());
   assert.ok(reader.next() instanceof Uint8Array && !reader.lastBorrowed);
 });
-
-/** A raw client: HELLO, then its task's name for itself. */
-async function rawClient(path: string): Promise<{ sock: ReturnType<typeof connect>; self: number; next(): Promise<Uint8Array> }> {
-  const sock = connect(path);
-  await new Promise((r) => sock.once("connect", r));
-  const reader = new FrameReader();
-  const waiting: ((f: Uint8Array) => void)[] = [];
-  const ready: Uint8Array[] = [];
-  sock.on("data", (d: Buffer) => {
-    reader.push(new Uint8Array(d));
-    for (let f = reader.next(); f !== null && !(f instanceof Error); f = reader.next()) {
-      const w = waiting.shift();
-      if (w) w(f);
-      else ready.push(f);
-    }
-  });
-  const next = (): Promise<Uint8Array> => (ready.length > 0 ? Promise.resolve(ready.shift()!) : new Promise((r) => waiting.push(r)));
-  const name = new TextEncoder().encode("wire-test");
-  sock.write(frame(OP_HELLO, 1, 0, [struct(HELLO, { uid: process.getuid!(), gid: process.getgid!(), pid: process.pid, nameLength: name.byteLength }), name]));
-  await next();
-  sock.write(frame(OP_TRAP, 2, 0, [struct(TRAP, { trap: TRAP_TASK_SELF })]));
-  const r = await next();
-  return { sock, self: rdU32(r, FRAME_HEADER.size + RESULT.at.value), next };
-}
 
 /** mach_port_type(self, self) as a MACH_MSG frame: send, and receive the reply on `reply`. */
 function nullRpc(seq: number, self: number, reply: number): Uint8Array {
