@@ -32,11 +32,14 @@ test("trace | head -1 ends quietly on the broken pipe; trace says so when the se
     assert.equal(err, "");
     assert.match(out, /^traced -> IKOT_TASK: mach_port_type \(id 3201, 36 bytes\)\n$/);
     const tracer = spawn(process.execPath, ["dist/cli/main.js", "trace", "--socket", server.socketPath]);
+    // Listened for from the start: the tracer can exit, and emit close, while the test still
+    // polls for its last line, and a listener added after that would wait forever.
+    const tracerExit = new Promise<number | null>((r) => tracer.once("close", r));
     await until(() => server.tracerCount > 0, "the second tracer", 20000);
     const gone = waitForLine(tracer, /the server went away/);
     await server.close();
     await gone;
-    assert.equal(await new Promise((r) => tracer.once("close", r)), 1);
+    assert.equal(await tracerExit, 1);
   } finally {
     await server.close().catch(() => undefined);
   }
