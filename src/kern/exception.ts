@@ -142,11 +142,6 @@ class Outcome implements ExceptionOutcome {
   }
 }
 
-// Resolving a Promise with an object looks its `then` up; for an instance of a class the lookup
-// walks to Object.prototype, a dictionary-mode object, on every raise. An own `then` of undefined
-// on the prototype ends the walk one level up (an outcome is not a thenable, as before).
-Object.defineProperty(Outcome.prototype, "then", { value: undefined });
-
 const NO_RAISE_OPTIONS: RaiseOptions = Object.freeze({});
 
 /** The resolving function a raiser's Promise settles with: an outcome, or a rejected Promise for a failure. */
